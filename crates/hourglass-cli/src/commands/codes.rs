@@ -1,0 +1,222 @@
+//! `hourglass encode`, `decode` and `reconstruct`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+use clap::Args;
+use hourglass_core::{
+    checkpoint::Checkpoint,
+    data::{LabelColumn, encode_png, image_grid, read_csv, read_npy, write_csv, write_npy_f32},
+};
+
+use super::load_model;
+use crate::{
+    DataArgs,
+    datasets::{self, Split, read_file},
+    output::write_atomic,
+};
+
+#[derive(Args, Debug)]
+pub struct EncodeArgs {
+    /// A checkpoint written by `hourglass train`
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[arg(long, value_enum, default_value = "test")]
+    pub split: Split,
+    /// codes.csv (columns z0…, then label) or codes.npy (float32; labels as a last column)
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct DecodeArgs {
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// Codes as .csv (a `label` column is ignored) or .npy, one row per code
+    #[arg(long, value_name = "FILE")]
+    pub codes: PathBuf,
+    /// grid.png (image models) or values.csv
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Images per row of the grid
+    #[arg(long, default_value_t = 16)]
+    pub cols: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct ReconstructArgs {
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[arg(long, value_enum, default_value = "test")]
+    pub split: Split,
+    /// How many samples (the first ones)
+    #[arg(long, default_value_t = 16)]
+    pub count: usize,
+    /// Images per row
+    #[arg(long, default_value_t = 16)]
+    pub cols: usize,
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+fn extension(p: &Path) -> String {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+pub fn encode(args: EncodeArgs) -> Result<()> {
+    let ext = extension(&args.out);
+    if ext != "csv" && ext != "npy" {
+        bail!(
+            "--out {}: codes are written as .csv or .npy",
+            args.out.display()
+        );
+    }
+    let (ck, model) = load_model(&args.model)?;
+    let (data, _) = datasets::load(&args.data, args.split, Some(ck.config.dataset.scaling))?;
+    check_features(&ck, data.features, &data.name)?;
+    let k = model.arch.latent_size();
+    let codes = model.encode_host(&data.values, 512);
+    let bytes = if ext == "csv" {
+        let cols: Vec<String> = (0..k).map(|i| format!("z{i}")).collect();
+        write_csv(&cols, data.len(), &codes, data.labels.as_deref())
+    } else {
+        match &data.labels {
+            Some(labels) => {
+                let mut with = Vec::with_capacity(codes.len() + labels.len());
+                for (row, &l) in codes.chunks(k).zip(labels) {
+                    with.extend_from_slice(row);
+                    with.push(l as f32);
+                }
+                write_npy_f32(data.len(), k + 1, &with)
+            }
+            None => write_npy_f32(data.len(), k, &codes),
+        }
+    };
+    write_atomic(&args.out, &bytes)?;
+    eprintln!(
+        "wrote {} codes of {k} values to {}",
+        data.len(),
+        args.out.display()
+    );
+    Ok(())
+}
+
+fn check_features(ck: &Checkpoint, features: usize, name: &str) -> Result<()> {
+    let want = ck.config.architecture.input_size();
+    if features != want {
+        bail!("{name} has {features} values per sample, but the model takes {want}");
+    }
+    Ok(())
+}
+
+fn image_shape(ck: &Checkpoint) -> Result<[usize; 2]> {
+    ck.config.dataset.image_shape.ok_or_else(|| {
+        anyhow::anyhow!("the model was not trained on images; write .csv instead of .png")
+    })
+}
+
+fn write_grid(out: &Path, images: &[&[f32]], [h, w]: [usize; 2], cols: usize) -> Result<()> {
+    let (grid, gh, gw) = image_grid(images, h, w, cols);
+    write_atomic(out, &encode_png(&grid, gh as u32, gw as u32)?)
+}
+
+pub fn decode(args: DecodeArgs) -> Result<()> {
+    let (ck, model) = load_model(&args.model)?;
+    let k = model.arch.latent_size();
+    let name = args.codes.display().to_string();
+    let bytes = read_file(&args.codes)?;
+    let mut codes = match extension(&args.codes).as_str() {
+        "csv" => {
+            let has_label = std::str::from_utf8(&bytes)
+                .ok()
+                .and_then(|t| t.lines().next())
+                .is_some_and(|h| h.split(',').any(|c| c.trim() == "label"));
+            read_csv(
+                &name,
+                &bytes,
+                has_label
+                    .then(|| LabelColumn::Name("label".into()))
+                    .as_ref(),
+            )?
+        }
+        "npy" => read_npy(&name, &bytes)?,
+        _ => bail!("--codes {name}: expected a .csv or .npy file"),
+    };
+    if codes.features == k + 1 && extension(&args.codes) == "npy" {
+        // encode's .npy carries labels as a last column
+        codes = hourglass_core::data::Dataset::new(
+            &name,
+            k,
+            codes
+                .values
+                .chunks(k + 1)
+                .flat_map(|r| r[..k].to_vec())
+                .collect(),
+            None,
+        )?;
+    }
+    if codes.features != k {
+        bail!(
+            "{name}: codes have {} values, the model's latent size is {k}",
+            codes.features
+        );
+    }
+    let out = model.decode_host(&codes.values, 512);
+    let f = model.arch.input_size();
+    if extension(&args.out) == "csv" {
+        let cols: Vec<String> = (0..f).map(|i| format!("x{i}")).collect();
+        write_atomic(&args.out, &write_csv(&cols, codes.len(), &out, None))?;
+    } else if extension(&args.out) == "png" {
+        let shape = image_shape(&ck)?;
+        let images: Vec<&[f32]> = out.chunks(f).collect();
+        write_grid(&args.out, &images, shape, args.cols)?;
+    } else {
+        bail!("--out {}: expected .png or .csv", args.out.display());
+    }
+    eprintln!("decoded {} codes to {}", codes.len(), args.out.display());
+    Ok(())
+}
+
+pub fn reconstruct(args: ReconstructArgs) -> Result<()> {
+    if args.count == 0 || args.count > 1024 {
+        bail!("--count {} is outside 1..=1024", args.count);
+    }
+    if extension(&args.out) != "png" {
+        bail!("--out {}: expected a .png", args.out.display());
+    }
+    let (ck, model) = load_model(&args.model)?;
+    let shape = image_shape(&ck)?;
+    let (data, _) = datasets::load(&args.data, args.split, Some(ck.config.dataset.scaling))?;
+    check_features(&ck, data.features, &data.name)?;
+    let data = data.take(args.count);
+    let rec = model.reconstruct_host(&data.values, 512);
+    let f = data.features;
+    // originals fill whole rows first, then the reconstructions in the same places below
+    let cols = args.cols.clamp(1, data.len());
+    let rows = data.len().div_ceil(cols);
+    let blank = vec![1.0f32; f];
+    let mut images: Vec<&[f32]> = Vec::new();
+    for source in [&data.values, &rec] {
+        for i in 0..rows * cols {
+            images.push(if i < data.len() {
+                &source[i * f..(i + 1) * f]
+            } else {
+                &blank
+            });
+        }
+    }
+    write_grid(&args.out, &images, shape, cols)?;
+    eprintln!(
+        "wrote {} originals and their reconstructions to {}",
+        data.len(),
+        args.out.display()
+    );
+    Ok(())
+}

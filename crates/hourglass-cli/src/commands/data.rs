@@ -1,0 +1,123 @@
+//! `hourglass data list` and `hourglass data fetch`.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, anyhow};
+use clap::Subcommand;
+use serde_json::json;
+
+use crate::{catalog, fetch};
+
+#[derive(Subcommand, Debug)]
+pub enum DataCommand {
+    /// Each known dataset, where it was found, and whether its files verify
+    #[command(after_help = "Example:\n  hourglass data list --json")]
+    List {
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Print one JSON array
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download a dataset's four files and verify each one's sha256
+    #[command(
+        after_help = "Examples:\n  hourglass data fetch mnist\n  hourglass data fetch fashion-mnist --data-dir ./data --mirror http://127.0.0.1:8000/fashion-mnist/"
+    )]
+    Fetch {
+        /// mnist or fashion-mnist
+        name: String,
+        /// Where to put it (as DIR/NAME/); defaults to $HOURGLASS_DATA, then the user cache
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Download from this base URL instead of the public mirrors
+        #[arg(long, value_name = "URL")]
+        mirror: Option<String>,
+        /// No progress output
+        #[arg(long)]
+        quiet: bool,
+    },
+}
+
+pub fn run(cmd: DataCommand) -> Result<()> {
+    match cmd {
+        DataCommand::List { data_dir, json } => {
+            let mut rows = Vec::new();
+            for ds in &catalog::KNOWN {
+                let found = catalog::locate(ds, data_dir.as_deref());
+                let (status, problems) = match &found {
+                    None => ("missing", vec![]),
+                    Some((_, dir)) => {
+                        let problems: Vec<String> = ds
+                            .files
+                            .iter()
+                            .filter_map(|f| {
+                                let p = catalog::file_in(dir, f.name).expect("located");
+                                catalog::verify(f, &p).err().map(|e| e.to_string())
+                            })
+                            .collect();
+                        (
+                            if problems.is_empty() {
+                                "verified"
+                            } else {
+                                "corrupt"
+                            },
+                            problems,
+                        )
+                    }
+                };
+                rows.push(json!({
+                    "name": ds.name,
+                    "path": found.as_ref().map(|(_, d)| d.display().to_string()),
+                    "source": found.as_ref().map(|(w, _)| w.clone()),
+                    "status": status,
+                    "verified": status == "verified",
+                    "problems": problems,
+                }));
+            }
+            rows.push(json!({"name": "patterns", "path": null, "source": "built in", "status": "built in", "verified": true, "problems": []}));
+            if json {
+                println!("{}", serde_json::Value::Array(rows));
+            } else {
+                for r in rows {
+                    println!(
+                        "{:<14} {:<9} {}",
+                        r["name"].as_str().unwrap_or(""),
+                        r["status"].as_str().unwrap_or(""),
+                        match (r["path"].as_str(), r["source"].as_str()) {
+                            (Some(p), Some(s)) => format!("{p} ({s})"),
+                            (None, Some(s)) => s.to_string(),
+                            _ => "not found: run `hourglass data fetch NAME`".to_string(),
+                        }
+                    );
+                    for p in r["problems"].as_array().into_iter().flatten() {
+                        println!("    {}", p.as_str().unwrap_or(""));
+                    }
+                }
+            }
+            Ok(())
+        }
+        DataCommand::Fetch {
+            name,
+            data_dir,
+            mirror,
+            quiet,
+        } => {
+            let ds = catalog::known(&name).ok_or_else(|| {
+                anyhow!("unknown dataset '{name}' (expected mnist or fashion-mnist)")
+            })?;
+            let root = catalog::search_roots(data_dir.as_deref())
+                .into_iter()
+                .next()
+                .map(|(_, r)| r)
+                .ok_or_else(|| anyhow!("no folder to download into; pass --data-dir"))?;
+            let mirrors: Vec<String> = match mirror {
+                Some(m) => vec![m],
+                None => ds.mirrors.iter().map(|m| m.to_string()).collect(),
+            };
+            let dir = root.join(ds.name);
+            fetch::fetch(ds, &mirrors, &dir, quiet)?;
+            println!("{}", dir.display());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! One module per subcommand.
+
+pub mod codes;
+pub mod data;
+pub mod eval;
+pub mod metrics;
+pub mod train;
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use hourglass_core::{
+    checkpoint::Checkpoint,
+    tensor::{Autoencoder, inference_device},
+};
+
+/// Reads and validates a checkpoint, and builds its model for inference.
+pub fn load_model(path: &Path) -> Result<(Checkpoint, Autoencoder)> {
+    let bytes = crate::datasets::read_file(path)?;
+    let ck = Checkpoint::from_bytes(&path.display().to_string(), &bytes)?;
+    let model =
+        Autoencoder::from_tensors(&ck.config.architecture, &ck.tensors, &inference_device())
+            .with_context(|| format!("{}: cannot build the model", path.display()))?;
+    Ok((ck, model))
+}
+
+/// Formats a metric for people: finite values with 6 significant digits.
+pub fn fmt(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.6}")
+    } else {
+        "inf".into()
+    }
+}
+
+/// A metric for JSON: infinity (PSNR of identical images) becomes null.
+pub fn json_num(v: f64) -> serde_json::Value {
+    if v.is_finite() {
+        serde_json::json!(v)
+    } else {
+        serde_json::Value::Null
+    }
+}

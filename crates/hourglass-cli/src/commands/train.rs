@@ -1,0 +1,310 @@
+//! `hourglass train`.
+
+use std::{
+    collections::BTreeMap,
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Instant,
+};
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use hourglass_core::{
+    architecture::{Architecture, parse_convs, parse_layers},
+    checkpoint::{Checkpoint, DatasetInfo, FORMAT_VERSION, ModelConfig, TrainingInfo},
+    glass::Activation,
+    tensor::{
+        Autoencoder, LossKind, Optimizer, Progress, TrainOptions, initial_tensors, train,
+        training_device,
+    },
+};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+
+use crate::{
+    DataArgs,
+    datasets::{self, Split},
+    output::write_atomic,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OptimizerName {
+    Adam,
+    Sgd,
+}
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Dense layer sizes from input to bottleneck, mirrored for the decoder
+    #[arg(long, value_name = "SIZES", conflicts_with = "conv")]
+    pub layers: Option<String>,
+    /// Conv layers filters:kernel:stride:padding, comma-separated (needs --latent)
+    #[arg(long, value_name = "SPEC", requires = "latent")]
+    pub conv: Option<String>,
+    /// Bottleneck size of a conv model
+    #[arg(long, value_name = "N")]
+    pub latent: Option<usize>,
+    /// Hidden activation: relu, leaky-relu, tanh, sigmoid, linear
+    #[arg(long, default_value = "relu")]
+    pub activation: String,
+    /// Output activation: sigmoid or linear
+    #[arg(long, default_value = "sigmoid")]
+    pub output: String,
+    /// Reconstruction loss: mse or bce
+    #[arg(long, default_value = "mse")]
+    pub loss: String,
+    #[arg(long, value_enum, default_value = "adam")]
+    pub optimizer: OptimizerName,
+    /// Learning rate
+    #[arg(long, default_value_t = 0.001, allow_negative_numbers = true)]
+    pub lr: f64,
+    /// Momentum (SGD only)
+    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
+    pub momentum: f64,
+    /// Mini-batch size
+    #[arg(long, default_value_t = 256)]
+    pub batch: usize,
+    #[arg(long, default_value_t = 20)]
+    pub epochs: usize,
+    /// Seed for initial weights, shuffling and the validation split
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Fraction of the training data held out for validation
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
+    pub val_split: f64,
+    /// Where to save the trained model (.safetensors)
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Print one JSON object per epoch and a final summary on stdout, nothing else
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn architecture(
+    args: &TrainArgs,
+    features: usize,
+    image_shape: Option<[usize; 2]>,
+) -> Result<Architecture> {
+    let activation: Activation = args.activation.parse()?;
+    let output: Activation = args.output.parse()?;
+    if !matches!(output, Activation::Sigmoid | Activation::Linear) {
+        bail!("--output must be sigmoid or linear, not {output}");
+    }
+    let arch = match (&args.layers, &args.conv) {
+        (Some(layers), None) => {
+            let layers = parse_layers(layers)?;
+            if let Some(&first) = layers.first()
+                && first != features
+            {
+                bail!(
+                    "--layers starts with {first}, but {} has {features} values per sample",
+                    args.data.dataset
+                );
+            }
+            Architecture::Dense {
+                layers,
+                activation,
+                output,
+            }
+        }
+        (None, Some(conv)) => {
+            let [h, w] = image_shape.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--conv needs image data; {} is not images",
+                    args.data.dataset
+                )
+            })?;
+            Architecture::Conv {
+                input: [1, h, w],
+                convs: parse_convs(conv)?,
+                latent: args.latent.expect("clap requires it"),
+                activation,
+                output,
+            }
+        }
+        _ => bail!(
+            "give the model's shape with --layers (dense) or --conv with --latent (convolutional)"
+        ),
+    };
+    arch.validate()?;
+    Ok(arch)
+}
+
+pub fn run(args: TrainArgs) -> Result<()> {
+    let loss: LossKind = args.loss.parse()?;
+    if !args.lr.is_finite() || args.lr <= 0.0 {
+        bail!("--lr {} must be a positive number", args.lr);
+    }
+    if args.epochs == 0 {
+        bail!("--epochs must be at least 1");
+    }
+    if args.batch == 0 {
+        bail!("--batch must be at least 1");
+    }
+    let optimizer = match args.optimizer {
+        OptimizerName::Adam => Optimizer::adam(args.lr),
+        OptimizerName::Sgd => {
+            if !args.momentum.is_finite() || !(0.0..1.0).contains(&args.momentum) {
+                bail!("--momentum {} is outside [0, 1)", args.momentum);
+            }
+            Optimizer::Sgd {
+                lr: args.lr,
+                momentum: args.momentum,
+            }
+        }
+    };
+    if !args.val_split.is_finite() || !(0.0..1.0).contains(&args.val_split) {
+        bail!("--val-split {} is outside [0, 1)", args.val_split);
+    }
+    let (data, scaling) = datasets::load(&args.data, Split::Train, None)?;
+    let arch = architecture(&args, data.features, data.image_shape)?;
+    let (train_set, val_set) = data.split(args.val_split, args.seed)?;
+    let opts = TrainOptions {
+        loss,
+        optimizer,
+        batch_size: args.batch,
+        epochs: args.epochs,
+        seed: args.seed,
+    };
+    let model = Autoencoder::from_tensors(
+        &arch,
+        &initial_tensors(&arch, args.seed)?,
+        &training_device(),
+    )?;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        ctrlc::set_handler(move || stop.store(true, Ordering::Relaxed))
+            .context("cannot install the Ctrl-C handler")?;
+    }
+    let bar = if args.json {
+        ProgressBar::hidden()
+    } else {
+        eprintln!(
+            "training {} ({} parameters) on {}: {} train / {} validation samples",
+            arch.describe(),
+            arch.param_count()?,
+            data.name,
+            train_set.len(),
+            val_set.len()
+        );
+        let bar = ProgressBar::new((args.epochs * train_set.len().div_ceil(args.batch)) as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} epoch {msg} [{elapsed_precise}, ETA {eta}]")
+                .expect("valid template"),
+        );
+        bar
+    };
+    let started = Instant::now();
+    let json = args.json;
+    let epochs = args.epochs;
+    let mut last_val: Option<f64> = None;
+    let mut on_progress = |p: &Progress| match p {
+        Progress::Step { epoch, loss, .. } => {
+            bar.inc(1);
+            let val = last_val.map_or("-".to_string(), |v| format!("{v:.5}"));
+            bar.set_message(format!("{epoch}/{epochs}  loss {loss:.5}  val {val}"));
+        }
+        Progress::Epoch(r) => {
+            last_val = r.val_loss;
+            if json {
+                println!(
+                    "{}",
+                    json!({"epoch": r.epoch, "train_loss": r.train_loss, "val_loss": r.val_loss, "seconds": r.seconds})
+                );
+            } else {
+                bar.println(format!(
+                    "epoch {:>3}  train {:.6}  val {}  {:.1}s{}",
+                    r.epoch,
+                    r.train_loss,
+                    r.val_loss.map_or("-".into(), |v| format!("{v:.6}")),
+                    r.seconds,
+                    if r.partial {
+                        "  (stopped part-way)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+        }
+    };
+    let (model, reports) = train(
+        model,
+        &train_set,
+        Some(&val_set).filter(|v| !v.is_empty()),
+        &opts,
+        &stop,
+        &mut on_progress,
+    )?;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    let stopped = stop.load(Ordering::Relaxed);
+    let last = reports.last();
+    let mut metrics = BTreeMap::new();
+    if let Some(r) = last {
+        metrics.insert("train_loss".to_string(), r.train_loss);
+        if let Some(v) = r.val_loss {
+            metrics.insert("val_loss".to_string(), v);
+        }
+    }
+    let epochs_trained = reports.iter().filter(|r| !r.partial).count();
+    let ck = Checkpoint {
+        config: ModelConfig {
+            format_version: FORMAT_VERSION,
+            architecture: arch.clone(),
+            dataset: DatasetInfo {
+                name: data.name.clone(),
+                features: data.features,
+                image_shape: data.image_shape,
+                scaling,
+                train_samples: train_set.len(),
+                val_samples: val_set.len(),
+            },
+            training: TrainingInfo {
+                loss: loss.name().into(),
+                optimizer: match args.optimizer {
+                    OptimizerName::Adam => "adam".into(),
+                    OptimizerName::Sgd => "sgd".into(),
+                },
+                learning_rate: args.lr,
+                momentum: args.momentum,
+                batch_size: args.batch,
+                epochs: args.epochs,
+                seed: args.seed,
+                val_split: args.val_split,
+            },
+            epochs_trained,
+            metrics,
+        },
+        tensors: model.to_tensors(),
+    };
+    write_atomic(&args.out, &ck.to_bytes()?)?;
+    if json {
+        println!(
+            "{}",
+            json!({
+                "summary": true,
+                "epochs": epochs_trained,
+                "stopped_early": stopped,
+                "train_loss": last.map(|r| r.train_loss),
+                "val_loss": last.and_then(|r| r.val_loss),
+                "seconds": seconds,
+                "params": arch.param_count()?,
+                "model": args.out.display().to_string(),
+            })
+        );
+    } else {
+        eprintln!(
+            "{}saved {} after {epochs_trained} epochs in {seconds:.1}s",
+            if stopped { "stopped; " } else { "" },
+            args.out.display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,187 @@
+//! Turning `--dataset` into a [`Dataset`]: a known name, the built-in patterns, or a file.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use hourglass_core::data::{self, Dataset, LabelColumn, Scaling};
+
+use crate::{DataArgs, catalog};
+
+/// Which part of a known dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Split {
+    Train,
+    Test,
+}
+
+/// Files larger than this are refused (a typo should not eat the machine's memory).
+const MAX_FILE_BYTES: u64 = 2 << 30;
+
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    if meta.len() > MAX_FILE_BYTES {
+        bail!(
+            "{}: {} bytes is more than the 2 GiB limit",
+            path.display(),
+            meta.len()
+        );
+    }
+    std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))
+}
+
+fn load_known(ds: &catalog::KnownDataset, args: &DataArgs, split: Split) -> Result<Dataset> {
+    let (_, dir) = catalog::locate(ds, args.data_dir.as_deref()).ok_or_else(|| {
+        let looked: Vec<String> = catalog::search_roots(args.data_dir.as_deref())
+            .iter()
+            .map(|(_, r)| r.join(ds.name).display().to_string())
+            .chain(ds.system_dir.map(str::to_string))
+            .collect();
+        anyhow!(
+            "dataset '{}' not found (looked in {}); run `hourglass data fetch {}` or pass --data-dir",
+            ds.name,
+            looked.join(", "),
+            ds.name
+        )
+    })?;
+    let (img, lab) = match split {
+        Split::Train => (catalog::TRAIN_IMAGES, catalog::TRAIN_LABELS),
+        Split::Test => (catalog::TEST_IMAGES, catalog::TEST_LABELS),
+    };
+    let img_path = catalog::file_in(&dir, ds.files[img].name).expect("located");
+    let lab_path = catalog::file_in(&dir, ds.files[lab].name).expect("located");
+    let img_bytes = read_file(&img_path)?;
+    let lab_bytes = read_file(&lab_path)?;
+    Ok(data::idx_dataset(
+        ds.name,
+        (&img_path.display().to_string(), &img_bytes),
+        Some((&lab_path.display().to_string(), &lab_bytes)),
+    )?)
+}
+
+fn is_image(path: &Path) -> bool {
+    matches!(
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("png" | "jpg" | "jpeg")
+    )
+}
+
+/// A folder of images; images in sub-folders get the sub-folder's index (sorted by name) as
+/// their label.
+fn load_image_folder(dir: &Path, size: u32) -> Result<Dataset> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("{}: cannot read the folder", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    let subdirs: Vec<&PathBuf> = entries.iter().filter(|p| p.is_dir()).collect();
+    let mut files: Vec<(String, Vec<u8>, Option<u32>)> = Vec::new();
+    for p in entries.iter().filter(|p| p.is_file() && is_image(p)) {
+        files.push((p.display().to_string(), read_file(p)?, None));
+    }
+    for (label, sub) in subdirs.iter().enumerate() {
+        let mut inner: Vec<PathBuf> = std::fs::read_dir(sub)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && is_image(p))
+            .collect();
+        inner.sort();
+        for p in inner {
+            files.push((p.display().to_string(), read_file(&p)?, Some(label as u32)));
+        }
+    }
+    Ok(data::images_dataset(
+        &dir.display().to_string(),
+        &files,
+        size,
+        size,
+    )?)
+}
+
+fn load_file(path: &Path, args: &DataArgs) -> Result<Dataset> {
+    if path.is_dir() {
+        if args.image_size == 0 || args.image_size > 512 {
+            bail!("--image-size {} is outside 1..=512", args.image_size);
+        }
+        return load_image_folder(path, args.image_size);
+    }
+    if !path.exists() {
+        bail!(
+            "unknown dataset '{}' (expected mnist, fashion-mnist, patterns, or an existing .csv, .npy, IDX file or image folder)",
+            path.display()
+        );
+    }
+    let name = path.display().to_string();
+    let lower = name.to_ascii_lowercase();
+    let bytes = read_file(path)?;
+    if lower.ends_with(".csv") || lower.ends_with(".txt") {
+        let label = args
+            .label_column
+            .as_deref()
+            .map(|c| c.parse::<LabelColumn>().expect("infallible"));
+        return Ok(data::read_csv(&name, &bytes, label.as_ref())?);
+    }
+    if args.label_column.is_some() {
+        bail!("--label-column applies to CSV files only");
+    }
+    if lower.ends_with(".npy") {
+        return Ok(data::read_npy(&name, &bytes)?);
+    }
+    if lower.ends_with(".idx")
+        || lower.ends_with(".gz")
+        || lower.contains("-ubyte")
+        || lower.contains("idx3")
+    {
+        return Ok(data::idx_dataset(&name, (&name, &bytes), None)?);
+    }
+    if is_image(path) {
+        bail!("{name}: a single image is not a dataset; pass the folder that holds the images");
+    }
+    bail!("{name}: unknown file type (expected .csv, .npy, an IDX file, or a folder of images)")
+}
+
+/// Loads `--dataset` (the `split` part, for known datasets) and applies `--limit`.
+/// Readers already map pixels to [0, 1]. Other values outside [0, 1] are mapped linearly into
+/// it; a model's own `scaling` (from its checkpoint) is applied instead when given, so data
+/// are scaled as they were in training. Returns the dataset and the scaling applied.
+pub fn load(args: &DataArgs, split: Split, scaling: Option<Scaling>) -> Result<(Dataset, Scaling)> {
+    let mut ds = match args.dataset.as_str() {
+        "patterns" => data::patterns_dataset(),
+        name => match catalog::known(name) {
+            Some(k) => load_known(k, args, split)?,
+            None => load_file(Path::new(name), args)?,
+        },
+    };
+    if let Some(n) = args.limit {
+        if n == 0 {
+            bail!("--limit must be at least 1");
+        }
+        ds = ds.take(n);
+    }
+    let scaling = match scaling {
+        Some(s) => {
+            if s != Scaling::IDENTITY {
+                ds.values
+                    .iter_mut()
+                    .for_each(|v| *v = (*v - s.offset) / s.scale);
+            }
+            s
+        }
+        None => {
+            let (lo, hi) = ds.range();
+            if lo < 0.0 || hi > 1.0 {
+                let s = ds.normalize_to_unit();
+                eprintln!(
+                    "note: {} spans [{lo}, {hi}]; values were scaled linearly to [0, 1]",
+                    ds.name
+                );
+                s
+            } else {
+                Scaling::IDENTITY
+            }
+        }
+    };
+    Ok((ds, scaling))
+}

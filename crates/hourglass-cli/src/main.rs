@@ -1,0 +1,106 @@
+//! `hourglass`: the autoencoder lab's command line.
+
+mod catalog;
+mod commands;
+mod datasets;
+mod fetch;
+mod output;
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Args, Parser, Subcommand};
+
+/// Hourglass: train, inspect and use autoencoders on MNIST-size data.
+#[derive(Parser, Debug)]
+#[command(name = "hourglass", version, about, long_about = None, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+const EXAMPLES: &str = "Examples:
+  hourglass data list
+  hourglass train --dataset mnist --layers 784,256,128,32 --epochs 20 --out mnist.safetensors
+  hourglass eval --model mnist.safetensors --dataset mnist
+  hourglass reconstruct --model mnist.safetensors --dataset mnist --count 16 --out grid.png";
+
+/// Where to find data and how much of it to use.
+#[derive(Args, Debug, Clone)]
+pub struct DataArgs {
+    /// mnist, fashion-mnist, patterns, or a file: .csv, .npy, an IDX file (.idx, .gz,
+    /// *-ubyte), or a folder of PNG/JPEG images
+    #[arg(long)]
+    pub dataset: String,
+    /// Folder holding mnist/ and fashion-mnist/ (before $HOURGLASS_DATA and the user cache)
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Use only the first N samples
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// CSV only: the label column, by header name or 0-based index
+    #[arg(long, value_name = "COLUMN")]
+    pub label_column: Option<String>,
+    /// Image folders only: resize every image to SIZE×SIZE
+    #[arg(long, value_name = "SIZE", default_value_t = 28)]
+    pub image_size: u32,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Train an autoencoder and save it as a safetensors checkpoint
+    #[command(after_help = "Examples:
+  hourglass train --dataset mnist --layers 784,256,128,32 --epochs 20 --out mnist.safetensors
+  hourglass train --dataset fashion-mnist --conv 16:3:2:1,32:3:2:1 --latent 32 --out conv.safetensors
+  hourglass train --dataset patterns --layers 9,6,3 --activation sigmoid --optimizer sgd --lr 0.5 --out glass.safetensors
+  hourglass train --dataset my-data.csv --label-column label --layers 64,16,2 --json --out mine.safetensors")]
+    Train(commands::train::TrainArgs),
+    /// Evaluate a model: mean MSE, BCE, PSNR and SSIM over a dataset's images
+    #[command(after_help = "Example:
+  hourglass eval --model mnist.safetensors --dataset mnist --split test --json")]
+    Eval(commands::eval::EvalArgs),
+    /// Write the latent code of every sample (labels included) to .csv or .npy
+    #[command(after_help = "Example:
+  hourglass encode --model mnist.safetensors --dataset mnist --out codes.csv")]
+    Encode(commands::codes::EncodeArgs),
+    /// Decode latent codes (a .csv or .npy from `encode`, or your own) into an image grid
+    #[command(after_help = "Example:
+  hourglass decode --model mnist.safetensors --codes codes.csv --out decoded.png")]
+    Decode(commands::codes::DecodeArgs),
+    /// Save a grid of originals (above) and their reconstructions (below)
+    #[command(after_help = "Example:
+  hourglass reconstruct --model mnist.safetensors --dataset mnist --count 16 --out grid.png")]
+    Reconstruct(commands::codes::ReconstructArgs),
+    /// PSNR and SSIM of two greyscale images of the same size
+    #[command(after_help = "Example:
+  hourglass metrics original.png reconstruction.png --json")]
+    Metrics(commands::metrics::MetricsArgs),
+    /// List, verify and download the known datasets
+    #[command(subcommand)]
+    Data(commands::data::DataCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(a) => commands::train::run(a),
+        Command::Eval(a) => commands::eval::run(a),
+        Command::Encode(a) => commands::codes::encode(a),
+        Command::Decode(a) => commands::codes::decode(a),
+        Command::Reconstruct(a) => commands::codes::reconstruct(a),
+        Command::Metrics(a) => commands::metrics::run(a),
+        Command::Data(c) => commands::data::run(c),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // one line: the context chain, outermost first
+            let msg = e
+                .chain()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(": ");
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}

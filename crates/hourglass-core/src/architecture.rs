@@ -1,0 +1,405 @@
+//! What an MNIST-size autoencoder looks like: its layers and the tensors that hold it.
+//! Shared by the tensor engine, checkpoints and the CLI; independent of any engine.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, glass::Activation};
+
+/// One convolution of the encoder (the decoder mirrors it with a transposed convolution).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConvLayer {
+    pub filters: usize,
+    pub kernel: usize,
+    pub stride: usize,
+    pub padding: usize,
+}
+
+/// The shape of an autoencoder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Architecture {
+    /// Dense layers `layers[0] → … → layers[n]` (the bottleneck), mirrored back.
+    Dense {
+        layers: Vec<usize>,
+        activation: Activation,
+        output: Activation,
+    },
+    /// Convolutions over `[channels, height, width]` images, then a dense bottleneck of
+    /// `latent`; the decoder mirrors it with transposed convolutions.
+    Conv {
+        input: [usize; 3],
+        convs: Vec<ConvLayer>,
+        latent: usize,
+        activation: Activation,
+        output: Activation,
+    },
+}
+
+/// A tensor's name and shape, in PyTorch's layouts (Linear `[out, in]`, Conv2d
+/// `[out, in, k, k]`, ConvTranspose2d `[in, out, k, k]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TensorSpec {
+    pub name: String,
+    pub shape: Vec<usize>,
+}
+
+fn spec(name: String, shape: Vec<usize>) -> TensorSpec {
+    TensorSpec { name, shape }
+}
+
+/// Parses a layer list like `784,256,128,32`.
+pub fn parse_layers(text: &str) -> Result<Vec<usize>, Error> {
+    let layers: Vec<usize> = text
+        .split(',')
+        .map(|s| {
+            s.trim().parse::<usize>().map_err(|_| {
+                Error::invalid(format!(
+                    "layer size '{}' in '{text}' is not a whole number",
+                    s.trim()
+                ))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(layers)
+}
+
+/// Parses a conv spec like `16:3:2:1,32:3:2:1` (filters:kernel:stride:padding; stride and
+/// padding default to 1 and 0).
+pub fn parse_convs(text: &str) -> Result<Vec<ConvLayer>, Error> {
+    text.split(',')
+        .map(|part| {
+            let nums: Vec<usize> = part
+                .split(':')
+                .map(|s| s.trim().parse::<usize>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| {
+                    Error::invalid(format!(
+                        "conv layer '{part}' is not filters:kernel[:stride[:padding]]"
+                    ))
+                })?;
+            match nums[..] {
+                [f, k] => Ok(ConvLayer {
+                    filters: f,
+                    kernel: k,
+                    stride: 1,
+                    padding: 0,
+                }),
+                [f, k, s] => Ok(ConvLayer {
+                    filters: f,
+                    kernel: k,
+                    stride: s,
+                    padding: 0,
+                }),
+                [f, k, s, p] => Ok(ConvLayer {
+                    filters: f,
+                    kernel: k,
+                    stride: s,
+                    padding: p,
+                }),
+                _ => Err(Error::invalid(format!(
+                    "conv layer '{part}' is not filters:kernel[:stride[:padding]]"
+                ))),
+            }
+        })
+        .collect()
+}
+
+/// Largest layer width accepted (keeps a typo from allocating gigabytes).
+pub const MAX_WIDTH: usize = 1 << 16;
+
+impl Architecture {
+    /// Checks sizes and that the convolutions can be mirrored exactly.
+    pub fn validate(&self) -> Result<(), Error> {
+        match self {
+            Architecture::Dense { layers, .. } => {
+                if layers.len() < 2 {
+                    return Err(Error::invalid(
+                        "a dense autoencoder needs at least an input size and a bottleneck size",
+                    ));
+                }
+                if let Some(i) = layers.iter().position(|&s| s == 0) {
+                    return Err(Error::invalid(format!(
+                        "layer {} of {layers:?} has size 0",
+                        i
+                    )));
+                }
+                if let Some(&s) = layers.iter().find(|&&s| s > MAX_WIDTH) {
+                    return Err(Error::invalid(format!(
+                        "layer size {s} is larger than {MAX_WIDTH}"
+                    )));
+                }
+                Ok(())
+            }
+            Architecture::Conv {
+                input,
+                convs,
+                latent,
+                ..
+            } => {
+                if input.contains(&0) {
+                    return Err(Error::invalid(format!("input shape {input:?} has a zero")));
+                }
+                if *latent == 0 || *latent > MAX_WIDTH {
+                    return Err(Error::invalid(format!(
+                        "latent size {latent} is outside 1..={MAX_WIDTH}"
+                    )));
+                }
+                if convs.is_empty() {
+                    return Err(Error::invalid(
+                        "a conv autoencoder needs at least one conv layer",
+                    ));
+                }
+                self.conv_shapes()?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Values per sample.
+    pub fn input_size(&self) -> usize {
+        match self {
+            Architecture::Dense { layers, .. } => layers[0],
+            Architecture::Conv { input, .. } => input.iter().product(),
+        }
+    }
+
+    /// Size of the code.
+    pub fn latent_size(&self) -> usize {
+        match self {
+            Architecture::Dense { layers, .. } => *layers.last().expect("validated"),
+            Architecture::Conv { latent, .. } => *latent,
+        }
+    }
+
+    /// For a conv architecture: the `[c, h, w]` shape after each conv (input first), and for
+    /// each transposed conv of the decoder the output padding that restores the size exactly.
+    pub fn conv_shapes(&self) -> Result<(Vec<[usize; 3]>, Vec<usize>), Error> {
+        let Architecture::Conv { input, convs, .. } = self else {
+            return Ok((vec![], vec![]));
+        };
+        let mut shapes = vec![*input];
+        let mut out_pad = Vec::new();
+        for (i, c) in convs.iter().enumerate() {
+            if c.filters == 0 || c.kernel == 0 || c.stride == 0 {
+                return Err(Error::invalid(format!(
+                    "conv layer {} has a zero filters, kernel or stride",
+                    i + 1
+                )));
+            }
+            if c.filters > 1024 || c.kernel > 15 || c.stride > 8 || c.padding >= c.kernel {
+                return Err(Error::invalid(format!(
+                    "conv layer {} ({c:?}) is out of range",
+                    i + 1
+                )));
+            }
+            let [_, h, w] = *shapes.last().expect("non-empty");
+            let size = |n: usize| -> Result<usize, Error> {
+                let span = n + 2 * c.padding;
+                if span < c.kernel {
+                    return Err(Error::invalid(format!(
+                        "conv layer {} kernel {} does not fit a {n}-pixel side",
+                        i + 1,
+                        c.kernel
+                    )));
+                }
+                Ok((span - c.kernel) / c.stride + 1)
+            };
+            let (oh, ow) = (size(h)?, size(w)?);
+            // the transposed conv gives (o − 1)·s − 2p + k + output_padding; output_padding < s
+            let back = |o: usize, n: usize| -> Result<usize, Error> {
+                let base = (o - 1) * c.stride + c.kernel;
+                let base = base.checked_sub(2 * c.padding).filter(|&b| b <= n);
+                match base {
+                    Some(b) if n - b < c.stride => Ok(n - b),
+                    _ => Err(Error::invalid(format!(
+                        "conv layer {} cannot be mirrored exactly by a transposed convolution",
+                        i + 1
+                    ))),
+                }
+            };
+            let (ph, pw) = (back(oh, h)?, back(ow, w)?);
+            if ph != pw {
+                return Err(Error::invalid(format!(
+                    "conv layer {} needs different output padding for height and width",
+                    i + 1
+                )));
+            }
+            out_pad.push(ph);
+            shapes.push([c.filters, oh, ow]);
+        }
+        Ok((shapes, out_pad))
+    }
+
+    /// Every tensor of the model with its shape, in a fixed order.
+    pub fn tensor_specs(&self) -> Result<Vec<TensorSpec>, Error> {
+        self.validate()?;
+        let mut specs = Vec::new();
+        match self {
+            Architecture::Dense { layers, .. } => {
+                for (i, w) in layers.windows(2).enumerate() {
+                    specs.push(spec(format!("encoder.{i}.weight"), vec![w[1], w[0]]));
+                    specs.push(spec(format!("encoder.{i}.bias"), vec![w[1]]));
+                }
+                let rev: Vec<usize> = layers.iter().rev().copied().collect();
+                for (i, w) in rev.windows(2).enumerate() {
+                    specs.push(spec(format!("decoder.{i}.weight"), vec![w[1], w[0]]));
+                    specs.push(spec(format!("decoder.{i}.bias"), vec![w[1]]));
+                }
+            }
+            Architecture::Conv { convs, latent, .. } => {
+                let (shapes, _) = self.conv_shapes()?;
+                for (i, c) in convs.iter().enumerate() {
+                    specs.push(spec(
+                        format!("encoder.conv.{i}.weight"),
+                        vec![c.filters, shapes[i][0], c.kernel, c.kernel],
+                    ));
+                    specs.push(spec(format!("encoder.conv.{i}.bias"), vec![c.filters]));
+                }
+                let flat: usize = shapes.last().expect("non-empty").iter().product();
+                specs.push(spec("encoder.fc.weight".into(), vec![*latent, flat]));
+                specs.push(spec("encoder.fc.bias".into(), vec![*latent]));
+                specs.push(spec("decoder.fc.weight".into(), vec![flat, *latent]));
+                specs.push(spec("decoder.fc.bias".into(), vec![flat]));
+                for (j, i) in (0..convs.len()).rev().enumerate() {
+                    let c = convs[i];
+                    specs.push(spec(
+                        format!("decoder.deconv.{j}.weight"),
+                        vec![c.filters, shapes[i][0], c.kernel, c.kernel],
+                    ));
+                    specs.push(spec(format!("decoder.deconv.{j}.bias"), vec![shapes[i][0]]));
+                }
+            }
+        }
+        Ok(specs)
+    }
+
+    /// Number of weights and biases.
+    pub fn param_count(&self) -> Result<usize, Error> {
+        Ok(self
+            .tensor_specs()?
+            .iter()
+            .map(|s| s.shape.iter().product::<usize>())
+            .sum())
+    }
+
+    /// A one-line description, e.g. `dense 784-256-128-32 (relu, sigmoid out)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Architecture::Dense {
+                layers,
+                activation,
+                output,
+            } => format!(
+                "dense {} ({activation}, {output} out)",
+                layers
+                    .iter()
+                    .map(|l| l.to_string())
+                    .collect::<Vec<_>>()
+                    .join("-")
+            ),
+            Architecture::Conv {
+                input,
+                convs,
+                latent,
+                activation,
+                output,
+            } => format!(
+                "conv {}x{}x{} {} -> {latent} ({activation}, {output} out)",
+                input[0],
+                input[1],
+                input[2],
+                convs
+                    .iter()
+                    .map(|c| format!("{}:{}:{}:{}", c.filters, c.kernel, c.stride, c.padding))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dense_specs_mirror_the_layers() {
+        let a = Architecture::Dense {
+            layers: vec![784, 256, 128, 32],
+            activation: Activation::Relu,
+            output: Activation::Sigmoid,
+        };
+        let s = a.tensor_specs().unwrap();
+        assert_eq!(s.len(), 12);
+        assert_eq!(
+            s[0],
+            TensorSpec {
+                name: "encoder.0.weight".into(),
+                shape: vec![256, 784]
+            }
+        );
+        assert_eq!(
+            s[11],
+            TensorSpec {
+                name: "decoder.2.bias".into(),
+                shape: vec![784]
+            }
+        );
+        assert_eq!(
+            a.param_count().unwrap(),
+            2 * (784 * 256 + 256 * 128 + 128 * 32) + 256 + 128 + 32 + 128 + 256 + 784
+        );
+    }
+
+    #[test]
+    fn conv_shapes_and_output_padding() {
+        let a = Architecture::Conv {
+            input: [1, 28, 28],
+            convs: parse_convs("16:3:2:1,32:3:2:1").unwrap(),
+            latent: 16,
+            activation: Activation::Relu,
+            output: Activation::Sigmoid,
+        };
+        let (shapes, pads) = a.conv_shapes().unwrap();
+        assert_eq!(shapes, vec![[1, 28, 28], [16, 14, 14], [32, 7, 7]]);
+        assert_eq!(pads, vec![1, 1]);
+        let s = a.tensor_specs().unwrap();
+        assert!(s.contains(&TensorSpec {
+            name: "encoder.fc.weight".into(),
+            shape: vec![16, 32 * 49]
+        }));
+        assert!(s.contains(&TensorSpec {
+            name: "decoder.deconv.0.weight".into(),
+            shape: vec![32, 16, 3, 3]
+        }));
+        assert!(s.contains(&TensorSpec {
+            name: "decoder.deconv.1.bias".into(),
+            shape: vec![1]
+        }));
+    }
+
+    #[test]
+    fn bad_layer_lists_are_refused() {
+        assert!(
+            parse_layers("784,0,32")
+                .map(|l| Architecture::Dense {
+                    layers: l,
+                    activation: Activation::Relu,
+                    output: Activation::Sigmoid
+                }
+                .validate())
+                .unwrap()
+                .is_err()
+        );
+        assert!(parse_layers("784,abc").is_err());
+        assert!(parse_convs("16:3:2:1:9").is_err());
+        let a = Architecture::Conv {
+            input: [1, 4, 4],
+            convs: parse_convs("8:9").unwrap(),
+            latent: 2,
+            activation: Activation::Relu,
+            output: Activation::Linear,
+        };
+        assert!(a.validate().is_err());
+    }
+}

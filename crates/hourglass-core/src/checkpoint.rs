@@ -1,0 +1,294 @@
+//! Checkpoints: safetensors files whose metadata carries the whole configuration as JSON.
+//! Loading checks every tensor's name, dtype and shape against that configuration.
+
+use std::collections::{BTreeMap, HashMap};
+
+use safetensors::{Dtype, SafeTensors, tensor::TensorView};
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, architecture::Architecture, data::Scaling};
+
+/// Key of the configuration JSON in the safetensors metadata.
+pub const CONFIG_KEY: &str = "hourglass";
+/// Version of the configuration layout.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The dataset a model was trained on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetInfo {
+    pub name: String,
+    pub features: usize,
+    pub image_shape: Option<[usize; 2]>,
+    pub scaling: Scaling,
+    pub train_samples: usize,
+    pub val_samples: usize,
+}
+
+/// How a model was trained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingInfo {
+    pub loss: String,
+    pub optimizer: String,
+    pub learning_rate: f64,
+    pub momentum: f64,
+    pub batch_size: usize,
+    pub epochs: usize,
+    pub seed: u64,
+    pub val_split: f64,
+}
+
+/// Everything about a model except its weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelConfig {
+    pub format_version: u32,
+    pub architecture: Architecture,
+    pub dataset: DatasetInfo,
+    pub training: TrainingInfo,
+    pub epochs_trained: usize,
+    /// Final metrics by name (`train_loss`, `val_loss`, …).
+    pub metrics: BTreeMap<String, f64>,
+}
+
+/// A named f32 tensor in PyTorch layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedTensor {
+    pub name: String,
+    pub shape: Vec<usize>,
+    pub values: Vec<f32>,
+}
+
+/// A model's configuration and weights.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkpoint {
+    pub config: ModelConfig,
+    pub tensors: Vec<NamedTensor>,
+}
+
+impl Checkpoint {
+    /// The tensor called `name`.
+    pub fn tensor(&self, name: &str) -> Option<&NamedTensor> {
+        self.tensors.iter().find(|t| t.name == name)
+    }
+
+    /// Checks the tensors against the architecture: every expected tensor present with its
+    /// shape and value count, nothing extra.
+    pub fn validate(&self, source: &str) -> Result<(), Error> {
+        let specs = self
+            .config
+            .architecture
+            .tensor_specs()
+            .map_err(|e| Error::format(source, e.to_string()))?;
+        for spec in &specs {
+            let t = self.tensor(&spec.name).ok_or_else(|| {
+                Error::format(
+                    source,
+                    format!("missing tensor '{}' (shape {:?})", spec.name, spec.shape),
+                )
+            })?;
+            if t.shape != spec.shape {
+                return Err(Error::format(
+                    source,
+                    format!(
+                        "tensor '{}' has shape {:?}, the architecture needs {:?}",
+                        spec.name, t.shape, spec.shape
+                    ),
+                ));
+            }
+            if t.values.len() != t.shape.iter().product::<usize>() {
+                return Err(Error::format(
+                    source,
+                    format!("tensor '{}' has the wrong number of values", spec.name),
+                ));
+            }
+            if let Some(i) = t.values.iter().position(|v| !v.is_finite()) {
+                return Err(Error::format(
+                    source,
+                    format!("tensor '{}' holds a non-finite value at {i}", spec.name),
+                ));
+            }
+        }
+        if let Some(extra) = self
+            .tensors
+            .iter()
+            .find(|t| !specs.iter().any(|s| s.name == t.name))
+        {
+            return Err(Error::format(
+                source,
+                format!(
+                    "unexpected tensor '{}' for {}",
+                    extra.name,
+                    self.config.architecture.describe()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Serialises to safetensors bytes (validating first).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
+        self.validate("checkpoint")?;
+        let raw: Vec<(String, Vec<usize>, Vec<u8>)> = self
+            .tensors
+            .iter()
+            .map(|t| {
+                (
+                    t.name.clone(),
+                    t.shape.clone(),
+                    t.values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+                )
+            })
+            .collect();
+        let views: Vec<(String, TensorView<'_>)> = raw
+            .iter()
+            .map(|(n, s, b)| {
+                Ok((
+                    n.clone(),
+                    TensorView::new(Dtype::F32, s.clone(), b)
+                        .map_err(|e| Error::invalid(e.to_string()))?,
+                ))
+            })
+            .collect::<Result<_, Error>>()?;
+        let json =
+            serde_json::to_string(&self.config).map_err(|e| Error::invalid(e.to_string()))?;
+        let meta = HashMap::from([(CONFIG_KEY.to_string(), json)]);
+        safetensors::serialize(views, Some(meta))
+            .map_err(|e| Error::invalid(format!("safetensors: {e}")))
+    }
+
+    /// Parses and validates safetensors bytes; `source` names the file in messages.
+    pub fn from_bytes(source: &str, bytes: &[u8]) -> Result<Self, Error> {
+        let st = SafeTensors::deserialize(bytes)
+            .map_err(|e| Error::format(source, format!("not a valid safetensors file ({e})")))?;
+        let (_, meta) = SafeTensors::read_metadata(bytes)
+            .map_err(|e| Error::format(source, format!("not a valid safetensors file ({e})")))?;
+        let json = meta
+            .metadata()
+            .as_ref()
+            .and_then(|m| m.get(CONFIG_KEY))
+            .ok_or_else(|| {
+                Error::format(
+                    source,
+                    "no Hourglass configuration in the metadata (not an Hourglass checkpoint)",
+                )
+            })?;
+        let config: ModelConfig = serde_json::from_str(json)
+            .map_err(|e| Error::format(source, format!("malformed configuration: {e}")))?;
+        if config.format_version != FORMAT_VERSION {
+            return Err(Error::format(
+                source,
+                format!(
+                    "checkpoint format version {} is not supported (expected {FORMAT_VERSION})",
+                    config.format_version
+                ),
+            ));
+        }
+        let mut tensors = Vec::new();
+        for (name, view) in st.tensors() {
+            if view.dtype() != Dtype::F32 {
+                return Err(Error::format(
+                    source,
+                    format!("tensor '{name}' is {:?}, expected F32", view.dtype()),
+                ));
+            }
+            let values = view
+                .data()
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes(c.try_into().expect("4")))
+                .collect();
+            tensors.push(NamedTensor {
+                name,
+                shape: view.shape().to_vec(),
+                values,
+            });
+        }
+        let specs = config
+            .architecture
+            .tensor_specs()
+            .map_err(|e| Error::format(source, e.to_string()))?;
+        tensors.sort_by_key(|t| {
+            specs
+                .iter()
+                .position(|s| s.name == t.name)
+                .unwrap_or(usize::MAX)
+        });
+        let ck = Checkpoint { config, tensors };
+        ck.validate(source)?;
+        Ok(ck)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::glass::Activation;
+
+    fn sample() -> Checkpoint {
+        let architecture = Architecture::Dense {
+            layers: vec![4, 2],
+            activation: Activation::Relu,
+            output: Activation::Sigmoid,
+        };
+        let tensors = architecture
+            .tensor_specs()
+            .unwrap()
+            .into_iter()
+            .map(|s| {
+                let n = s.shape.iter().product::<usize>();
+                NamedTensor {
+                    name: s.name,
+                    shape: s.shape,
+                    values: (0..n).map(|v| v as f32 * 0.5).collect(),
+                }
+            })
+            .collect();
+        Checkpoint {
+            config: ModelConfig {
+                format_version: FORMAT_VERSION,
+                architecture,
+                dataset: DatasetInfo {
+                    name: "toy".into(),
+                    features: 4,
+                    image_shape: Some([2, 2]),
+                    scaling: Scaling::IDENTITY,
+                    train_samples: 10,
+                    val_samples: 0,
+                },
+                training: TrainingInfo {
+                    loss: "mse".into(),
+                    optimizer: "adam".into(),
+                    learning_rate: 1e-3,
+                    momentum: 0.9,
+                    batch_size: 2,
+                    epochs: 1,
+                    seed: 1,
+                    val_split: 0.0,
+                },
+                epochs_trained: 1,
+                metrics: BTreeMap::from([("train_loss".into(), 0.25)]),
+            },
+            tensors,
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let ck = sample();
+        let bytes = ck.to_bytes().unwrap();
+        assert_eq!(Checkpoint::from_bytes("m", &bytes).unwrap(), ck);
+    }
+
+    #[test]
+    fn names_a_missing_tensor_and_a_wrong_shape() {
+        let mut ck = sample();
+        ck.tensors.retain(|t| t.name != "decoder.0.bias");
+        let err = ck.validate("m.safetensors").unwrap_err().to_string();
+        assert!(err.contains("missing tensor 'decoder.0.bias'"), "{err}");
+
+        let mut ck = sample();
+        ck.tensors[0].shape = vec![4, 2];
+        let err = ck.validate("m").unwrap_err().to_string();
+        assert!(err.contains("'encoder.0.weight' has shape [4, 2]"), "{err}");
+
+        assert!(Checkpoint::from_bytes("junk", b"0123456789").is_err());
+    }
+}

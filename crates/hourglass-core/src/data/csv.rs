@@ -1,0 +1,193 @@
+//! Your own data as CSV: a row per sample, an optional header, an optional label column.
+
+use super::Dataset;
+use crate::Error;
+
+/// Which column holds labels: a header name or a 0-based index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabelColumn {
+    Name(String),
+    Index(usize),
+}
+
+impl std::str::FromStr for LabelColumn {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s.parse::<usize>() {
+            Ok(i) => LabelColumn::Index(i),
+            Err(_) => LabelColumn::Name(s.to_string()),
+        })
+    }
+}
+
+/// Parses numeric CSV. A first row with any non-numeric field is taken as a header.
+/// Every row must have the same number of fields; labels must be non-negative integers.
+pub fn read_csv(name: &str, bytes: &[u8], label: Option<&LabelColumn>) -> Result<Dataset, Error> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .comment(Some(b'#'))
+        .from_reader(bytes);
+    let mut rows = Vec::new();
+    for (i, rec) in reader.records().enumerate() {
+        let rec = rec.map_err(|e| Error::format(name, format!("row {}: {e}", i + 1)))?;
+        if rec.iter().all(str::is_empty) {
+            continue;
+        }
+        rows.push(rec);
+    }
+    if rows.is_empty() {
+        return Err(Error::format(name, "no rows"));
+    }
+    let header: Option<Vec<String>> = if rows[0].iter().any(|f| f.parse::<f64>().is_err()) {
+        Some(rows.remove(0).iter().map(str::to_string).collect())
+    } else {
+        None
+    };
+    if rows.is_empty() {
+        return Err(Error::format(name, "a header but no data rows"));
+    }
+    let width = header.as_ref().map_or(rows[0].len(), Vec::len);
+    let label_idx = match label {
+        None => None,
+        Some(LabelColumn::Index(i)) if *i < width => Some(*i),
+        Some(LabelColumn::Index(i)) => {
+            return Err(Error::format(
+                name,
+                format!("label column {i} is past the last column ({})", width - 1),
+            ));
+        }
+        Some(LabelColumn::Name(n)) => {
+            let h = header.as_ref().ok_or_else(|| {
+                Error::format(
+                    name,
+                    format!("label column '{n}' named, but the file has no header row"),
+                )
+            })?;
+            Some(h.iter().position(|c| c == n).ok_or_else(|| {
+                Error::format(name, format!("no column named '{n}' in the header"))
+            })?)
+        }
+    };
+    let features = width - usize::from(label_idx.is_some());
+    if features == 0 {
+        return Err(Error::format(name, "no value columns besides the label"));
+    }
+    let first_line = 1 + usize::from(header.is_some());
+    let mut values = Vec::with_capacity(rows.len() * features);
+    let mut labels = label_idx.map(|_| Vec::with_capacity(rows.len()));
+    for (r, rec) in rows.iter().enumerate() {
+        let line = r + first_line;
+        if rec.len() != width {
+            return Err(Error::format(
+                name,
+                format!("row {line} has {} fields, expected {width}", rec.len()),
+            ));
+        }
+        for (c, field) in rec.iter().enumerate() {
+            if Some(c) == label_idx {
+                let l = field.parse::<u32>().map_err(|_| {
+                    Error::format(
+                        name,
+                        format!("row {line}: label '{field}' is not a non-negative integer"),
+                    )
+                })?;
+                labels.as_mut().expect("label column").push(l);
+            } else {
+                let v = field
+                    .parse::<f32>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| {
+                        Error::format(
+                            name,
+                            format!(
+                                "row {line}, column {}: '{field}' is not a finite number",
+                                c + 1
+                            ),
+                        )
+                    })?;
+                values.push(v);
+            }
+        }
+    }
+    Dataset::new(name, features, values, labels)
+}
+
+/// Writes samples (and optional labels, as the last column) as CSV with a header.
+pub fn write_csv(
+    columns: &[String],
+    rows: usize,
+    values: &[f32],
+    labels: Option<&[u32]>,
+) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut head: Vec<String> = columns.to_vec();
+    if labels.is_some() {
+        head.push("label".into());
+    }
+    w.write_record(&head).expect("write to memory");
+    let width = columns.len();
+    for r in 0..rows {
+        let mut rec: Vec<String> = values[r * width..(r + 1) * width]
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+        if let Some(l) = labels {
+            rec.push(l[r].to_string());
+        }
+        w.write_record(&rec).expect("write to memory");
+    }
+    w.into_inner().expect("flush to memory")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_with_and_without_header_and_labels() {
+        let d = read_csv("a.csv", b"1,2,3\n4,5,6\n", None).unwrap();
+        assert_eq!((d.len(), d.features), (2, 3));
+        let d = read_csv(
+            "b.csv",
+            b"x,y,class\n0.5,1,3\n2,3,1\n",
+            Some(&"class".parse().unwrap()),
+        )
+        .unwrap();
+        assert_eq!(d.features, 2);
+        assert_eq!(d.labels, Some(vec![3, 1]));
+        assert_eq!(d.sample(1), &[2.0, 3.0]);
+        let d = read_csv("c.csv", b"7,1,2\n8,3,4\n", Some(&LabelColumn::Index(0))).unwrap();
+        assert_eq!(d.labels, Some(vec![7, 8]));
+    }
+
+    #[test]
+    fn rejects_malformed_files_by_row() {
+        let err = read_csv("r.csv", b"1,2,3\n4,5\n", None)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "r.csv: row 2 has 2 fields, expected 3");
+        let err = read_csv("n.csv", b"a,b\n1,x\n", None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("row 2") && err.contains("'x'"), "{err}");
+        assert!(read_csv("e.csv", b"", None).is_err());
+        assert!(read_csv("l.csv", b"1,2\n", Some(&LabelColumn::Name("z".into()))).is_err());
+        assert!(read_csv("i.csv", b"1,inf\n", None).is_err());
+    }
+
+    #[test]
+    fn writes_what_it_reads() {
+        let bytes = write_csv(
+            &["z0".into(), "z1".into()],
+            2,
+            &[0.5, 1.0, -2.0, 3.5],
+            Some(&[4, 9]),
+        );
+        let d = read_csv("w", &bytes, Some(&"label".parse().unwrap())).unwrap();
+        assert_eq!(d.values, vec![0.5, 1.0, -2.0, 3.5]);
+        assert_eq!(d.labels, Some(vec![4, 9]));
+    }
+}

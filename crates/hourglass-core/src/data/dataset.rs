@@ -1,0 +1,220 @@
+//! An in-memory dataset: `len` samples of `features` values each, pixels in [0, 1].
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, rng::Rng};
+
+/// Samples stored row-major as f32, with optional labels (for colouring, never training).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    /// A name for messages and checkpoints ("mnist", a file name, …).
+    pub name: String,
+    pub features: usize,
+    /// `[height, width]` when the samples are greyscale images.
+    pub image_shape: Option<[usize; 2]>,
+    pub values: Vec<f32>,
+    pub labels: Option<Vec<u32>>,
+}
+
+/// The linear map applied after reading (readers already map pixels to [0, 1]):
+/// value = (value_read − offset) / scale.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Scaling {
+    pub offset: f32,
+    pub scale: f32,
+}
+
+impl Scaling {
+    pub const IDENTITY: Scaling = Scaling {
+        offset: 0.0,
+        scale: 1.0,
+    };
+}
+
+impl Dataset {
+    /// Builds a dataset, checking that the values fill whole samples and labels match.
+    pub fn new(
+        name: impl Into<String>,
+        features: usize,
+        values: Vec<f32>,
+        labels: Option<Vec<u32>>,
+    ) -> Result<Self, Error> {
+        let name = name.into();
+        if features == 0 {
+            return Err(Error::format(&name, "samples have no values"));
+        }
+        if !values.len().is_multiple_of(features) {
+            return Err(Error::format(
+                &name,
+                format!(
+                    "{} values do not fill whole samples of {features}",
+                    values.len()
+                ),
+            ));
+        }
+        let len = values.len() / features;
+        if let Some(l) = &labels
+            && l.len() != len
+        {
+            return Err(Error::format(
+                &name,
+                format!("{} labels for {len} samples", l.len()),
+            ));
+        }
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            return Err(Error::format(
+                &name,
+                format!("sample {} holds a non-finite value", i / features),
+            ));
+        }
+        Ok(Dataset {
+            name,
+            features,
+            image_shape: None,
+            values,
+            labels,
+        })
+    }
+
+    /// Marks the samples as `height × width` greyscale images.
+    pub fn with_image_shape(mut self, height: usize, width: usize) -> Result<Self, Error> {
+        if height * width != self.features {
+            return Err(Error::invalid(format!(
+                "{height}×{width} images need {} values per sample, not {}",
+                height * width,
+                self.features
+            )));
+        }
+        self.image_shape = Some([height, width]);
+        Ok(self)
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len() / self.features
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The values of sample `i`.
+    pub fn sample(&self, i: usize) -> &[f32] {
+        &self.values[i * self.features..(i + 1) * self.features]
+    }
+
+    pub fn label(&self, i: usize) -> Option<u32> {
+        self.labels.as_ref().map(|l| l[i])
+    }
+
+    /// The samples at `indices`, in that order.
+    pub fn subset(&self, indices: &[usize]) -> Dataset {
+        let mut values = Vec::with_capacity(indices.len() * self.features);
+        for &i in indices {
+            values.extend_from_slice(self.sample(i));
+        }
+        Dataset {
+            name: self.name.clone(),
+            features: self.features,
+            image_shape: self.image_shape,
+            values,
+            labels: self
+                .labels
+                .as_ref()
+                .map(|l| indices.iter().map(|&i| l[i]).collect()),
+        }
+    }
+
+    /// The first `n` samples (all of them if there are fewer).
+    pub fn take(&self, n: usize) -> Dataset {
+        let idx: Vec<usize> = (0..n.min(self.len())).collect();
+        self.subset(&idx)
+    }
+
+    /// Splits off a seeded random `fraction` of the samples for validation.
+    /// Returns `(train, validation)`.
+    pub fn split(&self, fraction: f64, seed: u64) -> Result<(Dataset, Dataset), Error> {
+        if !fraction.is_finite() || !(0.0..1.0).contains(&fraction) {
+            return Err(Error::invalid(format!(
+                "validation split {fraction} is outside [0, 1)"
+            )));
+        }
+        let order = Rng::new(seed).permutation(self.len());
+        let n_val = (self.len() as f64 * fraction).round() as usize;
+        let (val, train) = order.split_at(n_val);
+        if train.is_empty() {
+            return Err(Error::invalid(
+                "the validation split leaves no training samples",
+            ));
+        }
+        Ok((self.subset(train), self.subset(val)))
+    }
+
+    /// Smallest and largest value.
+    pub fn range(&self) -> (f32, f32) {
+        self.values
+            .iter()
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            })
+    }
+
+    /// Rescales every value linearly so the dataset spans [0, 1]; returns the scaling used.
+    pub fn normalize_to_unit(&mut self) -> Scaling {
+        let (lo, hi) = self.range();
+        let scale = if hi > lo { hi - lo } else { 1.0 };
+        for v in &mut self.values {
+            *v = (*v - lo) / scale;
+        }
+        Scaling { offset: lo, scale }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy() -> Dataset {
+        Dataset::new(
+            "toy",
+            2,
+            (0..20).map(|v| v as f32).collect(),
+            Some((0..10).collect()),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn split_is_seeded_and_disjoint() {
+        let d = toy();
+        let (t1, v1) = d.split(0.3, 5).unwrap();
+        let (t2, v2) = d.split(0.3, 5).unwrap();
+        assert_eq!((t1.len(), v1.len()), (7, 3));
+        assert_eq!(v1, v2);
+        assert_eq!(t1, t2);
+        let mut labels: Vec<u32> = t1
+            .labels
+            .unwrap()
+            .into_iter()
+            .chain(v1.labels.unwrap())
+            .collect();
+        labels.sort();
+        assert_eq!(labels, (0..10).collect::<Vec<_>>());
+        assert!(d.split(1.0, 1).is_err());
+        assert!(d.split(f64::NAN, 1).is_err());
+    }
+
+    #[test]
+    fn rejects_ragged_values_and_label_mismatch() {
+        assert!(Dataset::new("x", 3, vec![0.0; 10], None).is_err());
+        assert!(Dataset::new("x", 2, vec![0.0; 10], Some(vec![1, 2])).is_err());
+        assert!(Dataset::new("x", 2, vec![f32::NAN, 0.0], None).is_err());
+    }
+
+    #[test]
+    fn normalizes_to_unit_range() {
+        let mut d = toy();
+        let s = d.normalize_to_unit();
+        assert_eq!(d.range(), (0.0, 1.0));
+        assert_eq!((s.offset, s.scale), (0.0, 19.0));
+    }
+}

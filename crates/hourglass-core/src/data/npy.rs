@@ -1,0 +1,216 @@
+//! NumPy's .npy format (versions 1–3): float32, float64 or uint8 arrays, 2-D or 3-D.
+//!
+//! Hand-written: the header is a short Python-literal dict, and parsing it here lets every
+//! refusal name the exact fault (dtype, order, shape, length).
+
+use super::Dataset;
+use crate::Error;
+
+const MAGIC: &[u8] = b"\x93NUMPY";
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Dtype {
+    F4,
+    F8,
+    U1,
+}
+
+fn header_value<'a>(header: &'a str, key: &str) -> Option<&'a str> {
+    let k = header.find(&format!("'{key}'"))?;
+    let rest = &header[k + key.len() + 2..];
+    let colon = rest.find(':')?;
+    Some(rest[colon + 1..].trim_start())
+}
+
+/// Parses an .npy file into a dataset: 2-D `(samples, features)` or 3-D
+/// `(samples, height, width)` images. uint8 values are scaled to [0, 1].
+pub fn read_npy(name: &str, bytes: &[u8]) -> Result<Dataset, Error> {
+    if !bytes.starts_with(MAGIC) || bytes.len() < 10 {
+        return Err(Error::format(
+            name,
+            "not an .npy file (missing the \\x93NUMPY magic)",
+        ));
+    }
+    let major = bytes[6];
+    let (hlen, start) = match major {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        2 | 3 => {
+            if bytes.len() < 12 {
+                return Err(Error::format(name, "truncated .npy header"));
+            }
+            (
+                u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes")) as usize,
+                12,
+            )
+        }
+        v => {
+            return Err(Error::format(
+                name,
+                format!(".npy format version {v} is not supported"),
+            ));
+        }
+    };
+    let header = bytes
+        .get(start..start + hlen)
+        .ok_or_else(|| Error::format(name, "truncated .npy header"))?;
+    let header =
+        std::str::from_utf8(header).map_err(|_| Error::format(name, ".npy header is not text"))?;
+    let descr = header_value(header, "descr")
+        .and_then(|v| v.strip_prefix('\''))
+        .and_then(|v| v.split('\'').next())
+        .ok_or_else(|| Error::format(name, ".npy header has no 'descr'"))?;
+    let dtype = match descr {
+        "<f4" => Dtype::F4,
+        "<f8" => Dtype::F8,
+        "|u1" | "<u1" | "u1" => Dtype::U1,
+        other => {
+            return Err(Error::format(
+                name,
+                format!(
+                    "unsupported dtype '{other}' (supported: float32 '<f4', float64 '<f8', uint8 '|u1')"
+                ),
+            ));
+        }
+    };
+    if header_value(header, "fortran_order").is_some_and(|v| v.starts_with("True")) {
+        return Err(Error::format(
+            name,
+            "Fortran-ordered arrays are not supported (save with C order)",
+        ));
+    }
+    let shape_txt = header_value(header, "shape")
+        .and_then(|v| v.strip_prefix('('))
+        .and_then(|v| v.split(')').next())
+        .ok_or_else(|| Error::format(name, ".npy header has no 'shape'"))?;
+    let shape: Vec<usize> = shape_txt
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<usize>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| Error::format(name, format!("malformed shape ({shape_txt})")))?;
+    if !(shape.len() == 2 || shape.len() == 3) {
+        return Err(Error::format(
+            name,
+            format!(
+                "array has {} dimensions {shape:?}; expected 2 (samples, features) or 3 (samples, height, width)",
+                shape.len()
+            ),
+        ));
+    }
+    let count = shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .ok_or_else(|| Error::format(name, "shape overflows"))?;
+    let width = match dtype {
+        Dtype::F4 => 4,
+        Dtype::F8 => 8,
+        Dtype::U1 => 1,
+    };
+    let body = &bytes[start + hlen..];
+    let need = count
+        .checked_mul(width)
+        .ok_or_else(|| Error::format(name, "shape overflows"))?;
+    if body.len() != need {
+        return Err(Error::format(
+            name,
+            format!(
+                "shape {shape:?} needs {need} data bytes, file has {}",
+                body.len()
+            ),
+        ));
+    }
+    let values: Vec<f32> = match dtype {
+        Dtype::F4 => body
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().expect("4")))
+            .collect(),
+        Dtype::F8 => body
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().expect("8")) as f32)
+            .collect(),
+        Dtype::U1 => body.iter().map(|&b| b as f32 / 255.0).collect(),
+    };
+    let features = shape[1..].iter().product();
+    let d = Dataset::new(name, features, values, None)?;
+    if shape.len() == 3 {
+        d.with_image_shape(shape[1], shape[2])
+    } else {
+        Ok(d)
+    }
+}
+
+/// Encodes a 2-D float32 array as .npy (version 1).
+pub fn write_npy_f32(rows: usize, cols: usize, values: &[f32]) -> Vec<u8> {
+    let mut header =
+        format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {cols}), }}");
+    // pad so that magic + version + length + header is a multiple of 64, ending in '\n'
+    let total = 10 + header.len() + 1;
+    header.push_str(&" ".repeat((64 - total % 64) % 64));
+    header.push('\n');
+    let mut out = MAGIC.to_vec();
+    out.extend_from_slice(&[1, 0]);
+    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    for v in values {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn npy(descr: &str, shape: &str, body: &[u8]) -> Vec<u8> {
+        let header =
+            format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}\n");
+        let mut out = MAGIC.to_vec();
+        out.extend_from_slice(&[1, 0]);
+        out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        out.extend_from_slice(header.as_bytes());
+        out.extend_from_slice(body);
+        out
+    }
+
+    #[test]
+    fn reads_each_supported_dtype() {
+        let f4 = write_npy_f32(2, 2, &[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(read_npy("a", &f4).unwrap().values, vec![1.0, 2.0, 3.0, 4.0]);
+        let body: Vec<u8> = [0.5f64, 0.25]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        assert_eq!(
+            read_npy("b", &npy("<f8", "(1, 2)", &body)).unwrap().values,
+            vec![0.5, 0.25]
+        );
+        let d = read_npy("c", &npy("|u1", "(1, 2, 2)", &[0, 255, 51, 0])).unwrap();
+        assert_eq!(d.image_shape, Some([2, 2]));
+        assert_eq!(d.values[1], 1.0);
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_read() {
+        let err = read_npy("i.npy", &npy("<i8", "(1, 1)", &[0; 8]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("i.npy") && err.contains("unsupported dtype '<i8'"),
+            "{err}"
+        );
+        assert!(
+            read_npy("s", &npy("<f4", "(4,)", &[0; 16]))
+                .unwrap_err()
+                .to_string()
+                .contains("dimensions")
+        );
+        assert!(
+            read_npy("t", &npy("<f4", "(2, 2)", &[0; 15]))
+                .unwrap_err()
+                .to_string()
+                .contains("needs 16")
+        );
+        assert!(read_npy("m", b"hello world").is_err());
+    }
+}

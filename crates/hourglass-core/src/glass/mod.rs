@@ -1,0 +1,22 @@
+//! The glass engine: exact small networks in f64 whose every weight, activation and
+//! gradient can be shown (the Glass Box and the 3D Latent Explorer).
+//!
+//! Written by hand rather than on the tensor engine: these networks have tens to thousands
+//! of parameters, where per-call overhead of a tensor library dominates, and the pages need
+//! f64 values and per-sample introspection that a batched engine does not expose.
+
+mod activation;
+mod adam;
+mod glassbox;
+mod init;
+mod loss;
+mod momentum;
+mod network;
+
+pub use activation::{Activation, LEAKY_SLOPE};
+pub use adam::Adam;
+pub use glassbox::{GLASS_BOTTLENECK, GLASS_SIZES, GlassBox};
+pub use init::Init;
+pub use loss::{BCE_EPS, Loss};
+pub use momentum::MomentumSgd;
+pub use network::{Gradients, Layer, Network, Trace};

@@ -1,0 +1,14 @@
+//! Hourglass's engine: pure computation, no network, no threads of its own, no file paths.
+//! Readers take bytes; writers return bytes. Builds for wasm32 without the `tensor` feature.
+
+pub mod architecture;
+pub mod checkpoint;
+pub mod data;
+mod error;
+pub mod glass;
+pub mod metrics;
+pub mod rng;
+#[cfg(feature = "tensor")]
+pub mod tensor;
+
+pub use error::Error;

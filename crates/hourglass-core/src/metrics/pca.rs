@@ -1,0 +1,123 @@
+//! Principal component analysis: the linear baseline an autoencoder is compared with.
+
+use nalgebra::{DMatrix, SymmetricEigen};
+
+use crate::Error;
+
+/// A fitted PCA: the mean and the top `k` principal directions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pca {
+    pub mean: Vec<f64>,
+    /// `k` unit vectors of `dim` values each, by decreasing variance.
+    pub components: Vec<Vec<f64>>,
+    /// Variance along each component.
+    pub variances: Vec<f64>,
+}
+
+impl Pca {
+    /// Fits `k` components to `rows` samples of `dim` values (row-major).
+    pub fn fit(data: &[f64], dim: usize, k: usize) -> Result<Self, Error> {
+        if dim == 0 || !data.len().is_multiple_of(dim) || data.is_empty() {
+            return Err(Error::invalid(format!(
+                "PCA needs whole samples of {dim} values"
+            )));
+        }
+        if k == 0 || k > dim {
+            return Err(Error::invalid(format!(
+                "PCA components {k} outside 1..={dim}"
+            )));
+        }
+        let n = data.len() / dim;
+        let mut mean = vec![0.0; dim];
+        for row in data.chunks_exact(dim) {
+            mean.iter_mut()
+                .zip(row)
+                .for_each(|(m, v)| *m += v / n as f64);
+        }
+        let centered = DMatrix::from_fn(n, dim, |r, c| data[r * dim + c] - mean[c]);
+        let cov = centered.transpose() * &centered / n as f64;
+        let eig = SymmetricEigen::new(cov);
+        let mut order: Vec<usize> = (0..dim).collect();
+        order.sort_by(|&a, &b| eig.eigenvalues[b].total_cmp(&eig.eigenvalues[a]));
+        let components = order[..k]
+            .iter()
+            .map(|&i| {
+                let mut v: Vec<f64> = eig.eigenvectors.column(i).iter().copied().collect();
+                // a fixed sign: the largest entry positive, so results are reproducible
+                let big = v
+                    .iter()
+                    .copied()
+                    .fold(0.0f64, |m, x| if x.abs() > m.abs() { x } else { m });
+                if big < 0.0 {
+                    v.iter_mut().for_each(|x| *x = -*x);
+                }
+                v
+            })
+            .collect();
+        let variances = order[..k]
+            .iter()
+            .map(|&i| eig.eigenvalues[i].max(0.0))
+            .collect();
+        Ok(Pca {
+            mean,
+            components,
+            variances,
+        })
+    }
+
+    /// Coordinates of `x` along the components.
+    pub fn project(&self, x: &[f64]) -> Vec<f64> {
+        self.components
+            .iter()
+            .map(|c| {
+                c.iter()
+                    .zip(x)
+                    .zip(&self.mean)
+                    .map(|((ci, xi), mi)| ci * (xi - mi))
+                    .sum()
+            })
+            .collect()
+    }
+
+    /// The point with coordinates `z`.
+    pub fn reconstruct(&self, z: &[f64]) -> Vec<f64> {
+        let mut out = self.mean.clone();
+        for (c, &zi) in self.components.iter().zip(z) {
+            out.iter_mut().zip(c).for_each(|(o, ci)| *o += zi * ci);
+        }
+        out
+    }
+
+    /// Mean squared reconstruction error (per value) of `data` through the components.
+    pub fn reconstruction_mse(&self, data: &[f64]) -> f64 {
+        let dim = self.mean.len();
+        let mut total = 0.0;
+        for row in data.chunks_exact(dim) {
+            let r = self.reconstruct(&self.project(row));
+            total += r.iter().zip(row).map(|(a, b)| (a - b).powi(2)).sum::<f64>();
+        }
+        total / data.len() as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_plane_of_planar_data() {
+        // points on the plane z = 0 spread most along x
+        let data: Vec<f64> = (0..50)
+            .flat_map(|i| {
+                let t = i as f64 / 10.0;
+                [3.0 * t.cos(), t.sin(), 0.0]
+            })
+            .collect();
+        let pca = Pca::fit(&data, 3, 2).unwrap();
+        assert!(pca.components[0][0].abs() > 0.99);
+        assert!(pca.reconstruction_mse(&data) < 1e-20);
+        let one = Pca::fit(&data, 3, 1).unwrap();
+        assert!(one.reconstruction_mse(&data) > 0.01);
+        assert!(Pca::fit(&data, 3, 4).is_err());
+    }
+}

@@ -1,0 +1,150 @@
+//! Structural similarity (Wang et al. 2004), computed exactly as scikit-image's
+//! `structural_similarity(a, b, gaussian_weights=True, sigma=1.5,
+//! use_sample_covariance=False, data_range=1)`: an 11×11 Gaussian window (σ = 1.5,
+//! truncated at 3.5σ), K1 = 0.01, K2 = 0.03, population covariance, and the mean of the SSIM
+//! map after cropping the 5-pixel border the window cannot fill.
+
+use crate::Error;
+
+const SIGMA: f64 = 1.5;
+const RADIUS: usize = 5; // int(3.5 * 1.5 + 0.5)
+const K1: f64 = 0.01;
+const K2: f64 = 0.03;
+
+fn kernel() -> [f64; 2 * RADIUS + 1] {
+    let mut k = [0.0; 2 * RADIUS + 1];
+    for (i, v) in k.iter_mut().enumerate() {
+        let x = i as f64 - RADIUS as f64;
+        *v = (-x * x / (2.0 * SIGMA * SIGMA)).exp();
+    }
+    let s: f64 = k.iter().sum();
+    k.iter_mut().for_each(|v| *v /= s);
+    k
+}
+
+/// Separable Gaussian filter, evaluated only where the whole window fits (the cropped region):
+/// returns an `(h − 2r) × (w − 2r)` map.
+fn filter_valid(img: &[f64], h: usize, w: usize, k: &[f64]) -> Vec<f64> {
+    let (oh, ow) = (h - 2 * RADIUS, w - 2 * RADIUS);
+    // horizontal pass on all rows
+    let mut tmp = vec![0.0; h * ow];
+    for y in 0..h {
+        for x in 0..ow {
+            tmp[y * ow + x] = k
+                .iter()
+                .enumerate()
+                .map(|(i, kv)| kv * img[y * w + x + i])
+                .sum();
+        }
+    }
+    let mut out = vec![0.0; oh * ow];
+    for y in 0..oh {
+        for x in 0..ow {
+            out[y * ow + x] = k
+                .iter()
+                .enumerate()
+                .map(|(i, kv)| kv * tmp[(y + i) * ow + x])
+                .sum();
+        }
+    }
+    out
+}
+
+/// Mean SSIM of two `h × w` greyscale images with values in [0, 1].
+pub fn ssim(a: &[f32], b: &[f32], h: usize, w: usize) -> Result<f64, Error> {
+    if a.len() != h * w || b.len() != h * w {
+        return Err(Error::invalid(format!(
+            "SSIM needs two {h}×{w} images, got {} and {} values",
+            a.len(),
+            b.len()
+        )));
+    }
+    if h < 2 * RADIUS + 1 || w < 2 * RADIUS + 1 {
+        return Err(Error::invalid(format!(
+            "SSIM needs images of at least 11×11, got {h}×{w}"
+        )));
+    }
+    let k = kernel();
+    let x: Vec<f64> = a.iter().map(|&v| v as f64).collect();
+    let y: Vec<f64> = b.iter().map(|&v| v as f64).collect();
+    let prod = |p: &[f64], q: &[f64]| -> Vec<f64> { p.iter().zip(q).map(|(u, v)| u * v).collect() };
+    let ux = filter_valid(&x, h, w, &k);
+    let uy = filter_valid(&y, h, w, &k);
+    let uxx = filter_valid(&prod(&x, &x), h, w, &k);
+    let uyy = filter_valid(&prod(&y, &y), h, w, &k);
+    let uxy = filter_valid(&prod(&x, &y), h, w, &k);
+    let (c1, c2) = (K1 * K1, K2 * K2);
+    let n = ux.len();
+    let total: f64 = (0..n)
+        .map(|i| {
+            let vx = uxx[i] - ux[i] * ux[i];
+            let vy = uyy[i] - uy[i] * uy[i];
+            let vxy = uxy[i] - ux[i] * uy[i];
+            ((2.0 * ux[i] * uy[i] + c1) * (2.0 * vxy + c2))
+                / ((ux[i] * ux[i] + uy[i] * uy[i] + c1) * (vx + vy + c2))
+        })
+        .sum();
+    Ok(total / n as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic test images (the same formulas are in tests/ssim_reference.py).
+    pub(crate) fn test_images(h: usize, w: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+        let mut a = vec![0.0f32; h * w];
+        let mut b = vec![0.0f32; h * w];
+        let mut c = vec![0.0f32; h * w];
+        for yy in 0..h {
+            for xx in 0..w {
+                let (y, x) = (yy as f32, xx as f32);
+                let base = 0.5 + 0.4 * ((x * 0.3).sin() * (y * 0.2).cos());
+                a[yy * w + xx] = base;
+                b[yy * w + xx] = (base + 0.1 * ((x * 1.7 + y * 2.3).sin())).clamp(0.0, 1.0);
+                c[yy * w + xx] = ((x + 2.0 * y) % 7.0) / 6.0;
+            }
+        }
+        (a, b, c)
+    }
+
+    #[test]
+    fn identical_images_have_ssim_one() {
+        let (a, _, _) = test_images(28, 28);
+        assert!((ssim(&a, &a, 28, 28).unwrap() - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn equals_scikit_image() {
+        // Recorded with scikit-image 0.26.0, SciPy 1.17.1 (tests/ssim_reference.py):
+        // structural_similarity(a, b, gaussian_weights=True, sigma=1.5,
+        //                       use_sample_covariance=False, data_range=1)
+        let (a, b, c) = test_images(28, 28);
+        let cases = [
+            (ssim(&a, &b, 28, 28).unwrap(), SKIMAGE_AB),
+            (ssim(&a, &c, 28, 28).unwrap(), SKIMAGE_AC),
+        ];
+        for (ours, theirs) in cases {
+            assert!(
+                (ours - theirs).abs() < 1e-4,
+                "ours {ours}, scikit-image {theirs}"
+            );
+        }
+        let (a, b, _) = test_images(20, 33);
+        let ours = ssim(&a, &b, 20, 33).unwrap();
+        assert!(
+            (ours - SKIMAGE_AB_20X33).abs() < 1e-4,
+            "ours {ours}, scikit-image {SKIMAGE_AB_20X33}"
+        );
+    }
+
+    #[test]
+    fn refuses_bad_sizes() {
+        assert!(ssim(&[0.0; 4], &[0.0; 4], 2, 2).is_err());
+        assert!(ssim(&[0.0; 121], &[0.0; 120], 11, 11).is_err());
+    }
+
+    const SKIMAGE_AB: f64 = 0.7775084775138627;
+    const SKIMAGE_AC: f64 = 0.007044749826872161;
+    const SKIMAGE_AB_20X33: f64 = 0.7671425863069516;
+}

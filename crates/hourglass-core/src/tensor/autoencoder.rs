@@ -1,0 +1,495 @@
+//! A dense or convolutional autoencoder as a Burn module, built from an [`Architecture`] and
+//! PyTorch-layout tensors, and turned back into them.
+
+use burn::{
+    module::{Module, Param},
+    nn::{
+        Linear, LinearConfig,
+        conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig},
+    },
+    tensor::{Device, Tensor, TensorData, activation},
+};
+
+use crate::{
+    Error,
+    architecture::Architecture,
+    checkpoint::NamedTensor,
+    glass::{Activation, LEAKY_SLOPE},
+};
+
+/// The trainable parts. A dense model has no convolutions and several linear layers; a conv
+/// model has one linear layer (the bottleneck) on each side of its convolutions.
+#[derive(Module, Debug)]
+pub struct AeModule {
+    pub enc_convs: Vec<Conv2d>,
+    pub enc_linears: Vec<Linear>,
+    pub dec_linears: Vec<Linear>,
+    pub dec_deconvs: Vec<ConvTranspose2d>,
+}
+
+/// An autoencoder: its architecture and its module.
+#[derive(Debug, Clone)]
+pub struct Autoencoder {
+    pub arch: Architecture,
+    pub module: AeModule,
+    /// `[c, h, w]` after each conv, input first (empty for a dense model).
+    conv_shapes: Vec<[usize; 3]>,
+}
+
+/// One layer's activations for one input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerActivations {
+    pub name: String,
+    /// `[channels, height, width]` for conv layers, `[units]` for dense ones.
+    pub shape: Vec<usize>,
+    pub values: Vec<f32>,
+}
+
+fn act<const D: usize>(a: Activation, x: Tensor<D>) -> Tensor<D> {
+    match a {
+        Activation::Sigmoid => activation::sigmoid(x),
+        Activation::Tanh => x.tanh(),
+        Activation::Relu => activation::relu(x),
+        Activation::LeakyRelu => activation::leaky_relu(x, LEAKY_SLOPE),
+        Activation::Linear => x,
+    }
+}
+
+fn tensor<const D: usize>(t: &NamedTensor, shape: [usize; D], device: &Device) -> Tensor<D> {
+    Tensor::<D>::from_data(TensorData::new(t.values.clone(), shape), device)
+}
+
+fn host(t: Tensor<2>) -> Vec<f32> {
+    t.into_data()
+        .try_into_vec::<f32>()
+        .expect("the engine computes in f32")
+}
+
+impl Autoencoder {
+    /// Builds the model from tensors in PyTorch layout (from [`super::initial_tensors`] or a
+    /// checkpoint), on `device`.
+    pub fn from_tensors(
+        arch: &Architecture,
+        tensors: &[NamedTensor],
+        device: &Device,
+    ) -> Result<Self, Error> {
+        let specs = arch.tensor_specs()?;
+        let get = |name: &str| -> Result<&NamedTensor, Error> {
+            let t = tensors
+                .iter()
+                .find(|t| t.name == name)
+                .ok_or_else(|| Error::invalid(format!("missing tensor '{name}'")))?;
+            let spec = specs
+                .iter()
+                .find(|s| s.name == name)
+                .expect("names come from the specs");
+            if t.shape != spec.shape {
+                return Err(Error::invalid(format!(
+                    "tensor '{name}' has shape {:?}, expected {:?}",
+                    t.shape, spec.shape
+                )));
+            }
+            Ok(t)
+        };
+        let linear = |prefix: &str| -> Result<Linear, Error> {
+            let w = get(&format!("{prefix}.weight"))?;
+            let b = get(&format!("{prefix}.bias"))?;
+            let (o, i) = (w.shape[0], w.shape[1]);
+            let mut l = LinearConfig::new(i, o).init(device);
+            // Burn stores Linear weights as [in, out]; PyTorch as [out, in].
+            l.weight = Param::from_tensor(tensor::<2>(w, [o, i], device).transpose());
+            l.bias = Some(Param::from_tensor(tensor::<1>(b, [o], device)));
+            Ok(l)
+        };
+        let (conv_shapes, out_pad) = arch.conv_shapes()?;
+        let module = match arch {
+            Architecture::Dense { layers, .. } => AeModule {
+                enc_convs: vec![],
+                enc_linears: (0..layers.len() - 1)
+                    .map(|i| linear(&format!("encoder.{i}")))
+                    .collect::<Result<_, _>>()?,
+                dec_linears: (0..layers.len() - 1)
+                    .map(|i| linear(&format!("decoder.{i}")))
+                    .collect::<Result<_, _>>()?,
+                dec_deconvs: vec![],
+            },
+            Architecture::Conv { convs, .. } => {
+                let mut enc_convs = Vec::new();
+                for (i, c) in convs.iter().enumerate() {
+                    let w = get(&format!("encoder.conv.{i}.weight"))?;
+                    let b = get(&format!("encoder.conv.{i}.bias"))?;
+                    let mut conv = Conv2dConfig::new([w.shape[1], c.filters], [c.kernel, c.kernel])
+                        .with_stride([c.stride, c.stride])
+                        .with_padding(burn::nn::PaddingConfig2d::Explicit(
+                            c.padding, c.padding, c.padding, c.padding,
+                        ))
+                        .init(device);
+                    conv.weight = Param::from_tensor(tensor::<4>(
+                        w,
+                        [w.shape[0], w.shape[1], w.shape[2], w.shape[3]],
+                        device,
+                    ));
+                    conv.bias = Some(Param::from_tensor(tensor::<1>(b, [c.filters], device)));
+                    enc_convs.push(conv);
+                }
+                let mut dec_deconvs = Vec::new();
+                for (j, i) in (0..convs.len()).rev().enumerate() {
+                    let c = convs[i];
+                    let w = get(&format!("decoder.deconv.{j}.weight"))?;
+                    let b = get(&format!("decoder.deconv.{j}.bias"))?;
+                    let mut d =
+                        ConvTranspose2dConfig::new([c.filters, w.shape[1]], [c.kernel, c.kernel])
+                            .with_stride([c.stride, c.stride])
+                            .with_padding([c.padding, c.padding])
+                            .with_padding_out([out_pad[i], out_pad[i]])
+                            .init(device);
+                    d.weight = Param::from_tensor(tensor::<4>(
+                        w,
+                        [w.shape[0], w.shape[1], w.shape[2], w.shape[3]],
+                        device,
+                    ));
+                    d.bias = Some(Param::from_tensor(tensor::<1>(b, [w.shape[1]], device)));
+                    dec_deconvs.push(d);
+                }
+                AeModule {
+                    enc_convs,
+                    enc_linears: vec![linear("encoder.fc")?],
+                    dec_linears: vec![linear("decoder.fc")?],
+                    dec_deconvs,
+                }
+            }
+        };
+        Ok(Autoencoder {
+            arch: arch.clone(),
+            module,
+            conv_shapes,
+        })
+    }
+
+    /// Wraps a module (for example one handed back by an optimizer step).
+    pub fn from_module(arch: Architecture, module: AeModule) -> Self {
+        let conv_shapes = arch.conv_shapes().map(|(s, _)| s).unwrap_or_default();
+        Autoencoder {
+            arch,
+            module,
+            conv_shapes,
+        }
+    }
+
+    /// The model's tensors in PyTorch layout, named as in [`Architecture::tensor_specs`].
+    pub fn to_tensors(&self) -> Vec<NamedTensor> {
+        fn named<const D: usize>(name: String, t: Tensor<D>) -> NamedTensor {
+            let shape = t.dims().to_vec();
+            NamedTensor {
+                name,
+                shape,
+                values: t.into_data().try_into_vec::<f32>().expect("f32 weights"),
+            }
+        }
+        let m = &self.module;
+        let mut out = Vec::new();
+        let linear = |out: &mut Vec<NamedTensor>, prefix: String, l: &Linear| {
+            out.push(named(
+                format!("{prefix}.weight"),
+                l.weight.val().transpose(),
+            ));
+            out.push(named(
+                format!("{prefix}.bias"),
+                l.bias.as_ref().expect("layers have biases").val(),
+            ));
+        };
+        match &self.arch {
+            Architecture::Dense { .. } => {
+                for (i, l) in m.enc_linears.iter().enumerate() {
+                    linear(&mut out, format!("encoder.{i}"), l);
+                }
+                for (i, l) in m.dec_linears.iter().enumerate() {
+                    linear(&mut out, format!("decoder.{i}"), l);
+                }
+            }
+            Architecture::Conv { .. } => {
+                for (i, c) in m.enc_convs.iter().enumerate() {
+                    out.push(named(format!("encoder.conv.{i}.weight"), c.weight.val()));
+                    out.push(named(
+                        format!("encoder.conv.{i}.bias"),
+                        c.bias.as_ref().expect("bias").val(),
+                    ));
+                }
+                linear(&mut out, "encoder.fc".into(), &m.enc_linears[0]);
+                linear(&mut out, "decoder.fc".into(), &m.dec_linears[0]);
+                for (j, d) in m.dec_deconvs.iter().enumerate() {
+                    out.push(named(format!("decoder.deconv.{j}.weight"), d.weight.val()));
+                    out.push(named(
+                        format!("decoder.deconv.{j}.bias"),
+                        d.bias.as_ref().expect("bias").val(),
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    fn hidden(&self) -> Activation {
+        match &self.arch {
+            Architecture::Dense { activation, .. } | Architecture::Conv { activation, .. } => {
+                *activation
+            }
+        }
+    }
+
+    fn output(&self) -> Activation {
+        match &self.arch {
+            Architecture::Dense { output, .. } | Architecture::Conv { output, .. } => *output,
+        }
+    }
+
+    /// The device the weights live on.
+    pub fn device(&self) -> Device {
+        self.module.enc_linears[0].weight.val().device()
+    }
+
+    /// Encodes a batch `[n, features]` to codes `[n, latent]`. The code layer is linear.
+    pub fn encode(&self, x: Tensor<2>) -> Tensor<2> {
+        self.encode_traced(x, &mut |_, _| {})
+    }
+
+    fn encode_traced(&self, x: Tensor<2>, trace: &mut dyn FnMut(String, Tensor<2>)) -> Tensor<2> {
+        let n = x.dims()[0];
+        let a = self.hidden();
+        let mut h = x;
+        if !self.module.enc_convs.is_empty() {
+            let [c, hh, ww] = self.conv_shapes[0];
+            let mut img: Tensor<4> = h.reshape([n, c, hh, ww]);
+            for (i, conv) in self.module.enc_convs.iter().enumerate() {
+                img = act(a, conv.forward(img));
+                let [c2, h2, w2] = self.conv_shapes[i + 1];
+                trace(
+                    format!("encoder.conv.{i}"),
+                    img.clone().reshape([n, c2 * h2 * w2]),
+                );
+            }
+            h = img.flatten(1, 3);
+        }
+        let last = self.module.enc_linears.len() - 1;
+        for (i, l) in self.module.enc_linears.iter().enumerate() {
+            h = l.forward(h);
+            if i < last {
+                h = act(a, h);
+            }
+            trace(
+                if i < last {
+                    format!("encoder.{i}")
+                } else {
+                    "latent".into()
+                },
+                h.clone(),
+            );
+        }
+        h
+    }
+
+    /// Decodes codes `[n, latent]` to pre-activation outputs `[n, features]` (logits when the
+    /// output is a sigmoid).
+    pub fn decode_logits(&self, z: Tensor<2>) -> Tensor<2> {
+        self.decode_traced(z, &mut |_, _| {})
+    }
+
+    fn decode_traced(&self, z: Tensor<2>, trace: &mut dyn FnMut(String, Tensor<2>)) -> Tensor<2> {
+        let n = z.dims()[0];
+        let a = self.hidden();
+        let mut h = z;
+        let dense_only = self.module.dec_deconvs.is_empty();
+        let last = self.module.dec_linears.len() - 1;
+        for (i, l) in self.module.dec_linears.iter().enumerate() {
+            h = l.forward(h);
+            if !(dense_only && i == last) {
+                h = act(a, h);
+                trace(format!("decoder.{i}"), h.clone());
+            }
+        }
+        if !dense_only {
+            let k = self.conv_shapes.len() - 1;
+            let [c, hh, ww] = self.conv_shapes[k];
+            let mut img: Tensor<4> = h.reshape([n, c, hh, ww]);
+            let last = self.module.dec_deconvs.len() - 1;
+            for (j, d) in self.module.dec_deconvs.iter().enumerate() {
+                img = d.forward(img);
+                if j < last {
+                    img = act(a, img);
+                    let [c2, h2, w2] = self.conv_shapes[k - j - 1];
+                    trace(
+                        format!("decoder.deconv.{j}"),
+                        img.clone().reshape([n, c2 * h2 * w2]),
+                    );
+                }
+            }
+            h = img.flatten(1, 3);
+        }
+        h
+    }
+
+    /// Applies the output activation to logits.
+    pub fn output_activation(&self, logits: Tensor<2>) -> Tensor<2> {
+        act(self.output(), logits)
+    }
+
+    /// Decodes codes to reconstructions.
+    pub fn decode(&self, z: Tensor<2>) -> Tensor<2> {
+        self.output_activation(self.decode_logits(z))
+    }
+
+    /// Reconstructs a batch.
+    pub fn reconstruct(&self, x: Tensor<2>) -> Tensor<2> {
+        self.decode(self.encode(x))
+    }
+
+    /// Runs host values `[n × features]` through `f` in batches of `batch` and returns host
+    /// values.
+    fn batched(
+        &self,
+        values: &[f32],
+        width: usize,
+        batch: usize,
+        f: impl Fn(&Self, Tensor<2>) -> Tensor<2>,
+    ) -> Vec<f32> {
+        let device = self.device();
+        let mut out = Vec::new();
+        for chunk in values.chunks(width * batch.max(1)) {
+            let n = chunk.len() / width;
+            let x = Tensor::from_data(TensorData::new(chunk.to_vec(), [n, width]), &device);
+            out.extend(host(f(self, x)));
+        }
+        out
+    }
+
+    /// Codes for host samples (row-major `[n × features]`).
+    pub fn encode_host(&self, values: &[f32], batch: usize) -> Vec<f32> {
+        self.batched(values, self.arch.input_size(), batch, |m, x| m.encode(x))
+    }
+
+    /// Reconstructions for host codes (row-major `[n × latent]`).
+    pub fn decode_host(&self, codes: &[f32], batch: usize) -> Vec<f32> {
+        self.batched(codes, self.arch.latent_size(), batch, |m, z| m.decode(z))
+    }
+
+    /// Reconstructions for host samples.
+    pub fn reconstruct_host(&self, values: &[f32], batch: usize) -> Vec<f32> {
+        self.batched(values, self.arch.input_size(), batch, |m, x| {
+            m.reconstruct(x)
+        })
+    }
+
+    /// Every layer's activations for one input (the pages draw activation maps).
+    pub fn layer_activations(&self, sample: &[f32]) -> Result<Vec<LayerActivations>, Error> {
+        let width = self.arch.input_size();
+        if sample.len() != width {
+            return Err(Error::invalid(format!(
+                "sample has {} values, the model takes {width}",
+                sample.len()
+            )));
+        }
+        let x = Tensor::from_data(TensorData::new(sample.to_vec(), [1, width]), &self.device());
+        let mut layers: Vec<(String, Tensor<2>)> = Vec::new();
+        let z = self.encode_traced(x, &mut |name, t| layers.push((name, t)));
+        let logits = self.decode_traced(z, &mut |name, t| layers.push((name, t)));
+        layers.push(("output".into(), self.output_activation(logits)));
+        let shape_of = |name: &str, units: usize| -> Vec<usize> {
+            let conv_index = |prefix: &str| {
+                name.strip_prefix(prefix)
+                    .and_then(|i| i.parse::<usize>().ok())
+            };
+            if let Some(i) = conv_index("encoder.conv.") {
+                self.conv_shapes[i + 1].to_vec()
+            } else if let Some(j) = conv_index("decoder.deconv.") {
+                self.conv_shapes[self.conv_shapes.len() - 2 - j].to_vec()
+            } else if name == "output" && !self.conv_shapes.is_empty() {
+                self.conv_shapes[0].to_vec()
+            } else {
+                vec![units]
+            }
+        };
+        Ok(layers
+            .into_iter()
+            .map(|(name, t)| {
+                let values = host(t);
+                let shape = shape_of(&name, values.len());
+                LayerActivations {
+                    name,
+                    shape,
+                    values,
+                }
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        architecture::parse_convs,
+        tensor::{inference_device, initial_tensors},
+    };
+
+    fn dense() -> Architecture {
+        Architecture::Dense {
+            layers: vec![16, 8, 3],
+            activation: Activation::Relu,
+            output: Activation::Sigmoid,
+        }
+    }
+
+    fn conv() -> Architecture {
+        Architecture::Conv {
+            input: [1, 8, 8],
+            convs: parse_convs("4:3:2:1,6:3:2:1").unwrap(),
+            latent: 5,
+            activation: Activation::Relu,
+            output: Activation::Sigmoid,
+        }
+    }
+
+    #[test]
+    fn tensors_round_trip_through_the_module() {
+        for arch in [dense(), conv()] {
+            let t = initial_tensors(&arch, 3).unwrap();
+            let m = Autoencoder::from_tensors(&arch, &t, &inference_device()).unwrap();
+            assert_eq!(m.to_tensors(), t);
+        }
+    }
+
+    #[test]
+    fn shapes_of_codes_reconstructions_and_activations() {
+        for arch in [dense(), conv()] {
+            let m = Autoencoder::from_tensors(
+                &arch,
+                &initial_tensors(&arch, 1).unwrap(),
+                &inference_device(),
+            )
+            .unwrap();
+            let x: Vec<f32> = (0..3 * arch.input_size())
+                .map(|i| (i % 7) as f32 / 7.0)
+                .collect();
+            let codes = m.encode_host(&x, 2);
+            assert_eq!(codes.len(), 3 * arch.latent_size());
+            let rec = m.decode_host(&codes, 2);
+            assert_eq!(rec, m.reconstruct_host(&x, 2));
+            assert!(rec.iter().all(|v| (0.0..=1.0).contains(v)));
+            let acts = m.layer_activations(&x[..arch.input_size()]).unwrap();
+            assert_eq!(
+                acts.last().unwrap().values,
+                rec[..arch.input_size()].to_vec()
+            );
+            assert!(acts.iter().any(|a| a.name == "latent" && a.values == codes[..arch.latent_size()].to_vec()));
+            for a in &acts {
+                assert_eq!(
+                    a.shape.iter().product::<usize>(),
+                    a.values.len(),
+                    "{}",
+                    a.name
+                );
+            }
+            assert!(m.layer_activations(&[0.0; 3]).is_err());
+        }
+    }
+}

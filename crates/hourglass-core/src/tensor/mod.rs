@@ -1,0 +1,14 @@
+//! MNIST-size dense and convolutional autoencoders on the tensor engine (Burn, `flex` CPU
+//! backend).
+
+mod autoencoder;
+mod backend;
+mod init;
+mod trainer;
+
+pub use autoencoder::{Autoencoder, LayerActivations};
+pub use backend::{inference_device, training_device};
+pub use init::initial_tensors;
+pub use trainer::{
+    EpochReport, Evaluation, LossKind, Optimizer, Progress, TrainOptions, evaluate, train,
+};

@@ -1,0 +1,27 @@
+"""Records the scikit-image SSIM values that src/metrics/ssim.rs is tested against.
+
+Run: python ssim_reference.py   (needs numpy and scikit-image)
+The images are built with the same float32 formulas as `test_images` in ssim.rs.
+"""
+import numpy as np
+from skimage.metrics import structural_similarity
+
+
+def test_images(h, w):
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    base = np.float32(0.5) + np.float32(0.4) * (np.sin(x * np.float32(0.3)) * np.cos(y * np.float32(0.2)))
+    b = np.clip(base + np.float32(0.1) * np.sin(x * np.float32(1.7) + y * np.float32(2.3)), 0, 1)
+    c = ((x + 2 * y) % 7) / np.float32(6)
+    return base.astype(np.float64), b.astype(np.float64), c.astype(np.float64)
+
+
+def skimage_ssim(a, b):
+    return structural_similarity(a, b, gaussian_weights=True, sigma=1.5,
+                                 use_sample_covariance=False, data_range=1)
+
+
+a, b, c = test_images(28, 28)
+print("SKIMAGE_AB", repr(skimage_ssim(a, b)))
+print("SKIMAGE_AC", repr(skimage_ssim(a, c)))
+a, b, _ = test_images(20, 33)
+print("SKIMAGE_AB_20X33", repr(skimage_ssim(a, b)))
