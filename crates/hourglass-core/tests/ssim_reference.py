@@ -25,3 +25,10 @@ print("SKIMAGE_AB", repr(skimage_ssim(a, b)))
 print("SKIMAGE_AC", repr(skimage_ssim(a, c)))
 a, b, _ = test_images(20, 33)
 print("SKIMAGE_AB_20X33", repr(skimage_ssim(a, b)))
+
+# The CLI test (crates/hourglass-cli/tests/cli.rs) writes a and b at 28×28 as 8-bit PNGs:
+# values round(v * 255) / 255.
+a, b, _ = test_images(28, 28)
+qa = np.round(a.astype(np.float32) * 255) / 255
+qb = np.round(b.astype(np.float32) * 255) / 255
+print("SKIMAGE_AB_PNG", repr(skimage_ssim(qa.astype(np.float64), qb.astype(np.float64))))

@@ -1,0 +1,671 @@
+//! The `hourglass` binary, run as a user runs it.
+
+mod common;
+
+use std::{fs, io::Write};
+
+use common::*;
+use hourglass_core::{
+    checkpoint::Checkpoint,
+    data::{encode_png, read_csv, read_npy, write_idx},
+};
+use serde_json::Value;
+
+fn train_patterns(out: &std::path::Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "train",
+        "--dataset",
+        "patterns",
+        "--layers",
+        "9,6,3",
+        "--activation",
+        "sigmoid",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "0.5",
+        "--momentum",
+        "0.9",
+        "--batch",
+        "4",
+        "--epochs",
+        "40",
+        "--val-split",
+        "0.25",
+        "--out",
+        s(out),
+    ];
+    args.extend_from_slice(extra);
+    ok(&args)
+}
+
+#[test]
+fn help_on_every_command_has_examples() {
+    for cmd in [
+        "train",
+        "eval",
+        "encode",
+        "decode",
+        "reconstruct",
+        "metrics",
+    ] {
+        let out = ok(&[cmd, "--help"]);
+        assert!(
+            out.contains("Example"),
+            "{cmd} --help has no example:\n{out}"
+        );
+    }
+    for cmd in ["list", "fetch"] {
+        assert!(ok(&["data", cmd, "--help"]).contains("Example"));
+    }
+}
+
+#[test]
+fn train_json_prints_only_epochs_and_a_summary() {
+    let dir = tmp();
+    let model = dir.path().join("p.safetensors");
+    let out = train_patterns(&model, &["--json"]);
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), 41, "40 epochs and a summary");
+    for (i, l) in lines[..40].iter().enumerate() {
+        assert_eq!(l["epoch"], i + 1);
+        for key in ["train_loss", "val_loss", "seconds"] {
+            assert!(l[key].is_f64(), "{key} missing in {l}");
+        }
+    }
+    let summary = &lines[40];
+    assert_eq!(summary["summary"], true);
+    assert_eq!(summary["epochs"], 40);
+    let first = lines[0]["train_loss"].as_f64().unwrap();
+    let last = lines[39]["train_loss"].as_f64().unwrap();
+    assert!(last < first, "training lowered the loss: {first} -> {last}");
+    let ck = Checkpoint::from_bytes("p", &fs::read(&model).unwrap()).unwrap();
+    assert_eq!(ck.config.epochs_trained, 40);
+    assert_eq!(ck.config.training.seed, 1);
+    assert_eq!(ck.config.dataset.name, "patterns");
+    assert!(ck.config.metrics.contains_key("val_loss"));
+}
+
+#[test]
+fn same_seed_same_checkpoint() {
+    let dir = tmp();
+    let (a, b) = (
+        dir.path().join("a.safetensors"),
+        dir.path().join("b.safetensors"),
+    );
+    train_patterns(&a, &["--seed", "7"]);
+    train_patterns(&b, &["--seed", "7"]);
+    let load = |p| {
+        Checkpoint::from_bytes("x", &fs::read(p).unwrap())
+            .unwrap()
+            .tensors
+    };
+    assert_eq!(load(&a), load(&b));
+}
+
+#[test]
+fn mnist_train_eval_encode_decode_reconstruct() {
+    let data = data_dir();
+    let dir = tmp();
+    let model = dir.path().join("m.safetensors");
+    let d = s(&data);
+    ok(&[
+        "train",
+        "--dataset",
+        "mnist",
+        "--data-dir",
+        d,
+        "--limit",
+        "3000",
+        "--layers",
+        "784,64,16",
+        "--epochs",
+        "3",
+        "--batch",
+        "64",
+        "--lr",
+        "0.003",
+        "--out",
+        s(&model),
+    ]);
+    let eval: Value = serde_json::from_str(&ok(&[
+        "eval",
+        "--model",
+        s(&model),
+        "--dataset",
+        "mnist",
+        "--data-dir",
+        d,
+        "--limit",
+        "500",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(eval["samples"], 500);
+    let mse = eval["mse"].as_f64().unwrap();
+    assert!(
+        mse > 0.0 && mse < 0.06,
+        "a 3-epoch model reconstructs better than a blank image: {mse}"
+    );
+    assert!(eval["psnr"].as_f64().unwrap() > 12.0);
+    let ssim = eval["ssim"].as_f64().unwrap();
+    assert!(ssim > 0.2 && ssim < 1.0, "{ssim}");
+    assert!(eval["bce"].as_f64().unwrap() > 0.0);
+
+    // encode: CSV with labels, NPY with labels as the last column
+    let csv = dir.path().join("codes.csv");
+    ok(&[
+        "encode",
+        "--model",
+        s(&model),
+        "--dataset",
+        "mnist",
+        "--data-dir",
+        d,
+        "--limit",
+        "20",
+        "--out",
+        s(&csv),
+    ]);
+    let codes = read_csv(
+        "codes",
+        &fs::read(&csv).unwrap(),
+        Some(&"label".parse().unwrap()),
+    )
+    .unwrap();
+    assert_eq!((codes.len(), codes.features), (20, 16));
+    assert_eq!(
+        codes.labels.as_ref().unwrap()[..3],
+        [7, 2, 1],
+        "the first test digits are 7, 2, 1"
+    );
+    let npy = dir.path().join("codes.npy");
+    ok(&[
+        "encode",
+        "--model",
+        s(&model),
+        "--dataset",
+        "mnist",
+        "--data-dir",
+        d,
+        "--limit",
+        "20",
+        "--out",
+        s(&npy),
+    ]);
+    let n = read_npy("codes", &fs::read(&npy).unwrap()).unwrap();
+    assert_eq!(n.features, 17);
+    assert_eq!(n.sample(0)[16], 7.0);
+    assert!((n.sample(0)[0] - codes.sample(0)[0]).abs() < 1e-5);
+
+    // decode both back to a grid of 20 images: 16 per row → 2 rows of 29-pixel cells
+    for codes in [&csv, &npy] {
+        let png = dir.path().join("decoded.png");
+        ok(&[
+            "decode",
+            "--model",
+            s(&model),
+            "--codes",
+            s(codes),
+            "--out",
+            s(&png),
+        ]);
+        let img = image::open(&png).unwrap();
+        assert_eq!((img.width(), img.height()), (16 * 29 + 1, 2 * 29 + 1));
+    }
+
+    // reconstruct: originals above reconstructions
+    let grid = dir.path().join("grid.png");
+    ok(&[
+        "reconstruct",
+        "--model",
+        s(&model),
+        "--dataset",
+        "mnist",
+        "--data-dir",
+        d,
+        "--count",
+        "8",
+        "--out",
+        s(&grid),
+    ]);
+    let img = image::open(&grid).unwrap().to_luma8();
+    assert_eq!(img.dimensions(), (8 * 29 + 1, 2 * 29 + 1));
+    // the top-left original is a 7: dark background, bright strokes in the cell
+    let cell_max = (1..29)
+        .flat_map(|y| (1..29).map(move |x| (x, y)))
+        .map(|(x, y)| img.get_pixel(x, y)[0])
+        .max();
+    assert_eq!(cell_max, Some(255));
+}
+
+#[test]
+fn conv_model_trains_on_fashion_mnist() {
+    let data = data_dir();
+    let dir = tmp();
+    let model = dir.path().join("c.safetensors");
+    let out = ok(&[
+        "train",
+        "--dataset",
+        "fashion-mnist",
+        "--data-dir",
+        s(&data),
+        "--limit",
+        "1000",
+        "--conv",
+        "8:3:2:1,16:3:2:1",
+        "--latent",
+        "16",
+        "--epochs",
+        "2",
+        "--batch",
+        "50",
+        "--lr",
+        "0.003",
+        "--json",
+        "--out",
+        s(&model),
+    ]);
+    let last: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(last["epochs"], 2);
+    let ck = Checkpoint::from_bytes("c", &fs::read(&model).unwrap()).unwrap();
+    assert!(ck.tensor("decoder.deconv.1.weight").is_some());
+    let eval: Value = serde_json::from_str(&ok(&[
+        "eval",
+        "--model",
+        s(&model),
+        "--dataset",
+        "fashion-mnist",
+        "--data-dir",
+        s(&data),
+        "--limit",
+        "100",
+        "--json",
+    ]))
+    .unwrap();
+    assert!(eval["mse"].as_f64().unwrap() < 0.2);
+}
+
+#[test]
+fn own_data_csv_npy_and_image_folder() {
+    let dir = tmp();
+    // CSV with a header and a label column; values outside [0, 1] are scaled into it
+    let csv = dir.path().join("points.csv");
+    let mut text = String::from("a,b,c,d,kind\n");
+    for i in 0..40 {
+        let t = i as f32 / 10.0;
+        text.push_str(&format!("{},{},{},{},{}\n", t, 2.0 * t, -t, t * t, i % 3));
+    }
+    fs::write(&csv, text).unwrap();
+    let model = dir.path().join("csv.safetensors");
+    let out = run(&[
+        "train",
+        "--dataset",
+        s(&csv),
+        "--label-column",
+        "kind",
+        "--layers",
+        "4,2",
+        "--epochs",
+        "2",
+        "--batch",
+        "8",
+        "--out",
+        s(&model),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("scaled linearly"));
+    let ck = Checkpoint::from_bytes("csv", &fs::read(&model).unwrap()).unwrap();
+    // values span [-3.9, 3.9²]: the saved scaling maps them to [0, 1]
+    let sc = ck.config.dataset.scaling;
+    assert!(
+        (sc.offset + 3.9).abs() < 1e-5 && (sc.scale - (3.9 * 3.9 + 3.9)).abs() < 1e-4,
+        "{sc:?}"
+    );
+    // eval applies the model's scaling to the same file
+    let eval: Value = serde_json::from_str(&ok(&[
+        "eval",
+        "--model",
+        s(&model),
+        "--dataset",
+        s(&csv),
+        "--label-column",
+        "kind",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(eval["samples"], 40);
+    assert!(eval["ssim"].is_null(), "no SSIM for non-image data");
+
+    // a folder of PNGs in two class folders
+    for (k, class) in ["circles", "squares"].iter().enumerate() {
+        let sub = dir.path().join("imgs").join(class);
+        fs::create_dir_all(&sub).unwrap();
+        for i in 0..3 {
+            let v: Vec<f32> = (0..64)
+                .map(|p| ((p + i + k * 7) % 5) as f32 / 4.0)
+                .collect();
+            fs::write(sub.join(format!("{i}.png")), encode_png(&v, 8, 8).unwrap()).unwrap();
+        }
+    }
+    let imgs = dir.path().join("imgs");
+    let model = dir.path().join("img.safetensors");
+    ok(&[
+        "train",
+        "--dataset",
+        s(&imgs),
+        "--image-size",
+        "12",
+        "--layers",
+        "144,4",
+        "--epochs",
+        "1",
+        "--out",
+        s(&model),
+    ]);
+    let ck = Checkpoint::from_bytes("img", &fs::read(&model).unwrap()).unwrap();
+    assert_eq!(ck.config.dataset.image_shape, Some([12, 12]));
+    assert_eq!(
+        ck.config.dataset.train_samples + ck.config.dataset.val_samples,
+        6
+    );
+}
+
+fn ssim_images() -> (Vec<f32>, Vec<f32>) {
+    // the formulas of ssim.rs's test_images (and tests/ssim_reference.py), 28×28
+    let (h, w) = (28, 28);
+    let mut a = vec![0.0f32; h * w];
+    let mut b = vec![0.0f32; h * w];
+    for yy in 0..h {
+        for xx in 0..w {
+            let (y, x) = (yy as f32, xx as f32);
+            let base = 0.5 + 0.4 * ((x * 0.3).sin() * (y * 0.2).cos());
+            a[yy * w + xx] = base;
+            b[yy * w + xx] = (base + 0.1 * ((x * 1.7 + y * 2.3).sin())).clamp(0.0, 1.0);
+        }
+    }
+    (a, b)
+}
+
+#[test]
+fn metrics_of_two_pngs_match_scikit_image() {
+    let dir = tmp();
+    let (a, b) = ssim_images();
+    let (pa, pb) = (dir.path().join("a.png"), dir.path().join("b.png"));
+    fs::write(&pa, encode_png(&a, 28, 28).unwrap()).unwrap();
+    fs::write(&pb, encode_png(&b, 28, 28).unwrap()).unwrap();
+    let v: Value = serde_json::from_str(&ok(&["metrics", s(&pa), s(&pb), "--json"])).unwrap();
+    // scikit-image 0.26.0 on the same 8-bit images (tests/ssim_reference.py, SKIMAGE_AB_PNG)
+    let ssim = v["ssim"].as_f64().unwrap();
+    assert!((ssim - 0.7772317395963052).abs() < 1e-4, "{ssim}");
+    assert!(v["psnr"].as_f64().unwrap() > 15.0);
+    let same: Value = serde_json::from_str(&ok(&["metrics", s(&pa), s(&pa), "--json"])).unwrap();
+    assert_eq!(same["ssim"], 1.0);
+    assert!(
+        same["psnr"].is_null(),
+        "identical images have infinite PSNR"
+    );
+    let human = ok(&["metrics", s(&pa), s(&pb)]);
+    assert!(human.contains("PSNR") && human.contains("SSIM"));
+    let small = dir.path().join("small.png");
+    fs::write(&small, encode_png(&[0.5; 16], 4, 4).unwrap()).unwrap();
+    bad(&["metrics", s(&pa), s(&small)], &["same size"]);
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line_naming_the_problem() {
+    let dir = tmp();
+    let p = |name: &str| dir.path().join(name);
+    let model = p("ok.safetensors");
+    train_patterns(&model, &[]);
+
+    // a truncated IDX and a wrong magic number
+    let idx = write_idx(&[10, 3, 3], &[0; 90]);
+    fs::write(p("trunc-idx3-ubyte"), &idx[..50]).unwrap();
+    bad(
+        &[
+            "train",
+            "--dataset",
+            s(&p("trunc-idx3-ubyte")),
+            "--layers",
+            "9,2",
+            "--out",
+            s(&p("x")),
+        ],
+        &["trunc-idx3-ubyte", "truncated"],
+    );
+    let mut wrong = idx.clone();
+    wrong[0] = 0x42;
+    fs::write(p("magic.idx"), &wrong).unwrap();
+    bad(
+        &[
+            "train",
+            "--dataset",
+            s(&p("magic.idx")),
+            "--layers",
+            "9,2",
+            "--out",
+            s(&p("x")),
+        ],
+        &["magic.idx", "magic number"],
+    );
+    // a ragged CSV row
+    fs::write(p("ragged.csv"), "1,2,3\n4,5\n").unwrap();
+    bad(
+        &[
+            "train",
+            "--dataset",
+            s(&p("ragged.csv")),
+            "--layers",
+            "3,2",
+            "--out",
+            s(&p("x")),
+        ],
+        &["ragged.csv", "row 2 has 2 fields, expected 3"],
+    );
+    // an NPY of an unsupported dtype
+    let mut npy = b"\x93NUMPY\x01\x00".to_vec();
+    let header = "{'descr': '<i8', 'fortran_order': False, 'shape': (1, 1), }\n";
+    npy.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    npy.extend_from_slice(header.as_bytes());
+    npy.extend_from_slice(&[0; 8]);
+    fs::write(p("ints.npy"), npy).unwrap();
+    bad(
+        &[
+            "train",
+            "--dataset",
+            s(&p("ints.npy")),
+            "--layers",
+            "1,1",
+            "--out",
+            s(&p("x")),
+        ],
+        &["ints.npy", "unsupported dtype '<i8'"],
+    );
+    // a checkpoint missing a tensor
+    let mut ck = Checkpoint::from_bytes("ok", &fs::read(&model).unwrap()).unwrap();
+    ck.tensors.retain(|t| t.name != "decoder.1.bias");
+    let bytes = {
+        // to_bytes validates, so write the damaged file with the safetensors crate directly
+        let raw: Vec<(String, Vec<usize>, Vec<u8>)> = ck
+            .tensors
+            .iter()
+            .map(|t| {
+                (
+                    t.name.clone(),
+                    t.shape.clone(),
+                    t.values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+                )
+            })
+            .collect();
+        let views: Vec<(String, safetensors::tensor::TensorView)> = raw
+            .iter()
+            .map(|(n, s, b)| {
+                (
+                    n.clone(),
+                    safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), b)
+                        .unwrap(),
+                )
+            })
+            .collect();
+        let meta = std::collections::HashMap::from([(
+            "hourglass".to_string(),
+            serde_json::to_string(&ck.config).unwrap(),
+        )]);
+        safetensors::serialize(views, Some(meta)).unwrap()
+    };
+    fs::write(p("missing.safetensors"), bytes).unwrap();
+    bad(
+        &[
+            "eval",
+            "--model",
+            s(&p("missing.safetensors")),
+            "--dataset",
+            "patterns",
+        ],
+        &["missing.safetensors", "missing tensor 'decoder.1.bias'"],
+    );
+    let mut junk = fs::File::create(p("junk.safetensors")).unwrap();
+    junk.write_all(b"definitely not safetensors").unwrap();
+    bad(
+        &[
+            "eval",
+            "--model",
+            s(&p("junk.safetensors")),
+            "--dataset",
+            "patterns",
+        ],
+        &["junk.safetensors"],
+    );
+    // a layer list with a zero, a negative or NaN learning rate, an unknown dataset
+    bad(
+        &[
+            "train",
+            "--dataset",
+            "patterns",
+            "--layers",
+            "9,0,3",
+            "--out",
+            s(&p("x")),
+        ],
+        &["size 0"],
+    );
+    bad(
+        &[
+            "train",
+            "--dataset",
+            "patterns",
+            "--layers",
+            "9,3",
+            "--lr",
+            "-0.1",
+            "--out",
+            s(&p("x")),
+        ],
+        &["--lr -0.1"],
+    );
+    bad(
+        &[
+            "train",
+            "--dataset",
+            "patterns",
+            "--layers",
+            "9,3",
+            "--lr",
+            "NaN",
+            "--out",
+            s(&p("x")),
+        ],
+        &["--lr NaN"],
+    );
+    bad(
+        &[
+            "train",
+            "--dataset",
+            "cifar-100",
+            "--layers",
+            "9,3",
+            "--out",
+            s(&p("x")),
+        ],
+        &["unknown dataset 'cifar-100'"],
+    );
+    bad(
+        &[
+            "train",
+            "--dataset",
+            "patterns",
+            "--layers",
+            "10,3",
+            "--out",
+            s(&p("x")),
+        ],
+        &["--layers starts with 10", "9 values"],
+    );
+    bad(
+        &[
+            "eval",
+            "--model",
+            s(&model),
+            "--dataset",
+            "mnist",
+            "--data-dir",
+            s(&p("nowhere")),
+        ],
+        &["dataset 'mnist' not found", "data fetch"],
+    );
+    // nothing half-written was left behind by the failures
+    assert!(!p("x").exists());
+    let leftovers: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn ctrl_c_stops_training_and_still_saves_the_model() {
+    let dir = tmp();
+    let model = dir.path().join("interrupted.safetensors");
+    let mut child = bin()
+        .args([
+            "train",
+            "--dataset",
+            "patterns",
+            "--layers",
+            "9,6,3",
+            "--batch",
+            "1",
+            "--epochs",
+            "100000000",
+            "--json",
+            "--out",
+            s(&model),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // wait for the first epoch line, then interrupt
+    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut reader, &mut first).unwrap();
+    assert!(first.contains("\"epoch\":1"), "{first}");
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut reader, &mut rest).unwrap();
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "exit {exit:?}");
+    let summary: Value = serde_json::from_str(rest.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["stopped_early"], true);
+    let ck = Checkpoint::from_bytes("i", &fs::read(&model).unwrap()).unwrap();
+    assert!(ck.config.epochs_trained >= 1);
+}

@@ -1,0 +1,86 @@
+//! Helpers shared by the integration tests: run the real binary, find the test data.
+#![allow(dead_code)]
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Output},
+};
+
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_hourglass"));
+    // keep the user's own data and cache out of the tests
+    c.env_remove("HOURGLASS_DATA");
+    c.env(
+        "XDG_CACHE_HOME",
+        std::env::temp_dir().join("hourglass-test-empty-cache"),
+    );
+    c
+}
+
+/// Runs `hourglass ARGS` and returns its output.
+pub fn run(args: &[&str]) -> Output {
+    bin()
+        .args(args)
+        .output()
+        .expect("the hourglass binary runs")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs and asserts success, returning stdout.
+pub fn ok(args: &[&str]) -> String {
+    let o = run(args);
+    assert!(
+        o.status.success(),
+        "hourglass {args:?} failed: {}",
+        stderr(&o)
+    );
+    stdout(&o)
+}
+
+/// Runs and asserts exit code 2 with one line on stderr containing every `needles`.
+pub fn bad(args: &[&str], needles: &[&str]) {
+    let o = run(args);
+    let err = stderr(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "hourglass {args:?} should exit 2; stderr: {err}"
+    );
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line expected, got: {err}"
+    );
+    for n in needles {
+        assert!(err.contains(n), "'{n}' not in: {err}");
+    }
+}
+
+/// The folder with mnist/ and fashion-mnist/: $HOURGLASS_TEST_DATA or ../shared/datasets
+/// beside the repository.
+pub fn data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("HOURGLASS_TEST_DATA") {
+        return PathBuf::from(d);
+    }
+    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets");
+    assert!(
+        beside.join("mnist").is_dir(),
+        "test data not found: set HOURGLASS_TEST_DATA or put shared/datasets beside the repository"
+    );
+    beside
+}
+
+pub fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}

@@ -1,0 +1,190 @@
+//! `hourglass data fetch` and `data list`, against a local HTTP server serving the test data
+//! (never the internet).
+
+mod common;
+
+use std::{fs, path::PathBuf, thread};
+
+use common::*;
+use serde_json::Value;
+
+/// Serves files from `root` on 127.0.0.1 (port 0) until the test process ends; a path
+/// starting with /corrupt/ serves the file with its last byte changed.
+fn serve(root: PathBuf) -> String {
+    let server = tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let port = server.server_addr().to_ip().expect("ip address").port();
+    thread::spawn(move || {
+        for req in server.incoming_requests() {
+            let url = req.url().trim_start_matches('/').to_string();
+            let (corrupt, rel) = match url.strip_prefix("corrupt/") {
+                Some(r) => (true, r.to_string()),
+                None => (false, url),
+            };
+            let path = root.join(&rel);
+            let resp = match fs::read(&path) {
+                Ok(mut bytes) if !rel.contains("..") => {
+                    if corrupt && let Some(last) = bytes.last_mut() {
+                        *last ^= 0xff;
+                    }
+                    tiny_http::Response::from_data(bytes).with_status_code(200)
+                }
+                _ => tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404),
+            };
+            let _ = req.respond(resp);
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+fn fetch_downloads_verifies_and_list_finds_it() {
+    let base = serve(data_dir());
+    let dir = tmp();
+    let out = ok(&[
+        "data",
+        "fetch",
+        "mnist",
+        "--data-dir",
+        s(dir.path()),
+        "--mirror",
+        &format!("{base}/mnist/"),
+        "--quiet",
+    ]);
+    assert_eq!(out.trim(), dir.path().join("mnist").display().to_string());
+    for f in [
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    ] {
+        assert_eq!(
+            fs::read(dir.path().join("mnist").join(f)).unwrap(),
+            fs::read(data_dir().join("mnist").join(f)).unwrap()
+        );
+    }
+    let list: Value = serde_json::from_str(&ok(&[
+        "data",
+        "list",
+        "--data-dir",
+        s(dir.path()),
+        "--json",
+    ]))
+    .unwrap();
+    let mnist = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "mnist")
+        .unwrap();
+    assert_eq!(mnist["status"], "verified");
+    assert_eq!(mnist["source"], "--data-dir");
+    // $HOURGLASS_DATA is searched too, after --data-dir
+    let via_env = bin()
+        .args(["data", "list", "--json"])
+        .env("HOURGLASS_DATA", dir.path())
+        .output()
+        .unwrap();
+    let list: Value = serde_json::from_slice(&via_env.stdout).unwrap();
+    let mnist = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "mnist")
+        .unwrap();
+    assert_eq!(mnist["source"], "$HOURGLASS_DATA");
+    // a dataset found there can be trained on by name
+    ok(&[
+        "train",
+        "--dataset",
+        "mnist",
+        "--data-dir",
+        s(dir.path()),
+        "--limit",
+        "200",
+        "--layers",
+        "784,8",
+        "--epochs",
+        "1",
+        "--out",
+        s(&dir.path().join("m.safetensors")),
+    ]);
+}
+
+#[test]
+fn a_wrong_checksum_leaves_no_file_and_says_which() {
+    let base = serve(data_dir());
+    let dir = tmp();
+    let o = run(&[
+        "data",
+        "fetch",
+        "fashion-mnist",
+        "--data-dir",
+        s(dir.path()),
+        "--mirror",
+        &format!("{base}/corrupt/fashion-mnist/"),
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("train-images-idx3-ubyte.gz") && err.contains("wrong sha256"),
+        "{err}"
+    );
+    let left: Vec<_> = fs::read_dir(dir.path().join("fashion-mnist"))
+        .unwrap()
+        .collect();
+    assert!(left.is_empty(), "nothing may be left behind: {left:?}");
+}
+
+#[test]
+fn a_missing_mirror_file_is_a_clear_error_and_list_reports_corruption() {
+    let base = serve(data_dir());
+    let dir = tmp();
+    let o = run(&[
+        "data",
+        "fetch",
+        "mnist",
+        "--data-dir",
+        s(dir.path()),
+        "--mirror",
+        &format!("{base}/nothing-here/"),
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no mirror could provide it"),
+        "{}",
+        stderr(&o)
+    );
+    // a corrupt local copy is reported by list
+    let m = dir.path().join("mnist");
+    fs::create_dir_all(&m).unwrap();
+    for f in [
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    ] {
+        fs::write(m.join(f), b"garbage").unwrap();
+    }
+    let list: Value = serde_json::from_str(&ok(&[
+        "data",
+        "list",
+        "--data-dir",
+        s(dir.path()),
+        "--json",
+    ]))
+    .unwrap();
+    let mnist = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "mnist")
+        .unwrap();
+    assert_eq!(mnist["status"], "corrupt");
+    assert_eq!(mnist["verified"], false);
+    bad(
+        &["data", "fetch", "imagenet", "--data-dir", s(dir.path())],
+        &["unknown dataset 'imagenet'"],
+    );
+}
