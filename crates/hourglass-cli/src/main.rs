@@ -19,6 +19,7 @@ struct Cli {
 }
 
 const EXAMPLES: &str = "Examples:
+  hourglass serve --open
   hourglass data list
   hourglass train --dataset mnist --layers 784,256,128,32 --epochs 20 --out mnist.safetensors
   hourglass eval --model mnist.safetensors --dataset mnist
@@ -47,6 +48,12 @@ pub struct DataArgs {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Serve the web app (the Glass Box page) on 127.0.0.1
+    #[command(after_help = "Examples:
+  hourglass serve --open
+  hourglass serve --port 0
+  hourglass serve --host 0.0.0.0 --token my-secret-token")]
+    Serve(commands::serve::ServeArgs),
     /// Train an autoencoder and save it as a safetensors checkpoint
     #[command(after_help = "Examples:
   hourglass train --dataset mnist --layers 784,256,128,32 --epochs 20 --out mnist.safetensors
@@ -82,6 +89,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Serve(a) => commands::serve::run(a),
         Command::Train(a) => commands::train::run(a),
         Command::Eval(a) => commands::eval::run(a),
         Command::Encode(a) => commands::codes::encode(a),

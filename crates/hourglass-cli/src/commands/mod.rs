@@ -4,6 +4,7 @@ pub mod codes;
 pub mod data;
 pub mod eval;
 pub mod metrics;
+pub mod serve;
 pub mod train;
 
 use std::path::Path;

@@ -1,0 +1,58 @@
+//! `hourglass serve`: the web app.
+
+use std::net::{IpAddr, SocketAddr};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use hourglass_server::Config;
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Port to listen on (0 picks a free one)
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to bind; anything but loopback needs --token
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Open the app in the default browser
+    #[arg(long)]
+    pub open: bool,
+    /// Require this token on every request (the printed URL carries it)
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+}
+
+pub fn run(args: ServeArgs) -> Result<()> {
+    if !args.host.is_loopback() && args.token.is_none() {
+        bail!("refusing to listen on {} without --token: anyone on the network could drive it", args.host);
+    }
+    if let Some(t) = &args.token
+        && (t.len() < 8 || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    {
+        bail!("--token must be at least 8 characters of letters, digits, '-' or '_'");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.host, args.port))
+            .await
+            .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
+        let addr = listener.local_addr()?;
+        let config = Config::for_address(addr, args.token.clone());
+        let host = config.allowed_hosts[0].clone();
+        let url = match &args.token {
+            Some(t) => format!("http://{host}/glass?token={t}"),
+            None => format!("http://{host}/glass"),
+        };
+        println!("Hourglass is running at {url}");
+        println!("Press Ctrl-C to stop.");
+        if args.open && let Err(e) = open::that_detached(&url) {
+            eprintln!("note: could not open a browser ({e})");
+        }
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        hourglass_server::serve(listener, config, shutdown).await.context("server failed")?;
+        eprintln!("stopped");
+        Ok(())
+    })
+}

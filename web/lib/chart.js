@@ -1,0 +1,43 @@
+// A small line chart in SVG (loss over epochs), log-scaled on y.
+
+import { svg } from './dom.js';
+
+/**
+ * Draws `points` ([x, y] pairs) into `host`, replacing what was there.
+ * @param {SVGSVGElement} host
+ * @param {[number, number][]} points
+ * @param {{width: number, height: number, label: string}} opts
+ */
+export function lineChart(host, points, opts) {
+  const { width, height } = opts;
+  const pad = { l: 44, r: 8, t: 8, b: 22 };
+  host.replaceChildren();
+  host.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  const pts = points.filter(([, y]) => Number.isFinite(y) && y > 0);
+  const axis = svg('path', { d: `M${pad.l},${pad.t} V${height - pad.b} H${width - pad.r}`, class: 'axis' });
+  host.append(axis);
+  if (pts.length < 2) {
+    const t = svg('text', { x: width / 2, y: height / 2, 'text-anchor': 'middle', class: 'muted' });
+    t.textContent = 'train to see the loss fall';
+    host.append(t);
+    return;
+  }
+  const xs = pts.map((p) => p[0]);
+  const ly = pts.map((p) => Math.log10(p[1]));
+  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+  const [y0, y1] = [Math.floor(Math.min(...ly)), Math.ceil(Math.max(...ly))];
+  const sx = (/** @type {number} */ x) => pad.l + ((x - x0) / Math.max(1e-9, x1 - x0)) * (width - pad.l - pad.r);
+  const sy = (/** @type {number} */ y) => pad.t + (1 - (y - y0) / Math.max(1e-9, y1 - y0)) * (height - pad.t - pad.b);
+  for (let d = y0; d <= y1; d++) {
+    const y = sy(d);
+    host.append(svg('line', { x1: pad.l, x2: width - pad.r, y1: y, y2: y, class: 'grid' }));
+    const t = svg('text', { x: pad.l - 4, y: y + 4, 'text-anchor': 'end', class: 'tick' });
+    t.textContent = `1e${d}`;
+    host.append(t);
+  }
+  const d = pts.map(([x], i) => `${i ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(ly[i]).toFixed(1)}`).join('');
+  host.append(svg('path', { d, class: 'line' }));
+  const t = svg('text', { x: width - pad.r, y: height - 6, 'text-anchor': 'end', class: 'tick' });
+  t.textContent = `${opts.label} ${x1}`;
+  host.append(t);
+}

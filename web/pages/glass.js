@@ -1,0 +1,341 @@
+// The Glass Box: a 9-6-3-6-9 autoencoder whose every weight and activation is visible,
+// trained on twelve 3×3 patterns. The server trains; this page draws its snapshots.
+
+import { h, svg, showNumber, Tooltip } from '../lib/dom.js';
+import { POSITIVE, NEGATIVE, HIGH, LOW, grey } from '../lib/colors.js';
+import { Session } from '../lib/socket.js';
+import { lineChart } from '../lib/chart.js';
+
+const PATTERNS = [
+  '111000000', '000111000', '000000111', '100100100', '010010010', '001001001',
+  '100010001', '001010100', '111100100', '001001111', '010111010', '000010000',
+];
+const PATTERN_NAMES = [
+  'top row', 'middle row', 'bottom row', 'left column', 'middle column', 'right column',
+  'diagonal', 'anti-diagonal', 'top-left corner', 'bottom-right corner', 'cross', 'dot',
+];
+const LR = { min: 0.01, max: 0.5, def: 0.15 };
+const MOMENTUM = { min: 0, max: 0.99, def: 0.8 };
+const DEFAULT_SEED = 1;
+const WEIGHT_SHOWN = 0.3;
+
+/**
+ * @typedef {{inputs: number, outputs: number, weights: number[], biases: number[]}} Layer
+ * @typedef {{epoch: number, loss: number|null, training: boolean, learning_rate: number,
+ *   momentum: number, speed: number, seed: number, params: number, sizes: number[],
+ *   layers: Layer[], input: number[], activations: number[][], output: number[],
+ *   bottleneck: number[], error: number, pattern_errors: number[], top_patterns: number[][],
+ *   loss_history: [number, number][]}} Snapshot
+ */
+
+/**
+ * Reads lr, momentum, seed and input from the URL; bad values become defaults, with a message.
+ * @returns {{lr: number, momentum: number, seed: number, input: number[], problems: string[]}}
+ */
+export function readUrlState() {
+  const q = new URLSearchParams(location.search);
+  /** @type {string[]} */
+  const problems = [];
+  /**
+   * @param {string} key
+   * @param {{min: number, max: number, def: number}} range
+   */
+  const num = (key, range) => {
+    const raw = q.get(key);
+    if (raw === null) return range.def;
+    const v = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(v) || v < range.min || v > range.max) {
+      problems.push(`${key}=${raw} is not a number in ${range.min}–${range.max}; using ${range.def}`);
+      return range.def;
+    }
+    return v;
+  };
+  const lr = num('lr', LR);
+  const momentum = num('momentum', MOMENTUM);
+  let seed = DEFAULT_SEED;
+  const rawSeed = q.get('seed');
+  if (rawSeed !== null) {
+    if (/^\d{1,15}$/.test(rawSeed)) seed = Number(rawSeed);
+    else problems.push(`seed=${rawSeed} is not a whole number; using ${DEFAULT_SEED}`);
+  }
+  let input = PATTERNS[0].split('').map(Number);
+  const rawInput = q.get('input');
+  if (rawInput !== null) {
+    if (/^[01]{9}$/.test(rawInput)) input = rawInput.split('').map(Number);
+    else problems.push(`input=${rawInput} is not 9 digits of 0 and 1; using the top row`);
+  }
+  return { lr, momentum, seed, input, problems };
+}
+
+/** @param {HTMLElement} root */
+export function mount(root) {
+  const tooltip = new Tooltip();
+  const state = readUrlState();
+
+  // ---- controls
+  const message = h('div', { class: 'message', 'data-testid': 'glass-message', role: 'status', hidden: true });
+  const say = (/** @type {string} */ text) => {
+    message.textContent = text;
+    message.hidden = !text;
+  };
+  const train = h('button', { class: 'primary', 'data-testid': 'glass-train', onclick: () => session.send({ type: 'train' }) }, 'Train');
+  const stop = h('button', { class: 'primary', 'data-testid': 'glass-stop', hidden: true, onclick: () => session.send({ type: 'stop' }) }, 'Stop');
+  const step = h('button', { 'data-testid': 'glass-step', title: 'Train one epoch', onclick: () => session.send({ type: 'step' }) }, 'Step');
+  const seed = /** @type {HTMLInputElement} */ (h('input', { type: 'number', min: 0, step: 1, value: state.seed, 'data-testid': 'glass-seed', 'aria-label': 'Seed' }));
+  const reset = h('button', {
+    'data-testid': 'glass-reset',
+    title: 'New He-initialised weights from the seed; epoch back to 0',
+    onclick: () => {
+      const s = Number(seed.value);
+      if (!/^\d{1,15}$/.test(seed.value) || !Number.isSafeInteger(s)) {
+        say(`Seed "${seed.value}" is not a whole number; using ${DEFAULT_SEED}.`);
+        seed.value = String(DEFAULT_SEED);
+      }
+      session.send({ type: 'reset', seed: Number(seed.value) });
+      syncUrl();
+    },
+  }, 'Reset');
+  /**
+   * @param {string} testid
+   * @param {{min: number, max: number, def: number}} range
+   * @param {number} value
+   * @param {string} type
+   */
+  const slider = (testid, range, value, type) => {
+    const input = /** @type {HTMLInputElement} */ (h('input', { type: 'range', min: range.min, max: range.max, step: 0.01, value, 'data-testid': testid }));
+    const out = h('output', { 'data-testid': `${testid}-value`, 'data-value': value }, value.toFixed(2));
+    input.addEventListener('input', () => {
+      let v = Number(input.value);
+      if (!Number.isFinite(v) || v < range.min || v > range.max) {
+        say(`${testid === 'glass-lr' ? 'Learning rate' : 'Momentum'} ${input.value} is out of range; using ${range.def}.`);
+        v = range.def;
+        input.value = String(v);
+      }
+      out.textContent = v.toFixed(2);
+      out.dataset.value = String(v);
+      session.send({ type, value: v });
+      syncUrl();
+    });
+    return { input, out };
+  };
+  const lr = slider('glass-lr', LR, state.lr, 'set_lr');
+  const mu = slider('glass-momentum', MOMENTUM, state.momentum, 'set_momentum');
+  const speed = /** @type {HTMLSelectElement} */ (h('select', { 'data-testid': 'glass-speed', 'aria-label': 'Training speed' },
+    ...[[20, 'slow'], [200, 'normal'], [2000, 'fast'], [100000, 'as fast as it goes']].map(([v, t]) => h('option', { value: v, selected: v === 200 }, `${t}`))));
+  speed.addEventListener('change', () => session.send({ type: 'set_speed', value: Number(speed.value) }));
+  const epoch = h('span', { class: 'figure', 'data-testid': 'glass-epoch' }, '0');
+  const loss = h('span', { class: 'figure', 'data-testid': 'glass-loss' }, '–');
+  const params = h('span', { class: 'figure', 'data-testid': 'glass-params' }, '168');
+
+  // ---- input, bottleneck, reconstruction
+  const inputCells = PATTERNS[0].split('').map((_, i) => h('button', {
+    class: 'cell', 'data-testid': `glass-input-${i}`, 'aria-label': `input pixel ${i + 1}`,
+    onclick: () => {
+      const x = currentInput();
+      x[i] = x[i] > 0.5 ? 0 : 1;
+      setInput(x);
+    },
+  }));
+  const clear = h('button', { 'data-testid': 'glass-clear', onclick: () => setInput(new Array(9).fill(0)) }, 'Clear');
+  const outputCells = PATTERNS[0].split('').map((_, i) => h('div', { class: 'cell readonly', 'data-testid': `glass-output-${i}` }));
+  const bars = [0, 1, 2].map((k) => {
+    const fill = h('div', { class: 'bar-fill' });
+    const value = h('div', { class: 'bar-value', 'data-testid': `glass-bottleneck-${k}` }, '–');
+    return { fill, value, el: h('div', { class: 'bar' }, h('div', { class: 'bar-track' }, fill), value) };
+  });
+  const error = h('span', { class: 'figure', 'data-testid': 'glass-error' }, '–');
+
+  // ---- network diagram
+  const network = /** @type {SVGSVGElement} */ (/** @type {unknown} */ (svg('svg', { class: 'network', 'data-testid': 'glass-network', role: 'img', 'aria-label': 'The 9-6-3-6-9 network' })));
+
+  // ---- gallery, table, chart
+  const gallery = PATTERNS.map((p, k) => h('button', {
+    class: 'pattern', 'data-testid': `glass-pattern-${k}`, title: PATTERN_NAMES[k],
+    onclick: () => setInput(p.split('').map(Number)),
+  }, ...p.split('').map((b) => h('span', { class: b === '1' ? 'on' : '' }))));
+  const tableBody = h('tbody');
+  const chart = /** @type {SVGSVGElement} */ (/** @type {unknown} */ (svg('svg', { class: 'chart', 'data-testid': 'glass-loss-chart' })));
+
+  root.replaceChildren(
+    h('section', { class: 'glass' },
+      h('aside', { class: 'explain', 'data-testid': 'explain' },
+        h('h1', {}, 'Glass Box'),
+        h('p', {}, 'An autoencoder squeezes its input through a narrow middle and tries to rebuild it. This one takes a 3×3 picture (9 pixels), squeezes it through 6 then 3 neurons — the bottleneck — and rebuilds 9 pixels from those 3 numbers.'),
+        h('p', {}, 'Press Train: it learns twelve patterns (rows, columns, diagonals, corners, a cross, a dot) by nudging its 168 weights and biases after each pattern. Blue lines are positive weights, red negative, thicker is stronger. Click pixels to draw your own input and watch the reconstruction and the three bottleneck values change.'),
+        h('div', { class: 'controls' },
+          h('div', { class: 'row' }, train, stop, step, h('label', { class: 'seed' }, 'seed ', seed), reset),
+          h('label', { class: 'slider' }, 'learning rate ', lr.input, lr.out),
+          h('label', { class: 'slider' }, 'momentum ', mu.input, mu.out),
+          h('label', { class: 'slider' }, 'speed ', speed),
+          h('dl', { class: 'figures' },
+            h('dt', {}, 'epoch'), h('dd', {}, epoch),
+            h('dt', {}, 'loss (mean error per pattern)'), h('dd', {}, loss),
+            h('dt', {}, 'parameters'), h('dd', {}, params)),
+          message)),
+      h('div', { class: 'diagram' }, network),
+      h('div', { class: 'io' },
+        h('h2', {}, 'Input'), h('div', { class: 'grid3' }, ...inputCells), clear,
+        h('h2', {}, 'Bottleneck'), h('div', { class: 'bars' }, ...bars.map((b) => b.el)),
+        h('h2', {}, 'Reconstruction'), h('div', { class: 'grid3' }, ...outputCells),
+        h('p', {}, 'error ', error, h('span', { class: 'muted' }, ' (sum of squared differences)'))),
+      h('div', { class: 'below' },
+        h('div', {}, h('h2', {}, 'Training patterns'), h('p', { class: 'muted' }, 'Click one to load it.'), h('div', { class: 'gallery' }, ...gallery)),
+        h('div', {}, h('h2', {}, 'Error per pattern'),
+          h('table', { class: 'errors', 'data-testid': 'glass-errors' }, h('thead', {}, h('tr', {}, h('th', {}, 'pattern'), h('th', {}, 'error'))), tableBody)),
+        h('div', {}, h('h2', {}, 'Loss over epochs'), chart))));
+
+  function currentInput() {
+    return inputCells.map((c) => Number(c.dataset.value || 0));
+  }
+
+  /** @param {number[]} x */
+  function setInput(x) {
+    drawInput(x);
+    session.send({ type: 'set_input', input: x });
+    syncUrl();
+  }
+
+  /** @param {number[]} x */
+  function drawInput(x) {
+    inputCells.forEach((c, i) => {
+      c.dataset.value = String(x[i]);
+      c.classList.toggle('on', x[i] > 0.5);
+      c.setAttribute('aria-pressed', String(x[i] > 0.5));
+    });
+  }
+
+  function syncUrl() {
+    const q = new URLSearchParams(location.search);
+    q.set('lr', lr.out.dataset.value || String(LR.def));
+    q.set('momentum', mu.out.dataset.value || String(MOMENTUM.def));
+    q.set('seed', seed.value);
+    q.set('input', currentInput().map((v) => (v > 0.5 ? '1' : '0')).join(''));
+    history.replaceState(null, '', `${location.pathname}?${q}`);
+  }
+
+  /** @param {Snapshot} s */
+  function drawNetwork(s) {
+    const W = 520;
+    const H = 560;
+    const sizes = s.sizes;
+    const gap = 44;
+    const y = (/** @type {number} */ l) => 40 + (l * (H - 80)) / (sizes.length - 1);
+    const x = (/** @type {number} */ l, /** @type {number} */ i) => W / 2 + (i - (sizes[l] - 1) / 2) * gap;
+    const acts = [s.input, ...s.activations];
+    network.setAttribute('viewBox', `0 0 ${W} ${H}`);
+    network.replaceChildren();
+    // hourglass outline: widths proportional to neuron counts
+    const outline = sizes.map((n, l) => [W / 2 - (n * gap) / 2, W / 2 + (n * gap) / 2, y(l)]);
+    const left = outline.map(([a, , yy]) => `${a},${yy}`).join(' ');
+    const right = outline.slice().reverse().map(([, b, yy]) => `${b},${yy}`).join(' ');
+    network.append(svg('polygon', { points: `${left} ${right}`, class: 'outline' }));
+    s.layers.forEach((layer, l) => {
+      for (let j = 0; j < layer.outputs; j++) {
+        for (let i = 0; i < layer.inputs; i++) {
+          const w = layer.weights[j * layer.inputs + i];
+          if (Math.abs(w) <= WEIGHT_SHOWN) continue;
+          const line = svg('line', {
+            x1: x(l, i), y1: y(l), x2: x(l + 1, j), y2: y(l + 1),
+            stroke: w > 0 ? POSITIVE : NEGATIVE, 'stroke-width': Math.min(8, 0.6 + 1.4 * Math.abs(w)).toFixed(2),
+            class: 'weight', 'data-weight': w, 'data-from': `${l}:${i}`, 'data-to': `${l + 1}:${j}`,
+          });
+          line.addEventListener('mousemove', (ev) => tooltip.show(/** @type {MouseEvent} */ (ev), `weight ${w.toFixed(3)}  (layer ${l + 1} neuron ${i + 1} → layer ${l + 2} neuron ${j + 1})`));
+          line.addEventListener('mouseleave', () => tooltip.hide());
+          network.append(line);
+        }
+      }
+    });
+    sizes.forEach((n, l) => {
+      const bottleneck = l === (sizes.length - 1) / 2;
+      for (let i = 0; i < n; i++) {
+        const a = acts[l][i];
+        const c = svg('circle', {
+          cx: x(l, i), cy: y(l), r: bottleneck ? 17 : 11, fill: grey(a), class: bottleneck ? 'neuron bottleneck' : 'neuron',
+          'data-testid': `glass-neuron-${l}-${i}`, 'data-value': a,
+        });
+        c.addEventListener('mousemove', (ev) => {
+          let text = `activation ${a.toFixed(3)}`;
+          if (l > 0) text += `, bias ${s.layers[l - 1].biases[i].toFixed(3)}`;
+          if (bottleneck) text += ` — driven highest by: ${s.top_patterns[i].map((k) => PATTERN_NAMES[k]).join(', ')}`;
+          tooltip.show(/** @type {MouseEvent} */ (ev), text);
+        });
+        c.addEventListener('mouseleave', () => tooltip.hide());
+        network.append(c);
+      }
+    });
+  }
+
+  /** @param {Snapshot} s */
+  function draw(s) {
+    train.hidden = s.training;
+    stop.hidden = !s.training;
+    epoch.textContent = String(s.epoch);
+    epoch.dataset.value = String(s.epoch);
+    showNumber(loss, s.loss, 4);
+    params.textContent = String(s.params);
+    params.dataset.value = String(s.params);
+    drawInput(s.input);
+    s.output.forEach((a, i) => {
+      const c = outputCells[i];
+      c.style.background = grey(a);
+      c.classList.toggle('hot', a > 0.5);
+      c.dataset.value = String(a);
+      c.title = a.toFixed(3);
+    });
+    s.bottleneck.forEach((v, k) => {
+      const b = bars[k];
+      b.fill.style.height = `${Math.round(100 * Math.max(0, Math.min(1, v)))}%`;
+      b.fill.style.background = v > 0.5 ? HIGH : LOW;
+      showNumber(b.value, v, 2);
+    });
+    showNumber(error, s.error, 4);
+    drawNetwork(s);
+    const rows = s.pattern_errors.map((e, k) => h('tr', { 'data-testid': `glass-error-row-${k}` }, h('td', {}, PATTERN_NAMES[k]), h('td', { 'data-value': e }, e.toFixed(4))));
+    rows.push(h('tr', { class: 'current', 'data-testid': 'glass-error-row-current' }, h('td', {}, 'your input'), h('td', { 'data-value': s.error }, s.error.toFixed(4))));
+    tableBody.replaceChildren(...rows);
+    lineChart(chart, s.loss_history, { width: 360, height: 180, label: 'epoch' });
+    // keep the sliders true to the server (another tab may not share them, but a reload does)
+    if (document.activeElement !== lr.input) {
+      lr.input.value = String(s.learning_rate);
+      lr.out.textContent = s.learning_rate.toFixed(2);
+      lr.out.dataset.value = String(s.learning_rate);
+    }
+    if (document.activeElement !== mu.input) {
+      mu.input.value = String(s.momentum);
+      mu.out.textContent = s.momentum.toFixed(2);
+      mu.out.dataset.value = String(s.momentum);
+    }
+    if (document.activeElement !== seed) seed.value = String(s.seed);
+    speed.value = String(s.speed);
+    root.dataset.snapshotEpoch = String(s.epoch);
+    root.dataset.snapshotLr = String(s.learning_rate);
+    syncUrl();
+  }
+
+  const status = /** @type {HTMLElement} */ (document.getElementById('status'));
+  let pendingApply = false;
+  const session = new Session((msg) => {
+    if (msg.type === 'session') {
+      // a new session takes its state from the URL; a reload keeps the session's own
+      pendingApply = session.fresh;
+    } else if (msg.type === 'snapshot') {
+      if (pendingApply) {
+        pendingApply = false;
+        const u = readUrlState();
+        session.send({ type: 'reset', seed: u.seed });
+        session.send({ type: 'set_lr', value: u.lr });
+        session.send({ type: 'set_momentum', value: u.momentum });
+        session.send({ type: 'set_input', input: u.input });
+        return;
+      }
+      draw(/** @type {Snapshot} */ (/** @type {unknown} */ (msg)));
+    } else if (msg.type === 'error') {
+      say(String(msg.message));
+    }
+  }, (s) => {
+    status.textContent = s === 'open' ? 'connected' : 'reconnecting…';
+    status.dataset.value = s;
+  });
+  if (state.problems.length) say(state.problems.join(' '));
+  drawInput(state.input);
+}
