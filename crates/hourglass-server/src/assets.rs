@@ -16,11 +16,22 @@ pub const PAGES: [(&str, &str); 1] = [("/glass", "Glass Box")];
 /// Serves `path` from web/, or the app shell for a page route.
 pub fn serve(path: &str) -> Response {
     let path = path.trim_start_matches('/');
-    let file = if path.is_empty() || PAGES.iter().any(|(p, _)| p.trim_start_matches('/') == path) { "index.html" } else { path };
+    let file = if path.is_empty() || PAGES.iter().any(|(p, _)| p.trim_start_matches('/') == path) {
+        "index.html"
+    } else {
+        path
+    };
     match Web::get(file) {
         Some(content) => {
             let mime = content.metadata.mimetype().to_string();
-            ([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "no-cache".to_string())], content.data).into_response()
+            (
+                [
+                    (header::CONTENT_TYPE, mime),
+                    (header::CACHE_CONTROL, "no-cache".to_string()),
+                ],
+                content.data,
+            )
+                .into_response()
         }
         None => (StatusCode::NOT_FOUND, format!("no page or file '/{path}'")).into_response(),
     }

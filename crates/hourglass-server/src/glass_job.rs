@@ -111,7 +111,7 @@ impl Worker {
     fn epoch(&mut self) {
         let loss = self.glass.train_epoch();
         let epoch = self.glass.epoch;
-        if epoch % self.stride == 0 {
+        if epoch.is_multiple_of(self.stride) {
             self.history.push((epoch, loss));
             if self.history.len() >= HISTORY {
                 // thin out: keep every other point, and record half as often from now on
@@ -128,8 +128,10 @@ impl Worker {
         let output = trace.output().to_vec();
         let error = Loss::SumSquared.value(&output, &self.input);
         let bottleneck = trace.post[GLASS_BOTTLENECK].clone();
-        let codes: Vec<Vec<f64>> =
-            PATTERNS.iter().map(|p| net.forward(p).expect("9 inputs").post[GLASS_BOTTLENECK].clone()).collect();
+        let codes: Vec<Vec<f64>> = PATTERNS
+            .iter()
+            .map(|p| net.forward(p).expect("9 inputs").post[GLASS_BOTTLENECK].clone())
+            .collect();
         let top_patterns = (0..bottleneck.len())
             .map(|k| {
                 let mut order: Vec<usize> = (0..PATTERNS.len()).collect();
@@ -151,7 +153,12 @@ impl Worker {
             layers: net
                 .layers
                 .iter()
-                .map(|l| LayerSnapshot { inputs: l.inputs, outputs: l.outputs, weights: l.weights.clone(), biases: l.biases.clone() })
+                .map(|l| LayerSnapshot {
+                    inputs: l.inputs,
+                    outputs: l.outputs,
+                    weights: l.weights.clone(),
+                    biases: l.biases.clone(),
+                })
                 .collect(),
             input: self.input,
             activations: trace.post.clone(),
@@ -188,7 +195,10 @@ impl GlassJob {
             .name("glass-job".into())
             .spawn(move || run(&mut worker, rx, snap_tx))
             .expect("spawn the glass worker thread");
-        GlassJob { commands: tx, snapshots: snap_rx }
+        GlassJob {
+            commands: tx,
+            snapshots: snap_rx,
+        }
     }
 
     /// Sends a command; false if the worker has ended.
@@ -253,7 +263,8 @@ fn run(w: &mut Worker, rx: mpsc::Receiver<GlassCommand>, out: watch::Sender<Arc<
             if done_since_t0 >= due {
                 // ahead of the pace: sleep until the next epoch is due (at most a publish period)
                 let next = (done_since_t0 as f64) / w.speed;
-                let wait = (next - t0.elapsed().as_secs_f64()).clamp(0.0, PUBLISH_EVERY.as_secs_f64());
+                let wait =
+                    (next - t0.elapsed().as_secs_f64()).clamp(0.0, PUBLISH_EVERY.as_secs_f64());
                 thread::sleep(Duration::from_secs_f64(wait));
             }
         }
@@ -264,14 +275,21 @@ fn run(w: &mut Worker, rx: mpsc::Receiver<GlassCommand>, out: watch::Sender<Arc<
 mod tests {
     use super::*;
 
-    fn wait_for(rx: &mut watch::Receiver<Arc<GlassSnapshot>>, pred: impl Fn(&GlassSnapshot) -> bool) -> Arc<GlassSnapshot> {
+    fn wait_for(
+        rx: &mut watch::Receiver<Arc<GlassSnapshot>>,
+        pred: impl Fn(&GlassSnapshot) -> bool,
+    ) -> Arc<GlassSnapshot> {
         let start = Instant::now();
         loop {
             let s = rx.borrow().clone();
             if pred(&s) {
                 return s;
             }
-            assert!(start.elapsed() < Duration::from_secs(20), "condition not reached; last snapshot epoch {}", s.epoch);
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "condition not reached; last snapshot epoch {}",
+                s.epoch
+            );
             thread::sleep(Duration::from_millis(5));
         }
     }

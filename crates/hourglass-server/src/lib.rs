@@ -10,11 +10,7 @@ pub mod glass_job;
 pub mod protocol;
 mod session;
 
-use std::{
-    net::SocketAddr,
-    sync::Arc,
-    time::Duration,
-};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
     Router,
@@ -66,7 +62,11 @@ impl Config {
                 }
             }
         }
-        Config { allowed_hosts, token, grace: DEFAULT_GRACE }
+        Config {
+            allowed_hosts,
+            token,
+            grace: DEFAULT_GRACE,
+        }
     }
 }
 
@@ -89,26 +89,51 @@ fn refuse(status: StatusCode, msg: String) -> Response {
 }
 
 fn cookie_token(headers: &HeaderMap) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
-        c.trim().strip_prefix("hourglass_token=").map(str::to_string)
-    })
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            c.trim()
+                .strip_prefix("hourglass_token=")
+                .map(str::to_string)
+        })
 }
 
 fn query_token(req: &Request) -> Option<String> {
-    req.uri().query()?.split('&').find_map(|kv| kv.strip_prefix("token=").map(str::to_string))
+    req.uri()
+        .query()?
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("token=").map(str::to_string))
 }
 
 /// Checks Host, Origin and the token on every request and upgrade.
 async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
     let headers = req.headers();
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("").to_ascii_lowercase();
-    if !app.config.allowed_hosts.iter().any(|h| *h == host) {
-        return refuse(StatusCode::FORBIDDEN, format!("Host '{host}' is not allowed"));
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !app.config.allowed_hosts.contains(&host) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            format!("Host '{host}' is not allowed"),
+        );
     }
     if let Some(origin) = headers.get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or("").to_ascii_lowercase();
-        if !app.config.allowed_hosts.iter().any(|h| origin == format!("http://{h}")) {
-            return refuse(StatusCode::FORBIDDEN, format!("Origin '{origin}' is not allowed"));
+        if !app
+            .config
+            .allowed_hosts
+            .iter()
+            .any(|h| origin == format!("http://{h}"))
+        {
+            return refuse(
+                StatusCode::FORBIDDEN,
+                format!("Origin '{origin}' is not allowed"),
+            );
         }
     }
     let mut set_cookie = None;
@@ -121,10 +146,15 @@ async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Respons
             .map(str::to_string);
         let presented = [from_query.clone(), bearer, cookie_token(headers)];
         if !presented.iter().flatten().any(|t| t == token) {
-            return refuse(StatusCode::UNAUTHORIZED, "a valid token is required (open the URL the server printed)".into());
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                "a valid token is required (open the URL the server printed)".into(),
+            );
         }
         if from_query.as_deref() == Some(token.as_str()) {
-            set_cookie = Some(format!("hourglass_token={token}; HttpOnly; SameSite=Strict; Path=/"));
+            set_cookie = Some(format!(
+                "hourglass_token={token}; HttpOnly; SameSite=Strict; Path=/"
+            ));
         }
     }
     let mut resp = next.run(req).await;
@@ -141,7 +171,10 @@ async fn health(State(app): State<Arc<App>>) -> Response {
 }
 
 async fn pages() -> Response {
-    let list: Vec<_> = assets::PAGES.iter().map(|(path, title)| json!({"path": path, "title": title})).collect();
+    let list: Vec<_> = assets::PAGES
+        .iter()
+        .map(|(path, title)| json!({"path": path, "title": title}))
+        .collect();
     axum::Json(json!(list)).into_response()
 }
 
@@ -150,15 +183,25 @@ struct WsQuery {
     session: Option<String>,
 }
 
-async fn ws(State(app): State<Arc<App>>, Query(q): Query<WsQuery>, upgrade: WebSocketUpgrade) -> Response {
+async fn ws(
+    State(app): State<Arc<App>>,
+    Query(q): Query<WsQuery>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     upgrade
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| connection(app, socket, q.session))
 }
 
-async fn send_json(socket: &mut futures_util::stream::SplitSink<WebSocket, Message>, v: serde_json::Value) -> bool {
-    socket.send(Message::Text(v.to_string().into())).await.is_ok()
+async fn send_json(
+    socket: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+    v: serde_json::Value,
+) -> bool {
+    socket
+        .send(Message::Text(v.to_string().into()))
+        .await
+        .is_ok()
 }
 
 async fn connection(app: Arc<App>, socket: WebSocket, session: Option<String>) {
@@ -226,10 +269,18 @@ async fn static_file(req: Request) -> Response {
 /// The whole app; open WebSockets close when `closing` becomes true.
 pub fn router(config: Config, closing: watch::Receiver<bool>) -> Router {
     let grace = config.grace;
-    let app = Arc::new(App { config, sessions: Sessions::new(MAX_SESSIONS, grace), closing });
+    let app = Arc::new(App {
+        config,
+        sessions: Sessions::new(MAX_SESSIONS, grace),
+        closing,
+    });
     let reaper = app.clone();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_millis(250).min(grace / 2).max(Duration::from_millis(10)));
+        let mut tick = tokio::time::interval(
+            Duration::from_millis(250)
+                .min(grace / 2)
+                .max(Duration::from_millis(10)),
+        );
         loop {
             tick.tick().await;
             reaper.sessions.reap();
@@ -255,5 +306,7 @@ pub async fn serve(
         shutdown.await;
         let _ = close_tx.send(true);
     };
-    axum::serve(listener, router(config, close_rx)).with_graceful_shutdown(signal).await
+    axum::serve(listener, router(config, close_rx))
+        .with_graceful_shutdown(signal)
+        .await
 }

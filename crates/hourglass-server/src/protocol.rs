@@ -38,7 +38,8 @@ fn in_range(name: &str, v: f64, (lo, hi): (f64, f64)) -> Result<f64, String> {
 
 /// Parses and checks one text message from a page.
 pub fn parse(text: &str) -> Result<GlassCommand, String> {
-    let msg: ClientMessage = serde_json::from_str(text).map_err(|e| format!("malformed message: {e}"))?;
+    let msg: ClientMessage =
+        serde_json::from_str(text).map_err(|e| format!("malformed message: {e}"))?;
     Ok(match msg {
         ClientMessage::Train => GlassCommand::Train,
         ClientMessage::Stop => GlassCommand::Stop,
@@ -46,7 +47,10 @@ pub fn parse(text: &str) -> Result<GlassCommand, String> {
         ClientMessage::Reset { seed } => GlassCommand::Reset(seed),
         ClientMessage::SetInput { input } => {
             if input.len() != 9 {
-                return Err(format!("input has {} values; the glass box takes 9", input.len()));
+                return Err(format!(
+                    "input has {} values; the glass box takes 9",
+                    input.len()
+                ));
             }
             let mut x = [0.0; 9];
             for (i, v) in input.iter().enumerate() {
@@ -54,9 +58,15 @@ pub fn parse(text: &str) -> Result<GlassCommand, String> {
             }
             GlassCommand::SetInput(x)
         }
-        ClientMessage::SetLr { value } => GlassCommand::SetLearningRate(in_range("learning rate", value, LR_RANGE)?),
-        ClientMessage::SetMomentum { value } => GlassCommand::SetMomentum(in_range("momentum", value, MOMENTUM_RANGE)?),
-        ClientMessage::SetSpeed { value } => GlassCommand::SetSpeed(in_range("speed", value, (1.0, MAX_SPEED))?),
+        ClientMessage::SetLr { value } => {
+            GlassCommand::SetLearningRate(in_range("learning rate", value, LR_RANGE)?)
+        }
+        ClientMessage::SetMomentum { value } => {
+            GlassCommand::SetMomentum(in_range("momentum", value, MOMENTUM_RANGE)?)
+        }
+        ClientMessage::SetSpeed { value } => {
+            GlassCommand::SetSpeed(in_range("speed", value, (1.0, MAX_SPEED))?)
+        }
     })
 }
 
@@ -67,12 +77,30 @@ mod tests {
     #[test]
     fn parses_and_checks() {
         assert_eq!(parse(r#"{"type":"train"}"#), Ok(GlassCommand::Train));
-        assert_eq!(parse(r#"{"type":"reset","seed":4}"#), Ok(GlassCommand::Reset(4)));
-        assert_eq!(parse(r#"{"type":"set_lr","value":0.2}"#), Ok(GlassCommand::SetLearningRate(0.2)));
-        assert!(parse(r#"{"type":"set_lr","value":0.9}"#).unwrap_err().contains("learning rate"));
+        assert_eq!(
+            parse(r#"{"type":"reset","seed":4}"#),
+            Ok(GlassCommand::Reset(4))
+        );
+        assert_eq!(
+            parse(r#"{"type":"set_lr","value":0.2}"#),
+            Ok(GlassCommand::SetLearningRate(0.2))
+        );
+        assert!(
+            parse(r#"{"type":"set_lr","value":0.9}"#)
+                .unwrap_err()
+                .contains("learning rate")
+        );
         assert!(parse(r#"{"type":"set_momentum","value":-1}"#).is_err());
-        assert!(parse(r#"{"type":"set_input","input":[1,0]}"#).unwrap_err().contains("9"));
-        assert!(parse(r#"{"type":"launch"}"#).unwrap_err().starts_with("malformed message"));
+        assert!(
+            parse(r#"{"type":"set_input","input":[1,0]}"#)
+                .unwrap_err()
+                .contains("9")
+        );
+        assert!(
+            parse(r#"{"type":"launch"}"#)
+                .unwrap_err()
+                .starts_with("malformed message")
+        );
         assert!(parse("not json").is_err());
         assert!(parse(r#"{"type":"train","extra":1}"#).is_err());
     }

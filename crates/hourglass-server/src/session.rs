@@ -30,7 +30,11 @@ pub struct Sessions {
 
 impl Sessions {
     pub fn new(max: usize, grace: Duration) -> Self {
-        Sessions { inner: Mutex::new(HashMap::new()), max, grace }
+        Sessions {
+            inner: Mutex::new(HashMap::new()),
+            max,
+            grace,
+        }
     }
 
     pub fn count(&self) -> usize {
@@ -38,7 +42,10 @@ impl Sessions {
     }
 
     /// Attaches to session `id` if it exists, else creates one. Errors when the bound is hit.
-    pub fn attach(&self, id: Option<&str>) -> Result<(String, watch::Receiver<Arc<GlassSnapshot>>), String> {
+    pub fn attach(
+        &self,
+        id: Option<&str>,
+    ) -> Result<(String, watch::Receiver<Arc<GlassSnapshot>>), String> {
         let mut map = self.inner.lock().expect("session table");
         if let Some(id) = id
             && let Some(s) = map.get_mut(id)
@@ -48,22 +55,38 @@ impl Sessions {
             return Ok((id.to_string(), s.job.subscribe()));
         }
         if map.len() >= self.max {
-            return Err(format!("too many sessions ({}); close another Hourglass tab", self.max));
+            return Err(format!(
+                "too many sessions ({}); close another Hourglass tab",
+                self.max
+            ));
         }
         let id: String = {
             let mut rng = rand::rng();
-            (0..16).map(|_| format!("{:x}", rng.random_range(0..16u8))).collect()
+            (0..16)
+                .map(|_| format!("{:x}", rng.random_range(0..16u8)))
+                .collect()
         };
         let seed = 1;
         let job = GlassJob::start(seed);
         let rx = job.subscribe();
-        map.insert(id.clone(), Session { job, connections: 1, gone_since: None });
+        map.insert(
+            id.clone(),
+            Session {
+                job,
+                connections: 1,
+                gone_since: None,
+            },
+        );
         Ok((id, rx))
     }
 
     /// Sends a command to session `id`'s job.
     pub fn send(&self, id: &str, cmd: GlassCommand) -> bool {
-        self.inner.lock().expect("session table").get(id).is_some_and(|s| s.job.send(cmd))
+        self.inner
+            .lock()
+            .expect("session table")
+            .get(id)
+            .is_some_and(|s| s.job.send(cmd))
     }
 
     /// A connection to `id` closed.

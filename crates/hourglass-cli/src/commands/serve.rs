@@ -24,14 +24,23 @@ pub struct ServeArgs {
 
 pub fn run(args: ServeArgs) -> Result<()> {
     if !args.host.is_loopback() && args.token.is_none() {
-        bail!("refusing to listen on {} without --token: anyone on the network could drive it", args.host);
+        bail!(
+            "refusing to listen on {} without --token: anyone on the network could drive it",
+            args.host
+        );
     }
     if let Some(t) = &args.token
-        && (t.len() < 8 || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        && (t.len() < 8
+            || !t
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
     {
         bail!("--token must be at least 8 characters of letters, digits, '-' or '_'");
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.host, args.port))
             .await
@@ -43,15 +52,24 @@ pub fn run(args: ServeArgs) -> Result<()> {
             Some(t) => format!("http://{host}/glass?token={t}"),
             None => format!("http://{host}/glass"),
         };
-        println!("Hourglass is running at {url}");
-        println!("Press Ctrl-C to stop.");
-        if args.open && let Err(e) = open::that_detached(&url) {
+        {
+            // a closed stdout (a parent that read the URL and left) must not stop the server
+            use std::io::Write;
+            let mut out = std::io::stdout();
+            let _ = writeln!(out, "Hourglass is running at {url}\nPress Ctrl-C to stop.");
+            let _ = out.flush();
+        }
+        if args.open
+            && let Err(e) = open::that_detached(&url)
+        {
             eprintln!("note: could not open a browser ({e})");
         }
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        hourglass_server::serve(listener, config, shutdown).await.context("server failed")?;
+        hourglass_server::serve(listener, config, shutdown)
+            .await
+            .context("server failed")?;
         eprintln!("stopped");
         Ok(())
     })

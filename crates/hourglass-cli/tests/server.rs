@@ -1,0 +1,385 @@
+//! `hourglass serve`, started for real on port 0 and driven over its WebSocket protocol.
+
+mod common;
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Stdio},
+    time::{Duration, Instant},
+};
+
+use common::*;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::{
+    connect_async,
+    tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
+};
+
+struct Server {
+    child: Child,
+    _stdout: BufReader<std::process::ChildStdout>,
+    /// e.g. 127.0.0.1:41234
+    host: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(extra: &[&str]) -> Server {
+    let mut child = bin()
+        .args(["serve", "--port", "0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    reader.read_line(&mut line).unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("the server prints its URL")
+        .to_string();
+    let host = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    Server {
+        child,
+        _stdout: reader,
+        host,
+    }
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(host: &str) -> Ws {
+    let (ws, _) = connect_async(format!("ws://{host}/ws")).await.unwrap();
+    ws
+}
+
+async fn send(ws: &mut Ws, v: Value) {
+    ws.send(Message::Text(v.to_string().into())).await.unwrap();
+}
+
+/// Reads messages until one satisfies `pred` (panics after 20 s).
+async fn until(ws: &mut Ws, pred: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let msg = tokio::time::timeout(left, ws.next())
+            .await
+            .expect("timed out waiting for a message")
+            .unwrap()
+            .unwrap();
+        if let Message::Text(t) = msg {
+            let v: Value = serde_json::from_str(&t).unwrap();
+            if pred(&v) {
+                return v;
+            }
+        }
+    }
+}
+
+fn snapshot(v: &Value) -> bool {
+    v["type"] == "snapshot"
+}
+
+fn http_get(host: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    let mut req = format!("GET {path} HTTP/1.1\r\nConnection: close\r\n");
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        req.push_str(&format!("Host: {host}\r\n"));
+    }
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, out)
+}
+
+#[test]
+fn health_and_pages() {
+    let server = start(&[]);
+    let (status, body) = http_get(&server.host, "/api/health", &[]);
+    assert_eq!(status, 200);
+    assert!(
+        body.contains(r#""status":"ok""#) && body.contains(r#""version":"0.1.0""#),
+        "{body}"
+    );
+    let (status, body) = http_get(&server.host, "/glass", &[]);
+    assert_eq!(status, 200);
+    assert!(body.contains("<title>Hourglass</title>"));
+    let (status, body) = http_get(&server.host, "/api/pages", &[]);
+    assert_eq!(status, 200);
+    assert!(body.contains("Glass Box"));
+    assert_eq!(http_get(&server.host, "/no-such-page.js", &[]).0, 404);
+}
+
+#[test]
+fn wrong_host_and_origin_are_refused() {
+    let server = start(&[]);
+    // DNS rebinding: the right address, someone else's name
+    assert_eq!(
+        http_get(&server.host, "/api/health", &[("Host", "evil.example:80")]).0,
+        403
+    );
+    assert_eq!(
+        http_get(
+            &server.host,
+            "/api/health",
+            &[("Origin", "http://evil.example")]
+        )
+        .0,
+        403
+    );
+    let port = server.host.rsplit(':').next().unwrap();
+    assert_eq!(
+        http_get(
+            &server.host,
+            "/api/health",
+            &[("Host", &format!("localhost:{port}"))]
+        )
+        .0,
+        200
+    );
+    assert_eq!(
+        http_get(
+            &server.host,
+            "/api/health",
+            &[("Origin", &format!("http://{}", server.host))]
+        )
+        .0,
+        200
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut req = format!("ws://{}/ws", server.host)
+            .into_client_request()
+            .unwrap();
+        req.headers_mut()
+            .insert("Origin", HeaderValue::from_static("http://evil.example"));
+        assert!(
+            connect_async(req).await.is_err(),
+            "a page on another origin cannot open the WebSocket"
+        );
+        let mut req = format!("ws://{}/ws", server.host)
+            .into_client_request()
+            .unwrap();
+        req.headers_mut()
+            .insert("Host", HeaderValue::from_static("rebound.example"));
+        assert!(connect_async(req).await.is_err());
+    });
+}
+
+#[test]
+fn token_is_required_and_non_loopback_needs_one() {
+    let server = start(&["--token", "secret-token-1"]);
+    assert_eq!(http_get(&server.host, "/api/health", &[]).0, 401);
+    assert_eq!(
+        http_get(&server.host, "/api/health?token=wrong-token", &[]).0,
+        401
+    );
+    let (status, body) = http_get(&server.host, "/glass?token=secret-token-1", &[]);
+    assert_eq!(status, 200);
+    assert!(
+        body.to_ascii_lowercase()
+            .contains("set-cookie: hourglass_token=secret-token-1")
+    );
+    assert_eq!(
+        http_get(
+            &server.host,
+            "/api/health",
+            &[("Cookie", "hourglass_token=secret-token-1")]
+        )
+        .0,
+        200
+    );
+    assert_eq!(
+        http_get(
+            &server.host,
+            "/api/health",
+            &[("Authorization", "Bearer secret-token-1")]
+        )
+        .0,
+        200
+    );
+    bad(
+        &["serve", "--host", "0.0.0.0", "--port", "0"],
+        &["without --token"],
+    );
+}
+
+#[test]
+fn train_change_rate_stop_and_reset_over_the_websocket() {
+    let server = start(&[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut ws = connect(&server.host).await;
+        let hello = until(&mut ws, |v| v["type"] == "session").await;
+        assert!(hello["id"].as_str().unwrap().len() >= 16);
+        let first = until(&mut ws, snapshot).await;
+        assert_eq!(first["epoch"], 0);
+        assert_eq!(first["params"], 168);
+        assert_eq!(first["sizes"], json!([9, 6, 3, 6, 9]));
+        assert_eq!(first["learning_rate"], 0.15);
+
+        send(&mut ws, json!({"type": "train"})).await;
+        until(&mut ws, |v| {
+            snapshot(v) && v["training"] == true && v["epoch"].as_u64().unwrap() > 10
+        })
+        .await;
+        // the learning rate changes mid-training and the next snapshots carry it
+        send(&mut ws, json!({"type": "set_lr", "value": 0.3})).await;
+        let s = until(&mut ws, |v| snapshot(v) && v["learning_rate"] == 0.3).await;
+        assert_eq!(s["training"], true);
+        let e0 = s["epoch"].as_u64().unwrap();
+        until(&mut ws, |v| {
+            snapshot(v) && v["epoch"].as_u64().unwrap() > e0 + 5
+        })
+        .await;
+
+        send(&mut ws, json!({"type": "stop"})).await;
+        let stopped = until(&mut ws, |v| snapshot(v) && v["training"] == false).await;
+        let frozen = stopped["epoch"].as_u64().unwrap();
+        send(&mut ws, json!({"type": "step"})).await;
+        until(&mut ws, |v| {
+            snapshot(v) && v["epoch"].as_u64() == Some(frozen + 1)
+        })
+        .await;
+
+        send(
+            &mut ws,
+            json!({"type": "set_input", "input": [0, 1, 0, 1, 1, 1, 0, 1, 0]}),
+        )
+        .await;
+        send(&mut ws, json!({"type": "reset", "seed": 9})).await;
+        let r = until(&mut ws, |v| {
+            snapshot(v) && v["epoch"] == 0 && v["seed"] == 9
+        })
+        .await;
+        assert_eq!(
+            r["input"],
+            json!([0.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 0.0]),
+            "Reset keeps the input"
+        );
+        assert_eq!(r["learning_rate"], 0.3, "Reset keeps the rates");
+    });
+}
+
+#[test]
+fn malformed_and_oversized_messages() {
+    let server = start(&[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut ws = connect(&server.host).await;
+        until(&mut ws, snapshot).await;
+        ws.send(Message::Text("{not json".into())).await.unwrap();
+        let e = until(&mut ws, |v| v["type"] == "error").await;
+        assert!(
+            e["message"].as_str().unwrap().contains("malformed message"),
+            "{e}"
+        );
+        send(&mut ws, json!({"type": "set_lr", "value": 7})).await;
+        let e = until(&mut ws, |v| v["type"] == "error").await;
+        assert!(
+            e["message"].as_str().unwrap().contains("learning rate 7"),
+            "{e}"
+        );
+        send(&mut ws, json!({"type": "set_input", "input": [1, 2]})).await;
+        until(&mut ws, |v| v["type"] == "error").await;
+        // the connection is still usable
+        send(&mut ws, json!({"type": "step"})).await;
+        until(&mut ws, |v| snapshot(v) && v["epoch"] == 1).await;
+        // an oversized message is refused: the connection is closed
+        let huge = format!("{{\"type\":\"step\",\"pad\":\"{}\"}}", "x".repeat(200_000));
+        let _ = ws.send(Message::Text(huge.into())).await;
+        let end = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                match ws.next().await {
+                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return true,
+                    Some(Ok(_)) => continue,
+                }
+            }
+        })
+        .await
+        .expect("the server closes a connection that sent an oversized message");
+        assert!(end);
+    });
+    // the server itself is fine
+    assert_eq!(http_get(&server.host, "/api/health", &[]).0, 200);
+}
+
+#[test]
+fn a_session_survives_a_reload_and_ends_when_the_tab_is_gone() {
+    let server = start(&[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut ws = connect(&server.host).await;
+        let id = until(&mut ws, |v| v["type"] == "session").await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        send(&mut ws, json!({"type": "step"})).await;
+        until(&mut ws, |v| snapshot(v) && v["epoch"] == 1).await;
+        ws.close(None).await.unwrap();
+        drop(ws);
+        // a reload within the grace period finds the same session
+        let (mut again, _) = connect_async(format!("ws://{}/ws?session={id}", server.host))
+            .await
+            .unwrap();
+        let hello = until(&mut again, |v| v["type"] == "session").await;
+        assert_eq!(hello["id"], id.as_str());
+        until(&mut again, |v| snapshot(v) && v["epoch"] == 1).await;
+        again.close(None).await.unwrap();
+    });
+    // after the grace period (10 s) the session is gone
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, body) = http_get(&server.host, "/api/health", &[]);
+        if body.contains(r#""sessions":0"#) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the session outlived its grace period: {body}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+#[test]
+fn ctrl_c_stops_the_server() {
+    let server = start(&[]);
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut server = server;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(code) = server.child.try_wait().unwrap() {
+            assert!(code.success(), "{code:?}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not stop on Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -1,0 +1,162 @@
+// The Glass Box page, driven as a person uses it.
+import { test, expect } from '@playwright/test';
+import { startServer } from './server.js';
+
+/** @type {{url: string, stop: () => void}} */
+let server;
+test.beforeAll(async () => { server = await startServer(); });
+test.afterAll(() => server.stop());
+
+/** @type {string[]} */
+let consoleErrors = [];
+test.beforeEach(async ({ page }) => {
+  consoleErrors = [];
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+});
+test.afterEach(() => {
+  expect(consoleErrors, 'no console errors').toEqual([]);
+});
+
+/** @param {import('@playwright/test').Page} page */
+const num = async (page, /** @type {string} */ id) => Number(await page.getByTestId(id).getAttribute('data-value'));
+
+/** @param {import('@playwright/test').Page} page @param {string} [query] */
+async function open(page, query = '') {
+  await page.goto(`${server.url}/glass${query}`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  await expect(page.getByTestId('glass-params')).toHaveText('168');
+  await expect(page.getByTestId('glass-output-0')).toHaveAttribute('data-value', /\d/);
+}
+
+test('the shell lists the pages that exist and explains this one', async ({ page }) => {
+  await open(page);
+  await expect(page.getByTestId('nav').locator('a')).toHaveCount(1);
+  await expect(page.getByTestId('nav-glass')).toHaveText('Glass Box');
+  await expect(page.getByTestId('explain')).toContainText('bottleneck');
+  await expect(page.getByTestId('glass-network').locator('circle')).toHaveCount(33);
+  for (let k = 0; k < 12; k++) await expect(page.getByTestId(`glass-pattern-${k}`)).toBeVisible();
+});
+
+test('clicking pixels changes the reconstruction and the error', async ({ page }) => {
+  await open(page);
+  const before = await num(page, 'glass-error');
+  const out0 = await page.getByTestId('glass-output-4').getAttribute('data-value');
+  await page.getByTestId('glass-input-4').click();
+  await expect(page.getByTestId('glass-input-4')).toHaveAttribute('data-value', '1');
+  await expect(page.getByTestId('glass-output-4')).not.toHaveAttribute('data-value', out0 ?? '');
+  await expect.poll(() => num(page, 'glass-error')).not.toBe(before);
+  await page.getByTestId('glass-clear').click();
+  for (let i = 0; i < 9; i++) await expect(page.getByTestId(`glass-input-${i}`)).toHaveAttribute('data-value', '0');
+  await page.getByTestId('glass-pattern-10').click();
+  await expect(page.getByTestId('glass-input-4')).toHaveAttribute('data-value', '1');
+  await expect(page.getByTestId('glass-input-0')).toHaveAttribute('data-value', '0');
+});
+
+test('Train raises the epoch and at least halves the loss; a screenshot of the trained page', async ({ page }, info) => {
+  await open(page);
+  await page.getByTestId('glass-step').click();
+  await expect(page.getByTestId('glass-epoch')).toHaveAttribute('data-value', '1');
+  const first = await num(page, 'glass-loss');
+  await page.getByTestId('glass-speed').selectOption('2000');
+  await page.getByTestId('glass-train').click();
+  await expect(page.getByTestId('glass-stop')).toBeVisible();
+  await expect.poll(() => num(page, 'glass-epoch'), { timeout: 30_000 }).toBeGreaterThan(1500);
+  await expect.poll(() => num(page, 'glass-loss'), { timeout: 30_000 }).toBeLessThan(first / 2);
+  await page.getByTestId('glass-stop').click();
+  await expect(page.getByTestId('glass-train')).toBeVisible();
+  const shot = info.outputPath('glass-trained.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  await info.attach('trained glass box', { path: shot, contentType: 'image/png' });
+});
+
+test('moving the learning-rate slider while training changes the rate the server uses', async ({ page }) => {
+  await open(page);
+  await page.getByTestId('glass-train').click();
+  await expect.poll(() => num(page, 'glass-epoch')).toBeGreaterThan(5);
+  await page.getByTestId('glass-lr').fill('0.32');
+  await expect(page.getByTestId('glass-lr-value')).toHaveText('0.32');
+  await expect(page.locator('#app')).toHaveAttribute('data-snapshot-lr', '0.32');
+  await page.getByTestId('glass-momentum').fill('0.5');
+  await expect(page.getByTestId('glass-momentum-value')).toHaveText('0.50');
+  await expect(page.getByTestId('glass-stop')).toBeVisible();
+});
+
+test('Stop freezes the epoch, Train resumes from it, Reset returns to 0 and keeps the input', async ({ page }) => {
+  await open(page);
+  await page.getByTestId('glass-train').click();
+  await expect.poll(() => num(page, 'glass-epoch')).toBeGreaterThan(20);
+  await page.getByTestId('glass-stop').click();
+  await expect(page.getByTestId('glass-train')).toBeVisible();
+  const frozen = await num(page, 'glass-epoch');
+  await page.waitForTimeout(500);
+  expect(await num(page, 'glass-epoch')).toBe(frozen);
+  await page.getByTestId('glass-train').click();
+  await expect.poll(() => num(page, 'glass-epoch')).toBeGreaterThan(frozen);
+  const resumed = await num(page, 'glass-epoch');
+  expect(resumed - frozen).toBeLessThan(2000);
+  await page.getByTestId('glass-stop').click();
+  await page.getByTestId('glass-pattern-6').click();
+  await expect(page.getByTestId('glass-input-4')).toHaveAttribute('data-value', '1');
+  await page.getByTestId('glass-seed').fill('5');
+  await page.getByTestId('glass-reset').click();
+  await expect(page.getByTestId('glass-epoch')).toHaveAttribute('data-value', '0');
+  for (const [i, v] of [[0, '1'], [4, '1'], [8, '1'], [1, '0']]) {
+    await expect(page.getByTestId(`glass-input-${i}`)).toHaveAttribute('data-value', v);
+  }
+});
+
+test('the URL state round-trips', async ({ page, context }) => {
+  await open(page, '?lr=0.25&momentum=0.5&seed=4&input=100010001');
+  await expect(page.getByTestId('glass-lr-value')).toHaveText('0.25');
+  await expect(page.getByTestId('glass-momentum-value')).toHaveText('0.50');
+  await expect(page.getByTestId('glass-seed')).toHaveValue('4');
+  await expect(page.getByTestId('glass-input-8')).toHaveAttribute('data-value', '1');
+  await expect(page.getByTestId('glass-input-1')).toHaveAttribute('data-value', '0');
+  const error = await num(page, 'glass-error');
+  await page.getByTestId('glass-input-1').click();
+  await expect(page).toHaveURL(/input=110010001/);
+  await expect(page).toHaveURL(/lr=0\.25/);
+  // the link opened in a new tab (a new session) reproduces the view
+  const link = page.url();
+  const other = await context.newPage();
+  await other.goto(link);
+  await expect(other.getByTestId('glass-seed')).toHaveValue('4');
+  await expect(other.getByTestId('glass-input-1')).toHaveAttribute('data-value', '1');
+  await expect(other.getByTestId('glass-lr-value')).toHaveText('0.25');
+  const e1 = await num(page, 'glass-error');
+  await expect.poll(() => num(other, 'glass-error')).toBeCloseTo(e1, 10);
+  expect(e1).not.toBe(error);
+});
+
+test('bad URL state and bad values give a message and sane values; the page never breaks', async ({ page }) => {
+  await open(page, '?lr=NaN&momentum=7&seed=abc&input=12');
+  await expect(page.getByTestId('glass-message')).toBeVisible();
+  await expect(page.getByTestId('glass-message')).toContainText('lr=NaN');
+  await expect(page.getByTestId('glass-lr-value')).toHaveText('0.15');
+  await expect(page.getByTestId('glass-momentum-value')).toHaveText('0.80');
+  await expect(page.getByTestId('glass-seed')).toHaveValue('1');
+  await page.getByTestId('glass-seed').fill('-3');
+  await page.getByTestId('glass-reset').click();
+  await expect(page.getByTestId('glass-message')).toContainText('not a whole number');
+  await expect(page.getByTestId('glass-epoch')).toHaveAttribute('data-value', '0');
+  await page.getByTestId('glass-step').click();
+  await expect(page.getByTestId('glass-epoch')).toHaveAttribute('data-value', '1');
+});
+
+test('hovering shows weights, activations, biases and the patterns a bottleneck neuron likes', async ({ page }) => {
+  await open(page);
+  const neuron = page.getByTestId('glass-neuron-2-1');
+  await neuron.hover();
+  await expect(page.getByTestId('tooltip')).toContainText('activation');
+  await expect(page.getByTestId('tooltip')).toContainText('bias');
+  await expect(page.getByTestId('tooltip')).toContainText('driven highest by');
+  const line = page.locator('line.weight').first();
+  const w = Number(await line.getAttribute('data-weight'));
+  expect(Math.abs(w)).toBeGreaterThan(0.3);
+  // lines cross, so point at this one exactly rather than at a screen position
+  await line.dispatchEvent('mousemove', { clientX: 100, clientY: 100 });
+  await expect(page.getByTestId('tooltip')).toContainText(`weight ${w.toFixed(3)}`);
+  await expect(page.getByTestId('glass-error-row-current')).toBeVisible();
+  await expect(page.getByTestId('glass-errors').locator('tbody tr')).toHaveCount(13);
+});

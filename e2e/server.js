@@ -1,0 +1,18 @@
+// Starts the real `hourglass serve --port 0` for a test file and stops it afterwards.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+/** @returns {Promise<{url: string, stop: () => void}>} */
+export function startServer() {
+  const bin = process.env.HOURGLASS_BIN;
+  if (!bin) throw new Error('HOURGLASS_BIN must point at the hourglass binary (scripts/test sets it)');
+  const child = spawn(bin, ['serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      const m = line.match(/http:\/\/[^/\s]+/);
+      if (m) resolve({ url: m[0], stop: () => child.kill('SIGINT') });
+    });
+    child.on('exit', (code) => reject(new Error(`hourglass serve exited with ${code}`)));
+  });
+}
