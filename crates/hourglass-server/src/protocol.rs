@@ -38,8 +38,22 @@ fn in_range(name: &str, v: f64, (lo, hi): (f64, f64)) -> Result<f64, String> {
 
 /// Parses and checks one text message from a page.
 pub fn parse(text: &str) -> Result<GlassCommand, String> {
-    let msg: ClientMessage =
+    let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| format!("malformed message: {e}"))?;
+    // serde cannot deny unknown fields on unit variants of a tagged enum: check them here
+    if let Some(obj) = value.as_object() {
+        let allowed: &[&str] = match obj.get("type").and_then(|t| t.as_str()) {
+            Some("reset") => &["type", "seed"],
+            Some("set_input") => &["type", "input"],
+            Some("set_lr" | "set_momentum" | "set_speed") => &["type", "value"],
+            _ => &["type"],
+        };
+        if let Some(extra) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return Err(format!("malformed message: unknown field '{extra}'"));
+        }
+    }
+    let msg: ClientMessage =
+        serde_json::from_value(value).map_err(|e| format!("malformed message: {e}"))?;
     Ok(match msg {
         ClientMessage::Train => GlassCommand::Train,
         ClientMessage::Stop => GlassCommand::Stop,
