@@ -6,6 +6,13 @@ mod common;
 use std::{fs, path::PathBuf, thread};
 
 use common::*;
+
+const MNIST_FILES: [&str; 4] = [
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+];
 use serde_json::Value;
 
 /// Serves files from `root` on 127.0.0.1 (port 0) until the test process ends; a path
@@ -51,12 +58,7 @@ fn fetch_downloads_verifies_and_list_finds_it() {
         "--quiet",
     ]);
     assert_eq!(out.trim(), dir.path().join("mnist").display().to_string());
-    for f in [
-        "train-images-idx3-ubyte.gz",
-        "train-labels-idx1-ubyte.gz",
-        "t10k-images-idx3-ubyte.gz",
-        "t10k-labels-idx1-ubyte.gz",
-    ] {
+    for f in MNIST_FILES {
         assert_eq!(
             fs::read(dir.path().join("mnist").join(f)).unwrap(),
             fs::read(data_dir().join("mnist").join(f)).unwrap()
@@ -159,12 +161,7 @@ fn a_missing_mirror_file_is_a_clear_error_and_list_reports_corruption() {
     // a corrupt local copy is reported by list
     let m = dir.path().join("mnist");
     fs::create_dir_all(&m).unwrap();
-    for f in [
-        "train-images-idx3-ubyte.gz",
-        "train-labels-idx1-ubyte.gz",
-        "t10k-images-idx3-ubyte.gz",
-        "t10k-labels-idx1-ubyte.gz",
-    ] {
+    for f in MNIST_FILES {
         fs::write(m.join(f), b"garbage").unwrap();
     }
     let list: Value = serde_json::from_str(&ok(&[

@@ -66,8 +66,8 @@ impl Sessions {
                 .map(|_| format!("{:x}", rng.random_range(0..16u8)))
                 .collect()
         };
-        let seed = 1;
-        let job = GlassJob::start(seed);
+        // a new session starts from seed 1; the page resets it to its URL's seed
+        let job = GlassJob::start(1);
         let rx = job.subscribe();
         map.insert(
             id.clone(),
