@@ -11,7 +11,7 @@ use rust_embed::RustEmbed;
 struct Web;
 
 /// The pages that exist, as `(path, title)`; the navigation bar lists exactly these.
-pub const PAGES: [(&str, &str); 1] = [("/glass", "Glass Box")];
+pub const PAGES: [(&str, &str); 2] = [("/glass", "Glass Box"), ("/latent3d", "3D Latent Explorer")];
 
 /// Serves `path` from web/, or the app shell for a page route.
 pub fn serve(path: &str) -> Response {

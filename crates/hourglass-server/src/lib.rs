@@ -6,7 +6,9 @@
 //! page cannot drive it); with a token, every request must present it.
 
 mod assets;
+pub mod frames;
 pub mod glass_job;
+pub mod latent3d_job;
 pub mod protocol;
 mod session;
 
@@ -28,10 +30,12 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::{net::TcpListener, sync::watch};
 
-pub use session::Sessions;
+pub use session::{Page, Sessions};
 
-/// Largest WebSocket message accepted from a page.
-pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+use session::{Command, Link};
+
+/// Largest WebSocket message accepted from a page (an upload of 2,000 points fits).
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 /// Most sessions (tabs) at once; each owns one training job.
 pub const MAX_SESSIONS: usize = 16;
 /// How long a session outlives its last connection (a reload reconnects within it).
@@ -181,6 +185,7 @@ async fn pages() -> Response {
 #[derive(Deserialize)]
 struct WsQuery {
     session: Option<String>,
+    page: Option<String>,
 }
 
 async fn ws(
@@ -188,25 +193,106 @@ async fn ws(
     Query(q): Query<WsQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    let page = match q.page.as_deref().unwrap_or("glass").parse::<Page>() {
+        Ok(p) => p,
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, e),
+    };
     upgrade
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| connection(app, socket, q.session))
+        .on_upgrade(move |socket| connection(app, socket, page, q.session))
 }
 
-async fn send_json(
-    socket: &mut futures_util::stream::SplitSink<WebSocket, Message>,
-    v: serde_json::Value,
-) -> bool {
+type Sink = futures_util::stream::SplitSink<WebSocket, Message>;
+
+async fn send_json(socket: &mut Sink, v: serde_json::Value) -> bool {
     socket
         .send(Message::Text(v.to_string().into()))
         .await
         .is_ok()
 }
 
-async fn connection(app: Arc<App>, socket: WebSocket, session: Option<String>) {
+/// What a page's message asks of the connection.
+enum Reply {
+    /// Nothing to say (the command went to the job).
+    None,
+    Error(String),
+    Frame(Message),
+    /// The job is gone.
+    End,
+}
+
+/// Handles one text message from a page.
+fn handle(app: &App, id: &str, link: &Link, text: &str) -> Reply {
+    let cmd = match link {
+        Link::Glass(_) => protocol::glass::parse(text).map(Command::Glass),
+        Link::Latent3d(snapshots, timeline) => match protocol::latent3d::parse(text) {
+            Ok(protocol::latent3d::Latent3dRequest::Command(c)) => Ok(Command::Latent3d(c)),
+            Ok(protocol::latent3d::Latent3dRequest::Moment(i)) => {
+                let (m, len) = {
+                    let t = timeline.lock().expect("timeline");
+                    (t.get(i), t.len())
+                };
+                return match m {
+                    Some(m) => {
+                        let snap = snapshots.borrow().clone();
+                        Reply::Frame(Message::Binary(
+                            frames::latent3d(&snap, Some((i, &m))).into(),
+                        ))
+                    }
+                    None => Reply::Error(format!(
+                        "timeline moment {i} does not exist (the timeline has {len})"
+                    )),
+                };
+            }
+            Err(e) => Err(e),
+        },
+    };
+    match cmd {
+        Ok(cmd) => {
+            if app.sessions.send(id, cmd) {
+                Reply::None
+            } else {
+                Reply::End
+            }
+        }
+        Err(message) => Reply::Error(message),
+    }
+}
+
+/// The latest snapshot as a message, if it changed since the last one sent.
+fn latest(link: &mut Link) -> Option<Message> {
+    match link {
+        Link::Glass(rx) => {
+            if !rx.has_changed().unwrap_or(false) {
+                return None;
+            }
+            let snap = rx.borrow_and_update().clone();
+            let mut v = serde_json::to_value(&*snap).unwrap_or_default();
+            v["type"] = json!("snapshot");
+            Some(Message::Text(v.to_string().into()))
+        }
+        Link::Latent3d(rx, _) => {
+            if !rx.has_changed().unwrap_or(false) {
+                return None;
+            }
+            let snap = rx.borrow_and_update().clone();
+            Some(Message::Binary(frames::latent3d(&snap, None).into()))
+        }
+    }
+}
+
+/// Messages a page gets once, when it connects.
+fn greeting(link: &Link) -> Vec<serde_json::Value> {
+    match link {
+        Link::Glass(_) => vec![],
+        Link::Latent3d(..) => vec![latent3d_job::datasets_message()],
+    }
+}
+
+async fn connection(app: Arc<App>, socket: WebSocket, page: Page, session: Option<String>) {
     let (mut tx, mut rx) = socket.split();
-    let (id, mut snapshots) = match app.sessions.attach(session.as_deref()) {
+    let (id, mut link) = match app.sessions.attach(page, session.as_deref()) {
         Ok(s) => s,
         Err(msg) => {
             send_json(&mut tx, json!({"type": "error", "message": msg})).await;
@@ -214,8 +300,15 @@ async fn connection(app: Arc<App>, socket: WebSocket, session: Option<String>) {
             return;
         }
     };
-    if send_json(&mut tx, json!({"type": "session", "id": id})).await {
-        snapshots.mark_changed();
+    let mut ok = send_json(&mut tx, json!({"type": "session", "id": id})).await;
+    for m in greeting(&link) {
+        ok = ok && send_json(&mut tx, m).await;
+    }
+    if ok {
+        match &mut link {
+            Link::Glass(rx) => rx.mark_changed(),
+            Link::Latent3d(rx, _) => rx.mark_changed(),
+        }
         let mut tick = tokio::time::interval(SNAPSHOT_PERIOD);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut closing = app.closing.clone();
@@ -228,32 +321,25 @@ async fn connection(app: Arc<App>, socket: WebSocket, session: Option<String>) {
                 msg = rx.next() => {
                     let reply = match msg {
                         None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
-                        Some(Ok(Message::Text(text))) => match protocol::parse(&text) {
-                            Ok(cmd) => {
-                                if !app.sessions.send(&id, cmd) {
-                                    break;
-                                }
-                                None
-                            }
-                            Err(message) => Some(message),
-                        },
-                        Some(Ok(Message::Binary(_))) => Some("binary messages are not accepted; send JSON text".to_string()),
-                        Some(Ok(_)) => None,
+                        Some(Ok(Message::Text(text))) => handle(&app, &id, &link, &text),
+                        Some(Ok(Message::Binary(_))) => Reply::Error("binary messages are not accepted; send JSON text".to_string()),
+                        Some(Ok(_)) => Reply::None,
                     };
-                    if let Some(message) = reply
-                        && !send_json(&mut tx, json!({"type": "error", "message": message})).await
-                    {
+                    let sent = match reply {
+                        Reply::None => true,
+                        Reply::End => false,
+                        Reply::Error(message) => send_json(&mut tx, json!({"type": "error", "message": message})).await,
+                        Reply::Frame(m) => tx.send(m).await.is_ok(),
+                    };
+                    if !sent {
                         break;
                     }
                 }
                 _ = tick.tick() => {
-                    if snapshots.has_changed().unwrap_or(false) {
-                        let snap = snapshots.borrow_and_update().clone();
-                        let mut v = serde_json::to_value(&*snap).unwrap_or_default();
-                        v["type"] = json!("snapshot");
-                        if !send_json(&mut tx, v).await {
-                            break;
-                        }
+                    if let Some(m) = latest(&mut link)
+                        && tx.send(m).await.is_err()
+                    {
+                        break;
                     }
                 }
             }

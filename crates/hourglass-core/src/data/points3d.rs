@@ -37,6 +37,17 @@ impl Shape3d {
             Shape3d::Saddle => "saddle",
         }
     }
+
+    /// The shape's name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Shape3d::Circle => "Circle",
+            Shape3d::Roller => "Swiss roll",
+            Shape3d::TwistedCubic => "Twisted cubic",
+            Shape3d::Sine => "Sine wave",
+            Shape3d::Saddle => "Saddle",
+        }
+    }
 }
 
 impl std::str::FromStr for Shape3d {
@@ -53,6 +64,29 @@ impl std::str::FromStr for Shape3d {
 pub struct PointSet {
     pub points: Vec<[f64; 3]>,
     pub t: Vec<f64>,
+}
+
+impl PointSet {
+    /// Moves and scales the points uniformly so they are centred on the origin and the
+    /// largest coordinate is ±1 (the built-in shapes' scale); a single place stays at 0.
+    pub fn fit_unit_cube(&mut self) {
+        let mut lo = [f64::INFINITY; 3];
+        let mut hi = [f64::NEG_INFINITY; 3];
+        for p in &self.points {
+            for d in 0..3 {
+                lo[d] = lo[d].min(p[d]);
+                hi[d] = hi[d].max(p[d]);
+            }
+        }
+        let centre: Vec<f64> = (0..3).map(|d| (lo[d] + hi[d]) / 2.0).collect();
+        let half = (0..3).map(|d| (hi[d] - lo[d]) / 2.0).fold(0.0, f64::max);
+        let k = if half > 0.0 { 1.0 / half } else { 1.0 };
+        for p in &mut self.points {
+            for d in 0..3 {
+                p[d] = (p[d] - centre[d]) * k;
+            }
+        }
+    }
 }
 
 /// Generates `count` points of `shape`, with Gaussian noise of standard deviation `noise`.
@@ -135,6 +169,23 @@ pub fn points_from_csv(name: &str, bytes: &[u8]) -> Result<PointSet, Error> {
         ));
     }
     let n = d.len();
+    if n < 2 {
+        return Err(Error::format(
+            name,
+            "one point is not a shape; give at least 2 rows",
+        ));
+    }
+    for i in 0..n {
+        if let Some(v) = d.sample(i).iter().find(|v| !v.is_finite()) {
+            return Err(Error::format(
+                name,
+                format!(
+                    "row {} holds {v}; every value must be a finite number",
+                    i + 1
+                ),
+            ));
+        }
+    }
     Ok(PointSet {
         points: (0..n)
             .map(|i| {
@@ -192,5 +243,20 @@ mod tests {
         assert_eq!(p.points[1], [3.0, 4.0, 5.0]);
         let err = points_from_csv("q.csv", b"1,2\n").unwrap_err().to_string();
         assert!(err.contains("exactly 3"), "{err}");
+        let err = points_from_csv("r.csv", b"1,2,3\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("at least 2"), "{err}");
+        let err = points_from_csv("s.csv", b"1,2,3\n4,nan,6\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("row 2") && err.contains("finite"), "{err}");
+    }
+
+    #[test]
+    fn fitting_the_unit_cube_centres_and_scales() {
+        let mut p = points_from_csv("p.csv", b"10,20,30\n14,20,31\n").unwrap();
+        p.fit_unit_cube();
+        assert_eq!(p.points, vec![[-1.0, 0.0, -0.25], [1.0, 0.0, 0.25]]);
     }
 }

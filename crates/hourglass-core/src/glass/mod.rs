@@ -7,6 +7,7 @@
 
 mod activation;
 mod adam;
+mod explorer;
 mod glassbox;
 mod init;
 mod loss;
@@ -15,6 +16,10 @@ mod network;
 
 pub use activation::{Activation, LEAKY_SLOPE};
 pub use adam::Adam;
+pub use explorer::{
+    EXPLORER_ACTIVATIONS, EXPLORER_HIDDEN, EXPLORER_LATENTS, EXPLORER_LR_RANGE, Explorer,
+    ExplorerConfig, ExplorerView,
+};
 pub use glassbox::{GLASS_BOTTLENECK, GLASS_SIZES, GlassBox};
 pub use init::Init;
 pub use loss::{BCE_EPS, Loss};

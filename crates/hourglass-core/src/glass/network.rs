@@ -79,16 +79,6 @@ impl Gradients {
         }
     }
 
-    /// `self += other` for the parameter gradients.
-    pub fn accumulate(&mut self, other: &Gradients) {
-        for (a, b) in self.weights.iter_mut().zip(&other.weights) {
-            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-        }
-        for (a, b) in self.biases.iter_mut().zip(&other.biases) {
-            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-        }
-    }
-
     /// `self *= k` for the parameter gradients.
     pub fn scale(&mut self, k: f64) {
         for v in self.weights.iter_mut().chain(self.biases.iter_mut()) {
@@ -228,6 +218,30 @@ impl Network {
         loss: Loss,
         grads: &mut Gradients,
     ) -> f64 {
+        self.backward(trace, target, loss, grads, false)
+    }
+
+    /// Like [`Network::backward_into`], but *adds* this sample's parameter gradients to
+    /// those already in `grads` (a batch sums its samples without a second buffer).
+    /// `grads.outputs` and `grads.input` still hold this sample's ∂L/∂h and ∂L/∂x.
+    pub fn backward_add_into(
+        &self,
+        trace: &Trace,
+        target: &[f64],
+        loss: Loss,
+        grads: &mut Gradients,
+    ) -> f64 {
+        self.backward(trace, target, loss, grads, true)
+    }
+
+    fn backward(
+        &self,
+        trace: &Trace,
+        target: &[f64],
+        loss: Loss,
+        grads: &mut Gradients,
+        add: bool,
+    ) -> f64 {
         let n = self.layers.len();
         let value = loss.value(trace.output(), target);
         loss.gradient(trace.output(), target, &mut grads.outputs[n - 1]);
@@ -253,12 +267,17 @@ impl Network {
                     * layer
                         .activation
                         .derivative(trace.pre[l][j], trace.post[l][j]);
-                gb[j] = dz;
-                let row = j * layer.inputs;
-                for i in 0..layer.inputs {
-                    gw[row + i] = dz * input[i];
-                    dx[i] += dz * layer.weights[row + i];
+                let row = j * layer.inputs..(j + 1) * layer.inputs;
+                let gw = &mut gw[row.clone()];
+                let w = &layer.weights[row];
+                if add {
+                    gb[j] += dz;
+                    gw.iter_mut().zip(input).for_each(|(g, x)| *g += dz * x);
+                } else {
+                    gb[j] = dz;
+                    gw.iter_mut().zip(input).for_each(|(g, x)| *g = dz * x);
                 }
+                dx.iter_mut().zip(w).for_each(|(d, w)| *d += dz * w);
             }
         }
         value
@@ -292,7 +311,6 @@ impl Network {
         loss: Loss,
     ) -> Result<(f64, Gradients), Error> {
         let mut total = Gradients::zeros(self);
-        let mut one = Gradients::zeros(self);
         let mut trace = self.new_trace();
         let (mut sum, mut n) = (0.0, 0usize);
         for (x, t) in batch {
@@ -305,8 +323,7 @@ impl Network {
                 )));
             }
             self.forward_into(x, &mut trace);
-            sum += self.backward_into(&trace, t, loss, &mut one);
-            total.accumulate(&one);
+            sum += self.backward_add_into(&trace, t, loss, &mut total);
             n += 1;
         }
         if n == 0 {

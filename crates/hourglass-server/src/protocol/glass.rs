@@ -1,4 +1,4 @@
-//! The WebSocket protocol: JSON messages, checked before they reach a job.
+//! The Glass Box's messages.
 //!
 //! Page → server: `{"type": "train" | "stop" | "step"}`, `{"type": "reset", "seed": N}`,
 //! `{"type": "set_input", "input": [9 numbers in 0..=1]}`, `{"type": "set_lr", "value": x}`,
@@ -8,6 +8,7 @@
 
 use serde::Deserialize;
 
+use super::{check_fields, in_range, malformed};
 use crate::glass_job::{GlassCommand, MAX_SPEED};
 
 /// Learning-rate range of the glass box's slider.
@@ -28,32 +29,16 @@ enum ClientMessage {
     SetSpeed { value: f64 },
 }
 
-fn in_range(name: &str, v: f64, (lo, hi): (f64, f64)) -> Result<f64, String> {
-    if v.is_finite() && (lo..=hi).contains(&v) {
-        Ok(v)
-    } else {
-        Err(format!("{name} {v} is outside {lo}–{hi}"))
-    }
-}
-
 /// Parses and checks one text message from a page.
 pub fn parse(text: &str) -> Result<GlassCommand, String> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("malformed message: {e}"))?;
-    // serde cannot deny unknown fields on unit variants of a tagged enum: check them here
-    if let Some(obj) = value.as_object() {
-        let allowed: &[&str] = match obj.get("type").and_then(|t| t.as_str()) {
-            Some("reset") => &["type", "seed"],
-            Some("set_input") => &["type", "input"],
-            Some("set_lr" | "set_momentum" | "set_speed") => &["type", "value"],
-            _ => &["type"],
-        };
-        if let Some(extra) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
-            return Err(format!("malformed message: unknown field '{extra}'"));
-        }
-    }
-    let msg: ClientMessage =
-        serde_json::from_value(value).map_err(|e| format!("malformed message: {e}"))?;
+    let value: serde_json::Value = serde_json::from_str(text).map_err(malformed)?;
+    check_fields(&value, |t| match t {
+        "reset" => &["seed"],
+        "set_input" => &["input"],
+        "set_lr" | "set_momentum" | "set_speed" => &["value"],
+        _ => &[],
+    })?;
+    let msg: ClientMessage = serde_json::from_value(value).map_err(malformed)?;
     Ok(match msg {
         ClientMessage::Train => GlassCommand::Train,
         ClientMessage::Stop => GlassCommand::Stop,
