@@ -4,6 +4,7 @@
 /** @type {Record<string, () => Promise<{mount: (root: HTMLElement) => void}>>} */
 const PAGES = {
   '/glass': () => import('./pages/glass.js'),
+  '/latent3d': () => import('./pages/latent3d.js'),
 };
 
 async function main() {

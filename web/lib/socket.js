@@ -1,5 +1,8 @@
-// The page's WebSocket to its session: reconnects, and keeps the session id per tab
-// (sessionStorage) so a reload finds the same session within the server's grace period.
+// The page's WebSocket to its session: reconnects, and keeps the session id per tab and
+// page (sessionStorage) so a reload finds the same session within the server's grace period.
+// JSON text messages arrive parsed; binary frames arrive decoded (see frames.js).
+
+import { decodeFrame } from './frames.js';
 
 /**
  * @typedef {{type: string, [key: string]: any}} ServerMessage
@@ -7,10 +10,13 @@
 
 export class Session {
   /**
+   * @param {string} page the page's name on the server (`glass`, `latent3d`)
    * @param {(msg: ServerMessage) => void} onMessage
    * @param {(state: 'open'|'closed') => void} onState
    */
-  constructor(onMessage, onState) {
+  constructor(page, onMessage, onState) {
+    this.page = page;
+    this.key = `hourglass-session-${page}`;
     this.onMessage = onMessage;
     this.onState = onState;
     /** @type {WebSocket|null} */
@@ -22,10 +28,12 @@ export class Session {
   }
 
   connect() {
-    const id = sessionStorage.getItem('hourglass-session');
+    const id = sessionStorage.getItem(this.key);
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const url = `${proto}//${location.host}/ws${id ? `?session=${encodeURIComponent(id)}` : ''}`;
-    const ws = new WebSocket(url);
+    const q = new URLSearchParams({ page: this.page });
+    if (id) q.set('session', id);
+    const ws = new WebSocket(`${proto}//${location.host}/ws?${q}`);
+    ws.binaryType = 'arraybuffer';
     this.ws = ws;
     ws.onopen = () => {
       this.onState('open');
@@ -33,10 +41,10 @@ export class Session {
     };
     ws.onmessage = (ev) => {
       /** @type {ServerMessage} */
-      const msg = JSON.parse(ev.data);
+      const msg = ev.data instanceof ArrayBuffer ? decodeFrame(ev.data) : JSON.parse(ev.data);
       if (msg.type === 'session') {
         this.fresh = msg.id !== id;
-        sessionStorage.setItem('hourglass-session', msg.id);
+        sessionStorage.setItem(this.key, msg.id);
       }
       this.onMessage(msg);
     };

@@ -314,7 +314,7 @@ export function mount(root) {
 
   const status = /** @type {HTMLElement} */ (document.getElementById('status'));
   let pendingApply = false;
-  const session = new Session((msg) => {
+  const session = new Session('glass', (msg) => {
     if (msg.type === 'session') {
       // a new session takes its state from the URL; a reload keeps the session's own
       pendingApply = session.fresh;

@@ -125,8 +125,156 @@ fn health_and_pages() {
     assert!(body.contains("<title>Hourglass</title>"));
     let (status, body) = http_get(&server.host, "/api/pages", &[]);
     assert_eq!(status, 200);
-    assert!(body.contains("Glass Box"));
+    assert!(body.contains("Glass Box") && body.contains("3D Latent Explorer"));
+    assert_eq!(http_get(&server.host, "/latent3d", &[]).0, 200);
     assert_eq!(http_get(&server.host, "/no-such-page.js", &[]).0, 404);
+}
+
+/// Reads messages until a binary snapshot frame satisfies `pred`; JSON errors are returned
+/// as `Err` so a test can check them.
+async fn until_frame(
+    ws: &mut Ws,
+    pred: impl Fn(&Value) -> bool,
+) -> Result<(Value, Vec<(String, Vec<f32>)>), Value> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let msg = tokio::time::timeout(left, ws.next())
+            .await
+            .expect("timed out waiting for a frame")
+            .unwrap()
+            .unwrap();
+        match msg {
+            Message::Binary(b) => {
+                let (h, arrays) = hourglass_server::frames::decode(&b).unwrap();
+                if pred(&h) {
+                    return Ok((h, arrays));
+                }
+            }
+            Message::Text(t) => {
+                let v: Value = serde_json::from_str(&t).unwrap();
+                if v["type"] == "error" {
+                    return Err(v);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn the_3d_explorer_over_the_websocket() {
+    let server = start(&[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let (mut ws, _) = connect_async(format!("ws://{}/ws?page=latent3d", server.host))
+            .await
+            .unwrap();
+        let sets = until(&mut ws, |v| v["type"] == "datasets").await;
+        assert_eq!(sets["sets"].as_array().unwrap().len(), 5);
+        assert_eq!(sets["sets"][2]["name"], "twisted-cubic");
+        assert_eq!(sets["sets"][2]["preview"].as_array().unwrap().len(), 25);
+        let (h, arrays) = until_frame(&mut ws, |h| h["moment"].is_null())
+            .await
+            .unwrap();
+        assert_eq!((h["epoch"].as_u64(), h["n"].as_u64()), (Some(0), Some(25)));
+        assert_eq!(h["sizes"], json!([3, 64, 64, 2, 64, 64, 3]));
+        let names: Vec<&str> = arrays.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "points",
+                "codes",
+                "reconstructions",
+                "errors",
+                "trails",
+                "pca_codes"
+            ]
+        );
+        assert_eq!(arrays[0].1.len(), 75);
+        assert_eq!(arrays[4].1.len(), 50);
+        let first_loss = h["loss"].as_f64().unwrap();
+
+        send(
+            &mut ws,
+            json!({"type": "configure", "dataset": "saddle", "points": 40, "speed": 0}),
+        )
+        .await;
+        until_frame(&mut ws, |h| {
+            h["settings"]["dataset"] == "saddle" && h["n"] == 40
+        })
+        .await
+        .unwrap();
+        send(&mut ws, json!({"type": "play"})).await;
+        let (h, _) = until_frame(&mut ws, |h| h["epoch"].as_u64().unwrap() >= 400)
+            .await
+            .unwrap();
+        assert_eq!(h["training"], true);
+        assert!(h["loss"].as_f64().unwrap() < first_loss);
+        // the learning rate changes while training
+        send(&mut ws, json!({"type": "configure", "lr": 0.001})).await;
+        until_frame(&mut ws, |h| {
+            h["settings"]["lr"] == 0.001 && h["training"] == true
+        })
+        .await
+        .unwrap();
+        send(&mut ws, json!({"type": "pause"})).await;
+        let (h, _) = until_frame(&mut ws, |h| h["training"] == false)
+            .await
+            .unwrap();
+        let paused = h["epoch"].as_u64().unwrap();
+        let timeline = h["timeline"].as_array().unwrap().clone();
+        assert!(timeline.len() >= 8, "{timeline:?}");
+        assert_eq!(timeline[2], 100);
+        // a timeline moment comes back with its own epoch and arrays
+        send(&mut ws, json!({"type": "moment", "index": 2})).await;
+        let (m, arrays) = until_frame(&mut ws, |h| h["moment"] == 2).await.unwrap();
+        assert_eq!(m["epoch"], 100);
+        assert_eq!(m["trails_epoch"], 100);
+        assert_eq!(arrays[1].1.len(), 80);
+        send(&mut ws, json!({"type": "moment", "index": 100000})).await;
+        let e = until_frame(&mut ws, |_| false).await.unwrap_err();
+        assert!(
+            e["message"].as_str().unwrap().contains("moment 100000"),
+            "{e}"
+        );
+        // a bad upload is refused with its reason; a bad setting too; the session goes on
+        send(
+            &mut ws,
+            json!({"type": "upload", "name": "two.csv", "csv": "1,2\n3,4\n"}),
+        )
+        .await;
+        let e = until_frame(&mut ws, |_| false).await.unwrap_err();
+        let msg = e["message"].as_str().unwrap();
+        assert!(
+            msg.contains("two.csv") && msg.contains("exactly 3"),
+            "{msg}"
+        );
+        send(&mut ws, json!({"type": "configure", "latent": 7})).await;
+        let e = until_frame(&mut ws, |_| false).await.unwrap_err();
+        assert!(e["message"].as_str().unwrap().contains("latent size 7"));
+        send(&mut ws, json!({"type": "step"})).await;
+        until_frame(&mut ws, |h| h["epoch"].as_u64() == Some(paused + 1))
+            .await
+            .unwrap();
+        send(
+            &mut ws,
+            json!({"type": "upload", "name": "line.csv", "csv": "x,y,z\n0,0,0\n1,1,1\n2,2,2\n"}),
+        )
+        .await;
+        let (h, arrays) = until_frame(&mut ws, |h| h["settings"]["dataset"] == "upload")
+            .await
+            .unwrap();
+        assert_eq!(
+            (h["n"].as_u64(), h["dataset_label"].as_str()),
+            (Some(3), Some("line.csv"))
+        );
+        assert_eq!(
+            arrays[0].1,
+            vec![-1.0, -1.0, -1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0]
+        );
+        assert!(h["pca_error"].as_f64().unwrap() < 1e-9);
+    });
 }
 
 #[test]
@@ -305,7 +453,7 @@ fn malformed_and_oversized_messages() {
         send(&mut ws, json!({"type": "step"})).await;
         until(&mut ws, |v| snapshot(v) && v["epoch"] == 1).await;
         // an oversized message is refused: the connection is closed
-        let huge = format!("{{\"type\":\"step\",\"pad\":\"{}\"}}", "x".repeat(200_000));
+        let huge = format!("{{\"type\":\"step\",\"pad\":\"{}\"}}", "x".repeat(300_000));
         let _ = ws.send(Message::Text(huge.into())).await;
         let end = tokio::time::timeout(Duration::from_secs(10), async {
             loop {

@@ -17,8 +17,9 @@ use hourglass_core::{
 use serde::Serialize;
 use tokio::sync::watch;
 
-/// Snapshots are published at most this often (the page gets ~30 per second).
-pub const PUBLISH_EVERY: Duration = Duration::from_millis(33);
+/// Snapshots are published at most this often: twice the rate a page is sent them
+/// ([`crate::SNAPSHOT_PERIOD`]), so each ~33 ms send finds a fresh one.
+pub const PUBLISH_EVERY: Duration = Duration::from_millis(16);
 /// Points kept in the loss history (older ones are thinned out).
 const HISTORY: usize = 600;
 /// Memory one session's timeline may use; the number of moments kept follows from it.

@@ -1,0 +1,201 @@
+// The 3D Latent Explorer, driven as a person uses it.
+import { test, expect } from '@playwright/test';
+import { startServer } from './server.js';
+
+/** @type {{url: string, stop: () => void}} */
+let server;
+test.beforeAll(async () => { server = await startServer(); });
+test.afterAll(() => server.stop());
+
+/** @type {string[]} */
+let consoleErrors = [];
+test.beforeEach(async ({ page }) => {
+  consoleErrors = [];
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+});
+test.afterEach(() => {
+  expect(consoleErrors, 'no console errors').toEqual([]);
+});
+
+const DATASETS = ['circle', 'roller', 'twisted-cubic', 'sine', 'saddle'];
+
+/** @param {import('@playwright/test').Page} page @param {string} id */
+const num = async (page, id) => Number(await page.getByTestId(id).getAttribute('data-value'));
+
+/** @param {import('@playwright/test').Page} page @param {string} view @param {number} i */
+const point = (page, view, i) => page.getByTestId(`latent3d-view-${view}`).locator(`circle.pt:not(.input)[data-index="${i}"]`);
+
+/** @param {import('@playwright/test').Page} page @param {string} view @param {number} i */
+async function position(page, view, i) {
+  const c = point(page, view, i);
+  return [Number(await c.getAttribute('cx')), Number(await c.getAttribute('cy'))];
+}
+
+/** @param {import('@playwright/test').Page} page @param {string} [query] */
+async function open(page, query = '?speed=0') {
+  await page.goto(`${server.url}/latent3d${query}`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  await expect(point(page, 'input', 0)).toHaveAttribute('cx', /\d/);
+  await expect(page.getByTestId('latent3d-loss')).toHaveAttribute('data-value', /\d/);
+}
+
+/** Plays until the timeline holds `moments` moments, then pauses. */
+async function trainFor(/** @type {import('@playwright/test').Page} */ page, moments = 6) {
+  await page.getByTestId('latent3d-play').click();
+  await expect.poll(async () => Number(await page.getByTestId('latent3d-timeline').getAttribute('data-count')), { timeout: 30_000 }).toBeGreaterThanOrEqual(moments);
+  await page.getByTestId('latent3d-pause').click();
+  await expect(page.locator('#app')).toHaveAttribute('data-training', 'false');
+}
+
+test('the page shows every view, the hourglass and both errors', async ({ page }) => {
+  await open(page);
+  await expect(page.getByTestId('nav-latent3d')).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByTestId('explain')).toContainText('latent code');
+  for (const v of ['input', 'latent', 'recon', 'layered', 'pca']) {
+    await expect(page.getByTestId(`latent3d-view-${v}`).locator('circle.pt:not(.input)')).toHaveCount(25);
+  }
+  await expect(page.getByTestId('latent3d-view-layered').locator('circle.pt.input')).toHaveCount(25);
+  await expect(page.getByTestId('latent3d-view-latent').locator('line.trail')).toHaveCount(25);
+  await expect(page.getByTestId('latent3d-encoder')).toHaveAttribute('data-sizes', '3,64,64,2');
+  await expect(page.getByTestId('latent3d-decoder')).toHaveAttribute('data-sizes', '2,64,64,3');
+  for (const name of DATASETS) await expect(page.getByTestId(`latent3d-dataset-${name}`).locator('circle')).toHaveCount(25);
+  await expect(page.getByTestId('latent3d-ae-error')).toHaveAttribute('data-value', /\d/);
+  await expect(page.getByTestId('latent3d-pca-error')).toHaveAttribute('data-value', /\d/);
+  expect(await num(page, 'latent3d-epoch')).toBe(0);
+});
+
+test('every dataset trains until its loss falls by 90%', async ({ page }) => {
+  await open(page);
+  for (const name of DATASETS) {
+    await page.getByTestId(`latent3d-dataset-${name}`).click();
+    await expect(page.locator('#app')).toHaveAttribute('data-dataset', name);
+    await expect(page.getByTestId('latent3d-epoch')).toHaveAttribute('data-value', '0');
+    const first = await num(page, 'latent3d-loss');
+    expect(first).toBeGreaterThan(0);
+    await page.getByTestId('latent3d-play').click();
+    await expect.poll(() => num(page, 'latent3d-loss'), { timeout: 60_000, message: `${name} loss falls by 90%` }).toBeLessThan(0.1 * first);
+    await page.getByTestId('latent3d-pause').click();
+    await expect(page.locator('#app')).toHaveAttribute('data-training', 'false');
+    expect(await num(page, 'latent3d-epoch')).toBeGreaterThan(0);
+  }
+});
+
+test('hovering a point in the latent view highlights the same point in every view', async ({ page }) => {
+  await open(page);
+  await point(page, 'latent', 7).hover({ force: true });
+  await expect(point(page, 'input', 7)).toHaveClass(/hl/);
+  await expect(point(page, 'recon', 7)).toHaveClass(/hl/);
+  await expect(point(page, 'pca', 7)).toHaveClass(/hl/);
+  await expect(point(page, 'input', 6)).not.toHaveClass(/hl/);
+  await expect(page.getByTestId('latent3d-hover')).toHaveAttribute('data-index', '7');
+  await expect(page.getByTestId('latent3d-hover')).toContainText('point 7: input (');
+  await expect(page.getByTestId('tooltip')).toBeVisible();
+});
+
+test('scrubbing the timeline shows earlier moments; Live returns', async ({ page }) => {
+  await open(page);
+  await trainFor(page, 8);
+  const liveEpoch = await num(page, 'latent3d-epoch');
+  const livePos = await position(page, 'latent', 3);
+  await page.getByTestId('latent3d-timeline').fill('1');
+  await expect(page.getByTestId('latent3d-epoch')).toHaveAttribute('data-value', '50');
+  await expect(page.getByTestId('latent3d-timeline-epoch')).toHaveText('epoch 50');
+  await expect.poll(() => position(page, 'latent', 3)).not.toEqual(livePos);
+  const at50 = await position(page, 'latent', 3);
+  await page.getByTestId('latent3d-timeline').fill('4');
+  await expect(page.getByTestId('latent3d-epoch')).toHaveAttribute('data-value', '200');
+  await expect.poll(() => position(page, 'latent', 3)).not.toEqual(at50);
+  await expect(page.getByTestId('latent3d-view-latent')).toHaveAttribute('data-trails-epoch', '200');
+  await page.getByTestId('latent3d-live').click();
+  await expect(page.getByTestId('latent3d-epoch')).toHaveAttribute('data-value', String(liveEpoch));
+  // play back runs through the moments and returns to live
+  await page.getByTestId('latent3d-replay').click();
+  await expect(page.locator('#app')).toHaveAttribute('data-viewing', /\d/);
+  await expect(page.locator('#app')).not.toHaveAttribute('data-viewing', /\d/, { timeout: 20_000 });
+  await expect(page.getByTestId('latent3d-epoch')).toHaveAttribute('data-value', String(liveEpoch));
+});
+
+test('dragging turns both 3D views together', async ({ page }) => {
+  await open(page);
+  const input = page.getByTestId('latent3d-view-input');
+  const recon = page.getByTestId('latent3d-view-recon');
+  const yaw = await input.getAttribute('data-yaw');
+  const [pi, pr] = [await position(page, 'input', 5), await position(page, 'recon', 5)];
+  const box = /** @type {{x: number, y: number, width: number, height: number}} */ (await input.boundingBox());
+  await page.mouse.move(box.x + 20, box.y + box.height - 20);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 120, box.y + box.height - 60, { steps: 8 });
+  await page.mouse.up();
+  await expect(input).not.toHaveAttribute('data-yaw', yaw ?? '');
+  await expect(recon).toHaveAttribute('data-yaw', (await input.getAttribute('data-yaw')) ?? 'x');
+  await expect(recon).toHaveAttribute('data-pitch', (await input.getAttribute('data-pitch')) ?? 'x');
+  await expect.poll(() => position(page, 'input', 5)).not.toEqual(pi);
+  await expect.poll(() => position(page, 'recon', 5)).not.toEqual(pr);
+});
+
+test('a bad CSV gets a message and changes nothing; a good one replaces the points', async ({ page }) => {
+  await open(page);
+  await page.getByTestId('latent3d-dataset-sine').click();
+  await expect(page.locator('#app')).toHaveAttribute('data-dataset', 'sine');
+  await page.getByTestId('latent3d-upload').setInputFiles({ name: 'flat.csv', mimeType: 'text/csv', buffer: Buffer.from('x,y\n1,2\n3,4\n') });
+  await expect(page.getByTestId('latent3d-message')).toContainText('flat.csv');
+  await expect(page.getByTestId('latent3d-message')).toContainText('exactly 3');
+  await expect(page.locator('#app')).toHaveAttribute('data-dataset', 'sine');
+  await expect(page.getByTestId('latent3d-view-input').locator('circle.pt')).toHaveCount(25);
+  await page.getByTestId('latent3d-upload').setInputFiles({ name: 'words.csv', mimeType: 'text/csv', buffer: Buffer.from('1,2,3\n4,five,6\n') });
+  await expect(page.getByTestId('latent3d-message')).toContainText('words.csv');
+  await expect(page.locator('#app')).toHaveAttribute('data-dataset', 'sine');
+  const rows = Array.from({ length: 40 }, (_, i) => `${Math.cos(i / 6) * 10},${Math.sin(i / 6) * 10},${i}`).join('\n');
+  await page.getByTestId('latent3d-upload').setInputFiles({ name: 'helix.csv', mimeType: 'text/csv', buffer: Buffer.from(`x,y,z\n${rows}\n`) });
+  await expect(page.locator('#app')).toHaveAttribute('data-dataset', 'upload');
+  await expect(page.getByTestId('latent3d-view-input').locator('circle.pt')).toHaveCount(40);
+  await expect(page.getByTestId('latent3d-message')).toContainText('40 points from helix.csv');
+});
+
+test('PCA and autoencoder errors: after training, the curved squeeze beats the flat one', async ({ page }, info) => {
+  await open(page, '?dataset=twisted-cubic&speed=0');
+  const pca = await num(page, 'latent3d-pca-error');
+  expect(pca).toBeGreaterThan(0);
+  expect(await num(page, 'latent3d-ae-error')).toBeGreaterThan(pca);
+  await page.getByTestId('latent3d-play').click();
+  await expect.poll(() => num(page, 'latent3d-ae-error'), { timeout: 60_000 }).toBeLessThan(pca / 2);
+  await page.getByTestId('latent3d-pause').click();
+  expect(await num(page, 'latent3d-pca-error')).toBe(pca);
+  await expect(page.getByTestId('latent3d-verdict')).toContainText('lower than PCA');
+  await page.getByTestId('latent3d-colour-error').check();
+  await expect(page).toHaveURL(/colour=error/);
+  await page.screenshot({ path: info.outputPath('latent3d-trained.png'), fullPage: true });
+  await info.attach('trained 3D explorer', { path: info.outputPath('latent3d-trained.png'), contentType: 'image/png' });
+});
+
+test('the URL keeps the state; bad URL values give a message and defaults', async ({ page }) => {
+  await open(page, '?dataset=saddle&points=60&noise=0.05&seed=7&lr=0.003&activation=relu&latent=1&k=25&speed=0&scale=2&colour=curve');
+  await expect(page.locator('#app')).toHaveAttribute('data-dataset', 'saddle');
+  await expect(page.getByTestId('latent3d-view-input').locator('circle.pt')).toHaveCount(60);
+  await expect(page.getByTestId('latent3d-encoder')).toHaveAttribute('data-sizes', '3,64,64,1');
+  await expect(page.getByTestId('latent3d-activation')).toHaveValue('relu');
+  await expect(page.getByTestId('latent3d-lr')).toHaveValue('0.003');
+  await expect(page.getByTestId('latent3d-trail-every')).toHaveValue('25');
+  await expect(page.getByTestId('latent3d-trail-scale')).toHaveValue('2');
+  const kept = page.url();
+  await page.goto('about:blank');
+  await page.goto(kept);
+  await expect(page.locator('#app')).toHaveAttribute('data-dataset', 'saddle');
+  await expect(page.getByTestId('latent3d-seed')).toHaveValue('7');
+  await expect(page.getByTestId('latent3d-noise')).toHaveValue('0.05');
+
+  await open(page, '?dataset=cube&points=-4&lr=abc&latent=9');
+  await expect(page.getByTestId('latent3d-message')).toContainText('dataset=cube');
+  await expect(page.getByTestId('latent3d-message')).toContainText('points=-4');
+  await expect(page.locator('#app')).toHaveAttribute('data-dataset', 'circle');
+  await expect(page.getByTestId('latent3d-view-input').locator('circle.pt')).toHaveCount(25);
+  await expect(page.getByTestId('latent3d-encoder')).toHaveAttribute('data-sizes', '3,64,64,2');
+  // a bad value typed into a field is refused with a message, and the page keeps working
+  await page.getByTestId('latent3d-points').fill('99999');
+  await page.getByTestId('latent3d-points').press('Enter');
+  await expect(page.getByTestId('latent3d-message')).toContainText('99999');
+  await expect(page.getByTestId('latent3d-points')).toHaveValue('25');
+  await page.getByTestId('latent3d-step').click();
+  await expect(page.getByTestId('latent3d-epoch')).toHaveAttribute('data-value', '1');
+});
