@@ -568,7 +568,7 @@ export function mount(root) {
    * @param {Float32Array} codes
    * @param {number} n
    * @param {number} k
-   * @returns {{xy: number[][], map: (z: number[]) => number[]}}
+   * @returns {{xy: number[][], map: (z: number[], i?: number) => number[]}}
    */
   function codeLayout(codes, n, k) {
     if (k === 3) {
