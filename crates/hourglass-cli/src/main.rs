@@ -84,6 +84,12 @@ enum Command {
     /// List, verify and download the known datasets
     #[command(subcommand)]
     Data(commands::data::DataCommand),
+    /// Speed workloads W1–W5 in Hourglass and in PyTorch, side by side (see bench/run)
+    #[command(after_help = "Examples:
+  bench/run                      (sets up PyTorch in a venv, builds, then runs this)
+  hourglass bench --python ~/.cache/hourglass/bench-venv/bin/python --data-dir ../shared/datasets
+  hourglass bench --quick --only W3,W4")]
+    Bench(commands::bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -97,6 +103,7 @@ fn main() -> ExitCode {
         Command::Reconstruct(a) => commands::codes::reconstruct(a),
         Command::Metrics(a) => commands::metrics::run(a),
         Command::Data(c) => commands::data::run(c),
+        Command::Bench(a) => commands::bench::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -48,6 +48,7 @@ fn help_on_every_command_has_examples() {
         "decode",
         "reconstruct",
         "metrics",
+        "bench",
     ] {
         let out = ok(&[cmd, "--help"]);
         assert!(
@@ -668,4 +669,23 @@ fn ctrl_c_stops_training_and_still_saves_the_model() {
     assert_eq!(summary["stopped_early"], true);
     let ck = Checkpoint::from_bytes("i", &fs::read(&model).unwrap()).unwrap();
     assert!(ck.config.epochs_trained >= 1);
+}
+
+#[test]
+fn bench_quick_measures_the_glass_box_and_refuses_unknown_workloads() {
+    let out = ok(&["bench", "--quick", "--only", "W3"]);
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("W3"))
+        .unwrap_or_else(|| panic!("no W3 row:\n{out}"));
+    // the Hourglass column holds a positive rate
+    let rate: f64 = row
+        .split_whitespace()
+        .find_map(|w| w.parse().ok())
+        .expect("a number in the W3 row");
+    assert!(rate > 0.0, "{row}");
+    assert!(out.contains("QUICK"), "{out}");
+    let o = run(&["bench", "--only", "W9"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown workload 'W9'"));
 }

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod bench;
 pub mod codes;
 pub mod data;
 pub mod eval;

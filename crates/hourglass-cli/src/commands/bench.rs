@@ -1,0 +1,553 @@
+//! `hourglass bench`: the speed workloads, in Hourglass and in PyTorch, side by side.
+//!
+//! Every measurement runs in a fresh child process (this binary with the hidden `--worker`
+//! flag, or `bench/pytorch/workloads.py`), one at a time, alternating engines, so the two
+//! never share the two cores and each reports its own peak memory. Each child prints one
+//! JSON line; this process prints a table of medians.
+//!
+//! W1 dense 784-256-128-32-128-256-784 (ReLU, sigmoid out, MSE, Adam, batch 256): seconds
+//!    per 60,000-sample epoch, and the process's peak RSS.
+//! W2 conv autoencoder (Conv 1→16 s2, Conv 16→32 s2, Linear →16, mirrored with transposed
+//!    convolutions; batch 128): ms per training step.
+//! W3 the 9-6-3-6-9 glass box (sigmoid, per-sample SGD with momentum): epochs per second.
+//! W4 decode one 32-d code to 784 pixels (W1's model): µs per call.
+//! W5 encode the 10,000 test images in one batch (W1's model): ms.
+//! W6 (a page's round trip for one decode) is not measured: no page decodes a model yet.
+
+use std::{
+    path::PathBuf,
+    process::Command,
+    sync::atomic::AtomicBool,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use hourglass_core::{
+    architecture::{Architecture, ConvLayer},
+    data::Dataset,
+    glass::{Activation, GlassBox},
+    rng::Rng,
+    tensor::{
+        Autoencoder, LossKind, Optimizer, TrainOptions, inference_device, initial_tensors, train,
+        training_device,
+    },
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::{
+    DataArgs,
+    datasets::{self, Split},
+};
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Tiny sizes and one repetition: checks that every workload runs (CI), judges nothing
+    #[arg(long)]
+    pub quick: bool,
+    /// Repetitions of each workload per engine, alternating engines
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub reps: usize,
+    /// Folder holding mnist/ (real MNIST when present, else random data of the same shape)
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Python with torch for the PyTorch side (bench/run sets up a venv); without it only
+    /// Hourglass runs
+    #[arg(long, value_name = "PYTHON")]
+    pub python: Option<PathBuf>,
+    /// The PyTorch workloads script
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "bench/pytorch/workloads.py"
+    )]
+    pub script: PathBuf,
+    /// Only these workloads, e.g. W1,W3
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub only: Vec<String>,
+    /// Also write every measurement and the medians as JSON to FILE
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Run one workload in this process and print its result as one JSON line
+    #[arg(long, hide = true, value_name = "WORKLOAD")]
+    pub worker: Option<String>,
+}
+
+/// One measurement, as every worker (Rust or Python) prints it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Measurement {
+    pub workload: String,
+    pub engine: String,
+    pub value: f64,
+    pub unit: String,
+    pub peak_rss_mib: f64,
+    /// `mnist` or `random`.
+    pub data: String,
+}
+
+struct Workload {
+    id: &'static str,
+    title: &'static str,
+    /// True when a larger value is better (a rate).
+    higher_is_better: bool,
+    target: Target,
+}
+
+enum Target {
+    /// Hourglass / PyTorch at most this.
+    Ratio(f64),
+    /// Hourglass's value at least this.
+    AtLeast(f64),
+    /// Hourglass's value at most this.
+    AtMost(f64),
+    None,
+}
+
+const WORKLOADS: [Workload; 5] = [
+    Workload {
+        id: "W1",
+        title: "dense AE 784-256-128-32, batch 256: s per 60k-sample epoch",
+        higher_is_better: false,
+        target: Target::Ratio(1.0),
+    },
+    Workload {
+        id: "W2",
+        title: "conv AE 16-32 → 16, batch 128: ms per step",
+        higher_is_better: false,
+        target: Target::Ratio(1.2),
+    },
+    Workload {
+        id: "W3",
+        title: "glass 9-6-3-6-9, per-sample SGD+momentum: epochs/s",
+        higher_is_better: true,
+        target: Target::AtLeast(100_000.0),
+    },
+    Workload {
+        id: "W4",
+        title: "decode one 32-d code → 784 pixels: µs",
+        higher_is_better: false,
+        target: Target::AtMost(40.0),
+    },
+    Workload {
+        id: "W5",
+        title: "encode 10,000 test images (one batch): ms",
+        higher_is_better: false,
+        target: Target::None,
+    },
+];
+
+pub fn run(args: BenchArgs) -> Result<()> {
+    if let Some(w) = &args.worker {
+        let m = worker(w, args.quick, &args)?;
+        println!("{}", serde_json::to_string(&m)?);
+        return Ok(());
+    }
+    if args.reps == 0 {
+        bail!("--reps must be at least 1");
+    }
+    for w in &args.only {
+        if !WORKLOADS.iter().any(|k| k.id.eq_ignore_ascii_case(w)) {
+            bail!("unknown workload '{w}' (expected W1, W2, W3, W4 or W5)");
+        }
+    }
+    let reps = if args.quick { 1 } else { args.reps };
+    let exe = std::env::current_exe().context("cannot find this program's own path")?;
+    let python = match &args.python {
+        Some(p) => Some(p.clone()),
+        None => {
+            eprintln!("note: no --python given: PyTorch's side is not run (bench/run sets it up)");
+            None
+        }
+    };
+    if python.is_some() && !args.script.is_file() {
+        bail!(
+            "{}: the PyTorch workloads script is not there (run from the repository root or pass --script)",
+            args.script.display()
+        );
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut all: Vec<Measurement> = Vec::new();
+    let mut failures = Vec::new();
+    for w in WORKLOADS
+        .iter()
+        .filter(|w| args.only.is_empty() || args.only.iter().any(|o| o.eq_ignore_ascii_case(w.id)))
+    {
+        for rep in 0..reps {
+            // alternate which engine goes first
+            let mut runs: Vec<(&str, Command)> = Vec::new();
+            let mut ours = Command::new(&exe);
+            ours.args(["bench", "--worker", w.id]);
+            if args.quick {
+                ours.arg("--quick");
+            }
+            if let Some(d) = &args.data_dir {
+                ours.arg("--data-dir").arg(d);
+            }
+            runs.push(("hourglass", ours));
+            if let Some(py) = &python {
+                let mut theirs = Command::new(py);
+                theirs.arg(&args.script).args([
+                    "--workload",
+                    w.id,
+                    "--threads",
+                    &threads.to_string(),
+                ]);
+                if args.quick {
+                    theirs.arg("--quick");
+                }
+                if let Some(d) = &args.data_dir {
+                    theirs.arg("--data-dir").arg(d);
+                }
+                runs.push(("pytorch", theirs));
+            }
+            if rep % 2 == 1 {
+                runs.reverse();
+            }
+            for (engine, mut cmd) in runs {
+                eprint!("{} {engine} run {}/{reps} … ", w.id, rep + 1);
+                match measure(&mut cmd) {
+                    Ok(m) => {
+                        eprintln!("{} {}", short(m.value), m.unit);
+                        all.push(m);
+                    }
+                    Err(e) => {
+                        eprintln!("failed");
+                        failures.push(format!("{} {engine}: {e:#}", w.id));
+                    }
+                }
+            }
+        }
+    }
+    print_table(&all, reps, args.quick, python.is_some(), threads);
+    if let Some(path) = &args.json {
+        let medians: Vec<_> = WORKLOADS
+            .iter()
+            .flat_map(|w| {
+                ["hourglass", "pytorch"].map(|e| {
+                    json!({"workload": w.id, "engine": e, "median": median_of(&all, w.id, e, |m| m.value),
+                           "peak_rss_mib": median_of(&all, w.id, e, |m| m.peak_rss_mib)})
+                })
+            })
+            .collect();
+        let doc = json!({"quick": args.quick, "reps": reps, "threads": threads, "cpu": cpu_model(),
+                         "measurements": all, "medians": medians});
+        crate::output::write_atomic(path, serde_json::to_string_pretty(&doc)?.as_bytes())?;
+    }
+    if !failures.is_empty() {
+        bail!("{} run(s) failed: {}", failures.len(), failures.join("; "));
+    }
+    Ok(())
+}
+
+fn short(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+/// Runs one worker and reads its JSON line.
+fn measure(cmd: &mut Command) -> Result<Measurement> {
+    let out = cmd.output().context("cannot start the worker")?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        bail!("exited with {}: {last}", out.status);
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('{'))
+        .context("the worker printed no JSON result")?;
+    serde_json::from_str(line).with_context(|| format!("malformed worker result: {line}"))
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+fn median_of(
+    all: &[Measurement],
+    id: &str,
+    engine: &str,
+    f: impl Fn(&Measurement) -> f64,
+) -> Option<f64> {
+    median(
+        all.iter()
+            .filter(|m| m.workload == id && m.engine == engine)
+            .map(f)
+            .collect(),
+    )
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+fn print_table(all: &[Measurement], reps: usize, quick: bool, with_pytorch: bool, threads: usize) {
+    let data = all.first().map_or("–", |m| m.data.as_str());
+    println!();
+    println!(
+        "Hourglass bench on {} ({threads} threads); medians of {reps} run(s) per engine; data: {data}{}",
+        cpu_model(),
+        if quick {
+            "; QUICK sizes: these figures judge nothing"
+        } else {
+            ""
+        }
+    );
+    println!(
+        "{:<4} {:<58} {:>11} {:>11} {:>7}  {:<16} holds",
+        "", "workload", "Hourglass", "PyTorch", "H/P", "target"
+    );
+    let cell = |v: Option<f64>| v.map_or("–".to_string(), short);
+    for w in &WORKLOADS {
+        let h = median_of(all, w.id, "hourglass", |m| m.value);
+        let p = median_of(all, w.id, "pytorch", |m| m.value);
+        if h.is_none() && p.is_none() {
+            continue;
+        }
+        let ratio = h.zip(p).map(|(h, p)| h / p);
+        let (target, holds) = match w.target {
+            Target::Ratio(r) => (format!("H/P ≤ {r}"), ratio.map(|q| q <= r)),
+            Target::AtLeast(x) => (format!("≥ {}", short(x)), h.map(|v| v >= x)),
+            Target::AtMost(x) => (format!("≤ {}", short(x)), h.map(|v| v <= x)),
+            Target::None => ("–".into(), None),
+        };
+        let holds = match (quick, holds) {
+            (true, _) | (_, None) => "–",
+            (false, Some(true)) => "yes",
+            (false, Some(false)) => "no",
+        };
+        let ratio_text = ratio.map_or("–".into(), |q| {
+            format!("{q:.2}{}", if w.higher_is_better { "↑" } else { "" })
+        });
+        println!(
+            "{:<4} {:<58} {:>11} {:>11} {:>7}  {:<16} {}",
+            w.id,
+            w.title,
+            cell(h),
+            cell(p),
+            ratio_text,
+            target,
+            holds
+        );
+        if w.id == "W1" {
+            let hr = median_of(all, w.id, "hourglass", |m| m.peak_rss_mib);
+            let pr = median_of(all, w.id, "pytorch", |m| m.peak_rss_mib);
+            let holds = match (quick, hr.zip(pr)) {
+                (false, Some((a, b))) => {
+                    if a <= b {
+                        "yes"
+                    } else {
+                        "no"
+                    }
+                }
+                _ => "–",
+            };
+            println!(
+                "{:<4} {:<58} {:>11} {:>11} {:>7}  {:<16} {}",
+                "",
+                "W1 peak RSS of the process: MiB",
+                cell(hr),
+                cell(pr),
+                hr.zip(pr)
+                    .map_or("–".into(), |(a, b)| format!("{:.2}", a / b)),
+                "≤ PyTorch's",
+                holds
+            );
+        }
+    }
+    println!("W6   a page's round trip for one decode: not measured (no page decodes a model yet)");
+    if !with_pytorch {
+        println!("PyTorch's side was not run (no --python); bench/run installs it in a venv.");
+    }
+    println!("↑: a rate, higher is better (its H/P should be above 1).");
+}
+
+/// Peak resident memory of this process (VmHWM), in MiB.
+pub fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// MNIST images of `split` (at most `n`) from `data_dir`, or seeded random pixels.
+fn images(data_dir: &Option<PathBuf>, split: Split, n: usize) -> (Vec<f32>, &'static str) {
+    let args = DataArgs {
+        dataset: "mnist".into(),
+        data_dir: data_dir.clone(),
+        limit: Some(n),
+        label_column: None,
+        image_size: 28,
+    };
+    if data_dir.is_some()
+        && let Ok((ds, _)) = datasets::load(&args, split, None)
+        && ds.len() >= n
+    {
+        return (ds.values, "mnist");
+    }
+    let mut rng = Rng::new(7);
+    (
+        (0..n * 784).map(|_| rng.uniform(0.0, 1.0) as f32).collect(),
+        "random",
+    )
+}
+
+fn dense() -> Architecture {
+    Architecture::Dense {
+        layers: vec![784, 256, 128, 32],
+        activation: Activation::Relu,
+        output: Activation::Sigmoid,
+    }
+}
+
+fn conv() -> Architecture {
+    let c = |filters| ConvLayer {
+        filters,
+        kernel: 3,
+        stride: 2,
+        padding: 1,
+    };
+    Architecture::Conv {
+        input: [1, 28, 28],
+        convs: vec![c(16), c(32)],
+        latent: 16,
+        activation: Activation::Relu,
+        output: Activation::Sigmoid,
+    }
+}
+
+/// Seconds for one epoch over `values` (after which the model is dropped).
+fn train_seconds(arch: &Architecture, values: Vec<f32>, batch: usize) -> Result<f64> {
+    let ds = Dataset::new("bench", arch.input_size(), values, None)?;
+    let model = Autoencoder::from_tensors(arch, &initial_tensors(arch, 1)?, &training_device())?;
+    let opts = TrainOptions {
+        loss: LossKind::Mse,
+        optimizer: Optimizer::adam(1e-3),
+        batch_size: batch,
+        epochs: 1,
+        seed: 1,
+    };
+    let stop = AtomicBool::new(false);
+    let (_, reports) = train(model, &ds, None, &opts, &stop, &mut |_| {})?;
+    Ok(reports[0].seconds)
+}
+
+fn worker(id: &str, quick: bool, args: &BenchArgs) -> Result<Measurement> {
+    let (value, unit, data) = match id.to_ascii_uppercase().as_str() {
+        "W1" => {
+            let n = if quick { 2_560 } else { 60_000 };
+            let (x, data) = images(&args.data_dir, Split::Train, n);
+            // warm-up: a few steps of a separate model (threads, allocator)
+            train_seconds(&dense(), x[..1_280 * 784].to_vec(), 256)?;
+            let secs = train_seconds(&dense(), x, 256)?;
+            (secs * 60_000.0 / n as f64, "s/epoch", data)
+        }
+        "W2" => {
+            let steps = if quick { 2 } else { 30 };
+            let (x, data) = images(&args.data_dir, Split::Train, 128 * steps);
+            train_seconds(&conv(), x[..128 * 784 * 2].to_vec(), 128)?;
+            let secs = train_seconds(&conv(), x, 128)?;
+            (1000.0 * secs / steps as f64, "ms/step", data)
+        }
+        "W3" => {
+            let window = Duration::from_secs_f64(if quick { 0.05 } else { 1.0 });
+            let mut g = GlassBox::with_rates(1, 0.15, 0.8);
+            for _ in 0..100 {
+                g.train_epoch();
+            }
+            let start = Instant::now();
+            let mut epochs = 0u64;
+            while start.elapsed() < window {
+                for _ in 0..100 {
+                    g.train_epoch();
+                }
+                epochs += 100;
+            }
+            (
+                epochs as f64 / start.elapsed().as_secs_f64(),
+                "epochs/s",
+                "built-in",
+            )
+        }
+        "W4" => {
+            let model = Autoencoder::from_tensors(
+                &dense(),
+                &initial_tensors(&dense(), 1)?,
+                &inference_device(),
+            )?;
+            let mut rng = Rng::new(3);
+            let code: Vec<f32> = (0..32).map(|_| rng.normal() as f32).collect();
+            let calls = if quick { 50 } else { 2_000 };
+            for _ in 0..calls / 10 {
+                std::hint::black_box(model.decode_host(&code, 1));
+            }
+            let mut times = Vec::with_capacity(calls);
+            for _ in 0..calls {
+                let t = Instant::now();
+                std::hint::black_box(model.decode_host(std::hint::black_box(&code), 1));
+                times.push(t.elapsed().as_secs_f64() * 1e6);
+            }
+            (median(times).unwrap_or(f64::NAN), "µs", "random")
+        }
+        "W5" => {
+            let n = if quick { 1_000 } else { 10_000 };
+            let (x, data) = images(&args.data_dir, Split::Test, n);
+            let model = Autoencoder::from_tensors(
+                &dense(),
+                &initial_tensors(&dense(), 1)?,
+                &inference_device(),
+            )?;
+            std::hint::black_box(model.encode_host(&x[..256 * 784], 256));
+            let mut times = Vec::new();
+            for _ in 0..3 {
+                let t = Instant::now();
+                std::hint::black_box(model.encode_host(&x, n));
+                times.push(t.elapsed().as_secs_f64() * 1e3);
+            }
+            (median(times).unwrap_or(f64::NAN), "ms", data)
+        }
+        other => bail!("unknown workload '{other}' (expected W1, W2, W3, W4 or W5)"),
+    };
+    Ok(Measurement {
+        workload: id.to_ascii_uppercase(),
+        engine: "hourglass".into(),
+        value,
+        unit: unit.into(),
+        peak_rss_mib: peak_rss_mib(),
+        data: data.into(),
+    })
+}
