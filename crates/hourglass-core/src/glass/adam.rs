@@ -49,9 +49,13 @@ impl Adam {
         let c2 = 1.0 - b2.powi(self.t.min(i32::MAX as u64) as i32);
         let (m, v) = (&mut self.m, &mut self.v);
         net.update(grads, |k, theta, g| {
-            m[k] = b1 * m[k] + (1.0 - b1) * g;
-            v[k] = b2 * v[k] + (1.0 - b2) * g * g;
-            *theta -= lr * (m[k] / c1) / ((v[k] / c2).sqrt() + eps);
+            let n = theta.len();
+            let (m, v) = (&mut m[k..k + n], &mut v[k..k + n]);
+            for (((t, g), m), v) in theta.iter_mut().zip(g).zip(m).zip(v) {
+                *m = b1 * *m + (1.0 - b1) * g;
+                *v = b2 * *v + (1.0 - b2) * g * g;
+                *t -= lr * (*m / c1) / ((*v / c2).sqrt() + eps);
+            }
         });
     }
 }

@@ -35,8 +35,11 @@ impl MomentumSgd {
         let (eta, mu) = (self.learning_rate, self.momentum);
         let v = &mut self.velocity;
         net.update(grads, |k, theta, g| {
-            v[k] = mu * v[k] - eta * g;
-            *theta += v[k];
+            let v = &mut v[k..k + theta.len()];
+            for ((t, g), v) in theta.iter_mut().zip(g).zip(v) {
+                *v = mu * *v - eta * g;
+                *t += *v;
+            }
         });
     }
 }

@@ -200,11 +200,18 @@ impl Network {
             let input: &[f64] = if l == 0 { &trace.input } else { &before[l - 1] };
             let z = &mut trace.pre[l];
             let h = &mut after[0];
-            for j in 0..layer.outputs {
-                let row = &layer.weights[j * layer.inputs..(j + 1) * layer.inputs];
-                let s = row.iter().zip(input).map(|(w, x)| w * x).sum::<f64>() + layer.biases[j];
-                z[j] = s;
-                h[j] = layer.activation.apply(s);
+            // input by input across all outputs: the outputs' sums are independent, so they
+            // proceed side by side instead of waiting on one another (each sum still adds
+            // its terms in input order)
+            z.fill(0.0);
+            for (i, &x) in input.iter().enumerate() {
+                for (zj, row) in z.iter_mut().zip(layer.weights.chunks_exact(layer.inputs)) {
+                    *zj += row[i] * x;
+                }
+            }
+            for ((zj, hj), b) in z.iter_mut().zip(h.iter_mut()).zip(&layer.biases) {
+                *zj += b;
+                *hj = layer.activation.apply(*zj);
             }
         }
     }
@@ -338,18 +345,17 @@ impl Network {
         Ok(loss.value(&self.predict(x)?, target))
     }
 
-    /// Applies `f(param, gradient)` to every weight and bias with its gradient, layer by layer.
-    pub fn update(&mut self, grads: &Gradients, mut f: impl FnMut(usize, &mut f64, f64)) {
+    /// Applies `f(offset, params, gradients)` to each block of parameters (a layer's weights,
+    /// then its biases, layer by layer), where `offset` is the block's first index in the
+    /// flat order that optimizers keep their state in. Whole slices, so the optimizer's
+    /// arithmetic vectorizes.
+    pub fn update(&mut self, grads: &Gradients, mut f: impl FnMut(usize, &mut [f64], &[f64])) {
         let mut k = 0;
         for (l, layer) in self.layers.iter_mut().enumerate() {
-            for (w, g) in layer.weights.iter_mut().zip(&grads.weights[l]) {
-                f(k, w, *g);
-                k += 1;
-            }
-            for (b, g) in layer.biases.iter_mut().zip(&grads.biases[l]) {
-                f(k, b, *g);
-                k += 1;
-            }
+            f(k, &mut layer.weights, &grads.weights[l]);
+            k += layer.weights.len();
+            f(k, &mut layer.biases, &grads.biases[l]);
+            k += layer.biases.len();
         }
     }
 }

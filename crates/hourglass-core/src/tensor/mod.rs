@@ -3,11 +3,13 @@
 
 mod autoencoder;
 mod backend;
+mod host_decoder;
 mod init;
 mod trainer;
 
-pub use autoencoder::{Autoencoder, LayerActivations};
+pub use autoencoder::{AeModule, Autoencoder, HOST_DECODE_MAX, LayerActivations};
 pub use backend::{inference_device, training_device};
+pub use host_decoder::HostDecoder;
 pub use init::initial_tensors;
 pub use trainer::{
     EpochReport, Evaluation, LossKind, Optimizer, Progress, TrainOptions, evaluate, train,

@@ -304,8 +304,7 @@ pub fn train(
     let mut rng = Rng::new(opts.seed ^ 0x5eed_0f5a_3b1e);
     let n = train_set.len();
     let steps = n.div_ceil(opts.batch_size);
-    let Autoencoder { arch, module, .. } = model;
-    let mut model = Autoencoder::from_module(arch, module);
+    let mut model = model;
     let mut reports = Vec::new();
     let mut batch = Vec::with_capacity(opts.batch_size * width);
     for epoch in 1..=opts.epochs {
@@ -332,7 +331,10 @@ pub fn train(
             total += value * idx.len() as f64;
             seen += idx.len();
             let grads = GradientsParams::from_grads(grads, &model.module);
+            // moved through the optimizer (no clone: the engine updates unshared tensors in
+            // place); host copies of the old weights are dropped
             model.module = optim.step(lr, model.module, grads);
+            model.host_decoder = Default::default();
             on_progress(&Progress::Step {
                 epoch,
                 step: step + 1,
