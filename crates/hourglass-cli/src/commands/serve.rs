@@ -48,6 +48,12 @@ pub fn run(args: ServeArgs) -> Result<()> {
         let addr = listener.local_addr()?;
         let config = Config::for_address(addr, args.token.clone());
         let host = config.allowed_hosts[0].clone();
+        // listen for Ctrl-C before announcing the URL: a signal that comes right after the
+        // announcement must stop the server cleanly, not kill it
+        #[cfg(unix)]
+        let mut interrupt =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                .context("cannot listen for Ctrl-C")?;
         let url = match &args.token {
             Some(t) => format!("http://{host}/glass?token={t}"),
             None => format!("http://{host}/glass"),
@@ -64,7 +70,10 @@ pub fn run(args: ServeArgs) -> Result<()> {
         {
             eprintln!("note: could not open a browser ({e})");
         }
-        let shutdown = async {
+        let shutdown = async move {
+            #[cfg(unix)]
+            let _ = interrupt.recv().await;
+            #[cfg(not(unix))]
             let _ = tokio::signal::ctrl_c().await;
         };
         hourglass_server::serve(listener, config, shutdown)

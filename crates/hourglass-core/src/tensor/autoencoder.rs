@@ -57,7 +57,8 @@ pub const HOST_DECODE_MAX: usize = 8;
 
 fn act<const D: usize>(a: Activation, x: Tensor<D>) -> Tensor<D> {
     match a {
-        Activation::Sigmoid => activation::sigmoid(x),
+        // vectorized and multi-threaded, keeping its output for the backward pass
+        Activation::Sigmoid => super::fast_sigmoid(x),
         Activation::Tanh => x.tanh(),
         Activation::Relu => activation::relu(x),
         Activation::LeakyRelu => activation::leaky_relu(x, LEAKY_SLOPE),

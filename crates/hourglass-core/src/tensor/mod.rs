@@ -5,12 +5,14 @@ mod autoencoder;
 mod backend;
 mod host_decoder;
 mod init;
+mod sigmoid;
 mod trainer;
 
 pub use autoencoder::{AeModule, Autoencoder, HOST_DECODE_MAX, LayerActivations};
 pub use backend::{inference_device, training_device};
 pub use host_decoder::HostDecoder;
 pub use init::initial_tensors;
+pub use sigmoid::fast_sigmoid;
 pub use trainer::{
     EpochReport, Evaluation, LossKind, Optimizer, Progress, TrainOptions, evaluate, train,
 };
