@@ -47,7 +47,7 @@ pub struct BenchArgs {
     #[arg(long)]
     pub quick: bool,
     /// Repetitions of each workload per engine, alternating engines
-    #[arg(long, default_value_t = 3, value_name = "N")]
+    #[arg(long, default_value_t = 5, value_name = "N")]
     pub reps: usize,
     /// Folder holding mnist/ (real MNIST when present, else random data of the same shape)
     #[arg(long, value_name = "DIR")]

@@ -52,9 +52,8 @@ pub struct Gradients {
     pub weights: Vec<Vec<f64>>,
     pub biases: Vec<Vec<f64>>,
     /// `outputs[l]` = ∂L/∂h_l, the gradient with respect to layer `l`'s activations.
+    /// (∂L/∂x for the input itself is not computed: nothing needs it.)
     pub outputs: Vec<Vec<f64>>,
-    /// ∂L/∂x for the input.
-    pub input: Vec<f64>,
 }
 
 impl Gradients {
@@ -68,7 +67,6 @@ impl Gradients {
                 .collect(),
             biases: net.layers.iter().map(|l| vec![0.0; l.outputs]).collect(),
             outputs: net.layers.iter().map(|l| vec![0.0; l.outputs]).collect(),
-            input: vec![0.0; net.inputs()],
         }
     }
 
@@ -230,7 +228,7 @@ impl Network {
 
     /// Like [`Network::backward_into`], but *adds* this sample's parameter gradients to
     /// those already in `grads` (a batch sums its samples without a second buffer).
-    /// `grads.outputs` and `grads.input` still hold this sample's ∂L/∂h and ∂L/∂x.
+    /// `grads.outputs` still holds this sample's ∂L/∂h.
     pub fn backward_add_into(
         &self,
         trace: &Trace,
@@ -263,12 +261,14 @@ impl Network {
             let dh = &upper[0];
             let gw = &mut grads.weights[l];
             let gb = &mut grads.biases[l];
-            let dx: &mut [f64] = if l == 0 {
-                &mut grads.input
+            // the first layer passes nothing further down
+            let mut dx: Option<&mut [f64]> = if l == 0 {
+                None
             } else {
-                &mut lower[l - 1]
+                let d = &mut lower[l - 1][..];
+                d.fill(0.0);
+                Some(d)
             };
-            dx.fill(0.0);
             for j in 0..layer.outputs {
                 let dz = dh[j]
                     * layer
@@ -284,7 +284,9 @@ impl Network {
                     gb[j] = dz;
                     gw.iter_mut().zip(input).for_each(|(g, x)| *g = dz * x);
                 }
-                dx.iter_mut().zip(w).for_each(|(d, w)| *d += dz * w);
+                if let Some(dx) = dx.as_deref_mut() {
+                    dx.iter_mut().zip(w).for_each(|(d, w)| *d += dz * w);
+                }
             }
         }
         value
