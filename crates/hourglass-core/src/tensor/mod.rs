@@ -1,6 +1,7 @@
 //! MNIST-size dense and convolutional autoencoders on the tensor engine (Burn, `flex` CPU
 //! backend).
 
+mod adam;
 mod autoencoder;
 mod backend;
 mod host_decoder;
@@ -8,6 +9,7 @@ mod init;
 mod sigmoid;
 mod trainer;
 
+pub use adam::FusedAdam;
 pub use autoencoder::{AeModule, Autoencoder, HOST_DECODE_MAX, LayerActivations};
 pub use backend::{inference_device, training_device};
 pub use host_decoder::HostDecoder;

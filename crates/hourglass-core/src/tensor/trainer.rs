@@ -8,7 +8,7 @@ use std::{
 
 use burn::{
     module::Module,
-    optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig, momentum::MomentumConfig},
+    optim::{GradientsParams, ModuleOptimizer, SgdConfig, momentum::MomentumConfig},
     tensor::{Tensor, TensorData, activation},
 };
 use serde::{Deserialize, Serialize};
@@ -130,11 +130,11 @@ impl Optimizer {
                 beta2,
                 epsilon,
                 ..
-            } => AdamConfig::new()
-                .with_beta_1(beta1 as f32)
-                .with_beta_2(beta2 as f32)
-                .with_epsilon(epsilon as f32)
-                .init(),
+            } => ModuleOptimizer::from(super::adam::FusedAdam {
+                beta1: beta1 as f32,
+                beta2: beta2 as f32,
+                epsilon: epsilon as f32,
+            }),
             Optimizer::Sgd { momentum, .. } => {
                 let m = (momentum > 0.0).then(|| {
                     MomentumConfig::new()
