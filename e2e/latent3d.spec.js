@@ -1,22 +1,8 @@
 // The 3D Latent Explorer, driven as a person uses it.
 import { test, expect } from '@playwright/test';
-import { startServer } from './server.js';
+import { useServer } from './fixtures.js';
 
-/** @type {{url: string, stop: () => void}} */
-let server;
-test.beforeAll(async () => { server = await startServer(); });
-test.afterAll(() => server.stop());
-
-/** @type {string[]} */
-let consoleErrors = [];
-test.beforeEach(async ({ page }) => {
-  consoleErrors = [];
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
-});
-test.afterEach(() => {
-  expect(consoleErrors, 'no console errors').toEqual([]);
-});
+const server = useServer();
 
 const DATASETS = ['circle', 'roller', 'twisted-cubic', 'sine', 'saddle'];
 

@@ -15,7 +15,6 @@ W5 encode the 10,000 test images in one batch with W1's encoder (no grad): media
 Usage: python workloads.py --workload W1 [--quick] [--data-dir DIR] [--threads N]
 """
 import argparse
-import gzip
 import json
 import os
 import resource
@@ -26,15 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
-
-def read_idx(path):
-    with open(path, "rb") as f:
-        raw = f.read()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+from train_mnist import read_idx  # the same IDX reader as the reference training run
 
 
 def images(data_dir, split, n):

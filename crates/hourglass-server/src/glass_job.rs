@@ -279,19 +279,12 @@ mod tests {
         rx: &mut watch::Receiver<Arc<GlassSnapshot>>,
         pred: impl Fn(&GlassSnapshot) -> bool,
     ) -> Arc<GlassSnapshot> {
-        let start = Instant::now();
-        loop {
-            let s = rx.borrow().clone();
-            if pred(&s) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "condition not reached; last snapshot epoch {}",
-                s.epoch
-            );
-            thread::sleep(Duration::from_millis(5));
-        }
+        crate::test_support::wait_for(
+            rx,
+            Duration::from_secs(20),
+            |s| format!("epoch {}", s.epoch),
+            pred,
+        )
     }
 
     #[test]

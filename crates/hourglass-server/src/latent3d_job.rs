@@ -609,19 +609,12 @@ mod tests {
         rx: &mut watch::Receiver<Arc<Latent3dSnapshot>>,
         pred: impl Fn(&Latent3dSnapshot) -> bool,
     ) -> Arc<Latent3dSnapshot> {
-        let start = Instant::now();
-        loop {
-            let s = rx.borrow().clone();
-            if pred(&s) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "condition not reached; last snapshot epoch {}",
-                s.live.epoch
-            );
-            thread::sleep(Duration::from_millis(5));
-        }
+        crate::test_support::wait_for(
+            rx,
+            Duration::from_secs(30),
+            |s| format!("epoch {}", s.live.epoch),
+            pred,
+        )
     }
 
     fn fast() -> Latent3dCommand {

@@ -12,6 +12,41 @@ pub mod latent3d_job;
 pub mod protocol;
 mod session;
 
+/// Helpers for the jobs' unit tests.
+#[cfg(test)]
+mod test_support {
+    use std::{
+        sync::Arc,
+        thread,
+        time::{Duration, Instant},
+    };
+
+    use tokio::sync::watch;
+
+    /// Polls the latest snapshot until `pred` holds; panics after `limit`, naming the last
+    /// snapshot (`describe`).
+    pub fn wait_for<T>(
+        rx: &mut watch::Receiver<Arc<T>>,
+        limit: Duration,
+        describe: impl Fn(&T) -> String,
+        pred: impl Fn(&T) -> bool,
+    ) -> Arc<T> {
+        let start = Instant::now();
+        loop {
+            let s = rx.borrow().clone();
+            if pred(&s) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "condition not reached; last snapshot: {}",
+                describe(&s)
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{

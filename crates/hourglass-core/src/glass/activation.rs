@@ -43,6 +43,24 @@ impl Activation {
         }
     }
 
+    /// The same function in f32, for the host decoder of the tensor models (computing it in
+    /// f64 would cost a double-precision `exp` per output pixel there).
+    pub fn apply_f32(self, z: f32) -> f32 {
+        match self {
+            Activation::Sigmoid => 1.0 / (1.0 + (-z).exp()),
+            Activation::Tanh => z.tanh(),
+            Activation::Relu => z.max(0.0),
+            Activation::LeakyRelu => {
+                if z > 0.0 {
+                    z
+                } else {
+                    LEAKY_SLOPE as f32 * z
+                }
+            }
+            Activation::Linear => z,
+        }
+    }
+
     /// The derivative d a / d z at pre-activation `z`, given `a = apply(z)`.
     pub fn derivative(self, z: f64, a: f64) -> f64 {
         match self {

@@ -8,7 +8,7 @@
 
 use burn::nn::Linear;
 
-use crate::glass::{Activation, LEAKY_SLOPE};
+use crate::glass::Activation;
 
 /// One dense layer, weights `[inputs × outputs]` row-major (the engine's own layout): the
 /// output is built input by input as `y += x_i · W[i, :]`, contiguous and vectorizable.
@@ -25,22 +25,6 @@ struct HostLayer {
 #[derive(Debug, Clone)]
 pub struct HostDecoder {
     layers: Vec<HostLayer>,
-}
-
-fn apply(a: Activation, z: f32) -> f32 {
-    match a {
-        Activation::Sigmoid => 1.0 / (1.0 + (-z).exp()),
-        Activation::Tanh => z.tanh(),
-        Activation::Relu => z.max(0.0),
-        Activation::LeakyRelu => {
-            if z > 0.0 {
-                z
-            } else {
-                LEAKY_SLOPE as f32 * z
-            }
-        }
-        Activation::Linear => z,
-    }
 }
 
 impl HostDecoder {
@@ -98,7 +82,7 @@ impl HostDecoder {
                         b.iter_mut().zip(row).for_each(|(y, w)| *y += x * w);
                     }
                 }
-                b.iter_mut().for_each(|y| *y = apply(layer.activation, *y));
+                b.iter_mut().for_each(|y| *y = layer.activation.apply_f32(*y));
                 std::mem::swap(&mut a, &mut b);
             }
             out.extend_from_slice(&a);
