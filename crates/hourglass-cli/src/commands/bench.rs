@@ -72,6 +72,10 @@ pub struct BenchArgs {
     /// Run one workload in this process and print its result as one JSON line
     #[arg(long, hide = true, value_name = "WORKLOAD")]
     pub worker: Option<String>,
+    /// With --worker W3: exactly N epochs instead of a timed window, so an instruction
+    /// counter (`valgrind --tool=callgrind`) sees the same work every time
+    #[arg(long, hide = true, value_name = "N")]
+    pub epochs: Option<u64>,
 }
 
 /// One measurement, as every worker (Rust or Python) prints it.
@@ -491,7 +495,13 @@ fn worker(id: &str, quick: bool, args: &BenchArgs) -> Result<Measurement> {
             }
             let start = Instant::now();
             let mut epochs = 0u64;
-            while start.elapsed() < window {
+            if let Some(n) = args.epochs {
+                for _ in 0..n {
+                    g.train_epoch();
+                }
+                epochs = n;
+            }
+            while args.epochs.is_none() && start.elapsed() < window {
                 for _ in 0..100 {
                     g.train_epoch();
                 }
