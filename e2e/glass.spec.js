@@ -114,6 +114,12 @@ test('the URL state round-trips', async ({ page, context }) => {
   const e1 = await num(page, 'glass-error');
   await expect.poll(() => num(other, 'glass-error')).toBeCloseTo(e1, 10);
   expect(e1).not.toBe(error);
+  // a link opened in the same tab (its session lives on) applies what the link gives
+  await page.goto(`${server.url}/glass?lr=0.4&input=000010000`);
+  await expect(page.getByTestId('glass-lr-value')).toHaveText('0.40');
+  await expect(page.getByTestId('glass-input-4')).toHaveAttribute('data-value', '1');
+  await expect(page.getByTestId('glass-input-0')).toHaveAttribute('data-value', '0');
+  await expect(page.getByTestId('glass-seed')).toHaveValue('4');
 });
 
 test('bad URL state and bad values give a message and sane values; the page never breaks', async ({ page }) => {

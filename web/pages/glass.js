@@ -316,17 +316,34 @@ export function mount(root) {
   let pendingApply = false;
   const session = new Session('glass', (msg) => {
     if (msg.type === 'session') {
-      // a new session takes its state from the URL; a reload keeps the session's own
-      pendingApply = session.fresh;
+      pendingApply = true;
     } else if (msg.type === 'snapshot') {
       if (pendingApply) {
+        // a new session takes its state from the URL; an existing one (a reload, or a link
+        // opened in the same tab) takes what the URL gives that differs from its own
         pendingApply = false;
         const u = readUrlState();
-        session.send({ type: 'reset', seed: u.seed });
-        session.send({ type: 'set_lr', value: u.lr });
-        session.send({ type: 'set_momentum', value: u.momentum });
-        session.send({ type: 'set_input', input: u.input });
-        return;
+        const q = new URLSearchParams(location.search);
+        const s = /** @type {Snapshot} */ (/** @type {unknown} */ (msg));
+        const given = (/** @type {string} */ k) => session.fresh || q.has(k);
+        let sent = false;
+        if (given('seed') && (session.fresh || u.seed !== s.seed)) {
+          session.send({ type: 'reset', seed: u.seed });
+          sent = true;
+        }
+        if (given('lr') && u.lr !== s.learning_rate) {
+          session.send({ type: 'set_lr', value: u.lr });
+          sent = true;
+        }
+        if (given('momentum') && u.momentum !== s.momentum) {
+          session.send({ type: 'set_momentum', value: u.momentum });
+          sent = true;
+        }
+        if (given('input') && u.input.some((v, i) => v !== s.input[i])) {
+          session.send({ type: 'set_input', input: u.input });
+          sent = true;
+        }
+        if (sent) return;
       }
       draw(/** @type {Snapshot} */ (/** @type {unknown} */ (msg)));
     } else if (msg.type === 'error') {
