@@ -82,7 +82,8 @@ impl HostDecoder {
                         b.iter_mut().zip(row).for_each(|(y, w)| *y += x * w);
                     }
                 }
-                b.iter_mut().for_each(|y| *y = layer.activation.apply_f32(*y));
+                b.iter_mut()
+                    .for_each(|y| *y = layer.activation.apply_f32(*y));
                 std::mem::swap(&mut a, &mut b);
             }
             out.extend_from_slice(&a);
