@@ -54,6 +54,8 @@ pub struct Gradients {
     /// `outputs[l]` = ∂L/∂h_l, the gradient with respect to layer `l`'s activations.
     /// (∂L/∂x for the input itself is not computed: nothing needs it.)
     pub outputs: Vec<Vec<f64>>,
+    /// ∂L/∂z of the layer being differentiated (scratch of the backward pass).
+    dz: Vec<f64>,
 }
 
 impl Gradients {
@@ -67,6 +69,7 @@ impl Gradients {
                 .collect(),
             biases: net.layers.iter().map(|l| vec![0.0; l.outputs]).collect(),
             outputs: net.layers.iter().map(|l| vec![0.0; l.outputs]).collect(),
+            dz: vec![0.0; net.layers.iter().map(|l| l.outputs).max().unwrap_or(0)],
         }
     }
 
@@ -198,17 +201,17 @@ impl Network {
             let input: &[f64] = if l == 0 { &trace.input } else { &before[l - 1] };
             let z = &mut trace.pre[l];
             let h = &mut after[0];
-            // input by input across all outputs: the outputs' sums are independent, so they
-            // proceed side by side instead of waiting on one another (each sum still adds
-            // its terms in input order)
-            z.fill(0.0);
-            for (i, &x) in input.iter().enumerate() {
-                for (zj, row) in z.iter_mut().zip(layer.weights.chunks_exact(layer.inputs)) {
-                    *zj += row[i] * x;
+            // one dot product per output; the outputs' sums are independent, so the CPU
+            // overlaps them (each sum adds its terms in input order, then the bias)
+            let input = &input[..layer.inputs];
+            let rows = layer.weights.chunks_exact(layer.inputs);
+            for ((zj, hj), (row, b)) in z.iter_mut().zip(h.iter_mut()).zip(rows.zip(&layer.biases))
+            {
+                let mut s = 0.0;
+                for (w, x) in row.iter().zip(input) {
+                    s += w * x;
                 }
-            }
-            for ((zj, hj), b) in z.iter_mut().zip(h.iter_mut()).zip(&layer.biases) {
-                *zj += b;
+                *zj = s + b;
                 *hj = layer.activation.apply(*zj);
             }
         }
@@ -257,35 +260,40 @@ impl Network {
             } else {
                 &trace.post[l - 1]
             };
+            let (ni, no) = (layer.inputs, layer.outputs);
+            let input = &input[..ni];
             let (lower, upper) = grads.outputs.split_at_mut(l);
-            let dh = &upper[0];
-            let gw = &mut grads.weights[l];
-            let gb = &mut grads.biases[l];
-            // the first layer passes nothing further down
-            let mut dx: Option<&mut [f64]> = if l == 0 {
-                None
-            } else {
-                let d = &mut lower[l - 1][..];
-                d.fill(0.0);
-                Some(d)
-            };
-            for j in 0..layer.outputs {
-                let dz = dh[j]
+            let dh = &upper[0][..no];
+            let dz = &mut grads.dz[..no];
+            for (j, d) in dz.iter_mut().enumerate() {
+                *d = dh[j]
                     * layer
                         .activation
                         .derivative(trace.pre[l][j], trace.post[l][j]);
-                let row = j * layer.inputs..(j + 1) * layer.inputs;
-                let gw = &mut gw[row.clone()];
-                let w = &layer.weights[row];
-                if add {
-                    gb[j] += dz;
-                    gw.iter_mut().zip(input).for_each(|(g, x)| *g += dz * x);
-                } else {
-                    gb[j] = dz;
-                    gw.iter_mut().zip(input).for_each(|(g, x)| *g = dz * x);
+            }
+            let gb = &mut grads.biases[l][..no];
+            let gw = grads.weights[l].chunks_exact_mut(ni);
+            if add {
+                gb.iter_mut().zip(dz.iter()).for_each(|(g, d)| *g += d);
+                for (row, &d) in gw.zip(dz.iter()) {
+                    row.iter_mut().zip(input).for_each(|(g, x)| *g += d * x);
                 }
-                if let Some(dx) = dx.as_deref_mut() {
-                    dx.iter_mut().zip(w).for_each(|(d, w)| *d += dz * w);
+            } else {
+                gb.copy_from_slice(dz);
+                for (row, &d) in gw.zip(dz.iter()) {
+                    row.iter_mut().zip(input).for_each(|(g, x)| *g = d * x);
+                }
+            }
+            // the first layer passes nothing further down; the others: ∂L/∂h below, each a
+            // sum over this layer's outputs in order
+            if l > 0 {
+                let w = &layer.weights[..no * ni];
+                for (i, dx) in lower[l - 1][..ni].iter_mut().enumerate() {
+                    let mut s = 0.0;
+                    for (j, d) in dz.iter().enumerate() {
+                        s += d * w[j * ni + i];
+                    }
+                    *dx = s;
                 }
             }
         }
