@@ -32,6 +32,9 @@ async function trainFor(/** @type {import('@playwright/test').Page} */ page, mom
   await expect.poll(async () => Number(await page.getByTestId('latent3d-timeline').getAttribute('data-count')), { timeout: 30_000 }).toBeGreaterThanOrEqual(moments);
   await page.getByTestId('latent3d-pause').click();
   await expect(page.locator('#app')).toHaveAttribute('data-training', 'false');
+  // the figures are drawn on the next animation frame: wait until they show the paused epoch
+  await expect.poll(async () => (await page.getByTestId('latent3d-epoch').getAttribute('data-value'))
+    === (await page.locator('#app').getAttribute('data-live-epoch'))).toBe(true);
 }
 
 test('the page shows every view, the hourglass and both errors', async ({ page }) => {

@@ -848,6 +848,7 @@ export function mount(root) {
       chartDrawn = now;
     }
     attr(root, 'data-training', String(s.training));
+    attr(root, 'data-live-epoch', String(s.epoch));
     syncUrl();
     if (viewing === null) queueRender();
   }
