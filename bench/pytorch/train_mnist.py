@@ -37,7 +37,8 @@ def load(data_dir, split):
     return torch.from_numpy(x.reshape(len(x), -1).astype(np.float32) / 255.0)
 
 
-def model(sizes):
+def halves(sizes):
+    """The encoder and the mirrored decoder, as two Sequentials."""
     enc, dec = [], []
     for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
         enc.append(nn.Linear(a, b))
@@ -47,6 +48,11 @@ def model(sizes):
     for i, (a, b) in enumerate(zip(rev, rev[1:])):
         dec.append(nn.Linear(a, b))
         dec.append(nn.ReLU() if i < len(rev) - 2 else nn.Sigmoid())
+    return nn.Sequential(*enc), nn.Sequential(*dec)
+
+
+def model(sizes):
+    enc, dec = halves(sizes)
     return nn.Sequential(*enc, *dec)
 
 

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from train_mnist import read_idx  # the same IDX reader as the reference training run
+from train_mnist import halves, read_idx  # the reference training run's reader and model
 
 
 def images(data_dir, split, n):
@@ -43,17 +43,7 @@ def images(data_dir, split, n):
 
 
 def dense():
-    sizes = [784, 256, 128, 32]
-    enc, dec = [], []
-    for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
-        enc.append(nn.Linear(a, b))
-        if i < len(sizes) - 2:
-            enc.append(nn.ReLU())
-    rev = sizes[::-1]
-    for i, (a, b) in enumerate(zip(rev, rev[1:])):
-        dec.append(nn.Linear(a, b))
-        dec.append(nn.ReLU() if i < len(rev) - 2 else nn.Sigmoid())
-    return nn.Sequential(*enc), nn.Sequential(*dec)
+    return halves([784, 256, 128, 32])
 
 
 def conv():
@@ -85,7 +75,7 @@ def train_seconds(make, x, batch):
         loss = loss_fn(net(xb), xb)
         loss.backward()
         opt.step()
-        float(loss)  # as Hourglass reads each step's loss
+        loss.item()  # as Hourglass reads each step's loss
     return time.perf_counter() - start
 
 

@@ -14,6 +14,8 @@ use hourglass_core::{
 use serde::Serialize;
 use tokio::sync::watch;
 
+use crate::pace::Pace;
+
 /// Default training pace, in epochs per second (slow enough to watch it learn).
 pub const DEFAULT_SPEED: f64 = 200.0;
 /// Largest pace accepted.
@@ -215,9 +217,7 @@ impl GlassJob {
 fn run(w: &mut Worker, rx: mpsc::Receiver<GlassCommand>, out: watch::Sender<Arc<GlassSnapshot>>) {
     let mut last_publish = Instant::now();
     let mut dirty = false;
-    // pacing: epochs owed since training (re)started at `t0`
-    let mut t0 = Instant::now();
-    let mut done_since_t0 = 0u64;
+    let mut pace = Pace::new(w.speed);
     loop {
         // wait for a command when idle; poll between epochs while training
         let first = if w.training {
@@ -239,17 +239,10 @@ fn run(w: &mut Worker, rx: mpsc::Receiver<GlassCommand>, out: watch::Sender<Arc<
             dirty = true;
         }
         if w.training && (!was_training || w.speed != old_speed) {
-            t0 = Instant::now();
-            done_since_t0 = 0;
+            pace.restart(w.speed);
         }
-        if w.training {
-            let due = (t0.elapsed().as_secs_f64() * w.speed) as u64 + 1;
-            let slice = Instant::now();
-            while done_since_t0 < due && slice.elapsed() < Duration::from_millis(5) {
-                w.epoch();
-                done_since_t0 += 1;
-                dirty = true;
-            }
+        if w.training && pace.run(Duration::from_millis(5), || w.epoch()) > 0 {
+            dirty = true;
         }
         if dirty && (!w.training || last_publish.elapsed() >= PUBLISH_EVERY) {
             if out.send(Arc::new(w.snapshot())).is_err() {
@@ -259,14 +252,7 @@ fn run(w: &mut Worker, rx: mpsc::Receiver<GlassCommand>, out: watch::Sender<Arc<
             dirty = false;
         }
         if w.training {
-            let due = (t0.elapsed().as_secs_f64() * w.speed) as u64 + 1;
-            if done_since_t0 >= due {
-                // ahead of the pace: sleep until the next epoch is due (at most a publish period)
-                let next = (done_since_t0 as f64) / w.speed;
-                let wait =
-                    (next - t0.elapsed().as_secs_f64()).clamp(0.0, PUBLISH_EVERY.as_secs_f64());
-                thread::sleep(Duration::from_secs_f64(wait));
-            }
+            pace.wait(PUBLISH_EVERY);
         }
     }
 }

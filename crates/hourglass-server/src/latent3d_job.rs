@@ -17,6 +17,8 @@ use hourglass_core::{
 use serde::Serialize;
 use tokio::sync::watch;
 
+use crate::pace::Pace;
+
 /// Snapshots are published at most this often: twice the rate a page is sent them
 /// ([`crate::SNAPSHOT_PERIOD`]), so each ~33 ms send finds a fresh one.
 pub const PUBLISH_EVERY: Duration = Duration::from_millis(16);
@@ -111,20 +113,28 @@ pub struct Moment {
 
 impl Moment {
     fn of(v: &ExplorerView) -> Self {
-        let f = |a: &[f64]| a.iter().map(|&x| x as f32).collect();
+        Self::with_trails(v, f32s(&v.trails))
+    }
+
+    /// The view with trails computed at another moment (the live view between refreshes).
+    fn with_trails(v: &ExplorerView, trails: Vec<f32>) -> Self {
         Moment {
             epoch: v.epoch,
             loss: v.loss,
-            codes: f(&v.codes),
-            reconstructions: f(&v.reconstructions),
-            errors: f(&v.errors),
-            trails: f(&v.trails),
+            codes: f32s(&v.codes),
+            reconstructions: f32s(&v.reconstructions),
+            errors: f32s(&v.errors),
+            trails,
         }
     }
 
     fn bytes(&self) -> usize {
         4 * (self.codes.len() + self.reconstructions.len() + self.errors.len() + self.trails.len())
     }
+}
+
+fn f32s(a: &[f64]) -> Vec<f32> {
+    a.iter().map(|&x| x as f32).collect()
 }
 
 /// Moments kept every K epochs, bounded in memory: when full, every other moment of the
@@ -308,6 +318,7 @@ impl Worker {
         self.history.clear();
         self.stride = 1;
         self.timeline.lock().expect("timeline").clear();
+        self.history.push((0, self.explorer.view().loss));
         self.record();
     }
 
@@ -419,9 +430,6 @@ impl Worker {
         let m = Moment::of(self.explorer.view());
         self.trails = m.trails.clone();
         self.trails_epoch = m.epoch;
-        if self.history.last().is_none_or(|h| h.0 != m.epoch) && m.epoch == 0 {
-            self.history.push((0, m.loss));
-        }
         self.timeline.lock().expect("timeline").push(m);
     }
 
@@ -437,8 +445,7 @@ impl Worker {
     }
 
     fn snapshot(&self) -> Latent3dSnapshot {
-        let mut live = Moment::of(self.explorer.view());
-        live.trails = self.trails.clone();
+        let live = Moment::with_trails(self.explorer.view(), self.trails.clone());
         let (timeline, timeline_generation) = {
             let t = self.timeline.lock().expect("timeline");
             (t.epochs(), t.generation)
@@ -541,8 +548,7 @@ fn run(
 ) {
     let mut last_publish = Instant::now();
     let mut dirty = false;
-    let mut t0 = Instant::now();
-    let mut done_since_t0 = 0u64;
+    let mut pace = Pace::new(w.settings.speed);
     loop {
         let first = if w.training {
             match rx.try_recv() {
@@ -566,22 +572,14 @@ fn run(
             dirty = true;
         }
         if w.training && (!was_training || w.settings.speed != old_speed) {
-            t0 = Instant::now();
-            done_since_t0 = 0;
+            pace.restart(w.settings.speed);
         }
+        // a Step command trains one epoch too
         let mut trained = w.explorer.epoch().saturating_sub(before);
         if w.training {
-            let speed = w.settings.speed;
-            let slice = Instant::now();
-            let due =
-                |done: u64| speed == 0.0 || done < (t0.elapsed().as_secs_f64() * speed) as u64 + 1;
-            while due(done_since_t0) && slice.elapsed() < Duration::from_millis(5) {
-                w.epoch();
-                done_since_t0 += 1;
-                trained += 1;
-                dirty = true;
-            }
+            trained += pace.run(Duration::from_millis(5), || w.epoch());
         }
+        dirty |= trained > 0;
         counter.fetch_add(trained, std::sync::atomic::Ordering::Relaxed);
         w.measure_rate();
         if dirty && last_publish.elapsed() >= PUBLISH_EVERY {
@@ -591,12 +589,8 @@ fn run(
             last_publish = Instant::now();
             dirty = false;
         }
-        if w.training && w.settings.speed > 0.0 {
-            let next = done_since_t0 as f64 / w.settings.speed;
-            let wait = (next - t0.elapsed().as_secs_f64()).clamp(0.0, PUBLISH_EVERY.as_secs_f64());
-            if wait > 0.0 {
-                thread::sleep(Duration::from_secs_f64(wait));
-            }
+        if w.training {
+            pace.wait(PUBLISH_EVERY);
         }
     }
 }

@@ -9,6 +9,7 @@ mod assets;
 pub mod frames;
 pub mod glass_job;
 pub mod latent3d_job;
+mod pace;
 pub mod protocol;
 mod session;
 
