@@ -12,7 +12,10 @@ use burn::{
 
 use std::sync::{Arc, OnceLock};
 
-use super::host_decoder::HostDecoder;
+use super::{
+    conv::{ConvGeometry, conv_transpose2d, conv2d},
+    host_decoder::HostDecoder,
+};
 use crate::{
     Error,
     architecture::Architecture,
@@ -38,6 +41,9 @@ pub struct Autoencoder {
     pub(super) module: AeModule,
     /// `[c, h, w]` after each conv, input first (empty for a dense model).
     conv_shapes: Vec<[usize; 3]>,
+    /// Each encoder conv's geometry, with the output padding its mirroring transposed conv
+    /// needs (empty for a dense model).
+    conv_geometry: Vec<ConvGeometry>,
     /// A dense decoder's weights on the host, copied on the first single-code decode (see
     /// [`HostDecoder`]); cleared whenever the module is replaced.
     pub(super) host_decoder: OnceLock<Option<Arc<HostDecoder>>>,
@@ -54,6 +60,28 @@ pub struct LayerActivations {
 
 /// Up to this many codes are decoded on the host rather than the tensor engine.
 pub const HOST_DECODE_MAX: usize = 8;
+
+/// A conv layer's bias (every layer this module builds has one).
+fn bias(b: &Option<Param<Tensor<1>>>) -> Tensor<1> {
+    b.as_ref().expect("conv layers are built with a bias").val()
+}
+
+/// The geometry of each conv layer of `arch` (empty for a dense model).
+fn geometry(arch: &Architecture, out_pad: &[usize]) -> Vec<ConvGeometry> {
+    match arch {
+        Architecture::Dense { .. } => vec![],
+        Architecture::Conv { convs, .. } => convs
+            .iter()
+            .zip(out_pad)
+            .map(|(c, &out_padding)| ConvGeometry {
+                kernel: c.kernel,
+                stride: c.stride,
+                padding: c.padding,
+                out_padding,
+            })
+            .collect(),
+    }
+}
 
 fn act<const D: usize>(a: Activation, x: Tensor<D>) -> Tensor<D> {
     match a {
@@ -113,6 +141,7 @@ impl Autoencoder {
             Ok(l)
         };
         let (conv_shapes, out_pad) = arch.conv_shapes()?;
+        let conv_geometry = geometry(arch, &out_pad);
         let module = match arch {
             Architecture::Dense { layers, .. } => AeModule {
                 enc_convs: vec![],
@@ -174,17 +203,20 @@ impl Autoencoder {
             arch: arch.clone(),
             module,
             conv_shapes,
+            conv_geometry,
             host_decoder: OnceLock::new(),
         })
     }
 
     /// Wraps a module (for example one handed back by an optimizer step).
     pub fn from_module(arch: Architecture, module: AeModule) -> Self {
-        let conv_shapes = arch.conv_shapes().map(|(s, _)| s).unwrap_or_default();
+        let (conv_shapes, out_pad) = arch.conv_shapes().unwrap_or_default();
+        let conv_geometry = geometry(&arch, &out_pad);
         Autoencoder {
             arch,
             module,
             conv_shapes,
+            conv_geometry,
             host_decoder: OnceLock::new(),
         }
     }
@@ -285,7 +317,8 @@ impl Autoencoder {
             let [c, hh, ww] = self.conv_shapes[0];
             let mut img: Tensor<4> = h.reshape([n, c, hh, ww]);
             for (i, conv) in self.module.enc_convs.iter().enumerate() {
-                img = act(a, conv.forward(img));
+                let g = self.conv_geometry[i];
+                img = act(a, conv2d(img, conv.weight.val(), bias(&conv.bias), g));
                 let [c2, h2, w2] = self.conv_shapes[i + 1];
                 trace(
                     format!("encoder.conv.{i}"),
@@ -337,7 +370,8 @@ impl Autoencoder {
             let mut img: Tensor<4> = h.reshape([n, c, hh, ww]);
             let last = self.module.dec_deconvs.len() - 1;
             for (j, d) in self.module.dec_deconvs.iter().enumerate() {
-                img = d.forward(img);
+                let g = self.conv_geometry[k - j - 1];
+                img = conv_transpose2d(img, d.weight.val(), bias(&d.bias), g);
                 if j < last {
                     img = act(a, img);
                     let [c2, h2, w2] = self.conv_shapes[k - j - 1];

@@ -4,6 +4,7 @@
 mod adam;
 mod autoencoder;
 mod backend;
+mod conv;
 mod host_decoder;
 mod init;
 mod sigmoid;
@@ -12,6 +13,7 @@ mod trainer;
 pub use adam::FusedAdam;
 pub use autoencoder::{AeModule, Autoencoder, HOST_DECODE_MAX, LayerActivations};
 pub use backend::{inference_device, training_device};
+pub use conv::{ConvGeometry, conv_transpose2d, conv2d};
 pub use host_decoder::HostDecoder;
 pub use init::initial_tensors;
 pub use sigmoid::fast_sigmoid;

@@ -1,0 +1,824 @@
+//! 2-D convolution and transposed convolution as custom ops, through Burn's backend extension
+//! API (the same mechanism as [`super::sigmoid`]).
+//!
+//! Why: on the conv workload (W2 in `bench/`) burn-flex 0.22.1 spent most of a training step
+//! outside the matrix products: it runs a 2-D convolution through its 3-D kernel (im2col with
+//! a generic index loop), copies layouts between ops, and runs separate passes for the weight
+//! gradient (profile in `bench/NOTES.md`). These ops are the textbook scheme, written for the
+//! shapes an autoencoder has (NCHW, square kernels, f32): per sample, im2col into a scratch
+//! buffer and one call to the `gemm` crate (already in Burn's tree; it picks AVX2/FMA kernels
+//! at run time), samples split across cores with rayon. The backward pass computes the input
+//! gradient, weight gradient and bias gradient in one parallel sweep over the batch, reusing
+//! the forward pass's columns for the weight gradient of a convolution.
+//!
+//! A transposed convolution is the adjoint of a convolution, so both ops share the same two
+//! primitives: `im2col` (gather) and `col2im` (scatter-add).
+
+use burn::{
+    backend::{
+        Autodiff, Backend, Dispatch, Flex,
+        autodiff::{
+            NodeId,
+            checkpoint::{base::Checkpointer, strategy::CheckpointStrategy},
+            grads::Gradients,
+            ops::{Backward, Ops, OpsKind},
+        },
+        backend_extension,
+        flex::FlexTensor,
+        tensor::FloatTensor,
+    },
+    tensor::{
+        DType, Shape, Tensor, TensorData,
+        module::{conv_transpose2d as burn_conv_transpose2d, conv2d as burn_conv2d},
+        ops::{ConvOptions, ConvTransposeOptions},
+    },
+};
+use rayon::prelude::*;
+use std::{borrow::Cow, sync::Arc};
+
+/// A square convolution's hyper-parameters (the same in both spatial dimensions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConvGeometry {
+    pub kernel: usize,
+    pub stride: usize,
+    pub padding: usize,
+    /// Extra rows and columns at the bottom and right of a transposed convolution's output
+    /// (PyTorch's `output_padding`); 0 for a convolution.
+    pub out_padding: usize,
+}
+
+impl ConvGeometry {
+    /// The output side of a convolution over a side of `n`.
+    fn conv_out(&self, n: usize) -> usize {
+        (n + 2 * self.padding - self.kernel) / self.stride + 1
+    }
+
+    /// The output side of a transposed convolution over a side of `n`.
+    fn transpose_out(&self, n: usize) -> usize {
+        (n - 1) * self.stride + self.kernel + self.out_padding - 2 * self.padding
+    }
+}
+
+/// The extension: two ops, on Flex and on Autodiff over Flex. Tensors are f32, NCHW.
+#[backend_extension(Flex, Autodiff)]
+pub trait FastConv: Backend {
+    /// `x [n, ci, h, w]`, `weight [co, ci, k, k]`, `bias [co]` → `[n, co, ho, wo]`.
+    fn fast_conv2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        geometry: ConvGeometry,
+    ) -> FloatTensor<Self>;
+
+    /// `x [n, ci, h, w]`, `weight [ci, co, k, k]`, `bias [co]` → `[n, co, ho, wo]`.
+    fn fast_conv_transpose2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        geometry: ConvGeometry,
+    ) -> FloatTensor<Self>;
+}
+
+/// The image side and the column side of one convolution: an image `[c, h, w]` is gathered
+/// into columns `[c·k·k, oh·ow]` (one column per output position).
+#[derive(Clone, Copy, Debug)]
+struct Frame {
+    c: usize,
+    h: usize,
+    w: usize,
+    oh: usize,
+    ow: usize,
+    g: ConvGeometry,
+}
+
+impl Frame {
+    fn image_len(&self) -> usize {
+        self.c * self.h * self.w
+    }
+    fn rows(&self) -> usize {
+        self.c * self.g.kernel * self.g.kernel
+    }
+    fn cols(&self) -> usize {
+        self.oh * self.ow
+    }
+
+    /// The input position a kernel tap reads for an output index, if inside the image.
+    #[inline(always)]
+    fn source(&self, out: usize, tap: usize, side: usize) -> Option<usize> {
+        (out * self.g.stride + tap)
+            .checked_sub(self.g.padding)
+            .filter(|&i| i < side)
+    }
+
+    /// Gathers `image` into `cols` (every entry written).
+    fn im2col(&self, image: &[f32], cols: &mut [f32]) {
+        let (k, l) = (self.g.kernel, self.cols());
+        let image = &image[..self.image_len()];
+        for (row, dst) in cols[..self.rows() * l].chunks_exact_mut(l).enumerate() {
+            let (c, ky, kx) = (row / (k * k), row / k % k, row % k);
+            let plane = &image[c * self.h * self.w..][..self.h * self.w];
+            for (oy, dst) in dst.chunks_exact_mut(self.ow).enumerate() {
+                let Some(iy) = self.source(oy, ky, self.h) else {
+                    dst.fill(0.0);
+                    continue;
+                };
+                let line = &plane[iy * self.w..][..self.w];
+                for (ox, d) in dst.iter_mut().enumerate() {
+                    *d = self.source(ox, kx, self.w).map_or(0.0, |ix| line[ix]);
+                }
+            }
+        }
+    }
+
+    /// Adds `cols` back onto `image` (the adjoint of [`Frame::im2col`]).
+    fn col2im(&self, cols: &[f32], image: &mut [f32]) {
+        let (k, l) = (self.g.kernel, self.cols());
+        let (h, w) = (self.h, self.w);
+        let image = &mut image[..self.image_len()];
+        for (row, src) in cols[..self.rows() * l].chunks_exact(l).enumerate() {
+            let (c, ky, kx) = (row / (k * k), row / k % k, row % k);
+            let plane = &mut image[c * h * w..][..h * w];
+            for (oy, src) in src.chunks_exact(self.ow).enumerate() {
+                let Some(iy) = self.source(oy, ky, h) else {
+                    continue;
+                };
+                let line = &mut plane[iy * w..][..w];
+                for (ox, &s) in src.iter().enumerate() {
+                    if let Some(ix) = self.source(ox, kx, w) {
+                        line[ix] += s;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A matrix view of a slice: element (i, j) at `i·rs + j·cs`.
+#[derive(Clone, Copy)]
+struct Mat<'a> {
+    data: &'a [f32],
+    rs: usize,
+    cs: usize,
+}
+
+fn mat(data: &[f32], rs: usize, cs: usize) -> Mat<'_> {
+    Mat { data, rs, cs }
+}
+
+/// `dst [m×n, row-major] = (accumulate ? dst : 0) + lhs [m×k] · rhs [k×n]`, on this thread.
+fn matmul(m: usize, n: usize, k: usize, dst: &mut [f32], accumulate: bool, lhs: Mat, rhs: Mat) {
+    let fits = |a: &Mat, rows: usize, cols: usize| {
+        rows == 0 || cols == 0 || (rows - 1) * a.rs + (cols - 1) * a.cs < a.data.len()
+    };
+    assert!(
+        dst.len() >= m * n && fits(&lhs, m, k) && fits(&rhs, k, n),
+        "matmul operands smaller than {m}×{k}·{k}×{n}"
+    );
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            dst[..m * n].fill(0.0);
+        }
+        return;
+    }
+    // SAFETY: the assert above keeps every index gemm touches inside the three slices, and
+    // `dst` is borrowed mutably so it cannot alias `lhs` or `rhs`.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            lhs.data.as_ptr(),
+            lhs.cs as isize,
+            lhs.rs as isize,
+            rhs.data.as_ptr(),
+            rhs.cs as isize,
+            rhs.rs as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
+/// Samples per parallel task (a sample is a few µs of work at MNIST sizes).
+const SAMPLES_PER_TASK: usize = 4;
+
+/// The f32 values of a tensor, contiguous.
+fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
+    let n = t.layout().num_elements();
+    if t.is_contiguous() && t.layout().start_offset() == 0 {
+        Cow::Borrowed(&t.storage::<f32>()[..n])
+    } else {
+        Cow::Owned(t.to_contiguous().storage::<f32>()[..n].to_vec())
+    }
+}
+
+fn dims4(t: &FlexTensor) -> [usize; 4] {
+    let s = t.layout().shape();
+    assert_eq!(
+        s.num_dims(),
+        4,
+        "a convolution takes 4-D tensors, got {s:?}"
+    );
+    [s[0], s[1], s[2], s[3]]
+}
+
+fn tensor(values: Vec<f32>, shape: impl Into<Shape>) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, shape.into()))
+}
+
+fn check_f32(ts: &[&FlexTensor]) {
+    for t in ts {
+        assert_eq!(t.dtype(), DType::F32, "the fast convolutions are f32 only");
+    }
+}
+
+/// The convolution's frame for an input `[n, c, h, w]`.
+fn conv_frame(x: [usize; 4], g: ConvGeometry) -> Frame {
+    Frame {
+        c: x[1],
+        h: x[2],
+        w: x[3],
+        oh: g.conv_out(x[2]),
+        ow: g.conv_out(x[3]),
+        g,
+    }
+}
+
+/// `Σ_i a_i · b_iᵀ` over a batch of `n`, with `a_i [m×l]` and `b_i [r×l]` stored one after
+/// another: the weight gradient of both ops. Split across cores, one partial sum per task.
+fn sum_outer(n: usize, m: usize, l: usize, r: usize, a: &[f32], b: &[f32]) -> Vec<f32> {
+    (0..n)
+        .into_par_iter()
+        .with_min_len(SAMPLES_PER_TASK)
+        .fold(
+            || vec![0.0f32; m * r],
+            |mut acc, i| {
+                let (a_i, b_i) = (&a[i * m * l..][..m * l], &b[i * r * l..][..r * l]);
+                matmul(m, r, l, &mut acc, true, mat(a_i, l, 1), mat(b_i, 1, l));
+                acc
+            },
+        )
+        .reduce(
+            || vec![0.0f32; m * r],
+            |mut x, y| {
+                x.iter_mut().zip(&y).for_each(|(x, y)| *x += y);
+                x
+            },
+        )
+}
+
+/// Per channel, the sum of `dy [n, c, l]` over samples and positions: a bias gradient.
+fn channel_sums(dy: &[f32], c: usize, l: usize) -> Vec<f32> {
+    let mut sums = vec![0.0f32; c];
+    for sample in dy.chunks_exact(c * l) {
+        for (s, plane) in sums.iter_mut().zip(sample.chunks_exact(l)) {
+            *s += plane.iter().sum::<f32>();
+        }
+    }
+    sums
+}
+
+/// What a convolution's forward pass keeps for its backward pass.
+#[derive(Clone, Debug)]
+struct ConvState {
+    weight: FlexTensor,
+    /// Every sample's columns, `[n, ci·k·k, ho·wo]`.
+    cols: Arc<[f32]>,
+    x_shape: [usize; 4],
+    g: ConvGeometry,
+}
+
+/// Forward convolution; with `keep_cols` also returns every sample's columns.
+fn conv2d_forward(
+    x: &FlexTensor,
+    weight: &FlexTensor,
+    bias: &FlexTensor,
+    g: ConvGeometry,
+    keep_cols: bool,
+) -> (FlexTensor, Vec<f32>) {
+    check_f32(&[x, weight, bias]);
+    let xs = dims4(x);
+    let ws = dims4(weight);
+    let co = ws[0];
+    assert!(
+        ws[1] == xs[1]
+            && ws[2] == g.kernel
+            && ws[3] == g.kernel
+            && bias.layout().num_elements() == co,
+        "conv2d: weight {ws:?} does not fit input {xs:?} with kernel {}",
+        g.kernel
+    );
+    let f = conv_frame(xs, g);
+    let (n, rows, l) = (xs[0], f.rows(), f.cols());
+    let (xv, wv, bv) = (values(x), values(weight), values(bias));
+    let mut out = vec![0.0f32; n * co * l];
+    let mut kept = vec![0.0f32; if keep_cols { n * rows * l } else { 0 }];
+    let one = |image: &[f32], cols: &mut [f32], out: &mut [f32]| {
+        f.im2col(image, cols);
+        for (o, &b) in out.chunks_exact_mut(l).zip(bv.iter()) {
+            o.fill(b);
+        }
+        matmul(co, l, rows, out, true, mat(&wv, rows, 1), mat(cols, l, 1));
+    };
+    let samples = out
+        .par_chunks_mut(co * l)
+        .zip(xv.par_chunks(f.image_len()))
+        .with_min_len(SAMPLES_PER_TASK);
+    if keep_cols {
+        samples
+            .zip(kept.par_chunks_mut(rows * l))
+            .for_each(|((out, image), cols)| one(image, cols, out));
+    } else {
+        samples.for_each_init(
+            || vec![0.0f32; rows * l],
+            |cols, (out, image)| one(image, cols, out),
+        );
+    }
+    (tensor(out, [n, co, f.oh, f.ow]), kept)
+}
+
+/// Gradients of a convolution: `[dx, dweight, dbias]`, each only where `want` asks.
+fn conv2d_backward(
+    state: &ConvState,
+    grad: &FlexTensor,
+    want: [bool; 3],
+) -> [Option<FlexTensor>; 3] {
+    let xs = state.x_shape;
+    let f = conv_frame(xs, state.g);
+    let (n, rows, l) = (xs[0], f.rows(), f.cols());
+    let ws = dims4(&state.weight);
+    let co = ws[0];
+    let (dy, wv) = (values(grad), values(&state.weight));
+    let dx = want[0].then(|| {
+        let mut dx = vec![0.0f32; n * f.image_len()];
+        dx.par_chunks_mut(f.image_len())
+            .zip(dy.par_chunks(co * l))
+            .with_min_len(SAMPLES_PER_TASK)
+            .for_each_init(
+                || vec![0.0f32; rows * l],
+                |dcols, (dx_i, dy_i)| {
+                    // columns' gradient = Wᵀ · dy_i, scattered back onto the image
+                    matmul(
+                        rows,
+                        l,
+                        co,
+                        dcols,
+                        false,
+                        mat(&wv, 1, rows),
+                        mat(dy_i, l, 1),
+                    );
+                    f.col2im(dcols, dx_i);
+                },
+            );
+        tensor(dx, xs)
+    });
+    let dw = want[1].then(|| tensor(sum_outer(n, co, l, rows, &dy, &state.cols), ws));
+    let db = want[2].then(|| tensor(channel_sums(&dy, co, l), [co]));
+    [dx, dw, db]
+}
+
+/// What a transposed convolution's forward pass keeps for its backward pass.
+#[derive(Clone, Debug)]
+struct ConvTransposeState {
+    x: FlexTensor,
+    weight: FlexTensor,
+    out_shape: [usize; 4],
+    g: ConvGeometry,
+}
+
+/// A transposed convolution from `[n, ci, h, w]` to `[n, co, ho, wo]` is the adjoint of the
+/// convolution from `[co, ho, wo]` to `[ci, h, w]`: this is that convolution's frame.
+fn transpose_frame(out: [usize; 4], g: ConvGeometry) -> Frame {
+    conv_frame(out, g)
+}
+
+fn conv_transpose2d_forward(
+    x: &FlexTensor,
+    weight: &FlexTensor,
+    bias: &FlexTensor,
+    g: ConvGeometry,
+) -> (FlexTensor, [usize; 4]) {
+    check_f32(&[x, weight, bias]);
+    let xs = dims4(x);
+    let ws = dims4(weight);
+    let co = ws[1];
+    assert!(
+        ws[0] == xs[1]
+            && ws[2] == g.kernel
+            && ws[3] == g.kernel
+            && bias.layout().num_elements() == co,
+        "conv_transpose2d: weight {ws:?} does not fit input {xs:?} with kernel {}",
+        g.kernel
+    );
+    assert!(
+        g.out_padding < g.stride,
+        "output padding must be below the stride"
+    );
+    let out_shape = [xs[0], co, g.transpose_out(xs[2]), g.transpose_out(xs[3])];
+    let f = transpose_frame(out_shape, g);
+    debug_assert_eq!((f.oh, f.ow), (xs[2], xs[3]));
+    let (n, ci, rows, l) = (xs[0], xs[1], f.rows(), f.cols());
+    let plane = out_shape[2] * out_shape[3];
+    let (xv, wv, bv) = (values(x), values(weight), values(bias));
+    let mut out = vec![0.0f32; n * f.image_len()];
+    out.par_chunks_mut(f.image_len())
+        .zip(xv.par_chunks(ci * l))
+        .with_min_len(SAMPLES_PER_TASK)
+        .for_each_init(
+            || vec![0.0f32; rows * l],
+            |cols, (out, x_i)| {
+                // columns = Wᵀ · x_i, scattered onto the output (which starts as the bias)
+                matmul(rows, l, ci, cols, false, mat(&wv, 1, rows), mat(x_i, l, 1));
+                for (o, &b) in out.chunks_exact_mut(plane).zip(bv.iter()) {
+                    o.fill(b);
+                }
+                f.col2im(cols, out);
+            },
+        );
+    (tensor(out, out_shape), out_shape)
+}
+
+/// Gradients of a transposed convolution: `[dx, dweight, dbias]`, each only where asked.
+fn conv_transpose2d_backward(
+    state: &ConvTransposeState,
+    grad: &FlexTensor,
+    want: [bool; 3],
+) -> [Option<FlexTensor>; 3] {
+    let f = transpose_frame(state.out_shape, state.g);
+    let xs = dims4(&state.x);
+    let ws = dims4(&state.weight);
+    let (n, ci, co, rows, l) = (xs[0], xs[1], ws[1], f.rows(), f.cols());
+    let dy = values(grad);
+    // every sample's columns of dy: both the input and the weight gradient read them
+    let mut cols = vec![0.0f32; if want[0] || want[1] { n * rows * l } else { 0 }];
+    cols.par_chunks_mut(rows * l)
+        .zip(dy.par_chunks(f.image_len()))
+        .with_min_len(SAMPLES_PER_TASK)
+        .for_each(|(cols, dy_i)| f.im2col(dy_i, cols));
+    let dx = want[0].then(|| {
+        let wv = values(&state.weight);
+        let mut dx = vec![0.0f32; n * ci * l];
+        dx.par_chunks_mut(ci * l)
+            .zip(cols.par_chunks(rows * l))
+            .with_min_len(SAMPLES_PER_TASK)
+            .for_each(|(dx_i, cols_i)| {
+                matmul(
+                    ci,
+                    l,
+                    rows,
+                    dx_i,
+                    false,
+                    mat(&wv, rows, 1),
+                    mat(cols_i, l, 1),
+                )
+            });
+        tensor(dx, xs)
+    });
+    let dw = want[1].then(|| tensor(sum_outer(n, ci, l, rows, &values(&state.x), &cols), ws));
+    let db = want[2].then(|| {
+        let plane = state.out_shape[2] * state.out_shape[3];
+        tensor(channel_sums(&dy, co, plane), [co])
+    });
+    [dx, dw, db]
+}
+
+impl FastConv for Flex {
+    fn fast_conv2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        geometry: ConvGeometry,
+    ) -> FloatTensor<Self> {
+        conv2d_forward(&x, &weight, &bias, geometry, false).0
+    }
+
+    fn fast_conv_transpose2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        geometry: ConvGeometry,
+    ) -> FloatTensor<Self> {
+        conv_transpose2d_forward(&x, &weight, &bias, geometry).0
+    }
+}
+
+/// Registers each gradient that was computed with its parent node.
+fn register(
+    grads: &mut Gradients,
+    parents: [Option<NodeId>; 3],
+    computed: [Option<FlexTensor>; 3],
+) {
+    for (node, grad) in parents.into_iter().zip(computed) {
+        if let (Some(node), Some(grad)) = (node, grad) {
+            grads.register::<Flex>(node, grad);
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Conv2dBackward;
+
+impl Backward<Flex, 3> for Conv2dBackward {
+    type State = ConvState;
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let grad = grads.consume::<Flex>(&ops.node);
+        let want = ops.parents.each_ref().map(Option::is_some);
+        let computed = conv2d_backward(&ops.state, &grad, want);
+        register(grads, ops.parents.map(|p| p.map(|n| n.id)), computed);
+    }
+}
+
+#[derive(Debug)]
+struct ConvTranspose2dBackward;
+
+impl Backward<Flex, 3> for ConvTranspose2dBackward {
+    type State = ConvTransposeState;
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let grad = grads.consume::<Flex>(&ops.node);
+        let want = ops.parents.each_ref().map(Option::is_some);
+        let computed = conv_transpose2d_backward(&ops.state, &grad, want);
+        register(grads, ops.parents.map(|p| p.map(|n| n.id)), computed);
+    }
+}
+
+impl<C: CheckpointStrategy> FastConv for Autodiff<Flex, C> {
+    fn fast_conv2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        geometry: ConvGeometry,
+    ) -> FloatTensor<Self> {
+        let prepared = Conv2dBackward
+            .prepare::<C>([x.node(), weight.node(), bias.node()])
+            .compute_bound()
+            .stateful();
+        let (x, weight, bias) = (
+            x.into_primitive(),
+            weight.into_primitive(),
+            bias.into_primitive(),
+        );
+        match prepared {
+            OpsKind::Tracked(prep) => {
+                let (out, cols) = conv2d_forward(&x, &weight, &bias, geometry, true);
+                let state = ConvState {
+                    weight,
+                    cols: cols.into(),
+                    x_shape: dims4(&x),
+                    g: geometry,
+                };
+                prep.finish(state, out)
+            }
+            OpsKind::UnTracked(prep) => {
+                prep.finish(conv2d_forward(&x, &weight, &bias, geometry, false).0)
+            }
+        }
+    }
+
+    fn fast_conv_transpose2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        geometry: ConvGeometry,
+    ) -> FloatTensor<Self> {
+        let prepared = ConvTranspose2dBackward
+            .prepare::<C>([x.node(), weight.node(), bias.node()])
+            .compute_bound()
+            .stateful();
+        let (x, weight, bias) = (
+            x.into_primitive(),
+            weight.into_primitive(),
+            bias.into_primitive(),
+        );
+        let (out, out_shape) = conv_transpose2d_forward(&x, &weight, &bias, geometry);
+        match prepared {
+            OpsKind::Tracked(prep) => {
+                let state = ConvTransposeState {
+                    x,
+                    weight,
+                    out_shape,
+                    g: geometry,
+                };
+                prep.finish(state, out)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(out),
+        }
+    }
+}
+
+/// A 2-D convolution `x [n, ci, h, w]` → `[n, co, ho, wo]` with `weight [co, ci, k, k]` and
+/// `bias [co]`, on the engine's CPU backend (with or without autodiff). Other dtypes than
+/// f32 go through Burn's own convolution.
+pub fn conv2d(x: Tensor<4>, weight: Tensor<4>, bias: Tensor<1>, g: ConvGeometry) -> Tensor<4> {
+    if x.dtype() != DType::F32 {
+        let p = g.padding;
+        return burn_conv2d(
+            x,
+            weight,
+            Some(bias),
+            ConvOptions::new([g.stride; 2], [p, p], [1, 1], 1),
+        );
+    }
+    Tensor::from_dispatch(<Dispatch as FastConv>::fast_conv2d(
+        x.into_dispatch(),
+        weight.into_dispatch(),
+        bias.into_dispatch(),
+        g,
+    ))
+}
+
+/// A 2-D transposed convolution `x [n, ci, h, w]` → `[n, co, ho, wo]` with
+/// `weight [ci, co, k, k]` (PyTorch's layout) and `bias [co]`.
+pub fn conv_transpose2d(
+    x: Tensor<4>,
+    weight: Tensor<4>,
+    bias: Tensor<1>,
+    g: ConvGeometry,
+) -> Tensor<4> {
+    if x.dtype() != DType::F32 {
+        let p = g.padding;
+        let options =
+            ConvTransposeOptions::new([g.stride; 2], [p, p], [g.out_padding; 2], [1, 1], 1);
+        return burn_conv_transpose2d(x, weight, Some(bias), options);
+    }
+    Tensor::from_dispatch(<Dispatch as FastConv>::fast_conv_transpose2d(
+        x.into_dispatch(),
+        weight.into_dispatch(),
+        bias.into_dispatch(),
+        g,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tensor::{inference_device, training_device};
+    use burn::tensor::Device;
+
+    /// Deterministic values in [-1, 1).
+    fn wave(n: usize, seed: f32) -> Vec<f32> {
+        (0..n)
+            .map(|i| ((i as f32 * 0.731 + seed).sin() * 43758.55).fract())
+            .collect()
+    }
+
+    fn t<const D: usize>(shape: [usize; D], seed: f32, device: &Device) -> Tensor<D> {
+        let n = shape.iter().product();
+        Tensor::from_data(TensorData::new(wave(n, seed), shape), device)
+    }
+
+    fn vec_of<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+        t.into_data().try_into_vec::<f32>().unwrap()
+    }
+
+    fn assert_close(what: &str, a: &[f32], b: &[f32]) {
+        assert_eq!(a.len(), b.len(), "{what}: lengths");
+        let scale = b.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+        for (i, (x, y)) in a.iter().zip(b).enumerate() {
+            assert!(
+                (x - y).abs() <= 2e-5 * scale,
+                "{what}[{i}]: ours {x}, Burn's {y}"
+            );
+        }
+    }
+
+    /// (input shape, channels out, geometry): the autoencoder's layers and some odd ones
+    /// (stride 1, a 5×5 kernel, non-square inputs, output padding, no padding).
+    fn cases() -> Vec<([usize; 4], usize, ConvGeometry)> {
+        let g = |kernel, stride, padding, out_padding| ConvGeometry {
+            kernel,
+            stride,
+            padding,
+            out_padding,
+        };
+        vec![
+            ([3, 1, 28, 28], 16, g(3, 2, 1, 1)),
+            ([3, 16, 14, 14], 32, g(3, 2, 1, 1)),
+            ([2, 3, 9, 7], 4, g(3, 1, 1, 0)),
+            ([2, 2, 11, 8], 3, g(5, 2, 2, 1)),
+            ([1, 2, 6, 6], 2, g(2, 2, 0, 0)),
+            ([2, 3, 7, 7], 5, g(3, 3, 0, 2)),
+        ]
+    }
+
+    /// Forward values and the gradients of Σ v·f(x) for x, weight and bias, for ours and
+    /// Burn's version of one op.
+    fn run(
+        device: &Device,
+        x: [usize; 4],
+        w: [usize; 4],
+        b: usize,
+        out_seed: f32,
+        f: &dyn Fn(Tensor<4>, Tensor<4>, Tensor<1>) -> Tensor<4>,
+    ) -> [Vec<f32>; 4] {
+        let xt = t(x, 0.1, device).require_grad();
+        let wt = t(w, 0.2, device).require_grad();
+        let bt = t([b], 0.3, device).require_grad();
+        let y = f(xt.clone(), wt.clone(), bt.clone());
+        let v = t(y.dims(), out_seed, device);
+        let grads = (y.clone() * v).sum().backward();
+        [
+            vec_of(y),
+            vec_of(xt.grad(&grads).unwrap()),
+            vec_of(wt.grad(&grads).unwrap()),
+            vec_of(bt.grad(&grads).unwrap()),
+        ]
+    }
+
+    #[test]
+    fn convolution_matches_burns_values_and_gradients() {
+        let device = training_device();
+        for (x, co, g) in cases() {
+            let w = [co, x[1], g.kernel, g.kernel];
+            let options = ConvOptions::new([g.stride; 2], [g.padding; 2], [1, 1], 1);
+            let ours = run(&device, x, w, co, 0.4, &|x, w, b| conv2d(x, w, b, g));
+            let theirs = run(&device, x, w, co, 0.4, &|x, w, b| {
+                burn_conv2d(x, w, Some(b), options.clone())
+            });
+            for (i, what) in ["output", "dx", "dweight", "dbias"].iter().enumerate() {
+                assert_close(&format!("conv {x:?} {g:?} {what}"), &ours[i], &theirs[i]);
+            }
+        }
+    }
+
+    #[test]
+    fn transposed_convolution_matches_burns_values_and_gradients() {
+        let device = training_device();
+        for (x, co, g) in cases() {
+            let w = [x[1], co, g.kernel, g.kernel];
+            let options = ConvTransposeOptions::new(
+                [g.stride; 2],
+                [g.padding; 2],
+                [g.out_padding; 2],
+                [1, 1],
+                1,
+            );
+            let ours = run(&device, x, w, co, 0.5, &|x, w, b| {
+                conv_transpose2d(x, w, b, g)
+            });
+            let theirs = run(&device, x, w, co, 0.5, &|x, w, b| {
+                burn_conv_transpose2d(x, w, Some(b), options.clone())
+            });
+            for (i, what) in ["output", "dx", "dweight", "dbias"].iter().enumerate() {
+                assert_close(&format!("deconv {x:?} {g:?} {what}"), &ours[i], &theirs[i]);
+            }
+        }
+    }
+
+    #[test]
+    fn inference_gives_the_same_values_as_training() {
+        let (x, co, g) = cases()[1];
+        let w = [co, x[1], g.kernel, g.kernel];
+        let wt = [x[1], co, g.kernel, g.kernel];
+        let mut outs = Vec::new();
+        for device in [inference_device(), training_device()] {
+            let conv = conv2d(
+                t(x, 0.1, &device),
+                t(w, 0.2, &device),
+                t([co], 0.3, &device),
+                g,
+            );
+            let deconv = conv_transpose2d(
+                t(x, 0.1, &device),
+                t(wt, 0.2, &device),
+                t([co], 0.3, &device),
+                g,
+            );
+            outs.push((vec_of(conv), vec_of(deconv)));
+        }
+        assert_eq!(outs[0], outs[1]);
+    }
+
+    #[test]
+    fn a_strided_view_as_input_is_read_in_logical_order() {
+        // a transposed (non-contiguous) input must give what its contiguous copy gives
+        let device = inference_device();
+        let g = ConvGeometry {
+            kernel: 3,
+            stride: 1,
+            padding: 1,
+            out_padding: 0,
+        };
+        let x = t([2, 3, 5, 6], 0.7, &device);
+        let w = t([4, 3, 3, 3], 0.8, &device);
+        let b = t([4], 0.9, &device);
+        let swapped = x.clone().swap_dims(2, 3);
+        let copy = Tensor::<4>::from_data(swapped.clone().into_data(), &device);
+        assert_eq!(
+            vec_of(conv2d(swapped, w.clone(), b.clone(), g)),
+            vec_of(conv2d(copy, w, b, g))
+        );
+    }
+}
