@@ -18,7 +18,6 @@ use burn::{
     backend::{
         Autodiff, Backend, Dispatch, Flex,
         autodiff::{
-            NodeId,
             checkpoint::{base::Checkpointer, strategy::CheckpointStrategy},
             grads::Gradients,
             ops::{Backward, Ops, OpsKind},
@@ -28,13 +27,15 @@ use burn::{
         tensor::FloatTensor,
     },
     tensor::{
-        DType, Shape, Tensor, TensorData,
+        DType, Tensor,
         module::{conv_transpose2d as burn_conv_transpose2d, conv2d as burn_conv2d},
         ops::{ConvOptions, ConvTransposeOptions},
     },
 };
 use rayon::prelude::*;
-use std::{borrow::Cow, sync::Arc};
+use std::sync::Arc;
+
+use super::host::{check_f32, mat, matmul, register, tensor, values};
 
 /// A square convolution's hyper-parameters (the same in both spatial dimensions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,75 +154,8 @@ impl Frame {
     }
 }
 
-/// A matrix view of a slice: element (i, j) at `i·rs + j·cs`.
-#[derive(Clone, Copy)]
-struct Mat<'a> {
-    data: &'a [f32],
-    rs: usize,
-    cs: usize,
-}
-
-fn mat(data: &[f32], rs: usize, cs: usize) -> Mat<'_> {
-    Mat { data, rs, cs }
-}
-
-/// `dst [m×n, row-major] = (accumulate ? dst : 0) + lhs [m×k] · rhs [k×n]`, on this thread.
-fn matmul(m: usize, n: usize, k: usize, dst: &mut [f32], accumulate: bool, lhs: Mat, rhs: Mat) {
-    let fits = |a: &Mat, rows: usize, cols: usize| {
-        rows == 0 || cols == 0 || (rows - 1) * a.rs + (cols - 1) * a.cs < a.data.len()
-    };
-    assert!(
-        dst.len() >= m * n && fits(&lhs, m, k) && fits(&rhs, k, n),
-        "matmul operands smaller than {m}×{k}·{k}×{n}"
-    );
-    if m == 0 || n == 0 {
-        return;
-    }
-    if k == 0 {
-        if !accumulate {
-            dst[..m * n].fill(0.0);
-        }
-        return;
-    }
-    // SAFETY: the assert above keeps every index gemm touches inside the three slices, and
-    // `dst` is borrowed mutably so it cannot alias `lhs` or `rhs`.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            lhs.data.as_ptr(),
-            lhs.cs as isize,
-            lhs.rs as isize,
-            rhs.data.as_ptr(),
-            rhs.cs as isize,
-            rhs.rs as isize,
-            1.0,
-            1.0,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
-    }
-}
-
 /// Samples per parallel task (a sample is a few µs of work at MNIST sizes).
 const SAMPLES_PER_TASK: usize = 4;
-
-/// The f32 values of a tensor, contiguous.
-fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
-    let n = t.layout().num_elements();
-    if t.is_contiguous() && t.layout().start_offset() == 0 {
-        Cow::Borrowed(&t.storage::<f32>()[..n])
-    } else {
-        Cow::Owned(t.to_contiguous().storage::<f32>()[..n].to_vec())
-    }
-}
 
 fn dims4(t: &FlexTensor) -> [usize; 4] {
     let s = t.layout().shape();
@@ -231,16 +165,6 @@ fn dims4(t: &FlexTensor) -> [usize; 4] {
         "a convolution takes 4-D tensors, got {s:?}"
     );
     [s[0], s[1], s[2], s[3]]
-}
-
-fn tensor(values: Vec<f32>, shape: impl Into<Shape>) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(values, shape.into()))
-}
-
-fn check_f32(ts: &[&FlexTensor]) {
-    for t in ts {
-        assert_eq!(t.dtype(), DType::F32, "the fast convolutions are f32 only");
-    }
 }
 
 /// The convolution's frame for an input `[n, c, h, w]`.
@@ -513,19 +437,6 @@ impl FastConv for Flex {
     }
 }
 
-/// Registers each gradient that was computed with its parent node.
-fn register(
-    grads: &mut Gradients,
-    parents: [Option<NodeId>; 3],
-    computed: [Option<FlexTensor>; 3],
-) {
-    for (node, grad) in parents.into_iter().zip(computed) {
-        if let (Some(node), Some(grad)) = (node, grad) {
-            grads.register::<Flex>(node, grad);
-        }
-    }
-}
-
 #[derive(Debug)]
 struct Conv2dBackward;
 
@@ -665,7 +576,7 @@ pub fn conv_transpose2d(
 mod tests {
     use super::*;
     use crate::tensor::{inference_device, training_device};
-    use burn::tensor::Device;
+    use burn::tensor::{Device, TensorData};
 
     /// Deterministic values in [-1, 1).
     fn wave(n: usize, seed: f32) -> Vec<f32> {

@@ -1,0 +1,148 @@
+//! Host-side helpers shared by the custom ops ([`super::conv`], [`super::dense`]): f32 views
+//! of Flex tensors, a safe wrapper around the `gemm` crate's matrix product, and gradient
+//! registration.
+
+use burn::{
+    backend::{
+        Flex,
+        autodiff::{NodeId, grads::Gradients},
+        flex::FlexTensor,
+    },
+    tensor::{DType, Shape, TensorData},
+};
+use gemm::Parallelism;
+use std::borrow::Cow;
+
+/// Products with at least this many multiply-adds are split across cores (Burn's flex uses
+/// the same kind of threshold; below it the threads cost more than they save).
+const PARALLEL_FROM: usize = 64 * 64 * 64;
+
+/// A matrix view of a slice: element (i, j) at `i·rs + j·cs`.
+#[derive(Clone, Copy)]
+pub(super) struct Mat<'a> {
+    data: &'a [f32],
+    rs: usize,
+    cs: usize,
+}
+
+pub(super) fn mat(data: &[f32], rs: usize, cs: usize) -> Mat<'_> {
+    Mat { data, rs, cs }
+}
+
+/// `dst [m×n, row-major] = (accumulate ? dst : 0) + lhs [m×k] · rhs [k×n]`, on this thread.
+pub(super) fn matmul(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: &mut [f32],
+    accumulate: bool,
+    lhs: Mat,
+    rhs: Mat,
+) {
+    matmul_with(m, n, k, dst, accumulate, lhs, rhs, Parallelism::None)
+}
+
+/// [`matmul`] split across all cores when it is large enough to pay for it.
+pub(super) fn matmul_parallel(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: &mut [f32],
+    accumulate: bool,
+    lhs: Mat,
+    rhs: Mat,
+) {
+    let p = if m * n * k >= PARALLEL_FROM {
+        Parallelism::Rayon(0)
+    } else {
+        Parallelism::None
+    };
+    matmul_with(m, n, k, dst, accumulate, lhs, rhs, p)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn matmul_with(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: &mut [f32],
+    accumulate: bool,
+    lhs: Mat,
+    rhs: Mat,
+    parallelism: Parallelism,
+) {
+    let fits = |a: &Mat, rows: usize, cols: usize| {
+        rows == 0 || cols == 0 || (rows - 1) * a.rs + (cols - 1) * a.cs < a.data.len()
+    };
+    assert!(
+        dst.len() >= m * n && fits(&lhs, m, k) && fits(&rhs, k, n),
+        "matmul operands smaller than {m}×{k}·{k}×{n}"
+    );
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            dst[..m * n].fill(0.0);
+        }
+        return;
+    }
+    // SAFETY: the assert above keeps every index gemm touches inside the three slices, and
+    // `dst` is borrowed mutably so it cannot alias `lhs` or `rhs`.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            lhs.data.as_ptr(),
+            lhs.cs as isize,
+            lhs.rs as isize,
+            rhs.data.as_ptr(),
+            rhs.cs as isize,
+            rhs.rs as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+}
+
+/// The f32 values of a tensor, contiguous.
+pub(super) fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
+    let n = t.layout().num_elements();
+    if t.is_contiguous() && t.layout().start_offset() == 0 {
+        Cow::Borrowed(&t.storage::<f32>()[..n])
+    } else {
+        Cow::Owned(t.to_contiguous().storage::<f32>()[..n].to_vec())
+    }
+}
+
+pub(super) fn tensor(values: Vec<f32>, shape: impl Into<Shape>) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, shape.into()))
+}
+
+pub(super) fn check_f32(ts: &[&FlexTensor]) {
+    for t in ts {
+        assert_eq!(t.dtype(), DType::F32, "the fast convolutions are f32 only");
+    }
+}
+
+/// Registers each gradient that was computed with its parent node.
+pub(super) fn register<const N: usize>(
+    grads: &mut Gradients,
+    parents: [Option<NodeId>; N],
+    computed: [Option<FlexTensor>; N],
+) {
+    for (node, grad) in parents.into_iter().zip(computed) {
+        if let (Some(node), Some(grad)) = (node, grad) {
+            grads.register::<Flex>(node, grad);
+        }
+    }
+}
