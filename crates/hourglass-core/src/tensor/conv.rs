@@ -16,15 +16,8 @@
 
 use burn::{
     backend::{
-        Autodiff, Backend, Dispatch, Flex,
-        autodiff::{
-            checkpoint::{base::Checkpointer, strategy::CheckpointStrategy},
-            grads::Gradients,
-            ops::{Backward, Ops, OpsKind},
-        },
-        backend_extension,
-        flex::FlexTensor,
-        tensor::FloatTensor,
+        Autodiff, Backend, Dispatch, Flex, autodiff::checkpoint::strategy::CheckpointStrategy,
+        backend_extension, flex::FlexTensor, tensor::FloatTensor,
     },
     tensor::{
         DType, Tensor,
@@ -35,7 +28,7 @@ use burn::{
 use rayon::prelude::*;
 use std::sync::Arc;
 
-use super::host::{check_f32, mat, matmul, register, tensor, values};
+use super::host::{check_f32, mat, matmul, tensor, values, with_autodiff};
 
 /// A square convolution's hyper-parameters (the same in both spatial dimensions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -437,34 +430,6 @@ impl FastConv for Flex {
     }
 }
 
-#[derive(Debug)]
-struct Conv2dBackward;
-
-impl Backward<Flex, 3> for Conv2dBackward {
-    type State = ConvState;
-
-    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let grad = grads.consume::<Flex>(&ops.node);
-        let want = ops.parents.each_ref().map(Option::is_some);
-        let computed = conv2d_backward(&ops.state, &grad, want);
-        register(grads, ops.parents.map(|p| p.map(|n| n.id)), computed);
-    }
-}
-
-#[derive(Debug)]
-struct ConvTranspose2dBackward;
-
-impl Backward<Flex, 3> for ConvTranspose2dBackward {
-    type State = ConvTransposeState;
-
-    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let grad = grads.consume::<Flex>(&ops.node);
-        let want = ops.parents.each_ref().map(Option::is_some);
-        let computed = conv_transpose2d_backward(&ops.state, &grad, want);
-        register(grads, ops.parents.map(|p| p.map(|n| n.id)), computed);
-    }
-}
-
 impl<C: CheckpointStrategy> FastConv for Autodiff<Flex, C> {
     fn fast_conv2d(
         x: FloatTensor<Self>,
@@ -472,30 +437,16 @@ impl<C: CheckpointStrategy> FastConv for Autodiff<Flex, C> {
         bias: FloatTensor<Self>,
         geometry: ConvGeometry,
     ) -> FloatTensor<Self> {
-        let prepared = Conv2dBackward
-            .prepare::<C>([x.node(), weight.node(), bias.node()])
-            .compute_bound()
-            .stateful();
-        let (x, weight, bias) = (
-            x.into_primitive(),
-            weight.into_primitive(),
-            bias.into_primitive(),
-        );
-        match prepared {
-            OpsKind::Tracked(prep) => {
-                let (out, cols) = conv2d_forward(&x, &weight, &bias, geometry, true);
-                let state = ConvState {
-                    weight,
-                    cols: cols.into(),
-                    x_shape: dims4(&x),
-                    g: geometry,
-                };
-                prep.finish(state, out)
-            }
-            OpsKind::UnTracked(prep) => {
-                prep.finish(conv2d_forward(&x, &weight, &bias, geometry, false).0)
-            }
-        }
+        with_autodiff::<C, _>([x, weight, bias], conv2d_backward, |[x, w, b], tracked| {
+            let (out, cols) = conv2d_forward(x, w, b, geometry, tracked);
+            let state = tracked.then(|| ConvState {
+                weight: w.clone(),
+                cols: cols.into(),
+                x_shape: dims4(x),
+                g: geometry,
+            });
+            (out, state)
+        })
     }
 
     fn fast_conv_transpose2d(
@@ -504,28 +455,20 @@ impl<C: CheckpointStrategy> FastConv for Autodiff<Flex, C> {
         bias: FloatTensor<Self>,
         geometry: ConvGeometry,
     ) -> FloatTensor<Self> {
-        let prepared = ConvTranspose2dBackward
-            .prepare::<C>([x.node(), weight.node(), bias.node()])
-            .compute_bound()
-            .stateful();
-        let (x, weight, bias) = (
-            x.into_primitive(),
-            weight.into_primitive(),
-            bias.into_primitive(),
-        );
-        let (out, out_shape) = conv_transpose2d_forward(&x, &weight, &bias, geometry);
-        match prepared {
-            OpsKind::Tracked(prep) => {
-                let state = ConvTransposeState {
-                    x,
-                    weight,
+        with_autodiff::<C, _>(
+            [x, weight, bias],
+            conv_transpose2d_backward,
+            |[x, w, b], tracked| {
+                let (out, out_shape) = conv_transpose2d_forward(x, w, b, geometry);
+                let state = tracked.then(|| ConvTransposeState {
+                    x: x.clone(),
+                    weight: w.clone(),
                     out_shape,
                     g: geometry,
-                };
-                prep.finish(state, out)
-            }
-            OpsKind::UnTracked(prep) => prep.finish(out),
-        }
+                });
+                (out, state)
+            },
+        )
     }
 }
 
@@ -575,24 +518,9 @@ pub fn conv_transpose2d(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tensor::host::test_data::{t, vec_of};
     use crate::tensor::{inference_device, training_device};
-    use burn::tensor::{Device, TensorData};
-
-    /// Deterministic values in [-1, 1).
-    fn wave(n: usize, seed: f32) -> Vec<f32> {
-        (0..n)
-            .map(|i| ((i as f32 * 0.731 + seed).sin() * 43758.55).fract())
-            .collect()
-    }
-
-    fn t<const D: usize>(shape: [usize; D], seed: f32, device: &Device) -> Tensor<D> {
-        let n = shape.iter().product();
-        Tensor::from_data(TensorData::new(wave(n, seed), shape), device)
-    }
-
-    fn vec_of<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-        t.into_data().try_into_vec::<f32>().unwrap()
-    }
+    use burn::tensor::Device;
 
     fn assert_close(what: &str, a: &[f32], b: &[f32]) {
         assert_eq!(a.len(), b.len(), "{what}: lengths");

@@ -11,21 +11,14 @@
 
 use burn::{
     backend::{
-        Autodiff, Backend, Dispatch, Flex,
-        autodiff::{
-            checkpoint::{base::Checkpointer, strategy::CheckpointStrategy},
-            grads::Gradients,
-            ops::{Backward, Ops, OpsKind},
-        },
-        backend_extension,
-        flex::FlexTensor,
-        tensor::FloatTensor,
+        Autodiff, Backend, Dispatch, Flex, autodiff::checkpoint::strategy::CheckpointStrategy,
+        backend_extension, flex::FlexTensor, tensor::FloatTensor,
     },
     tensor::{DType, Tensor},
 };
 use rayon::prelude::*;
 
-use super::host::{check_f32, mat, matmul_parallel, register, tensor, values};
+use super::host::{check_f32, mat, matmul_parallel, tensor, values, with_autodiff};
 
 /// The activations the dense op applies itself; others follow it as separate ops.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -184,20 +177,6 @@ impl FastDense for Flex {
     }
 }
 
-#[derive(Debug)]
-struct DenseBackward;
-
-impl Backward<Flex, 3> for DenseBackward {
-    type State = DenseState;
-
-    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let grad = grads.consume::<Flex>(&ops.node);
-        let want = ops.parents.each_ref().map(Option::is_some);
-        let computed = backward(&ops.state, &grad, want);
-        register(grads, ops.parents.map(|p| p.map(|n| n.id)), computed);
-    }
-}
-
 impl<C: CheckpointStrategy> FastDense for Autodiff<Flex, C> {
     fn fast_dense(
         x: FloatTensor<Self>,
@@ -205,28 +184,16 @@ impl<C: CheckpointStrategy> FastDense for Autodiff<Flex, C> {
         bias: FloatTensor<Self>,
         activation: DenseActivation,
     ) -> FloatTensor<Self> {
-        let prepared = DenseBackward
-            .prepare::<C>([x.node(), weight.node(), bias.node()])
-            .compute_bound()
-            .stateful();
-        let (x, weight, bias) = (
-            x.into_primitive(),
-            weight.into_primitive(),
-            bias.into_primitive(),
-        );
-        let y = forward(&x, &weight, &bias, activation);
-        match prepared {
-            OpsKind::Tracked(prep) => {
-                let state = DenseState {
-                    x,
-                    weight,
-                    y: y.clone(),
-                    a: activation,
-                };
-                prep.finish(state, y)
-            }
-            OpsKind::UnTracked(prep) => prep.finish(y),
-        }
+        with_autodiff::<C, _>([x, weight, bias], backward, |[x, w, b], tracked| {
+            let y = forward(x, w, b, activation);
+            let state = tracked.then(|| DenseState {
+                x: x.clone(),
+                weight: w.clone(),
+                y: y.clone(),
+                a: activation,
+            });
+            (y, state)
+        })
     }
 }
 
@@ -252,23 +219,9 @@ pub fn dense(x: Tensor<2>, weight: Tensor<2>, bias: Tensor<1>, a: DenseActivatio
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tensor::host::test_data::{t, vec_of};
     use crate::tensor::{inference_device, training_device};
-    use burn::tensor::{Device, TensorData, activation};
-
-    fn wave(n: usize, seed: f32) -> Vec<f32> {
-        (0..n)
-            .map(|i| ((i as f32 * 0.731 + seed).sin() * 43758.55).fract())
-            .collect()
-    }
-
-    fn t<const D: usize>(shape: [usize; D], seed: f32, device: &Device) -> Tensor<D> {
-        let n = shape.iter().product();
-        Tensor::from_data(TensorData::new(wave(n, seed), shape), device)
-    }
-
-    fn vec_of<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-        t.into_data().try_into_vec::<f32>().unwrap()
-    }
+    use burn::tensor::activation;
 
     /// Burn's own layer: matmul, broadcast bias, activation.
     fn reference(x: Tensor<2>, w: Tensor<2>, b: Tensor<1>, a: DenseActivation) -> Tensor<2> {

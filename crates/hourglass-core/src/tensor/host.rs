@@ -1,17 +1,23 @@
 //! Host-side helpers shared by the custom ops ([`super::conv`], [`super::dense`]): f32 views
-//! of Flex tensors, a safe wrapper around the `gemm` crate's matrix product, and gradient
-//! registration.
+//! of Flex tensors, a safe wrapper around the `gemm` crate's matrix product, and the autodiff
+//! plumbing of a three-input op (x, weight, bias).
 
 use burn::{
     backend::{
-        Flex,
-        autodiff::{NodeId, grads::Gradients},
+        Autodiff, Flex,
+        autodiff::{
+            checkpoint::{base::Checkpointer, strategy::CheckpointStrategy},
+            grads::Gradients,
+            ops::{Backward, Ops, OpsKind},
+        },
         flex::FlexTensor,
+        tensor::FloatTensor,
     },
     tensor::{DType, Shape, TensorData},
 };
 use gemm::Parallelism;
 use std::borrow::Cow;
+use std::fmt::Debug;
 
 /// Products with at least this many multiply-adds are split across cores (Burn's flex uses
 /// the same kind of threshold; below it the threads cost more than they save).
@@ -134,15 +140,73 @@ pub(super) fn check_f32(ts: &[&FlexTensor]) {
     }
 }
 
-/// Registers each gradient that was computed with its parent node.
-pub(super) fn register<const N: usize>(
-    grads: &mut Gradients,
-    parents: [Option<NodeId>; N],
-    computed: [Option<FlexTensor>; N],
-) {
-    for (node, grad) in parents.into_iter().zip(computed) {
-        if let (Some(node), Some(grad)) = (node, grad) {
-            grads.register::<Flex>(node, grad);
+/// Computes an op's input gradients from its saved state and its output's gradient:
+/// `[dx, dweight, dbias]`, each only where the flags ask.
+pub(super) type GradsOf<S> = fn(&S, &FlexTensor, [bool; 3]) -> [Option<FlexTensor>; 3];
+
+/// The backward step of an op with three inputs (x, weight, bias).
+#[derive(Debug)]
+struct Backward3<S> {
+    grads_of: GradsOf<S>,
+}
+
+impl<S: Clone + Send + Debug + 'static> Backward<Flex, 3> for Backward3<S> {
+    type State = S;
+
+    fn backward(self, ops: Ops<S, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let grad = grads.consume::<Flex>(&ops.node);
+        let want = ops.parents.each_ref().map(Option::is_some);
+        let computed = (self.grads_of)(&ops.state, &grad, want);
+        for (node, grad) in ops.parents.into_iter().zip(computed) {
+            if let (Some(node), Some(grad)) = (node, grad) {
+                grads.register::<Flex>(node.id, grad);
+            }
         }
+    }
+}
+
+/// Runs a three-input op under autodiff: `forward(inputs, tracked)` computes the output and,
+/// when `tracked`, the state `grads_of` will need in the backward pass.
+pub(super) fn with_autodiff<C: CheckpointStrategy, S: Clone + Send + Debug + 'static>(
+    inputs: [FloatTensor<Autodiff<Flex, C>>; 3],
+    grads_of: GradsOf<S>,
+    forward: impl FnOnce(&[FlexTensor; 3], bool) -> (FlexTensor, Option<S>),
+) -> FloatTensor<Autodiff<Flex, C>> {
+    let prepared = Backward3 { grads_of }
+        .prepare::<C>(inputs.each_ref().map(|t| t.node()))
+        .compute_bound()
+        .stateful();
+    let primitives = inputs.map(|t| t.into_primitive());
+    match prepared {
+        OpsKind::Tracked(prep) => {
+            let (out, state) = forward(&primitives, true);
+            prep.finish(
+                state.expect("a tracked forward pass returns its state"),
+                out,
+            )
+        }
+        OpsKind::UnTracked(prep) => prep.finish(forward(&primitives, false).0),
+    }
+}
+
+/// Deterministic test tensors for the custom ops' tests.
+#[cfg(test)]
+pub(crate) mod test_data {
+    use burn::tensor::{Device, Tensor, TensorData};
+
+    /// Deterministic values in [-1, 1).
+    pub(crate) fn wave(n: usize, seed: f32) -> Vec<f32> {
+        (0..n)
+            .map(|i| ((i as f32 * 0.731 + seed).sin() * 43758.55).fract())
+            .collect()
+    }
+
+    pub(crate) fn t<const D: usize>(shape: [usize; D], seed: f32, device: &Device) -> Tensor<D> {
+        let n = shape.iter().product();
+        Tensor::from_data(TensorData::new(wave(n, seed), shape), device)
+    }
+
+    pub(crate) fn vec_of<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+        t.into_data().try_into_vec::<f32>().unwrap()
     }
 }
