@@ -268,7 +268,7 @@ fn conv2d_forward(
 /// Gradients of a convolution: `[dx, dweight, dbias]`, each only where `want` asks.
 fn conv2d_backward(
     state: &ConvState,
-    grad: &FlexTensor,
+    grad: FlexTensor,
     want: [bool; 3],
 ) -> [Option<FlexTensor>; 3] {
     let xs = state.x_shape;
@@ -276,7 +276,7 @@ fn conv2d_backward(
     let (n, rows, l) = (xs[0], f.rows(), f.cols());
     let ws = dims4(&state.weight);
     let co = ws[0];
-    let (dy, wv) = (values(grad), values(&state.weight));
+    let (dy, wv) = (values(&grad), values(&state.weight));
     let dx = want[0].then(|| {
         let mut dx = vec![0.0f32; n * f.image_len()];
         dx.par_chunks_mut(f.image_len())
@@ -310,14 +310,20 @@ fn conv2d_backward(
 struct ConvTransposeState {
     x: FlexTensor,
     weight: FlexTensor,
-    out_shape: [usize; 4],
     g: ConvGeometry,
 }
 
-/// A transposed convolution from `[n, ci, h, w]` to `[n, co, ho, wo]` is the adjoint of the
-/// convolution from `[co, ho, wo]` to `[ci, h, w]`: this is that convolution's frame.
-fn transpose_frame(out: [usize; 4], g: ConvGeometry) -> Frame {
-    conv_frame(out, g)
+/// A transposed convolution from `x [n, ci, h, w]` with `weight [ci, co, k, k]` to
+/// `[n, co, ho, wo]` is the adjoint of the convolution from `[co, ho, wo]` to `[ci, h, w]`:
+/// its output shape and that convolution's frame.
+fn transpose_frame(x: [usize; 4], weight: [usize; 4], g: ConvGeometry) -> ([usize; 4], Frame) {
+    let out = [
+        x[0],
+        weight[1],
+        g.transpose_out(x[2]),
+        g.transpose_out(x[3]),
+    ];
+    (out, conv_frame(out, g))
 }
 
 fn conv_transpose2d_forward(
@@ -325,7 +331,7 @@ fn conv_transpose2d_forward(
     weight: &FlexTensor,
     bias: &FlexTensor,
     g: ConvGeometry,
-) -> (FlexTensor, [usize; 4]) {
+) -> FlexTensor {
     check_f32(&[x, weight, bias]);
     let xs = dims4(x);
     let ws = dims4(weight);
@@ -342,8 +348,7 @@ fn conv_transpose2d_forward(
         g.out_padding < g.stride,
         "output padding must be below the stride"
     );
-    let out_shape = [xs[0], co, g.transpose_out(xs[2]), g.transpose_out(xs[3])];
-    let f = transpose_frame(out_shape, g);
+    let (out_shape, f) = transpose_frame(xs, ws, g);
     debug_assert_eq!((f.oh, f.ow), (xs[2], xs[3]));
     let (n, ci, rows, l) = (xs[0], xs[1], f.rows(), f.cols());
     let plane = out_shape[2] * out_shape[3];
@@ -363,20 +368,20 @@ fn conv_transpose2d_forward(
                 f.col2im(cols, out);
             },
         );
-    (tensor(out, out_shape), out_shape)
+    tensor(out, out_shape)
 }
 
 /// Gradients of a transposed convolution: `[dx, dweight, dbias]`, each only where asked.
 fn conv_transpose2d_backward(
     state: &ConvTransposeState,
-    grad: &FlexTensor,
+    grad: FlexTensor,
     want: [bool; 3],
 ) -> [Option<FlexTensor>; 3] {
-    let f = transpose_frame(state.out_shape, state.g);
     let xs = dims4(&state.x);
     let ws = dims4(&state.weight);
+    let (out_shape, f) = transpose_frame(xs, ws, state.g);
     let (n, ci, co, rows, l) = (xs[0], xs[1], ws[1], f.rows(), f.cols());
-    let dy = values(grad);
+    let dy = values(&grad);
     // every sample's columns of dy: both the input and the weight gradient read them
     let mut cols = vec![0.0f32; if want[0] || want[1] { n * rows * l } else { 0 }];
     cols.par_chunks_mut(rows * l)
@@ -404,7 +409,7 @@ fn conv_transpose2d_backward(
     });
     let dw = want[1].then(|| tensor(sum_outer(n, ci, l, rows, &values(&state.x), &cols), ws));
     let db = want[2].then(|| {
-        let plane = state.out_shape[2] * state.out_shape[3];
+        let plane = out_shape[2] * out_shape[3];
         tensor(channel_sums(&dy, co, plane), [co])
     });
     [dx, dw, db]
@@ -426,7 +431,7 @@ impl FastConv for Flex {
         bias: FloatTensor<Self>,
         geometry: ConvGeometry,
     ) -> FloatTensor<Self> {
-        conv_transpose2d_forward(&x, &weight, &bias, geometry).0
+        conv_transpose2d_forward(&x, &weight, &bias, geometry)
     }
 }
 
@@ -459,11 +464,10 @@ impl<C: CheckpointStrategy> FastConv for Autodiff<Flex, C> {
             [x, weight, bias],
             conv_transpose2d_backward,
             |[x, w, b], tracked| {
-                let (out, out_shape) = conv_transpose2d_forward(x, w, b, geometry);
+                let out = conv_transpose2d_forward(x, w, b, geometry);
                 let state = tracked.then(|| ConvTransposeState {
                     x: x.clone(),
                     weight: w.clone(),
-                    out_shape,
                     g: geometry,
                 });
                 (out, state)

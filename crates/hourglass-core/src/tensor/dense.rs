@@ -18,7 +18,7 @@ use burn::{
 };
 use rayon::prelude::*;
 
-use super::host::{check_f32, mat, matmul_parallel, tensor, values, with_autodiff};
+use super::host::{check_f32, mat, matmul_parallel, owned, tensor, values, with_autodiff};
 
 /// The activations the dense op applies itself; others follow it as separate ops.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -130,11 +130,12 @@ struct DenseState {
 }
 
 /// `[dx, dweight, dbias]`, each only where `want` asks.
-fn backward(s: &DenseState, grad: &FlexTensor, want: [bool; 3]) -> [Option<FlexTensor>; 3] {
+fn backward(s: &DenseState, grad: FlexTensor, want: [bool; 3]) -> [Option<FlexTensor>; 3] {
     let [n, i] = dims2(&s.x);
     let o = dims2(&s.weight)[1];
-    // ∂L/∂z = ∂L/∂y · act'(z)
-    let mut dz = values(grad).into_owned();
+    // ∂L/∂z = ∂L/∂y · act'(z), in the gradient's own buffer when it is not shared
+    let mut dz = owned(grad);
+    let dz: &mut [f32] = &mut dz.storage_mut::<f32>()[..n * o];
     if s.a != DenseActivation::Linear {
         let y = values(&s.y);
         let a = s.a;
@@ -146,14 +147,14 @@ fn backward(s: &DenseState, grad: &FlexTensor, want: [bool; 3]) -> [Option<FlexT
         // dx [n, i] = dz [n, o] · Wᵀ [o, i]
         let wv = values(&s.weight);
         let mut dx = vec![0.0f32; n * i];
-        matmul_parallel(n, i, o, &mut dx, false, mat(&dz, o, 1), mat(&wv, 1, o));
+        matmul_parallel(n, i, o, &mut dx, false, mat(dz, o, 1), mat(&wv, 1, o));
         tensor(dx, [n, i])
     });
     let dw = want[1].then(|| {
         // dW [i, o] = xᵀ [i, n] · dz [n, o]
         let xv = values(&s.x);
         let mut dw = vec![0.0f32; i * o];
-        matmul_parallel(i, o, n, &mut dw, false, mat(&xv, 1, i), mat(&dz, o, 1));
+        matmul_parallel(i, o, n, &mut dw, false, mat(&xv, 1, i), mat(dz, o, 1));
         tensor(dw, [i, o])
     });
     let db = want[2].then(|| {

@@ -120,13 +120,26 @@ fn matmul_with(
     }
 }
 
-/// The f32 values of a tensor, contiguous.
+fn is_plain(t: &FlexTensor) -> bool {
+    t.is_contiguous() && t.layout().start_offset() == 0
+}
+
+/// The f32 values of a tensor, contiguous (borrowed unless it is a strided view).
 pub(super) fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
     let n = t.layout().num_elements();
-    if t.is_contiguous() && t.layout().start_offset() == 0 {
+    if is_plain(t) {
         Cow::Borrowed(&t.storage::<f32>()[..n])
     } else {
         Cow::Owned(t.to_contiguous().storage::<f32>()[..n].to_vec())
+    }
+}
+
+/// A contiguous tensor an op may write in place (a copy if it is shared or strided).
+pub(super) fn owned(t: FlexTensor) -> FlexTensor {
+    if t.is_unique() && is_plain(&t) {
+        t
+    } else {
+        t.to_contiguous()
     }
 }
 
@@ -136,13 +149,13 @@ pub(super) fn tensor(values: Vec<f32>, shape: impl Into<Shape>) -> FlexTensor {
 
 pub(super) fn check_f32(ts: &[&FlexTensor]) {
     for t in ts {
-        assert_eq!(t.dtype(), DType::F32, "the fast convolutions are f32 only");
+        assert_eq!(t.dtype(), DType::F32, "the custom ops are f32 only");
     }
 }
 
-/// Computes an op's input gradients from its saved state and its output's gradient:
-/// `[dx, dweight, dbias]`, each only where the flags ask.
-pub(super) type GradsOf<S> = fn(&S, &FlexTensor, [bool; 3]) -> [Option<FlexTensor>; 3];
+/// Computes an op's input gradients from its saved state and its output's gradient (which
+/// it may reuse in place): `[dx, dweight, dbias]`, each only where the flags ask.
+pub(super) type GradsOf<S> = fn(&S, FlexTensor, [bool; 3]) -> [Option<FlexTensor>; 3];
 
 /// The backward step of an op with three inputs (x, weight, bias).
 #[derive(Debug)]
@@ -156,7 +169,7 @@ impl<S: Clone + Send + Debug + 'static> Backward<Flex, 3> for Backward3<S> {
     fn backward(self, ops: Ops<S, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
         let grad = grads.consume::<Flex>(&ops.node);
         let want = ops.parents.each_ref().map(Option::is_some);
-        let computed = (self.grads_of)(&ops.state, &grad, want);
+        let computed = (self.grads_of)(&ops.state, grad, want);
         for (node, grad) in ops.parents.into_iter().zip(computed) {
             if let (Some(node), Some(grad)) = (node, grad) {
                 grads.register::<Flex>(node.id, grad);

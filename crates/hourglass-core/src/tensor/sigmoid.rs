@@ -25,6 +25,8 @@ use burn::{
 };
 use rayon::prelude::*;
 
+use super::host::{owned, values};
+
 /// Elements per parallel task.
 const CHUNK: usize = 16 * 1024;
 
@@ -68,15 +70,6 @@ fn exp_f32(x: f32) -> f32 {
 #[inline(always)]
 fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + exp_f32(-x))
-}
-
-/// A contiguous tensor this op may write in place (a copy if it is shared or strided).
-fn owned(t: FlexTensor) -> FlexTensor {
-    if t.is_unique() && t.is_contiguous() && t.layout().start_offset() == 0 {
-        t
-    } else {
-        t.to_contiguous()
-    }
 }
 
 /// The sigmoid of each value, in place.
@@ -144,14 +137,9 @@ fn sigmoid_backward_flex(y: FlexTensor, grad: FlexTensor) -> FlexTensor {
     if y.dtype() != DType::F32 || grad.dtype() != DType::F32 {
         return <Flex as ActivationOps<Flex>>::sigmoid_backward(y, grad);
     }
-    let y = if y.is_contiguous() && y.layout().start_offset() == 0 {
-        y
-    } else {
-        y.to_contiguous()
-    };
+    let ys = values(&y);
     let mut g = owned(grad);
     let n = g.layout().num_elements();
-    let ys: &[f32] = &y.storage::<f32>()[..n];
     let gs: &mut [f32] = &mut g.storage_mut::<f32>()[..n];
     gs.par_chunks_mut(CHUNK)
         .zip(ys.par_chunks(CHUNK))
