@@ -1,19 +1,13 @@
-// The page shell: builds the navigation from the server's list of pages and mounts the
-// module of the page the URL names. One module per page, in pages/.
-
-/** @type {Record<string, () => Promise<{mount: (root: HTMLElement) => void}>>} */
-const PAGES = {
-  '/glass': () => import('./pages/glass.js'),
-  '/latent3d': () => import('./pages/latent3d.js'),
-};
+// The page shell: builds the navigation from the server's registry of pages and mounts the
+// module of the page the URL names: pages/<name>.js. The registry lives once, in the server.
 
 async function main() {
   const nav = /** @type {HTMLElement} */ (document.getElementById('nav'));
   const root = /** @type {HTMLElement} */ (document.getElementById('app'));
-  let path = location.pathname.replace(/\/+$/, '') || '/glass';
-  if (!(path in PAGES)) path = '/glass';
-  /** @type {{path: string, title: string}[]} */
+  /** @type {{name: string, path: string, title: string}[]} */
   const pages = await fetch('/api/pages').then((r) => r.json());
+  let path = location.pathname.replace(/\/+$/, '') || pages[0].path;
+  if (!pages.some((p) => p.path === path)) path = pages[0].path;
   for (const p of pages) {
     const a = document.createElement('a');
     a.href = p.path + location.search;
@@ -22,7 +16,9 @@ async function main() {
     if (p.path === path) a.setAttribute('aria-current', 'page');
     nav.append(a);
   }
-  const page = await PAGES[path]();
+  const name = /** @type {{name: string}} */ (pages.find((p) => p.path === path)).name;
+  /** @type {{mount: (root: HTMLElement) => void}} */
+  const page = await import(`./pages/${name}.js`);
   page.mount(root);
 }
 

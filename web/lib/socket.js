@@ -1,6 +1,8 @@
 // The page's WebSocket to its session: reconnects, and keeps the session id per tab and
 // page (sessionStorage) so a reload finds the same session within the server's grace period.
-// JSON text messages arrive parsed; binary frames arrive decoded (see frames.js).
+// JSON text messages arrive parsed; binary frames arrive decoded (see frames.js). The same
+// wire for every page: shared commands (play, pause, step, reset, speed, configure), the
+// page's own commands, and queries whose answers (or errors) carry their id back.
 
 import { decodeFrame } from './frames.js';
 
@@ -24,6 +26,11 @@ export class Session {
     /** @type {string[]} */
     this.queue = [];
     this.fresh = false;
+    /** @type {ServerMessage|null} the session greeting: schema, info */
+    this.hello = null;
+    this.nextId = 1;
+    /** @type {Map<number, {resolve: (m: ServerMessage) => void, reject: (e: Error) => void}>} */
+    this.pending = new Map();
     this.connect();
   }
 
@@ -44,14 +51,38 @@ export class Session {
       const msg = ev.data instanceof ArrayBuffer ? decodeFrame(ev.data) : JSON.parse(ev.data);
       if (msg.type === 'session') {
         this.fresh = msg.id !== id;
+        this.hello = msg;
         sessionStorage.setItem(this.key, msg.id);
+      }
+      const waiting = typeof msg.id === 'number' ? this.pending.get(msg.id) : undefined;
+      if (waiting && (msg.type === 'answer' || msg.type === 'error')) {
+        this.pending.delete(msg.id);
+        if (msg.type === 'answer') waiting.resolve(msg);
+        else waiting.reject(Object.assign(new Error(String(msg.message)), { code: msg.code }));
+        return;
       }
       this.onMessage(msg);
     };
     ws.onclose = () => {
+      for (const p of this.pending.values()) p.reject(new Error('the connection closed'));
+      this.pending.clear();
       this.onState('closed');
       setTimeout(() => this.connect(), 1000);
     };
+  }
+
+  /**
+   * Asks the page's job a question; resolves with its answer, rejects with its error.
+   * @param {string} name
+   * @param {Record<string, any>} [fields]
+   * @returns {Promise<ServerMessage>}
+   */
+  query(name, fields = {}) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.send({ ...fields, type: 'query', id, query: name });
+    });
   }
 
   /** @param {Record<string, any>} msg */

@@ -5,6 +5,7 @@ import { h, svg, showNumber, Tooltip } from '../lib/dom.js';
 import { POSITIVE, NEGATIVE, HIGH, LOW, grey } from '../lib/colors.js';
 import { Session } from '../lib/socket.js';
 import { lineChart } from '../lib/chart.js';
+import { check, field, fromUrl, reconcile, toUrl } from '../lib/settings.js';
 
 const PATTERNS = [
   '111000000', '000111000', '000000111', '100100100', '010010010', '001001001',
@@ -14,63 +15,35 @@ const PATTERN_NAMES = [
   'top row', 'middle row', 'bottom row', 'left column', 'middle column', 'right column',
   'diagonal', 'anti-diagonal', 'top-left corner', 'bottom-right corner', 'cross', 'dot',
 ];
-const LR = { min: 0.01, max: 0.5, def: 0.15 };
-const MOMENTUM = { min: 0, max: 0.99, def: 0.8 };
-const DEFAULT_SEED = 1;
 const WEIGHT_SHOWN = 0.3;
 
 /**
  * @typedef {{inputs: number, outputs: number, weights: number[], biases: number[]}} Layer
- * @typedef {{epoch: number, loss: number|null, training: boolean, learning_rate: number,
- *   momentum: number, speed: number, seed: number, params: number, sizes: number[],
- *   layers: Layer[], input: number[], activations: number[][], output: number[],
- *   bottleneck: number[], error: number, pattern_errors: number[], top_patterns: number[][],
- *   loss_history: [number, number][]}} Snapshot
+ * @typedef {{lr: number, momentum: number, seed: number}} Settings
+ * @typedef {{training: boolean, speed: number, losses: [number, number][]}} Run
+ * @typedef {{epoch: number, loss: number|null, settings: Settings, run: Run, params: number,
+ *   sizes: number[], layers: Layer[], input: number[], activations: number[][], output: number[],
+ *   bottleneck: number[], error: number, pattern_errors: number[], top_patterns: number[][]}} Snapshot
+ * @typedef {import('../lib/settings.js').Schema} Schema
  */
 
 /**
- * Reads lr, momentum, seed and input from the URL; bad values become defaults, with a message.
- * @returns {{lr: number, momentum: number, seed: number, input: number[], problems: string[]}}
+ * Reads the input pattern from the URL (the settings come from the schema, see settings.js).
+ * @returns {{input: number[], problem: string|null}}
  */
-export function readUrlState() {
-  const q = new URLSearchParams(location.search);
-  /** @type {string[]} */
-  const problems = [];
-  /**
-   * @param {string} key
-   * @param {{min: number, max: number, def: number}} range
-   */
-  const num = (key, range) => {
-    const raw = q.get(key);
-    if (raw === null) return range.def;
-    const v = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(v) || v < range.min || v > range.max) {
-      problems.push(`${key}=${raw} is not a number in ${range.min}–${range.max}; using ${range.def}`);
-      return range.def;
-    }
-    return v;
-  };
-  const lr = num('lr', LR);
-  const momentum = num('momentum', MOMENTUM);
-  let seed = DEFAULT_SEED;
-  const rawSeed = q.get('seed');
-  if (rawSeed !== null) {
-    if (/^\d{1,15}$/.test(rawSeed)) seed = Number(rawSeed);
-    else problems.push(`seed=${rawSeed} is not a whole number; using ${DEFAULT_SEED}`);
-  }
-  let input = PATTERNS[0].split('').map(Number);
-  const rawInput = q.get('input');
-  if (rawInput !== null) {
-    if (/^[01]{9}$/.test(rawInput)) input = rawInput.split('').map(Number);
-    else problems.push(`input=${rawInput} is not 9 digits of 0 and 1; using the top row`);
-  }
-  return { lr, momentum, seed, input, problems };
+function readUrlInput() {
+  const raw = new URLSearchParams(location.search).get('input');
+  if (raw === null) return { input: PATTERNS[0].split('').map(Number), problem: null };
+  if (/^[01]{9}$/.test(raw)) return { input: raw.split('').map(Number), problem: null };
+  return { input: PATTERNS[0].split('').map(Number), problem: `input=${raw} is not 9 digits of 0 and 1; using the top row.` };
 }
 
 /** @param {HTMLElement} root */
 export function mount(root) {
   const tooltip = new Tooltip();
-  const state = readUrlState();
+  const state = readUrlInput();
+  /** @type {Schema} */ let schema = [];
+  /** @type {Settings|null} */ let current = null;
 
   // ---- controls
   const message = h('div', { class: 'message', 'data-testid': 'glass-message', role: 'status', hidden: true });
@@ -78,51 +51,54 @@ export function mount(root) {
     message.textContent = text;
     message.hidden = !text;
   };
-  const train = h('button', { class: 'primary', 'data-testid': 'glass-train', onclick: () => session.send({ type: 'train' }) }, 'Train');
-  const stop = h('button', { class: 'primary', 'data-testid': 'glass-stop', hidden: true, onclick: () => session.send({ type: 'stop' }) }, 'Stop');
+  const train = h('button', { class: 'primary', 'data-testid': 'glass-train', onclick: () => session.send({ type: 'play' }) }, 'Train');
+  const stop = h('button', { class: 'primary', 'data-testid': 'glass-stop', hidden: true, onclick: () => session.send({ type: 'pause' }) }, 'Stop');
   const step = h('button', { 'data-testid': 'glass-step', title: 'Train one epoch', onclick: () => session.send({ type: 'step' }) }, 'Step');
-  const seed = /** @type {HTMLInputElement} */ (h('input', { type: 'number', min: 0, step: 1, value: state.seed, 'data-testid': 'glass-seed', 'aria-label': 'Seed' }));
+  const seed = /** @type {HTMLInputElement} */ (h('input', { type: 'number', min: 0, step: 1, 'data-testid': 'glass-seed', 'aria-label': 'Seed' }));
   const reset = h('button', {
     'data-testid': 'glass-reset',
     title: 'New He-initialised weights from the seed; epoch back to 0',
     onclick: () => {
-      const s = Number(seed.value);
-      if (!/^\d{1,15}$/.test(seed.value) || !Number.isSafeInteger(s)) {
-        say(`Seed "${seed.value}" is not a whole number; using ${DEFAULT_SEED}.`);
-        seed.value = String(DEFAULT_SEED);
+      const c = check(field(schema, 'seed'), seed.value);
+      const now = current ? current.seed : 1;
+      if (!c.ok) {
+        say(`${c.why}; using ${now}.`);
+        seed.value = String(now);
       }
-      session.send({ type: 'reset', seed: Number(seed.value) });
-      syncUrl();
+      // a new seed starts again by itself; the same seed needs a reset
+      if (c.ok && c.value !== now) session.send({ type: 'configure', seed: c.value });
+      else session.send({ type: 'reset' });
     },
   }, 'Reset');
   /**
+   * A slider for a setting; its range comes from the schema when the session begins.
    * @param {string} testid
-   * @param {{min: number, max: number, def: number}} range
-   * @param {number} value
-   * @param {string} type
+   * @param {'lr'|'momentum'} name
    */
-  const slider = (testid, range, value, type) => {
-    const input = /** @type {HTMLInputElement} */ (h('input', { type: 'range', min: range.min, max: range.max, step: 0.01, value, 'data-testid': testid }));
-    const out = h('output', { 'data-testid': `${testid}-value`, 'data-value': value }, value.toFixed(2));
+  const slider = (testid, name) => {
+    const input = /** @type {HTMLInputElement} */ (h('input', { type: 'range', step: 0.01, 'data-testid': testid }));
+    const out = h('output', { 'data-testid': `${testid}-value` }, '–');
     input.addEventListener('input', () => {
-      let v = Number(input.value);
-      if (!Number.isFinite(v) || v < range.min || v > range.max) {
-        say(`${testid === 'glass-lr' ? 'Learning rate' : 'Momentum'} ${input.value} is out of range; using ${range.def}.`);
-        v = range.def;
-        input.value = String(v);
+      const c = check(field(schema, name), input.value);
+      if (!c.ok) {
+        say(`${c.why}.`);
+        return;
       }
-      out.textContent = v.toFixed(2);
-      out.dataset.value = String(v);
-      session.send({ type, value: v });
-      syncUrl();
+      showValue(out, c.value);
+      session.send({ type: 'configure', [name]: c.value });
     });
     return { input, out };
   };
-  const lr = slider('glass-lr', LR, state.lr, 'set_lr');
-  const mu = slider('glass-momentum', MOMENTUM, state.momentum, 'set_momentum');
+  /** @param {HTMLElement} out @param {number} v */
+  const showValue = (out, v) => {
+    out.textContent = v.toFixed(2);
+    out.dataset.value = String(v);
+  };
+  const lr = slider('glass-lr', 'lr');
+  const mu = slider('glass-momentum', 'momentum');
   const speed = /** @type {HTMLSelectElement} */ (h('select', { 'data-testid': 'glass-speed', 'aria-label': 'Training speed' },
-    ...[[20, 'slow'], [200, 'normal'], [2000, 'fast'], [100000, 'as fast as it goes']].map(([v, t]) => h('option', { value: v, selected: v === 200 }, `${t}`))));
-  speed.addEventListener('change', () => session.send({ type: 'set_speed', value: Number(speed.value) }));
+    ...[[20, 'slow'], [200, 'normal'], [2000, 'fast'], [0, 'as fast as it goes']].map(([v, t]) => h('option', { value: v, selected: v === 200 }, `${t}`))));
+  speed.addEventListener('change', () => session.send({ type: 'speed', value: Number(speed.value) }));
   const epoch = h('span', { class: 'figure', 'data-testid': 'glass-epoch' }, '0');
   const loss = h('span', { class: 'figure', 'data-testid': 'glass-loss' }, '–');
   const params = h('span', { class: 'figure', 'data-testid': 'glass-params' }, '168');
@@ -206,11 +182,10 @@ export function mount(root) {
 
   function syncUrl() {
     const q = new URLSearchParams(location.search);
-    q.set('lr', lr.out.dataset.value || String(LR.def));
-    q.set('momentum', mu.out.dataset.value || String(MOMENTUM.def));
-    q.set('seed', seed.value);
+    if (current) toUrl(q, schema, current);
     q.set('input', currentInput().map((v) => (v > 0.5 ? '1' : '0')).join(''));
-    history.replaceState(null, '', `${location.pathname}?${q}`);
+    const next = `${location.pathname}?${q}`;
+    if (next !== location.pathname + location.search) history.replaceState(null, '', next);
   }
 
   /** @param {Snapshot} s */
@@ -267,8 +242,9 @@ export function mount(root) {
 
   /** @param {Snapshot} s */
   function draw(s) {
-    train.hidden = s.training;
-    stop.hidden = !s.training;
+    current = s.settings;
+    train.hidden = s.run.training;
+    stop.hidden = !s.run.training;
     epoch.textContent = String(s.epoch);
     epoch.dataset.value = String(s.epoch);
     showNumber(loss, s.loss, 4);
@@ -293,59 +269,61 @@ export function mount(root) {
     const rows = s.pattern_errors.map((e, k) => h('tr', { 'data-testid': `glass-error-row-${k}` }, h('td', {}, PATTERN_NAMES[k]), h('td', { 'data-value': e }, e.toFixed(4))));
     rows.push(h('tr', { class: 'current', 'data-testid': 'glass-error-row-current' }, h('td', {}, 'your input'), h('td', { 'data-value': s.error }, s.error.toFixed(4))));
     tableBody.replaceChildren(...rows);
-    lineChart(chart, s.loss_history, { width: 360, height: 180, label: 'epoch' });
-    // keep the sliders true to the server (another tab may not share them, but a reload does)
+    lineChart(chart, s.run.losses, { width: 360, height: 180, label: 'epoch' });
+    // keep the controls true to the server (another tab may not share them, but a reload does)
+    const st = s.settings;
     if (document.activeElement !== lr.input) {
-      lr.input.value = String(s.learning_rate);
-      lr.out.textContent = s.learning_rate.toFixed(2);
-      lr.out.dataset.value = String(s.learning_rate);
+      lr.input.value = String(st.lr);
+      showValue(lr.out, st.lr);
     }
     if (document.activeElement !== mu.input) {
-      mu.input.value = String(s.momentum);
-      mu.out.textContent = s.momentum.toFixed(2);
-      mu.out.dataset.value = String(s.momentum);
+      mu.input.value = String(st.momentum);
+      showValue(mu.out, st.momentum);
     }
-    if (document.activeElement !== seed) seed.value = String(s.seed);
-    speed.value = String(s.speed);
+    if (document.activeElement !== seed) seed.value = String(st.seed);
+    speed.value = String(s.run.speed);
     root.dataset.snapshotEpoch = String(s.epoch);
-    root.dataset.snapshotLr = String(s.learning_rate);
+    root.dataset.snapshotLr = String(st.lr);
     syncUrl();
   }
 
   const status = /** @type {HTMLElement} */ (document.getElementById('status'));
   let pendingApply = false;
+  /** @type {{settings: Record<string, any>, given: string[], problems: string[]}|null} */
+  let url = null;
   const session = new Session('glass', (msg) => {
     if (msg.type === 'session') {
+      schema = msg.schema;
+      for (const [name, s] of [['lr', lr], ['momentum', mu]]) {
+        const f = field(schema, /** @type {string} */ (name));
+        const el = /** @type {{input: HTMLInputElement}} */ (s).input;
+        el.min = String(f.min);
+        el.max = String(f.max);
+      }
+      url = fromUrl(schema, new URLSearchParams(location.search));
+      const problems = [...url.problems, ...(state.problem ? [state.problem] : [])];
+      if (problems.length) say(problems.join(' '));
       pendingApply = true;
     } else if (msg.type === 'snapshot') {
-      if (pendingApply) {
+      const s = /** @type {Snapshot} */ (/** @type {unknown} */ (msg));
+      if (pendingApply && url) {
         // a new session takes its state from the URL; an existing one (a reload, or a link
         // opened in the same tab) takes what the URL gives that differs from its own
         pendingApply = false;
-        const u = readUrlState();
+        const patch = reconcile(url, s.settings, session.fresh);
         const q = new URLSearchParams(location.search);
-        const s = /** @type {Snapshot} */ (/** @type {unknown} */ (msg));
-        const given = (/** @type {string} */ k) => session.fresh || q.has(k);
         let sent = false;
-        if (given('seed') && (session.fresh || u.seed !== s.seed)) {
-          session.send({ type: 'reset', seed: u.seed });
+        if (patch) {
+          session.send({ type: 'configure', ...patch });
           sent = true;
         }
-        if (given('lr') && u.lr !== s.learning_rate) {
-          session.send({ type: 'set_lr', value: u.lr });
-          sent = true;
-        }
-        if (given('momentum') && u.momentum !== s.momentum) {
-          session.send({ type: 'set_momentum', value: u.momentum });
-          sent = true;
-        }
-        if (given('input') && u.input.some((v, i) => v !== s.input[i])) {
-          session.send({ type: 'set_input', input: u.input });
+        if ((session.fresh || q.has('input')) && state.input.some((v, i) => v !== s.input[i])) {
+          session.send({ type: 'set_input', input: state.input });
           sent = true;
         }
         if (sent) return;
       }
-      draw(/** @type {Snapshot} */ (/** @type {unknown} */ (msg)));
+      draw(s);
     } else if (msg.type === 'error') {
       say(String(msg.message));
     }
@@ -353,6 +331,5 @@ export function mount(root) {
     status.textContent = s === 'open' ? 'connected' : 'reconnecting…';
     status.dataset.value = s;
   });
-  if (state.problems.length) say(state.problems.join(' '));
   drawInput(state.input);
 }

@@ -6,15 +6,10 @@ import { h, svg, Tooltip } from '../lib/dom.js';
 import { Session } from '../lib/socket.js';
 import { lineChart } from '../lib/chart.js';
 import { alongCurve, byError } from '../lib/colors.js';
+import { check, field, fromUrl, reconcile, toUrl } from '../lib/settings.js';
 
-const DATASETS = ['circle', 'roller', 'twisted-cubic', 'sine', 'saddle'];
-const LRS = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1];
-const ACTIVATIONS = ['tanh', 'sigmoid', 'relu'];
-const LATENTS = [1, 2, 3];
-const TRAIL_EVERY = [10, 25, 50, 100, 250, 500];
 /** @type {[number, string][]} */
 const SPEEDS = [[30, 'slow'], [250, 'normal'], [2000, 'fast'], [0, 'as fast as it goes']];
-const MAX_POINTS = 2000;
 const MAX_UPLOAD_BYTES = 200 * 1024;
 const VIEW = 300; // each view's viewBox is VIEW × VIEW
 const TRAIL_PX = 40; // the longest trail at scale 1, in view units
@@ -22,33 +17,32 @@ const REPLAY_FPS = 12;
 
 /**
  * @typedef {{dataset: string, points: number, noise: number, seed: number, lr: number,
- *   activation: string, latent: number, trail_every: number, speed: number}} Settings
- * @typedef {{type: string, moment: number|null, settings: Settings, dataset_label: string,
- *   training: boolean, sizes: number[], params: number, n: number, latent: number,
+ *   activation: string, latent: number, trail_every: number}} Settings
+ * @typedef {{training: boolean, speed: number, steps_per_second: number,
+ *   losses: [number, number][], notice: {id: number, text: string}|null}} Run
+ * @typedef {{type: string, moment: number|null, settings: Settings, run: Run, dataset_label: string,
+ *   sizes: number[], params: number, n: number, latent: number,
  *   epoch: number, loss: number|null, ae_error: number|null, pca_error: number|null,
- *   trails_epoch: number, epochs_per_second: number, loss_history: [number, number][],
- *   timeline: number[], timeline_generation: number, notice: {id: number, text: string}|null,
+ *   trails_epoch: number, timeline: number[], timeline_generation: number,
  *   data: Record<string, Float32Array>}} Snapshot
- * @typedef {{settings: Settings, given: (keyof Settings)[], scale: number, colour: string, problems: string[]}} UrlState
+ * @typedef {import('../lib/settings.js').Schema} Schema
  */
 
-const DEFAULTS = /** @type {Settings} */ ({
-  dataset: 'circle', points: 25, noise: 0, seed: 1, lr: 0.01, activation: 'tanh', latent: 2, trail_every: 50, speed: 250,
-});
+/** The URL key of a setting, where it is not the setting's name. */
+const URL_KEYS = { trail_every: 'k' };
 
 /**
- * Reads the explorer's state from the URL; bad values become defaults, each with a message.
- * @returns {UrlState}
+ * Reads the view's own state (not settings of the job) from the URL.
+ * @returns {{speed: number|null, scale: number, colour: string, problems: string[]}}
  */
-export function readUrlState() {
+export function readViewState() {
   const q = new URLSearchParams(location.search);
   /** @type {string[]} */
   const problems = [];
-  const settings = { ...DEFAULTS };
   /**
    * @param {string} key
    * @param {(v: number) => boolean} ok
-   * @param {number} def
+   * @param {number|null} def
    * @param {string} what
    */
   const num = (key, ok, def, what) => {
@@ -56,40 +50,17 @@ export function readUrlState() {
     if (raw === null) return def;
     const v = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(v) || !ok(v)) {
-      problems.push(`${key}=${raw} is not ${what}; using ${def}.`);
+      problems.push(`${key}=${raw} is not ${what}; using ${def ?? 'the default'}.`);
       return def;
     }
     return v;
   };
-  /**
-   * @param {string} key
-   * @param {string[]} options
-   * @param {string} def
-   */
-  const pick = (key, options, def) => {
-    const raw = q.get(key);
-    if (raw === null) return def;
-    if (options.includes(raw)) return raw;
-    problems.push(`${key}=${raw} is not one of ${options.join(', ')}; using ${def}.`);
-    return def;
-  };
-  const raw = q.get('dataset');
-  if (raw === 'upload') problems.push('Uploaded points are not kept in the URL; showing the circle. Upload the file again.');
-  else settings.dataset = pick('dataset', DATASETS, DEFAULTS.dataset);
-  settings.points = num('points', (v) => Number.isInteger(v) && v >= 2 && v <= MAX_POINTS, DEFAULTS.points, `a whole number in 2–${MAX_POINTS}`);
-  settings.noise = num('noise', (v) => v >= 0 && v <= 1, DEFAULTS.noise, 'a number in 0–1');
-  settings.seed = num('seed', (v) => Number.isSafeInteger(v) && v >= 0, DEFAULTS.seed, 'a whole number');
-  settings.lr = num('lr', (v) => v >= 1e-4 && v <= 0.1, DEFAULTS.lr, 'a learning rate in 0.0001–0.1');
-  settings.activation = pick('activation', ACTIVATIONS, DEFAULTS.activation);
-  settings.latent = num('latent', (v) => LATENTS.includes(v), DEFAULTS.latent, 'a latent size of 1, 2 or 3');
-  settings.trail_every = num('k', (v) => Number.isInteger(v) && v >= 1 && v <= 10000, DEFAULTS.trail_every, 'a whole number of epochs in 1–10000');
-  settings.speed = num('speed', (v) => v === 0 || (v >= 1 && v <= 100000), DEFAULTS.speed, 'a speed in 1–100000 epochs/s (or 0 for as fast as it goes)');
-  const scale = num('scale', (v) => v >= 0 && v <= 3, 1, 'a trail scale in 0–3');
-  const colour = pick('colour', ['curve', 'error'], 'curve');
-  /** @type {Record<string, keyof Settings>} */
-  const keys = { dataset: 'dataset', points: 'points', noise: 'noise', seed: 'seed', lr: 'lr', activation: 'activation', latent: 'latent', k: 'trail_every', speed: 'speed' };
-  const given = Object.entries(keys).filter(([k]) => q.has(k)).map(([, v]) => v);
-  return { settings, given, scale, colour, problems };
+  const speed = num('speed', (v) => v >= 0 && v <= 100000, null, 'a speed in 0–100000 epochs/s (0: as fast as it goes)');
+  const scale = /** @type {number} */ (num('scale', (v) => v >= 0 && v <= 3, 1, 'a trail scale in 0–3'));
+  const raw = q.get('colour');
+  const colour = raw === 'error' ? 'error' : 'curve';
+  if (raw !== null && raw !== 'error' && raw !== 'curve') problems.push(`colour=${raw} is not one of curve, error; using curve.`);
+  return { speed, scale, colour, problems };
 }
 
 /**
@@ -176,7 +147,8 @@ function makeView(name, title, is3d) {
 /** @param {HTMLElement} root */
 export function mount(root) {
   const tooltip = new Tooltip();
-  const url = readUrlState();
+  const url = readViewState();
+  /** @type {Schema} */ let schema = [];
   const camera = { yaw: -0.7, pitch: 0.45 };
   /** @type {Snapshot|null} */ let live = null;
   /** @type {Snapshot|null} */ let moment = null;
@@ -206,22 +178,16 @@ export function mount(root) {
   const step = h('button', { 'data-testid': 'latent3d-step', title: 'Train one epoch (one full-batch Adam step)', onclick: () => send({ type: 'step' }) }, 'Step');
   const reset = h('button', { 'data-testid': 'latent3d-reset', title: 'New weights from the seed; epoch 0; the timeline starts again', onclick: () => { goLive(); send({ type: 'reset' }); } }, 'Reset');
 
+  /** @type {Map<string, {b: HTMLElement, thumb: SVGSVGElement, label: HTMLElement}>} */
   const pickers = new Map();
   const pickerRow = h('div', { class: 'datasets', role: 'group', 'aria-label': 'Dataset' });
-  for (const name of DATASETS) {
-    const thumb = /** @type {SVGSVGElement} */ (/** @type {unknown} */ (svg('svg', { class: 'thumb', viewBox: '0 0 60 60', 'aria-hidden': 'true' })));
-    const label = h('span', {}, name);
-    const b = h('button', { class: 'dataset', 'data-testid': `latent3d-dataset-${name}`, title: name, onclick: () => { goLive(); configure({ dataset: name }); } }, thumb, label);
-    pickers.set(name, { b, thumb, label });
-    pickerRow.append(b);
-  }
   const upload = /** @type {HTMLInputElement} */ (h('input', { type: 'file', accept: '.csv,text/csv,text/plain', 'data-testid': 'latent3d-upload', 'aria-label': 'Upload your own 3D points (CSV: x,y,z per row)' }));
   upload.addEventListener('change', async () => {
     const file = upload.files && upload.files[0];
     upload.value = '';
     if (!file) return;
     if (file.size > MAX_UPLOAD_BYTES) {
-      say(`${file.name} is ${Math.round(file.size / 1024)} KiB; uploads are limited to ${MAX_UPLOAD_BYTES / 1024} KiB (${MAX_POINTS} points). Nothing changed.`);
+      say(`${file.name} is ${Math.round(file.size / 1024)} KiB; uploads are limited to ${MAX_UPLOAD_BYTES / 1024} KiB (${field(schema, 'points').max} points). Nothing changed.`);
       return;
     }
     const text = await file.text();
@@ -230,41 +196,61 @@ export function mount(root) {
     send({ type: 'upload', name: file.name, csv: text });
   });
 
-  const points = /** @type {HTMLInputElement} */ (h('input', { type: 'number', min: 2, max: MAX_POINTS, step: 1, 'data-testid': 'latent3d-points', 'aria-label': 'Number of points' }));
+  const points = /** @type {HTMLInputElement} */ (h('input', { type: 'number', step: 1, 'data-testid': 'latent3d-points', 'aria-label': 'Number of points' }));
   const noise = /** @type {HTMLInputElement} */ (h('input', { type: 'number', min: 0, max: 1, step: 0.01, 'data-testid': 'latent3d-noise', 'aria-label': 'Noise' }));
   const seed = /** @type {HTMLInputElement} */ (h('input', { type: 'number', min: 0, step: 1, 'data-testid': 'latent3d-seed', 'aria-label': 'Seed' }));
   /**
+   * A number field for a setting, checked against the schema.
    * @param {HTMLInputElement} input
    * @param {keyof Settings} key
-   * @param {(v: number) => boolean} ok
-   * @param {string} what
    */
-  const numberField = (input, key, ok, what) => input.addEventListener('change', () => {
-    const v = Number(input.value);
-    if (input.value.trim() === '' || !Number.isFinite(v) || !ok(v)) {
-      const current = live ? live.settings[key] : DEFAULTS[key];
-      say(`${input.getAttribute('aria-label')} "${input.value}" is not ${what}; keeping ${current}.`);
-      input.value = String(current);
+  const numberField = (input, key) => input.addEventListener('change', () => {
+    const c = check(field(schema, key), input.value);
+    if (!c.ok) {
+      const now = live ? live.settings[key] : field(schema, key).default;
+      say(`${input.getAttribute('aria-label')} "${input.value}": ${c.why}; keeping ${now}.`);
+      input.value = String(now);
       return;
     }
     say('');
     goLive();
-    configure({ [key]: v });
+    configure({ [key]: c.value });
   });
-  numberField(points, 'points', (v) => Number.isInteger(v) && v >= 2 && v <= MAX_POINTS, `a whole number in 2–${MAX_POINTS}`);
-  numberField(noise, 'noise', (v) => v >= 0 && v <= 1, 'a number in 0–1');
-  numberField(seed, 'seed', (v) => Number.isSafeInteger(v) && v >= 0, 'a whole number');
+  numberField(points, 'points');
+  numberField(noise, 'noise');
+  numberField(seed, 'seed');
 
-  const lr = select('latent3d-lr', 'Learning rate', LRS.map((v) => [v, String(v)]));
+  const lr = select('latent3d-lr', 'Learning rate', []);
   lr.addEventListener('change', () => configure({ lr: Number(lr.value) }));
-  const activation = select('latent3d-activation', 'Hidden activation', ACTIVATIONS.map((a) => [a, a]));
+  const activation = select('latent3d-activation', 'Hidden activation', []);
   activation.addEventListener('change', () => { goLive(); configure({ activation: activation.value }); });
-  const latent = select('latent3d-latent', 'Latent size', LATENTS.map((k) => [k, `${k}-D`]));
+  const latent = select('latent3d-latent', 'Latent size', []);
   latent.addEventListener('change', () => { goLive(); configure({ latent: Number(latent.value) }); });
-  const trailEvery = select('latent3d-trail-every', 'Trails and timeline every', TRAIL_EVERY.map((k) => [k, `${k} epochs`]));
+  const trailEvery = select('latent3d-trail-every', 'Trails and timeline every', []);
   trailEvery.addEventListener('change', () => configure({ trail_every: Number(trailEvery.value) }));
   const speed = select('latent3d-speed', 'Training speed', SPEEDS.map(([v, t]) => [v, t]));
-  speed.addEventListener('change', () => configure({ speed: Number(speed.value) }));
+  speed.addEventListener('change', () => send({ type: 'speed', value: Number(speed.value) }));
+
+  /**
+   * Fills the controls' choices from the schema (the server's ranges, in one place).
+   * @param {Schema} sc
+   */
+  function fillControls(sc) {
+    /**
+     * @param {HTMLSelectElement} sel
+     * @param {[string|number, string][]} options
+     */
+    const fill = (sel, options) => sel.replaceChildren(...options.map(([v, t]) => h('option', { value: String(v) }, t)));
+    const offered = (/** @type {string} */ name) => /** @type {number[]} */ (/** @type {any} */ (field(sc, name)).choices || []);
+    fill(lr, offered('lr').map((v) => [v, String(v)]));
+    fill(activation, /** @type {[string, string][]} */ (field(sc, 'activation').choices));
+    fill(latent, /** @type {[number, string][]} */ (field(sc, 'latent').choices));
+    fill(trailEvery, offered('trail_every').map((k) => [k, `${k} epochs`]));
+    for (const [el, name] of /** @type {[HTMLInputElement, string][]} */ ([[points, 'points'], [noise, 'noise']])) {
+      el.min = String(field(sc, name).min);
+      el.max = String(field(sc, name).max);
+    }
+  }
   const scale = /** @type {HTMLInputElement} */ (h('input', { type: 'range', min: 0, max: 3, step: 0.1, value: trailScale, 'data-testid': 'latent3d-trail-scale', 'aria-label': 'Trail length' }));
   const scaleOut = h('output', { 'data-value': trailScale }, trailScale.toFixed(1));
   scale.addEventListener('input', () => {
@@ -315,7 +301,7 @@ export function mount(root) {
   timeline.addEventListener('change', () => {
     scrubbing = false;
     // releasing the slider returns to live while training; when paused the moment stays
-    if (live && live.training) goLive();
+    if (live && live.run.training) goLive();
   });
   replay.addEventListener('click', () => {
     if (!live || live.timeline.length === 0) return;
@@ -411,7 +397,16 @@ export function mount(root) {
     timelineLabel.textContent = `epoch ${live.timeline[idx]}`;
     liveButton.removeAttribute('disabled');
     root.dataset.viewing = String(idx);
-    send({ type: 'moment', index: idx });
+    session.query('moment', { index: idx }).then((m) => {
+      const s = /** @type {Snapshot} */ (/** @type {unknown} */ (m));
+      if (viewing === s.moment) {
+        moment = s;
+        queueRender();
+      }
+    }, (e) => {
+      goLive();
+      say(e.message);
+    });
   }
 
   function stopReplay() {
@@ -765,8 +760,14 @@ export function mount(root) {
   /** @param {{name: string, label: string, preview: number[][]}[]} sets */
   function drawThumbnails(sets) {
     for (const set of sets) {
-      const p = pickers.get(set.name);
-      if (!p) continue;
+      if (!pickers.has(set.name)) {
+        const thumb = /** @type {SVGSVGElement} */ (/** @type {unknown} */ (svg('svg', { class: 'thumb', viewBox: '0 0 60 60', 'aria-hidden': 'true' })));
+        const label = h('span', {}, set.name);
+        const b = h('button', { class: 'dataset', 'data-testid': `latent3d-dataset-${set.name}`, title: set.name, onclick: () => { goLive(); configure({ dataset: set.name }); } }, thumb, label);
+        pickers.set(set.name, { b, thumb, label });
+        pickerRow.append(b);
+      }
+      const p = /** @type {{b: HTMLElement, thumb: SVGSVGElement, label: HTMLElement}} */ (pickers.get(set.name));
       p.label.textContent = set.label;
       p.b.title = set.label;
       const r = Math.max(...set.preview.flat().map(Math.abs)) || 1;
@@ -781,17 +782,9 @@ export function mount(root) {
   let lastUrl = '';
   function syncUrl() {
     if (!live) return;
-    const s = live.settings;
     const q = new URLSearchParams();
-    q.set('dataset', s.dataset);
-    q.set('points', String(s.points));
-    q.set('noise', String(s.noise));
-    q.set('seed', String(s.seed));
-    q.set('lr', String(s.lr));
-    q.set('activation', s.activation);
-    q.set('latent', String(s.latent));
-    q.set('k', String(s.trail_every));
-    q.set('speed', String(s.speed));
+    toUrl(q, schema, live.settings, URL_KEYS);
+    q.set('speed', String(live.run.speed));
     q.set('scale', String(trailScale));
     q.set('colour', colourMode);
     const next = `${location.pathname}?${q}`;
@@ -809,9 +802,10 @@ export function mount(root) {
     root.dataset.snapshots = String(snapshotCount);
     live = s;
     const st = s.settings;
-    if (play.hidden !== s.training) {
-      play.hidden = s.training;
-      pause.hidden = !s.training;
+    const run = s.run;
+    if (play.hidden !== run.training) {
+      play.hidden = run.training;
+      pause.hidden = !run.training;
     }
     for (const [name, p] of pickers) attr(p.b, 'aria-pressed', String(name === st.dataset));
     attr(root, 'data-dataset', st.dataset);
@@ -824,12 +818,12 @@ export function mount(root) {
     choose(activation, st.activation);
     choose(latent, st.latent);
     choose(trailEvery, st.trail_every);
-    choose(speed, st.speed);
+    choose(speed, run.speed);
     if (points.disabled !== (st.dataset === 'upload')) {
       points.disabled = st.dataset === 'upload';
       noise.disabled = st.dataset === 'upload';
     }
-    show(rate, s.epochs_per_second, (v) => (v === null || v === undefined ? '–' : v.toFixed(0)));
+    show(rate, run.steps_per_second, (v) => (v === null || v === undefined ? '–' : v.toFixed(0)));
     if (s.timeline_generation !== lastGeneration) {
       if (lastGeneration !== -1 && viewing !== null) goLive();
       lastGeneration = s.timeline_generation;
@@ -837,17 +831,17 @@ export function mount(root) {
     attr(timeline, 'max', String(Math.max(0, s.timeline.length - 1)));
     attr(timeline, 'data-count', String(s.timeline.length));
     if (viewing === null && !scrubbing && timeline.value !== timeline.max) timeline.value = timeline.max;
-    if (s.notice && s.notice.id !== lastNotice) {
-      if (!fresh) say(s.notice.text);
-      lastNotice = s.notice.id;
+    if (run.notice && run.notice.id !== lastNotice) {
+      if (!fresh) say(run.notice.text);
+      lastNotice = run.notice.id;
     }
     // the chart is redrawn at most 4 times a second while training
     const now = performance.now();
-    if (!s.training || now - chartDrawn > 250) {
-      lineChart(chart, s.loss_history, { width: 320, height: 200, label: 'epoch' });
+    if (!run.training || now - chartDrawn > 250) {
+      lineChart(chart, run.losses, { width: 320, height: 200, label: 'epoch' });
       chartDrawn = now;
     }
-    attr(root, 'data-training', String(s.training));
+    attr(root, 'data-training', String(run.training));
     attr(root, 'data-live-epoch', String(s.epoch));
     syncUrl();
     if (viewing === null) queueRender();
@@ -856,34 +850,35 @@ export function mount(root) {
   const status = /** @type {HTMLElement} */ (document.getElementById('status'));
   let pendingApply = false;
   let uploadName = '';
+  /** @type {{settings: Record<string, any>, given: string[], problems: string[]}|null} */
+  let urlSettings = null;
   const session = new Session('latent3d', (msg) => {
     if (msg.type === 'session') {
+      schema = msg.schema;
+      fillControls(schema);
+      drawThumbnails(msg.info.datasets);
+      const q = new URLSearchParams(location.search);
+      /** @type {string[]} */
+      const problems = [];
+      if (q.get('dataset') === 'upload') {
+        problems.push('Uploaded points are not kept in the URL; showing the circle. Upload the file again.');
+        q.delete('dataset');
+      }
+      urlSettings = fromUrl(schema, q, URL_KEYS);
+      problems.push(...urlSettings.problems, ...url.problems);
+      if (problems.length) say(problems.join(' '));
       pendingApply = true;
-    } else if (msg.type === 'datasets') {
-      drawThumbnails(msg.sets);
     } else if (msg.type === 'snapshot') {
       const s = /** @type {Snapshot} */ (/** @type {unknown} */ (msg));
-      if (s.moment !== null) {
-        if (viewing === s.moment) {
-          moment = s;
-          queueRender();
-        }
-        return;
-      }
-      if (pendingApply) {
+      if (pendingApply && urlSettings) {
         // a new session takes all its settings from the URL; an existing one (a reload, or
         // a link opened in the same tab) takes those the URL gives that differ from its own
         pendingApply = false;
-        const u = readUrlState();
-        /** @type {Record<string, any>} */
-        const change = {};
-        for (const key of session.fresh ? /** @type {(keyof Settings)[]} */ (Object.keys(u.settings)) : u.given) {
-          if (u.settings[key] !== s.settings[key]) change[key] = u.settings[key];
-        }
-        if (Object.keys(change).length) {
-          configure(change);
-          return;
-        }
+        const patch = reconcile(urlSettings, s.settings, session.fresh);
+        const speedGiven = url.speed !== null && url.speed !== s.run.speed;
+        if (speedGiven) send({ type: 'speed', value: url.speed });
+        if (patch) configure(patch);
+        if (patch || speedGiven) return;
       }
       if (s.settings.dataset === 'upload' && s.dataset_label !== uploadName) {
         uploadName = s.dataset_label;
@@ -891,12 +886,10 @@ export function mount(root) {
       }
       onLive(s);
     } else if (msg.type === 'error') {
-      if (String(msg.message).startsWith('timeline moment')) goLive();
       say(String(msg.message));
     }
   }, (st) => {
     status.textContent = st === 'open' ? 'connected' : 'reconnecting…';
     status.dataset.value = st;
   });
-  if (url.problems.length) say(url.problems.join(' '));
 }

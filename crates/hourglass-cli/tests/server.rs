@@ -146,7 +146,7 @@ async fn until_frame(
             .unwrap();
         match msg {
             Message::Binary(b) => {
-                let (h, arrays) = hourglass_server::frames::decode(&b).unwrap();
+                let (h, arrays) = hourglass_server::runtime::wire::decode(&b).unwrap();
                 if pred(&h) {
                     return Ok((h, arrays));
                 }
@@ -170,10 +170,19 @@ fn the_3d_explorer_over_the_websocket() {
         let (mut ws, _) = connect_async(format!("ws://{}/ws?page=latent3d", server.host))
             .await
             .unwrap();
-        let sets = until(&mut ws, |v| v["type"] == "datasets").await;
-        assert_eq!(sets["sets"].as_array().unwrap().len(), 5);
-        assert_eq!(sets["sets"][2]["name"], "twisted-cubic");
-        assert_eq!(sets["sets"][2]["preview"].as_array().unwrap().len(), 25);
+        let hello = until(&mut ws, |v| v["type"] == "session").await;
+        let sets = &hello["info"]["datasets"];
+        assert_eq!(sets.as_array().unwrap().len(), 5);
+        assert_eq!(sets[2]["name"], "twisted-cubic");
+        assert_eq!(sets[2]["preview"].as_array().unwrap().len(), 25);
+        // the settings' schema: every range in one place
+        let schema = hello["schema"].as_array().unwrap();
+        let points = schema.iter().find(|f| f["name"] == "points").unwrap();
+        assert_eq!(
+            (points["min"].as_f64(), points["max"].as_f64()),
+            (Some(2.0), Some(2000.0))
+        );
+        assert_eq!(points["default"], 25);
         let (h, arrays) = until_frame(&mut ws, |h| h["moment"].is_null())
             .await
             .unwrap();
@@ -197,9 +206,10 @@ fn the_3d_explorer_over_the_websocket() {
 
         send(
             &mut ws,
-            json!({"type": "configure", "dataset": "saddle", "points": 40, "speed": 0}),
+            json!({"type": "configure", "dataset": "saddle", "points": 40}),
         )
         .await;
+        send(&mut ws, json!({"type": "speed", "value": 0})).await;
         until_frame(&mut ws, |h| {
             h["settings"]["dataset"] == "saddle" && h["n"] == 40
         })
@@ -209,17 +219,17 @@ fn the_3d_explorer_over_the_websocket() {
         let (h, _) = until_frame(&mut ws, |h| h["epoch"].as_u64().unwrap() >= 400)
             .await
             .unwrap();
-        assert_eq!(h["training"], true);
+        assert_eq!(h["run"]["training"], true);
         assert!(h["loss"].as_f64().unwrap() < first_loss);
         // the learning rate changes while training
         send(&mut ws, json!({"type": "configure", "lr": 0.001})).await;
         until_frame(&mut ws, |h| {
-            h["settings"]["lr"] == 0.001 && h["training"] == true
+            h["settings"]["lr"] == 0.001 && h["run"]["training"] == true
         })
         .await
         .unwrap();
         send(&mut ws, json!({"type": "pause"})).await;
-        let (h, _) = until_frame(&mut ws, |h| h["training"] == false)
+        let (h, _) = until_frame(&mut ws, |h| h["run"]["training"] == false)
             .await
             .unwrap();
         let paused = h["epoch"].as_u64().unwrap();
@@ -227,16 +237,32 @@ fn the_3d_explorer_over_the_websocket() {
         assert!(timeline.len() >= 8, "{timeline:?}");
         assert_eq!(timeline[2], 100);
         // a timeline moment comes back with its own epoch and arrays
-        send(&mut ws, json!({"type": "moment", "index": 2})).await;
+        send(
+            &mut ws,
+            json!({"type": "query", "id": 1, "query": "moment", "index": 2}),
+        )
+        .await;
         let (m, arrays) = until_frame(&mut ws, |h| h["moment"] == 2).await.unwrap();
+        assert_eq!(
+            (m["type"].as_str(), m["id"].as_u64()),
+            (Some("answer"), Some(1))
+        );
         assert_eq!(m["epoch"], 100);
         assert_eq!(m["trails_epoch"], 100);
         assert_eq!(arrays[1].1.len(), 80);
-        send(&mut ws, json!({"type": "moment", "index": 100000})).await;
+        send(
+            &mut ws,
+            json!({"type": "query", "id": 2, "query": "moment", "index": 100000}),
+        )
+        .await;
         let e = until_frame(&mut ws, |_| false).await.unwrap_err();
         assert!(
             e["message"].as_str().unwrap().contains("moment 100000"),
             "{e}"
+        );
+        assert_eq!(
+            (e["code"].as_str(), e["id"].as_u64()),
+            (Some("not_found"), Some(2))
         );
         // a bad upload is refused with its reason; a bad setting too; the session goes on
         send(
@@ -383,25 +409,31 @@ fn train_change_rate_stop_and_reset_over_the_websocket() {
         assert_eq!(first["epoch"], 0);
         assert_eq!(first["params"], 168);
         assert_eq!(first["sizes"], json!([9, 6, 3, 6, 9]));
-        assert_eq!(first["learning_rate"], 0.15);
+        assert_eq!(first["settings"]["lr"], 0.15);
+        let schema = hello["schema"].as_array().unwrap();
+        assert_eq!(schema[0]["name"], "lr");
+        assert_eq!(
+            (schema[0]["min"].as_f64(), schema[0]["max"].as_f64()),
+            (Some(0.01), Some(0.5))
+        );
 
-        send(&mut ws, json!({"type": "train"})).await;
+        send(&mut ws, json!({"type": "play"})).await;
         until(&mut ws, |v| {
-            snapshot(v) && v["training"] == true && v["epoch"].as_u64().unwrap() > 10
+            snapshot(v) && v["run"]["training"] == true && v["epoch"].as_u64().unwrap() > 10
         })
         .await;
         // the learning rate changes mid-training and the next snapshots carry it
-        send(&mut ws, json!({"type": "set_lr", "value": 0.3})).await;
-        let s = until(&mut ws, |v| snapshot(v) && v["learning_rate"] == 0.3).await;
-        assert_eq!(s["training"], true);
+        send(&mut ws, json!({"type": "configure", "lr": 0.3})).await;
+        let s = until(&mut ws, |v| snapshot(v) && v["settings"]["lr"] == 0.3).await;
+        assert_eq!(s["run"]["training"], true);
         let e0 = s["epoch"].as_u64().unwrap();
         until(&mut ws, |v| {
             snapshot(v) && v["epoch"].as_u64().unwrap() > e0 + 5
         })
         .await;
 
-        send(&mut ws, json!({"type": "stop"})).await;
-        let stopped = until(&mut ws, |v| snapshot(v) && v["training"] == false).await;
+        send(&mut ws, json!({"type": "pause"})).await;
+        let stopped = until(&mut ws, |v| snapshot(v) && v["run"]["training"] == false).await;
         let frozen = stopped["epoch"].as_u64().unwrap();
         send(&mut ws, json!({"type": "step"})).await;
         until(&mut ws, |v| {
@@ -414,9 +446,9 @@ fn train_change_rate_stop_and_reset_over_the_websocket() {
             json!({"type": "set_input", "input": [0, 1, 0, 1, 1, 1, 0, 1, 0]}),
         )
         .await;
-        send(&mut ws, json!({"type": "reset", "seed": 9})).await;
+        send(&mut ws, json!({"type": "configure", "seed": 9})).await;
         let r = until(&mut ws, |v| {
-            snapshot(v) && v["epoch"] == 0 && v["seed"] == 9
+            snapshot(v) && v["epoch"] == 0 && v["settings"]["seed"] == 9
         })
         .await;
         assert_eq!(
@@ -424,7 +456,13 @@ fn train_change_rate_stop_and_reset_over_the_websocket() {
             json!([0.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 0.0]),
             "Reset keeps the input"
         );
-        assert_eq!(r["learning_rate"], 0.3, "Reset keeps the rates");
+        assert_eq!(r["settings"]["lr"], 0.3, "a new seed keeps the rates");
+        // Reset starts again from the same seed
+        send(&mut ws, json!({"type": "step"})).await;
+        until(&mut ws, |v| snapshot(v) && v["epoch"] == 1).await;
+        send(&mut ws, json!({"type": "reset"})).await;
+        let again = until(&mut ws, |v| snapshot(v) && v["epoch"] == 0).await;
+        assert_eq!(again["layers"], r["layers"]);
     });
 }
 
@@ -441,12 +479,14 @@ fn malformed_and_oversized_messages() {
             e["message"].as_str().unwrap().contains("malformed message"),
             "{e}"
         );
-        send(&mut ws, json!({"type": "set_lr", "value": 7})).await;
+        assert_eq!(e["code"], "malformed");
+        send(&mut ws, json!({"type": "configure", "lr": 7})).await;
         let e = until(&mut ws, |v| v["type"] == "error").await;
         assert!(
             e["message"].as_str().unwrap().contains("learning rate 7"),
             "{e}"
         );
+        assert_eq!(e["code"], "invalid");
         send(&mut ws, json!({"type": "set_input", "input": [1, 2]})).await;
         until(&mut ws, |v| v["type"] == "error").await;
         // the connection is still usable

@@ -8,6 +8,7 @@ mod error;
 pub mod glass;
 pub mod metrics;
 pub mod rng;
+pub mod settings;
 #[cfg(feature = "tensor")]
 pub mod tensor;
 

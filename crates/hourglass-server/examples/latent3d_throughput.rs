@@ -12,8 +12,9 @@ use std::{
 
 use futures_util::{SinkExt, StreamExt};
 use hourglass_server::{
-    Config, frames,
-    latent3d_job::{Configure, Latent3dCommand, Latent3dJob},
+    Config,
+    latent3d_job::Latent3dJob,
+    runtime::{self, Context, wire},
 };
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
@@ -50,17 +51,24 @@ fn main() {
 }
 
 fn without_page(points: usize, window: Duration) -> f64 {
-    let job = Latent3dJob::start();
-    job.send(Latent3dCommand::Configure(Configure {
-        points: Some(points),
-        speed: Some(0.0),
-        ..Default::default()
-    }));
-    job.send(Latent3dCommand::Play);
+    let job = runtime::spawn::<Latent3dJob>(Context::for_tests()).expect("the job starts");
+    let (replies, _answers) = tokio::sync::mpsc::channel(8);
+    for m in [
+        json!({"type": "configure", "points": points}),
+        json!({"type": "speed", "value": 0}),
+        json!({"type": "play"}),
+    ] {
+        job.deliver(&m.to_string(), &replies).expect("accepted");
+    }
+    let epoch = || {
+        job.snapshots().borrow().header["epoch"]
+            .as_u64()
+            .unwrap_or(0)
+    };
     thread::sleep(Duration::from_millis(500));
-    let (e0, t0) = (job.epochs_trained(), Instant::now());
+    let (e0, t0) = (epoch(), Instant::now());
     thread::sleep(window);
-    (job.epochs_trained() - e0) as f64 / t0.elapsed().as_secs_f64()
+    (epoch() - e0) as f64 / t0.elapsed().as_secs_f64()
 }
 
 /// The real server and a WebSocket client that decodes every frame.
@@ -77,13 +85,13 @@ async fn with_page(points: usize, window: Duration) -> (f64, f64) {
         let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws?page=latent3d"))
             .await
             .unwrap();
-        let configure = json!({"type": "configure", "points": points, "speed": 0});
-        ws.send(Message::Text(configure.to_string().into()))
-            .await
-            .unwrap();
-        ws.send(Message::Text(json!({"type": "play"}).to_string().into()))
-            .await
-            .unwrap();
+        for m in [
+            json!({"type": "configure", "points": points}),
+            json!({"type": "speed", "value": 0}),
+            json!({"type": "play"}),
+        ] {
+            ws.send(Message::Text(m.to_string().into())).await.unwrap();
+        }
         let mut first: Option<(Instant, u64)> = None;
         let mut last = (Instant::now(), 0u64);
         let mut count = 0u64;
@@ -92,8 +100,8 @@ async fn with_page(points: usize, window: Duration) -> (f64, f64) {
             let Message::Binary(bytes) = msg else {
                 continue;
             };
-            let (header, _) = frames::decode(&bytes).unwrap();
-            if header["training"] != true || Instant::now() < warm {
+            let (header, _) = wire::decode(&bytes).unwrap();
+            if header["run"]["training"] != true || Instant::now() < warm {
                 continue;
             }
             let epoch = header["epoch"].as_u64().unwrap();

@@ -10,13 +10,12 @@ use rust_embed::RustEmbed;
 #[folder = "../../web/"]
 struct Web;
 
-/// The pages that exist, as `(path, title)`; the navigation bar lists exactly these.
-pub const PAGES: [(&str, &str); 2] = [("/glass", "Glass Box"), ("/latent3d", "3D Latent Explorer")];
-
-/// Serves `path` from web/, or the app shell for a page route.
-pub fn serve(path: &str) -> Response {
+/// Serves `path` from web/, or the app shell for a page route (`/<name>` or `/<name>/` of
+/// one of `pages`).
+pub fn serve(path: &str, pages: &[&str]) -> Response {
     let path = path.trim_start_matches('/');
-    let file = if path.is_empty() || PAGES.iter().any(|(p, _)| p.trim_start_matches('/') == path) {
+    let route = path.trim_end_matches('/');
+    let file = if route.is_empty() || pages.contains(&route) {
         "index.html"
     } else {
         path

@@ -1,103 +1,36 @@
-//! The 3D Latent Explorer's training job: a worker thread that owns the explorer (its
-//! points, model and optimizer), reads commands between epochs, records a timeline moment
-//! every K epochs, and publishes the latest snapshot at most ~30 times a second. Training
-//! never waits for a page.
+//! The 3D Latent Explorer's job: the explorer (its points, model and optimizer), one
+//! full-batch epoch per step, a timeline moment kept every K epochs, the exact trails
+//! refreshed with it, and PCA of the same points beside it.
+//!
+//! Its own message: `{"type": "upload", "name": "points.csv", "csv": "x,y,z rows"}`.
+//! Query: `moment` with `index` (a timeline moment, answered as a frame like a snapshot's).
+//! Snapshots are binary frames (points, codes, reconstructions, errors, trails, PCA codes).
 
-use std::{
-    sync::{Arc, Mutex, mpsc},
-    thread,
-    time::{Duration, Instant},
-};
+use std::sync::Arc;
 
 use hourglass_core::{
-    data::{PointSet, Shape3d, points3d},
-    glass::{Activation, Explorer, ExplorerConfig, ExplorerView},
+    data::{PointSet, Shape3d, points_from_csv, points3d},
+    glass::{Explorer, ExplorerSettings, ExplorerView, UPLOADED},
     metrics::Pca,
 };
-use serde::Serialize;
-use tokio::sync::watch;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
 
-use crate::pace::Pace;
+use crate::runtime::{Change, Context, Frame, PageJob, Progress, RunState, WireError};
 
-/// Snapshots are published at most this often: twice the rate a page is sent them
-/// ([`crate::SNAPSHOT_PERIOD`]), so each ~33 ms send finds a fresh one.
-pub const PUBLISH_EVERY: Duration = Duration::from_millis(16);
-/// Points kept in the loss history (older ones are thinned out).
-const HISTORY: usize = 600;
 /// Memory one session's timeline may use; the number of moments kept follows from it.
 pub const TIMELINE_BYTES: usize = 4 << 20;
 /// Fewest and most moments a timeline keeps before thinning.
 pub const TIMELINE_MOMENTS: (usize, usize) = (24, 400);
-/// Trail refresh (and timeline) intervals accepted, in epochs.
-pub const TRAIL_EVERY_RANGE: (u64, u64) = (1, 10_000);
-/// Largest pace accepted, in epochs per second; 0 means as fast as it goes.
-pub const MAX_SPEED: f64 = 100_000.0;
-/// Name of the dataset made from an uploaded CSV.
-pub const UPLOAD: &str = "upload";
+/// Longest uploaded file name kept (longer ones are cut).
+const MAX_NAME: usize = 80;
 
-/// The explorer's settings: everything the page keeps in its URL.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Latent3dSettings {
-    /// A built-in shape's name, or `upload`.
-    pub dataset: String,
-    pub points: usize,
-    pub noise: f64,
-    pub seed: u64,
-    pub lr: f64,
-    pub activation: Activation,
-    pub latent: usize,
-    /// Trails are refreshed, and a timeline moment kept, every this many epochs.
-    pub trail_every: u64,
-    /// Epochs per second; 0 = as fast as it goes.
-    pub speed: f64,
-}
-
-impl Default for Latent3dSettings {
-    fn default() -> Self {
-        Latent3dSettings {
-            dataset: Shape3d::Circle.name().into(),
-            points: 25,
-            noise: 0.0,
-            seed: 1,
-            lr: 0.01,
-            activation: Activation::Tanh,
-            latent: 2,
-            trail_every: 50,
-            speed: 250.0,
-        }
-    }
-}
-
-/// A change of settings from the page; absent fields stay as they are. Every value has
-/// been checked against its range already.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Configure {
-    pub dataset: Option<Shape3d>,
-    pub points: Option<usize>,
-    pub noise: Option<f64>,
-    pub seed: Option<u64>,
-    pub lr: Option<f64>,
-    pub activation: Option<Activation>,
-    pub latent: Option<usize>,
-    pub trail_every: Option<u64>,
-    pub speed: Option<f64>,
-}
-
-/// A command from the page, already checked.
-#[derive(Debug, Clone, PartialEq)]
+/// The explorer's own messages.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Latent3dCommand {
-    Play,
-    Pause,
-    /// One epoch.
-    Step,
-    /// New weights from the current seed, epoch 0, an empty timeline.
-    Reset,
-    Configure(Configure),
-    /// Your own points (already read and fitted to the unit cube).
-    Upload {
-        name: String,
-        points: Vec<[f64; 3]>,
-    },
+    /// Your own points: a CSV of x,y,z rows, centred and scaled to the unit cube.
+    Upload { name: String, csv: String },
 }
 
 /// The model's state at one moment, in f32 for the wire (row-major arrays).
@@ -113,18 +46,20 @@ pub struct Moment {
 
 impl Moment {
     fn of(v: &ExplorerView) -> Self {
-        Self::with_trails(v, f32s(&v.trails))
+        let mut m = Self::of_view(v);
+        m.trails = f32s(&v.trails);
+        m
     }
 
-    /// The view with trails computed at another moment (the live view between refreshes).
-    fn with_trails(v: &ExplorerView, trails: Vec<f32>) -> Self {
+    /// The view without its trails (the live view shows those of the last refresh).
+    fn of_view(v: &ExplorerView) -> Self {
         Moment {
             epoch: v.epoch,
             loss: v.loss,
             codes: f32s(&v.codes),
             reconstructions: f32s(&v.reconstructions),
             errors: f32s(&v.errors),
-            trails,
+            trails: Vec::new(),
         }
     }
 
@@ -184,36 +119,6 @@ impl Timeline {
     }
 }
 
-/// Everything the explorer page shows, at one moment.
-#[derive(Debug, Clone)]
-pub struct Latent3dSnapshot {
-    pub settings: Latent3dSettings,
-    /// A label for the dataset (the uploaded file's name for an upload).
-    pub dataset_label: String,
-    pub training: bool,
-    pub sizes: Vec<usize>,
-    pub params: usize,
-    /// `n × 3` input points (shared: they change only with the dataset).
-    pub points: Arc<Vec<f32>>,
-    /// The live state; its trails are those of the last refresh.
-    pub live: Arc<Moment>,
-    /// Epoch at which the trails were computed.
-    pub trails_epoch: u64,
-    /// `n × latent` PCA coordinates and PCA's mean squared reconstruction error.
-    pub pca_codes: Arc<Vec<f32>>,
-    pub pca_error: f64,
-    /// Training speed actually reached over the last second.
-    pub epochs_per_second: f64,
-    /// (epoch, loss), thinned to a bounded length.
-    pub loss_history: Vec<(u64, f64)>,
-    /// Epochs of the timeline's moments, and the timeline's generation.
-    pub timeline: Vec<u64>,
-    pub timeline_generation: u64,
-    /// A message for the page (e.g. why a setting was not applied), with a counter so the
-    /// page shows each one once.
-    pub notice: Option<(u64, String)>,
-}
-
 /// The points and PCA baseline of the current dataset.
 struct Data {
     label: String,
@@ -246,470 +151,367 @@ impl Data {
     }
 }
 
-struct Worker {
-    settings: Latent3dSettings,
+pub struct Latent3dJob {
+    settings: ExplorerSettings,
     explorer: Explorer,
     data: Data,
     uploaded: Option<(String, Vec<[f64; 3]>)>,
-    training: bool,
-    trails: Vec<f32>,
+    /// The trails of the last refresh, and their epoch.
+    trails: Arc<Vec<f32>>,
     trails_epoch: u64,
-    history: Vec<(u64, f64)>,
-    stride: u64,
-    timeline: Arc<Mutex<Timeline>>,
-    rate: (Instant, u64, f64),
-    notice: Option<(u64, String)>,
+    timeline: Timeline,
 }
 
 fn build(
-    settings: &Latent3dSettings,
+    settings: &ExplorerSettings,
     uploaded: &Option<(String, Vec<[f64; 3]>)>,
-) -> Result<(Explorer, Data), String> {
-    let (label, points) = if settings.dataset == UPLOAD {
+) -> Result<(Explorer, Data), WireError> {
+    let (label, points) = if settings.dataset == UPLOADED {
         let (name, pts) = uploaded
             .as_ref()
-            .ok_or("no uploaded points yet: upload a CSV first")?;
+            .ok_or_else(|| WireError::invalid("no uploaded points yet: upload a CSV first"))?;
         (name.clone(), pts.clone())
     } else {
-        let shape: Shape3d = settings.dataset.parse().map_err(|e| format!("{e}"))?;
+        let shape: Shape3d = settings.dataset.parse()?;
         let PointSet { points, .. } =
-            points3d(shape, settings.points, settings.noise, settings.seed)
-                .map_err(|e| e.to_string())?;
+            points3d(shape, settings.points, settings.noise, settings.seed)?;
         (shape.name().to_string(), points)
     };
-    let config = ExplorerConfig {
-        latent: settings.latent,
-        hidden: settings.activation,
-        learning_rate: settings.lr,
-    };
     let data = Data::new(label, &points, settings.latent);
-    let explorer = Explorer::new(points, config, settings.seed).map_err(|e| e.to_string())?;
+    let explorer = Explorer::new(points, settings.config(), settings.seed)?;
     Ok((explorer, data))
 }
 
-impl Worker {
-    fn new(settings: Latent3dSettings) -> Self {
-        let (explorer, data) = build(&settings, &None).expect("the default settings are valid");
-        let mut w = Worker {
-            trails: Moment::of(explorer.view()).trails,
+impl Latent3dJob {
+    /// Refreshes the trails and keeps a timeline moment of the current view.
+    fn record(&mut self) {
+        let m = Moment::of(self.explorer.view());
+        self.trails = Arc::new(m.trails.clone());
+        self.trails_epoch = m.epoch;
+        self.timeline.push(m);
+    }
+
+    /// Epoch 0 of the current model: trails and timeline start again.
+    fn restart(&mut self) {
+        self.timeline.clear();
+        self.record();
+    }
+
+    /// New points, model and PCA from `next`; on failure nothing changes.
+    fn rebuild(&mut self, next: ExplorerSettings) -> Result<Change, WireError> {
+        let (explorer, data) = build(&next, &self.uploaded)?;
+        self.settings = next;
+        self.settings.points = explorer.points().len();
+        self.explorer = explorer;
+        self.data = data;
+        self.restart();
+        Ok(Change::Restarted)
+    }
+
+    /// The live view (`None`) or timeline moment `i` as a frame.
+    fn view_frame(&self, moment: Option<(usize, &Moment)>) -> Frame {
+        let live;
+        let (m, trails_epoch, trails) = match moment {
+            Some((_, m)) => (m, m.epoch, Arc::new(m.trails.clone())),
+            None => {
+                live = Moment::of_view(self.explorer.view());
+                (&live, self.trails_epoch, self.trails.clone())
+            }
+        };
+        let finite = |v: f64| if v.is_finite() { json!(v) } else { Value::Null };
+        Frame::new(json!({
+            "moment": moment.map(|(i, _)| i),
+            "dataset_label": self.data.label,
+            "sizes": self.explorer.config.sizes(),
+            "params": self.explorer.net.param_count(),
+            "n": self.data.points.len() / 3,
+            "latent": self.settings.latent,
+            "epoch": m.epoch,
+            "loss": finite(m.loss),
+            "ae_error": finite(m.loss),
+            "pca_error": finite(self.data.pca_error),
+            "trails_epoch": trails_epoch,
+            "timeline": self.timeline.epochs(),
+            "timeline_generation": self.timeline.generation,
+        }))
+        .with("points", self.data.points.clone())
+        .with("codes", Arc::new(m.codes.clone()))
+        .with("reconstructions", Arc::new(m.reconstructions.clone()))
+        .with("errors", Arc::new(m.errors.clone()))
+        .with("trails", trails)
+        .with("pca_codes", self.data.pca_codes.clone())
+    }
+
+    /// Epochs trained since the model (re)started.
+    pub fn epoch(&self) -> u64 {
+        self.explorer.epoch()
+    }
+}
+
+impl PageJob for Latent3dJob {
+    type Settings = ExplorerSettings;
+    type Command = Latent3dCommand;
+    const NAME: &'static str = "latent3d";
+    const TITLE: &'static str = "3D Latent Explorer";
+    const DEFAULT_SPEED: f64 = 250.0;
+
+    /// The built-in datasets with a preview of each (25 points, no noise, seed 1), for the
+    /// page's picker thumbnails.
+    fn info(_ctx: &Context) -> Value {
+        let sets: Vec<Value> = Shape3d::ALL
+            .iter()
+            .map(|&shape| {
+                let pts = points3d(shape, 25, 0.0, 1)
+                    .map(|p| p.points)
+                    .unwrap_or_default();
+                let round = |v: f64| (v * 1000.0).round() / 1000.0;
+                json!({
+                    "name": shape.name(),
+                    "label": shape.label(),
+                    "preview": pts.iter().map(|p| [round(p[0]), round(p[1]), round(p[2])]).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        json!({"datasets": sets})
+    }
+
+    fn start(_ctx: Arc<Context>) -> Result<Self, WireError> {
+        let settings = ExplorerSettings::default();
+        let (explorer, data) = build(&settings, &None)?;
+        let mut job = Latent3dJob {
+            trails: Arc::new(Vec::new()),
+            trails_epoch: 0,
             settings,
             explorer,
             data,
             uploaded: None,
-            training: false,
-            trails_epoch: 0,
-            history: Vec::new(),
-            stride: 1,
-            timeline: Arc::new(Mutex::new(Timeline::default())),
-            rate: (Instant::now(), 0, 0.0),
-            notice: None,
+            timeline: Timeline::default(),
         };
-        w.restart();
-        w
+        job.restart();
+        Ok(job)
     }
 
-    fn tell(&mut self, text: String) {
-        let n = self.notice.as_ref().map_or(0, |(n, _)| n + 1);
-        self.notice = Some((n, text));
+    fn settings(&self) -> ExplorerSettings {
+        self.settings.clone()
     }
 
-    /// Epoch 0 of the current model: trails, history and timeline start again.
-    fn restart(&mut self) {
-        self.history.clear();
-        self.stride = 1;
-        self.timeline.lock().expect("timeline").clear();
-        self.history.push((0, self.explorer.view().loss));
-        self.record();
-    }
-
-    /// Rebuilds points, model and PCA from the settings; pauses. On failure nothing changes.
-    fn rebuild(&mut self, next: Latent3dSettings) {
-        self.training = false;
-        match build(&next, &self.uploaded) {
-            Ok((explorer, data)) => {
-                self.settings = next;
-                self.settings.points = explorer.points().len();
-                self.explorer = explorer;
-                self.data = data;
-                self.restart();
-            }
-            Err(e) => self.tell(e),
+    fn configure(&mut self, next: ExplorerSettings) -> Result<Change, WireError> {
+        let a = &self.settings;
+        let data_changed = a.dataset != next.dataset
+            || (next.dataset != UPLOADED
+                && (a.points != next.points || a.noise != next.noise || a.seed != next.seed));
+        if data_changed || a.activation != next.activation || a.latent != next.latent {
+            return self.rebuild(next);
         }
+        // the learning rate and the trail interval apply at once, also while training
+        self.explorer.set_learning_rate(next.lr)?;
+        self.settings = next;
+        Ok(Change::Kept)
     }
 
-    fn apply(&mut self, cmd: Latent3dCommand) {
-        match cmd {
-            Latent3dCommand::Play => self.training = true,
-            Latent3dCommand::Pause => self.training = false,
-            Latent3dCommand::Step => {
-                self.training = false;
-                self.epoch();
-            }
-            Latent3dCommand::Reset => {
-                self.training = false;
-                self.explorer.reset(self.settings.seed);
-                self.restart();
-            }
-            Latent3dCommand::Upload { name, points } => {
-                self.uploaded = Some((name, points));
-                let next = Latent3dSettings {
-                    dataset: UPLOAD.into(),
-                    ..self.settings.clone()
-                };
-                self.rebuild(next);
-            }
-            Latent3dCommand::Configure(c) => {
-                let mut next = self.settings.clone();
-                if let Some(d) = c.dataset {
-                    next.dataset = d.name().into();
-                }
-                if let Some(v) = c.points {
-                    next.points = v;
-                }
-                if let Some(v) = c.noise {
-                    next.noise = v;
-                }
-                if let Some(v) = c.seed {
-                    next.seed = v;
-                }
-                if let Some(v) = c.activation {
-                    next.activation = v;
-                }
-                if let Some(v) = c.latent {
-                    next.latent = v;
-                }
-                // these apply at once, also while training
-                if let Some(v) = c.lr {
-                    next.lr = v;
-                    if let Err(e) = self.explorer.set_learning_rate(v) {
-                        self.tell(e.to_string());
-                        next.lr = self.settings.lr;
-                    }
-                }
-                if let Some(v) = c.trail_every {
-                    next.trail_every = v;
-                }
-                if let Some(v) = c.speed {
-                    next.speed = v;
-                }
-                let reshaped = {
-                    let (a, b) = (&self.settings, &next);
-                    let data_changed = a.dataset != b.dataset
-                        || (b.dataset != UPLOAD
-                            && (a.points != b.points || a.noise != b.noise || a.seed != b.seed));
-                    data_changed || a.activation != b.activation || a.latent != b.latent
-                };
-                if reshaped {
-                    self.rebuild(next);
-                } else {
-                    self.settings = next;
-                }
-            }
-        }
+    fn command(&mut self, cmd: Latent3dCommand) -> Result<Change, WireError> {
+        let Latent3dCommand::Upload { name, csv } = cmd;
+        let name: String = name.chars().take(MAX_NAME).collect();
+        let name = if name.trim().is_empty() {
+            "upload.csv".to_string()
+        } else {
+            name
+        };
+        let mut set = points_from_csv(&name, csv.as_bytes())?;
+        set.fit_unit_cube();
+        let before = self.uploaded.replace((name, set.points));
+        let next = ExplorerSettings {
+            dataset: UPLOADED.into(),
+            ..self.settings.clone()
+        };
+        self.rebuild(next)
+            .inspect_err(|_| self.uploaded = before.clone())
     }
 
-    fn epoch(&mut self) {
+    fn reset(&mut self) -> Result<(), WireError> {
+        self.explorer.reset(self.settings.seed);
+        self.restart();
+        Ok(())
+    }
+
+    fn step(&mut self) -> Result<Option<Progress>, WireError> {
         self.explorer.step();
         let v = self.explorer.view();
         let (epoch, loss) = (v.epoch, v.loss);
-        if epoch.is_multiple_of(self.stride) {
-            self.history.push((epoch, loss));
-            if self.history.len() >= HISTORY {
-                let kept: Vec<(u64, f64)> = self.history.iter().copied().step_by(2).collect();
-                self.history = kept;
-                self.stride *= 2;
-            }
-        }
         if epoch.is_multiple_of(self.settings.trail_every) {
             self.record();
         }
+        Ok(Some(Progress {
+            x: epoch as f64,
+            loss,
+        }))
     }
 
-    /// Refreshes the trails and keeps a timeline moment of the current view.
-    fn record(&mut self) {
-        let m = Moment::of(self.explorer.view());
-        self.trails = m.trails.clone();
-        self.trails_epoch = m.epoch;
-        self.timeline.lock().expect("timeline").push(m);
-    }
-
-    fn measure_rate(&mut self) {
-        let (t, e, _) = self.rate;
-        let elapsed = t.elapsed().as_secs_f64();
-        if !self.training {
-            self.rate = (Instant::now(), self.explorer.epoch(), 0.0);
-        } else if elapsed >= 0.5 {
-            let done = self.explorer.epoch().saturating_sub(e);
-            self.rate = (Instant::now(), self.explorer.epoch(), done as f64 / elapsed);
-        }
-    }
-
-    fn snapshot(&self) -> Latent3dSnapshot {
-        let live = Moment::with_trails(self.explorer.view(), self.trails.clone());
-        let (timeline, timeline_generation) = {
-            let t = self.timeline.lock().expect("timeline");
-            (t.epochs(), t.generation)
-        };
-        Latent3dSnapshot {
-            settings: self.settings.clone(),
-            dataset_label: self.data.label.clone(),
-            training: self.training,
-            sizes: self.explorer.config.sizes().to_vec(),
-            params: self.explorer.net.param_count(),
-            points: self.data.points.clone(),
-            live: Arc::new(live),
-            trails_epoch: self.trails_epoch,
-            pca_codes: self.data.pca_codes.clone(),
-            pca_error: self.data.pca_error,
-            epochs_per_second: self.rate.2,
-            loss_history: self.history.clone(),
-            timeline,
-            timeline_generation,
-            notice: self.notice.clone(),
-        }
-    }
-}
-
-/// The built-in datasets with a preview of each (25 points, no noise, seed 1), for the
-/// page's picker thumbnails.
-pub fn datasets_message() -> serde_json::Value {
-    let sets: Vec<serde_json::Value> = Shape3d::ALL
-        .iter()
-        .map(|&shape| {
-            let pts = points3d(shape, 25, 0.0, 1)
-                .map(|p| p.points)
-                .unwrap_or_default();
-            let round = |v: f64| (v * 1000.0).round() / 1000.0;
-            serde_json::json!({
-                "name": shape.name(),
-                "label": shape.label(),
-                "preview": pts.iter().map(|p| [round(p[0]), round(p[1]), round(p[2])]).collect::<Vec<_>>(),
-            })
+    fn origin(&self) -> Option<Progress> {
+        let v = self.explorer.view();
+        Some(Progress {
+            x: v.epoch as f64,
+            loss: v.loss,
         })
-        .collect();
-    serde_json::json!({"type": "datasets", "sets": sets})
-}
-
-/// A running explorer job. Dropping it stops the worker.
-pub struct Latent3dJob {
-    commands: mpsc::Sender<Latent3dCommand>,
-    snapshots: watch::Receiver<Arc<Latent3dSnapshot>>,
-    timeline: Arc<Mutex<Timeline>>,
-    epochs: Arc<std::sync::atomic::AtomicU64>,
-}
-
-impl Latent3dJob {
-    /// Starts a worker on the default settings (25 points of a circle, seed 1), paused.
-    pub fn start() -> Self {
-        let (tx, rx) = mpsc::channel::<Latent3dCommand>();
-        let mut worker = Worker::new(Latent3dSettings::default());
-        let timeline = worker.timeline.clone();
-        let epochs = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let counter = epochs.clone();
-        let (snap_tx, snap_rx) = watch::channel(Arc::new(worker.snapshot()));
-        thread::Builder::new()
-            .name("latent3d-job".into())
-            .spawn(move || run(&mut worker, rx, snap_tx, &counter))
-            .expect("spawn the explorer's worker thread");
-        Latent3dJob {
-            commands: tx,
-            snapshots: snap_rx,
-            timeline,
-            epochs,
-        }
     }
 
-    /// Sends a command; false if the worker has ended.
-    pub fn send(&self, cmd: Latent3dCommand) -> bool {
-        self.commands.send(cmd).is_ok()
+    fn frame(&mut self, _run: &RunState) -> Frame {
+        self.view_frame(None)
     }
 
-    /// A receiver of the latest snapshot.
-    pub fn subscribe(&self) -> watch::Receiver<Arc<Latent3dSnapshot>> {
-        self.snapshots.clone()
-    }
-
-    /// The recorded moments (read by a connection to answer timeline requests).
-    pub fn timeline(&self) -> Arc<Mutex<Timeline>> {
-        self.timeline.clone()
-    }
-
-    /// Epochs trained since the job started (all resets included): for measuring speed.
-    pub fn epochs_trained(&self) -> u64 {
-        self.epochs.load(std::sync::atomic::Ordering::Relaxed)
-    }
-}
-
-fn run(
-    w: &mut Worker,
-    rx: mpsc::Receiver<Latent3dCommand>,
-    out: watch::Sender<Arc<Latent3dSnapshot>>,
-    counter: &std::sync::atomic::AtomicU64,
-) {
-    let mut last_publish = Instant::now();
-    let mut dirty = false;
-    let mut pace = Pace::new(w.settings.speed);
-    loop {
-        let first = if w.training {
-            match rx.try_recv() {
-                Ok(c) => Some(c),
-                Err(mpsc::TryRecvError::Empty) => None,
-                Err(mpsc::TryRecvError::Disconnected) => return,
+    fn query(&mut self, name: &str, fields: &Map<String, Value>) -> Result<Frame, WireError> {
+        match name {
+            "moment" => {
+                let i = fields.get("index").and_then(Value::as_u64).ok_or_else(|| {
+                    WireError::malformed("a moment query needs a whole-number index")
+                })? as usize;
+                match self.timeline.get(i) {
+                    Some(m) => Ok(self.view_frame(Some((i, &m)))),
+                    None => Err(WireError::new(
+                        "not_found",
+                        format!(
+                            "timeline moment {i} does not exist (the timeline has {})",
+                            self.timeline.len()
+                        ),
+                    )),
+                }
             }
-        } else {
-            // idle: wait for a command, waking to publish the last state
-            match rx.recv_timeout(PUBLISH_EVERY) {
-                Ok(c) => Some(c),
-                Err(mpsc::RecvTimeoutError::Timeout) => None,
-                Err(mpsc::RecvTimeoutError::Disconnected) => return,
-            }
-        };
-        let was_training = w.training;
-        let old_speed = w.settings.speed;
-        let before = w.explorer.epoch();
-        for cmd in first.into_iter().chain(rx.try_iter()) {
-            w.apply(cmd);
-            dirty = true;
-        }
-        if w.training && (!was_training || w.settings.speed != old_speed) {
-            pace.restart(w.settings.speed);
-        }
-        // a Step command trains one epoch too
-        let mut trained = w.explorer.epoch().saturating_sub(before);
-        if w.training {
-            trained += pace.run(Duration::from_millis(5), || w.epoch());
-        }
-        dirty |= trained > 0;
-        counter.fetch_add(trained, std::sync::atomic::Ordering::Relaxed);
-        w.measure_rate();
-        if dirty && last_publish.elapsed() >= PUBLISH_EVERY {
-            if out.send(Arc::new(w.snapshot())).is_err() {
-                return;
-            }
-            last_publish = Instant::now();
-            dirty = false;
-        }
-        if w.training {
-            pace.wait(PUBLISH_EVERY);
+            _ => Err(WireError::new(
+                "unknown_query",
+                format!("the explorer answers no query '{name}' (only 'moment')"),
+            )),
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::time::Duration;
 
-    fn wait_for(
-        rx: &mut watch::Receiver<Arc<Latent3dSnapshot>>,
-        pred: impl Fn(&Latent3dSnapshot) -> bool,
-    ) -> Arc<Latent3dSnapshot> {
-        crate::test_support::wait_for(
-            rx,
-            Duration::from_secs(30),
-            |s| format!("epoch {}", s.live.epoch),
-            pred,
-        )
+    use super::*;
+    use crate::runtime::{
+        Outgoing,
+        test_support::{Probe, wait_for},
+        wire,
+    };
+
+    fn epoch(f: &Frame) -> u64 {
+        f.header["epoch"].as_u64().unwrap()
     }
 
-    fn fast() -> Latent3dCommand {
-        Latent3dCommand::Configure(Configure {
-            speed: Some(0.0),
-            ..Default::default()
-        })
+    fn array<'a>(f: &'a Frame, name: &str) -> &'a [f32] {
+        &f.arrays.iter().find(|(n, _)| *n == name).unwrap().1
     }
 
     #[test]
     fn plays_pauses_steps_and_resets_with_a_timeline() {
-        let job = Latent3dJob::start();
-        let mut rx = job.subscribe();
-        let first = rx.borrow().clone();
-        assert_eq!(first.live.epoch, 0);
-        assert_eq!(first.points.len(), 25 * 3);
-        assert_eq!(first.live.codes.len(), 25 * 2);
-        assert_eq!(first.timeline, vec![0]);
-        job.send(fast());
-        job.send(Latent3dCommand::Play);
-        let s = wait_for(&mut rx, |s| s.live.epoch >= 600);
-        assert!(s.training && s.live.loss < first.live.loss);
-        assert!(s.trails_epoch.is_multiple_of(50) && s.trails_epoch + 50 > s.live.epoch - 50);
-        job.send(Latent3dCommand::Pause);
-        let paused = wait_for(&mut rx, |s| !s.training);
-        thread::sleep(Duration::from_millis(100));
-        let frozen = rx.borrow().live.epoch;
-        assert_eq!(frozen, paused.live.epoch.max(frozen));
-        thread::sleep(Duration::from_millis(100));
-        assert_eq!(rx.borrow().live.epoch, frozen, "pause freezes the epoch");
-        job.send(Latent3dCommand::Step);
-        let stepped = wait_for(&mut rx, |s| s.live.epoch == frozen + 1);
+        let p = Probe::start::<Latent3dJob>();
+        let first = p.latest();
+        assert_eq!(epoch(&first), 0);
+        assert_eq!(array(&first, "points").len(), 25 * 3);
+        assert_eq!(array(&first, "codes").len(), 25 * 2);
+        assert_eq!(first.header["timeline"], json!([0]));
+        p.send(r#"{"type":"speed","value":0}"#);
+        p.send(r#"{"type":"play"}"#);
+        let s = wait_for(&p, |f| epoch(f) >= 600);
+        assert_eq!(s.header["run"]["training"], true);
+        assert!(s.header["loss"].as_f64() < first.header["loss"].as_f64());
+        let te = s.header["trails_epoch"].as_u64().unwrap();
+        assert!(te.is_multiple_of(50) && te + 100 > epoch(&s));
+        p.send(r#"{"type":"pause"}"#);
+        wait_for(&p, |f| f.header["run"]["training"] == false);
+        std::thread::sleep(Duration::from_millis(100));
+        let frozen = epoch(&p.latest());
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(epoch(&p.latest()), frozen, "pause freezes the epoch");
+        p.send(r#"{"type":"step"}"#);
+        let stepped = wait_for(&p, |f| epoch(f) == frozen + 1);
         // the timeline holds a moment every 50 epochs, starting at 0
-        assert!(stepped.timeline.len() >= 12);
-        assert!(stepped.timeline.iter().all(|e| e.is_multiple_of(50)));
-        let m = job.timeline().lock().unwrap().get(3).unwrap();
-        assert_eq!(m.epoch, 150);
-        assert!(m.loss > s.live.loss);
-        job.send(Latent3dCommand::Reset);
-        let r = wait_for(&mut rx, |s| s.live.epoch == 0);
-        assert_eq!(r.live.codes, first.live.codes, "same seed, same start");
-        assert_eq!(r.timeline, vec![0]);
-        assert!(r.timeline_generation > first.timeline_generation);
+        let tl = stepped.header["timeline"].as_array().unwrap();
+        assert!(tl.len() >= 12);
+        assert!(tl.iter().all(|e| e.as_u64().unwrap().is_multiple_of(50)));
+        p.send(r#"{"type":"query","id":9,"query":"moment","index":3}"#);
+        let Outgoing::Frame(m) = p.reply() else {
+            panic!("no moment")
+        };
+        assert_eq!((m.header["id"].as_u64(), epoch(&m)), (Some(9), 150));
+        assert_eq!(m.header["moment"], 3);
+        assert!(m.header["loss"].as_f64() > s.header["loss"].as_f64());
+        let e = p.answer_error(r#"{"type":"query","id":10,"query":"moment","index":100000}"#);
+        assert!(e.contains("does not exist"), "{e}");
+        p.send(r#"{"type":"reset"}"#);
+        let r = wait_for(&p, |f| epoch(f) == 0);
+        assert_eq!(
+            array(&r, "codes"),
+            array(&first, "codes"),
+            "same seed, same start"
+        );
+        assert_eq!(r.header["timeline"], json!([0]));
+        assert!(
+            r.header["timeline_generation"].as_u64() > first.header["timeline_generation"].as_u64()
+        );
+        // the whole snapshot survives the wire
+        let wire::Encoded::Binary(bytes) = r.encode() else {
+            panic!("a binary frame")
+        };
+        let (h, arrays) = wire::decode(&bytes).unwrap();
+        assert_eq!(h["type"], "snapshot");
+        assert_eq!(arrays.len(), 6);
     }
 
     #[test]
     fn changing_the_dataset_pauses_and_resets_and_bad_settings_change_nothing() {
-        let job = Latent3dJob::start();
-        let mut rx = job.subscribe();
-        job.send(fast());
-        job.send(Latent3dCommand::Play);
-        wait_for(&mut rx, |s| s.live.epoch > 100);
-        job.send(Latent3dCommand::Configure(Configure {
-            dataset: Some(Shape3d::Saddle),
-            points: Some(40),
-            latent: Some(1),
-            ..Default::default()
-        }));
-        let s = wait_for(&mut rx, |s| s.settings.dataset == "saddle");
-        assert!(!s.training);
-        assert_eq!(s.live.epoch, 0);
-        assert_eq!(s.points.len(), 40 * 3);
-        assert_eq!(s.live.codes.len(), 40);
-        assert_eq!(s.pca_codes.len(), 40);
-        assert!(s.pca_error > 0.0);
-        assert_eq!(s.sizes, vec![3, 64, 64, 1, 64, 64, 3]);
+        let p = Probe::start::<Latent3dJob>();
+        p.send(r#"{"type":"speed","value":0}"#);
+        p.send(r#"{"type":"play"}"#);
+        wait_for(&p, |f| epoch(f) > 100);
+        p.send(r#"{"type":"configure","dataset":"saddle","points":40,"latent":1}"#);
+        let s = wait_for(&p, |f| f.header["settings"]["dataset"] == "saddle");
+        assert_eq!(s.header["run"]["training"], false);
+        assert_eq!(epoch(&s), 0);
+        assert_eq!(array(&s, "points").len(), 40 * 3);
+        assert_eq!(array(&s, "codes").len(), 40);
+        assert_eq!(array(&s, "pca_codes").len(), 40);
+        assert!(s.header["pca_error"].as_f64().unwrap() > 0.0);
+        assert_eq!(s.header["sizes"], json!([3, 64, 64, 1, 64, 64, 3]));
         // the learning rate applies without a reset
-        job.send(Latent3dCommand::Configure(Configure {
-            lr: Some(0.05),
-            ..Default::default()
-        }));
-        let s = wait_for(&mut rx, |s| s.settings.lr == 0.05);
-        assert_eq!(s.settings.dataset, "saddle");
-        // the upload dataset needs an upload first
-        let bad = Latent3dSettings {
-            dataset: UPLOAD.into(),
-            ..s.settings.clone()
-        };
+        p.send(r#"{"type":"configure","lr":0.05}"#);
+        let s = wait_for(&p, |f| f.header["settings"]["lr"] == 0.05);
+        assert_eq!(s.header["settings"]["dataset"], "saddle");
+        // refused at once, or by the job, with the reason; nothing changes
         assert!(
-            build(&bad, &None)
-                .err()
-                .unwrap()
+            p.refused(r#"{"type":"configure","points":5000}"#)
+                .contains("point count 5000")
+        );
+        assert!(
+            p.refused(r#"{"type":"configure","dataset":"cube"}"#)
+                .contains("cube")
+        );
+        assert!(
+            p.refused(r#"{"type":"configure","dataset":"upload"}"#)
                 .contains("upload a CSV first")
         );
+        assert_eq!(p.latest().header["settings"]["dataset"], "saddle");
     }
 
     #[test]
-    fn uploads_replace_the_points() {
-        let job = Latent3dJob::start();
-        let mut rx = job.subscribe();
-        let pts: Vec<[f64; 3]> = (0..30).map(|i| [i as f64 / 30.0, 0.5, -0.5]).collect();
-        job.send(Latent3dCommand::Upload {
-            name: "line.csv".into(),
-            points: pts,
-        });
-        let s = wait_for(&mut rx, |s| s.settings.dataset == UPLOAD);
-        assert_eq!(s.dataset_label, "line.csv");
-        assert_eq!(s.settings.points, 30);
-        assert_eq!(s.points[9], 0.1);
+    fn uploads_replace_the_points_or_are_refused_with_the_reason() {
+        let p = Probe::start::<Latent3dJob>();
+        let csv: String = (0..30)
+            .map(|i| format!("{},0.5,-0.5\n", i as f64 / 30.0))
+            .collect();
+        p.send(
+            &json!({"type": "upload", "name": "line.csv", "csv": format!("x,y,z\n{csv}")})
+                .to_string(),
+        );
+        let s = wait_for(&p, |f| f.header["settings"]["dataset"] == UPLOADED);
+        assert_eq!(s.header["dataset_label"], "line.csv");
+        assert_eq!(s.header["settings"]["points"], 30);
         // a line is one-dimensional: PCA reconstructs it exactly
-        assert!(s.pca_error < 1e-12);
+        assert!(s.header["pca_error"].as_f64().unwrap() < 1e-12);
+        let e = p.refused(r#"{"type":"upload","name":"bad.csv","csv":"1,2\n3,4\n"}"#);
+        assert!(e.contains("bad.csv") && e.contains("exactly 3"), "{e}");
+        assert_eq!(p.latest().header["dataset_label"], "line.csv");
     }
 
     #[test]

@@ -6,49 +6,13 @@
 //! page cannot drive it); with a token, every request must present it.
 
 mod assets;
-pub mod frames;
 pub mod glass_job;
 pub mod latent3d_job;
-mod pace;
-pub mod protocol;
+pub mod pages;
+pub mod runtime;
 mod session;
 
-/// Helpers for the jobs' unit tests.
-#[cfg(test)]
-mod test_support {
-    use std::{
-        sync::Arc,
-        thread,
-        time::{Duration, Instant},
-    };
-
-    use tokio::sync::watch;
-
-    /// Polls the latest snapshot until `pred` holds; panics after `limit`, naming the last
-    /// snapshot (`describe`).
-    pub fn wait_for<T>(
-        rx: &mut watch::Receiver<Arc<T>>,
-        limit: Duration,
-        describe: impl Fn(&T) -> String,
-        pred: impl Fn(&T) -> bool,
-    ) -> Arc<T> {
-        let start = Instant::now();
-        loop {
-            let s = rx.borrow().clone();
-            if pred(&s) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < limit,
-                "condition not reached; last snapshot: {}",
-                describe(&s)
-            );
-            thread::sleep(Duration::from_millis(5));
-        }
-    }
-}
-
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use axum::{
     Router,
@@ -64,15 +28,18 @@ use axum::{
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::json;
-use tokio::{net::TcpListener, sync::watch};
+use tokio::{
+    net::TcpListener,
+    sync::{mpsc, watch},
+};
 
-pub use session::{Page, Sessions};
+pub use session::Sessions;
 
-use session::{Command, Link};
+use runtime::{Budget, Context, Outgoing, wire::Encoded};
 
 /// Largest WebSocket message accepted from a page (an upload of 2,000 points fits).
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
-/// Most sessions (tabs) at once; each owns one training job.
+/// Most sessions (tabs) at once; each owns one job.
 pub const MAX_SESSIONS: usize = 16;
 /// How long a session outlives its last connection (a reload reconnects within it).
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
@@ -86,6 +53,12 @@ pub struct Config {
     pub allowed_hosts: Vec<String>,
     pub token: Option<String>,
     pub grace: Duration,
+    /// Where datasets are looked for first.
+    pub data_dir: Option<PathBuf>,
+    /// Where models are kept.
+    pub models_dir: PathBuf,
+    /// Most tensor-training jobs at once (the others queue).
+    pub jobs: usize,
 }
 
 impl Config {
@@ -106,6 +79,11 @@ impl Config {
             allowed_hosts,
             token,
             grace: DEFAULT_GRACE,
+            data_dir: None,
+            models_dir: std::env::temp_dir().join("hourglass-models"),
+            jobs: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
         }
     }
 }
@@ -119,6 +97,7 @@ fn host_text(addr: SocketAddr) -> String {
 
 struct App {
     config: Config,
+    context: Arc<Context>,
     sessions: Sessions,
     /// Becomes true when the server shuts down; open connections close then.
     closing: watch::Receiver<bool>,
@@ -211,9 +190,9 @@ async fn health(State(app): State<Arc<App>>) -> Response {
 }
 
 async fn pages() -> Response {
-    let list: Vec<_> = assets::PAGES
+    let list: Vec<_> = pages::PAGES
         .iter()
-        .map(|(path, title)| json!({"path": path, "title": title}))
+        .map(|p| json!({"name": p.name, "path": format!("/{}", p.name), "title": p.title}))
         .collect();
     axum::Json(json!(list)).into_response()
 }
@@ -229,9 +208,9 @@ async fn ws(
     Query(q): Query<WsQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let page = match q.page.as_deref().unwrap_or("glass").parse::<Page>() {
+    let page = match pages::find(q.page.as_deref().unwrap_or("glass")) {
         Ok(p) => p,
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, e),
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, e.message),
     };
     upgrade
         .max_message_size(MAX_MESSAGE_BYTES)
@@ -248,136 +227,74 @@ async fn send_json(socket: &mut Sink, v: serde_json::Value) -> bool {
         .is_ok()
 }
 
-/// What a page's message asks of the connection.
-enum Reply {
-    /// Nothing to say (the command went to the job).
-    None,
-    Error(String),
-    Frame(Message),
-    /// The job is gone.
-    End,
-}
-
-/// Handles one text message from a page.
-fn handle(app: &App, id: &str, link: &Link, text: &str) -> Reply {
-    let cmd = match link {
-        Link::Glass(_) => protocol::glass::parse(text).map(Command::Glass),
-        Link::Latent3d(snapshots, timeline) => match protocol::latent3d::parse(text) {
-            Ok(protocol::latent3d::Latent3dRequest::Command(c)) => Ok(Command::Latent3d(c)),
-            Ok(protocol::latent3d::Latent3dRequest::Moment(i)) => {
-                let (m, len) = {
-                    let t = timeline.lock().expect("timeline");
-                    (t.get(i), t.len())
-                };
-                return match m {
-                    Some(m) => {
-                        let snap = snapshots.borrow().clone();
-                        Reply::Frame(Message::Binary(
-                            frames::latent3d(&snap, Some((i, &m))).into(),
-                        ))
-                    }
-                    None => Reply::Error(format!(
-                        "timeline moment {i} does not exist (the timeline has {len})"
-                    )),
-                };
-            }
-            Err(e) => Err(e),
-        },
+async fn send_frame(socket: &mut Sink, f: &runtime::Frame) -> bool {
+    let m = match f.encode() {
+        Encoded::Text(t) => Message::Text(t.into()),
+        Encoded::Binary(b) => Message::Binary(b.into()),
     };
-    match cmd {
-        Ok(cmd) => {
-            if app.sessions.send(id, cmd) {
-                Reply::None
-            } else {
-                Reply::End
-            }
-        }
-        Err(message) => Reply::Error(message),
-    }
+    socket.send(m).await.is_ok()
 }
 
-/// The latest snapshot as a message, if it changed since the last one sent.
-fn latest(link: &mut Link) -> Option<Message> {
-    match link {
-        Link::Glass(rx) => {
-            if !rx.has_changed().unwrap_or(false) {
-                return None;
-            }
-            let snap = rx.borrow_and_update().clone();
-            let mut v = serde_json::to_value(&*snap).unwrap_or_default();
-            v["type"] = json!("snapshot");
-            Some(Message::Text(v.to_string().into()))
-        }
-        Link::Latent3d(rx, _) => {
-            if !rx.has_changed().unwrap_or(false) {
-                return None;
-            }
-            let snap = rx.borrow_and_update().clone();
-            Some(Message::Binary(frames::latent3d(&snap, None).into()))
-        }
-    }
-}
-
-/// Messages a page gets once, when it connects.
-fn greeting(link: &Link) -> Vec<serde_json::Value> {
-    match link {
-        Link::Glass(_) => vec![],
-        Link::Latent3d(..) => vec![latent3d_job::datasets_message()],
-    }
-}
-
-async fn connection(app: Arc<App>, socket: WebSocket, page: Page, session: Option<String>) {
+/// Carries one tab's messages to its session's job and the job's snapshots, answers and
+/// errors back. It knows no page: every page's job is a [`runtime::JobLink`].
+async fn connection(
+    app: Arc<App>,
+    socket: WebSocket,
+    page: &'static pages::PageEntry,
+    session: Option<String>,
+) {
     let (mut tx, mut rx) = socket.split();
-    let (id, mut link) = match app.sessions.attach(page, session.as_deref()) {
+    let (id, link) = match app.sessions.attach(page, session.as_deref(), &app.context) {
         Ok(s) => s,
-        Err(msg) => {
-            send_json(&mut tx, json!({"type": "error", "message": msg})).await;
+        Err(e) => {
+            send_json(&mut tx, e.to_json()).await;
             let _ = tx.send(Message::Close(None)).await;
             return;
         }
     };
-    let mut ok = send_json(&mut tx, json!({"type": "session", "id": id})).await;
-    for m in greeting(&link) {
-        ok = ok && send_json(&mut tx, m).await;
-    }
-    if ok {
-        match &mut link {
-            Link::Glass(rx) => rx.mark_changed(),
-            Link::Latent3d(rx, _) => rx.mark_changed(),
-        }
+    let mut hello = link.greeting();
+    hello["type"] = json!("session");
+    hello["id"] = json!(id);
+    if send_json(&mut tx, hello).await {
+        let mut snapshots = link.snapshots();
+        snapshots.mark_changed();
+        let (reply_tx, mut replies) = mpsc::channel::<Outgoing>(64);
         let mut tick = tokio::time::interval(SNAPSHOT_PERIOD);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut closing = app.closing.clone();
         loop {
-            tokio::select! {
+            let sent = tokio::select! {
                 _ = closing.changed() => {
                     let _ = tx.send(Message::Close(None)).await;
                     break;
                 }
-                msg = rx.next() => {
-                    let reply = match msg {
-                        None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
-                        Some(Ok(Message::Text(text))) => handle(&app, &id, &link, &text),
-                        Some(Ok(Message::Binary(_))) => Reply::Error("binary messages are not accepted; send JSON text".to_string()),
-                        Some(Ok(_)) => Reply::None,
-                    };
-                    let sent = match reply {
-                        Reply::None => true,
-                        Reply::End => false,
-                        Reply::Error(message) => send_json(&mut tx, json!({"type": "error", "message": message})).await,
-                        Reply::Frame(m) => tx.send(m).await.is_ok(),
-                    };
-                    if !sent {
-                        break;
+                msg = rx.next() => match msg {
+                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+                    Some(Ok(Message::Text(text))) => match link.deliver(&text, &reply_tx) {
+                        Ok(()) => true,
+                        Err(e) => send_json(&mut tx, e.to_json()).await && e.code != "ended",
+                    },
+                    Some(Ok(Message::Binary(_))) => {
+                        let e = runtime::WireError::malformed("binary messages are not accepted; send JSON text");
+                        send_json(&mut tx, e.to_json()).await
                     }
-                }
+                    Some(Ok(_)) => true,
+                },
+                Some(out) = replies.recv() => match out {
+                    Outgoing::Frame(f) => send_frame(&mut tx, &f).await,
+                    Outgoing::Error(e) => send_json(&mut tx, e.to_json()).await,
+                },
                 _ = tick.tick() => {
-                    if let Some(m) = latest(&mut link)
-                        && tx.send(m).await.is_err()
-                    {
-                        break;
+                    if snapshots.has_changed().unwrap_or(false) {
+                        let f = snapshots.borrow_and_update().clone();
+                        send_frame(&mut tx, &f).await
+                    } else {
+                        true
                     }
                 }
+            };
+            if !sent {
+                break;
             }
         }
     }
@@ -385,14 +302,21 @@ async fn connection(app: Arc<App>, socket: WebSocket, page: Page, session: Optio
 }
 
 async fn static_file(req: Request) -> Response {
-    assets::serve(req.uri().path())
+    let names: Vec<&str> = pages::PAGES.iter().map(|p| p.name).collect();
+    assets::serve(req.uri().path(), &names)
 }
 
 /// The whole app; open WebSockets close when `closing` becomes true.
 pub fn router(config: Config, closing: watch::Receiver<bool>) -> Router {
     let grace = config.grace;
+    let context = Arc::new(Context {
+        data_dir: config.data_dir.clone(),
+        models_dir: config.models_dir.clone(),
+        budget: Budget::new(config.jobs),
+    });
     let app = Arc::new(App {
         config,
+        context,
         sessions: Sessions::new(MAX_SESSIONS, grace),
         closing,
     });

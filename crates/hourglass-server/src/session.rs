@@ -1,5 +1,5 @@
-//! Sessions: one per browser tab, each owning one training job for its page. A session whose
-//! tab has been gone for the grace period is dropped, and its training stops with it.
+//! Sessions: one per browser tab, each owning one job for its page. A session whose tab has
+//! been gone for the grace period is dropped, and its job stops with it.
 
 use std::{
     collections::HashMap,
@@ -9,75 +9,13 @@ use std::{
 
 use rand::Rng as _;
 
-use tokio::sync::watch;
-
 use crate::{
-    glass_job::{GlassCommand, GlassJob, GlassSnapshot},
-    latent3d_job::{Latent3dCommand, Latent3dJob, Latent3dSnapshot, Timeline},
+    pages::PageEntry,
+    runtime::{Context, JobLink, WireError},
 };
 
-/// The pages that drive a job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Page {
-    Glass,
-    Latent3d,
-}
-
-impl std::str::FromStr for Page {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "glass" => Ok(Page::Glass),
-            "latent3d" => Ok(Page::Latent3d),
-            _ => Err(format!("unknown page '{s}' (expected glass or latent3d)")),
-        }
-    }
-}
-
-/// A session's training job.
-pub enum Job {
-    Glass(GlassJob),
-    Latent3d(Latent3dJob),
-}
-
-impl Job {
-    fn start(page: Page) -> Self {
-        match page {
-            // a new session starts from seed 1; the page resets it to its URL's seed
-            Page::Glass => Job::Glass(GlassJob::start(1)),
-            Page::Latent3d => Job::Latent3d(Latent3dJob::start()),
-        }
-    }
-
-    fn page(&self) -> Page {
-        match self {
-            Job::Glass(_) => Page::Glass,
-            Job::Latent3d(_) => Page::Latent3d,
-        }
-    }
-
-    fn link(&self) -> Link {
-        match self {
-            Job::Glass(j) => Link::Glass(j.subscribe()),
-            Job::Latent3d(j) => Link::Latent3d(j.subscribe(), j.timeline()),
-        }
-    }
-}
-
-/// What a connection reads from its session's job.
-pub enum Link {
-    Glass(watch::Receiver<Arc<GlassSnapshot>>),
-    Latent3d(watch::Receiver<Arc<Latent3dSnapshot>>, Arc<Mutex<Timeline>>),
-}
-
-/// A checked command for a session's job.
-pub enum Command {
-    Glass(GlassCommand),
-    Latent3d(Latent3dCommand),
-}
-
 pub struct Session {
-    pub job: Job,
+    pub link: Arc<dyn JobLink>,
     /// Open WebSocket connections.
     connections: usize,
     /// When the last connection closed.
@@ -104,22 +42,30 @@ impl Sessions {
         self.inner.lock().expect("session table").len()
     }
 
-    /// Attaches to session `id` if it exists for this page, else creates one. Errors when
-    /// the bound is hit.
-    pub fn attach(&self, page: Page, id: Option<&str>) -> Result<(String, Link), String> {
+    /// Attaches to session `id` if it exists for this page, else starts one. Errors when
+    /// the bound is hit or the job cannot start.
+    pub fn attach(
+        &self,
+        page: &PageEntry,
+        id: Option<&str>,
+        ctx: &Arc<Context>,
+    ) -> Result<(String, Arc<dyn JobLink>), WireError> {
         let mut map = self.inner.lock().expect("session table");
         if let Some(id) = id
             && let Some(s) = map.get_mut(id)
-            && s.job.page() == page
+            && s.link.page() == page.name
         {
             s.connections += 1;
             s.gone_since = None;
-            return Ok((id.to_string(), s.job.link()));
+            return Ok((id.to_string(), s.link.clone()));
         }
         if map.len() >= self.max {
-            return Err(format!(
-                "too many sessions ({}); close another Hourglass tab",
-                self.max
+            return Err(WireError::new(
+                "full",
+                format!(
+                    "the server is full: {} sessions are open; close another Hourglass tab",
+                    self.max
+                ),
             ));
         }
         let id: String = {
@@ -128,30 +74,16 @@ impl Sessions {
                 .map(|_| format!("{:x}", rng.random_range(0..16u8)))
                 .collect()
         };
-        let job = Job::start(page);
-        let link = job.link();
+        let link = (page.start)(ctx.clone())?;
         map.insert(
             id.clone(),
             Session {
-                job,
+                link: link.clone(),
                 connections: 1,
                 gone_since: None,
             },
         );
         Ok((id, link))
-    }
-
-    /// Sends a command to session `id`'s job.
-    pub fn send(&self, id: &str, cmd: Command) -> bool {
-        self.inner
-            .lock()
-            .expect("session table")
-            .get(id)
-            .is_some_and(|s| match (&s.job, cmd) {
-                (Job::Glass(j), Command::Glass(c)) => j.send(c),
-                (Job::Latent3d(j), Command::Latent3d(c)) => j.send(c),
-                _ => false,
-            })
     }
 
     /// A connection to `id` closed.

@@ -2,8 +2,14 @@
 //! by full-batch Adam on a few 3D points, with the exact opposite gradient −∂L/∂z (the
 //! *trail*) of every point's latent code.
 
+use serde::{Deserialize, Serialize};
+
 use super::{Activation, Adam, Gradients, Init, Loss, Network, Trace};
-use crate::Error;
+use crate::{
+    Error,
+    data::{MAX_POINTS, Shape3d},
+    settings::{Field, Settings},
+};
 
 /// Width of the four hidden layers.
 pub const EXPLORER_HIDDEN: usize = 64;
@@ -16,6 +22,85 @@ pub const EXPLORER_ACTIVATIONS: [Activation; 3] =
     [Activation::Tanh, Activation::Sigmoid, Activation::Relu];
 /// Index of the code (bottleneck) layer in the network's layers.
 const CODE: usize = 2;
+
+/// Trail refresh (and timeline) intervals accepted, in epochs.
+pub const TRAIL_EVERY_RANGE: (u64, u64) = (1, 10_000);
+/// The dataset name that stands for uploaded points.
+pub const UPLOADED: &str = "upload";
+
+/// The 3D Latent Explorer page's settings: its data, network, optimizer and trail interval
+/// (everything its page keeps in its URL).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExplorerSettings {
+    /// A built-in shape's name, or [`UPLOADED`].
+    pub dataset: String,
+    pub points: usize,
+    pub noise: f64,
+    pub seed: u64,
+    pub lr: f64,
+    pub activation: Activation,
+    pub latent: usize,
+    /// Trails are refreshed, and a timeline moment kept, every this many epochs.
+    pub trail_every: u64,
+}
+
+impl Default for ExplorerSettings {
+    fn default() -> Self {
+        ExplorerSettings {
+            dataset: Shape3d::Circle.name().into(),
+            points: 25,
+            noise: 0.0,
+            seed: 1,
+            lr: 0.01,
+            activation: Activation::Tanh,
+            latent: 2,
+            trail_every: 50,
+        }
+    }
+}
+
+impl Settings for ExplorerSettings {
+    fn schema() -> Vec<Field> {
+        let shapes: Vec<(&str, &str)> = Shape3d::ALL
+            .iter()
+            .map(|s| (s.name(), s.label()))
+            .chain([(UPLOADED, "your points")])
+            .collect();
+        let activations: Vec<(&str, &str)> = EXPLORER_ACTIVATIONS
+            .iter()
+            .map(|a| (a.name(), a.name()))
+            .collect();
+        vec![
+            Field::choice("dataset", "dataset", &shapes),
+            Field::whole("points", "point count", (2, MAX_POINTS as u64)),
+            Field::number("noise", "noise", (0.0, 1.0)),
+            Field::seed(),
+            Field::number("lr", "learning rate", EXPLORER_LR_RANGE)
+                .log()
+                .offering(&[1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1]),
+            Field::choice("activation", "hidden activation", &activations),
+            Field::choice(
+                "latent",
+                "latent size",
+                &[(1, "1-D"), (2, "2-D"), (3, "3-D")],
+            ),
+            Field::whole("trail_every", "trail interval", TRAIL_EVERY_RANGE)
+                .offering(&[10.0, 25.0, 50.0, 100.0, 250.0, 500.0]),
+        ]
+    }
+}
+
+impl ExplorerSettings {
+    /// The network and optimizer part.
+    pub fn config(&self) -> ExplorerConfig {
+        ExplorerConfig {
+            latent: self.latent,
+            hidden: self.activation,
+            learning_rate: self.lr,
+        }
+    }
+}
 
 /// The explorer's settings that shape its network and optimizer.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -18,9 +18,11 @@ pub use activation::{Activation, LEAKY_SLOPE};
 pub use adam::Adam;
 pub use explorer::{
     EXPLORER_ACTIVATIONS, EXPLORER_HIDDEN, EXPLORER_LATENTS, EXPLORER_LR_RANGE, Explorer,
-    ExplorerConfig, ExplorerView,
+    ExplorerConfig, ExplorerSettings, ExplorerView, TRAIL_EVERY_RANGE, UPLOADED,
 };
-pub use glassbox::{GLASS_BOTTLENECK, GLASS_SIZES, GlassBox};
+pub use glassbox::{
+    GLASS_BOTTLENECK, GLASS_LR_RANGE, GLASS_MOMENTUM_RANGE, GLASS_SIZES, GlassBox, GlassSettings,
+};
 pub use init::Init;
 pub use loss::{BCE_EPS, Loss};
 pub use momentum::MomentumSgd;

@@ -9,6 +9,7 @@ mod dense;
 mod host;
 mod host_decoder;
 mod init;
+mod objective;
 mod sigmoid;
 mod trainer;
 
@@ -19,7 +20,9 @@ pub use conv::{ConvGeometry, conv_transpose2d, conv2d};
 pub use dense::{DenseActivation, dense};
 pub use host_decoder::HostDecoder;
 pub use init::initial_tensors;
+pub use objective::{BatchLoss, Objective, Reconstruction, reconstruction_loss};
 pub use sigmoid::fast_sigmoid;
 pub use trainer::{
-    EpochReport, Evaluation, LossKind, Optimizer, Progress, TrainOptions, evaluate, train,
+    EpochReport, Evaluation, LossKind, Optimizer, Progress, StepReport, TrainOptions, Trainer,
+    evaluate, train,
 };

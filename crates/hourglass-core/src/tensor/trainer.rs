@@ -1,5 +1,6 @@
-//! Mini-batch training of an [`Autoencoder`]: Adam or momentum SGD, MSE or BCE, reshuffled
-//! every epoch, with a validation split and a stop flag checked after every step.
+//! Mini-batch training of an [`Autoencoder`]: Adam or momentum SGD, MSE or BCE (or any
+//! [`Objective`]), reshuffled every epoch, step by step ([`Trainer`]) or as a whole run with
+//! a stop flag checked after every step ([`train`]).
 
 use std::{
     sync::atomic::{AtomicBool, Ordering},
@@ -9,12 +10,12 @@ use std::{
 use burn::{
     module::Module,
     optim::{GradientsParams, ModuleOptimizer, SgdConfig, momentum::MomentumConfig},
-    tensor::{Tensor, TensorData, activation},
+    tensor::{Tensor, TensorData},
 };
 use serde::{Deserialize, Serialize};
 
-use super::Autoencoder;
-use crate::{Error, data::Dataset, glass::Activation, metrics, rng::Rng};
+use super::{Autoencoder, BatchLoss, Objective, Reconstruction};
+use crate::{Error, data::Dataset, metrics, rng::Rng};
 
 /// The reconstruction loss, a mean over every value of the batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,33 +242,221 @@ pub fn evaluate(model: &Autoencoder, data: &Dataset, batch: usize) -> Result<Eva
     })
 }
 
-fn loss_tensor(model: &Autoencoder, x: Tensor<2>, loss: LossKind) -> Tensor<1> {
-    let logits = model.decode_logits(model.encode(x.clone()));
-    let sigmoid_out = matches!(
-        model.arch,
-        crate::architecture::Architecture::Dense {
-            output: Activation::Sigmoid,
-            ..
-        } | crate::architecture::Architecture::Conv {
-            output: Activation::Sigmoid,
-            ..
+/// What one training step did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepReport {
+    /// 1-based epoch the step belongs to.
+    pub epoch: usize,
+    /// 1-based step within the epoch, of `steps`.
+    pub step: usize,
+    pub steps: usize,
+    /// The batch's loss.
+    pub loss: f64,
+    /// The values of the objective's named terms for this batch (empty for a plain loss).
+    pub terms: Vec<(&'static str, f64)>,
+    /// True when this step was the epoch's last.
+    pub epoch_done: bool,
+}
+
+/// Step-wise training of an [`Autoencoder`]: one mini-batch per [`Trainer::step`], epochs
+/// ended by [`Trainer::end_epoch`] (also part-way), the learning rate changeable between
+/// steps, the loss an [`Objective`]. The caller owns the loop, so it can pause, stop, change
+/// settings or publish progress between any two steps; [`train`] is the plain loop over it.
+pub struct Trainer {
+    model: Autoencoder,
+    optim: ModuleOptimizer,
+    objective: Box<dyn Objective>,
+    lr: f64,
+    batch_size: usize,
+    rng: Rng,
+    /// Samples per epoch (the training set's length).
+    n: usize,
+    /// The running epoch's order and how far into it training is (`None` between epochs).
+    order: Option<(Vec<usize>, usize)>,
+    /// Epochs begun (the running one included).
+    epoch: usize,
+    total: f64,
+    seen: usize,
+    steps_done: usize,
+    started: Instant,
+    batch: Vec<f32>,
+}
+
+impl Trainer {
+    /// A trainer for `model` (built on [`super::training_device`]) over a training set of
+    /// `samples` samples. Checks the optimizer and batch size.
+    pub fn new(
+        model: Autoencoder,
+        samples: usize,
+        opts: &TrainOptions,
+        objective: Box<dyn Objective>,
+    ) -> Result<Self, Error> {
+        opts.optimizer.validate()?;
+        if samples == 0 {
+            return Err(Error::invalid("no training samples"));
         }
-    );
-    match loss {
-        LossKind::Mse => (model.output_activation(logits) - x).powi_scalar(2).mean(),
-        // BCE from logits when the output is a sigmoid: −[t·log σ(z) + (1 − t)·log σ(−z)],
-        // exact and free of log(0).
-        LossKind::Bce if sigmoid_out => {
-            let pos = activation::log_sigmoid(logits.clone());
-            let neg = activation::log_sigmoid(logits.neg());
-            (x.clone() * pos + (x.neg() + 1.0) * neg).mean().neg()
+        if opts.batch_size == 0 {
+            return Err(Error::invalid("batch size must be at least 1"));
         }
-        LossKind::Bce => {
-            let y = model.output_activation(logits).clamp(1e-7, 1.0 - 1e-7);
-            (x.clone() * y.clone().log() + (x.neg() + 1.0) * (y.neg() + 1.0).log())
-                .mean()
-                .neg()
+        Ok(Trainer {
+            model,
+            optim: opts.optimizer.build(),
+            objective,
+            lr: opts.optimizer.learning_rate(),
+            batch_size: opts.batch_size,
+            rng: Rng::new(opts.seed ^ 0x5eed_0f5a_3b1e),
+            n: samples,
+            order: None,
+            epoch: 0,
+            total: 0.0,
+            seen: 0,
+            steps_done: 0,
+            started: Instant::now(),
+            batch: Vec::new(),
+        })
+    }
+
+    /// Steps in one epoch.
+    pub fn steps_per_epoch(&self) -> usize {
+        self.n.div_ceil(self.batch_size)
+    }
+
+    /// Completed epochs (a partly run epoch counts once it is ended).
+    pub fn epochs_done(&self) -> usize {
+        if self.order.is_some() {
+            self.epoch - 1
+        } else {
+            self.epoch
         }
+    }
+
+    /// True between the first step of an epoch and its end.
+    pub fn in_epoch(&self) -> bool {
+        self.order.is_some()
+    }
+
+    pub fn learning_rate(&self) -> f64 {
+        self.lr
+    }
+
+    /// Changes the learning rate from the next step on.
+    pub fn set_learning_rate(&mut self, lr: f64) -> Result<(), Error> {
+        if !lr.is_finite() || lr <= 0.0 {
+            return Err(Error::invalid(format!(
+                "learning rate {lr} must be a positive number"
+            )));
+        }
+        self.lr = lr;
+        Ok(())
+    }
+
+    /// The model being trained (on the training device).
+    pub fn model(&self) -> &Autoencoder {
+        &self.model
+    }
+
+    /// The model as it is now, for inference.
+    pub fn inference_model(&self) -> Autoencoder {
+        self.model.valid()
+    }
+
+    /// The trained model, for inference.
+    pub fn into_model(self) -> Autoencoder {
+        self.model.valid()
+    }
+
+    /// One mini-batch of `train_set` (which must be the set the trainer was made for);
+    /// begins an epoch (a fresh shuffle) when none is running.
+    pub fn step(&mut self, train_set: &Dataset) -> Result<StepReport, Error> {
+        let width = self.model.arch.input_size();
+        if train_set.len() != self.n || train_set.features != width {
+            return Err(Error::invalid(format!(
+                "{} has {}×{} values, the trainer was made for {}×{width}",
+                train_set.name,
+                train_set.len(),
+                train_set.features,
+                self.n
+            )));
+        }
+        if self.order.is_none() {
+            self.order = Some((self.rng.permutation(self.n), 0));
+            self.epoch += 1;
+            self.total = 0.0;
+            self.seen = 0;
+            self.steps_done = 0;
+            self.started = Instant::now();
+        }
+        let (order, at) = self.order.as_mut().expect("an epoch is running");
+        let idx = &order[*at..(*at + self.batch_size).min(self.n)];
+        *at += idx.len();
+        self.batch.clear();
+        for &i in idx {
+            self.batch.extend_from_slice(train_set.sample(i));
+        }
+        let rows = idx.len();
+        let device = self.model.device();
+        let x = Tensor::from_data(TensorData::new(self.batch.clone(), [rows, width]), &device);
+        let BatchLoss { total, terms } = self.objective.loss(&self.model, x);
+        let grads = total.backward();
+        let value = total.into_scalar::<f32>() as f64;
+        self.steps_done += 1;
+        if !value.is_finite() {
+            return Err(Error::invalid(format!(
+                "training diverged at epoch {}, step {} (loss {value}); try a smaller learning rate",
+                self.epoch, self.steps_done
+            )));
+        }
+        let terms = terms
+            .into_iter()
+            .map(|(name, t)| (name, t.into_scalar::<f32>() as f64))
+            .collect();
+        self.total += value * rows as f64;
+        self.seen += rows;
+        let grads = GradientsParams::from_grads(grads, &self.model.module);
+        // moved through the optimizer (no clone: the engine updates unshared tensors in
+        // place); host copies of the old weights are dropped
+        let module = std::mem::replace(&mut self.model.module, placeholder_module());
+        self.model.module = self.optim.step(self.lr, module, grads);
+        self.model.host_decoder = Default::default();
+        Ok(StepReport {
+            epoch: self.epoch,
+            step: self.steps_done,
+            steps: self.steps_per_epoch(),
+            loss: value,
+            terms,
+            epoch_done: self.seen >= self.n,
+        })
+    }
+
+    /// Ends the running epoch (part-way if steps remain): its mean training loss and, with a
+    /// validation set, the validation loss of the model as it is now.
+    pub fn end_epoch(&mut self, val_set: Option<&Dataset>, loss: LossKind) -> Option<EpochReport> {
+        self.order.take()?;
+        let val_loss = match val_set {
+            Some(v) if !v.is_empty() => {
+                let inference = self.model.valid();
+                Some(loss.host(&inference.reconstruct_host(&v.values, 1024), &v.values))
+            }
+            _ => None,
+        };
+        Some(EpochReport {
+            epoch: self.epoch,
+            train_loss: self.total / self.seen.max(1) as f64,
+            val_loss,
+            seconds: self.started.elapsed().as_secs_f64(),
+            partial: self.seen < self.n,
+        })
+    }
+}
+
+/// An empty module of no parameters to stand in while the real one is moved through the
+/// optimizer.
+fn placeholder_module() -> super::AeModule {
+    super::AeModule {
+        enc_convs: Vec::new(),
+        enc_linears: Vec::new(),
+        dec_linears: Vec::new(),
+        dec_deconvs: Vec::new(),
     }
 }
 
@@ -282,7 +471,6 @@ pub fn train(
     stop: &AtomicBool,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<(Autoencoder, Vec<EpochReport>), Error> {
-    opts.optimizer.validate()?;
     let width = model.arch.input_size();
     for d in std::iter::once(train_set).chain(val_set) {
         if d.features != width {
@@ -292,84 +480,36 @@ pub fn train(
             )));
         }
     }
-    if train_set.is_empty() {
-        return Err(Error::invalid("no training samples"));
-    }
-    if opts.batch_size == 0 {
-        return Err(Error::invalid("batch size must be at least 1"));
-    }
-    let device = model.device();
-    let lr = opts.optimizer.learning_rate();
-    let mut optim = opts.optimizer.build();
-    let mut rng = Rng::new(opts.seed ^ 0x5eed_0f5a_3b1e);
-    let n = train_set.len();
-    let steps = n.div_ceil(opts.batch_size);
-    let mut model = model;
+    let mut trainer = Trainer::new(
+        model,
+        train_set.len(),
+        opts,
+        Box::new(Reconstruction(opts.loss)),
+    )?;
     let mut reports = Vec::new();
-    let mut batch = Vec::with_capacity(opts.batch_size * width);
-    for epoch in 1..=opts.epochs {
-        let start = Instant::now();
-        let order = rng.permutation(n);
-        let mut total = 0.0;
-        let mut seen = 0usize;
-        let mut partial = false;
-        for (step, idx) in order.chunks(opts.batch_size).enumerate() {
-            batch.clear();
-            for &i in idx {
-                batch.extend_from_slice(train_set.sample(i));
-            }
-            let x = Tensor::from_data(TensorData::new(batch.clone(), [idx.len(), width]), &device);
-            let loss = loss_tensor(&model, x, opts.loss);
-            let grads = loss.backward();
-            let value = loss.into_scalar::<f32>() as f64;
-            if !value.is_finite() {
-                return Err(Error::invalid(format!(
-                    "training diverged at epoch {epoch}, step {} (loss {value}); try a smaller learning rate",
-                    step + 1
-                )));
-            }
-            total += value * idx.len() as f64;
-            seen += idx.len();
-            let grads = GradientsParams::from_grads(grads, &model.module);
-            // moved through the optimizer (no clone: the engine updates unshared tensors in
-            // place); host copies of the old weights are dropped
-            model.module = optim.step(lr, model.module, grads);
-            model.host_decoder = Default::default();
+    for _ in 0..opts.epochs {
+        loop {
+            let s = trainer.step(train_set)?;
             on_progress(&Progress::Step {
-                epoch,
-                step: step + 1,
-                steps,
-                loss: value,
+                epoch: s.epoch,
+                step: s.step,
+                steps: s.steps,
+                loss: s.loss,
             });
-            if stop.load(Ordering::Relaxed) && seen < n {
-                partial = true;
+            if s.epoch_done || stop.load(Ordering::Relaxed) {
                 break;
             }
         }
-        let val_loss = match val_set {
-            Some(v) if !v.is_empty() => {
-                let inference = model.valid();
-                Some(
-                    opts.loss
-                        .host(&inference.reconstruct_host(&v.values, 1024), &v.values),
-                )
-            }
-            _ => None,
-        };
-        let report = EpochReport {
-            epoch,
-            train_loss: total / seen as f64,
-            val_loss,
-            seconds: start.elapsed().as_secs_f64(),
-            partial,
-        };
+        let report = trainer
+            .end_epoch(val_set, opts.loss)
+            .expect("an epoch was running");
         on_progress(&Progress::Epoch(report.clone()));
         reports.push(report);
         if stop.load(Ordering::Relaxed) {
             break;
         }
     }
-    Ok((model.valid(), reports))
+    Ok((trainer.into_model(), reports))
 }
 
 impl Autoencoder {
@@ -384,6 +524,7 @@ mod tests {
     use super::*;
     use crate::{
         architecture::{Architecture, parse_convs},
+        glass::Activation,
         tensor::{initial_tensors, training_device},
     };
 
@@ -542,6 +683,100 @@ mod tests {
         assert_eq!(steps, 3);
         assert_eq!(reports.len(), 1);
         assert!(reports[0].partial);
+    }
+
+    #[test]
+    fn stepping_by_hand_is_the_same_run_and_the_rate_changes_between_steps() {
+        let arch = Architecture::Dense {
+            layers: vec![64, 8, 2],
+            activation: Activation::Relu,
+            output: Activation::Sigmoid,
+        };
+        let model = || {
+            Autoencoder::from_tensors(
+                &arch,
+                &initial_tensors(&arch, 2).unwrap(),
+                &training_device(),
+            )
+            .unwrap()
+        };
+        let opts = TrainOptions {
+            loss: LossKind::Mse,
+            optimizer: Optimizer::adam(0.01),
+            batch_size: 10,
+            epochs: 3,
+            seed: 2,
+        };
+        let data = blobs();
+        let (whole, reports) = train(
+            model(),
+            &data,
+            None,
+            &opts,
+            &AtomicBool::new(false),
+            &mut |_| {},
+        )
+        .unwrap();
+        // the same three epochs, one step at a time, with pauses between them
+        let mut t = Trainer::new(
+            model(),
+            data.len(),
+            &opts,
+            Box::new(Reconstruction(opts.loss)),
+        )
+        .unwrap();
+        assert_eq!(t.steps_per_epoch(), 7);
+        let mut by_hand = Vec::new();
+        for _ in 0..3 {
+            loop {
+                let s = t.step(&data).unwrap();
+                assert!(t.in_epoch(), "an epoch runs until it is ended");
+                if s.epoch_done {
+                    break;
+                }
+            }
+            by_hand.push(t.end_epoch(None, opts.loss).unwrap());
+        }
+        assert_eq!(t.epochs_done(), 3);
+        let stepped = t.into_model();
+        assert_eq!(stepped.to_tensors(), whole.to_tensors());
+        for (a, b) in by_hand.iter().zip(&reports) {
+            assert_eq!((a.epoch, a.train_loss), (b.epoch, b.train_loss));
+        }
+        // a new learning rate applies from the next step: a huge one changes the weights more
+        let mut slow = Trainer::new(
+            model(),
+            data.len(),
+            &opts,
+            Box::new(Reconstruction(opts.loss)),
+        )
+        .unwrap();
+        let mut fast = Trainer::new(
+            model(),
+            data.len(),
+            &opts,
+            Box::new(Reconstruction(opts.loss)),
+        )
+        .unwrap();
+        fast.set_learning_rate(0.5).unwrap();
+        assert!(fast.set_learning_rate(-1.0).is_err());
+        assert_eq!(fast.learning_rate(), 0.5);
+        slow.step(&data).unwrap();
+        fast.step(&data).unwrap();
+        let start = model().to_tensors();
+        let moved = |m: &Autoencoder| -> f32 {
+            m.to_tensors()
+                .iter()
+                .zip(&start)
+                .flat_map(|(a, b)| a.values.iter().zip(&b.values).map(|(x, y)| (x - y).abs()))
+                .sum()
+        };
+        assert!(moved(fast.model()) > 5.0 * moved(slow.model()));
+        // ending an epoch part-way marks it partial; the wrong data set is refused
+        let r = slow.end_epoch(Some(&data), LossKind::Mse).unwrap();
+        assert!(r.partial && r.val_loss.is_some());
+        assert!(slow.end_epoch(None, LossKind::Mse).is_none());
+        assert!(slow.step(&data.take(8)).is_err());
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The training pace of a job's worker: so many epochs per second (0 = as fast as it goes),
+//! The training pace of a job's worker: so many steps (epochs) per second (0 = as fast as it goes),
 //! counted from when training (re)started, so a page can watch the network learn.
 
 use std::{
@@ -31,15 +31,18 @@ impl Pace {
         self.speed <= 0.0 || self.done < (self.t0.elapsed().as_secs_f64() * self.speed) as u64 + 1
     }
 
-    /// Runs `epoch` while epochs are due, for at most `slice` (so commands are read between
-    /// slices); returns how many ran.
-    pub fn run(&mut self, slice: Duration, mut epoch: impl FnMut()) -> u64 {
+    /// Runs `step` while steps are due, for at most `slice` (so commands are read between
+    /// slices) or until it returns false; returns how many ran.
+    pub fn run(&mut self, slice: Duration, mut step: impl FnMut() -> bool) -> u64 {
         let start = Instant::now();
         let mut ran = 0;
         while self.due() && start.elapsed() < slice {
-            epoch();
+            let go_on = step();
             self.done += 1;
             ran += 1;
+            if !go_on {
+                break;
+            }
         }
         ran
     }
@@ -67,7 +70,7 @@ mod tests {
         let start = Instant::now();
         let mut n = 0;
         while start.elapsed() < Duration::from_millis(100) {
-            n += p.run(Duration::from_millis(5), || {});
+            n += p.run(Duration::from_millis(5), || true);
             p.wait(Duration::from_millis(15));
         }
         // about 100 epochs in 100 ms; never far ahead of the pace
@@ -76,6 +79,7 @@ mod tests {
             "{n}"
         );
         let mut fast = Pace::new(0.0);
-        assert!(fast.run(Duration::from_millis(2), || {}) > 100);
+        assert!(fast.run(Duration::from_millis(2), || true) > 100);
+        assert_eq!(fast.run(Duration::from_millis(2), || false), 1);
     }
 }

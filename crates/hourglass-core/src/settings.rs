@@ -1,0 +1,314 @@
+//! Settings with one source of truth: each page's settings are one typed struct whose
+//! [`Schema`] names every field with its kind, range or choices and label. The server sends
+//! the schema (with the defaults) to the page, which builds its controls, URL state and
+//! client-side checks from it; changes arrive as patches and are checked here, once.
+
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::{Map, Value, json};
+
+use crate::Error;
+
+/// What values a field takes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Kind {
+    /// A number in `min..=max`; whole numbers only when `integer`; `log` suggests a
+    /// logarithmic control; `choices`, when given, are the values a control offers (any value
+    /// in range is still accepted).
+    Number {
+        min: f64,
+        max: f64,
+        integer: bool,
+        log: bool,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        choices: Vec<f64>,
+    },
+    /// One of a fixed list of values (strings or numbers), each with a label.
+    Choice { choices: Vec<(Value, String)> },
+}
+
+/// One setting.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Field {
+    pub name: &'static str,
+    pub label: &'static str,
+    #[serde(flatten)]
+    pub kind: Kind,
+}
+
+impl Field {
+    /// A number field.
+    pub fn number(name: &'static str, label: &'static str, (min, max): (f64, f64)) -> Self {
+        Field {
+            name,
+            label,
+            kind: Kind::Number {
+                min,
+                max,
+                integer: false,
+                log: false,
+                choices: Vec::new(),
+            },
+        }
+    }
+
+    /// A whole-number field.
+    pub fn whole(name: &'static str, label: &'static str, (min, max): (u64, u64)) -> Self {
+        let mut f = Self::number(name, label, (min as f64, max as f64));
+        if let Kind::Number { integer, .. } = &mut f.kind {
+            *integer = true;
+        }
+        f
+    }
+
+    /// A seed: any whole number a page can hold exactly (below 2⁵³).
+    pub fn seed() -> Self {
+        Self::whole("seed", "seed", (0, (1 << 53) - 1))
+    }
+
+    /// Marks a number field as best controlled on a log scale.
+    pub fn log(mut self) -> Self {
+        if let Kind::Number { log, .. } = &mut self.kind {
+            *log = true;
+        }
+        self
+    }
+
+    /// The values a number field's control offers.
+    pub fn offering(mut self, values: &[f64]) -> Self {
+        if let Kind::Number { choices, .. } = &mut self.kind {
+            *choices = values.to_vec();
+        }
+        self
+    }
+
+    /// A choice among `(value, label)` pairs.
+    pub fn choice<V: Into<Value> + Clone>(
+        name: &'static str,
+        label: &'static str,
+        choices: &[(V, &str)],
+    ) -> Self {
+        Field {
+            name,
+            label,
+            kind: Kind::Choice {
+                choices: choices
+                    .iter()
+                    .map(|(v, l)| (v.clone().into(), l.to_string()))
+                    .collect(),
+            },
+        }
+    }
+
+    /// Checks one value against this field.
+    pub fn check(&self, v: &Value) -> Result<(), Error> {
+        match &self.kind {
+            Kind::Number {
+                min, max, integer, ..
+            } => {
+                let x = v
+                    .as_f64()
+                    .filter(|x| x.is_finite())
+                    .ok_or_else(|| Error::invalid(format!("{} {v} is not a number", self.label)))?;
+                if *integer && (x.fract() != 0.0 || v.is_f64() && x.abs() >= 9.0e15) {
+                    return Err(Error::invalid(format!(
+                        "{} {v} is not a whole number",
+                        self.label
+                    )));
+                }
+                if x < *min || x > *max {
+                    return Err(Error::invalid(format!(
+                        "{} {x} is outside {}–{}",
+                        self.label,
+                        trim(*min),
+                        trim(*max)
+                    )));
+                }
+                Ok(())
+            }
+            Kind::Choice { choices } => {
+                let same = |c: &Value| match (c.as_f64(), v.as_f64()) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => c == v,
+                };
+                if choices.iter().any(|(c, _)| same(c)) {
+                    Ok(())
+                } else {
+                    let list: Vec<String> = choices
+                        .iter()
+                        .map(|(c, _)| c.as_str().map_or_else(|| c.to_string(), str::to_string))
+                        .collect();
+                    let shown = v
+                        .as_str()
+                        .map_or_else(|| v.to_string(), |s| format!("'{s}'"));
+                    Err(Error::invalid(format!(
+                        "{} {shown} is not one of {}",
+                        self.label,
+                        list.join(", ")
+                    )))
+                }
+            }
+        }
+    }
+}
+
+/// A number as people write it (no trailing `.0`).
+fn trim(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+/// A settings struct: its fields' schema, plus any checks across fields.
+pub trait Settings: Clone + Default + PartialEq + Serialize + DeserializeOwned {
+    /// Every field, in the order a page shows them.
+    fn schema() -> Vec<Field>;
+
+    /// Checks that involve more than one field (each field's own range is in the schema).
+    fn check(&self) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// Checks every field against the schema, then [`Settings::check`].
+    fn validate(&self) -> Result<(), Error> {
+        let v = serde_json::to_value(self).map_err(|e| Error::invalid(e.to_string()))?;
+        for f in Self::schema() {
+            f.check(v.get(f.name).unwrap_or(&Value::Null))?;
+        }
+        self.check()
+    }
+
+    /// These settings with `patch`'s fields changed, checked; unknown fields are refused.
+    fn patched(&self, patch: &Map<String, Value>) -> Result<Self, Error> {
+        check_patch::<Self>(patch)?;
+        let mut v = serde_json::to_value(self).map_err(|e| Error::invalid(e.to_string()))?;
+        for (k, x) in patch {
+            v[k.as_str()] = x.clone();
+        }
+        let next: Self = serde_json::from_value(v).map_err(|e| Error::invalid(e.to_string()))?;
+        next.validate()?;
+        Ok(next)
+    }
+
+    /// The schema with each field's default, as sent to a page.
+    fn schema_json() -> Value {
+        let defaults = serde_json::to_value(Self::default()).unwrap_or(Value::Null);
+        Value::Array(
+            Self::schema()
+                .into_iter()
+                .map(|f| {
+                    let mut v = json!(f);
+                    v["default"] = defaults.get(f.name).cloned().unwrap_or(Value::Null);
+                    v
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Checks each field of `patch` on its own (names and ranges), before it reaches a job.
+pub fn check_patch<S: Settings>(patch: &Map<String, Value>) -> Result<(), Error> {
+    let schema = S::schema();
+    for (k, x) in patch {
+        let f = schema.iter().find(|f| f.name == k).ok_or_else(|| {
+            let names: Vec<&str> = schema.iter().map(|f| f.name).collect();
+            Error::invalid(format!(
+                "unknown setting '{k}' (expected one of {})",
+                names.join(", ")
+            ))
+        })?;
+        f.check(x)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::{Deserialize, Serialize};
+
+    use super::*;
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    struct Demo {
+        rate: f64,
+        count: u64,
+        shape: String,
+    }
+
+    impl Default for Demo {
+        fn default() -> Self {
+            Demo {
+                rate: 0.1,
+                count: 3,
+                shape: "circle".into(),
+            }
+        }
+    }
+
+    impl Settings for Demo {
+        fn schema() -> Vec<Field> {
+            vec![
+                Field::number("rate", "rate", (0.01, 0.5)).log(),
+                Field::whole("count", "count", (1, 10)),
+                Field::choice(
+                    "shape",
+                    "shape",
+                    &[("circle", "Circle"), ("saddle", "Saddle")],
+                ),
+            ]
+        }
+
+        fn check(&self) -> Result<(), Error> {
+            if self.shape == "saddle" && self.count < 2 {
+                return Err(Error::invalid("a saddle needs 2 or more"));
+            }
+            Ok(())
+        }
+    }
+
+    fn patch(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn patches_are_checked_against_the_schema_and_across_fields() {
+        let d = Demo::default();
+        let p = d
+            .patched(&patch(json!({"rate": 0.2, "shape": "saddle"})))
+            .unwrap();
+        assert_eq!((p.rate, p.count, p.shape.as_str()), (0.2, 3, "saddle"));
+        let err = |v: Value| d.patched(&patch(v)).unwrap_err().to_string();
+        assert_eq!(err(json!({"rate": 0.9})), "rate 0.9 is outside 0.01–0.5");
+        assert_eq!(
+            err(json!({"count": 2.5})),
+            "count 2.5 is not a whole number"
+        );
+        assert_eq!(err(json!({"count": "x"})), "count \"x\" is not a number");
+        assert_eq!(
+            err(json!({"shape": "cube"})),
+            "shape 'cube' is not one of circle, saddle"
+        );
+        assert!(err(json!({"colour": 1})).contains("unknown setting 'colour'"));
+        assert_eq!(
+            err(json!({"shape": "saddle", "count": 1})),
+            "a saddle needs 2 or more"
+        );
+        assert!(d.validate().is_ok());
+    }
+
+    #[test]
+    fn the_schema_carries_defaults_ranges_and_choices() {
+        let s = Demo::schema_json();
+        assert_eq!(s[0]["name"], "rate");
+        assert_eq!(s[0]["kind"], "number");
+        assert_eq!(s[0]["min"], 0.01);
+        assert_eq!(s[0]["log"], true);
+        assert_eq!(s[0]["default"], 0.1);
+        assert_eq!(s[1]["integer"], true);
+        assert_eq!(s[2]["kind"], "choice");
+        assert_eq!(s[2]["choices"][1], json!(["saddle", "Saddle"]));
+        assert_eq!(s[2]["default"], "circle");
+    }
+}
