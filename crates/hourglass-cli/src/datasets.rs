@@ -2,10 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use hourglass_core::data::{self, Dataset, LabelColumn, Scaling};
+pub use hourglass_data::read_file;
 
-use crate::{DataArgs, catalog};
+use crate::DataArgs;
 
 /// Which part of a known dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -14,49 +15,13 @@ pub enum Split {
     Test,
 }
 
-/// Files larger than this are refused (a typo should not eat the machine's memory).
-const MAX_FILE_BYTES: u64 = 2 << 30;
-
-pub fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    if meta.len() > MAX_FILE_BYTES {
-        bail!(
-            "{}: {} bytes is more than the 2 GiB limit",
-            path.display(),
-            meta.len()
-        );
+impl From<Split> for hourglass_data::Split {
+    fn from(s: Split) -> Self {
+        match s {
+            Split::Train => hourglass_data::Split::Train,
+            Split::Test => hourglass_data::Split::Test,
+        }
     }
-    std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))
-}
-
-fn load_known(ds: &catalog::KnownDataset, args: &DataArgs, split: Split) -> Result<Dataset> {
-    let (_, dir) = catalog::locate(ds, args.data_dir.as_deref()).ok_or_else(|| {
-        let looked: Vec<String> = catalog::search_roots(args.data_dir.as_deref())
-            .iter()
-            .map(|(_, r)| r.join(ds.name).display().to_string())
-            .chain(ds.system_dir.map(str::to_string))
-            .collect();
-        anyhow!(
-            "dataset '{}' not found (looked in {}); run `hourglass data fetch {}` or pass --data-dir",
-            ds.name,
-            looked.join(", "),
-            ds.name
-        )
-    })?;
-    let (img, lab) = match split {
-        Split::Train => (catalog::TRAIN_IMAGES, catalog::TRAIN_LABELS),
-        Split::Test => (catalog::TEST_IMAGES, catalog::TEST_LABELS),
-    };
-    let img_path = catalog::file_in(&dir, ds.files[img].name).expect("located");
-    let lab_path = catalog::file_in(&dir, ds.files[lab].name).expect("located");
-    let img_bytes = read_file(&img_path)?;
-    let lab_bytes = read_file(&lab_path)?;
-    Ok(data::idx_dataset(
-        ds.name,
-        (&img_path.display().to_string(), &img_bytes),
-        Some((&lab_path.display().to_string(), &lab_bytes)),
-    )?)
 }
 
 fn is_image(path: &Path) -> bool {
@@ -149,8 +114,8 @@ fn load_file(path: &Path, args: &DataArgs) -> Result<Dataset> {
 pub fn load(args: &DataArgs, split: Split, scaling: Option<Scaling>) -> Result<(Dataset, Scaling)> {
     let mut ds = match args.dataset.as_str() {
         "patterns" => data::patterns_dataset(),
-        name => match catalog::known(name) {
-            Some(k) => load_known(k, args, split)?,
+        name => match hourglass_data::known(name) {
+            Some(k) => hourglass_data::load_known(k, args.data_dir.as_deref(), split.into())?,
             None => load_file(Path::new(name), args)?,
         },
     };

@@ -1,9 +1,7 @@
 //! `hourglass`: the autoencoder lab's command line.
 
-mod catalog;
 mod commands;
 mod datasets;
-mod fetch;
 mod output;
 
 use std::{path::PathBuf, process::ExitCode};

@@ -6,7 +6,11 @@ use anyhow::{Result, anyhow};
 use clap::Subcommand;
 use serde_json::json;
 
-use crate::{catalog, fetch};
+use hourglass_data::{
+    catalog,
+    fetch::{self, FetchEvent},
+};
+use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Subcommand, Debug)]
 pub enum DataCommand {
@@ -115,7 +119,38 @@ pub fn run(cmd: DataCommand) -> Result<()> {
                 None => ds.mirrors.iter().map(|m| m.to_string()).collect(),
             };
             let dir = root.join(ds.name);
-            fetch::fetch(ds, &mirrors, &dir, quiet)?;
+            // one bar per file, made when its first bytes arrive
+            let mut bar: Option<ProgressBar> = None;
+            let done_with = |bar: &mut Option<ProgressBar>, what: &str, p: &std::path::Path| {
+                if let Some(b) = bar.take() {
+                    b.finish_and_clear();
+                }
+                if !quiet {
+                    eprintln!("{}: {what}", p.display());
+                }
+            };
+            fetch::fetch(ds, &mirrors, &dir, &mut |e| match e {
+                FetchEvent::Bytes { file, done, total } => {
+                    let b = bar.get_or_insert_with(|| {
+                        let b = if quiet {
+                            ProgressBar::hidden()
+                        } else {
+                            ProgressBar::new(total.unwrap_or(0))
+                        };
+                        b.set_style(
+                            ProgressStyle::with_template(
+                                "{msg:30} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}",
+                            )
+                            .expect("valid template"),
+                        );
+                        b.set_message(file.clone());
+                        b
+                    });
+                    b.set_position(*done);
+                }
+                FetchEvent::Present(p) => done_with(&mut bar, "already present and verified", p),
+                FetchEvent::Downloaded(p) => done_with(&mut bar, "downloaded and verified", p),
+            })?;
             println!("{}", dir.display());
             Ok(())
         }

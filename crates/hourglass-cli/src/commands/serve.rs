@@ -1,6 +1,9 @@
 //! `hourglass serve`: the web app.
 
-use std::net::{IpAddr, SocketAddr};
+use std::{
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
@@ -17,9 +20,21 @@ pub struct ServeArgs {
     /// Open the app in the default browser
     #[arg(long)]
     pub open: bool,
-    /// Require this token on every request (the printed URL carries it)
+    /// Require this token on every request (the printed URL carries it); at least 8
+    /// letters, digits, '-' or '_'
     #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
+    /// Where the pages look for MNIST and Fashion-MNIST first (then $HOURGLASS_DATA, the
+    /// user cache folder, and Debian's folder for Fashion-MNIST)
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Where models are kept [default: ~/.cache/hourglass/models]
+    #[arg(long, value_name = "DIR")]
+    pub models: Option<PathBuf>,
+    /// Most tensor-training jobs at once; further ones wait in a queue [default: the number
+    /// of cores]
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
 }
 
 pub fn run(args: ServeArgs) -> Result<()> {
@@ -37,6 +52,9 @@ pub fn run(args: ServeArgs) -> Result<()> {
     {
         bail!("--token must be at least 8 characters of letters, digits, '-' or '_'");
     }
+    if args.jobs == Some(0) {
+        bail!("--jobs must be at least 1");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -46,7 +64,15 @@ pub fn run(args: ServeArgs) -> Result<()> {
             .await
             .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
         let addr = listener.local_addr()?;
-        let config = Config::for_address(addr, args.token.clone());
+        let mut config = Config::for_address(addr, args.token.clone());
+        config.data_dir = args.data_dir.clone();
+        config.models_dir = args
+            .models
+            .clone()
+            .unwrap_or_else(hourglass_data::default_models_dir);
+        if let Some(n) = args.jobs {
+            config.jobs = n;
+        }
         let host = config.allowed_hosts[0].clone();
         // listen for Ctrl-C before announcing the URL: a signal that comes right after the
         // announcement must stop the server cleanly, not kill it
