@@ -6,7 +6,9 @@ import { createInterface } from 'node:readline';
 export function startServer() {
   const bin = process.env.HOURGLASS_BIN;
   if (!bin) throw new Error('HOURGLASS_BIN must point at the hourglass binary (scripts/test sets it)');
-  const child = spawn(bin, ['serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // the datasets the MNIST pages read: ../shared/datasets in CI (scripts/test sets this)
+  const data = process.env.HOURGLASS_TEST_DATA ? ['--data-dir', process.env.HOURGLASS_TEST_DATA] : [];
+  const child = spawn(bin, ['serve', '--port', '0', ...data], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {

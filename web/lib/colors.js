@@ -45,3 +45,9 @@ export function byError(u) {
   const m = (/** @type {number} */ k) => Math.round(a[k] + (b[k] - a[k]) * f);
   return `rgb(${m(0)},${m(1)},${m(2)})`;
 }
+
+/** Ten distinct colours for ten classes (Tableau 10), as the digit maps colour their dots. */
+export const CLASS_COLOURS = [
+  '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f',
+  '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac',
+];

@@ -571,3 +571,85 @@ fn ctrl_c_stops_the_server() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Reads snapshots (JSON or binary) until one's header satisfies `pred` (panics after 60 s
+/// or on an error message).
+async fn header_until(ws: &mut Ws, pred: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let msg = tokio::time::timeout(left, ws.next())
+            .await
+            .expect("timed out waiting for a snapshot")
+            .unwrap()
+            .unwrap();
+        let v: Value = match msg {
+            Message::Text(t) => serde_json::from_str(&t).unwrap(),
+            Message::Binary(b) => hourglass_server::runtime::wire::decode(&b).unwrap().0,
+            _ => continue,
+        };
+        assert_ne!(v["type"], "error", "{v}");
+        if snapshot(&v) && pred(&v) {
+            return v;
+        }
+    }
+}
+
+#[test]
+fn mnist_jobs_share_the_budget_while_the_glass_box_keeps_its_rate() {
+    let data = data_dir();
+    let server = start(&["--jobs", "2", "--data-dir", s(&data)]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let page = |name: &str| format!("ws://{}/ws?page={name}", server.host);
+        let train = json!({"type": "configure", "train_size": 2000, "batch": 64});
+        let mut running = Vec::new();
+        for _ in 0..2 {
+            let (mut ws, _) = connect_async(page("digits")).await.unwrap();
+            let hello = until(&mut ws, |v| v["type"] == "session").await;
+            assert_eq!(hello["info"]["datasets"][0]["present"], true);
+            send(&mut ws, train.clone()).await;
+            send(&mut ws, json!({"type": "play"})).await;
+            running.push(ws);
+        }
+        for ws in &mut running {
+            let h = header_until(ws, |h| {
+                h["step"].as_u64() >= Some(3) && h["run"]["queued"].is_null()
+            })
+            .await;
+            assert_eq!(h["run"]["training"], true);
+        }
+        // the Glass Box, training at its own pace beside them, keeps receiving snapshots
+        let mut glass = connect(&server.host).await;
+        until(&mut glass, snapshot).await;
+        send(&mut glass, json!({"type": "play"})).await;
+        let start = header_until(&mut glass, |h| h["run"]["training"] == true).await;
+        let (mut count, mut last) = (0, start["epoch"].as_u64().unwrap());
+        let window = Instant::now();
+        while window.elapsed() < Duration::from_secs(3) {
+            let h = header_until(&mut glass, |_| true).await;
+            let e = h["epoch"].as_u64().unwrap();
+            if e > last {
+                count += 1;
+                last = e;
+            }
+        }
+        // about 30 a second when nothing else runs; a stalled page would see none
+        assert!(count >= 30, "only {count} glass snapshots in 3 s");
+        // a third MNIST job on a budget of two waits its turn, and knows its place
+        let (mut third, _) = connect_async(page("digits")).await.unwrap();
+        send(&mut third, train.clone()).await;
+        send(&mut third, json!({"type": "play"})).await;
+        let q = header_until(&mut third, |h| h["run"]["queued"] == 1).await;
+        assert_eq!(
+            (q["run"]["training"].as_bool(), q["step"].as_u64()),
+            (Some(true), Some(0))
+        );
+        // when one of the two pauses, the waiting one runs
+        send(&mut running[0], json!({"type": "pause"})).await;
+        header_until(&mut third, |h| {
+            h["run"]["queued"].is_null() && h["step"].as_u64() >= Some(2)
+        })
+        .await;
+    });
+}

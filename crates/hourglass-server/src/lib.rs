@@ -6,6 +6,7 @@
 //! page cannot drive it); with a token, every request must present it.
 
 mod assets;
+pub mod digits_job;
 pub mod glass_job;
 pub mod latent3d_job;
 pub mod pages;

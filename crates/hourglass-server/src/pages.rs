@@ -3,6 +3,7 @@
 //! `web/pages/<name>.js` for each.
 
 use crate::{
+    digits_job::DigitsJob,
     glass_job::GlassJob,
     latent3d_job::Latent3dJob,
     runtime::{self, PageJob, StartJob, WireError},
@@ -24,7 +25,11 @@ const fn page<J: PageJob>() -> PageEntry {
 }
 
 /// Every page, in the navigation bar's order.
-pub const PAGES: &[PageEntry] = &[page::<GlassJob>(), page::<Latent3dJob>()];
+pub const PAGES: &[PageEntry] = &[
+    page::<GlassJob>(),
+    page::<Latent3dJob>(),
+    page::<DigitsJob>(),
+];
 
 /// The page called `name`.
 pub fn find(name: &str) -> Result<&'static PageEntry, WireError> {

@@ -1,0 +1,414 @@
+//! The Digits Lab's training job: a real digit autoencoder (the tutorial's 784-100-50-25-2,
+//! ReLU, mirrored, sigmoid output, MSE, Adam) trained step by step on MNIST or
+//! Fashion-MNIST on the heavy-work budget, with the 2-D codes of a fixed test subset in
+//! every snapshot so the page watches the latent map form.
+//!
+//! Data are read when training first needs them (never while a session is being opened).
+//! Snapshots carry `codes` (n × 2) and `labels` (n) when a model exists.
+
+use std::sync::Arc;
+
+use hourglass_core::{
+    architecture::Architecture,
+    data::Dataset,
+    glass::Activation,
+    rng::Rng,
+    settings::{Field, Settings},
+    tensor::{
+        Autoencoder, LossKind, Optimizer, Reconstruction, TrainOptions, Trainer, initial_tensors,
+        training_device,
+    },
+};
+use hourglass_data::{KNOWN, Split, catalog, known, load_known};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::runtime::{Change, Context, Frame, PageJob, Progress, RunState, WireError};
+
+/// Test images whose codes every snapshot carries (the map's dots while training).
+pub const MAP_POINTS: usize = 2000;
+/// Layer sizes of the tutorial's digit model (the decoder mirrors them).
+pub const DIGIT_LAYERS: [usize; 5] = [784, 100, 50, 25, 2];
+
+/// The Digits Lab's training settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigitsSettings {
+    /// `mnist` or `fashion-mnist`.
+    pub dataset: String,
+    /// Training images used (the first of the train split).
+    pub train_size: u64,
+    pub lr: f64,
+    pub batch: u64,
+    pub seed: u64,
+}
+
+impl Default for DigitsSettings {
+    fn default() -> Self {
+        DigitsSettings {
+            dataset: "mnist".into(),
+            train_size: 10_000,
+            lr: 0.001,
+            batch: 128,
+            seed: 1,
+        }
+    }
+}
+
+impl Settings for DigitsSettings {
+    fn schema() -> Vec<Field> {
+        vec![
+            Field::choice(
+                "dataset",
+                "dataset",
+                &[
+                    ("mnist", "MNIST digits"),
+                    ("fashion-mnist", "Fashion-MNIST"),
+                ],
+            ),
+            Field::whole("train_size", "training images", (500, 60_000))
+                .offering(&[2_000.0, 10_000.0, 60_000.0]),
+            Field::number("lr", "learning rate", (1e-4, 0.1))
+                .log()
+                .offering(&[1e-4, 3e-4, 1e-3, 3e-3, 0.01]),
+            Field::whole("batch", "batch size", (8, 1024)).offering(&[32.0, 64.0, 128.0, 256.0]),
+            Field::seed(),
+        ]
+    }
+}
+
+/// The data a model trains on and is mapped with.
+struct Loaded {
+    dataset: String,
+    train: Dataset,
+    /// A fixed subset of the test split: its codes are the map.
+    map: Dataset,
+    /// Its labels as f32 (for the page's colours).
+    map_labels: Arc<Vec<f32>>,
+}
+
+pub struct DigitsJob {
+    ctx: Arc<Context>,
+    settings: DigitsSettings,
+    data: Option<Loaded>,
+    trainer: Option<Trainer>,
+    /// Steps since the model started.
+    steps: u64,
+    last_loss: Option<f64>,
+    /// Codes of the map's images, and the step they were computed at.
+    codes: Option<(u64, Arc<Vec<f32>>)>,
+}
+
+fn architecture() -> Architecture {
+    Architecture::Dense {
+        layers: DIGIT_LAYERS.to_vec(),
+        activation: Activation::Relu,
+        output: Activation::Sigmoid,
+    }
+}
+
+impl DigitsJob {
+    fn options(&self) -> TrainOptions {
+        TrainOptions {
+            loss: LossKind::Mse,
+            optimizer: Optimizer::adam(self.settings.lr),
+            batch_size: self.settings.batch as usize,
+            epochs: usize::MAX,
+            seed: self.settings.seed,
+        }
+    }
+
+    /// Reads the data if the settings need other data than those loaded.
+    fn ensure_data(&mut self) -> Result<(), WireError> {
+        let s = &self.settings;
+        if let Some(d) = &self.data
+            && d.dataset == s.dataset
+            && d.train.len() == (s.train_size as usize).min(60_000)
+        {
+            return Ok(());
+        }
+        let ds = known(&s.dataset)
+            .ok_or_else(|| WireError::invalid(format!("unknown dataset '{}'", s.dataset)))?;
+        let dir = self.ctx.data_dir.as_deref();
+        let missing = |e: anyhow::Error| WireError::new("not_found", e.to_string());
+        let train = load_known(ds, dir, Split::Train)
+            .map_err(missing)?
+            .take(s.train_size as usize);
+        let test = load_known(ds, dir, Split::Test).map_err(missing)?;
+        // the same subset every time: a fixed draw, not the first images
+        let mut order = Rng::new(0xd161_7500).permutation(test.len());
+        order.truncate(MAP_POINTS.min(test.len()));
+        order.sort_unstable();
+        let map = test.subset(&order);
+        let map_labels = Arc::new(
+            map.labels
+                .as_ref()
+                .map(|l| l.iter().map(|&v| v as f32).collect())
+                .unwrap_or_else(|| vec![0.0; map.len()]),
+        );
+        self.data = Some(Loaded {
+            dataset: s.dataset.clone(),
+            train,
+            map,
+            map_labels,
+        });
+        Ok(())
+    }
+
+    /// Builds the model and its trainer from the seed if there is none.
+    fn ensure_trainer(&mut self) -> Result<(), WireError> {
+        self.ensure_data()?;
+        if self.trainer.is_some() {
+            return Ok(());
+        }
+        let arch = architecture();
+        let model = Autoencoder::from_tensors(
+            &arch,
+            &initial_tensors(&arch, self.settings.seed)?,
+            &training_device(),
+        )?;
+        let samples = self.data.as_ref().map_or(0, |d| d.train.len());
+        self.trainer = Some(Trainer::new(
+            model,
+            samples,
+            &self.options(),
+            Box::new(Reconstruction(LossKind::Mse)),
+        )?);
+        Ok(())
+    }
+
+    /// Forgets the model (it is built again from the seed when training resumes).
+    fn drop_model(&mut self) {
+        self.trainer = None;
+        self.steps = 0;
+        self.last_loss = None;
+        self.codes = None;
+    }
+
+    /// The map's codes for the model as it is now (computed once per step).
+    fn map_codes(&mut self) -> Option<Arc<Vec<f32>>> {
+        let (trainer, data) = (self.trainer.as_ref()?, self.data.as_ref()?);
+        if let Some((at, c)) = &self.codes
+            && *at == self.steps
+        {
+            return Some(c.clone());
+        }
+        let codes = Arc::new(
+            trainer
+                .inference_model()
+                .encode_host(&data.map.values, 1000),
+        );
+        self.codes = Some((self.steps, codes.clone()));
+        Some(codes)
+    }
+}
+
+impl PageJob for DigitsJob {
+    type Settings = DigitsSettings;
+    type Command = DigitsCommand;
+    const NAME: &'static str = "digits";
+    const TITLE: &'static str = "Digits Lab";
+    /// As fast as it goes.
+    const DEFAULT_SPEED: f64 = 0.0;
+    const HEAVY: bool = true;
+    /// The map's codes are recomputed for each snapshot: five a second is plenty.
+    const PUBLISH_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+    /// Which known datasets are present on this machine.
+    fn info(ctx: &Context) -> Value {
+        let sets: Vec<Value> = KNOWN
+            .iter()
+            .map(|ds| {
+                let found = catalog::locate(ds, ctx.data_dir.as_deref());
+                json!({"name": ds.name, "present": found.is_some()})
+            })
+            .collect();
+        json!({"datasets": sets, "layers": DIGIT_LAYERS, "map_points": MAP_POINTS})
+    }
+
+    fn start(ctx: Arc<Context>) -> Result<Self, WireError> {
+        Ok(DigitsJob {
+            ctx,
+            settings: DigitsSettings::default(),
+            data: None,
+            trainer: None,
+            steps: 0,
+            last_loss: None,
+            codes: None,
+        })
+    }
+
+    fn settings(&self) -> DigitsSettings {
+        self.settings.clone()
+    }
+
+    fn configure(&mut self, next: DigitsSettings) -> Result<Change, WireError> {
+        let a = &self.settings;
+        let restart = a.dataset != next.dataset
+            || a.train_size != next.train_size
+            || a.seed != next.seed
+            || a.batch != next.batch;
+        if let Some(t) = &mut self.trainer
+            && !restart
+        {
+            t.set_learning_rate(next.lr)?;
+        }
+        self.settings = next;
+        if restart {
+            self.drop_model();
+            return Ok(Change::Restarted);
+        }
+        Ok(Change::Kept)
+    }
+
+    fn command(&mut self, cmd: DigitsCommand) -> Result<Change, WireError> {
+        match cmd {}
+    }
+
+    fn reset(&mut self) -> Result<(), WireError> {
+        self.drop_model();
+        Ok(())
+    }
+
+    fn step(&mut self) -> Result<Option<Progress>, WireError> {
+        self.ensure_trainer()?;
+        let (trainer, data) = match (self.trainer.as_mut(), self.data.as_ref()) {
+            (Some(t), Some(d)) => (t, d),
+            _ => return Ok(None),
+        };
+        let s = trainer.step(&data.train).map_err(WireError::from)?;
+        if s.epoch_done {
+            trainer.end_epoch(None, LossKind::Mse);
+        }
+        self.steps += 1;
+        self.last_loss = Some(s.loss);
+        Ok(Some(Progress {
+            x: self.steps as f64 / trainer.steps_per_epoch() as f64,
+            loss: s.loss,
+        }))
+    }
+
+    fn origin(&self) -> Option<Progress> {
+        None
+    }
+
+    fn frame(&mut self, _run: &RunState) -> Frame {
+        let per_epoch = self.trainer.as_ref().map(Trainer::steps_per_epoch);
+        let mut f = Frame::new(json!({
+            "model": DIGIT_LAYERS.iter().map(|n| n.to_string()).collect::<Vec<_>>().join("-"),
+            "step": self.steps,
+            "steps_per_epoch": per_epoch,
+            "epoch": per_epoch.map(|p| self.steps as f64 / p as f64),
+            "loss": self.last_loss,
+        }));
+        if let Some(codes) = self.map_codes()
+            && let Some(d) = &self.data
+        {
+            f = f.with("codes", codes).with("labels", d.map_labels.clone());
+        }
+        f
+    }
+
+    fn query(&mut self, name: &str, _fields: &Map<String, Value>) -> Result<Frame, WireError> {
+        Err(WireError::new(
+            "unknown_query",
+            format!("the Digits Lab answers no query '{name}' yet"),
+        ))
+    }
+}
+
+/// The Digits Lab's own messages (none yet beyond the shared ones).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DigitsCommand {}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::runtime::{
+        Budget,
+        test_support::{Probe, wait_for},
+    };
+
+    /// The folder with mnist/ and fashion-mnist/: $HOURGLASS_TEST_DATA or ../shared/datasets.
+    fn test_data() -> PathBuf {
+        if let Some(d) = std::env::var_os("HOURGLASS_TEST_DATA") {
+            return PathBuf::from(d);
+        }
+        let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets");
+        assert!(d.is_dir(), "test data not found: set HOURGLASS_TEST_DATA");
+        d
+    }
+
+    fn probe(data_dir: PathBuf) -> Probe {
+        let ctx = Arc::new(Context {
+            data_dir: Some(data_dir),
+            models_dir: std::env::temp_dir(),
+            budget: Budget::new(2),
+        });
+        Probe::with(crate::runtime::spawn::<DigitsJob>(ctx).expect("the job starts"))
+    }
+
+    #[test]
+    fn trains_on_mnist_and_the_map_codes_move() {
+        let p = probe(test_data());
+        let hello = p.link.greeting();
+        assert_eq!(hello["info"]["layers"], json!([784, 100, 50, 25, 2]));
+        assert_eq!(
+            hello["info"]["datasets"][0],
+            json!({"name": "mnist", "present": true})
+        );
+        assert!(p.latest().arrays.is_empty(), "no model before training");
+        p.send(r#"{"type":"configure","train_size":1000,"batch":50}"#);
+        p.send(r#"{"type":"step"}"#);
+        let first = wait_for(&p, |f| f.header["step"] == 1);
+        let codes = |f: &Frame| {
+            f.arrays
+                .iter()
+                .find(|(n, _)| *n == "codes")
+                .unwrap()
+                .1
+                .clone()
+        };
+        let labels = &first.arrays.iter().find(|(n, _)| *n == "labels").unwrap().1;
+        assert_eq!(codes(&first).len(), 2 * MAP_POINTS);
+        assert_eq!(labels.len(), MAP_POINTS);
+        assert!(labels.iter().all(|&l| (0.0..=9.0).contains(&l)));
+        p.send(r#"{"type":"play"}"#);
+        let later = wait_for(&p, |f| f.header["step"].as_u64() >= Some(60));
+        assert_eq!(later.header["steps_per_epoch"], 20);
+        assert!(later.header["epoch"].as_f64().unwrap() >= 3.0);
+        let losses = later.header["run"]["losses"].as_array().unwrap();
+        let (l0, l1) = (
+            losses[0][1].as_f64().unwrap(),
+            losses.last().unwrap()[1].as_f64().unwrap(),
+        );
+        assert!(l1 < 0.8 * l0, "loss {l0} -> {l1}");
+        assert_ne!(codes(&later), codes(&first));
+        // the learning rate changes between steps; a new seed starts again
+        p.send(r#"{"type":"configure","lr":0.0003}"#);
+        wait_for(&p, |f| f.header["settings"]["lr"] == 0.0003);
+        p.send(r#"{"type":"configure","seed":2}"#);
+        let r = wait_for(&p, |f| f.header["step"] == 0);
+        assert_eq!(r.header["run"]["training"], false);
+        assert!(r.arrays.is_empty());
+    }
+
+    #[test]
+    fn without_the_dataset_training_stops_and_says_where_it_looked() {
+        let empty = std::env::temp_dir().join("hourglass-no-datasets-here");
+        std::fs::create_dir_all(&empty).unwrap();
+        let p = probe(empty.clone());
+        p.send(r#"{"type":"step"}"#);
+        let s = wait_for(&p, |f| f.header["run"]["notice"].is_object());
+        let text = s.header["run"]["notice"]["text"].as_str().unwrap();
+        // found elsewhere on this machine (the user cache), or named where it was looked for
+        assert!(
+            text.contains(&empty.join("mnist").display().to_string()),
+            "{text}"
+        );
+        assert_eq!(s.header["run"]["training"], false);
+    }
+}

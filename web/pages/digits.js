@@ -1,0 +1,213 @@
+// The Digits Lab (its first part): train the tutorial's 784-100-50-25-2 digit autoencoder on
+// MNIST or Fashion-MNIST and watch its 2-D latent map form — every dot a test image at its
+// code, coloured by its class. The server trains on its heavy-work budget; this page draws.
+
+import { h, svg, showNumber } from '../lib/dom.js';
+import { Session } from '../lib/socket.js';
+import { lineChart } from '../lib/chart.js';
+import { CLASS_COLOURS } from '../lib/colors.js';
+import { Scatter } from '../lib/scatter.js';
+import { check, fromUrl, reconcile, toUrl } from '../lib/settings.js';
+
+const CLASS_NAMES = {
+  mnist: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+  'fashion-mnist': ['T-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'boot'],
+};
+
+/**
+ * @typedef {import('../lib/settings.js').Schema} Schema
+ * @typedef {{dataset: string, train_size: number, lr: number, batch: number, seed: number}} Settings
+ * @typedef {{training: boolean, queued: number|null, speed: number, steps_per_second: number,
+ *   losses: [number, number][], notice: {id: number, text: string}|null}} Run
+ * @typedef {{type: string, settings: Settings, run: Run, model: string, step: number,
+ *   steps_per_epoch: number|null, epoch: number|null, loss: number|null,
+ *   data?: Record<string, Float32Array>}} Snapshot
+ */
+
+/** @param {HTMLElement} root */
+export function mount(root) {
+  /** @type {Schema} */ let schema = [];
+  /** @type {Snapshot|null} */ let live = null;
+  let lastNotice = -1;
+  /** @type {{settings: Record<string, any>, given: string[], problems: string[]}|null} */
+  let url = null;
+  let pendingApply = false;
+
+  const message = h('div', { class: 'message', 'data-testid': 'digits-message', role: 'status', hidden: true });
+  const say = (/** @type {string} */ text) => {
+    message.textContent = text;
+    message.hidden = !text;
+  };
+  const send = (/** @type {Record<string, any>} */ m) => session.send(m);
+
+  const train = h('button', { class: 'primary', 'data-testid': 'digits-train', onclick: () => send({ type: 'play' }) }, 'Train');
+  const pause = h('button', { class: 'primary', 'data-testid': 'digits-pause', hidden: true, onclick: () => send({ type: 'pause' }) }, 'Pause');
+  const step = h('button', { 'data-testid': 'digits-step', title: 'Train one mini-batch', onclick: () => send({ type: 'step' }) }, 'Step');
+  const reset = h('button', { 'data-testid': 'digits-reset', title: 'New weights from the seed', onclick: () => send({ type: 'reset' }) }, 'Reset');
+
+  /** @type {Record<string, HTMLSelectElement|HTMLInputElement>} */
+  const controls = {};
+  const settingsBox = h('div', { class: 'settings' });
+  /** Builds one control per setting from the schema. */
+  function buildControls() {
+    settingsBox.replaceChildren();
+    for (const f of schema) {
+      /** @type {HTMLSelectElement|HTMLInputElement} */
+      let el;
+      const options = f.kind === 'choice' ? /** @type {[any, string][]} */ (f.choices) : (f.choices || []).map((v) => [v, String(v)]);
+      if (options.length) {
+        el = /** @type {HTMLSelectElement} */ (h('select', { 'data-testid': `digits-${f.name}`, 'aria-label': f.label },
+          ...options.map(([v, t]) => h('option', { value: String(v) }, t))));
+      } else {
+        el = /** @type {HTMLInputElement} */ (h('input', { type: 'number', min: f.min, max: f.max, step: f.integer ? 1 : 'any', 'data-testid': `digits-${f.name}`, 'aria-label': f.label }));
+      }
+      el.addEventListener('change', () => {
+        const c = check(f, el.value);
+        if (!c.ok) {
+          say(`${c.why}.`);
+          if (live) el.value = String(live.settings[/** @type {keyof Settings} */ (f.name)]);
+          return;
+        }
+        say('');
+        send({ type: 'configure', [f.name]: c.value });
+      });
+      controls[f.name] = el;
+      settingsBox.append(h('label', {}, f.label, el));
+    }
+  }
+
+  const epoch = h('span', { class: 'figure', 'data-testid': 'digits-epoch' }, '–');
+  const loss = h('span', { class: 'figure', 'data-testid': 'digits-loss' }, '–');
+  const rate = h('span', { class: 'figure', 'data-testid': 'digits-rate' }, '–');
+  const queued = h('p', { class: 'message', 'data-testid': 'digits-queued', hidden: true });
+  const chart = /** @type {SVGSVGElement} */ (/** @type {unknown} */ (svg('svg', { class: 'chart', 'data-testid': 'digits-chart' })));
+
+  const canvas = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 560, height: 560, class: 'map', 'data-testid': 'digits-map', role: 'img', 'aria-label': 'The latent map: test images at their 2-D codes' }));
+  const map = new Scatter(canvas);
+  const legend = h('div', { class: 'legend', 'data-testid': 'digits-legend' });
+  const hoverInfo = h('p', { class: 'muted', 'data-testid': 'digits-hover' }, 'Hover a dot to see its class and code.');
+  // a test hook: codes ↔ canvas coordinates (the dots are not in the DOM)
+  /** @type {any} */ (window).digitsMap = {
+    toCanvas: (/** @type {number[]} */ c) => map.toCanvas(c),
+    toCode: (/** @type {number[]} */ p) => map.toCode(p),
+    count: () => map.xy.length / 2,
+  };
+  canvas.addEventListener('pointermove', (ev) => {
+    const r = canvas.getBoundingClientRect();
+    const x = ((ev.clientX - r.left) * canvas.width) / r.width;
+    const y = ((ev.clientY - r.top) * canvas.height) / r.height;
+    const i = map.nearest(x, y);
+    const names = CLASS_NAMES[/** @type {'mnist'} */ (live ? live.settings.dataset : 'mnist')] || [];
+    if (i < 0 || !map.classes) {
+      const [a, b] = map.toCode([x, y]);
+      hoverInfo.textContent = `code (${a.toFixed(2)}, ${b.toFixed(2)})`;
+      return;
+    }
+    hoverInfo.textContent = `test image ${i}: ${names[map.classes[i]] ?? map.classes[i]} at code (${map.xy[2 * i].toFixed(2)}, ${map.xy[2 * i + 1].toFixed(2)})`;
+  });
+
+  function drawLegend() {
+    const names = CLASS_NAMES[/** @type {'mnist'} */ (live ? live.settings.dataset : 'mnist')] || [];
+    legend.replaceChildren(...names.map((n, k) => {
+      const b = h('button', { class: 'legend-item', 'data-testid': `digits-class-${k}`, 'aria-pressed': String(!map.hidden.has(k)), title: `show or hide ${n}` },
+        h('span', { class: 'swatch', style: `background:${CLASS_COLOURS[k]}` }), n);
+      b.addEventListener('click', () => {
+        if (map.hidden.has(k)) map.hidden.delete(k);
+        else map.hidden.add(k);
+        b.setAttribute('aria-pressed', String(!map.hidden.has(k)));
+        map.draw();
+      });
+      return b;
+    }));
+  }
+
+  root.replaceChildren(
+    h('section', { class: 'digits' },
+      h('aside', { class: 'explain', 'data-testid': 'explain' },
+        h('h1', {}, 'Digits Lab'),
+        h('p', {}, 'A real digit autoencoder: 784 pixels squeezed through 100, 50 and 25 neurons down to just two numbers — the code — and rebuilt from those two. Because the code has two numbers, every image has a place on a map.'),
+        h('p', {}, 'Press Train and watch the map form: each dot is a test image at its code, coloured by what it shows. Similar images end up near each other, although the model never sees the labels. (This is the tutorial\'s model, trained with Adam here instead of its layer-by-layer RBM pre-training.)'),
+        h('div', { class: 'controls' },
+          h('div', { class: 'row' }, train, pause, step, reset),
+          settingsBox,
+          h('dl', { class: 'figures' },
+            h('dt', {}, 'epoch'), h('dd', {}, epoch),
+            h('dt', {}, 'loss (mean squared error)'), h('dd', {}, loss),
+            h('dt', {}, 'steps per second'), h('dd', {}, rate)),
+          queued,
+          message),
+        h('p', { class: 'muted credit' }, 'MNIST: Yann LeCun, Corinna Cortes and Christopher Burges. Fashion-MNIST: Zalando Research (MIT licence).')),
+      h('figure', { class: 'panel' }, h('figcaption', {}, 'Latent map'), canvas, legend, hoverInfo),
+      h('figure', { class: 'panel' }, h('figcaption', {}, 'Loss while training'), chart)));
+
+  function syncUrl() {
+    if (!live) return;
+    const q = new URLSearchParams();
+    toUrl(q, schema, live.settings);
+    const next = `${location.pathname}?${q}`;
+    if (next !== location.pathname + location.search) history.replaceState(null, '', next);
+  }
+
+  /** @param {Snapshot} s */
+  function draw(s) {
+    const datasetChanged = !live || live.settings.dataset !== s.settings.dataset;
+    live = s;
+    const run = s.run;
+    train.hidden = run.training;
+    pause.hidden = !run.training;
+    for (const [name, el] of Object.entries(controls)) {
+      const v = String(s.settings[/** @type {keyof Settings} */ (name)]);
+      if (document.activeElement !== el && el.value !== v) {
+        if (el instanceof HTMLSelectElement && ![...el.options].some((o) => o.value === v)) el.append(h('option', { value: v }, v));
+        el.value = v;
+      }
+    }
+    showNumber(epoch, s.epoch, 2);
+    showNumber(loss, s.loss, 4);
+    showNumber(rate, run.training ? run.steps_per_second : null, 0);
+    queued.hidden = run.queued === null;
+    queued.textContent = run.queued === null ? '' : `Waiting for a free training slot: place ${run.queued} in the queue (other tabs are training). It starts by itself.`;
+    queued.dataset.value = run.queued === null ? '' : String(run.queued);
+    if (run.notice && run.notice.id !== lastNotice) {
+      lastNotice = run.notice.id;
+      say(run.notice.text);
+    }
+    lineChart(chart, run.losses, { width: 360, height: 200, label: 'epoch' });
+    if (datasetChanged) drawLegend();
+    if (s.data && s.data.codes) map.setPoints(s.data.codes, s.data.labels || null);
+    else if (s.step === 0) map.setPoints(new Float32Array(0), null);
+    root.dataset.step = String(s.step);
+    root.dataset.training = String(run.training);
+    syncUrl();
+  }
+
+  const status = /** @type {HTMLElement} */ (document.getElementById('status'));
+  const session = new Session('digits', (msg) => {
+    if (msg.type === 'session') {
+      schema = msg.schema;
+      buildControls();
+      url = fromUrl(schema, new URLSearchParams(location.search));
+      const missing = msg.info.datasets.filter((/** @type {{present: boolean}} */ d) => !d.present).map((/** @type {{name: string}} */ d) => d.name);
+      const problems = [...url.problems];
+      if (missing.length) problems.push(`Not on this machine: ${missing.join(', ')}. Run \`hourglass data fetch ${missing[0]}\` (or start the server with --data-dir).`);
+      if (problems.length) say(problems.join(' '));
+      pendingApply = true;
+    } else if (msg.type === 'snapshot') {
+      const s = /** @type {Snapshot} */ (/** @type {unknown} */ (msg));
+      if (pendingApply && url) {
+        pendingApply = false;
+        const patch = reconcile(url, s.settings, session.fresh);
+        if (patch) {
+          send({ type: 'configure', ...patch });
+          return;
+        }
+      }
+      draw(s);
+    } else if (msg.type === 'error') {
+      say(String(msg.message));
+    }
+  }, (st) => {
+    status.textContent = st === 'open' ? 'connected' : 'reconnecting…';
+    status.dataset.value = st;
+  });
+}
