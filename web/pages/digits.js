@@ -3,11 +3,11 @@
 // code, coloured by its class. The server trains on its heavy-work budget; this page draws.
 
 import { h, svg, showNumber } from '../lib/dom.js';
-import { Session } from '../lib/socket.js';
+import { connectPage } from '../lib/page.js';
 import { lineChart } from '../lib/chart.js';
 import { CLASS_COLOURS } from '../lib/colors.js';
 import { Scatter } from '../lib/scatter.js';
-import { check, fromUrl, reconcile, toUrl } from '../lib/settings.js';
+import { check, toUrl } from '../lib/settings.js';
 
 const CLASS_NAMES = {
   mnist: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
@@ -29,9 +29,6 @@ export function mount(root) {
   /** @type {Schema} */ let schema = [];
   /** @type {Snapshot|null} */ let live = null;
   let lastNotice = -1;
-  /** @type {{settings: Record<string, any>, given: string[], problems: string[]}|null} */
-  let url = null;
-  let pendingApply = false;
 
   const message = h('div', { class: 'message', 'data-testid': 'digits-message', role: 'status', hidden: true });
   const say = (/** @type {string} */ text) => {
@@ -181,33 +178,14 @@ export function mount(root) {
     syncUrl();
   }
 
-  const status = /** @type {HTMLElement} */ (document.getElementById('status'));
-  const session = new Session('digits', (msg) => {
-    if (msg.type === 'session') {
-      schema = msg.schema;
+  const { session } = connectPage('digits', {
+    say,
+    onHello: (hello) => {
+      schema = hello.schema;
       buildControls();
-      url = fromUrl(schema, new URLSearchParams(location.search));
-      const missing = msg.info.datasets.filter((/** @type {{present: boolean}} */ d) => !d.present).map((/** @type {{name: string}} */ d) => d.name);
-      const problems = [...url.problems];
-      if (missing.length) problems.push(`Not on this machine: ${missing.join(', ')}. Run \`hourglass data fetch ${missing[0]}\` (or start the server with --data-dir).`);
-      if (problems.length) say(problems.join(' '));
-      pendingApply = true;
-    } else if (msg.type === 'snapshot') {
-      const s = /** @type {Snapshot} */ (/** @type {unknown} */ (msg));
-      if (pendingApply && url) {
-        pendingApply = false;
-        const patch = reconcile(url, s.settings, session.fresh);
-        if (patch) {
-          send({ type: 'configure', ...patch });
-          return;
-        }
-      }
-      draw(s);
-    } else if (msg.type === 'error') {
-      say(String(msg.message));
-    }
-  }, (st) => {
-    status.textContent = st === 'open' ? 'connected' : 'reconnecting…';
-    status.dataset.value = st;
+      const missing = hello.info.datasets.filter((/** @type {{present: boolean}} */ d) => !d.present).map((/** @type {{name: string}} */ d) => d.name);
+      return missing.length ? [`Not on this machine: ${missing.join(', ')}. Run \`hourglass data fetch ${missing[0]}\` (or start the server with --data-dir).`] : [];
+    },
+    onSnapshot: draw,
   });
 }

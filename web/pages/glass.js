@@ -3,9 +3,9 @@
 
 import { h, svg, showNumber, Tooltip } from '../lib/dom.js';
 import { POSITIVE, NEGATIVE, HIGH, LOW, grey } from '../lib/colors.js';
-import { Session } from '../lib/socket.js';
+import { connectPage } from '../lib/page.js';
 import { lineChart } from '../lib/chart.js';
-import { check, field, fromUrl, reconcile, toUrl } from '../lib/settings.js';
+import { check, field, toUrl } from '../lib/settings.js';
 
 const PATTERNS = [
   '111000000', '000111000', '000000111', '100100100', '010010010', '001001001',
@@ -287,49 +287,21 @@ export function mount(root) {
     syncUrl();
   }
 
-  const status = /** @type {HTMLElement} */ (document.getElementById('status'));
-  let pendingApply = false;
-  /** @type {{settings: Record<string, any>, given: string[], problems: string[]}|null} */
-  let url = null;
-  const session = new Session('glass', (msg) => {
-    if (msg.type === 'session') {
-      schema = msg.schema;
-      for (const [name, s] of [['lr', lr], ['momentum', mu]]) {
-        const f = field(schema, /** @type {string} */ (name));
-        const el = /** @type {{input: HTMLInputElement}} */ (s).input;
-        el.min = String(f.min);
-        el.max = String(f.max);
+  const { session } = connectPage('glass', {
+    say,
+    onHello: (hello) => {
+      schema = hello.schema;
+      for (const [name, sl] of /** @type {[string, {input: HTMLInputElement}][]} */ ([['lr', lr], ['momentum', mu]])) {
+        const f = field(schema, name);
+        sl.input.min = String(f.min);
+        sl.input.max = String(f.max);
       }
-      url = fromUrl(schema, new URLSearchParams(location.search));
-      const problems = [...url.problems, ...(state.problem ? [state.problem] : [])];
-      if (problems.length) say(problems.join(' '));
-      pendingApply = true;
-    } else if (msg.type === 'snapshot') {
-      const s = /** @type {Snapshot} */ (/** @type {unknown} */ (msg));
-      if (pendingApply && url) {
-        // a new session takes its state from the URL; an existing one (a reload, or a link
-        // opened in the same tab) takes what the URL gives that differs from its own
-        pendingApply = false;
-        const patch = reconcile(url, s.settings, session.fresh);
-        const q = new URLSearchParams(location.search);
-        let sent = false;
-        if (patch) {
-          session.send({ type: 'configure', ...patch });
-          sent = true;
-        }
-        if ((session.fresh || q.has('input')) && state.input.some((v, i) => v !== s.input[i])) {
-          session.send({ type: 'set_input', input: state.input });
-          sent = true;
-        }
-        if (sent) return;
-      }
-      draw(s);
-    } else if (msg.type === 'error') {
-      say(String(msg.message));
-    }
-  }, (s) => {
-    status.textContent = s === 'open' ? 'connected' : 'reconnecting…';
-    status.dataset.value = s;
+      return state.problem ? [state.problem] : [];
+    },
+    // the input pattern is the page's own URL state
+    fromUrlToo: (s, fresh) => ((fresh || new URLSearchParams(location.search).has('input'))
+      && state.input.some((v, i) => v !== s.input[i]) ? [{ type: 'set_input', input: state.input }] : []),
+    onSnapshot: draw,
   });
   drawInput(state.input);
 }

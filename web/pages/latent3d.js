@@ -3,10 +3,10 @@
 // timeline of the training, and PCA beside it. The server trains; this page draws.
 
 import { h, svg, Tooltip } from '../lib/dom.js';
-import { Session } from '../lib/socket.js';
+import { connectPage } from '../lib/page.js';
 import { lineChart } from '../lib/chart.js';
 import { alongCurve, byError } from '../lib/colors.js';
-import { check, field, fromUrl, reconcile, toUrl } from '../lib/settings.js';
+import { check, field, toUrl } from '../lib/settings.js';
 
 /** @type {[number, string][]} */
 const SPEEDS = [[30, 'slow'], [250, 'normal'], [2000, 'fast'], [0, 'as fast as it goes']];
@@ -847,49 +847,30 @@ export function mount(root) {
     if (viewing === null) queueRender();
   }
 
-  const status = /** @type {HTMLElement} */ (document.getElementById('status'));
-  let pendingApply = false;
   let uploadName = '';
-  /** @type {{settings: Record<string, any>, given: string[], problems: string[]}|null} */
-  let urlSettings = null;
-  const session = new Session('latent3d', (msg) => {
-    if (msg.type === 'session') {
-      schema = msg.schema;
+  const { session } = connectPage('latent3d', {
+    say,
+    urlKeys: URL_KEYS,
+    onHello: (hello, q) => {
+      schema = hello.schema;
       fillControls(schema);
-      drawThumbnails(msg.info.datasets);
-      const q = new URLSearchParams(location.search);
+      drawThumbnails(hello.info.datasets);
       /** @type {string[]} */
-      const problems = [];
+      const problems = [...url.problems];
       if (q.get('dataset') === 'upload') {
         problems.push('Uploaded points are not kept in the URL; showing the circle. Upload the file again.');
         q.delete('dataset');
       }
-      urlSettings = fromUrl(schema, q, URL_KEYS);
-      problems.push(...urlSettings.problems, ...url.problems);
-      if (problems.length) say(problems.join(' '));
-      pendingApply = true;
-    } else if (msg.type === 'snapshot') {
-      const s = /** @type {Snapshot} */ (/** @type {unknown} */ (msg));
-      if (pendingApply && urlSettings) {
-        // a new session takes all its settings from the URL; an existing one (a reload, or
-        // a link opened in the same tab) takes those the URL gives that differ from its own
-        pendingApply = false;
-        const patch = reconcile(urlSettings, s.settings, session.fresh);
-        const speedGiven = url.speed !== null && url.speed !== s.run.speed;
-        if (speedGiven) send({ type: 'speed', value: url.speed });
-        if (patch) configure(patch);
-        if (patch || speedGiven) return;
-      }
+      return problems;
+    },
+    // the speed is the page's own URL state (the runner's, not a setting)
+    fromUrlToo: (s) => (url.speed !== null && url.speed !== s.run.speed ? [{ type: 'speed', value: url.speed }] : []),
+    onSnapshot: (/** @type {Snapshot} */ s) => {
       if (s.settings.dataset === 'upload' && s.dataset_label !== uploadName) {
         uploadName = s.dataset_label;
         if (live) say(`Loaded ${s.n} points from ${s.dataset_label}, centred and scaled to fit the unit cube.`);
       }
       onLive(s);
-    } else if (msg.type === 'error') {
-      say(String(msg.message));
-    }
-  }, (st) => {
-    status.textContent = st === 'open' ? 'connected' : 'reconnecting…';
-    status.dataset.value = st;
+    },
   });
 }

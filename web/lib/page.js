@@ -1,0 +1,65 @@
+// What every page does to talk to its job: open its session, show the connection, keep the
+// schema the server sends, apply the URL's settings by the one rule every page follows, and
+// pass snapshots and errors on. A page gives only what is its own.
+
+import { Session } from './socket.js';
+import { fromUrl, reconcile } from './settings.js';
+
+/**
+ * @typedef {import('./settings.js').Schema} Schema
+ * @typedef {import('./socket.js').ServerMessage} ServerMessage
+ * @typedef {{
+ *   say: (text: string) => void,
+ *   onSnapshot: (s: any) => void,
+ *   urlKeys?: Record<string, string>,
+ *   onHello?: (hello: ServerMessage, q: URLSearchParams) => string[],
+ *   fromUrlToo?: (s: any, fresh: boolean) => Record<string, any>[],
+ * }} PageOptions
+ */
+
+/**
+ * Connects a page to its job.
+ * - `onHello(hello, q)`: the page's own work on the greeting (its schema is in `schema()`);
+ *   it may change `q` (URL parameters) before the settings are read, and returns messages
+ *   to show.
+ * - `fromUrlToo(snapshot, fresh)`: messages that bring the page's own URL state (beyond the
+ *   settings) to a session, sent with the settings patch.
+ * A new session takes all the URL's settings; an existing one (a reload, or a link opened in
+ * the same tab) takes those the URL gives that differ from its own.
+ * @param {string} name the page's name on the server
+ * @param {PageOptions} opts
+ */
+export function connectPage(name, opts) {
+  /** @type {Schema} */ let schema = [];
+  /** @type {{settings: Record<string, any>, given: string[], problems: string[]}|null} */
+  let url = null;
+  let pending = false;
+  const status = /** @type {HTMLElement} */ (document.getElementById('status'));
+  const session = new Session(name, (msg) => {
+    if (msg.type === 'session') {
+      schema = msg.schema;
+      const q = new URLSearchParams(location.search);
+      const own = opts.onHello ? opts.onHello(msg, q) : [];
+      url = fromUrl(schema, q, opts.urlKeys);
+      const problems = [...url.problems, ...own];
+      if (problems.length) opts.say(problems.join(' '));
+      pending = true;
+    } else if (msg.type === 'snapshot') {
+      if (pending && url) {
+        pending = false;
+        const patch = reconcile(url, msg.settings, session.fresh);
+        const more = opts.fromUrlToo ? opts.fromUrlToo(msg, session.fresh) : [];
+        if (patch) session.send({ type: 'configure', ...patch });
+        for (const m of more) session.send(m);
+        if (patch || more.length) return;
+      }
+      opts.onSnapshot(msg);
+    } else if (msg.type === 'error') {
+      opts.say(String(msg.message));
+    }
+  }, (state) => {
+    status.textContent = state === 'open' ? 'connected' : 'reconnecting…';
+    status.dataset.value = state;
+  });
+  return { session, schema: () => schema };
+}
