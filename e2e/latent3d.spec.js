@@ -54,6 +54,28 @@ test('the page shows every view, the hourglass and both errors', async ({ page }
   expect(await num(page, 'latent3d-epoch')).toBe(0);
 });
 
+/**
+ * How round a set of SVG circles lies: the smaller over the larger spread of their centres
+ * (1 for a circle seen face-on, 0 for one seen edge-on, as a line).
+ * @param {import('@playwright/test').Locator} circles
+ */
+async function roundness(circles) {
+  const pts = await circles.evaluateAll((els) => els.map((e) => [Number(e.getAttribute('cx')), Number(e.getAttribute('cy'))]));
+  const spread = (/** @type {number} */ k) => Math.max(...pts.map((p) => p[k])) - Math.min(...pts.map((p) => p[k]));
+  const [a, b] = [spread(0), spread(1)];
+  return Math.min(a, b) / Math.max(a, b);
+}
+
+test('the default circle is seen as a circle, in the views and in its thumbnail', async ({ page }) => {
+  await open(page);
+  expect(await roundness(page.getByTestId('latent3d-view-input').locator('circle.pt'))).toBeGreaterThan(0.7);
+  expect(await roundness(page.getByTestId('latent3d-dataset-circle').locator('circle'))).toBeGreaterThan(0.7);
+  // the roll, from its own camera, is wider than a line too
+  await page.getByTestId('latent3d-dataset-roller').click();
+  await expect(page.locator('#app')).toHaveAttribute('data-dataset', 'roller');
+  expect(await roundness(page.getByTestId('latent3d-view-input').locator('circle.pt'))).toBeGreaterThan(0.3);
+});
+
 test('every dataset trains until its loss falls by 90%', async ({ page }) => {
   await open(page);
   for (const name of DATASETS) {

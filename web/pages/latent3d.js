@@ -14,6 +14,18 @@ const MAX_UPLOAD_BYTES = 200 * 1024;
 const VIEW = 300; // each view's viewBox is VIEW × VIEW
 const TRAIL_PX = 40; // the longest trail at scale 1, in view units
 const REPLAY_FPS = 12;
+/** A camera that shows a shape for what it is (yaw about z, then pitch), per built-in shape. */
+const CAMERAS = /** @type {Record<string, {yaw: number, pitch: number}>} */ ({
+  // the circle is tilted 30° out of the x-y plane: look along its normal, a little off it
+  circle: { yaw: Math.PI, pitch: 0.6 },
+  // the roll winds in the x-z plane around the y axis: look down its axis, slightly turned
+  roller: { yaw: -0.35, pitch: 0.25 },
+  // the sine wave lies mostly in the x-y plane: look from above
+  sine: { yaw: 0, pitch: 1.1 },
+});
+const DEFAULT_CAMERA = { yaw: -0.7, pitch: 0.45 };
+/** @param {string} dataset */
+const cameraFor = (dataset) => ({ ...(CAMERAS[dataset] || DEFAULT_CAMERA) });
 
 /**
  * @typedef {{dataset: string, points: number, noise: number, seed: number, lr: number,
@@ -149,7 +161,8 @@ export function mount(root) {
   const tooltip = new Tooltip();
   const url = readViewState();
   /** @type {Schema} */ let schema = [];
-  const camera = { yaw: -0.7, pitch: 0.45 };
+  const camera = { ...DEFAULT_CAMERA };
+  let cameraDataset = '';
   /** @type {Snapshot|null} */ let live = null;
   /** @type {Snapshot|null} */ let moment = null;
   /** @type {number|null} index of the timeline moment shown, null = live */
@@ -439,9 +452,10 @@ export function mount(root) {
   /**
    * Camera rotation: yaw about the vertical (z) axis, then pitch; returns [x, y, depth].
    * @param {number} x @param {number} y @param {number} z
+   * @param {{yaw: number, pitch: number}} [cam]
    */
-  function rotate(x, y, z) {
-    const [cy, sy, cp, sp] = [Math.cos(camera.yaw), Math.sin(camera.yaw), Math.cos(camera.pitch), Math.sin(camera.pitch)];
+  function rotate(x, y, z, cam = camera) {
+    const [cy, sy, cp, sp] = [Math.cos(cam.yaw), Math.sin(cam.yaw), Math.cos(cam.pitch), Math.sin(cam.pitch)];
     const x1 = x * cy - y * sy;
     const y1 = x * sy + y * cy;
     return [x1, z * cp - y1 * sp, y1 * cp + z * sp];
@@ -773,7 +787,7 @@ export function mount(root) {
       const r = Math.max(...set.preview.flat().map(Math.abs)) || 1;
       const k = 22 / r;
       p.thumb.replaceChildren(...set.preview.map((q, i) => {
-        const [a, b] = rotate(q[0], q[1], q[2]);
+        const [a, b] = rotate(q[0], q[1], q[2], cameraFor(set.name));
         return svg('circle', { cx: (30 + a * k).toFixed(1), cy: (30 - b * k).toFixed(1), r: 2.2, fill: alongCurve(i / Math.max(1, set.preview.length - 1)) });
       }));
     }
@@ -802,6 +816,11 @@ export function mount(root) {
     root.dataset.snapshots = String(snapshotCount);
     live = s;
     const st = s.settings;
+    // a new shape starts from its own camera; your points keep the camera you had
+    if (st.dataset !== cameraDataset) {
+      cameraDataset = st.dataset;
+      if (st.dataset !== 'upload') Object.assign(camera, cameraFor(st.dataset));
+    }
     const run = s.run;
     if (play.hidden !== run.training) {
       play.hidden = run.training;
