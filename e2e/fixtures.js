@@ -6,10 +6,11 @@ import { startServer } from './server.js';
 /**
  * Starts `hourglass serve` before the file's tests and stops it after; fails any test whose
  * page logged an error. Returns an object whose `url` is set once the server is up.
+ * @param {() => string[]} [args] more arguments for `hourglass serve`, asked for when it starts
  */
-export function useServer() {
+export function useServer(args = () => []) {
   const server = { url: '', stop: () => {} };
-  test.beforeAll(async () => { Object.assign(server, await startServer()); });
+  test.beforeAll(async () => { Object.assign(server, await startServer(args())); });
   test.afterAll(() => server.stop());
   /** @type {string[]} */
   let consoleErrors = [];

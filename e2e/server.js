@@ -2,13 +2,17 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-/** @returns {Promise<{url: string, stop: () => void}>} */
-export function startServer() {
+/**
+ * @param {string[]} [args] more arguments for `hourglass serve` (replacing the test data
+ *   folder's --data-dir when they name one)
+ * @returns {Promise<{url: string, stop: () => void}>}
+ */
+export function startServer(args = []) {
   const bin = process.env.HOURGLASS_BIN;
   if (!bin) throw new Error('HOURGLASS_BIN must point at the hourglass binary (scripts/test sets it)');
   // the datasets the MNIST pages read: ../shared/datasets in CI (scripts/test sets this)
-  const data = process.env.HOURGLASS_TEST_DATA ? ['--data-dir', process.env.HOURGLASS_TEST_DATA] : [];
-  const child = spawn(bin, ['serve', '--port', '0', ...data], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const data = process.env.HOURGLASS_TEST_DATA && !args.includes('--data-dir') ? ['--data-dir', process.env.HOURGLASS_TEST_DATA] : [];
+  const child = spawn(bin, ['serve', '--port', '0', ...data, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {

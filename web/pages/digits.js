@@ -19,8 +19,11 @@ const CLASS_NAMES = {
  * @typedef {{dataset: string, train_size: number, lr: number, batch: number, seed: number}} Settings
  * @typedef {{training: boolean, queued: number|null, speed: number, steps_per_second: number,
  *   losses: [number, number][], notice: {id: number, text: string}|null}} Run
+ * @typedef {{dataset: string, file: string, done: number, total: number|null, files_done: number,
+ *   files: number, state: string, message: string}} Download
  * @typedef {{type: string, settings: Settings, run: Run, model: string, step: number,
  *   steps_per_epoch: number|null, epoch: number|null, loss: number|null,
+ *   datasets: {name: string, present: boolean}[], download?: Download,
  *   data?: Record<string, Float32Array>}} Snapshot
  */
 
@@ -77,6 +80,10 @@ export function mount(root) {
   const loss = h('span', { class: 'figure', 'data-testid': 'digits-loss' }, '–');
   const rate = h('span', { class: 'figure', 'data-testid': 'digits-rate' }, '–');
   const queued = h('p', { class: 'message', 'data-testid': 'digits-queued', hidden: true });
+  // a dataset that is not on the machine can be downloaded from here (checked by its sha256)
+  const download = h('button', { 'data-testid': 'digits-download', hidden: true, onclick: () => live && send({ type: 'fetch', dataset: live.settings.dataset }) }, 'Download');
+  const progress = /** @type {HTMLProgressElement} */ (h('progress', { max: 1, value: 0, 'data-testid': 'digits-download-progress', hidden: true, 'aria-label': 'Download progress' }));
+  let lastDownload = '';
   const chart = /** @type {SVGSVGElement} */ (/** @type {unknown} */ (svg('svg', { class: 'chart', 'data-testid': 'digits-chart' })));
 
   const canvas = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 560, height: 560, class: 'map', 'data-testid': 'digits-map', role: 'img', 'aria-label': 'The latent map: test images at their 2-D codes' }));
@@ -132,6 +139,7 @@ export function mount(root) {
             h('dt', {}, 'loss (mean squared error)'), h('dd', {}, loss),
             h('dt', {}, 'steps per second'), h('dd', {}, rate)),
           queued,
+          h('div', { class: 'row' }, download, progress),
           message),
         h('p', { class: 'muted credit' }, 'MNIST: Yann LeCun, Corinna Cortes and Christopher Burges. Fashion-MNIST: Zalando Research (MIT licence).')),
       h('figure', { class: 'panel' }, h('figcaption', {}, 'Latent map'), canvas, legend, hoverInfo),
@@ -169,6 +177,7 @@ export function mount(root) {
       lastNotice = run.notice.id;
       say(run.notice.text);
     }
+    drawDownload(s);
     lineChart(chart, run.losses, { width: 360, height: 200, label: 'epoch' });
     if (datasetChanged) drawLegend();
     if (s.data && s.data.codes) map.setPoints(s.data.codes, s.data.labels || null);
@@ -178,13 +187,33 @@ export function mount(root) {
     syncUrl();
   }
 
+  /** @param {Snapshot} s */
+  function drawDownload(s) {
+    const d = s.download;
+    const running = !!d && d.state === 'running';
+    const here = s.datasets.find((x) => x.name === s.settings.dataset);
+    download.hidden = running || !here || here.present;
+    download.textContent = `Download ${s.settings.dataset}`;
+    progress.hidden = !running;
+    if (d && running) {
+      const part = d.total ? d.done / d.total : 0;
+      const f = Math.min(1, (d.files_done + part) / d.files);
+      progress.value = f;
+      progress.dataset.value = String(f);
+      progress.title = `${d.file}: ${(d.done / 1e6).toFixed(1)} MB`;
+    }
+    const key = d ? `${d.dataset}:${d.state}` : '';
+    if (d && key !== lastDownload && d.state !== 'running') say(d.message);
+    lastDownload = key;
+  }
+
   const { session } = connectPage('digits', {
     say,
     onHello: (hello) => {
       schema = hello.schema;
       buildControls();
       const missing = hello.info.datasets.filter((/** @type {{present: boolean}} */ d) => !d.present).map((/** @type {{name: string}} */ d) => d.name);
-      return missing.length ? [`Not on this machine: ${missing.join(', ')}. Run \`hourglass data fetch ${missing[0]}\` (or start the server with --data-dir).`] : [];
+      return missing.length ? [`Not on this machine: ${missing.join(', ')}. Press Download when you pick it (or run \`hourglass data fetch ${missing[0]}\`, or start the server with --data-dir).`] : [];
     },
     onSnapshot: draw,
   });

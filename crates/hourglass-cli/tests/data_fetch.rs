@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::{fs, path::PathBuf, thread};
+use std::fs;
 
 use common::*;
 
@@ -15,37 +15,9 @@ const MNIST_FILES: [&str; 4] = [
 ];
 use serde_json::Value;
 
-/// Serves files from `root` on 127.0.0.1 (port 0) until the test process ends; a path
-/// starting with /corrupt/ serves the file with its last byte changed.
-fn serve(root: PathBuf) -> String {
-    let server = tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    let port = server.server_addr().to_ip().expect("ip address").port();
-    thread::spawn(move || {
-        for req in server.incoming_requests() {
-            let url = req.url().trim_start_matches('/').to_string();
-            let (corrupt, rel) = match url.strip_prefix("corrupt/") {
-                Some(r) => (true, r.to_string()),
-                None => (false, url),
-            };
-            let path = root.join(&rel);
-            let resp = match fs::read(&path) {
-                Ok(mut bytes) if !rel.contains("..") => {
-                    if corrupt && let Some(last) = bytes.last_mut() {
-                        *last ^= 0xff;
-                    }
-                    tiny_http::Response::from_data(bytes).with_status_code(200)
-                }
-                _ => tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404),
-            };
-            let _ = req.respond(resp);
-        }
-    });
-    format!("http://127.0.0.1:{port}")
-}
-
 #[test]
 fn fetch_downloads_verifies_and_list_finds_it() {
-    let base = serve(data_dir());
+    let base = serve_files(data_dir());
     let dir = tmp();
     let out = ok(&[
         "data",
@@ -114,7 +86,7 @@ fn fetch_downloads_verifies_and_list_finds_it() {
 
 #[test]
 fn a_wrong_checksum_leaves_no_file_and_says_which() {
-    let base = serve(data_dir());
+    let base = serve_files(data_dir());
     let dir = tmp();
     let o = run(&[
         "data",
@@ -140,7 +112,7 @@ fn a_wrong_checksum_leaves_no_file_and_says_which() {
 
 #[test]
 fn a_missing_mirror_file_is_a_clear_error_and_list_reports_corruption() {
-    let base = serve(data_dir());
+    let base = serve_files(data_dir());
     let dir = tmp();
     let o = run(&[
         "data",

@@ -653,3 +653,62 @@ fn mnist_jobs_share_the_budget_while_the_glass_box_keeps_its_rate() {
         .await;
     });
 }
+
+#[test]
+fn the_digits_page_downloads_a_missing_dataset_with_progress_then_trains_on_it() {
+    let mirror = serve_files(data_dir());
+    let dir = tmp();
+    let server = start(&["--data-dir", s(dir.path()), "--mirror", &mirror]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let (mut ws, _) = connect_async(format!("ws://{}/ws?page=digits", server.host))
+            .await
+            .unwrap();
+        let hello = until(&mut ws, |v| v["type"] == "session").await;
+        assert_eq!(
+            hello["info"]["datasets"][0],
+            json!({"name": "mnist", "present": false})
+        );
+        // training without it says what is missing and where it was looked for
+        send(&mut ws, json!({"type": "step"})).await;
+        let h = header_until(&mut ws, |h| h["run"]["notice"].is_object()).await;
+        let text = h["run"]["notice"]["text"].as_str().unwrap().to_string();
+        assert!(
+            text.contains("mnist") && text.contains(s(dir.path())),
+            "{text}"
+        );
+        send(&mut ws, json!({"type": "fetch", "dataset": "mnist"})).await;
+        let h = header_until(&mut ws, |h| h["download"]["state"] != "running").await;
+        assert_eq!(h["download"]["state"], "done", "{}", h["download"]);
+        assert_eq!(h["download"]["files_done"], 4);
+        assert_eq!(h["datasets"][0], json!({"name": "mnist", "present": true}));
+        for f in MNIST_FILES {
+            assert!(dir.path().join("mnist").join(f).is_file(), "{f}");
+        }
+        // and now it trains
+        send(
+            &mut ws,
+            json!({"type": "configure", "train_size": 500, "batch": 50}),
+        )
+        .await;
+        send(&mut ws, json!({"type": "step"})).await;
+        header_until(&mut ws, |h| h["step"] == 1).await;
+        // an unknown dataset is refused with the reason
+        send(&mut ws, json!({"type": "fetch", "dataset": "cifar"})).await;
+        let e = until(&mut ws, |v| v["type"] == "error").await;
+        assert!(
+            e["message"]
+                .as_str()
+                .unwrap()
+                .contains("unknown dataset 'cifar'"),
+            "{e}"
+        );
+    });
+}
+
+const MNIST_FILES: [&str; 4] = [
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+];

@@ -6,7 +6,7 @@
 //! Data are read when training first needs them (never while a session is being opened).
 //! Snapshots carry `codes` (n × 2) and `labels` (n) when a model exists.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use hourglass_core::{
     architecture::Architecture,
@@ -19,7 +19,11 @@ use hourglass_core::{
         training_device,
     },
 };
-use hourglass_data::{KNOWN, Split, catalog, known, load_known};
+use hourglass_data::{
+    KNOWN, Split, catalog,
+    fetch::{FetchEvent, fetch},
+    known, load_known,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -87,8 +91,30 @@ struct Loaded {
     map_labels: Arc<Vec<f32>>,
 }
 
+/// A dataset download running in the background (it outlives nothing: a session that ends
+/// leaves it to finish, and the files it leaves are complete or absent).
+#[derive(Debug, Clone, Default)]
+struct Download {
+    dataset: String,
+    file: String,
+    /// Bytes of the current file, and its size when the mirror says.
+    done: u64,
+    total: Option<u64>,
+    /// Files finished, of 4.
+    files_done: u32,
+    /// `running`, `done` or `failed`.
+    state: &'static str,
+    message: String,
+    /// Bumped on every change, so the runner publishes it.
+    version: u64,
+}
+
 pub struct DigitsJob {
     ctx: Arc<Context>,
+    download: Arc<Mutex<Download>>,
+    seen_download: u64,
+    /// Which known datasets are on the machine (looked up again after a download).
+    present: Vec<(String, bool)>,
     settings: DigitsSettings,
     data: Option<Loaded>,
     trainer: Option<Trainer>,
@@ -107,7 +133,87 @@ fn architecture() -> Architecture {
     }
 }
 
+fn presence(ctx: &Context) -> Vec<(String, bool)> {
+    KNOWN
+        .iter()
+        .map(|ds| {
+            let found = catalog::locate(ds, ctx.data_dir.as_deref()).is_some();
+            (ds.name.to_string(), found)
+        })
+        .collect()
+}
+
 impl DigitsJob {
+    /// Starts downloading `name` into the first data folder, in the background.
+    fn start_download(&mut self, name: &str) -> Result<Change, WireError> {
+        let ds = known(name).ok_or_else(|| {
+            WireError::invalid(format!(
+                "unknown dataset '{name}' (expected mnist or fashion-mnist)"
+            ))
+        })?;
+        {
+            let d = self.download.lock().expect("download state");
+            if d.state == "running" {
+                return Err(WireError::invalid(format!(
+                    "{} is already downloading",
+                    d.dataset
+                )));
+            }
+        }
+        let root = catalog::search_roots(self.ctx.data_dir.as_deref())
+            .into_iter()
+            .next()
+            .map(|(_, r)| r)
+            .ok_or_else(|| {
+                WireError::invalid("no folder to download into: start the server with --data-dir")
+            })?;
+        let mirrors: Vec<String> = match &self.ctx.mirror {
+            Some(m) => vec![format!("{}/{}/", m.trim_end_matches('/'), ds.name)],
+            None => ds.mirrors.iter().map(|m| m.to_string()).collect(),
+        };
+        let state = self.download.clone();
+        let update = move |f: &mut dyn FnMut(&mut Download)| {
+            let mut d = state.lock().expect("download state");
+            f(&mut d);
+            d.version += 1;
+        };
+        update(&mut |d| {
+            *d = Download {
+                dataset: ds.name.to_string(),
+                state: "running",
+                version: d.version,
+                ..Default::default()
+            }
+        });
+        std::thread::Builder::new()
+            .name("dataset-download".into())
+            .spawn(move || {
+                let dir = root.join(ds.name);
+                let result = fetch(ds, &mirrors, &dir, &mut |e| match e {
+                    FetchEvent::Bytes { file, done, total } => update(&mut |d| {
+                        d.file = file.clone();
+                        d.done = *done;
+                        d.total = *total;
+                    }),
+                    FetchEvent::Present(_) | FetchEvent::Downloaded(_) => {
+                        update(&mut |d| d.files_done += 1)
+                    }
+                });
+                update(&mut |d| match &result {
+                    Ok(()) => {
+                        d.state = "done";
+                        d.message = format!("{} is ready in {}", ds.name, dir.display());
+                    }
+                    Err(e) => {
+                        d.state = "failed";
+                        d.message = format!("downloading {} failed: {e:#}", ds.name);
+                    }
+                });
+            })
+            .map_err(|e| WireError::new("full", format!("cannot start a download: {e}")))?;
+        Ok(Change::Kept)
+    }
+
     fn options(&self) -> TrainOptions {
         TrainOptions {
             loss: LossKind::Mse,
@@ -216,18 +322,18 @@ impl PageJob for DigitsJob {
 
     /// Which known datasets are present on this machine.
     fn info(ctx: &Context) -> Value {
-        let sets: Vec<Value> = KNOWN
-            .iter()
-            .map(|ds| {
-                let found = catalog::locate(ds, ctx.data_dir.as_deref());
-                json!({"name": ds.name, "present": found.is_some()})
-            })
+        let sets: Vec<Value> = presence(ctx)
+            .into_iter()
+            .map(|(name, present)| json!({"name": name, "present": present}))
             .collect();
         json!({"datasets": sets, "layers": DIGIT_LAYERS, "map_points": MAP_POINTS})
     }
 
     fn start(ctx: Arc<Context>) -> Result<Self, WireError> {
         Ok(DigitsJob {
+            present: presence(&ctx),
+            download: Arc::default(),
+            seen_download: 0,
             ctx,
             settings: DigitsSettings::default(),
             data: None,
@@ -262,7 +368,24 @@ impl PageJob for DigitsJob {
     }
 
     fn command(&mut self, cmd: DigitsCommand) -> Result<Change, WireError> {
-        match cmd {}
+        match cmd {
+            DigitsCommand::Fetch { dataset } => self.start_download(&dataset),
+        }
+    }
+
+    fn poll(&mut self) -> bool {
+        let (version, finished) = {
+            let d = self.download.lock().expect("download state");
+            (d.version, d.state == "done")
+        };
+        if version == self.seen_download {
+            return false;
+        }
+        self.seen_download = version;
+        if finished {
+            self.present = presence(&self.ctx);
+        }
+        true
     }
 
     fn reset(&mut self) -> Result<(), WireError> {
@@ -300,7 +423,20 @@ impl PageJob for DigitsJob {
             "steps_per_epoch": per_epoch,
             "epoch": per_epoch.map(|p| self.steps as f64 / p as f64),
             "loss": self.last_loss,
+            "datasets": self.present.iter().map(|(n, p)| json!({"name": n, "present": p})).collect::<Vec<_>>(),
         }));
+        {
+            let d = self.download.lock().expect("download state");
+            if !d.state.is_empty() {
+                f.set(
+                    "download",
+                    json!({
+                        "dataset": d.dataset, "file": d.file, "done": d.done, "total": d.total,
+                        "files_done": d.files_done, "files": 4, "state": d.state, "message": d.message,
+                    }),
+                );
+            }
+        }
         if let Some(codes) = self.map_codes()
             && let Some(d) = &self.data
         {
@@ -317,10 +453,13 @@ impl PageJob for DigitsJob {
     }
 }
 
-/// The Digits Lab's own messages (none yet beyond the shared ones).
+/// The Digits Lab's own messages: `{"type": "fetch", "dataset": "mnist"}` downloads a
+/// dataset that is not on the machine (progress in the snapshots' `download`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum DigitsCommand {}
+pub enum DigitsCommand {
+    Fetch { dataset: String },
+}
 
 #[cfg(test)]
 mod tests {
@@ -347,6 +486,7 @@ mod tests {
             data_dir: Some(data_dir),
             models_dir: std::env::temp_dir(),
             budget: Budget::new(2),
+            mirror: None,
         });
         Probe::with(crate::runtime::spawn::<DigitsJob>(ctx).expect("the job starts"))
     }

@@ -60,6 +60,8 @@ pub struct Config {
     pub models_dir: PathBuf,
     /// Most tensor-training jobs at once (the others queue).
     pub jobs: usize,
+    /// Download datasets from this base URL instead of their public mirrors.
+    pub mirror: Option<String>,
 }
 
 impl Config {
@@ -85,6 +87,7 @@ impl Config {
             jobs: std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(1),
+            mirror: None,
         }
     }
 }
@@ -314,6 +317,7 @@ pub fn router(config: Config, closing: watch::Receiver<bool>) -> Router {
         data_dir: config.data_dir.clone(),
         models_dir: config.models_dir.clone(),
         budget: Budget::new(config.jobs),
+        mirror: config.mirror.clone(),
     });
     let app = Arc::new(App {
         config,

@@ -35,6 +35,10 @@ pub struct ServeArgs {
     /// of cores]
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Pages download datasets from this base URL (URL/mnist/…) instead of the public
+    /// mirrors: a local copy, or a test server
+    #[arg(long, value_name = "URL")]
+    pub mirror: Option<String>,
 }
 
 pub fn run(args: ServeArgs) -> Result<()> {
@@ -73,6 +77,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
         if let Some(n) = args.jobs {
             config.jobs = n;
         }
+        config.mirror = args.mirror.clone();
         let host = config.allowed_hosts[0].clone();
         // listen for Ctrl-C before announcing the URL: a signal that comes right after the
         // announcement must stop the server cleanly, not kill it

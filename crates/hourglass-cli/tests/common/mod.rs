@@ -84,3 +84,31 @@ pub fn tmp() -> tempfile::TempDir {
 pub fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
+
+/// Serves files from `root` on 127.0.0.1 (port 0) until the test process ends; a path
+/// starting with /corrupt/ serves the file with its last byte changed.
+pub fn serve_files(root: PathBuf) -> String {
+    let server = tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let port = server.server_addr().to_ip().expect("ip address").port();
+    std::thread::spawn(move || {
+        for req in server.incoming_requests() {
+            let url = req.url().trim_start_matches('/').to_string();
+            let (corrupt, rel) = match url.strip_prefix("corrupt/") {
+                Some(r) => (true, r.to_string()),
+                None => (false, url),
+            };
+            let path = root.join(&rel);
+            let resp = match std::fs::read(&path) {
+                Ok(mut bytes) if !rel.contains("..") => {
+                    if corrupt && let Some(last) = bytes.last_mut() {
+                        *last ^= 0xff;
+                    }
+                    tiny_http::Response::from_data(bytes).with_status_code(200)
+                }
+                _ => tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404),
+            };
+            let _ = req.respond(resp);
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}

@@ -32,6 +32,9 @@ pub struct Context {
     /// Where models are kept (`serve --models`).
     pub models_dir: PathBuf,
     pub budget: Budget,
+    /// Download datasets from this base URL (`URL/<dataset>/<file>`) instead of their
+    /// public mirrors (`serve --mirror`; tests point it at a local server).
+    pub mirror: Option<String>,
 }
 
 impl Context {
@@ -41,6 +44,7 @@ impl Context {
         Arc::new(Context {
             data_dir: None,
             models_dir: std::env::temp_dir().join("hourglass-test-models"),
+            mirror: None,
             budget: Budget::new(
                 std::thread::available_parallelism()
                     .map(|n| n.get())
@@ -131,6 +135,12 @@ pub trait PageJob: Sized + Send + 'static {
 
     /// Answers a query (`name` and its fields), or says why not.
     fn query(&mut self, name: &str, fields: &Map<String, Value>) -> Result<Frame, WireError>;
+
+    /// Asked between steps and while idle: did something change outside a step (a download
+    /// in the background, say), so that a new snapshot is due?
+    fn poll(&mut self) -> bool {
+        false
+    }
 }
 
 /// A message for one connection: an answer to its query, or an error.

@@ -296,6 +296,7 @@ impl<J: PageJob> Worker<J> {
             }
             let running = self.may_run();
             dirty |= self.queued != old_queued;
+            dirty |= self.job.poll();
             if running && (!was_running || self.speed != old_speed) {
                 pace.restart(self.speed);
             }
