@@ -10,11 +10,11 @@ import { attr, fmt, show } from '../lib/format.js';
 import { choose, offered, select } from '../lib/controls.js';
 import { check, field, toUrl } from '../lib/settings.js';
 import { cameraFor, createStage, rotate } from './latent3d/views.js';
+import { createTimeline } from './latent3d/timeline.js';
 
 /** @type {[number, string][]} */
 const SPEEDS = [[30, 'slow'], [250, 'normal'], [2000, 'fast'], [0, 'as fast as it goes']];
 const MAX_UPLOAD_BYTES = 200 * 1024;
-const REPLAY_FPS = 12;
 /**
  * @typedef {{dataset: string, points: number, noise: number, seed: number, lr: number,
  *   activation: string, latent: number, trail_every: number}} Settings
@@ -70,12 +70,7 @@ export function mount(root) {
   /** @type {Schema} */ let schema = [];
   let cameraDataset = '';
   /** @type {Snapshot|null} */ let live = null;
-  /** @type {Snapshot|null} */ let moment = null;
-  /** @type {number|null} index of the timeline moment shown, null = live */
-  let viewing = null;
-  /** @type {ReturnType<typeof setInterval>|null} */ let replayTimer = null;
   let lastNotice = -1;
-  let lastGeneration = -1;
   let renderQueued = false;
   let snapshotCount = 0;
   let chartDrawn = 0;
@@ -197,37 +192,15 @@ export function mount(root) {
   const stage = createStage((i, ev) => setHover(i, ev));
   const { camera, views, encoder, decoder } = stage;
 
-  // ---- timeline
-  const timeline = /** @type {HTMLInputElement} */ (h('input', { type: 'range', min: 0, max: 0, step: 1, value: 0, 'data-testid': 'latent3d-timeline', 'aria-label': 'Timeline' }));
-  const timelineLabel = h('span', { class: 'figure', 'data-testid': 'latent3d-timeline-epoch' }, 'live');
-  const replay = h('button', { 'data-testid': 'latent3d-replay', title: 'Play the recorded moments back from the start' }, 'Play back');
-  const liveButton = h('button', { 'data-testid': 'latent3d-live', title: 'Back to the live model', disabled: true }, 'Live');
-  let scrubbing = false;
-  timeline.addEventListener('pointerdown', () => { scrubbing = true; stopReplay(); });
-  timeline.addEventListener('input', () => {
-    stopReplay();
-    showMoment(Number(timeline.value));
+  // ---- timeline (./latent3d/timeline.js)
+  const tl = createTimeline({
+    root,
+    live: () => live,
+    fetch: (index) => session.query('moment', { index }),
+    redraw: () => queueRender(),
+    say,
   });
-  timeline.addEventListener('change', () => {
-    scrubbing = false;
-    // releasing the slider returns to live while training; when paused the moment stays
-    if (live && live.run.training) goLive();
-  });
-  replay.addEventListener('click', () => {
-    if (!live || live.timeline.length === 0) return;
-    stopReplay();
-    let i = 0;
-    showMoment(i);
-    replayTimer = setInterval(() => {
-      i += 1;
-      if (!live || i >= live.timeline.length) {
-        goLive();
-        return;
-      }
-      showMoment(i);
-    }, 1000 / REPLAY_FPS);
-  });
-  liveButton.addEventListener('click', () => goLive());
+  const goLive = () => tl.goLive();
 
   const chart = /** @type {SVGSVGElement} */ (/** @type {unknown} */ (svg('svg', { class: 'chart', 'data-testid': 'latent3d-chart' })));
 
@@ -261,7 +234,7 @@ export function mount(root) {
       h('div', { class: 'stage' },
         h('div', { class: 'row-views' },
           panel(views.input), h('div', { class: 'hourglass' }, encoder), panel(views.latent), h('div', { class: 'hourglass' }, decoder), panel(views.recon)),
-        h('div', { class: 'timeline' }, h('span', {}, 'timeline'), timeline, timelineLabel, replay, liveButton),
+        tl.el,
         hoverInfo,
         h('div', { class: 'row-below' },
           panel(views.layered),
@@ -295,44 +268,7 @@ export function mount(root) {
   }
 
   function current() {
-    return viewing !== null && moment && moment.moment === viewing ? moment : live;
-  }
-
-  /** @param {number} i */
-  function showMoment(i) {
-    if (!live || live.timeline.length === 0) return;
-    const idx = Math.max(0, Math.min(live.timeline.length - 1, i));
-    viewing = idx;
-    timeline.value = String(idx);
-    timelineLabel.textContent = `epoch ${live.timeline[idx]}`;
-    liveButton.removeAttribute('disabled');
-    root.dataset.viewing = String(idx);
-    session.query('moment', { index: idx }).then((m) => {
-      const s = /** @type {Snapshot} */ (/** @type {unknown} */ (m));
-      if (viewing === s.moment) {
-        moment = s;
-        queueRender();
-      }
-    }, (e) => {
-      goLive();
-      say(e.message);
-    });
-  }
-
-  function stopReplay() {
-    if (replayTimer !== null) clearInterval(replayTimer);
-    replayTimer = null;
-  }
-
-  function goLive() {
-    stopReplay();
-    viewing = null;
-    moment = null;
-    timelineLabel.textContent = 'live';
-    liveButton.setAttribute('disabled', '');
-    delete root.dataset.viewing;
-    if (live) timeline.value = String(Math.max(0, live.timeline.length - 1));
-    queueRender();
+    return tl.moment() || live;
   }
 
   function queueRender() {
@@ -472,13 +408,7 @@ export function mount(root) {
       noise.disabled = st.dataset === 'upload';
     }
     show(rate, run.steps_per_second, (v) => (v === null || v === undefined ? '–' : v.toFixed(0)));
-    if (s.timeline_generation !== lastGeneration) {
-      if (lastGeneration !== -1 && viewing !== null) goLive();
-      lastGeneration = s.timeline_generation;
-    }
-    attr(timeline, 'max', String(Math.max(0, s.timeline.length - 1)));
-    attr(timeline, 'data-count', String(s.timeline.length));
-    if (viewing === null && !scrubbing && timeline.value !== timeline.max) timeline.value = timeline.max;
+    tl.update(s);
     if (run.notice && run.notice.id !== lastNotice) {
       if (!fresh) say(run.notice.text);
       lastNotice = run.notice.id;
@@ -492,7 +422,7 @@ export function mount(root) {
     attr(root, 'data-training', String(run.training));
     attr(root, 'data-live-epoch', String(s.epoch));
     syncUrl();
-    if (viewing === null) queueRender();
+    if (!tl.viewing()) queueRender();
   }
 
   let uploadName = '';
