@@ -1,5 +1,6 @@
 // The page shell: builds the navigation from the server's registry of pages and mounts the
-// module of the page the URL names: pages/<name>.js. The registry lives once, in the server.
+// module of the page the URL names: pages/<name>.js with its pages/<name>.css. The registry
+// lives once, in the server.
 
 async function main() {
   const nav = /** @type {HTMLElement} */ (document.getElementById('nav'));
@@ -17,8 +18,15 @@ async function main() {
     nav.append(a);
   }
   const name = /** @type {{name: string}} */ (pages.find((p) => p.path === path)).name;
+  // each page's CSS is scoped under its own class and loaded with it
+  const css = document.createElement('link');
+  css.rel = 'stylesheet';
+  css.href = `/pages/${name}.css`;
+  const loaded = new Promise((resolve) => { css.onload = css.onerror = resolve; });
+  document.head.append(css);
   /** @type {{mount: (root: HTMLElement) => void}} */
   const page = await import(`./pages/${name}.js`);
+  await loaded;
   page.mount(root);
 }
 
