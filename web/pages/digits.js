@@ -8,6 +8,7 @@ import { lineChart } from '../lib/chart.js';
 import { CLASS_COLOURS } from '../lib/colors.js';
 import { Scatter } from '../lib/scatter.js';
 import { check, toUrl } from '../lib/settings.js';
+import { choose, controlFor } from '../lib/controls.js';
 
 const CLASS_NAMES = {
   mnist: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
@@ -52,15 +53,7 @@ export function mount(root) {
   function buildControls() {
     settingsBox.replaceChildren();
     for (const f of schema) {
-      /** @type {HTMLSelectElement|HTMLInputElement} */
-      let el;
-      const options = f.kind === 'choice' ? /** @type {[any, string][]} */ (f.choices) : (f.choices || []).map((v) => [v, String(v)]);
-      if (options.length) {
-        el = /** @type {HTMLSelectElement} */ (h('select', { 'data-testid': `digits-${f.name}`, 'aria-label': f.label },
-          ...options.map(([v, t]) => h('option', { value: String(v) }, t))));
-      } else {
-        el = /** @type {HTMLInputElement} */ (h('input', { type: 'number', min: f.min, max: f.max, step: f.integer ? 1 : 'any', 'data-testid': `digits-${f.name}`, 'aria-label': f.label }));
-      }
+      const el = controlFor(f, `digits-${f.name}`);
       el.addEventListener('change', () => {
         const c = check(f, el.value);
         if (!c.ok) {
@@ -162,10 +155,9 @@ export function mount(root) {
     pause.hidden = !run.training;
     for (const [name, el] of Object.entries(controls)) {
       const v = String(s.settings[/** @type {keyof Settings} */ (name)]);
-      if (document.activeElement !== el && el.value !== v) {
-        if (el instanceof HTMLSelectElement && ![...el.options].some((o) => o.value === v)) el.append(h('option', { value: v }, v));
-        el.value = v;
-      }
+      if (document.activeElement === el) continue;
+      if (el instanceof HTMLSelectElement) choose(el, v);
+      else if (el.value !== v) el.value = v;
     }
     showNumber(epoch, s.epoch, 2);
     showNumber(loss, s.loss, 4);
