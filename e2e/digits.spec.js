@@ -38,3 +38,42 @@ test('train the digit model on a subset and watch the loss fall and the map form
   // the settings live in the URL
   await expect(page).toHaveURL(/train_size=2000/);
 });
+
+test('a digit drawn in a corner becomes a centred 28×28 input with a code and a reconstruction', async ({ page }) => {
+  await page.goto(`${server.url}/digits?train_size=2000&batch=64`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  const pad = page.getByTestId('digits-draw');
+  const box = /** @type {{x: number, y: number, width: number, height: number}} */ (await pad.boundingBox());
+  // a short vertical stroke (a "1") in the top-left corner of the pad
+  await page.mouse.move(box.x + box.width * 0.12, box.y + box.height * 0.08);
+  await page.mouse.down();
+  for (let k = 1; k <= 10; k++) await page.mouse.move(box.x + box.width * 0.14, box.y + box.height * (0.08 + 0.03 * k));
+  await page.mouse.up();
+  const input = /** @type {number[]} */ (await page.evaluate(() => /** @type {any} */ (window).digitsInput()));
+  expect(input).toHaveLength(784);
+  let [m, sx, sy, x0, x1, y0, y1] = [0, 0, 0, 28, -1, 28, -1];
+  for (let y = 0; y < 28; y++) {
+    for (let x = 0; x < 28; x++) {
+      const v = input[y * 28 + x];
+      m += v; sx += v * (x + 0.5); sy += v * (y + 0.5);
+      if (v > 0.05) { x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y); }
+    }
+  }
+  // centred by its centre of mass, within half a pixel; scaled into a 20×20 box
+  expect(Math.abs(sx / m - 14)).toBeLessThan(0.5);
+  expect(Math.abs(sy / m - 14)).toBeLessThan(0.5);
+  expect(y1 - y0 + 1).toBeGreaterThanOrEqual(19);
+  expect(y1 - y0 + 1).toBeLessThanOrEqual(22);
+  // its code and reconstruction come back from the model
+  await expect(page.getByTestId('digits-code')).toHaveAttribute('data-value', /^\[-?\d/);
+  const code = JSON.parse(/** @type {string} */ (await page.getByTestId('digits-code').getAttribute('data-value')));
+  expect(code).toHaveLength(2);
+  await expect(page.getByTestId('digits-error')).toHaveAttribute('data-value', /\d/);
+  // training moves the model, and the drawing's code with it
+  await page.getByTestId('digits-train').click();
+  await expect.poll(async () => (await page.getByTestId('digits-code').getAttribute('data-value')) !== JSON.stringify(code), { timeout: 30_000 }).toBe(true);
+  await page.getByTestId('digits-pause').click();
+  await page.getByTestId('digits-draw-clear').click();
+  await expect(page.getByTestId('digits-code')).toHaveText('–');
+  expect(await page.evaluate(() => /** @type {any} */ (window).digitsInput())).toBeNull();
+});

@@ -38,6 +38,6 @@ export function lineChart(host, points, opts) {
   const d = pts.map(([x], i) => `${i ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(ly[i]).toFixed(1)}`).join('');
   host.append(svg('path', { d, class: 'line' }));
   const t = svg('text', { x: width - pad.r, y: height - 6, 'text-anchor': 'end', class: 'tick' });
-  t.textContent = `${opts.label} ${x1}`;
+  t.textContent = `${opts.label} ${Number.isInteger(x1) ? x1 : x1.toFixed(2)}`;
   host.append(t);
 }

@@ -20,6 +20,17 @@ export class Scatter {
     this.bounds = { x0: -1, x1: 1, y0: -1, y1: 1 };
     /** @type {Map<number, number[]>} */ this.buckets = new Map();
     this.radius = 1.6;
+    /** @type {number[]|null} a code marked with a ring (e.g. the drawn digit's) */
+    this.marker = null;
+  }
+
+  /**
+   * Marks a code on the map (null: no mark) and redraws.
+   * @param {number[]|null} code
+   */
+  setMarker(code) {
+    this.marker = code;
+    this.draw();
   }
 
   /**
@@ -88,6 +99,19 @@ export class Scatter {
         else this.buckets.set(key, [i]);
       }
       ctx.fill();
+    }
+    if (this.marker) {
+      const [x, y] = this.toCanvas(this.marker);
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = '#111827';
+      ctx.beginPath();
+      ctx.arc(x, y, 9, 0, 2 * Math.PI);
+      ctx.stroke();
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = 'white';
+      ctx.beginPath();
+      ctx.arc(x, y, 9, 0, 2 * Math.PI);
+      ctx.stroke();
     }
   }
 

@@ -7,6 +7,8 @@ import { connectPage } from '../lib/page.js';
 import { lineChart } from '../lib/chart.js';
 import { CLASS_COLOURS } from '../lib/colors.js';
 import { Scatter } from '../lib/scatter.js';
+import { DrawPad } from '../lib/drawpad.js';
+import { drawImage } from '../lib/images.js';
 import { check, toUrl } from '../lib/settings.js';
 import { choose, controlFor } from '../lib/controls.js';
 
@@ -33,6 +35,7 @@ export function mount(root) {
   /** @type {Schema} */ let schema = [];
   /** @type {Snapshot|null} */ let live = null;
   let lastNotice = -1;
+  let lastStep = -1;
 
   const message = h('div', { class: 'message', 'data-testid': 'digits-message', role: 'status', hidden: true });
   const say = (/** @type {string} */ text) => {
@@ -103,6 +106,56 @@ export function mount(root) {
     hoverInfo.textContent = `test image ${i}: ${names[map.classes[i]] ?? map.classes[i]} at code (${map.xy[2 * i].toFixed(2)}, ${map.xy[2 * i + 1].toFixed(2)})`;
   });
 
+  // ---- the draw pad: draw a digit, see its 28×28 input, its code on the map, and its
+  // reconstruction (asked of the server as it is drawn; the latest drawing wins)
+  const pad = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 280, height: 280, class: 'pad', 'data-testid': 'digits-draw', 'aria-label': 'Draw a digit here' }));
+  const input = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 28, height: 28, class: 'digit', 'data-testid': 'digits-input', role: 'img', 'aria-label': 'the 28×28 input' }));
+  const recon = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 28, height: 28, class: 'digit', 'data-testid': 'digits-reconstruction', role: 'img', 'aria-label': 'its reconstruction' }));
+  const codeOut = h('span', { class: 'figure', 'data-testid': 'digits-code' }, '–');
+  const errorOut = h('span', { class: 'figure', 'data-testid': 'digits-error' }, '–');
+  /** @type {Float32Array|null} */ let drawn = null;
+  let asking = false;
+  let again = false;
+  const drawPad = new DrawPad(pad, (px) => {
+    drawn = px;
+    drawImage(input, px, 28, 28);
+    ask();
+  });
+  const clearPad = h('button', { 'data-testid': 'digits-draw-clear', onclick: () => {
+    drawPad.clear();
+    drawn = null;
+    drawImage(input, new Float32Array(784), 28, 28);
+    drawImage(recon, new Float32Array(784), 28, 28);
+    codeOut.textContent = '–';
+    codeOut.dataset.value = '';
+    showNumber(errorOut, null, 4);
+    map.setMarker(null);
+  } }, 'Clear');
+  drawImage(input, new Float32Array(784), 28, 28);
+  drawImage(recon, new Float32Array(784), 28, 28);
+  /** the drawing's code and reconstruction, one question at a time; the newest drawing wins */
+  function ask() {
+    if (!drawn) return;
+    if (asking) {
+      again = true;
+      return;
+    }
+    asking = true;
+    again = false;
+    session.query('encode', { pixels: Array.from(drawn, (v) => Math.round(v * 1000) / 1000) }).then((m) => {
+      const code = /** @type {number[]} */ (m.code);
+      codeOut.textContent = `(${code.map((v) => v.toFixed(2)).join(', ')})`;
+      codeOut.dataset.value = JSON.stringify(code);
+      showNumber(errorOut, m.error, 4);
+      drawImage(recon, m.data.reconstruction, 28, 28);
+      map.setMarker(code);
+    }, (e) => say(e.message)).finally(() => {
+      asking = false;
+      if (again) ask();
+    });
+  }
+  /** @type {any} */ (window).digitsInput = () => (drawn ? Array.from(drawn) : null);
+
   function drawLegend() {
     const names = CLASS_NAMES[/** @type {'mnist'} */ (live ? live.settings.dataset : 'mnist')] || [];
     legend.replaceChildren(...names.map((n, k) => {
@@ -136,7 +189,16 @@ export function mount(root) {
           message),
         h('p', { class: 'muted credit' }, 'MNIST: Yann LeCun, Corinna Cortes and Christopher Burges. Fashion-MNIST: Zalando Research (MIT licence).')),
       h('figure', { class: 'panel' }, h('figcaption', {}, 'Latent map'), canvas, legend, hoverInfo),
-      h('figure', { class: 'panel' }, h('figcaption', {}, 'Loss while training'), chart)));
+      h('div', { class: 'side' },
+        h('figure', { class: 'panel' }, h('figcaption', {}, 'Draw a digit'),
+          pad,
+          h('div', { class: 'row' }, clearPad),
+          h('div', { class: 'pair' },
+            h('figure', {}, input, h('figcaption', {}, 'the 28×28 input')),
+            h('figure', {}, recon, h('figcaption', {}, 'its reconstruction'))),
+          h('dl', { class: 'figures' }, h('dt', {}, 'code'), h('dd', {}, codeOut), h('dt', {}, 'error (MSE)'), h('dd', {}, errorOut)),
+          h('p', { class: 'muted' }, 'Your drawing is made into an input the way MNIST\'s digits were: fitted into 20×20 pixels and centred by its centre of mass in 28×28. Its code is the ringed spot on the map.')),
+        h('figure', { class: 'panel' }, h('figcaption', {}, 'Loss while training'), chart))));
 
   function syncUrl() {
     if (!live) return;
@@ -174,6 +236,9 @@ export function mount(root) {
     if (datasetChanged) drawLegend();
     if (s.data && s.data.codes) map.setPoints(s.data.codes, s.data.labels || null);
     else if (s.step === 0) map.setPoints(new Float32Array(0), null);
+    // the model moved on: the drawing's code moves with it
+    if (drawn && s.step !== lastStep) ask();
+    lastStep = s.step;
     root.dataset.step = String(s.step);
     root.dataset.training = String(run.training);
     syncUrl();

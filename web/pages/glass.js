@@ -52,7 +52,7 @@ export function mount(root) {
     message.hidden = !text;
   };
   const train = h('button', { class: 'primary', 'data-testid': 'glass-train', onclick: () => session.send({ type: 'play' }) }, 'Train');
-  const stop = h('button', { class: 'primary', 'data-testid': 'glass-stop', hidden: true, onclick: () => session.send({ type: 'pause' }) }, 'Stop');
+  const stop = h('button', { class: 'primary', 'data-testid': 'glass-stop', hidden: true, onclick: () => session.send({ type: 'pause' }) }, 'Pause');
   const step = h('button', { 'data-testid': 'glass-step', title: 'Train one epoch', onclick: () => session.send({ type: 'step' }) }, 'Step');
   const seed = /** @type {HTMLInputElement} */ (h('input', { type: 'number', min: 0, step: 1, 'data-testid': 'glass-seed', 'aria-label': 'Seed' }));
   const reset = h('button', {

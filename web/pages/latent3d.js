@@ -86,7 +86,7 @@ export function mount(root) {
   const send = (/** @type {Record<string, any>} */ msg) => session.send(msg);
   const configure = (/** @type {Partial<Settings>} */ c) => send({ type: 'configure', ...c });
 
-  const play = h('button', { class: 'primary', 'data-testid': 'latent3d-play', onclick: () => send({ type: 'play' }) }, 'Play');
+  const play = h('button', { class: 'primary', 'data-testid': 'latent3d-play', onclick: () => send({ type: 'play' }) }, 'Train');
   const pause = h('button', { class: 'primary', 'data-testid': 'latent3d-pause', hidden: true, onclick: () => send({ type: 'pause' }) }, 'Pause');
   const step = h('button', { 'data-testid': 'latent3d-step', title: 'Train one epoch (one full-batch Adam step)', onclick: () => send({ type: 'step' }) }, 'Step');
   const reset = h('button', { 'data-testid': 'latent3d-reset', title: 'New weights from the seed; epoch 0; the timeline starts again', onclick: () => { goLive(); send({ type: 'reset' }); } }, 'Reset');
@@ -215,7 +215,7 @@ export function mount(root) {
       h('aside', { class: 'explain', 'data-testid': 'explain' },
         h('h1', {}, '3D Latent Explorer'),
         h('p', {}, 'Each dot is a point in 3D. The encoder squeezes its three coordinates into two numbers — its latent code — and the decoder tries to rebuild the point from those two. Colours run along the shape, so a point and its reconstruction share a colour.'),
-        h('p', {}, 'Press Play and watch the codes spread out. The short lines in the latent view are trails: the direction each code would move to lower the loss (−∂L/∂z, computed exactly). Drag a 3D view to turn it; hover a dot to find it everywhere; scrub the timeline to go back in time. PCA, the best flat squeeze, is shown beside it for comparison.'),
+        h('p', {}, 'Press Train and watch the codes spread out. The short lines in the latent view are trails: the direction each code would move to lower the loss (−∂L/∂z, computed exactly). Drag a 3D view to turn it; hover a dot to find it everywhere; scrub the timeline to go back in time. PCA, the best flat squeeze, is shown beside it for comparison.'),
         h('div', { class: 'controls' },
           h('div', { class: 'row' }, play, pause, step, reset),
           pickerRow,

@@ -15,8 +15,8 @@ use hourglass_core::{
     rng::Rng,
     settings::{Field, Settings},
     tensor::{
-        Autoencoder, LossKind, Optimizer, Reconstruction, TrainOptions, Trainer, initial_tensors,
-        training_device,
+        Autoencoder, LossKind, Optimizer, Reconstruction, TrainOptions, Trainer, inference_device,
+        initial_tensors, training_device,
     },
 };
 use hourglass_data::{
@@ -123,6 +123,8 @@ pub struct DigitsJob {
     last_loss: Option<f64>,
     /// Codes of the map's images, and the step they were computed at.
     codes: Option<(u64, Arc<Vec<f32>>)>,
+    /// The model for inference as of a step (rebuilt when training moved on).
+    inference: Option<(u64, Autoencoder)>,
 }
 
 fn architecture() -> Architecture {
@@ -289,23 +291,70 @@ impl DigitsJob {
         self.steps = 0;
         self.last_loss = None;
         self.codes = None;
+        self.inference = None;
+    }
+
+    /// The model as it is now, for inference: the trained one, or (before training) the
+    /// one the seed gives.
+    fn model(&mut self) -> Result<&Autoencoder, WireError> {
+        if self
+            .inference
+            .as_ref()
+            .is_none_or(|(at, _)| *at != self.steps)
+        {
+            let m = match &self.trainer {
+                Some(t) => t.inference_model(),
+                None => {
+                    let arch = architecture();
+                    Autoencoder::from_tensors(
+                        &arch,
+                        &initial_tensors(&arch, self.settings.seed)?,
+                        &inference_device(),
+                    )?
+                }
+            };
+            self.inference = Some((self.steps, m));
+        }
+        Ok(&self.inference.as_ref().expect("just built").1)
     }
 
     /// The map's codes for the model as it is now (computed once per step).
     fn map_codes(&mut self) -> Option<Arc<Vec<f32>>> {
-        let (trainer, data) = (self.trainer.as_ref()?, self.data.as_ref()?);
+        self.trainer.as_ref()?;
         if let Some((at, c)) = &self.codes
             && *at == self.steps
         {
             return Some(c.clone());
         }
-        let codes = Arc::new(
-            trainer
-                .inference_model()
-                .encode_host(&data.map.values, 1000),
-        );
+        let values = self.data.as_ref()?.map.values.clone();
+        let codes = Arc::new(self.model().ok()?.encode_host(&values, 1000));
         self.codes = Some((self.steps, codes.clone()));
         Some(codes)
+    }
+
+    /// The code and reconstruction of one image (784 values in 0..=1).
+    fn encode(&mut self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
+        let pixels: Vec<f32> = fields
+            .get("pixels")
+            .and_then(Value::as_array)
+            .ok_or_else(|| WireError::malformed("an encode query needs \"pixels\": 784 numbers"))?
+            .iter()
+            .map(|v| v.as_f64().map(|x| x as f32))
+            .collect::<Option<_>>()
+            .ok_or_else(|| WireError::invalid("pixels must be numbers"))?;
+        let n = DIGIT_LAYERS[0];
+        if pixels.len() != n || pixels.iter().any(|v| !(0.0..=1.0).contains(v)) {
+            return Err(WireError::invalid(format!(
+                "an image is {n} values in 0–1 (got {} values)",
+                pixels.len()
+            )));
+        }
+        let model = self.model()?;
+        let code = model.encode_host(&pixels, 1);
+        let reconstruction = model.decode_host(&code, 1);
+        let error = LossKind::Mse.host(&reconstruction, &pixels);
+        Ok(Frame::new(json!({"error": error, "code": code}))
+            .with("reconstruction", Arc::new(reconstruction)))
     }
 }
 
@@ -341,6 +390,7 @@ impl PageJob for DigitsJob {
             steps: 0,
             last_loss: None,
             codes: None,
+            inference: None,
         })
     }
 
@@ -445,11 +495,14 @@ impl PageJob for DigitsJob {
         f
     }
 
-    fn query(&mut self, name: &str, _fields: &Map<String, Value>) -> Result<Frame, WireError> {
-        Err(WireError::new(
-            "unknown_query",
-            format!("the Digits Lab answers no query '{name}' yet"),
-        ))
+    fn query(&mut self, name: &str, fields: &Map<String, Value>) -> Result<Frame, WireError> {
+        match name {
+            "encode" => self.encode(fields),
+            _ => Err(WireError::new(
+                "unknown_query",
+                format!("the Digits Lab answers no query '{name}' (only 'encode')"),
+            )),
+        }
     }
 }
 
@@ -527,6 +580,35 @@ mod tests {
         );
         assert!(l1 < 0.8 * l0, "loss {l0} -> {l1}");
         assert_ne!(codes(&later), codes(&first));
+        // the code of one image asked for on its own is the one the map shows for it
+        p.send(r#"{"type":"pause"}"#);
+        let paused = wait_for(&p, |f| f.header["run"]["training"] == false);
+        let step = paused.header["step"].as_u64();
+        let now = wait_for(&p, |f| {
+            f.header["step"].as_u64() == step && !f.arrays.is_empty()
+        });
+        let ds =
+            hourglass_data::load_known(known("mnist").unwrap(), Some(&test_data()), Split::Test)
+                .unwrap();
+        let mut order = Rng::new(0xd161_7500).permutation(ds.len());
+        order.truncate(MAP_POINTS);
+        order.sort_unstable();
+        let pixels: Vec<f32> = ds.sample(order[0]).to_vec();
+        p.send(&json!({"type": "query", "id": 5, "query": "encode", "pixels": pixels}).to_string());
+        let crate::runtime::Outgoing::Frame(answer) = p.reply() else {
+            panic!("no answer")
+        };
+        let code: Vec<f64> = serde_json::from_value(answer.header["code"].clone()).unwrap();
+        let map = codes(&now);
+        assert!(
+            (code[0] - map[0] as f64).abs() < 1e-5 && (code[1] - map[1] as f64).abs() < 1e-5,
+            "{code:?} vs {:?}",
+            &map[..2]
+        );
+        assert_eq!(answer.arrays[0].1.len(), 784);
+        assert!(answer.header["error"].as_f64().unwrap() < 0.2);
+        let bad = p.answer_error(r#"{"type":"query","id":6,"query":"encode","pixels":[1,2]}"#);
+        assert!(bad.contains("784"), "{bad}");
         // the learning rate changes between steps; a new seed starts again
         p.send(r#"{"type":"configure","lr":0.0003}"#);
         wait_for(&p, |f| f.header["settings"]["lr"] == 0.0003);

@@ -1,0 +1,24 @@
+// Small greyscale images (digits) on canvases: a value of 1 is ink (black), 0 paper (white).
+
+/**
+ * Draws a `w`×`h` image of values in [0, 1] into `canvas` (one canvas pixel per image pixel;
+ * CSS scales it up, pixelated).
+ * @param {HTMLCanvasElement} canvas
+ * @param {ArrayLike<number>} values row-major
+ * @param {number} w
+ * @param {number} h
+ */
+export function drawImage(canvas, values, w, h) {
+  if (canvas.width !== w) canvas.width = w;
+  if (canvas.height !== h) canvas.height = h;
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
+  const img = ctx.createImageData(w, h);
+  for (let i = 0; i < w * h; i++) {
+    const v = Math.round(255 * (1 - Math.min(1, Math.max(0, values[i] || 0))));
+    img.data[4 * i] = v;
+    img.data[4 * i + 1] = v;
+    img.data[4 * i + 2] = v;
+    img.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+}
