@@ -77,3 +77,32 @@ test('a digit drawn in a corner becomes a centred 28×28 input with a code and a
   await expect(page.getByTestId('digits-code')).toHaveText('–');
   expect(await page.evaluate(() => /** @type {any} */ (window).digitsInput())).toBeNull();
 });
+
+test('hovering the map decodes the code under the mouse; a click stamps it', async ({ page }) => {
+  await page.goto(`${server.url}/digits?train_size=2000&batch=64`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  await page.getByTestId('digits-train').click();
+  await expect.poll(() => page.evaluate(() => /** @type {any} */ (window).digitsMap.count())).toBe(2000);
+  await expect.poll(() => num(page, 'digits-epoch'), { timeout: 60_000 }).toBeGreaterThan(2);
+  await page.getByTestId('digits-pause').click();
+  const map = page.getByTestId('digits-map');
+  const box = /** @type {{x: number, y: number, width: number, height: number}} */ (await map.boundingBox());
+  const image = () => page.getByTestId('digits-decoded').evaluate((c) => /** @type {HTMLCanvasElement} */ (c).toDataURL());
+  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.2);
+  await expect(page.getByTestId('digits-decoded')).toHaveAttribute('data-value', /^\[/);
+  const codeA = await page.getByTestId('digits-decoded').getAttribute('data-value');
+  const a = await image();
+  await page.mouse.move(box.x + box.width * 0.8, box.y + box.height * 0.8);
+  await expect(page.getByTestId('digits-decoded')).not.toHaveAttribute('data-value', codeA ?? '');
+  expect(await image()).not.toEqual(a);
+  // the decoded code is the code under the mouse
+  const code = JSON.parse(/** @type {string} */ (await page.getByTestId('digits-decoded').getAttribute('data-value')));
+  const px = await page.evaluate((c) => /** @type {any} */ (window).digitsMap.toCanvas(c), code);
+  expect(px[0] / 560).toBeCloseTo(0.8, 1);
+  await page.mouse.click(box.x + box.width * 0.8, box.y + box.height * 0.8);
+  await expect(page.getByTestId('digits-stamps')).toHaveAttribute('data-value', '1');
+  await page.getByTestId('digits-stamps-clear').click();
+  await expect(page.getByTestId('digits-stamps')).toHaveAttribute('data-value', '0');
+  const times = await page.evaluate(() => /** @type {any} */ (window).digitsDecodeTimes.length);
+  expect(times).toBeGreaterThanOrEqual(2);
+});

@@ -22,6 +22,23 @@ export class Scatter {
     this.radius = 1.6;
     /** @type {number[]|null} a code marked with a ring (e.g. the drawn digit's) */
     this.marker = null;
+    /** @type {{code: number[], image: HTMLCanvasElement}[]} small images pinned at codes */
+    this.stamps = [];
+  }
+
+  /**
+   * Pins an image (a canvas) at a code on the map, for good (until cleared).
+   * @param {number[]} code
+   * @param {HTMLCanvasElement} image
+   */
+  stamp(code, image) {
+    this.stamps.push({ code, image });
+    this.draw();
+  }
+
+  clearStamps() {
+    this.stamps = [];
+    this.draw();
   }
 
   /**
@@ -99,6 +116,14 @@ export class Scatter {
         else this.buckets.set(key, [i]);
       }
       ctx.fill();
+    }
+    ctx.imageSmoothingEnabled = false;
+    for (const s of this.stamps) {
+      const [x, y] = this.toCanvas(s.code);
+      ctx.drawImage(s.image, x - 14, y - 14, 28, 28);
+      ctx.strokeStyle = '#9ca3af';
+      ctx.lineWidth = 1;
+      ctx.strokeRect(x - 14, y - 14, 28, 28);
     }
     if (this.marker) {
       const [x, y] = this.toCanvas(this.marker);

@@ -85,7 +85,40 @@ export function mount(root) {
   const canvas = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 560, height: 560, class: 'map', 'data-testid': 'digits-map', role: 'img', 'aria-label': 'The latent map: test images at their 2-D codes' }));
   const map = new Scatter(canvas);
   const legend = h('div', { class: 'legend', 'data-testid': 'digits-legend' });
-  const hoverInfo = h('p', { class: 'muted', 'data-testid': 'digits-hover' }, 'Hover a dot to see its class and code.');
+  const hoverInfo = h('p', { class: 'muted', 'data-testid': 'digits-hover' }, 'Hover the map: the decoder draws the image at that code. Click to pin it there.');
+  // ---- the decoder under the mouse: hover anywhere on the plane, see the image decoded at
+  // those coordinates; click to stamp it on the map (latest hover wins: no backlog)
+  const decoded = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 28, height: 28, class: 'digit large', 'data-testid': 'digits-decoded', role: 'img', 'aria-label': 'the image decoded at the code under the mouse' }));
+  const decodedCode = h('p', { class: 'muted', 'data-testid': 'digits-decoded-code' }, 'code –');
+  const stamps = h('span', { class: 'figure', 'data-testid': 'digits-stamps', 'data-value': '0' }, '0');
+  const clearStamps = h('button', { 'data-testid': 'digits-stamps-clear', onclick: () => {
+    map.clearStamps();
+    stamps.textContent = '0';
+    stamps.dataset.value = '0';
+  } }, 'Clear stamps');
+  drawImage(decoded, new Float32Array(784), 28, 28);
+  /** @type {number[]|null} */ let hoverCode = null;
+  let decoding = false;
+  /** round-trip times of hover decodes, page → server → image drawn (ms), for the benchmark */
+  const decodeTimes = /** @type {number[]} */ ([]);
+  /** @type {any} */ (window).digitsDecodeTimes = decodeTimes;
+  function decodeHover() {
+    if (decoding || !hoverCode) return;
+    const code = hoverCode;
+    hoverCode = null;
+    decoding = true;
+    const t0 = performance.now();
+    session.query('decode', { code }).then((m) => {
+      drawImage(decoded, m.data.image, 28, 28);
+      decoded.dataset.value = JSON.stringify(m.code);
+      decodedCode.textContent = `code (${code.map((v) => v.toFixed(2)).join(', ')})`;
+      decodeTimes.push(performance.now() - t0);
+      if (decodeTimes.length > 10000) decodeTimes.splice(0, 5000);
+    }, (e) => say(e.message)).finally(() => {
+      decoding = false;
+      decodeHover();
+    });
+  }
   // a test hook: codes ↔ canvas coordinates (the dots are not in the DOM)
   /** @type {any} */ (window).digitsMap = {
     toCanvas: (/** @type {number[]} */ c) => map.toCanvas(c),
@@ -96,6 +129,8 @@ export function mount(root) {
     const r = canvas.getBoundingClientRect();
     const x = ((ev.clientX - r.left) * canvas.width) / r.width;
     const y = ((ev.clientY - r.top) * canvas.height) / r.height;
+    hoverCode = map.toCode([x, y]);
+    decodeHover();
     const i = map.nearest(x, y);
     const names = CLASS_NAMES[/** @type {'mnist'} */ (live ? live.settings.dataset : 'mnist')] || [];
     if (i < 0 || !map.classes) {
@@ -156,6 +191,16 @@ export function mount(root) {
   }
   /** @type {any} */ (window).digitsInput = () => (drawn ? Array.from(drawn) : null);
 
+  canvas.addEventListener('click', () => {
+    const code = decoded.dataset.value ? JSON.parse(decoded.dataset.value) : null;
+    if (!code) return;
+    const copy = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 28, height: 28 }));
+    /** @type {CanvasRenderingContext2D} */ (copy.getContext('2d')).drawImage(decoded, 0, 0);
+    map.stamp(code, copy);
+    stamps.textContent = String(map.stamps.length);
+    stamps.dataset.value = String(map.stamps.length);
+  });
+
   function drawLegend() {
     const names = CLASS_NAMES[/** @type {'mnist'} */ (live ? live.settings.dataset : 'mnist')] || [];
     legend.replaceChildren(...names.map((n, k) => {
@@ -188,7 +233,9 @@ export function mount(root) {
           h('div', { class: 'row' }, download, progress),
           message),
         h('p', { class: 'muted credit' }, 'MNIST: Yann LeCun, Corinna Cortes and Christopher Burges. Fashion-MNIST: Zalando Research (MIT licence).')),
-      h('figure', { class: 'panel' }, h('figcaption', {}, 'Latent map'), canvas, legend, hoverInfo),
+      h('figure', { class: 'panel' }, h('figcaption', {}, 'Latent map'), canvas, legend, hoverInfo,
+        h('div', { class: 'under-mouse' }, decoded,
+          h('div', {}, h('p', {}, 'Decoded under the mouse'), decodedCode, h('p', {}, 'stamps ', stamps, ' ', clearStamps)))),
       h('div', { class: 'side' },
         h('figure', { class: 'panel' }, h('figcaption', {}, 'Draw a digit'),
           pad,

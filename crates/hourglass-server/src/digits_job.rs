@@ -332,6 +332,28 @@ impl DigitsJob {
         Some(codes)
     }
 
+    /// The image the decoder makes of one code (anywhere on the plane: hovering the map).
+    fn decode(&mut self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
+        let latent = *DIGIT_LAYERS.last().expect("layers");
+        let code: Vec<f32> = fields
+            .get("code")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_f64)
+                    .map(|x| x as f32)
+                    .collect()
+            })
+            .filter(|c: &Vec<f32>| c.len() == latent && c.iter().all(|v| v.is_finite()))
+            .ok_or_else(|| {
+                WireError::invalid(format!(
+                    "a decode query needs \"code\": {latent} finite numbers"
+                ))
+            })?;
+        let image = self.model()?.decode_host(&code, 1);
+        Ok(Frame::new(json!({"code": code})).with("image", Arc::new(image)))
+    }
+
     /// The code and reconstruction of one image (784 values in 0..=1).
     fn encode(&mut self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
         let pixels: Vec<f32> = fields
@@ -498,9 +520,10 @@ impl PageJob for DigitsJob {
     fn query(&mut self, name: &str, fields: &Map<String, Value>) -> Result<Frame, WireError> {
         match name {
             "encode" => self.encode(fields),
+            "decode" => self.decode(fields),
             _ => Err(WireError::new(
                 "unknown_query",
-                format!("the Digits Lab answers no query '{name}' (only 'encode')"),
+                format!("the Digits Lab answers no query '{name}' (only 'encode' and 'decode')"),
             )),
         }
     }
@@ -607,6 +630,15 @@ mod tests {
         );
         assert_eq!(answer.arrays[0].1.len(), 784);
         assert!(answer.header["error"].as_f64().unwrap() < 0.2);
+        // decoding that code gives back the reconstruction (the page's hover path)
+        p.send(&json!({"type": "query", "id": 7, "query": "decode", "code": code}).to_string());
+        let crate::runtime::Outgoing::Frame(image) = p.reply() else {
+            panic!("no answer")
+        };
+        let (a, b) = (&image.arrays[0].1, &answer.arrays[0].1);
+        assert!(a.iter().zip(b.iter()).all(|(x, y)| (x - y).abs() < 1e-5));
+        let bad = p.answer_error(r#"{"type":"query","id":8,"query":"decode","code":[1]}"#);
+        assert!(bad.contains("2 finite numbers"), "{bad}");
         let bad = p.answer_error(r#"{"type":"query","id":6,"query":"encode","pixels":[1,2]}"#);
         assert!(bad.contains("784"), "{bad}");
         // the learning rate changes between steps; a new seed starts again

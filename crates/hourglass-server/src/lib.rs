@@ -25,6 +25,7 @@ use axum::{
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
+    serve::ListenerExt,
 };
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
@@ -357,6 +358,11 @@ pub async fn serve(
         shutdown.await;
         let _ = close_tx.send(true);
     };
+    // small WebSocket messages (a hover's decode, a command) must not wait for Nagle's
+    // algorithm to batch them: that cost ~40 ms round trips
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, router(config, close_rx))
         .with_graceful_shutdown(signal)
         .await
