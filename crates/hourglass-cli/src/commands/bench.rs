@@ -12,7 +12,8 @@
 //! W3 the 9-6-3-6-9 glass box (sigmoid, per-sample SGD with momentum): epochs per second.
 //! W4 decode one 32-d code to 784 pixels (W1's model): µs per call.
 //! W5 encode the 10,000 test images in one batch (W1's model): ms.
-//! W6 (a page's round trip for one decode) is not measured: no page decodes a model yet.
+//! W6 (the Digits Lab's hover-decode round trip) is measured in the browser, by
+//! `e2e/digits-decode.bench.js`.
 
 use std::{
     path::PathBuf,
@@ -388,7 +389,9 @@ fn print_table(all: &[Measurement], reps: usize, quick: bool, with_pytorch: bool
             );
         }
     }
-    println!("W6   a page's round trip for one decode: not measured (no page decodes a model yet)");
+    println!(
+        "W6   hover-decode round trip through the Digits Lab: measured in Chromium by e2e/digits-decode.bench.js"
+    );
     if !with_pytorch {
         println!("PyTorch's side was not run (no --python); bench/run installs it in a venv.");
     }
