@@ -99,6 +99,12 @@ test('hovering the map decodes the code under the mouse; a click stamps it', asy
   const code = JSON.parse(/** @type {string} */ (await page.getByTestId('digits-decoded').getAttribute('data-value')));
   const px = await page.evaluate((c) => /** @type {any} */ (window).digitsMap.toCanvas(c), code);
   expect(px[0] / 560).toBeCloseTo(0.8, 1);
+  // hovering a dot shows its original image and its reconstruction
+  const first = await page.evaluate(() => /** @type {any} */ (window).digitsMap.dot(0));
+  await page.mouse.move(box.x + (first[0] * box.width) / 560, box.y + (first[1] * box.height) / 560);
+  await expect(page.getByTestId('digits-dot')).toHaveAttribute('data-value', /\d+/);
+  await expect(page.getByTestId('digits-dot-0')).toBeVisible();
+  await expect(page.getByTestId('digits-dot-1')).toBeVisible();
   await page.mouse.click(box.x + box.width * 0.8, box.y + box.height * 0.8);
   await expect(page.getByTestId('digits-stamps')).toHaveAttribute('data-value', '1');
   await page.getByTestId('digits-stamps-clear').click();

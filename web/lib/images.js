@@ -22,3 +22,32 @@ export function drawImage(canvas, values, w, h) {
   }
   ctx.putImageData(img, 0, 0);
 }
+
+/**
+ * A grid of small images with captions: `cols` per row, each a canvas (testid `<testid>-<i>`
+ * with its exact values' label in `data-value`). Replaces what `host` held.
+ * @param {HTMLElement} host
+ * @param {{values: ArrayLike<number>, caption: string}[]} images
+ * @param {{w: number, h: number, cols: number, testid: string}} opts
+ */
+export function imageGrid(host, images, opts) {
+  host.replaceChildren();
+  host.style.display = 'grid';
+  host.style.gridTemplateColumns = `repeat(${opts.cols}, auto)`;
+  host.style.gap = '.4rem';
+  images.forEach((im, i) => {
+    const c = document.createElement('canvas');
+    c.className = 'digit';
+    c.dataset.testid = `${opts.testid}-${i}`;
+    c.setAttribute('role', 'img');
+    c.setAttribute('aria-label', im.caption);
+    drawImage(c, im.values, opts.w, opts.h);
+    const f = document.createElement('figure');
+    f.style.margin = '0';
+    const cap = document.createElement('figcaption');
+    cap.textContent = im.caption;
+    cap.className = 'muted';
+    f.append(c, cap);
+    host.append(f);
+  });
+}

@@ -8,7 +8,7 @@ import { lineChart } from '../lib/chart.js';
 import { CLASS_COLOURS } from '../lib/colors.js';
 import { Scatter } from '../lib/scatter.js';
 import { DrawPad } from '../lib/drawpad.js';
-import { drawImage } from '../lib/images.js';
+import { drawImage, imageGrid } from '../lib/images.js';
 import { check, toUrl } from '../lib/settings.js';
 import { choose, controlFor } from '../lib/controls.js';
 
@@ -124,6 +124,8 @@ export function mount(root) {
     toCanvas: (/** @type {number[]} */ c) => map.toCanvas(c),
     toCode: (/** @type {number[]} */ p) => map.toCode(p),
     count: () => map.xy.length / 2,
+    /** canvas coordinates of dot i */
+    dot: (/** @type {number} */ i) => map.toCanvas([map.xy[2 * i], map.xy[2 * i + 1]]),
   };
   canvas.addEventListener('pointermove', (ev) => {
     const r = canvas.getBoundingClientRect();
@@ -139,6 +141,7 @@ export function mount(root) {
       return;
     }
     hoverInfo.textContent = `test image ${i}: ${names[map.classes[i]] ?? map.classes[i]} at code (${map.xy[2 * i].toFixed(2)}, ${map.xy[2 * i + 1].toFixed(2)})`;
+    showDot(i);
   });
 
   // ---- the draw pad: draw a digit, see its 28×28 input, its code on the map, and its
@@ -191,6 +194,29 @@ export function mount(root) {
   }
   /** @type {any} */ (window).digitsInput = () => (drawn ? Array.from(drawn) : null);
 
+  // ---- the dot under the mouse: its original image and its reconstruction
+  const dot = h('div', { class: 'dot', 'data-testid': 'digits-dot' });
+  /** @type {number|null} */ let dotWanted = null;
+  let dotAsking = false;
+  /** @param {number} i */
+  function showDot(i) {
+    dotWanted = i;
+    if (dotAsking) return;
+    dotAsking = true;
+    const asked = i;
+    session.query('sample', { index: i }).then((m) => {
+      const names = CLASS_NAMES[/** @type {'mnist'} */ (live ? live.settings.dataset : 'mnist')] || [];
+      imageGrid(dot, [
+        { values: m.data.image, caption: `test image ${m.index}: ${names[m.label] ?? m.label}` },
+        { values: m.data.reconstruction, caption: 'its reconstruction' },
+      ], { w: 28, h: 28, cols: 2, testid: 'digits-dot' });
+      dot.dataset.value = String(m.index);
+    }, (e) => say(e.message)).finally(() => {
+      dotAsking = false;
+      if (dotWanted !== null && dotWanted !== asked) showDot(dotWanted);
+    });
+  }
+
   canvas.addEventListener('click', () => {
     const code = decoded.dataset.value ? JSON.parse(decoded.dataset.value) : null;
     if (!code) return;
@@ -235,7 +261,8 @@ export function mount(root) {
         h('p', { class: 'muted credit' }, 'MNIST: Yann LeCun, Corinna Cortes and Christopher Burges. Fashion-MNIST: Zalando Research (MIT licence).')),
       h('figure', { class: 'panel' }, h('figcaption', {}, 'Latent map'), canvas, legend, hoverInfo,
         h('div', { class: 'under-mouse' }, decoded,
-          h('div', {}, h('p', {}, 'Decoded under the mouse'), decodedCode, h('p', {}, 'stamps ', stamps, ' ', clearStamps)))),
+          h('div', {}, h('p', {}, 'Decoded under the mouse'), decodedCode, h('p', {}, 'stamps ', stamps, ' ', clearStamps)),
+          dot)),
       h('div', { class: 'side' },
         h('figure', { class: 'panel' }, h('figcaption', {}, 'Draw a digit'),
           pad,

@@ -354,6 +354,37 @@ impl DigitsJob {
         Ok(Frame::new(json!({"code": code})).with("image", Arc::new(image)))
     }
 
+    /// Test image `index` of the map: its pixels, label, code and reconstruction.
+    fn sample(&mut self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
+        let n = self.data.as_ref().map_or(0, |d| d.map.len());
+        let i = fields
+            .get("index")
+            .and_then(Value::as_u64)
+            .map(|i| i as usize)
+            .filter(|&i| i < n)
+            .ok_or_else(|| {
+                WireError::new(
+                    "not_found",
+                    format!(
+                        "the map has no image {} (it has {n})",
+                        fields.get("index").unwrap_or(&Value::Null)
+                    ),
+                )
+            })?;
+        let (pixels, label) = {
+            let d = self.data.as_ref().expect("n > 0");
+            (d.map.sample(i).to_vec(), d.map.label(i))
+        };
+        let model = self.model()?;
+        let code = model.encode_host(&pixels, 1);
+        let reconstruction = model.decode_host(&code, 1);
+        Ok(
+            Frame::new(json!({"index": i, "label": label, "code": code}))
+                .with("image", Arc::new(pixels))
+                .with("reconstruction", Arc::new(reconstruction)),
+        )
+    }
+
     /// The code and reconstruction of one image (784 values in 0..=1).
     fn encode(&mut self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
         let pixels: Vec<f32> = fields
@@ -521,9 +552,12 @@ impl PageJob for DigitsJob {
         match name {
             "encode" => self.encode(fields),
             "decode" => self.decode(fields),
+            "sample" => self.sample(fields),
             _ => Err(WireError::new(
                 "unknown_query",
-                format!("the Digits Lab answers no query '{name}' (only 'encode' and 'decode')"),
+                format!(
+                    "the Digits Lab answers no query '{name}' (only 'encode', 'decode' and 'sample')"
+                ),
             )),
         }
     }
@@ -637,6 +671,19 @@ mod tests {
         };
         let (a, b) = (&image.arrays[0].1, &answer.arrays[0].1);
         assert!(a.iter().zip(b.iter()).all(|(x, y)| (x - y).abs() < 1e-5));
+        // a dot of the map: its image, label, and the same code
+        p.send(r#"{"type":"query","id":9,"query":"sample","index":0}"#);
+        let crate::runtime::Outgoing::Frame(dot) = p.reply() else {
+            panic!("no answer")
+        };
+        assert_eq!(dot.arrays[0].1.as_slice(), pixels.as_slice());
+        assert_eq!(
+            dot.header["label"].as_u64(),
+            ds.label(order[0]).map(u64::from)
+        );
+        assert_eq!(dot.header["code"], answer.header["code"]);
+        let bad = p.answer_error(r#"{"type":"query","id":10,"query":"sample","index":2000}"#);
+        assert!(bad.contains("no image 2000"), "{bad}");
         let bad = p.answer_error(r#"{"type":"query","id":8,"query":"decode","code":[1]}"#);
         assert!(bad.contains("2 finite numbers"), "{bad}");
         let bad = p.answer_error(r#"{"type":"query","id":6,"query":"encode","pixels":[1,2]}"#);
