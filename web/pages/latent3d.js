@@ -5,16 +5,15 @@
 import { h, svg, Tooltip } from '../lib/dom.js';
 import { connectPage } from '../lib/page.js';
 import { lineChart } from '../lib/chart.js';
-import { alongCurve } from '../lib/colors.js';
 import { attr, fmt, show } from '../lib/format.js';
 import { choose, offered, select } from '../lib/controls.js';
 import { check, field, toUrl } from '../lib/settings.js';
-import { cameraFor, createStage, rotate } from './latent3d/views.js';
+import { cameraFor, createStage } from './latent3d/views.js';
+import { createDatasets } from './latent3d/datasets.js';
 import { createTimeline } from './latent3d/timeline.js';
 
 /** @type {[number, string][]} */
 const SPEEDS = [[30, 'slow'], [250, 'normal'], [2000, 'fast'], [0, 'as fast as it goes']];
-const MAX_UPLOAD_BYTES = 200 * 1024;
 /**
  * @typedef {{dataset: string, points: number, noise: number, seed: number, lr: number,
  *   activation: string, latent: number, trail_every: number}} Settings
@@ -91,22 +90,11 @@ export function mount(root) {
   const step = h('button', { 'data-testid': 'latent3d-step', title: 'Train one epoch (one full-batch Adam step)', onclick: () => send({ type: 'step' }) }, 'Step');
   const reset = h('button', { 'data-testid': 'latent3d-reset', title: 'New weights from the seed; epoch 0; the timeline starts again', onclick: () => { goLive(); send({ type: 'reset' }); } }, 'Reset');
 
-  /** @type {Map<string, {b: HTMLElement, thumb: SVGSVGElement, label: HTMLElement}>} */
-  const pickers = new Map();
-  const pickerRow = h('div', { class: 'datasets', role: 'group', 'aria-label': 'Dataset' });
-  const upload = /** @type {HTMLInputElement} */ (h('input', { type: 'file', accept: '.csv,text/csv,text/plain', 'data-testid': 'latent3d-upload', 'aria-label': 'Upload your own 3D points (CSV: x,y,z per row)' }));
-  upload.addEventListener('change', async () => {
-    const file = upload.files && upload.files[0];
-    upload.value = '';
-    if (!file) return;
-    if (file.size > MAX_UPLOAD_BYTES) {
-      say(`${file.name} is ${Math.round(file.size / 1024)} KiB; uploads are limited to ${MAX_UPLOAD_BYTES / 1024} KiB (${field(schema, 'points').max} points). Nothing changed.`);
-      return;
-    }
-    const text = await file.text();
-    goLive();
-    say('');
-    send({ type: 'upload', name: file.name, csv: text });
+  const datasets = createDatasets({
+    pick: (name) => { goLive(); configure({ dataset: name }); },
+    upload: (name, csv) => { goLive(); say(''); send({ type: 'upload', name, csv }); },
+    say,
+    maxPoints: () => Number(field(schema, 'points').max),
   });
 
   const points = /** @type {HTMLInputElement} */ (h('input', { type: 'number', step: 1, 'data-testid': 'latent3d-points', 'aria-label': 'Number of points' }));
@@ -218,8 +206,8 @@ export function mount(root) {
         h('p', {}, 'Press Train and watch the codes spread out. The short lines in the latent view are trails: the direction each code would move to lower the loss (−∂L/∂z, computed exactly). Drag a 3D view to turn it; hover a dot to find it everywhere; scrub the timeline to go back in time. PCA, the best flat squeeze, is shown beside it for comparison.'),
         h('div', { class: 'controls' },
           h('div', { class: 'row' }, play, pause, step, reset),
-          pickerRow,
-          h('label', { class: 'upload' }, 'your own points (CSV, x,y,z per row) ', upload),
+          datasets.row,
+          datasets.upload,
           h('div', { class: 'settings' },
             h('label', {}, 'points', points), h('label', {}, 'noise', noise), h('label', {}, 'seed', seed),
             h('label', {}, 'learning rate', lr), h('label', {}, 'hidden activation', activation), h('label', {}, 'latent size', latent),
@@ -336,28 +324,6 @@ export function mount(root) {
     return text;
   }
 
-  /** @param {{name: string, label: string, preview: number[][]}[]} sets */
-  function drawThumbnails(sets) {
-    for (const set of sets) {
-      if (!pickers.has(set.name)) {
-        const thumb = /** @type {SVGSVGElement} */ (/** @type {unknown} */ (svg('svg', { class: 'thumb', viewBox: '0 0 60 60', 'aria-hidden': 'true' })));
-        const label = h('span', {}, set.name);
-        const b = h('button', { class: 'dataset', 'data-testid': `latent3d-dataset-${set.name}`, title: set.name, onclick: () => { goLive(); configure({ dataset: set.name }); } }, thumb, label);
-        pickers.set(set.name, { b, thumb, label });
-        pickerRow.append(b);
-      }
-      const p = /** @type {{b: HTMLElement, thumb: SVGSVGElement, label: HTMLElement}} */ (pickers.get(set.name));
-      p.label.textContent = set.label;
-      p.b.title = set.label;
-      const r = Math.max(...set.preview.flat().map(Math.abs)) || 1;
-      const k = 22 / r;
-      p.thumb.replaceChildren(...set.preview.map((q, i) => {
-        const [a, b] = rotate(q[0], q[1], q[2], cameraFor(set.name));
-        return svg('circle', { cx: (30 + a * k).toFixed(1), cy: (30 - b * k).toFixed(1), r: 2.2, fill: alongCurve(i / Math.max(1, set.preview.length - 1)) });
-      }));
-    }
-  }
-
   let lastUrl = '';
   function syncUrl() {
     if (!live) return;
@@ -391,7 +357,7 @@ export function mount(root) {
       play.hidden = run.training;
       pause.hidden = !run.training;
     }
-    for (const [name, p] of pickers) attr(p.b, 'aria-pressed', String(name === st.dataset));
+    datasets.mark(st.dataset);
     attr(root, 'data-dataset', st.dataset);
     /** @param {HTMLInputElement} el @param {number} v */
     const keep = (el, v) => { if (document.activeElement !== el && el.value !== String(v)) el.value = String(v); };
@@ -432,7 +398,7 @@ export function mount(root) {
     onHello: (hello, q) => {
       schema = hello.schema;
       fillControls(schema);
-      drawThumbnails(hello.info.datasets);
+      datasets.show(hello.info.datasets);
       /** @type {string[]} */
       const problems = [...url.problems];
       if (q.get('dataset') === 'upload') {
