@@ -124,6 +124,8 @@ export function mount(root) {
     toCanvas: (/** @type {number[]} */ c) => map.toCanvas(c),
     toCode: (/** @type {number[]} */ p) => map.toCode(p),
     count: () => map.xy.length / 2,
+    /** the first n codes, as drawn */
+    codes: (/** @type {number} */ n) => Array.from(map.xy.slice(0, 2 * n)),
     /** canvas coordinates of dot i */
     dot: (/** @type {number} */ i) => map.toCanvas([map.xy[2 * i], map.xy[2 * i + 1]]),
   };

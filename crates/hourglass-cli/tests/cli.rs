@@ -434,7 +434,7 @@ fn bad_input_exits_2_with_one_line_naming_the_problem() {
             "--layers",
             "9,2",
             "--out",
-            s(&p("x")),
+            s(&p("x.safetensors")),
         ],
         &["trunc-idx3-ubyte", "truncated"],
     );
@@ -449,7 +449,7 @@ fn bad_input_exits_2_with_one_line_naming_the_problem() {
             "--layers",
             "9,2",
             "--out",
-            s(&p("x")),
+            s(&p("x.safetensors")),
         ],
         &["magic.idx", "magic number"],
     );
@@ -463,7 +463,7 @@ fn bad_input_exits_2_with_one_line_naming_the_problem() {
             "--layers",
             "3,2",
             "--out",
-            s(&p("x")),
+            s(&p("x.safetensors")),
         ],
         &["ragged.csv", "row 2 has 2 fields, expected 3"],
     );
@@ -482,7 +482,7 @@ fn bad_input_exits_2_with_one_line_naming_the_problem() {
             "--layers",
             "1,1",
             "--out",
-            s(&p("x")),
+            s(&p("x.safetensors")),
         ],
         &["ints.npy", "unsupported dtype '<i8'"],
     );
@@ -550,7 +550,7 @@ fn bad_input_exits_2_with_one_line_naming_the_problem() {
             "--layers",
             "9,0,3",
             "--out",
-            s(&p("x")),
+            s(&p("x.safetensors")),
         ],
         &["size 0"],
     );
@@ -564,7 +564,7 @@ fn bad_input_exits_2_with_one_line_naming_the_problem() {
             "--lr",
             "-0.1",
             "--out",
-            s(&p("x")),
+            s(&p("x.safetensors")),
         ],
         &["--lr -0.1"],
     );
@@ -578,7 +578,7 @@ fn bad_input_exits_2_with_one_line_naming_the_problem() {
             "--lr",
             "NaN",
             "--out",
-            s(&p("x")),
+            s(&p("x.safetensors")),
         ],
         &["--lr NaN"],
     );
@@ -590,7 +590,7 @@ fn bad_input_exits_2_with_one_line_naming_the_problem() {
             "--layers",
             "9,3",
             "--out",
-            s(&p("x")),
+            s(&p("x.safetensors")),
         ],
         &["unknown dataset 'cifar-100'"],
     );
@@ -602,7 +602,7 @@ fn bad_input_exits_2_with_one_line_naming_the_problem() {
             "--layers",
             "10,3",
             "--out",
-            s(&p("x")),
+            s(&p("x.safetensors")),
         ],
         &["--layers starts with 10", "9 values"],
     );
@@ -664,9 +664,22 @@ fn ctrl_c_stops_training_and_still_saves_the_model() {
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut reader, &mut rest).unwrap();
     let exit = child.wait().unwrap();
-    assert!(exit.success(), "exit {exit:?}");
+    // saved, then the exit code of an interrupted program
+    assert_eq!(exit.code(), Some(130), "exit {exit:?}");
     let summary: Value = serde_json::from_str(rest.lines().last().unwrap()).unwrap();
     assert_eq!(summary["stopped_early"], true);
+    // the epoch it stopped in is marked as partial, and not counted
+    let epochs: Vec<Value> = std::iter::once(first.as_str())
+        .chain(rest.lines())
+        .filter(|l| l.contains("\"epoch\""))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let partial = epochs.iter().filter(|e| e["partial"] == true).count();
+    assert!(partial <= 1);
+    assert_eq!(
+        summary["epochs"].as_u64().unwrap() as usize,
+        epochs.len() - partial
+    );
     let ck = Checkpoint::from_bytes("i", &fs::read(&model).unwrap()).unwrap();
     assert!(ck.config.epochs_trained >= 1);
 }
@@ -688,4 +701,157 @@ fn bench_quick_measures_the_glass_box_and_refuses_unknown_workloads() {
     let o = run(&["bench", "--only", "W9"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown workload 'W9'"));
+}
+
+#[test]
+fn nothing_is_lost_to_a_bad_output_path_a_huge_batch_or_an_input_as_output() {
+    let dir = tmp();
+    let d = dir.path();
+    // a dataset file of our own
+    let csv = d.join("self.csv");
+    fs::write(&csv, "a,b,c\n0,0.5,1\n1,0.5,0\n0.2,0.4,0.6\n0.9,0.1,0.3\n").unwrap();
+    let before = fs::read(&csv).unwrap();
+    // the output is the input: refused, the input untouched
+    bad(
+        &[
+            "train",
+            "--dataset",
+            s(&csv),
+            "--layers",
+            "3,2",
+            "--epochs",
+            "1",
+            "--out",
+            s(&csv),
+        ],
+        &["--out", "self.csv", "expected a .safetensors file"],
+    );
+    let same = d.join("self.safetensors");
+    fs::copy(&csv, &same).unwrap();
+    bad(
+        &[
+            "train",
+            "--dataset",
+            s(&same),
+            "--layers",
+            "3,2",
+            "--epochs",
+            "1",
+            "--out",
+            s(&same),
+        ],
+        &["also an input", "refusing to overwrite"],
+    );
+    assert_eq!(fs::read(&csv).unwrap(), before);
+    // a folder, or a model.pt, is refused before any training
+    bad(
+        &[
+            "train",
+            "--dataset",
+            s(&csv),
+            "--layers",
+            "3,2",
+            "--out",
+            s(d),
+        ],
+        &["expected a .safetensors file"],
+    );
+    let folder = d.join("adir.safetensors");
+    fs::create_dir(&folder).unwrap();
+    bad(
+        &[
+            "train",
+            "--dataset",
+            s(&csv),
+            "--layers",
+            "3,2",
+            "--out",
+            s(&folder),
+        ],
+        &["is a folder"],
+    );
+    bad(
+        &[
+            "train",
+            "--dataset",
+            s(&csv),
+            "--layers",
+            "3,2",
+            "--out",
+            s(&d.join("model.pt")),
+        ],
+        &["model.pt", ".safetensors"],
+    );
+    // a missing folder is created, and said so; a batch larger than the data is the data
+    let nested = d.join("nodir/sub/m.safetensors");
+    let o = run(&[
+        "train",
+        "--dataset",
+        s(&csv),
+        "--layers",
+        "3,2",
+        "--epochs",
+        "2",
+        "--batch",
+        "100000000",
+        "--val-split",
+        "0",
+        "--out",
+        s(&nested),
+    ]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("created the folder") && err.contains("using 4"),
+        "{err}"
+    );
+    // not a terminal: one plain line per epoch in the log
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("epoch ")).count(),
+        2,
+        "{err}"
+    );
+    let ck = Checkpoint::from_bytes("m", &fs::read(&nested).unwrap()).unwrap();
+    assert_eq!(ck.config.training.batch_size, 4);
+    // files get the umask's permissions; a read-only target is not replaced
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&nested).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode & 0o044,
+            0o044,
+            "readable by group and others: {mode:o}"
+        );
+        let locked = d.join("locked.safetensors");
+        fs::copy(&nested, &locked).unwrap();
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o444)).unwrap();
+        bad(
+            &[
+                "train",
+                "--dataset",
+                s(&csv),
+                "--layers",
+                "3,2",
+                "--out",
+                s(&locked),
+            ],
+            &["read-only", "refusing to replace"],
+        );
+    }
+    // decode's output may not be its codes
+    let codes = d.join("lc.csv");
+    fs::write(&codes, "z0,z1\n0.1,0.2\n").unwrap();
+    bad(
+        &[
+            "decode",
+            "--model",
+            s(&nested),
+            "--codes",
+            s(&codes),
+            "--out",
+            s(&codes),
+        ],
+        &["also an input"],
+    );
 }

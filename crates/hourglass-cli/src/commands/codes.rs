@@ -13,7 +13,7 @@ use super::load_model;
 use crate::{
     DataArgs,
     datasets::{self, Split, read_file},
-    output::write_atomic,
+    output::{check_output, write_atomic},
 };
 
 #[derive(Args, Debug)]
@@ -70,14 +70,18 @@ fn extension(p: &Path) -> String {
         .to_ascii_lowercase()
 }
 
+/// The file a `--dataset` names, when it names one (an input `--out` must not replace).
+fn dataset_file(data: &crate::DataArgs) -> std::path::PathBuf {
+    std::path::PathBuf::from(&data.dataset)
+}
+
 pub fn encode(args: EncodeArgs) -> Result<()> {
     let ext = extension(&args.out);
-    if ext != "csv" && ext != "npy" {
-        bail!(
-            "--out {}: codes are written as .csv or .npy",
-            args.out.display()
-        );
-    }
+    check_output(
+        &args.out,
+        &[&args.model, &dataset_file(&args.data)],
+        &["csv", "npy"],
+    )?;
     let (ck, model) = load_model(&args.model)?;
     let (data, _) = datasets::load(&args.data, args.split, Some(ck.config.dataset.scaling))?;
     check_features(&ck, data.features, &data.name)?;
@@ -128,6 +132,7 @@ fn write_grid(out: &Path, images: &[&[f32]], [h, w]: [usize; 2], cols: usize) ->
 }
 
 pub fn decode(args: DecodeArgs) -> Result<()> {
+    check_output(&args.out, &[&args.model, &args.codes], &["png", "csv"])?;
     let (ck, model) = load_model(&args.model)?;
     let k = model.arch.latent_size();
     let name = args.codes.display().to_string();
@@ -188,9 +193,11 @@ pub fn reconstruct(args: ReconstructArgs) -> Result<()> {
     if args.count == 0 || args.count > 1024 {
         bail!("--count {} is outside 1..=1024", args.count);
     }
-    if extension(&args.out) != "png" {
-        bail!("--out {}: expected a .png", args.out.display());
-    }
+    check_output(
+        &args.out,
+        &[&args.model, &dataset_file(&args.data)],
+        &["png"],
+    )?;
     let (ck, model) = load_model(&args.model)?;
     let shape = image_shape(&ck)?;
     let (data, _) = datasets::load(&args.data, args.split, Some(ck.config.dataset.scaling))?;

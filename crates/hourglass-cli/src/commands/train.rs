@@ -2,6 +2,7 @@
 
 use std::{
     collections::BTreeMap,
+    io::IsTerminal,
     path::PathBuf,
     sync::{
         Arc,
@@ -27,7 +28,7 @@ use serde_json::json;
 use crate::{
     DataArgs,
     datasets::{self, Split},
-    output::write_atomic,
+    output::{check_output, write_atomic},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -161,13 +162,28 @@ pub fn run(args: TrainArgs) -> Result<()> {
     if !args.val_split.is_finite() || !(0.0..1.0).contains(&args.val_split) {
         bail!("--val-split {} is outside [0, 1)", args.val_split);
     }
+    // before any work: a run must never be lost to a bad output path
+    check_output(
+        &args.out,
+        &[std::path::Path::new(&args.data.dataset)],
+        &["safetensors"],
+    )?;
     let (data, scaling) = datasets::load(&args.data, Split::Train, None)?;
     let arch = architecture(&args, data.features, data.image_shape)?;
     let (train_set, val_set) = data.split(args.val_split, args.seed)?;
+    // a batch larger than the data is the data
+    let batch = args.batch.min(train_set.len().max(1));
+    if batch < args.batch && !args.json {
+        eprintln!(
+            "note: --batch {} is more than the {} training samples; using {batch}",
+            args.batch,
+            train_set.len()
+        );
+    }
     let opts = TrainOptions {
         loss,
         optimizer,
-        batch_size: args.batch,
+        batch_size: batch,
         epochs: args.epochs,
         seed: args.seed,
     };
@@ -194,7 +210,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
             train_set.len(),
             val_set.len()
         );
-        let bar = ProgressBar::new((args.epochs * train_set.len().div_ceil(args.batch)) as u64);
+        let bar = ProgressBar::new((args.epochs * train_set.len().div_ceil(batch)) as u64);
         bar.set_style(
             ProgressStyle::with_template("{bar:30} epoch {msg} [{elapsed_precise}, ETA {eta}]")
                 .expect("valid template"),
@@ -214,12 +230,14 @@ pub fn run(args: TrainArgs) -> Result<()> {
         Progress::Epoch(r) => {
             last_val = r.val_loss;
             if json {
-                println!(
-                    "{}",
-                    json!({"epoch": r.epoch, "train_loss": r.train_loss, "val_loss": r.val_loss, "seconds": r.seconds})
-                );
+                let mut line = json!({"epoch": r.epoch, "train_loss": r.train_loss, "val_loss": r.val_loss, "seconds": r.seconds});
+                if r.partial {
+                    // stopped part-way (Ctrl-C): not a whole epoch
+                    line["partial"] = json!(true);
+                }
+                println!("{line}");
             } else {
-                bar.println(format!(
+                let line = format!(
                     "epoch {:>3}  train {:.6}  val {}  {:.1}s{}",
                     r.epoch,
                     r.train_loss,
@@ -230,7 +248,13 @@ pub fn run(args: TrainArgs) -> Result<()> {
                     } else {
                         ""
                     }
-                ));
+                );
+                // a log (stderr not a terminal) gets one plain line per epoch
+                if std::io::stderr().is_terminal() {
+                    bar.println(line);
+                } else {
+                    eprintln!("{line}");
+                }
             }
         }
     };
@@ -274,7 +298,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 },
                 learning_rate: args.lr,
                 momentum: args.momentum,
-                batch_size: args.batch,
+                batch_size: batch,
                 epochs: args.epochs,
                 seed: args.seed,
                 val_split: args.val_split,
@@ -305,6 +329,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
             if stopped { "stopped; " } else { "" },
             args.out.display()
         );
+    }
+    if stopped {
+        // interrupted (Ctrl-C), the model saved: exit as an interrupted program does
+        std::process::exit(130);
     }
     Ok(())
 }
