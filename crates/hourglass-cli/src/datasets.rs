@@ -73,6 +73,10 @@ fn load_file(path: &Path, args: &DataArgs) -> Result<Dataset> {
         return load_image_folder(path, args.image_size);
     }
     if !path.exists() {
+        // a name with a folder or an extension is a file that is not there
+        if path.extension().is_some() || path.components().count() > 1 {
+            bail!("--dataset {}: no such file or folder", path.display());
+        }
         bail!(
             "unknown dataset '{}' (expected mnist, fashion-mnist, patterns, or an existing .csv, .npy, IDX file or image folder)",
             path.display()
@@ -112,11 +116,12 @@ fn load_file(path: &Path, args: &DataArgs) -> Result<Dataset> {
 /// it; a model's own `scaling` (from its checkpoint) is applied instead when given, so data
 /// are scaled as they were in training. Returns the dataset and the scaling applied.
 pub fn load(args: &DataArgs, split: Split, scaling: Option<Scaling>) -> Result<(Dataset, Scaling)> {
-    let mut ds = match args.dataset.as_str() {
+    let lower = args.dataset.to_ascii_lowercase();
+    let mut ds = match lower.as_str() {
         "patterns" => data::patterns_dataset(),
         name => match hourglass_data::known(name) {
             Some(k) => hourglass_data::load_known(k, args.data_dir.as_deref(), split.into())?,
-            None => load_file(Path::new(name), args)?,
+            None => load_file(Path::new(&args.dataset), args)?,
         },
     };
     if let Some(n) = args.limit {

@@ -46,7 +46,7 @@ pub struct DataArgs {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Serve the web app (the Glass Box page) on 127.0.0.1
+    /// Serve the web app (the Glass Box, the 3D Latent Explorer, the Digits Lab) on 127.0.0.1
     #[command(after_help = "Examples:
   hourglass serve --open
   hourglass serve --port 0

@@ -855,3 +855,61 @@ fn nothing_is_lost_to_a_bad_output_path_a_huge_batch_or_an_input_as_output() {
         &["also an input"],
     );
 }
+
+#[test]
+fn messages_say_what_to_do_and_values_take_any_case() {
+    let dir = tmp();
+    let model = dir.path().join("p.safetensors");
+    // --output-activation names what it sets; --output is not a thing (it read as a file)
+    train_patterns(&model, &["--output-activation", "linear"]);
+    let ck = Checkpoint::from_bytes("p", &fs::read(&model).unwrap()).unwrap();
+    assert!(
+        serde_json::to_string(&ck.config.architecture)
+            .unwrap()
+            .contains("linear")
+    );
+    let o = run(&[
+        "train",
+        "--dataset",
+        "patterns",
+        "--layers",
+        "9,3",
+        "--output",
+        "x.safetensors",
+        "--out",
+        s(&dir.path().join("q.safetensors")),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    // a file that is not there is said to be missing (not an "unknown dataset")
+    bad(
+        &[
+            "eval",
+            "--model",
+            s(&model),
+            "--dataset",
+            s(&dir.path().join("nope.csv")),
+        ],
+        &["nope.csv", "no such file"],
+    );
+    // any case: --optimizer Adam, --dataset MNIST, --activation Relu
+    let data = data_dir();
+    ok(&[
+        "train",
+        "--dataset",
+        "MNIST",
+        "--data-dir",
+        s(&data),
+        "--limit",
+        "200",
+        "--layers",
+        "784,8",
+        "--activation",
+        "Relu",
+        "--optimizer",
+        "Adam",
+        "--epochs",
+        "1",
+        "--out",
+        s(&dir.path().join("m.safetensors")),
+    ]);
+}

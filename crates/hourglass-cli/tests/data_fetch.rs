@@ -136,14 +136,16 @@ fn a_missing_mirror_file_is_a_clear_error_and_list_reports_corruption() {
     for f in MNIST_FILES {
         fs::write(m.join(f), b"garbage").unwrap();
     }
-    let list: Value = serde_json::from_str(&ok(&[
-        "data",
-        "list",
-        "--data-dir",
-        s(dir.path()),
-        "--json",
-    ]))
-    .unwrap();
+    // the table still comes, and the command fails, naming the dataset and what to do
+    let o = run(&["data", "list", "--data-dir", s(dir.path()), "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("mnist failed its checksums")
+            && stderr(&o).contains("hourglass data fetch mnist"),
+        "{}",
+        stderr(&o)
+    );
+    let list: Value = serde_json::from_str(&stdout(&o)).unwrap();
     let mnist = list
         .as_array()
         .unwrap()
@@ -152,6 +154,15 @@ fn a_missing_mirror_file_is_a_clear_error_and_list_reports_corruption() {
         .unwrap();
     assert_eq!(mnist["status"], "corrupt");
     assert_eq!(mnist["verified"], false);
+    // nothing found: the name and the folders searched
+    let empty = tmp();
+    let o = run(&["data", "list", "--data-dir", s(empty.path())]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("hourglass data fetch mnist")
+            && out.contains(&empty.path().join("mnist").display().to_string()),
+        "{out}"
+    );
     bad(
         &["data", "fetch", "imagenet", "--data-dir", s(dir.path())],
         &["unknown dataset 'imagenet'"],

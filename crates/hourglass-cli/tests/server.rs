@@ -127,6 +127,9 @@ fn health_and_pages() {
     assert_eq!(status, 200);
     assert!(body.contains("Glass Box") && body.contains("3D Latent Explorer"));
     assert_eq!(http_get(&server.host, "/latent3d", &[]).0, 200);
+    // a page's path with a trailing slash is the page
+    assert_eq!(http_get(&server.host, "/glass/", &[]).0, 200);
+    assert_eq!(http_get(&server.host, "/digits", &[]).0, 200);
     assert_eq!(http_get(&server.host, "/no-such-page.js", &[]).0, 404);
 }
 
@@ -712,3 +715,14 @@ const MNIST_FILES: [&str; 4] = [
     "t10k-images-idx3-ubyte.gz",
     "t10k-labels-idx1-ubyte.gz",
 ];
+
+#[test]
+fn serve_takes_a_host_name_that_resolves_to_loopback() {
+    let server = start(&["--host", "localhost"]);
+    assert!(
+        server.host.starts_with("127.0.0.1:") || server.host.starts_with("[::1]:"),
+        "{}",
+        server.host
+    );
+    assert_eq!(http_get(&server.host, "/api/health", &[]).0, 200);
+}

@@ -69,7 +69,7 @@ pub struct BenchArgs {
     pub only: Vec<String>,
     /// Also write every measurement and the medians as JSON to FILE
     #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
+    pub json_out: Option<PathBuf>,
     /// Run one workload in this process and print its result as one JSON line
     #[arg(long, hide = true, value_name = "WORKLOAD")]
     pub worker: Option<String>,
@@ -225,7 +225,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         }
     }
     print_table(&all, reps, args.quick, python.is_some(), threads);
-    if let Some(path) = &args.json {
+    if let Some(path) = &args.json_out {
         let medians: Vec<_> = WORKLOADS
             .iter()
             .flat_map(|w| {

@@ -23,7 +23,8 @@ pub struct EncodeArgs {
     pub model: PathBuf,
     #[command(flatten)]
     pub data: DataArgs,
-    #[arg(long, value_enum, default_value = "test")]
+    /// Which part of a known dataset
+    #[arg(long, value_enum, default_value = "test", ignore_case = true)]
     pub split: Split,
     /// codes.csv (columns z0…, then label) or codes.npy (float32; labels as a last column)
     #[arg(long, value_name = "FILE")]
@@ -32,6 +33,7 @@ pub struct EncodeArgs {
 
 #[derive(Args, Debug)]
 pub struct DecodeArgs {
+    /// A checkpoint written by `hourglass train`
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
     /// Codes as .csv (a `label` column is ignored) or .npy, one row per code
@@ -47,11 +49,13 @@ pub struct DecodeArgs {
 
 #[derive(Args, Debug)]
 pub struct ReconstructArgs {
+    /// A checkpoint written by `hourglass train`
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
     #[command(flatten)]
     pub data: DataArgs,
-    #[arg(long, value_enum, default_value = "test")]
+    /// Which part of a known dataset
+    #[arg(long, value_enum, default_value = "test", ignore_case = true)]
     pub split: Split,
     /// How many samples (the first ones)
     #[arg(long, default_value_t = 16)]
@@ -59,6 +63,7 @@ pub struct ReconstructArgs {
     /// Images per row
     #[arg(long, default_value_t = 16)]
     pub cols: usize,
+    /// grid.png: the originals, then their reconstructions in the same places below
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Result, anyhow};
+use anyhow::{Result, anyhow, bail};
 use clap::Subcommand;
 use serde_json::json;
 
@@ -14,9 +14,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Subcommand, Debug)]
 pub enum DataCommand {
-    /// Each known dataset, where it was found, and whether its files verify
-    #[command(after_help = "Example:\n  hourglass data list --json")]
+    /// Each known dataset, where it was found, and whether its files verify (exits 2 when one
+    /// fails its checksums)
+    #[command(
+        after_help = "Examples:\n  hourglass data list\n  hourglass data list --data-dir ./data --json"
+    )]
     List {
+        /// Look in this folder first (then $HOURGLASS_DATA, the user cache, Debian's folder)
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
         /// Print one JSON array
@@ -69,8 +73,14 @@ pub fn run(cmd: DataCommand) -> Result<()> {
                         )
                     }
                 };
+                let looked: Vec<String> = catalog::search_roots(data_dir.as_deref())
+                    .iter()
+                    .map(|(_, r)| r.join(ds.name).display().to_string())
+                    .chain(ds.system_dir.map(str::to_string))
+                    .collect();
                 rows.push(json!({
                     "name": ds.name,
+                    "searched": looked,
                     "path": found.as_ref().map(|(_, d)| d.display().to_string()),
                     "source": found.as_ref().map(|(w, _)| w.clone()),
                     "status": status,
@@ -79,6 +89,11 @@ pub fn run(cmd: DataCommand) -> Result<()> {
                 }));
             }
             rows.push(json!({"name": "patterns", "path": null, "source": "built in", "status": "built in", "verified": true, "problems": []}));
+            let corrupt: Vec<String> = rows
+                .iter()
+                .filter(|r| r["status"] == "corrupt")
+                .filter_map(|r| r["name"].as_str().map(str::to_string))
+                .collect();
             if json {
                 println!("{}", serde_json::Value::Array(rows));
             } else {
@@ -90,13 +105,31 @@ pub fn run(cmd: DataCommand) -> Result<()> {
                         match (r["path"].as_str(), r["source"].as_str()) {
                             (Some(p), Some(s)) => format!("{p} ({s})"),
                             (None, Some(s)) => s.to_string(),
-                            _ => "not found: run `hourglass data fetch NAME`".to_string(),
+                            _ => format!(
+                                "not found in {}: run `hourglass data fetch {}`",
+                                r["searched"]
+                                    .as_array()
+                                    .map(|a| a
+                                        .iter()
+                                        .filter_map(|v| v.as_str())
+                                        .collect::<Vec<_>>()
+                                        .join(", "))
+                                    .unwrap_or_default(),
+                                r["name"].as_str().unwrap_or("")
+                            ),
                         }
                     );
                     for p in r["problems"].as_array().into_iter().flatten() {
                         println!("    {}", p.as_str().unwrap_or(""));
                     }
                 }
+            }
+            if !corrupt.is_empty() {
+                bail!(
+                    "{} failed its checksums: run `hourglass data fetch {}` to download it again",
+                    corrupt.join(" and "),
+                    corrupt[0]
+                );
             }
             Ok(())
         }

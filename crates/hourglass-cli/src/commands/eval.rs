@@ -21,7 +21,7 @@ pub struct EvalArgs {
     #[command(flatten)]
     pub data: DataArgs,
     /// Which part of a known dataset
-    #[arg(long, value_enum, default_value = "test")]
+    #[arg(long, value_enum, default_value = "test", ignore_case = true)]
     pub split: Split,
     /// Print one JSON object
     #[arg(long)]

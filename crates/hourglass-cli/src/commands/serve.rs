@@ -1,7 +1,7 @@
 //! `hourglass serve`: the web app.
 
 use std::{
-    net::{IpAddr, SocketAddr},
+    net::{IpAddr, SocketAddr, ToSocketAddrs},
     path::PathBuf,
 };
 
@@ -14,9 +14,9 @@ pub struct ServeArgs {
     /// Port to listen on (0 picks a free one)
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
-    /// Address to bind; anything but loopback needs --token
+    /// Address or host name to bind (localhost works); anything but loopback needs --token
     #[arg(long, default_value = "127.0.0.1")]
-    pub host: IpAddr,
+    pub host: String,
     /// Open the app in the default browser
     #[arg(long)]
     pub open: bool,
@@ -41,12 +41,35 @@ pub struct ServeArgs {
     pub mirror: Option<String>,
 }
 
+/// The address `host` names: an IP address, or a name that resolves (loopback first).
+fn resolve(host: &str) -> Result<IpAddr> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(ip);
+    }
+    let addrs: Vec<IpAddr> = (host, 0u16)
+        .to_socket_addrs()
+        .with_context(|| format!("--host {host}: not an address, and the name does not resolve"))?
+        .map(|a| a.ip())
+        .collect();
+    addrs
+        .iter()
+        .find(|ip| ip.is_loopback() && ip.is_ipv4())
+        .or_else(|| addrs.iter().find(|ip| ip.is_loopback()))
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(|| anyhow::anyhow!("--host {host}: the name resolves to no address"))
+}
+
 pub fn run(args: ServeArgs) -> Result<()> {
-    if !args.host.is_loopback() && args.token.is_none() {
+    let host = resolve(&args.host)?;
+    if !host.is_loopback() && args.token.is_none() {
         bail!(
             "refusing to listen on {} without --token: anyone on the network could drive it",
             args.host
         );
+    }
+    if host.to_string() != args.host && !args.host.is_empty() {
+        eprintln!("note: {} is {host}", args.host);
     }
     if let Some(t) = &args.token
         && (t.len() < 8
@@ -64,7 +87,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.host, args.port))
+        let listener = tokio::net::TcpListener::bind(SocketAddr::new(host, args.port))
             .await
             .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
         let addr = listener.local_addr()?;

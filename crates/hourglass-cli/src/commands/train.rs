@@ -54,12 +54,13 @@ pub struct TrainArgs {
     #[arg(long, default_value = "relu")]
     pub activation: String,
     /// Output activation: sigmoid or linear
-    #[arg(long, default_value = "sigmoid")]
-    pub output: String,
+    #[arg(long, default_value = "sigmoid", value_name = "ACTIVATION")]
+    pub output_activation: String,
     /// Reconstruction loss: mse or bce
     #[arg(long, default_value = "mse")]
     pub loss: String,
-    #[arg(long, value_enum, default_value = "adam")]
+    /// Optimizer: adam, or sgd (with --momentum)
+    #[arg(long, value_enum, default_value = "adam", ignore_case = true)]
     pub optimizer: OptimizerName,
     /// Learning rate
     #[arg(long, default_value_t = 0.001, allow_negative_numbers = true)]
@@ -70,6 +71,7 @@ pub struct TrainArgs {
     /// Mini-batch size
     #[arg(long, default_value_t = 256)]
     pub batch: usize,
+    /// Passes over the training data
     #[arg(long, default_value_t = 20)]
     pub epochs: usize,
     /// Seed for initial weights, shuffling and the validation split
@@ -92,9 +94,9 @@ fn architecture(
     image_shape: Option<[usize; 2]>,
 ) -> Result<Architecture> {
     let activation: Activation = args.activation.parse()?;
-    let output: Activation = args.output.parse()?;
+    let output: Activation = args.output_activation.parse()?;
     if !matches!(output, Activation::Sigmoid | Activation::Linear) {
-        bail!("--output must be sigmoid or linear, not {output}");
+        bail!("--output-activation must be sigmoid or linear, not {output}");
     }
     let arch = match (&args.layers, &args.conv) {
         (Some(layers), None) => {
