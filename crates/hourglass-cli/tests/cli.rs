@@ -913,3 +913,166 @@ fn messages_say_what_to_do_and_values_take_any_case() {
         s(&dir.path().join("m.safetensors")),
     ]);
 }
+
+#[test]
+fn grids_are_a_sensible_size_and_non_images_reconstruct_to_csv() {
+    let dir = tmp();
+    let p = |n: &str| dir.path().join(n);
+    let model = p("p.safetensors");
+    train_patterns(&model, &[]);
+    // 3×3 patterns: each image scaled up to at least 28 px
+    ok(&[
+        "reconstruct",
+        "--model",
+        s(&model),
+        "--dataset",
+        "patterns",
+        "--out",
+        s(&p("r.png")),
+    ]);
+    let img = image::open(p("r.png")).unwrap();
+    assert!(
+        img.width() >= 12 * 28 && img.height() >= 2 * 28,
+        "{}×{}",
+        img.width(),
+        img.height()
+    );
+    ok(&[
+        "reconstruct",
+        "--model",
+        s(&model),
+        "--dataset",
+        "patterns",
+        "--scale",
+        "1",
+        "--out",
+        s(&p("small.png")),
+    ]);
+    assert!(image::open(p("small.png")).unwrap().width() < img.width());
+    // decode draws the first 64 codes by default, and says so
+    let codes: String = std::iter::once("z0,z1,z2\n".to_string())
+        .chain((0..100).map(|i| {
+            format!(
+                "{},{},0.5\n",
+                (i % 10) as f32 / 10.0,
+                (i / 10) as f32 / 10.0
+            )
+        }))
+        .collect();
+    fs::write(p("codes.csv"), codes).unwrap();
+    let o = run(&[
+        "decode",
+        "--model",
+        s(&model),
+        "--codes",
+        s(&p("codes.csv")),
+        "--out",
+        s(&p("d.png")),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("first 64 of 100"), "{}", stderr(&o));
+    bad(
+        &[
+            "decode",
+            "--model",
+            s(&model),
+            "--codes",
+            s(&p("codes.csv")),
+            "--count",
+            "0",
+            "--out",
+            s(&p("d.png")),
+        ],
+        &["--count"],
+    );
+    // a model of plain vectors: a .png is refused naming the .csv to write; the .csv works
+    let csv = p("vec.csv");
+    fs::write(&csv, "a,b,c,d\n0,0.5,1,0.2\n1,0.5,0,0.4\n0.2,0.4,0.6,0.8\n").unwrap();
+    let vmodel = p("v.safetensors");
+    ok(&[
+        "train",
+        "--dataset",
+        s(&csv),
+        "--layers",
+        "4,2",
+        "--epochs",
+        "2",
+        "--val-split",
+        "0",
+        "--out",
+        s(&vmodel),
+    ]);
+    bad(
+        &[
+            "reconstruct",
+            "--model",
+            s(&vmodel),
+            "--dataset",
+            s(&csv),
+            "--out",
+            s(&p("rec.png")),
+        ],
+        &["not trained on images", "rec.csv"],
+    );
+    ok(&[
+        "reconstruct",
+        "--model",
+        s(&vmodel),
+        "--dataset",
+        s(&csv),
+        "--out",
+        s(&p("rec.csv")),
+    ]);
+    let rec = fs::read_to_string(p("rec.csv")).unwrap();
+    assert_eq!(rec.lines().count(), 4, "{rec}");
+}
+
+#[test]
+fn flags_that_would_be_ignored_are_refused() {
+    let dir = tmp();
+    let out = dir.path().join("m.safetensors");
+    bad(
+        &[
+            "train",
+            "--dataset",
+            "patterns",
+            "--layers",
+            "9,3",
+            "--momentum",
+            "0.5",
+            "--out",
+            s(&out),
+        ],
+        &["--momentum applies to --optimizer sgd only"],
+    );
+    bad(
+        &[
+            "train",
+            "--dataset",
+            "patterns",
+            "--conv",
+            "4:3:2",
+            "--latent",
+            "2",
+            "--out",
+            s(&out),
+        ],
+        &["--conv 4:3:2", "filters:kernel:stride:padding"],
+    );
+    // --latent belongs to conv models
+    bad(
+        &[
+            "train",
+            "--dataset",
+            "patterns",
+            "--layers",
+            "9,3",
+            "--latent",
+            "2",
+            "--out",
+            s(&out),
+        ],
+        &["--latent", "--conv", "last of --layers"],
+    );
+    assert!(!out.exists());
+}

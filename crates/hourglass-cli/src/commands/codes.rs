@@ -42,9 +42,15 @@ pub struct DecodeArgs {
     /// grid.png (image models) or values.csv
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    /// Decode only the first N codes [default: 64 for a .png grid, all for a .csv]
+    #[arg(long, value_name = "N")]
+    pub count: Option<usize>,
     /// Images per row of the grid
     #[arg(long, default_value_t = 16)]
     pub cols: usize,
+    /// Pixels per image pixel in the grid [default: enough to make each image ≥ 28 px]
+    #[arg(long, value_name = "K")]
+    pub scale: Option<usize>,
 }
 
 #[derive(Args, Debug)]
@@ -63,9 +69,13 @@ pub struct ReconstructArgs {
     /// Images per row
     #[arg(long, default_value_t = 16)]
     pub cols: usize,
-    /// grid.png: the originals, then their reconstructions in the same places below
+    /// grid.png (image models): the originals, then their reconstructions in the same places
+    /// below; or rec.csv: the reconstructions, one row per sample (any model)
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    /// Pixels per image pixel in the grid [default: enough to make each image ≥ 28 px]
+    #[arg(long, value_name = "K")]
+    pub scale: Option<usize>,
 }
 
 fn extension(p: &Path) -> String {
@@ -125,15 +135,41 @@ fn check_features(ck: &Checkpoint, features: usize, name: &str) -> Result<()> {
     Ok(())
 }
 
-fn image_shape(ck: &Checkpoint) -> Result<[usize; 2]> {
+fn image_shape(ck: &Checkpoint, out: &Path) -> Result<[usize; 2]> {
     ck.config.dataset.image_shape.ok_or_else(|| {
-        anyhow::anyhow!("the model was not trained on images; write .csv instead of .png")
+        anyhow::anyhow!(
+            "the model was not trained on images, so there is no picture to draw: write a .csv (--out {})",
+            out.with_extension("csv").display()
+        )
     })
 }
 
-fn write_grid(out: &Path, images: &[&[f32]], [h, w]: [usize; 2], cols: usize) -> Result<()> {
+/// The scale that makes an image at least 28 pixels on its longer side, or `asked`.
+fn grid_scale(asked: Option<usize>, [h, w]: [usize; 2]) -> Result<usize> {
+    match asked {
+        Some(0) | Some(33..) => bail!("--scale must be 1–32"),
+        Some(k) => Ok(k),
+        None => Ok(28usize.div_ceil(h.max(w).max(1))),
+    }
+}
+
+fn write_grid(
+    out: &Path,
+    images: &[&[f32]],
+    [h, w]: [usize; 2],
+    cols: usize,
+    scale: usize,
+) -> Result<()> {
     let (grid, gh, gw) = image_grid(images, h, w, cols);
-    write_atomic(out, &encode_png(&grid, gh as u32, gw as u32)?)
+    // each pixel as a scale × scale block
+    let (sh, sw) = (gh * scale, gw * scale);
+    let mut big = vec![0f32; sh * sw];
+    for y in 0..sh {
+        for x in 0..sw {
+            big[y * sw + x] = grid[(y / scale) * gw + x / scale];
+        }
+    }
+    write_atomic(out, &encode_png(&big, sh as u32, sw as u32)?)
 }
 
 pub fn decode(args: DecodeArgs) -> Result<()> {
@@ -178,19 +214,43 @@ pub fn decode(args: DecodeArgs) -> Result<()> {
             codes.features
         );
     }
-    let out = model.decode_host(&codes.values, 512);
-    let f = model.arch.input_size();
-    if extension(&args.out) == "csv" {
-        let cols: Vec<String> = (0..f).map(|i| format!("x{i}")).collect();
-        write_atomic(&args.out, &write_csv(&cols, codes.len(), &out, None))?;
-    } else if extension(&args.out) == "png" {
-        let shape = image_shape(&ck)?;
-        let images: Vec<&[f32]> = out.chunks(f).collect();
-        write_grid(&args.out, &images, shape, args.cols)?;
+    let png = extension(&args.out) == "png";
+    let shape = if png {
+        Some(image_shape(&ck, &args.out)?)
     } else {
-        bail!("--out {}: expected .png or .csv", args.out.display());
+        None
+    };
+    if args.count == Some(0) || args.cols == 0 {
+        bail!("--count and --cols must be at least 1");
     }
-    eprintln!("decoded {} codes to {}", codes.len(), args.out.display());
+    let n = args
+        .count
+        .unwrap_or(if png { 64 } else { codes.len() })
+        .min(codes.len());
+    let out = model.decode_host(&codes.values[..n * k], 512);
+    let f = model.arch.input_size();
+    if let Some(shape) = shape {
+        let images: Vec<&[f32]> = out.chunks(f).collect();
+        write_grid(
+            &args.out,
+            &images,
+            shape,
+            args.cols,
+            grid_scale(args.scale, shape)?,
+        )?;
+    } else {
+        let cols: Vec<String> = (0..f).map(|i| format!("x{i}")).collect();
+        write_atomic(&args.out, &write_csv(&cols, n, &out, None))?;
+    }
+    if n < codes.len() {
+        eprintln!(
+            "decoded the first {n} of {} codes to {} (--count N for more)",
+            codes.len(),
+            args.out.display()
+        );
+    } else {
+        eprintln!("decoded {n} codes to {}", args.out.display());
+    }
     Ok(())
 }
 
@@ -201,15 +261,29 @@ pub fn reconstruct(args: ReconstructArgs) -> Result<()> {
     check_output(
         &args.out,
         &[&args.model, &dataset_file(&args.data)],
-        &["png"],
+        &["png", "csv"],
     )?;
     let (ck, model) = load_model(&args.model)?;
-    let shape = image_shape(&ck)?;
+    let shape = if extension(&args.out) == "png" {
+        Some(image_shape(&ck, &args.out)?)
+    } else {
+        None
+    };
     let (data, _) = datasets::load(&args.data, args.split, Some(ck.config.dataset.scaling))?;
     check_features(&ck, data.features, &data.name)?;
     let data = data.take(args.count);
     let rec = model.reconstruct_host(&data.values, 512);
     let f = data.features;
+    let Some(shape) = shape else {
+        let cols: Vec<String> = (0..f).map(|i| format!("x{i}")).collect();
+        write_atomic(&args.out, &write_csv(&cols, data.len(), &rec, None))?;
+        eprintln!(
+            "wrote the reconstructions of {} samples to {}",
+            data.len(),
+            args.out.display()
+        );
+        return Ok(());
+    };
     // originals fill whole rows first, then the reconstructions in the same places below
     let cols = args.cols.clamp(1, data.len());
     let rows = data.len().div_ceil(cols);
@@ -224,7 +298,13 @@ pub fn reconstruct(args: ReconstructArgs) -> Result<()> {
             });
         }
     }
-    write_grid(&args.out, &images, shape, cols)?;
+    write_grid(
+        &args.out,
+        &images,
+        shape,
+        cols,
+        grid_scale(args.scale, shape)?,
+    )?;
     eprintln!(
         "wrote {} originals and their reconstructions to {}",
         data.len(),

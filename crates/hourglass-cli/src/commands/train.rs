@@ -47,7 +47,7 @@ pub struct TrainArgs {
     /// Conv layers filters:kernel:stride:padding, comma-separated (needs --latent)
     #[arg(long, value_name = "SPEC", requires = "latent")]
     pub conv: Option<String>,
-    /// Bottleneck size of a conv model
+    /// Bottleneck size of a conv model (a dense model's is the last of --layers)
     #[arg(long, value_name = "N")]
     pub latent: Option<usize>,
     /// Hidden activation: relu, leaky-relu, tanh, sigmoid, linear
@@ -65,9 +65,9 @@ pub struct TrainArgs {
     /// Learning rate
     #[arg(long, default_value_t = 0.001, allow_negative_numbers = true)]
     pub lr: f64,
-    /// Momentum (SGD only)
-    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
-    pub momentum: f64,
+    /// Momentum, with --optimizer sgd only [default: 0.9]
+    #[arg(long, allow_negative_numbers = true)]
+    pub momentum: Option<f64>,
     /// Mini-batch size
     #[arg(long, default_value_t = 256)]
     pub batch: usize,
@@ -149,18 +149,37 @@ pub fn run(args: TrainArgs) -> Result<()> {
     if args.batch == 0 {
         bail!("--batch must be at least 1");
     }
+    // a flag that would be ignored is refused, so nobody believes it was used
+    let momentum = args.momentum.unwrap_or(0.9);
     let optimizer = match args.optimizer {
-        OptimizerName::Adam => Optimizer::adam(args.lr),
+        OptimizerName::Adam => {
+            if args.momentum.is_some() {
+                bail!("--momentum applies to --optimizer sgd only (Adam keeps its own moments)");
+            }
+            Optimizer::adam(args.lr)
+        }
         OptimizerName::Sgd => {
-            if !args.momentum.is_finite() || !(0.0..1.0).contains(&args.momentum) {
-                bail!("--momentum {} is outside [0, 1)", args.momentum);
+            if !momentum.is_finite() || !(0.0..1.0).contains(&momentum) {
+                bail!("--momentum {momentum} is outside [0, 1)");
             }
             Optimizer::Sgd {
                 lr: args.lr,
-                momentum: args.momentum,
+                momentum,
             }
         }
     };
+    if args.latent.is_some() && args.conv.is_none() {
+        bail!(
+            "--latent sets a conv model's bottleneck (with --conv); a dense model's is the last of --layers"
+        );
+    }
+    if let Some(conv) = &args.conv
+        && let Some(short) = conv.split(',').find(|c| c.split(':').count() != 4)
+    {
+        bail!(
+            "--conv {short}: give all four of filters:kernel:stride:padding (e.g. 16:3:2:1), so the padding is not a guess"
+        );
+    }
     if !args.val_split.is_finite() || !(0.0..1.0).contains(&args.val_split) {
         bail!("--val-split {} is outside [0, 1)", args.val_split);
     }
@@ -299,7 +318,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
                     OptimizerName::Sgd => "sgd".into(),
                 },
                 learning_rate: args.lr,
-                momentum: args.momentum,
+                momentum,
                 batch_size: batch,
                 epochs: args.epochs,
                 seed: args.seed,
