@@ -142,6 +142,7 @@ pub fn load(args: &DataArgs, split: Split, scaling: Option<Scaling>) -> Result<(
         None => {
             let (lo, hi) = ds.range();
             if lo < 0.0 || hi > 1.0 {
+                warn_uneven_columns(&ds);
                 let s = ds.normalize_to_unit();
                 eprintln!(
                     "note: {} spans [{lo}, {hi}]; values were scaled linearly to [0, 1]",
@@ -154,4 +155,37 @@ pub fn load(args: &DataArgs, split: Split, scaling: Option<Scaling>) -> Result<(
         }
     };
     Ok((ds, scaling))
+}
+
+/// One linear scale maps every column into [0, 1]; when the columns' spans differ a lot (an id
+/// column beside coordinates), the narrow ones are squeezed to almost nothing: say so.
+fn warn_uneven_columns(ds: &Dataset) {
+    let f = ds.features;
+    if f < 2 || ds.image_shape.is_some() {
+        return;
+    }
+    let mut lo = vec![f32::INFINITY; f];
+    let mut hi = vec![f32::NEG_INFINITY; f];
+    for row in ds.values.chunks(f) {
+        for (c, &v) in row.iter().enumerate() {
+            lo[c] = lo[c].min(v);
+            hi[c] = hi[c].max(v);
+        }
+    }
+    let spans: Vec<f32> = lo.iter().zip(&hi).map(|(a, b)| b - a).collect();
+    let (wide, widest) = spans
+        .iter()
+        .enumerate()
+        .fold((0, 0.0f32), |m, (c, &s)| if s > m.1 { (c, s) } else { m });
+    let (narrow, narrowest) = spans.iter().enumerate().filter(|(_, s)| **s > 0.0).fold(
+        (0, f32::INFINITY),
+        |m, (c, &s)| if s < m.1 { (c, s) } else { m },
+    );
+    if narrowest.is_finite() && widest > 100.0 * narrowest {
+        eprintln!(
+            "note: column {} spans {widest} but column {} only {narrowest}; one scale for all columns squeezes the narrow ones (rescale the columns, or drop an id column)",
+            wide + 1,
+            narrow + 1
+        );
+    }
 }

@@ -1076,3 +1076,69 @@ fn flags_that_would_be_ignored_are_refused() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn csv_text_labels_become_classes_and_uneven_columns_are_pointed_out() {
+    let dir = tmp();
+    let csv = dir.path().join("pets.csv");
+    fs::write(
+        &csv,
+        "id,x,y,kind\n1000,0.1,0.2,dog\n2000,0.3,0.1,cat\n3000,0.2,0.4,dog\n4000,0.5,0.3,bird\n",
+    )
+    .unwrap();
+    let out = dir.path().join("pets.safetensors");
+    // without --label-column: the text column is named, with the flag to add
+    bad(
+        &[
+            "train",
+            "--dataset",
+            s(&csv),
+            "--layers",
+            "4,2",
+            "--out",
+            s(&out),
+        ],
+        &["'dog'", "--label-column kind"],
+    );
+    let o = run(&[
+        "train",
+        "--dataset",
+        s(&csv),
+        "--label-column",
+        "kind",
+        "--layers",
+        "3,2",
+        "--epochs",
+        "1",
+        "--val-split",
+        "0",
+        "--out",
+        s(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("squeezes the narrow ones"),
+        "{}",
+        stderr(&o)
+    );
+    // the labels came through as classes: encode writes them
+    let codes = dir.path().join("codes.csv");
+    ok(&[
+        "encode",
+        "--model",
+        s(&out),
+        "--dataset",
+        s(&csv),
+        "--label-column",
+        "kind",
+        "--out",
+        s(&codes),
+    ]);
+    let text = fs::read_to_string(&codes).unwrap();
+    let labels: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap())
+        .collect();
+    assert_eq!(labels, ["2", "1", "2", "0"]);
+}

@@ -21,7 +21,8 @@ impl std::str::FromStr for LabelColumn {
 }
 
 /// Parses numeric CSV. A first row with any non-numeric field is taken as a header.
-/// Every row must have the same number of fields; labels must be non-negative integers.
+/// Every row must have the same number of fields. Labels are non-negative integers, or text
+/// (`cat`, `dog`), which is mapped to classes 0, 1, … in sorted order.
 pub fn read_csv(name: &str, bytes: &[u8], label: Option<&LabelColumn>) -> Result<Dataset, Error> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -76,7 +77,7 @@ pub fn read_csv(name: &str, bytes: &[u8], label: Option<&LabelColumn>) -> Result
     }
     let first_line = 1 + usize::from(header.is_some());
     let mut values = Vec::with_capacity(rows.len() * features);
-    let mut labels = label_idx.map(|_| Vec::with_capacity(rows.len()));
+    let mut texts: Vec<&str> = Vec::with_capacity(if label_idx.is_some() { rows.len() } else { 0 });
     for (r, rec) in rows.iter().enumerate() {
         let line = r + first_line;
         if rec.len() != width {
@@ -87,23 +88,31 @@ pub fn read_csv(name: &str, bytes: &[u8], label: Option<&LabelColumn>) -> Result
         }
         for (c, field) in rec.iter().enumerate() {
             if Some(c) == label_idx {
-                let l = field.parse::<u32>().map_err(|_| {
-                    Error::format(
+                if field.is_empty() {
+                    return Err(Error::format(
                         name,
-                        format!("row {line}: label '{field}' is not a non-negative integer"),
-                    )
-                })?;
-                labels.as_mut().expect("label column").push(l);
+                        format!("row {line}: the label is empty"),
+                    ));
+                }
+                texts.push(field);
             } else {
                 let v = field
                     .parse::<f32>()
                     .ok()
                     .filter(|v| v.is_finite())
                     .ok_or_else(|| {
+                        let hint = if label_idx.is_none() {
+                            let col = header
+                                .as_ref()
+                                .map_or_else(|| c.to_string(), |h| h[c].clone());
+                            format!(" (if it holds labels, name it with --label-column {col})")
+                        } else {
+                            String::new()
+                        };
                         Error::format(
                             name,
                             format!(
-                                "row {line}, column {}: '{field}' is not a finite number",
+                                "row {line}, column {}: '{field}' is not a finite number{hint}",
                                 c + 1
                             ),
                         )
@@ -112,6 +121,19 @@ pub fn read_csv(name: &str, bytes: &[u8], label: Option<&LabelColumn>) -> Result
             }
         }
     }
+    // whole numbers are class numbers; any text maps every label to a class, in sorted order
+    let labels = label_idx.map(|_| {
+        let numbers: Option<Vec<u32>> = texts.iter().map(|t| t.parse::<u32>().ok()).collect();
+        numbers.unwrap_or_else(|| {
+            let mut classes: Vec<&str> = texts.clone();
+            classes.sort_unstable();
+            classes.dedup();
+            texts
+                .iter()
+                .map(|t| classes.binary_search(t).expect("listed") as u32)
+                .collect()
+        })
+    });
     Dataset::new(name, features, values, labels)
 }
 
@@ -176,6 +198,30 @@ mod tests {
         assert!(read_csv("e.csv", b"", None).is_err());
         assert!(read_csv("l.csv", b"1,2\n", Some(&LabelColumn::Name("z".into()))).is_err());
         assert!(read_csv("i.csv", b"1,inf\n", None).is_err());
+        // a text column without --label-column: the hint names the flag and the column
+        let err = read_csv("t.csv", b"x,y,kind\n1,2,dog\n", None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("'dog'") && err.contains("--label-column kind"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn text_labels_become_classes_in_sorted_order() {
+        let d = read_csv(
+            "pets.csv",
+            b"x,y,kind\n1,2,dog\n3,4,cat\n5,6,dog\n7,8,bird\n",
+            Some(&"kind".parse().unwrap()),
+        )
+        .unwrap();
+        assert_eq!(d.labels, Some(vec![2, 1, 2, 0]));
+        assert_eq!(d.features, 2);
+        let err = read_csv("e.csv", b"x,kind\n1,\n", Some(&"kind".parse().unwrap()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("label is empty"), "{err}");
     }
 
     #[test]
