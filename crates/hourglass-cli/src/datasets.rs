@@ -67,10 +67,11 @@ fn load_image_folder(dir: &Path, size: u32) -> Result<Dataset> {
 
 fn load_file(path: &Path, args: &DataArgs) -> Result<Dataset> {
     if path.is_dir() {
-        if args.image_size == 0 || args.image_size > 512 {
-            bail!("--image-size {} is outside 1..=512", args.image_size);
+        let size = args.image_size.unwrap_or(28);
+        if size == 0 || size > 512 {
+            bail!("--image-size {size} is outside 1..=512");
         }
-        return load_image_folder(path, args.image_size);
+        return load_image_folder(path, size);
     }
     if !path.exists() {
         // a name with a folder or an extension is a file that is not there
@@ -109,6 +110,37 @@ fn load_file(path: &Path, args: &DataArgs) -> Result<Dataset> {
         bail!("{name}: a single image is not a dataset; pass the folder that holds the images");
     }
     bail!("{name}: unknown file type (expected .csv, .npy, an IDX file, or a folder of images)")
+}
+
+/// Loads `--dataset` for a model: as it was read in training (the model's image size for an
+/// image folder, unless `--image-size` says otherwise; the model's scaling), and checked
+/// against the model's input size with a message that names what to change.
+pub fn load_for_model(
+    args: &DataArgs,
+    split: Split,
+    info: &hourglass_core::checkpoint::DatasetInfo,
+) -> Result<Dataset> {
+    let mut args = args.clone();
+    if args.image_size.is_none()
+        && let Some([h, w]) = info.image_shape
+        && h == w
+    {
+        args.image_size = Some(h as u32);
+    }
+    let (data, _) = load(&args, split, Some(info.scaling))?;
+    if data.features != info.features {
+        let hint = match info.image_shape {
+            Some([h, w]) => format!(" (it was trained on {h}×{w} images: --image-size {h})"),
+            None => String::new(),
+        };
+        bail!(
+            "{} has {} values per sample, but the model takes {}{hint}",
+            data.name,
+            data.features,
+            info.features
+        );
+    }
+    Ok(data)
 }
 
 /// Loads `--dataset` (the `split` part, for known datasets) and applies `--limit`.

@@ -39,9 +39,10 @@ pub struct DataArgs {
     /// CSV only: the label column, by header name or 0-based index
     #[arg(long, value_name = "COLUMN")]
     pub label_column: Option<String>,
-    /// Image folders only: resize every image to SIZE×SIZE
-    #[arg(long, value_name = "SIZE", default_value_t = 28)]
-    pub image_size: u32,
+    /// Image folders only: resize every image to SIZE×SIZE [default: 28, or the size the
+    /// model was trained on]
+    #[arg(long, value_name = "SIZE")]
+    pub image_size: Option<u32>,
 }
 
 #[derive(Subcommand, Debug)]

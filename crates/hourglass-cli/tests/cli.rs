@@ -373,6 +373,33 @@ fn own_data_csv_npy_and_image_folder() {
         ck.config.dataset.train_samples + ck.config.dataset.val_samples,
         6
     );
+    // encode reads the folder as the model was trained on it (12×12), without being told
+    let codes = dir.path().join("img-codes.csv");
+    ok(&[
+        "encode",
+        "--model",
+        s(&model),
+        "--dataset",
+        s(&imgs),
+        "--out",
+        s(&codes),
+    ]);
+    assert_eq!(fs::read_to_string(&codes).unwrap().lines().count(), 7);
+    // told otherwise, the message names the size to use
+    bad(
+        &[
+            "encode",
+            "--model",
+            s(&model),
+            "--dataset",
+            s(&imgs),
+            "--image-size",
+            "28",
+            "--out",
+            s(&codes),
+        ],
+        &["784 values per sample", "takes 144", "--image-size 12"],
+    );
 }
 
 fn ssim_images() -> (Vec<f32>, Vec<f32>) {

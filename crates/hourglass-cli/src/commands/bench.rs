@@ -418,7 +418,7 @@ fn images(data_dir: &Option<PathBuf>, split: Split, n: usize) -> (Vec<f32>, &'st
         data_dir: data_dir.clone(),
         limit: Some(n),
         label_column: None,
-        image_size: 28,
+        image_size: None,
     };
     if data_dir.is_some()
         && let Ok((ds, _)) = datasets::load(&args, split, None)

@@ -98,8 +98,7 @@ pub fn encode(args: EncodeArgs) -> Result<()> {
         &["csv", "npy"],
     )?;
     let (ck, model) = load_model(&args.model)?;
-    let (data, _) = datasets::load(&args.data, args.split, Some(ck.config.dataset.scaling))?;
-    check_features(&ck, data.features, &data.name)?;
+    let data = datasets::load_for_model(&args.data, args.split, &ck.config.dataset)?;
     let k = model.arch.latent_size();
     let codes = model.encode_host(&data.values, 512);
     let bytes = if ext == "csv" {
@@ -124,14 +123,6 @@ pub fn encode(args: EncodeArgs) -> Result<()> {
         data.len(),
         args.out.display()
     );
-    Ok(())
-}
-
-fn check_features(ck: &Checkpoint, features: usize, name: &str) -> Result<()> {
-    let want = ck.config.architecture.input_size();
-    if features != want {
-        bail!("{name} has {features} values per sample, but the model takes {want}");
-    }
     Ok(())
 }
 
@@ -269,8 +260,7 @@ pub fn reconstruct(args: ReconstructArgs) -> Result<()> {
     } else {
         None
     };
-    let (data, _) = datasets::load(&args.data, args.split, Some(ck.config.dataset.scaling))?;
-    check_features(&ck, data.features, &data.name)?;
+    let data = datasets::load_for_model(&args.data, args.split, &ck.config.dataset)?;
     let data = data.take(args.count);
     let rec = model.reconstruct_host(&data.values, 512);
     let f = data.features;

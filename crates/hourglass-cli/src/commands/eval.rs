@@ -30,7 +30,7 @@ pub struct EvalArgs {
 
 pub fn run(args: EvalArgs) -> Result<()> {
     let (ck, model) = load_model(&args.model)?;
-    let (data, _) = datasets::load(&args.data, args.split, Some(ck.config.dataset.scaling))?;
+    let data = datasets::load_for_model(&args.data, args.split, &ck.config.dataset)?;
     let e = evaluate(&model, &data, 512)?;
     if args.json {
         println!(
