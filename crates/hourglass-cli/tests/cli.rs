@@ -39,26 +39,59 @@ fn train_patterns(out: &std::path::Path, extra: &[&str]) -> String {
     ok(&args)
 }
 
+/// The flags of a `--help` text that have no description.
+fn undescribed(help: &str) -> Vec<String> {
+    let mut missing = Vec::new();
+    let lines: Vec<&str> = help.lines().collect();
+    for (i, l) in lines.iter().enumerate() {
+        let t = l.trim_start();
+        if !(t.starts_with("--") || t.starts_with("-h")) || l.len() - t.len() < 2 {
+            continue;
+        }
+        // the description follows the flag after two or more spaces, or on the next line
+        let described = t
+            .split_once("  ")
+            .is_some_and(|(_, d)| !d.trim().is_empty())
+            || lines
+                .get(i + 1)
+                .is_some_and(|n| n.starts_with("          ") && !n.trim().is_empty());
+        if !described {
+            missing.push(t.to_string());
+        }
+    }
+    missing
+}
+
 #[test]
-fn help_on_every_command_has_examples() {
-    for cmd in [
-        "train",
-        "eval",
-        "encode",
-        "decode",
-        "reconstruct",
-        "metrics",
-        "bench",
-    ] {
-        let out = ok(&[cmd, "--help"]);
+fn help_on_every_command_describes_every_flag_and_has_examples() {
+    let commands: [&[&str]; 10] = [
+        &["serve"],
+        &["train"],
+        &["eval"],
+        &["encode"],
+        &["decode"],
+        &["reconstruct"],
+        &["metrics"],
+        &["bench"],
+        &["data", "list"],
+        &["data", "fetch"],
+    ];
+    for cmd in commands {
+        let out = ok(&[cmd, &["--help"]].concat());
         assert!(
             out.contains("Example"),
-            "{cmd} --help has no example:\n{out}"
+            "{cmd:?} --help has no example:\n{out}"
+        );
+        let missing = undescribed(&out);
+        assert!(
+            missing.is_empty(),
+            "{cmd:?} --help: no description for {missing:?}"
         );
     }
-    for cmd in ["list", "fetch"] {
-        assert!(ok(&["data", cmd, "--help"]).contains("Example"));
-    }
+    assert_eq!(
+        undescribed("      --seed <SEED>\n  -h, --help  Print help"),
+        ["--seed <SEED>"]
+    );
 }
 
 #[test]
@@ -934,6 +967,8 @@ fn messages_say_what_to_do_and_values_take_any_case() {
         "Relu",
         "--optimizer",
         "Adam",
+        "--loss",
+        "MSE",
         "--epochs",
         "1",
         "--out",

@@ -28,7 +28,7 @@ pub enum LossKind {
 impl std::str::FromStr for LossKind {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
+        match s.to_ascii_lowercase().as_str() {
             "mse" => Ok(LossKind::Mse),
             "bce" => Ok(LossKind::Bce),
             other => Err(Error::invalid(format!(
