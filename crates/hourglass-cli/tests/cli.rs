@@ -1204,3 +1204,48 @@ fn csv_text_labels_become_classes_and_uneven_columns_are_pointed_out() {
         .collect();
     assert_eq!(labels, ["2", "1", "2", "0"]);
 }
+
+#[test]
+fn the_readme_first_example_converges_as_the_readme_says() {
+    // README, "The CLI": the patterns example, as written there
+    let readme =
+        fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    assert!(readme.contains(
+        "hourglass train --dataset patterns --layers 9,6,3 --activation tanh --optimizer adam \\\n    --lr 0.01 --batch 4 --epochs 1000 --val-split 0 --out patterns.safetensors"
+    ));
+    assert!(readme.contains("ends near MSE 0.0008"));
+    let dir = tmp();
+    let model = dir.path().join("patterns.safetensors");
+    ok(&[
+        "train",
+        "--dataset",
+        "patterns",
+        "--layers",
+        "9,6,3",
+        "--activation",
+        "tanh",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.01",
+        "--batch",
+        "4",
+        "--epochs",
+        "1000",
+        "--val-split",
+        "0",
+        "--out",
+        s(&model),
+    ]);
+    let e: Value = serde_json::from_str(&ok(&[
+        "eval",
+        "--model",
+        s(&model),
+        "--dataset",
+        "patterns",
+        "--json",
+    ]))
+    .unwrap();
+    let mse = e["mse"].as_f64().unwrap();
+    assert!(mse < 0.0012, "MSE {mse}");
+}
