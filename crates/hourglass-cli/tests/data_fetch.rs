@@ -7,12 +7,6 @@ use std::fs;
 
 use common::*;
 
-const MNIST_FILES: [&str; 4] = [
-    "train-images-idx3-ubyte.gz",
-    "train-labels-idx1-ubyte.gz",
-    "t10k-images-idx3-ubyte.gz",
-    "t10k-labels-idx1-ubyte.gz",
-];
 use serde_json::Value;
 
 #[test]

@@ -709,13 +709,6 @@ fn the_digits_page_downloads_a_missing_dataset_with_progress_then_trains_on_it()
     });
 }
 
-const MNIST_FILES: [&str; 4] = [
-    "train-images-idx3-ubyte.gz",
-    "train-labels-idx1-ubyte.gz",
-    "t10k-images-idx3-ubyte.gz",
-    "t10k-labels-idx1-ubyte.gz",
-];
-
 #[test]
 fn serve_takes_a_host_name_that_resolves_to_loopback() {
     let server = start(&["--host", "localhost"]);

@@ -112,3 +112,11 @@ pub fn serve_files(root: PathBuf) -> String {
     });
     format!("http://127.0.0.1:{port}")
 }
+
+/// The four files of MNIST (and of Fashion-MNIST).
+pub const MNIST_FILES: [&str; 4] = [
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+];
