@@ -87,6 +87,8 @@ test('hovering the map decodes the code under the mouse; a click stamps it', asy
   await expect.poll(() => page.evaluate(() => /** @type {any} */ (window).digitsMap.count())).toBe(2000);
   await expect.poll(() => num(page, 'digits-epoch'), { timeout: 60_000 }).toBeGreaterThan(2);
   await page.getByTestId('digits-pause').click();
+  // the paused model's last frame has come: the map stays where it is from now on
+  await expect(page.locator('#app')).toHaveAttribute('data-training', 'false');
   const map = page.getByTestId('digits-map');
   const box = /** @type {{x: number, y: number, width: number, height: number}} */ (await map.boundingBox());
   const image = () => page.getByTestId('digits-decoded').evaluate((c) => /** @type {HTMLCanvasElement} */ (c).toDataURL());
