@@ -241,11 +241,6 @@ impl Latent3dJob {
         .with("trails", trails)
         .with("pca_codes", self.data.pca_codes.clone())
     }
-
-    /// Epochs trained since the model (re)started.
-    pub fn epoch(&self) -> u64 {
-        self.explorer.epoch()
-    }
 }
 
 impl PageJob for Latent3dJob {

@@ -415,7 +415,7 @@ impl Trainer {
         let grads = GradientsParams::from_grads(grads, &self.model.module);
         // moved through the optimizer (no clone: the engine updates unshared tensors in
         // place); host copies of the old weights are dropped
-        let module = std::mem::replace(&mut self.model.module, placeholder_module());
+        let module = std::mem::replace(&mut self.model.module, empty_module());
         self.model.module = self.optim.step(self.lr, module, grads);
         self.model.host_decoder = Default::default();
         Ok(StepReport {
@@ -449,9 +449,9 @@ impl Trainer {
     }
 }
 
-/// An empty module of no parameters to stand in while the real one is moved through the
+/// A module of no parameters, standing in for the real one while it is moved through the
 /// optimizer.
-fn placeholder_module() -> super::AeModule {
+fn empty_module() -> super::AeModule {
     super::AeModule {
         enc_convs: Vec::new(),
         enc_linears: Vec::new(),
