@@ -68,6 +68,9 @@ async function roundness(circles) {
 
 test('the default circle is seen as a circle, in the views and in its thumbnail', async ({ page }) => {
   await open(page);
+  // PCA rebuilds a flat circle exactly: the page says why, and shows its error as ≈ 0
+  await expect(page.getByTestId('latent3d-verdict')).toContainText('they lie flat');
+  await expect(page.getByTestId('latent3d-pca-error')).toHaveText('≈ 0');
   expect(await roundness(page.getByTestId('latent3d-view-input').locator('circle.pt'))).toBeGreaterThan(0.7);
   expect(await roundness(page.getByTestId('latent3d-dataset-circle').locator('circle'))).toBeGreaterThan(0.7);
   // the roll, from its own camera, is wider than a line too

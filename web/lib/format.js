@@ -2,13 +2,25 @@
 // costs the browser style work; pages redraw up to 30 times a second).
 
 /**
- * A number for people: fixed decimals, or scientific when it is tiny.
+ * A number for people: fixed decimals, scientific when it is small, "≈ 0" when it is rounding
+ * noise (below 1e-12: e.g. PCA's error on points that lie exactly in a plane).
  * @param {number|null|undefined} v
  */
 export function fmt(v) {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  if (v !== 0 && Math.abs(v) < 1e-12) return '≈ 0';
   if (v !== 0 && Math.abs(v) < 1e-3) return v.toExponential(2);
   return v.toFixed(4);
+}
+
+/**
+ * How two errors compare, in words: "about equal" within 10%, else "N× lower".
+ * @param {number} a the smaller one
+ * @param {number} b the larger one
+ */
+export function ratio(a, b) {
+  const r = b / Math.max(a, 1e-300);
+  return r < 1.1 ? 'about equal to' : `${r.toFixed(1)}× lower than`;
 }
 
 /**

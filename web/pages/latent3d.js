@@ -5,7 +5,7 @@
 import { h, svg, Tooltip } from '../lib/dom.js';
 import { connectPage } from '../lib/page.js';
 import { lineChart } from '../lib/chart.js';
-import { attr, fmt, show } from '../lib/format.js';
+import { attr, fmt, ratio, show } from '../lib/format.js';
 import { choose, offered, select } from '../lib/controls.js';
 import { check, field, toUrl } from '../lib/settings.js';
 import { cameraFor, createStage } from './latent3d/views.js';
@@ -281,10 +281,11 @@ export function mount(root) {
     show(pcaError, s.pca_error);
     if (s.ae_error !== null && s.pca_error !== null) {
       const [a, b] = [s.ae_error, s.pca_error];
+      const comps = `${k} component${k > 1 ? 's' : ''}`;
       const text = b < 1e-12 && a < 1e-12 ? 'Both rebuild the points exactly.'
-        : b < 1e-12 ? `PCA with ${k} component${k > 1 ? 's' : ''} rebuilds these points exactly; the autoencoder is still ${fmt(a)} away.`
-          : a < b ? `The autoencoder's error is ${(b / Math.max(a, 1e-12)).toFixed(1)}× lower than PCA's: a curved squeeze beats the best flat one.`
-            : `PCA's error is ${(a / Math.max(b, 1e-12)).toFixed(1)}× lower so far: the autoencoder has not yet found a better squeeze than a flat one.`;
+        : b < 1e-12 ? `PCA with ${comps} rebuilds these points exactly: they lie flat (in a ${k === 1 ? 'line' : 'plane'}), so the best flat squeeze loses nothing. The autoencoder is still ${fmt(a)} away. Pick a curved shape (the Swiss roll, the twisted cubic) to see a curved squeeze win.`
+          : a < b ? `The autoencoder's error is ${ratio(a, b)} PCA's${b / a < 1.1 ? '' : ': a curved squeeze beats the best flat one'}.`
+            : `PCA's error is ${ratio(b, a)} the autoencoder's so far${a / b < 1.1 ? '' : ': the autoencoder has not yet found a better squeeze than a flat one'}.`;
       if (verdict.textContent !== text) verdict.textContent = text;
     }
     stage.drawHourglass(s.sizes);
