@@ -12,7 +12,8 @@ export function startServer(args = []) {
   if (!bin) throw new Error('HOURGLASS_BIN must point at the hourglass binary (scripts/test sets it)');
   // the datasets the MNIST pages read: ../shared/datasets in CI (scripts/test sets this)
   const data = process.env.HOURGLASS_TEST_DATA && !args.includes('--data-dir') ? ['--data-dir', process.env.HOURGLASS_TEST_DATA] : [];
-  const child = spawn(bin, ['serve', '--port', '0', ...data, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = args.includes('--port') ? [] : ['--port', '0'];
+  const child = spawn(bin, ['serve', ...port, ...data, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {

@@ -35,6 +35,30 @@ export function connectPage(name, opts) {
   let url = null;
   let pending = false;
   const status = /** @type {HTMLElement} */ (document.getElementById('status'));
+  const root = /** @type {HTMLElement} */ (document.getElementById('app'));
+  // when the server is gone: a banner that says how to bring it back, and controls that
+  // cannot be used (they would act on nothing); both undone when it answers again
+  const banner = document.createElement('div');
+  banner.className = 'offline';
+  banner.dataset.testid = 'offline';
+  banner.setAttribute('role', 'alert');
+  banner.hidden = true;
+  banner.textContent = 'The Hourglass server is not answering. Start it again (hourglass serve) — this page reconnects by itself and picks up where its URL says.';
+  document.body.prepend(banner);
+  /** @param {boolean} offline */
+  const setOffline = (offline) => {
+    banner.hidden = !offline;
+    root.classList.toggle('is-offline', offline);
+    for (const el of /** @type {NodeListOf<HTMLButtonElement|HTMLInputElement|HTMLSelectElement>} */ (root.querySelectorAll('button, input, select'))) {
+      if (offline && !el.disabled) {
+        el.disabled = true;
+        el.dataset.offlineDisabled = 'true';
+      } else if (!offline && el.dataset.offlineDisabled) {
+        el.disabled = false;
+        delete el.dataset.offlineDisabled;
+      }
+    }
+  };
   const session = new Session(name, (msg) => {
     if (msg.type === 'session') {
       schema = msg.schema;
@@ -58,8 +82,9 @@ export function connectPage(name, opts) {
       opts.say(String(msg.message));
     }
   }, (state) => {
-    status.textContent = state === 'open' ? 'connected' : 'reconnecting…';
+    status.textContent = state === 'open' ? 'connected' : 'server not answering; retrying…';
     status.dataset.value = state;
+    setOffline(state !== 'open');
   });
   return { session, schema: () => schema };
 }

@@ -31,6 +31,8 @@ export class Session {
     this.nextId = 1;
     /** @type {Map<number, {resolve: (m: ServerMessage) => void, reject: (e: Error) => void}>} */
     this.pending = new Map();
+    /** ms before the next reconnect: doubles while the server is away, up to 10 s */
+    this.retry = 1000;
     this.connect();
   }
 
@@ -43,6 +45,7 @@ export class Session {
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     ws.onopen = () => {
+      this.retry = 1000;
       this.onState('open');
       for (const m of this.queue.splice(0)) ws.send(m);
     };
@@ -67,7 +70,8 @@ export class Session {
       for (const p of this.pending.values()) p.reject(new Error('the connection closed'));
       this.pending.clear();
       this.onState('closed');
-      setTimeout(() => this.connect(), 1000);
+      setTimeout(() => this.connect(), this.retry);
+      this.retry = Math.min(10_000, this.retry * 2);
     };
   }
 

@@ -1,0 +1,28 @@
+// The server stopped mid-session: the page says so plainly, its controls cannot be used, it
+// retries less and less often, and it resumes by itself when the server is back.
+// (No console-error check here: a browser logs each failed reconnect by itself.)
+import { test, expect } from '@playwright/test';
+import { startServer } from './server.js';
+
+test('server gone: a banner and disabled controls; server back: the page resumes', async ({ page }) => {
+  let server = await startServer();
+  const port = new URL(server.url).port;
+  await page.goto(`${server.url}/glass?lr=0.25`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  await expect(page.getByTestId('glass-lr-value')).toHaveText('0.25');
+  await expect(page.getByTestId('offline')).toBeHidden();
+  server.stop();
+  await expect(page.getByTestId('offline')).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByTestId('offline')).toContainText('hourglass serve');
+  await expect(page.getByTestId('glass-train')).toBeDisabled();
+  await expect(page.getByTestId('glass-input-0')).toBeDisabled();
+  await page.waitForTimeout(1500);
+  server = await startServer(['--port', port]);
+  await expect(page.getByTestId('offline')).toBeHidden({ timeout: 20_000 });
+  await expect(page.getByTestId('glass-train')).toBeEnabled();
+  // a new session, set from the page's URL
+  await expect(page.getByTestId('glass-lr-value')).toHaveText('0.25');
+  await page.getByTestId('glass-step').click();
+  await expect(page.getByTestId('glass-epoch')).toHaveAttribute('data-value', '1');
+  server.stop();
+});
