@@ -165,6 +165,17 @@ test('a bad CSV gets a message and changes nothing; a good one replaces the poin
   await expect(page.locator('#app')).toHaveAttribute('data-dataset', 'upload');
   await expect(page.getByTestId('latent3d-view-input').locator('circle.pt')).toHaveCount(40);
   await expect(page.getByTestId('latent3d-message')).toContainText('40 points from helix.csv');
+  // the message is in view (at 1280×1000), and your points are the active dataset
+  const box = await page.getByTestId('latent3d-message').boundingBox();
+  expect((box?.y ?? 2000) + (box?.height ?? 0)).toBeLessThan(1000);
+  await expect(page.getByTestId('latent3d-dataset-upload')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByTestId('latent3d-dataset-upload')).toContainText('helix.csv');
+  // another shape, then back to your points without uploading again
+  await page.getByTestId('latent3d-dataset-saddle').click();
+  await expect(page.getByTestId('latent3d-dataset-upload')).toHaveAttribute('aria-pressed', 'false');
+  await page.getByTestId('latent3d-dataset-upload').click();
+  await expect(page.locator('#app')).toHaveAttribute('data-dataset', 'upload');
+  await expect(page.getByTestId('latent3d-view-input').locator('circle.pt')).toHaveCount(40);
 });
 
 test('PCA and autoencoder errors: after training, the curved squeeze beats the flat one', async ({ page }, info) => {

@@ -208,6 +208,8 @@ export function mount(root) {
           h('div', { class: 'row' }, play, pause, step, reset),
           datasets.row,
           datasets.upload,
+          // beside the controls that cause them: upload and setting messages stay in view
+          message,
           h('div', { class: 'settings' },
             h('label', {}, 'points', points), h('label', {}, 'noise', noise), h('label', {}, 'seed', seed),
             h('label', {}, 'learning rate', lr), h('label', {}, 'hidden activation', activation), h('label', {}, 'latent size', latent),
@@ -218,7 +220,7 @@ export function mount(root) {
             h('dt', {}, 'epoch'), h('dd', {}, epoch),
             h('dt', {}, 'loss (mean squared error)'), h('dd', {}, loss),
             h('dt', {}, 'epochs per second'), h('dd', {}, rate)),
-          message)),
+          )),
       h('div', { class: 'stage' },
         h('div', { class: 'row-views' },
           panel(views.input), h('div', { class: 'hourglass' }, encoder), panel(views.latent), h('div', { class: 'hourglass' }, decoder), panel(views.recon)),
@@ -358,7 +360,7 @@ export function mount(root) {
       play.hidden = run.training;
       pause.hidden = !run.training;
     }
-    datasets.mark(st.dataset);
+    datasets.mark(st.dataset, s.dataset_label);
     attr(root, 'data-dataset', st.dataset);
     /** @param {HTMLInputElement} el @param {number} v */
     const keep = (el, v) => { if (document.activeElement !== el && el.value !== String(v)) el.value = String(v); };

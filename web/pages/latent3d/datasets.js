@@ -21,6 +21,8 @@ export function createDatasets(opts) {
   /** @type {Map<string, {b: HTMLElement, thumb: SVGSVGElement, label: HTMLElement}>} */
   const pickers = new Map();
   const row = h('div', { class: 'datasets', role: 'group', 'aria-label': 'Dataset' });
+  // your uploaded points: a picker of their own once there are some
+  const yours = h('button', { class: 'dataset yours', 'data-testid': 'latent3d-dataset-upload', hidden: true, title: 'your uploaded points', onclick: () => opts.pick('upload') }, 'your points');
   const file = /** @type {HTMLInputElement} */ (h('input', { type: 'file', accept: '.csv,text/csv,text/plain', 'data-testid': 'latent3d-upload', 'aria-label': 'Upload your own 3D points (CSV: x,y,z per row)' }));
   file.addEventListener('change', async () => {
     const f = file.files && file.files[0];
@@ -61,11 +63,18 @@ export function createDatasets(opts) {
       }
     },
     /**
-     * Marks the active dataset.
+     * Marks the active dataset (`upload`: your points, named by their file).
      * @param {string} name
+     * @param {string} label
      */
-    mark(name) {
+    mark(name, label) {
       for (const [n, p] of pickers) attr(p.b, 'aria-pressed', String(n === name));
+      if (name === 'upload') {
+        if (!yours.parentElement) row.append(yours);
+        yours.hidden = false;
+        yours.textContent = `your points: ${label}`;
+      }
+      attr(yours, 'aria-pressed', String(name === 'upload'));
     },
   };
 }
