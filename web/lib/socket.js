@@ -96,3 +96,32 @@ export class Session {
     else this.queue.push(text);
   }
 }
+
+/**
+ * A question asked again and again as the learner moves (a hover, a stroke): at most one is in
+ * flight, and while it is, only the newest question waits — the older ones are dropped, so a
+ * fast mouse never builds a backlog. Returns `ask(fields)`.
+ * @param {(fields: Record<string, any>) => Promise<ServerMessage>} query sends one question
+ * @param {(answer: ServerMessage, fields: Record<string, any>, ms: number) => void} onAnswer
+ *   with the fields asked and the round trip in ms
+ * @param {(e: Error) => void} onError
+ */
+export function latestOnly(query, onAnswer, onError) {
+  let busy = false;
+  /** @type {Record<string, any>|null} */ let next = null;
+  const go = () => {
+    if (busy || !next) return;
+    const fields = next;
+    next = null;
+    busy = true;
+    const t0 = performance.now();
+    query(fields).then((m) => onAnswer(m, fields, performance.now() - t0), onError).finally(() => {
+      busy = false;
+      go();
+    });
+  };
+  return (/** @type {Record<string, any>} */ fields) => {
+    next = fields;
+    go();
+  };
+}

@@ -4,6 +4,7 @@
 
 import { h, svg, showNumber } from '../lib/dom.js';
 import { connectPage } from '../lib/page.js';
+import { latestOnly } from '../lib/socket.js';
 import { lineChart } from '../lib/chart.js';
 import { CLASS_COLOURS } from '../lib/colors.js';
 import { Scatter } from '../lib/scatter.js';
@@ -97,28 +98,16 @@ export function mount(root) {
     stamps.dataset.value = '0';
   } }, 'Clear stamps');
   drawImage(decoded, new Float32Array(784), 28, 28);
-  /** @type {number[]|null} */ let hoverCode = null;
-  let decoding = false;
   /** round-trip times of hover decodes, page → server → image drawn (ms), for the benchmark */
   const decodeTimes = /** @type {number[]} */ ([]);
   /** @type {any} */ (window).digitsDecodeTimes = decodeTimes;
-  function decodeHover() {
-    if (decoding || !hoverCode) return;
-    const code = hoverCode;
-    hoverCode = null;
-    decoding = true;
-    const t0 = performance.now();
-    session.query('decode', { code }).then((m) => {
-      drawImage(decoded, m.data.image, 28, 28);
-      decoded.dataset.value = JSON.stringify(m.code);
-      decodedCode.textContent = `code (${code.map((v) => v.toFixed(2)).join(', ')})`;
-      decodeTimes.push(performance.now() - t0);
-      if (decodeTimes.length > 10000) decodeTimes.splice(0, 5000);
-    }, (e) => say(e.message)).finally(() => {
-      decoding = false;
-      decodeHover();
-    });
-  }
+  const decodeAt = latestOnly((f) => session.query('decode', f), (m, f, ms) => {
+    drawImage(decoded, m.data.image, 28, 28);
+    decoded.dataset.value = JSON.stringify(m.code);
+    decodedCode.textContent = `code (${f.code.map((/** @type {number} */ v) => v.toFixed(2)).join(', ')})`;
+    decodeTimes.push(ms);
+    if (decodeTimes.length > 10000) decodeTimes.splice(0, 5000);
+  }, (e) => say(e.message));
   // a test hook: codes ↔ canvas coordinates (the dots are not in the DOM)
   /** @type {any} */ (window).digitsMap = {
     toCanvas: (/** @type {number[]} */ c) => map.toCanvas(c),
@@ -133,8 +122,7 @@ export function mount(root) {
     const r = canvas.getBoundingClientRect();
     const x = ((ev.clientX - r.left) * canvas.width) / r.width;
     const y = ((ev.clientY - r.top) * canvas.height) / r.height;
-    hoverCode = map.toCode([x, y]);
-    decodeHover();
+    decodeAt({ code: map.toCode([x, y]) });
     const i = map.nearest(x, y);
     const names = CLASS_NAMES[/** @type {'mnist'} */ (live ? live.settings.dataset : 'mnist')] || [];
     if (i < 0 || !map.classes) {
@@ -143,7 +131,9 @@ export function mount(root) {
       return;
     }
     hoverInfo.textContent = `test image ${i}: ${names[map.classes[i]] ?? map.classes[i]} at code (${map.xy[2 * i].toFixed(2)}, ${map.xy[2 * i + 1].toFixed(2)})`;
-    showDot(i);
+    // the same dot is not asked for again while the mouse stays on it
+    if (i !== lastDot) showDot({ index: i });
+    lastDot = i;
   });
 
   // ---- the draw pad: draw a digit, see its 28×28 input, its code on the map, and its
@@ -154,8 +144,6 @@ export function mount(root) {
   const codeOut = h('span', { class: 'figure', 'data-testid': 'digits-code' }, '–');
   const errorOut = h('span', { class: 'figure', 'data-testid': 'digits-error' }, '–');
   /** @type {Float32Array|null} */ let drawn = null;
-  let asking = false;
-  let again = false;
   const drawPad = new DrawPad(pad, (px) => {
     drawn = px;
     drawImage(input, px, 28, 28);
@@ -173,51 +161,31 @@ export function mount(root) {
   } }, 'Clear');
   drawImage(input, new Float32Array(784), 28, 28);
   drawImage(recon, new Float32Array(784), 28, 28);
-  /** the drawing's code and reconstruction, one question at a time; the newest drawing wins */
+  /** the drawing's code and reconstruction; the newest drawing wins */
+  const encodeDrawing = latestOnly((f) => session.query('encode', f), (m) => {
+    const code = /** @type {number[]} */ (m.code);
+    codeOut.textContent = `(${code.map((v) => v.toFixed(2)).join(', ')})`;
+    codeOut.dataset.value = JSON.stringify(code);
+    showNumber(errorOut, m.error, 4);
+    drawImage(recon, m.data.reconstruction, 28, 28);
+    map.setMarker(code);
+  }, (e) => say(e.message));
   function ask() {
-    if (!drawn) return;
-    if (asking) {
-      again = true;
-      return;
-    }
-    asking = true;
-    again = false;
-    session.query('encode', { pixels: Array.from(drawn, (v) => Math.round(v * 1000) / 1000) }).then((m) => {
-      const code = /** @type {number[]} */ (m.code);
-      codeOut.textContent = `(${code.map((v) => v.toFixed(2)).join(', ')})`;
-      codeOut.dataset.value = JSON.stringify(code);
-      showNumber(errorOut, m.error, 4);
-      drawImage(recon, m.data.reconstruction, 28, 28);
-      map.setMarker(code);
-    }, (e) => say(e.message)).finally(() => {
-      asking = false;
-      if (again) ask();
-    });
+    if (drawn) encodeDrawing({ pixels: Array.from(drawn, (v) => Math.round(v * 1000) / 1000) });
   }
   /** @type {any} */ (window).digitsInput = () => (drawn ? Array.from(drawn) : null);
 
   // ---- the dot under the mouse: its original image and its reconstruction
   const dot = h('div', { class: 'dot', 'data-testid': 'digits-dot' });
-  /** @type {number|null} */ let dotWanted = null;
-  let dotAsking = false;
-  /** @param {number} i */
-  function showDot(i) {
-    dotWanted = i;
-    if (dotAsking) return;
-    dotAsking = true;
-    const asked = i;
-    session.query('sample', { index: i }).then((m) => {
-      const names = CLASS_NAMES[/** @type {'mnist'} */ (live ? live.settings.dataset : 'mnist')] || [];
-      imageGrid(dot, [
-        { values: m.data.image, caption: `test image ${m.index}: ${names[m.label] ?? m.label}` },
-        { values: m.data.reconstruction, caption: 'its reconstruction' },
-      ], { w: 28, h: 28, cols: 2, testid: 'digits-dot' });
-      dot.dataset.value = String(m.index);
-    }, (e) => say(e.message)).finally(() => {
-      dotAsking = false;
-      if (dotWanted !== null && dotWanted !== asked) showDot(dotWanted);
-    });
-  }
+  let lastDot = -1;
+  const showDot = latestOnly((f) => session.query('sample', f), (m) => {
+    const names = CLASS_NAMES[/** @type {'mnist'} */ (live ? live.settings.dataset : 'mnist')] || [];
+    imageGrid(dot, [
+      { values: m.data.image, caption: `test image ${m.index}: ${names[m.label] ?? m.label}` },
+      { values: m.data.reconstruction, caption: 'its reconstruction' },
+    ], { w: 28, h: 28, cols: 2, testid: 'digits-dot' });
+    dot.dataset.value = String(m.index);
+  }, (e) => say(e.message));
 
   canvas.addEventListener('click', () => {
     const code = decoded.dataset.value ? JSON.parse(decoded.dataset.value) : null;

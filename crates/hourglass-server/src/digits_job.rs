@@ -145,6 +145,31 @@ fn presence(ctx: &Context) -> Vec<(String, bool)> {
         .collect()
 }
 
+/// The model for inference as of `steps`, kept in `cache` until training moves on: the
+/// trained one, or (before training) the one the seed gives.
+fn inference_model<'a>(
+    cache: &'a mut Option<(u64, Autoencoder)>,
+    trainer: Option<&Trainer>,
+    seed: u64,
+    steps: u64,
+) -> Result<&'a Autoencoder, WireError> {
+    if cache.as_ref().is_none_or(|(at, _)| *at != steps) {
+        let m = match trainer {
+            Some(t) => t.inference_model(),
+            None => {
+                let arch = architecture();
+                Autoencoder::from_tensors(
+                    &arch,
+                    &initial_tensors(&arch, seed)?,
+                    &inference_device(),
+                )?
+            }
+        };
+        *cache = Some((steps, m));
+    }
+    Ok(&cache.as_ref().expect("just built").1)
+}
+
 impl DigitsJob {
     /// Starts downloading `name` into the first data folder, in the background.
     fn start_download(&mut self, name: &str) -> Result<Change, WireError> {
@@ -294,28 +319,14 @@ impl DigitsJob {
         self.inference = None;
     }
 
-    /// The model as it is now, for inference: the trained one, or (before training) the
-    /// one the seed gives.
+    /// The model as it is now, for inference (see [`inference_model`]).
     fn model(&mut self) -> Result<&Autoencoder, WireError> {
-        if self
-            .inference
-            .as_ref()
-            .is_none_or(|(at, _)| *at != self.steps)
-        {
-            let m = match &self.trainer {
-                Some(t) => t.inference_model(),
-                None => {
-                    let arch = architecture();
-                    Autoencoder::from_tensors(
-                        &arch,
-                        &initial_tensors(&arch, self.settings.seed)?,
-                        &inference_device(),
-                    )?
-                }
-            };
-            self.inference = Some((self.steps, m));
-        }
-        Ok(&self.inference.as_ref().expect("just built").1)
+        inference_model(
+            &mut self.inference,
+            self.trainer.as_ref(),
+            self.settings.seed,
+            self.steps,
+        )
     }
 
     /// The map's codes for the model as it is now (computed once per step).
@@ -326,8 +337,15 @@ impl DigitsJob {
         {
             return Some(c.clone());
         }
-        let values = self.data.as_ref()?.map.values.clone();
-        let codes = Arc::new(self.model().ok()?.encode_host(&values, 1000));
+        // the model and the map's images are separate fields: no copy of the 2,000 images
+        let model = inference_model(
+            &mut self.inference,
+            self.trainer.as_ref(),
+            self.settings.seed,
+            self.steps,
+        )
+        .ok()?;
+        let codes = Arc::new(model.encode_host(&self.data.as_ref()?.map.values, 1000));
         self.codes = Some((self.steps, codes.clone()));
         Some(codes)
     }
