@@ -3,7 +3,7 @@
 // schema the server sends with the session greeting; no page keeps a range of its own.
 
 /**
- * @typedef {{name: string, label: string, kind: 'number'|'choice', min?: number, max?: number,
+ * @typedef {{name: string, label: string, kind: 'number'|'choice'|'text', min?: number, max?: number, max_len?: number,
  *   integer?: boolean, log?: boolean, choices?: any[], default: any}} Field
  * @typedef {Field[]} Schema
  */
@@ -15,6 +15,10 @@
  * @returns {{ok: true, value: any} | {ok: false, why: string}}
  */
 export function check(f, raw) {
+  if (f.kind === 'text') {
+    const t = String(raw);
+    return t.length <= (f.max_len ?? 200) ? { ok: true, value: t } : { ok: false, why: `${f.label} is longer than ${f.max_len} characters` };
+  }
   if (f.kind === 'choice') {
     const choices = /** @type {[any, string][]} */ (f.choices || []);
     const hit = choices.find(([v]) => String(v) === String(raw));

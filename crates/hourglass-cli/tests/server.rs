@@ -605,7 +605,7 @@ fn mnist_jobs_share_the_budget_while_the_glass_box_keeps_its_rate() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let page = |name: &str| format!("ws://{}/ws?page={name}", server.host);
-        let train = json!({"type": "configure", "train_size": 2000, "batch": 64});
+        let train = json!({"type": "configure", "model": "train", "train_size": 2000, "batch": 64});
         let mut running = Vec::new();
         for _ in 0..2 {
             let (mut ws, _) = connect_async(page("digits")).await.unwrap();
@@ -672,7 +672,11 @@ fn the_digits_page_downloads_a_missing_dataset_with_progress_then_trains_on_it()
             hello["info"]["datasets"][0],
             json!({"name": "mnist", "present": false})
         );
+        // the shipped model maps the shipped sample of 2,000 test images meanwhile
+        let h = header_until(&mut ws, |h| h["map"]["source"] == "sample").await;
+        assert_eq!(h["map"]["count"], 2000);
         // training without it says what is missing and where it was looked for
+        send(&mut ws, json!({"type": "configure", "model": "train"})).await;
         send(&mut ws, json!({"type": "step"})).await;
         let h = header_until(&mut ws, |h| h["run"]["notice"].is_object()).await;
         let text = h["run"]["notice"]["text"].as_str().unwrap().to_string();
@@ -691,7 +695,7 @@ fn the_digits_page_downloads_a_missing_dataset_with_progress_then_trains_on_it()
         // and now it trains
         send(
             &mut ws,
-            json!({"type": "configure", "train_size": 500, "batch": 50}),
+            json!({"type": "configure", "model": "train", "train_size": 500, "batch": 50}),
         )
         .await;
         send(&mut ws, json!({"type": "step"})).await;
@@ -718,4 +722,95 @@ fn serve_takes_a_host_name_that_resolves_to_loopback() {
         server.host
     );
     assert_eq!(http_get(&server.host, "/api/health", &[]).0, 200);
+}
+
+/// Reads until the answer to query `id` (JSON or binary); returns its header and arrays.
+async fn answer(ws: &mut Ws, id: u64) -> (Value, Vec<(String, Vec<f32>)>) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let msg = tokio::time::timeout(left, ws.next())
+            .await
+            .expect("timed out waiting for an answer")
+            .unwrap()
+            .unwrap();
+        let (v, arrays) = match msg {
+            Message::Text(t) => (serde_json::from_str::<Value>(&t).unwrap(), Vec::new()),
+            Message::Binary(b) => hourglass_server::runtime::wire::decode(&b).unwrap(),
+            _ => continue,
+        };
+        if v["id"] == id {
+            assert_ne!(v["type"], "error", "{v}");
+            return (v, arrays);
+        }
+    }
+}
+
+#[test]
+fn the_digits_page_decodes_as_the_cli_does_with_no_datasets_on_the_machine() {
+    let dir = tmp();
+    let empty = dir.path().join("data");
+    std::fs::create_dir_all(&empty).unwrap();
+    let server = start(&["--data-dir", s(&empty)]);
+    // the shipped model, as a file the CLI can read
+    let model = dir.path().join("mnist-2d.safetensors");
+    std::fs::write(
+        &model,
+        hourglass_data::shipped::model("mnist-2d").unwrap().bytes,
+    )
+    .unwrap();
+    let codes = [[0.5f32, -1.25], [3.0, 2.0], [-4.0, 7.5]];
+    let csv = dir.path().join("codes.csv");
+    let text: String = std::iter::once("z0,z1\n".to_string())
+        .chain(codes.iter().map(|c| format!("{},{}\n", c[0], c[1])))
+        .collect();
+    std::fs::write(&csv, text).unwrap();
+    let out = dir.path().join("decoded.csv");
+    let st = bin()
+        .args([
+            "decode",
+            "--model",
+            s(&model),
+            "--codes",
+            s(&csv),
+            "--out",
+            s(&out),
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let cli: Vec<Vec<f32>> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .skip(1) // the header row
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(cli.len(), 3);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let (mut ws, _) = connect_async(format!("ws://{}/ws?page=digits", server.host))
+            .await
+            .unwrap();
+        let h = header_until(&mut ws, |h| h["map"]["count"] == 2000).await;
+        assert_eq!(h["model"], "mnist-2d");
+        assert_eq!(h["map"]["source"], "sample");
+        assert!(h["quality"]["test_mse"].as_f64().unwrap() > 0.0);
+        for (k, c) in codes.iter().enumerate() {
+            let id = 100 + k as u64;
+            send(
+                &mut ws,
+                json!({"type": "query", "id": id, "query": "decode", "code": c}),
+            )
+            .await;
+            let (_, arrays) = answer(&mut ws, id).await;
+            let image = &arrays.iter().find(|(n, _)| n == "image").unwrap().1;
+            assert_eq!(image.len(), 784);
+            let worst = image
+                .iter()
+                .zip(&cli[k])
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            assert!(worst <= 1e-6, "code {c:?}: page and CLI differ by {worst}");
+        }
+    });
 }

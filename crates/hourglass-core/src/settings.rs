@@ -25,6 +25,9 @@ pub enum Kind {
     },
     /// One of a fixed list of values (strings or numbers), each with a label.
     Choice { choices: Vec<(Value, String)> },
+    /// A string of at most `max_len` characters; what it may name is the job's to check
+    /// (e.g. a model from a folder whose contents change).
+    Text { max_len: usize },
 }
 
 /// One setting.
@@ -100,6 +103,15 @@ impl Field {
         }
     }
 
+    /// A free string of at most `max_len` characters.
+    pub fn text(name: &'static str, label: &'static str, max_len: usize) -> Self {
+        Field {
+            name,
+            label,
+            kind: Kind::Text { max_len },
+        }
+    }
+
     /// Checks one value against this field.
     pub fn check(&self, v: &Value) -> Result<(), Error> {
         match &self.kind {
@@ -126,6 +138,17 @@ impl Field {
                 }
                 Ok(())
             }
+            Kind::Text { max_len } => match v.as_str() {
+                Some(t) if t.chars().count() <= *max_len => Ok(()),
+                Some(_) => Err(Error::invalid(format!(
+                    "{} is longer than {max_len} characters",
+                    self.label
+                ))),
+                None => Err(Error::invalid(format!(
+                    "{} {v} is not a string",
+                    self.label
+                ))),
+            },
             Kind::Choice { choices } => {
                 let same = |c: &Value| match (c.as_f64(), v.as_f64()) {
                     (Some(a), Some(b)) => a == b,
@@ -296,6 +319,20 @@ mod tests {
             "a saddle needs 2 or more"
         );
         assert!(d.validate().is_ok());
+    }
+
+    #[test]
+    fn a_text_field_takes_strings_up_to_its_length() {
+        let f = Field::text("model", "model", 5);
+        assert!(f.check(&json!("mnist")).is_ok());
+        assert_eq!(
+            f.check(&json!("mnist-2d")).unwrap_err().to_string(),
+            "model is longer than 5 characters"
+        );
+        assert_eq!(
+            f.check(&json!(3)).unwrap_err().to_string(),
+            "model 3 is not a string"
+        );
     }
 
     #[test]
