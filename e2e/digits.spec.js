@@ -1,14 +1,18 @@
-// The Digits Lab's training part, driven as a person uses it.
+// The Digits Lab, driven as a person uses it: the shipped models' map, hover and stamps, a
+// drawn digit, sliders, iteration to a fixed point, the 30-D model, and training your own.
 import { test, expect } from '@playwright/test';
 import { useServer } from './fixtures.js';
 
 const server = useServer();
 
 /** @param {import('@playwright/test').Page} page */
+/** Dots on the map (-1 before the page has mounted). @param {import('@playwright/test').Page} page */
+const mapCount = (page) => page.evaluate(() => { const m = /** @type {any} */ (window).digitsMap; return m ? m.count() : -1; });
+/** @param {import('@playwright/test').Page} page */
 const num = async (page, /** @type {string} */ id) => Number(await page.getByTestId(id).getAttribute('data-value'));
 
 test('train the digit model on a subset and watch the loss fall and the map form', async ({ page }, info) => {
-  await page.goto(`${server.url}/digits?train_size=2000&batch=64`);
+  await page.goto(`${server.url}/digits?model=train&train_size=2000&batch=64`);
   await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
   await expect(page.getByTestId('explain')).toContainText('784 pixels');
   await expect(page.getByTestId('digits-dataset')).toHaveValue('mnist');
@@ -81,14 +85,13 @@ test('a digit drawn in a corner becomes a centred 28×28 input with a code and a
 });
 
 test('hovering the map decodes the code under the mouse; a click stamps it', async ({ page }) => {
-  await page.goto(`${server.url}/digits?train_size=2000&batch=64`);
+  await page.goto(`${server.url}/digits`);
   await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
-  await page.getByTestId('digits-train').click();
-  await expect.poll(() => page.evaluate(() => /** @type {any} */ (window).digitsMap.count())).toBe(2000);
-  await expect.poll(() => num(page, 'digits-epoch'), { timeout: 60_000 }).toBeGreaterThan(2);
-  await page.getByTestId('digits-pause').click();
-  // the paused model's last frame has come: the map stays where it is from now on
-  await expect(page.locator('#app')).toHaveAttribute('data-training', 'false');
+  // the shipped 2-D model maps all 10,000 test images, with its error beside PCA's
+  await expect.poll(() => mapCount(page)).toBe(10000);
+  await expect(page.getByTestId('digits-model')).toHaveValue('mnist-2d');
+  const q = JSON.parse(/** @type {string} */ (await page.getByTestId('digits-quality').getAttribute('data-value')));
+  expect(q.test_mse).toBeLessThan(0.75 * q.pca_test_mse);
   const map = page.getByTestId('digits-map');
   const box = /** @type {{x: number, y: number, width: number, height: number}} */ (await map.boundingBox());
   const image = () => page.getByTestId('digits-decoded').evaluate((c) => /** @type {HTMLCanvasElement} */ (c).toDataURL());
@@ -103,6 +106,7 @@ test('hovering the map decodes the code under the mouse; a click stamps it', asy
   const code = JSON.parse(/** @type {string} */ (await page.getByTestId('digits-decoded').getAttribute('data-value')));
   const px = await page.evaluate((c) => /** @type {any} */ (window).digitsMap.toCanvas(c), code);
   expect(px[0] / 560).toBeCloseTo(0.8, 1);
+  expect(px[1] / 560).toBeCloseTo(0.8, 1);
   // hovering a dot shows its original image and its reconstruction
   const first = await page.evaluate(() => /** @type {any} */ (window).digitsMap.dot(0));
   await page.mouse.move(box.x + (first[0] * box.width) / 560, box.y + (first[1] * box.height) / 560);
@@ -115,4 +119,100 @@ test('hovering the map decodes the code under the mouse; a click stamps it', asy
   await expect(page.getByTestId('digits-stamps')).toHaveAttribute('data-value', '0');
   const times = await page.evaluate(() => /** @type {any} */ (window).digitsDecodeTimes.length);
   expect(times).toBeGreaterThanOrEqual(2);
+});
+
+/**
+ * Draws a stroke through the given points (fractions of the pad).
+ * @param {import('@playwright/test').Page} page
+ * @param {[number, number][]} points
+ */
+async function stroke(page, points) {
+  const box = /** @type {{x: number, y: number, width: number, height: number}} */ (await page.getByTestId('digits-draw').boundingBox());
+  const at = (/** @type {[number, number]} */ p) => [box.x + box.width * p[0], box.y + box.height * p[1]];
+  await page.mouse.move(...at(points[0]));
+  await page.mouse.down();
+  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps: 4 });
+  await page.mouse.up();
+}
+
+test('a drawn 1 lands among the 1s of the shipped model; the sliders morph it', async ({ page }) => {
+  await page.goto(`${server.url}/digits`);
+  await expect.poll(() => mapCount(page)).toBe(10000);
+  await stroke(page, [[0.5, 0.15], [0.5, 0.5], [0.49, 0.85]]);
+  await expect(page.getByTestId('digits-code')).toHaveAttribute('data-value', /^\[-?\d/);
+  const code = JSON.parse(/** @type {string} */ (await page.getByTestId('digits-code').getAttribute('data-value')));
+  // the classes of the 25 test images nearest to the drawing's code: mostly 1s
+  const near = await page.evaluate((c) => {
+    const m = /** @type {any} */ (window).digitsMap;
+    /** @type {[number, number][]} */ const all = [];
+    for (let k = 0; k < 10; k++) for (const p of m.ofClass(k, 2000)) all.push([Math.hypot(p[0] - c[0], p[1] - c[1]), k]);
+    all.sort((a, b) => a[0] - b[0]);
+    return all.slice(0, 25).map((x) => x[1]);
+  }, code);
+  expect(near.filter((k) => k === 1).length, `classes near the drawn 1: ${near}`).toBeGreaterThan(12);
+  // a slider moves the code: the reconstruction changes, and the ring with it
+  const recon = () => page.getByTestId('digits-reconstruction').evaluate((c) => /** @type {HTMLCanvasElement} */ (c).toDataURL());
+  const before = await recon();
+  const slider = page.getByTestId('digits-slider-0');
+  const max = Number(await slider.getAttribute('max'));
+  await slider.fill(String(max));
+  await expect.poll(recon).not.toEqual(before);
+  const slid = JSON.parse(/** @type {string} */ (await page.getByTestId('digits-reconstruction').getAttribute('data-value')));
+  // the slider's value (on its step grid, near its top) and the other unit unchanged
+  expect(slid[0]).toBeCloseTo(Number(await slider.inputValue()), 3);
+  expect(slid[0]).toBeGreaterThan(max - 0.1);
+  expect(slid[1]).toBeCloseTo(code[1], 3);
+});
+
+test('encode→decode iterated reaches a fixed point; the basin map colours the plane', async ({ page }) => {
+  await page.goto(`${server.url}/digits`);
+  await expect.poll(() => mapCount(page)).toBe(10000);
+  await page.getByTestId('digits-load-test').click();
+  await expect(page.getByTestId('digits-source')).toHaveAttribute('data-value', /\d+/);
+  await page.getByTestId('digits-iterate').click();
+  await expect(page.getByTestId('digits-fixed-point')).toHaveAttribute('data-value', 'true', { timeout: 20_000 });
+  expect(await num(page, 'digits-iterations')).toBeGreaterThan(0);
+  await expect(page.getByTestId('digits-iteration-0')).toBeVisible();
+  await page.getByTestId('digits-basins').click();
+  await expect(page.getByTestId('digits-basins')).toHaveAttribute('aria-pressed', 'true', { timeout: 20_000 });
+  expect(await num(page, 'digits-basins-info')).toBeGreaterThan(1);
+  await expect(page.getByTestId('digits-basin-point-0')).toBeVisible();
+  // two digits and the line between them
+  await page.getByTestId('digits-interpolate-go').click();
+  await expect(page.getByTestId('digits-interpolate')).toHaveAttribute('data-value', '10');
+  // the drawn or loaded digit through the 2-D and the 30-D model: the wider code errs less
+  await expect(page.getByTestId('digits-compare')).toHaveAttribute('data-value', /latent/);
+  const cmp = JSON.parse(/** @type {string} */ (await page.getByTestId('digits-compare').getAttribute('data-value')));
+  expect(cmp.map((/** @type {{latent: number}} */ c) => c.latent)).toEqual([2, 30]);
+  expect(cmp[1].error).toBeLessThan(cmp[0].error);
+});
+
+test('the 30-D model has 30 sliders and an attribute slider; thumbnails and the decoded grid draw', async ({ page }) => {
+  await page.goto(`${server.url}/digits`);
+  await expect.poll(() => mapCount(page)).toBe(10000);
+  await page.getByTestId('digits-model').selectOption('mnist-30d');
+  await expect(page.getByTestId('digits-slider-29')).toBeVisible();
+  await expect(page.getByTestId('digits-map-source')).toContainText('principal components');
+  await page.getByTestId('digits-load-test').click();
+  await expect(page.getByTestId('digits-code')).toHaveAttribute('data-value', /^\[/);
+  const code = JSON.parse(/** @type {string} */ (await page.getByTestId('digits-code').getAttribute('data-value')));
+  expect(code).toHaveLength(30);
+  const recon = () => page.getByTestId('digits-reconstruction').evaluate((c) => /** @type {HTMLCanvasElement} */ (c).toDataURL());
+  const before = await recon();
+  await page.getByTestId('digits-attribute').fill('1');
+  await expect.poll(recon).not.toEqual(before);
+  // what the map draws
+  const pixels = () => page.getByTestId('digits-map').evaluate((c) => /** @type {HTMLCanvasElement} */ (c).toDataURL());
+  const dots = await pixels();
+  await page.getByTestId('digits-mode').selectOption('thumbnails');
+  await expect.poll(pixels).not.toEqual(dots);
+  await page.getByTestId('digits-mode').selectOption('grid');
+  await expect.poll(pixels).not.toEqual(dots);
+  // zooming in changes the view; the whole map comes back
+  const map = page.getByTestId('digits-map');
+  await map.hover();
+  const zoomed = await pixels();
+  await page.mouse.wheel(0, -400);
+  await expect.poll(pixels).not.toEqual(zoomed);
+  await page.getByTestId('digits-view-reset').click();
 });

@@ -1,0 +1,303 @@
+// The Digits Lab's "your digit" panels: draw one (or load a test image), see its 28×28 input,
+// its code on the map and its reconstruction; slide along each code unit (and, for a wide code,
+// from one class toward another); iterate encode→decode to its fixed point; compare the 2-D
+// and the 30-D model on it; and decode the straight line between two digits' codes.
+
+import { h, showNumber } from '../../lib/dom.js';
+import { latestOnly } from '../../lib/socket.js';
+import { DrawPad } from '../../lib/drawpad.js';
+import { drawImage, imageGrid } from '../../lib/images.js';
+
+/**
+ * @typedef {{session: {query: (name: string, fields: Record<string, any>) => Promise<any>}, say: (t: string) => void,
+ *   names: () => string[], count: () => number, setMarker: (p: number[]|null) => void,
+ *   setPath: (p: number[][]|null) => void, markFixed: (p: number[]) => void}} Ctx
+ * @typedef {{latent: number, ranges: [number, number][], class_means: (number[]|null)[]}} MapInfo
+ */
+
+/**
+ * A seeded sequence in [0, 1) (Park–Miller): "load a test digit" and "two at random" pick the
+ * same images in the same order on every visit, so what a learner saw can be seen again.
+ */
+function seeded(seed = 1) {
+  let s = seed;
+  return () => {
+    s = (s * 16807) % 2147483647;
+    return (s - 1) / 2147483646;
+  };
+}
+
+/** @param {number} x */
+const short = (x) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2));
+
+/** @param {Ctx} ctx */
+export function digitPanels(ctx) {
+  const { session, say } = ctx;
+  const random = seeded(1);
+  const pick = () => Math.floor(random() * ctx.count());
+  /** the learner's digit: its pixels and, once asked, its code */
+  /** @type {Float32Array|null} */ let pixels = null;
+  /** @type {number[]|null} */ let code = null;
+  /** @type {number[]|null} the code the sliders show */ let slid = null;
+  /** @type {MapInfo|null} */ let info = null;
+  let sliderKey = '';
+
+  // ---- draw pad and input
+  const pad = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 280, height: 280, class: 'pad', 'data-testid': 'digits-draw', 'aria-label': 'Draw a digit here' }));
+  const input = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 28, height: 28, class: 'digit', 'data-testid': 'digits-input', role: 'img', 'aria-label': 'the 28×28 input' }));
+  const recon = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 28, height: 28, class: 'digit', 'data-testid': 'digits-reconstruction', role: 'img', 'aria-label': 'its reconstruction' }));
+  const reconCaption = h('figcaption', {}, 'its reconstruction');
+  const codeOut = h('span', { class: 'figure code', 'data-testid': 'digits-code' }, '–');
+  const errorOut = h('span', { class: 'figure', 'data-testid': 'digits-error' }, '–');
+  const source = h('p', { class: 'muted', 'data-testid': 'digits-source' });
+  const drawPad = new DrawPad(pad, (px) => {
+    source.textContent = 'your drawing';
+    setInput(px);
+  });
+  const blank = new Float32Array(784);
+  drawImage(input, blank, 28, 28);
+  drawImage(recon, blank, 28, 28);
+
+  function clear() {
+    drawPad.clear();
+    pixels = null;
+    code = null;
+    slid = null;
+    drawImage(input, blank, 28, 28);
+    drawImage(recon, blank, 28, 28);
+    codeOut.textContent = '–';
+    codeOut.dataset.value = '';
+    source.textContent = '';
+    showNumber(errorOut, null, 4);
+    ctx.setMarker(null);
+    ctx.setPath(null);
+    syncSliders();
+  }
+  const clearButton = h('button', { 'data-testid': 'digits-draw-clear', onclick: clear }, 'Clear');
+  const loadTest = h('button', { 'data-testid': 'digits-load-test', title: 'A random image from the map', onclick: () => loadImage(pick()) }, 'Load a test digit');
+
+  /**
+   * Makes map image `index` the learner's digit.
+   * @param {number} index
+   */
+  async function loadImage(index) {
+    if (!(index >= 0)) return;
+    try {
+      const m = await session.query('sample', { index });
+      drawPad.clear();
+      source.textContent = `image ${m.index} of the map: ${ctx.names()[m.label] ?? m.label}`;
+      source.dataset.value = String(m.index);
+      setInput(m.data.image);
+    } catch (e) {
+      say(/** @type {Error} */ (e).message);
+    }
+  }
+
+  /** @param {Float32Array} px */
+  function setInput(px) {
+    pixels = Float32Array.from(px);
+    drawImage(input, pixels, 28, 28);
+    ask();
+  }
+
+  /** the digit's code and reconstruction; the newest digit wins */
+  const encodeDigit = latestOnly((f) => session.query('encode', f), (m) => {
+    code = /** @type {number[]} */ (m.code);
+    slid = [...code];
+    codeOut.textContent = code.length <= 4 ? `(${code.map(short).join(', ')})` : `${code.length} numbers: (${code.slice(0, 3).map(short).join(', ')}, …)`;
+    codeOut.dataset.value = JSON.stringify(code);
+    showNumber(errorOut, m.error, 4);
+    drawImage(recon, m.data.reconstruction, 28, 28);
+    reconCaption.textContent = 'its reconstruction';
+    ctx.setMarker(m.position);
+    syncSliders();
+    compareAsk();
+  }, (e) => say(e.message));
+  function ask() {
+    if (pixels) encodeDigit({ pixels: Array.from(pixels, (v) => Math.round(v * 1000) / 1000) });
+  }
+  /** @type {any} */ (window).digitsInput = () => (pixels ? Array.from(pixels) : null);
+
+  // ---- sliders: one per code unit, from the 1st to the 99th percentile of the map's codes
+  const sliders = h('div', { class: 'sliders', 'data-testid': 'digits-sliders' });
+  const slidersNote = h('p', { class: 'muted' });
+  /** @type {HTMLInputElement[]} */ let sliderInputs = [];
+  const decodeSlid = latestOnly((f) => session.query('decode', f), (m) => {
+    drawImage(recon, m.data.image, 28, 28);
+    reconCaption.textContent = 'decoded from the sliders';
+    recon.dataset.value = JSON.stringify(m.code);
+    ctx.setMarker(m.position);
+  }, (e) => say(e.message));
+  function buildSliders() {
+    if (!info) return;
+    const n = info.latent;
+    sliderInputs = info.ranges.map(([lo, hi], i) => {
+      const pad = (hi - lo) * 0.1 || 1;
+      const el = /** @type {HTMLInputElement} */ (h('input', { type: 'range', min: lo - pad, max: hi + pad, step: (hi - lo + 2 * pad) / 400, value: (lo + hi) / 2, 'data-testid': `digits-slider-${i}`, 'aria-label': `code unit ${i + 1}` }));
+      el.addEventListener('input', () => {
+        if (!slid) slid = info ? info.ranges.map(([a, b]) => (a + b) / 2) : [];
+        slid[i] = Number(el.value);
+        el.title = short(slid[i]);
+        decodeSlid({ code: slid });
+      });
+      return el;
+    });
+    sliders.replaceChildren(...sliderInputs.map((el, i) => h('label', {}, h('span', { class: 'muted' }, `z${i + 1}`), el)));
+    sliders.classList.toggle('many', n > 4);
+    slidersNote.textContent = n === 2
+      ? 'Two numbers are the whole code: the sliders move the digit across the map (the ring follows).'
+      : `${n} numbers: each slider is one of them. Few of them alone change the digit much — a wide code spreads what it knows over many units.`;
+  }
+  function syncSliders() {
+    if (!info) return;
+    const start = slid || info.ranges.map(([a, b]) => (a + b) / 2);
+    sliderInputs.forEach((el, i) => { el.value = String(start[i]); });
+  }
+
+  // ---- attribute slider (wide codes): from the mean code of one class toward another's
+  const fromClass = /** @type {HTMLSelectElement} */ (h('select', { 'data-testid': 'digits-attribute-from', 'aria-label': 'from class' }));
+  const toClass = /** @type {HTMLSelectElement} */ (h('select', { 'data-testid': 'digits-attribute-to', 'aria-label': 'toward class' }));
+  const amount = /** @type {HTMLInputElement} */ (h('input', { type: 'range', min: -1, max: 2, step: 0.02, value: 0, 'data-testid': 'digits-attribute', 'aria-label': 'how far along the difference of the two classes\u2019 mean codes' }));
+  const attribute = h('div', { class: 'attribute', hidden: true },
+    h('p', {}, 'Attribute slider: add the difference between two classes\u2019 mean codes to your digit\u2019s code.'),
+    h('div', { class: 'row' }, h('label', { class: 'inline' }, 'from ', fromClass), h('label', { class: 'inline' }, ' toward ', toClass)),
+    h('label', { class: 'inline wide' }, '0 ', amount, ' 2'));
+  amount.addEventListener('input', () => {
+    if (!info || !code) return;
+    const a = info.class_means[Number(fromClass.value)];
+    const b = info.class_means[Number(toClass.value)];
+    if (!a || !b) return;
+    const t = Number(amount.value);
+    slid = code.map((v, j) => v + t * (b[j] - a[j]));
+    syncSliders();
+    decodeSlid({ code: slid });
+  });
+  for (const s of [fromClass, toClass]) s.addEventListener('change', () => { amount.value = '0'; });
+
+  // ---- encode → decode, again and again
+  const iterateButton = h('button', { 'data-testid': 'digits-iterate', title: 'Feed the reconstruction back in, again and again' }, 'Iterate');
+  const iterations = h('div', { class: 'strip', 'data-testid': 'digits-iterations' });
+  const fixedPoint = h('div', { class: 'fixed', 'data-testid': 'digits-fixed-point' });
+  iterateButton.addEventListener('click', async () => {
+    if (!pixels) await loadImage(pick());
+    if (!pixels) return;
+    try {
+      const m = await session.query('iterate', { pixels: Array.from(pixels, (v) => Math.round(v * 1000) / 1000), steps: 200 });
+      const n = m.iterations;
+      const imgs = m.data.images;
+      const shown = n <= 12 ? [...Array(n).keys()] : [0, 1, 2, 3, 4, 5, 6, 7, 8, Math.floor(n / 2), n - 2, n - 1];
+      imageGrid(iterations, shown.map((k) => ({ values: imgs.subarray(k * 784, (k + 1) * 784), caption: `round ${k + 1}` })), { w: 28, h: 28, cols: 6, testid: 'digits-iteration' });
+      iterations.dataset.value = String(n);
+      ctx.setPath(m.positions);
+      const last = imgs.subarray((n - 1) * 784, n * 784);
+      fixedPoint.replaceChildren();
+      const c = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 28, height: 28, class: 'digit' }));
+      drawImage(c, last, 28, 28);
+      fixedPoint.append(c, h('p', {}, m.fixed
+        ? `A fixed point after ${n} round${n === 1 ? '' : 's'}: decoding its code and encoding the result gives the same code back (it moves less than ${m.tolerance.toExponential(1)}). It is marked ◆ on the map.`
+        : `Still moving after ${n} rounds: the path on the map has not settled.`));
+      fixedPoint.dataset.value = String(m.fixed);
+      if (m.fixed) ctx.markFixed(m.positions[m.positions.length - 1]);
+    } catch (e) {
+      say(/** @type {Error} */ (e).message);
+    }
+  });
+
+  // ---- 2-D versus 30-D on the same digit
+  const compare = h('div', { class: 'strip', 'data-testid': 'digits-compare' });
+  const compareNow = latestOnly((f) => session.query('compare', f), (m) => {
+    const models = /** @type {{title: string, latent: number, error: number}[]} */ (m.models);
+    const r = m.data.reconstructions;
+    /** @type {{values: ArrayLike<number>, caption: string}[]} */
+    const items = [{ values: pixels || blank, caption: 'your digit' }];
+    models.forEach((x, k) => items.push({ values: r.subarray(k * 784, (k + 1) * 784), caption: `${x.latent}-D: error ${x.error.toFixed(4)}` }));
+    imageGrid(compare, items, { w: 28, h: 28, cols: items.length, testid: 'digits-compare' });
+    compare.dataset.value = JSON.stringify(models.map((x) => ({ latent: x.latent, error: x.error })));
+  }, (e) => say(e.message));
+  const compareAsk = () => { if (pixels) compareNow({ pixels: Array.from(pixels, (v) => Math.round(v * 1000) / 1000) }); };
+
+  // ---- interpolation between two map images (or your digit)
+  const fromIndex = /** @type {HTMLInputElement} */ (h('input', { type: 'number', min: 0, value: 0, 'data-testid': 'digits-interp-a', 'aria-label': 'first image (number on the map)' }));
+  const toIndex = /** @type {HTMLInputElement} */ (h('input', { type: 'number', min: 0, value: 1, 'data-testid': 'digits-interp-b', 'aria-label': 'second image (number on the map)' }));
+  const fromMine = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', 'data-testid': 'digits-interp-mine' }));
+  const strip = h('div', { class: 'strip', 'data-testid': 'digits-interpolate' });
+  const go = h('button', { 'data-testid': 'digits-interpolate-go' }, 'Interpolate');
+  const randomPair = h('button', { 'data-testid': 'digits-interpolate-random', onclick: () => {
+    fromIndex.value = String(pick());
+    toIndex.value = String(pick());
+    go.click();
+  } }, 'Two at random');
+  go.addEventListener('click', async () => {
+    try {
+      const a = fromMine.checked && code ? { code, label: 'your digit' } : await endpoint(Number(fromIndex.value));
+      const b = await endpoint(Number(toIndex.value));
+      const m = await session.query('interpolate', { a: a.code, b: b.code, steps: 10 });
+      const imgs = m.data.images;
+      imageGrid(strip, [...Array(m.steps).keys()].map((k) => ({ values: imgs.subarray(k * 784, (k + 1) * 784), caption: k === 0 ? a.label : k === m.steps - 1 ? b.label : '' })), { w: 28, h: 28, cols: 5, testid: 'digits-interp' });
+      strip.dataset.value = String(m.steps);
+    } catch (e) {
+      say(/** @type {Error} */ (e).message);
+    }
+  });
+  /** @param {number} index */
+  async function endpoint(index) {
+    const m = await session.query('sample', { index });
+    return { code: /** @type {number[]} */ (m.code), label: `${ctx.names()[m.label] ?? m.label} (${m.index})` };
+  }
+
+  const panels = [
+    h('figure', { class: 'panel' }, h('figcaption', {}, 'Your digit'),
+      h('div', { class: 'pad-row' }, pad,
+        h('div', {},
+          h('div', { class: 'pair' },
+            h('figure', {}, input, h('figcaption', {}, 'the 28×28 input')),
+            h('figure', {}, recon, reconCaption)),
+          h('dl', { class: 'figures' }, h('dt', {}, 'code'), h('dd', {}, codeOut), h('dt', {}, 'error (MSE)'), h('dd', {}, errorOut)),
+          source)),
+      h('div', { class: 'row' }, clearButton, loadTest),
+      h('p', { class: 'muted' }, 'Draw with the mouse or a finger. Your drawing is made into an input the way MNIST\u2019s digits were: fitted into 20×20 pixels and centred by its centre of mass in 28×28. Its code is the ringed spot on the map.'),
+      h('h3', {}, 'Sliders'), slidersNote, sliders, attribute),
+    h('figure', { class: 'panel' }, h('figcaption', {}, 'Encode → decode, again and again'),
+      h('p', { class: 'muted' }, 'Feed the reconstruction back in as the input, again and again. Each round the code moves; where it stops, the image is one the autoencoder rebuilds exactly — a fixed point. The Basin map on the left does this for a whole grid of codes at once.'),
+      h('div', { class: 'row' }, iterateButton), iterations, fixedPoint),
+    h('figure', { class: 'panel' }, h('figcaption', {}, '2 numbers or 30?'),
+      h('p', { class: 'muted' }, 'The same digit through the shipped model with a 2-number code and the one with 30: two numbers say roughly which digit it is; thirty keep its strokes.'),
+      compare),
+    h('figure', { class: 'panel' }, h('figcaption', {}, 'Between two digits'),
+      h('p', { class: 'muted' }, 'Decode the straight line between two codes: the images in between are what the decoder makes of the space between them.'),
+      h('div', { class: 'row' }, h('label', { class: 'inline' }, 'from image ', fromIndex), h('label', { class: 'inline' }, ' to ', toIndex), h('label', { class: 'inline' }, fromMine, ' from your digit')),
+      h('div', { class: 'row' }, go, randomPair),
+      strip),
+  ];
+
+  return {
+    panels,
+    loadImage,
+    clear,
+    /**
+     * The model or its map changed: rebuild the sliders, and ask for the digit's code again.
+     * @param {MapInfo|null} next
+     * @param {string} key which model and step
+     * @param {boolean} moved the model moved on (training)
+     */
+    update(next, key, moved) {
+      if (next) {
+        info = next;
+        const k = `${key}:${next.latent}`;
+        if (k !== sliderKey) {
+          sliderKey = k;
+          buildSliders();
+          syncSliders();
+          const names = ctx.names();
+          const options = names.map((n, i) => h('option', { value: String(i) }, n));
+          fromClass.replaceChildren(...options);
+          toClass.replaceChildren(...options.map((o) => /** @type {HTMLElement} */ (o.cloneNode(true))));
+          toClass.value = '1';
+        }
+        attribute.hidden = next.latent <= 2;
+      }
+      if (moved) ask();
+    },
+    ask,
+  };
+}
