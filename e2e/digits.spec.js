@@ -216,3 +216,26 @@ test('the 30-D model has 30 sliders and an attribute slider; thumbnails and the 
   await expect.poll(pixels).not.toEqual(zoomed);
   await page.getByTestId('digits-view-reset').click();
 });
+
+test('Procrustes finds the turn or flip between two frames of a map', async ({ page }) => {
+  await page.goto(`${server.url}/digits`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  const worst = await page.evaluate(async () => {
+    const { procrustes, applyAll } = await import('/lib/procrustes.js');
+    const a = Float32Array.from({ length: 400 }, (_, i) => Math.sin(i * 12.9898) * 5 + (i % 2 ? 1 : -2));
+    let out = 0;
+    for (const [t, flip] of [[0.7, false], [2.5, true], [-1.2, true]]) {
+      // b = a turned by t (and mirrored in x), then shifted: the fit must undo exactly that
+      const b = new Float32Array(a.length);
+      for (let i = 0; i < a.length; i += 2) {
+        const x = flip ? -a[i] : a[i];
+        b[i] = x * Math.cos(t) - a[i + 1] * Math.sin(t) + 3;
+        b[i + 1] = x * Math.sin(t) + a[i + 1] * Math.cos(t) - 1;
+      }
+      const back = applyAll(procrustes(a, b), a);
+      for (let i = 0; i < a.length; i++) out = Math.max(out, Math.abs(back[i] - b[i]));
+    }
+    return out;
+  });
+  expect(worst).toBeLessThan(1e-3);
+});

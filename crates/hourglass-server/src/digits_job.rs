@@ -1376,9 +1376,16 @@ mod tests {
     }
 
     fn probe(data_dir: PathBuf) -> Probe {
+        probe_with(
+            data_dir,
+            std::env::temp_dir().join("hourglass-digits-no-models"),
+        )
+    }
+
+    fn probe_with(data_dir: PathBuf, models_dir: PathBuf) -> Probe {
         let ctx = Arc::new(Context {
             data_dir: Some(data_dir),
-            models_dir: std::env::temp_dir(),
+            models_dir,
             budget: Budget::new(2),
             mirror: None,
         });
@@ -1707,5 +1714,69 @@ mod tests {
         assert_eq!(s.len(), 2000);
         assert_eq!(s.sample(7), test.sample(idx[7]));
         assert_eq!(s.label(1999), test.label(idx[1999]));
+    }
+
+    #[test]
+    fn the_models_folder_is_in_the_picker_and_a_bad_file_says_why() {
+        let dir =
+            std::env::temp_dir().join(format!("hourglass-digits-models-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("mine.safetensors"),
+            shipped::model("fashion-2d").unwrap().bytes,
+        )
+        .unwrap();
+        std::fs::write(dir.join("broken.safetensors"), b"not a checkpoint").unwrap();
+        std::fs::write(dir.join("notes.txt"), b"ignored").unwrap();
+        let p = probe_with(test_data(), dir.clone());
+        let f = wait_for(&p, |f| !f.arrays.is_empty());
+        let models: Vec<Value> = serde_json::from_value(f.header["models"].clone()).unwrap();
+        let names: Vec<&str> = models.iter().map(|m| m["name"].as_str().unwrap()).collect();
+        assert_eq!(
+            names,
+            [
+                "mnist-2d",
+                "mnist-30d",
+                "fashion-2d",
+                "fashion-30d",
+                "train",
+                "file:broken.safetensors",
+                "file:mine.safetensors"
+            ]
+        );
+        let broken = &models[5];
+        assert!(
+            broken["error"]
+                .as_str()
+                .unwrap()
+                .contains("broken.safetensors"),
+            "{broken}"
+        );
+        assert_eq!(models[6]["error"], Value::Null);
+        assert_eq!(models[6]["dataset"], "fashion-mnist");
+        // the good one is shown on Fashion-MNIST's test images; the broken one is refused
+        p.send(r#"{"type":"configure","model":"file:mine.safetensors"}"#);
+        let mine = wait_for(&p, |f| {
+            f.header["model"] == "file:mine.safetensors"
+                && f.header["map"]["dataset"] == "fashion-mnist"
+        });
+        assert_eq!(mine.header["map"]["count"], 10_000);
+        let e = p.answer_error(r#"{"type":"configure","model":"file:broken.safetensors"}"#);
+        assert!(e.contains("cannot use broken.safetensors"), "{e}");
+        // a file added later appears when the folder is read again
+        std::fs::write(
+            dir.join("later.safetensors"),
+            shipped::model("mnist-2d").unwrap().bytes,
+        )
+        .unwrap();
+        p.send(r#"{"type":"rescan"}"#);
+        wait_for(&p, |f| {
+            f.header["models"].as_array().is_some_and(|m| m.len() == 8)
+        });
+        // the training split's 60,000 codes on request
+        p.send(r#"{"type":"configure","map":"train"}"#);
+        let big = wait_for(&p, |f| f.header["map"]["count"] == 60_000);
+        assert_eq!(array(&big, "codes").len(), 120_000);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -10,6 +10,15 @@ import { Scatter } from '../../lib/scatter.js';
 import { drawImage, imageGrid } from '../../lib/images.js';
 import { procrustes, apply, invert, applyAll, identity } from '../../lib/procrustes.js';
 
+/**
+ * Sets an element's text only when it changes (a change costs the browser layout work).
+ * @param {HTMLElement} el
+ * @param {string} text
+ */
+const setText = (el, text) => {
+  if (el.textContent !== text) el.textContent = text;
+};
+
 /** Colours of basins (by fixed point), cycling; cells that settled nowhere are grey. */
 const BASIN_COLOURS = ['#bfdbfe', '#fde68a', '#bbf7d0', '#fecaca', '#ddd6fe', '#fed7aa', '#a5f3fc', '#f5d0fe', '#d9f99d', '#e5e7eb', '#c7d2fe', '#fbcfe8'];
 
@@ -42,7 +51,12 @@ export function mapPanel(ctx) {
     stamps.textContent = '0';
     stamps.dataset.value = '0';
   } }, 'Clear stamps');
-  const dot = h('div', { class: 'dot', 'data-testid': 'digits-dot' });
+  // the dot under the mouse: two canvases kept and redrawn (no DOM rebuilt per dot)
+  const dotImage = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 28, height: 28, class: 'digit', 'data-testid': 'digits-dot-0', role: 'img', 'aria-label': 'the test image under the mouse' }));
+  const dotRecon = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 28, height: 28, class: 'digit', 'data-testid': 'digits-dot-1', role: 'img', 'aria-label': 'its reconstruction' }));
+  const dotCaption = h('figcaption', { class: 'muted' }, 'the image under the mouse');
+  const dot = h('div', { class: 'dot', 'data-testid': 'digits-dot', hidden: true },
+    h('figure', {}, dotImage, dotCaption), h('figure', {}, dotRecon, h('figcaption', { class: 'muted' }, 'its reconstruction')));
 
   // ---- what the map draws
   const mode = /** @type {HTMLSelectElement} */ (h('select', { 'data-testid': 'digits-mode', 'aria-label': 'What the map draws' },
@@ -71,7 +85,7 @@ export function mapPanel(ctx) {
     decoded.dataset.value = JSON.stringify(m.code);
     decoded.dataset.at = JSON.stringify(f.at);
     const c = /** @type {number[]} */ (m.code);
-    decodedCode.textContent = c.length <= 4 ? `code (${c.map((v) => v.toFixed(2)).join(', ')})` : `a ${c.length}-number code at map (${f.at.map((/** @type {number} */ v) => v.toFixed(2)).join(', ')})`;
+    setText(decodedCode, c.length <= 4 ? `code (${c.map((v) => v.toFixed(2)).join(', ')})` : `a ${c.length}-number code at map (${f.at.map((/** @type {number} */ v) => v.toFixed(2)).join(', ')})`);
     decodeTimes.push(ms);
     if (decodeTimes.length > 10000) decodeTimes.splice(0, 5000);
   }, (e) => say(e.message));
@@ -79,10 +93,10 @@ export function mapPanel(ctx) {
   let lastDot = -1;
   const showDot = latestOnly((f) => session.query('sample', f), (m) => {
     const names = ctx.names();
-    imageGrid(dot, [
-      { values: m.data.image, caption: `image ${m.index}: ${names[m.label] ?? m.label}` },
-      { values: m.data.reconstruction, caption: 'its reconstruction' },
-    ], { w: 28, h: 28, cols: 2, testid: 'digits-dot' });
+    drawImage(dotImage, m.data.image, 28, 28);
+    drawImage(dotRecon, m.data.reconstruction, 28, 28);
+    dotCaption.textContent = `image ${m.index}: ${names[m.label] ?? m.label}`;
+    dot.hidden = false;
     dot.dataset.value = String(m.index);
   }, (e) => say(e.message));
 
@@ -99,10 +113,10 @@ export function mapPanel(ctx) {
     const i = map.nearest(x, y);
     const names = ctx.names();
     if (i < 0 || !map.classes) {
-      hoverInfo.textContent = `map (${p[0].toFixed(2)}, ${p[1].toFixed(2)})`;
+      setText(hoverInfo, 'Hover the map: the decoder draws the image at that spot. Click to pin it there.');
       return;
     }
-    hoverInfo.textContent = `image ${i}: ${names[map.classes[i]] ?? map.classes[i]} — click to make it your digit`;
+    setText(hoverInfo, `image ${i}: ${names[map.classes[i]] ?? map.classes[i]} — shift-click to make it your digit`);
     // the same dot is not asked for again while the mouse stays on it
     if (i !== lastDot) showDot({ index: i });
     lastDot = i;
@@ -267,6 +281,18 @@ export function mapPanel(ctx) {
     codes: (/** @type {number} */ n) => Array.from(map.xy.slice(0, 2 * n)),
     /** canvas coordinates of dot i */
     dot: (/** @type {number} */ i) => map.toCanvas([map.xy[2 * i], map.xy[2 * i + 1]]),
+    /** ms to redraw the map (the benchmark) */
+    timeDraw: () => {
+      const t = performance.now();
+      map.draw();
+      return performance.now() - t;
+    },
+    /** mean ms to find the dot under canvas point (x, y), over 1,000 tries (the benchmark) */
+    timeNearest: (/** @type {number} */ x, /** @type {number} */ y) => {
+      const t = performance.now();
+      for (let k = 0; k < 1000; k++) map.nearest(x + (k % 7), y + (k % 5));
+      return (performance.now() - t) / 1000;
+    },
     /** the first n points of class k, as the model places them */
     ofClass: (/** @type {number} */ k, /** @type {number} */ n) => {
       const out = [];

@@ -32,11 +32,17 @@ impl Pace {
     }
 
     /// Runs `step` while steps are due, for at most `slice` (so commands are read between
-    /// slices) or until it returns false; returns how many ran.
-    pub fn run(&mut self, slice: Duration, mut step: impl FnMut() -> bool) -> u64 {
+    /// slices), until it returns false, or until `waiting` says a message has come; returns
+    /// how many ran (at least one when one is due).
+    pub fn run(
+        &mut self,
+        slice: Duration,
+        waiting: impl Fn() -> bool,
+        mut step: impl FnMut() -> bool,
+    ) -> u64 {
         let start = Instant::now();
         let mut ran = 0;
-        while self.due() && start.elapsed() < slice {
+        while self.due() && start.elapsed() < slice && (ran == 0 || !waiting()) {
             let go_on = step();
             self.done += 1;
             ran += 1;
@@ -70,7 +76,7 @@ mod tests {
         let start = Instant::now();
         let mut n = 0;
         while start.elapsed() < Duration::from_millis(100) {
-            n += p.run(Duration::from_millis(5), || true);
+            n += p.run(Duration::from_millis(5), || false, || true);
             p.wait(Duration::from_millis(15));
         }
         // about 100 epochs in 100 ms; never far ahead of the pace
@@ -79,7 +85,9 @@ mod tests {
             "{n}"
         );
         let mut fast = Pace::new(0.0);
-        assert!(fast.run(Duration::from_millis(2), || true) > 100);
-        assert_eq!(fast.run(Duration::from_millis(2), || false), 1);
+        assert!(fast.run(Duration::from_millis(2), || false, || true) > 100);
+        // a message waiting: one step, then the worker reads it
+        assert_eq!(fast.run(Duration::from_millis(2), || true, || true), 1);
+        assert_eq!(fast.run(Duration::from_millis(2), || false, || false), 1);
     }
 }

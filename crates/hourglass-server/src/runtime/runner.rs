@@ -5,7 +5,11 @@
 
 use std::{
     marker::PhantomData,
-    sync::{Arc, mpsc},
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+        mpsc,
+    },
     thread,
     time::{Duration, Instant},
 };
@@ -30,6 +34,9 @@ struct Envelope<C> {
 /// The handle sessions hold.
 struct Handle<J: PageJob> {
     commands: mpsc::Sender<Envelope<J::Command>>,
+    /// Messages sent and not yet taken by the worker: training yields between steps when
+    /// there are any, so a question (a hover's decode) waits for one step at most.
+    pending: Arc<AtomicUsize>,
     snapshots: watch::Receiver<Arc<Frame>>,
     greeting: Value,
     _job: PhantomData<fn() -> J>,
@@ -42,6 +49,7 @@ impl<J: PageJob> JobLink for Handle<J> {
 
     fn deliver(&self, text: &str, replies: &Replies) -> Result<(), WireError> {
         let control = wire::parse::<J::Settings, J::Command>(text)?;
+        self.pending.fetch_add(1, Ordering::AcqRel);
         self.commands
             .send(Envelope {
                 control,
@@ -78,12 +86,15 @@ pub fn spawn<J: PageJob>(ctx: Arc<Context>) -> Result<Arc<dyn JobLink>, WireErro
     };
     worker.restart();
     let (snap_tx, snap_rx) = watch::channel(Arc::new(worker.snapshot()));
+    let pending = Arc::new(AtomicUsize::new(0));
+    let waiting = pending.clone();
     thread::Builder::new()
         .name(format!("{}-job", J::NAME))
-        .spawn(move || worker.run(rx, snap_tx))
+        .spawn(move || worker.run(rx, &waiting, snap_tx))
         .map_err(|e| WireError::new("full", format!("cannot start a worker thread: {e}")))?;
     Ok(Arc::new(Handle::<J> {
         commands: tx,
+        pending,
         snapshots: snap_rx,
         greeting: json!({
             "page": J::NAME,
@@ -189,7 +200,8 @@ impl<J: PageJob> Worker<J> {
         }
     }
 
-    fn apply(&mut self, env: Envelope<J::Command>) {
+    /// Applies one message; false when it changed nothing a snapshot shows (a query).
+    fn apply(&mut self, env: Envelope<J::Command>) -> bool {
         let Envelope { control, replies } = env;
         match control {
             Control::Play => self.training = true,
@@ -228,8 +240,10 @@ impl<J: PageJob> Worker<J> {
                     Err(e) => Outgoing::Error(e.with_id(Some(id))),
                 };
                 let _ = replies.try_send(answer);
+                return false;
             }
         }
+        true
     }
 
     fn measure_rate(&mut self) {
@@ -268,7 +282,12 @@ impl<J: PageJob> Worker<J> {
         f
     }
 
-    fn run(mut self, rx: mpsc::Receiver<Envelope<J::Command>>, out: watch::Sender<Arc<Frame>>) {
+    fn run(
+        mut self,
+        rx: mpsc::Receiver<Envelope<J::Command>>,
+        pending: &AtomicUsize,
+        out: watch::Sender<Arc<Frame>>,
+    ) {
         let mut last_publish = Instant::now();
         let mut dirty = false;
         let mut pace = Pace::new(self.speed);
@@ -291,8 +310,8 @@ impl<J: PageJob> Worker<J> {
             };
             let (was_running, old_speed, old_queued) = (running, self.speed, self.queued);
             for env in first.into_iter().chain(rx.try_iter()) {
-                self.apply(env);
-                dirty = true;
+                pending.fetch_sub(1, Ordering::AcqRel);
+                dirty |= self.apply(env);
             }
             let running = self.may_run();
             dirty |= self.queued != old_queued;
@@ -300,7 +319,8 @@ impl<J: PageJob> Worker<J> {
             if running && (!was_running || self.speed != old_speed) {
                 pace.restart(self.speed);
             }
-            if running && pace.run(Duration::from_millis(5), || self.step()) > 0 {
+            let waiting = || pending.load(Ordering::Acquire) > 0;
+            if running && pace.run(Duration::from_millis(5), waiting, || self.step()) > 0 {
                 dirty = true;
             }
             self.measure_rate();
