@@ -201,6 +201,17 @@ test('the 30-D model has 30 sliders and an attribute slider; thumbnails and the 
   const before = await recon();
   await page.getByTestId('digits-attribute').fill('1');
   await expect.poll(recon).not.toEqual(before);
+  // or between examples the learner marks: this digit as A, the next as B
+  await page.getByTestId('digits-mark-a').click();
+  await page.getByTestId('digits-load-test').click();
+  await expect(page.getByTestId('digits-code')).not.toHaveAttribute('data-value', JSON.stringify(code));
+  await page.getByTestId('digits-mark-b').click();
+  await expect(page.getByTestId('digits-marked')).toHaveAttribute('data-value', '[1,1]');
+  await page.getByTestId('digits-attribute-from').selectOption('A');
+  await page.getByTestId('digits-attribute-to').selectOption('B');
+  const mid = await recon();
+  await page.getByTestId('digits-attribute').fill('-1');
+  await expect.poll(recon).not.toEqual(mid);
   // what the map draws
   const pixels = () => page.getByTestId('digits-map').evaluate((c) => /** @type {HTMLCanvasElement} */ (c).toDataURL());
   const dots = await pixels();

@@ -154,19 +154,52 @@ export function digitPanels(ctx) {
     sliderInputs.forEach((el, i) => { el.value = String(start[i]); });
   }
 
-  // ---- attribute slider (wide codes): from the mean code of one class toward another's
-  const fromClass = /** @type {HTMLSelectElement} */ (h('select', { 'data-testid': 'digits-attribute-from', 'aria-label': 'from class' }));
-  const toClass = /** @type {HTMLSelectElement} */ (h('select', { 'data-testid': 'digits-attribute-to', 'aria-label': 'toward class' }));
-  const amount = /** @type {HTMLInputElement} */ (h('input', { type: 'range', min: -1, max: 2, step: 0.02, value: 0, 'data-testid': 'digits-attribute', 'aria-label': 'how far along the difference of the two classes\u2019 mean codes' }));
+  // ---- attribute slider (wide codes): from one group's mean code toward another's — two
+  // classes, or examples the learner marks (their codes are kept here)
+  /** @type {{A: number[][], B: number[][]}} */ const marked = { A: [], B: [] };
+  const fromClass = /** @type {HTMLSelectElement} */ (h('select', { 'data-testid': 'digits-attribute-from', 'aria-label': 'from group' }));
+  const toClass = /** @type {HTMLSelectElement} */ (h('select', { 'data-testid': 'digits-attribute-to', 'aria-label': 'toward group' }));
+  const amount = /** @type {HTMLInputElement} */ (h('input', { type: 'range', min: -1, max: 2, step: 0.02, value: 0, 'data-testid': 'digits-attribute', 'aria-label': 'how far along the difference of the two groups\u2019 mean codes' }));
+  const markedCount = h('span', { class: 'muted', 'data-testid': 'digits-marked' }, 'A: 0, B: 0');
+  /** @param {'A'|'B'} g */
+  const mark = (g) => {
+    if (!code) {
+      say('Draw or load a digit first: its code is what gets marked.');
+      return;
+    }
+    marked[g].push([...code]);
+    markedCount.textContent = `A: ${marked.A.length}, B: ${marked.B.length}`;
+    markedCount.dataset.value = JSON.stringify([marked.A.length, marked.B.length]);
+  };
   const attribute = h('div', { class: 'attribute', hidden: true },
-    h('p', {}, 'Attribute slider: add the difference between two classes\u2019 mean codes to your digit\u2019s code.'),
+    h('p', {}, 'Attribute slider: add the difference between two groups\u2019 mean codes to your digit\u2019s code — two classes, or examples you mark (e.g. 7s with and without a bar).'),
     h('div', { class: 'row' }, h('label', { class: 'inline' }, 'from ', fromClass), h('label', { class: 'inline' }, ' toward ', toClass)),
-    h('label', { class: 'inline wide' }, '0 ', amount, ' 2'));
+    h('label', { class: 'inline wide' }, '−1 ', amount, ' 2'),
+    h('div', { class: 'row' },
+      h('button', { 'data-testid': 'digits-mark-a', onclick: () => mark('A') }, 'Mark as A'),
+      h('button', { 'data-testid': 'digits-mark-b', onclick: () => mark('B') }, 'Mark as B'),
+      markedCount));
+  /**
+   * The mean code of a group: a class (its index) or the marked examples (`A`, `B`).
+   * @param {string} g
+   * @returns {number[]|null}
+   */
+  const groupMean = (g) => {
+    if (g === 'A' || g === 'B') {
+      const list = marked[g];
+      if (!list.length) return null;
+      return list[0].map((_, j) => list.reduce((s, c) => s + c[j], 0) / list.length);
+    }
+    return info ? info.class_means[Number(g)] : null;
+  };
   amount.addEventListener('input', () => {
     if (!info || !code) return;
-    const a = info.class_means[Number(fromClass.value)];
-    const b = info.class_means[Number(toClass.value)];
-    if (!a || !b) return;
+    const a = groupMean(fromClass.value);
+    const b = groupMean(toClass.value);
+    if (!a || !b) {
+      say('Mark at least one example in each group first (Mark as A / Mark as B).');
+      return;
+    }
     const t = Number(amount.value);
     slid = code.map((v, j) => v + t * (b[j] - a[j]));
     syncSliders();
@@ -289,10 +322,15 @@ export function digitPanels(ctx) {
           buildSliders();
           syncSliders();
           const names = ctx.names();
-          const options = names.map((n, i) => h('option', { value: String(i) }, n));
-          fromClass.replaceChildren(...options);
-          toClass.replaceChildren(...options.map((o) => /** @type {HTMLElement} */ (o.cloneNode(true))));
+          const options = () => [...names.map((n, i) => h('option', { value: String(i) }, n)),
+            h('option', { value: 'A' }, 'marked A'), h('option', { value: 'B' }, 'marked B')];
+          fromClass.replaceChildren(...options());
+          toClass.replaceChildren(...options());
           toClass.value = '1';
+          // marked codes belong to the model they were made with
+          marked.A = [];
+          marked.B = [];
+          markedCount.textContent = 'A: 0, B: 0';
         }
         attribute.hidden = next.latent <= 2;
       }

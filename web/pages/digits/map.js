@@ -311,7 +311,7 @@ export function mapPanel(ctx) {
       h('div', {}, h('p', {}, 'Decoded under the mouse'), decodedCode, h('p', {}, 'stamps ', stamps, ' ', clearStamps)),
       dot),
     basinInfo, basinPoints,
-    h('p', { class: 'muted' }, 'The decoder can draw any spot of the plane, not just where the dots are: between the clusters it blends them, far outside it makes things no test image looks like. Shift-click a dot to make it your digit. Wheel to zoom, drag to pan.'));
+    h('p', { class: 'muted' }, 'The decoder can draw any spot of the plane, not just where the dots are: between the clusters it blends them, far outside it makes things no test image looks like. Look for one class in two groups (2s with and without a loop, 7s with and without a bar): switch to thumbnails, or hover each group\u2019s dots, to see what the encoder told apart. Shift-click a dot to make it your digit. Wheel to zoom, drag to pan.'));
 
   return {
     element,
