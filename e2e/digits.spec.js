@@ -193,6 +193,7 @@ test('the 30-D model has 30 sliders and an attribute slider; thumbnails and the 
   await page.getByTestId('digits-model').selectOption('mnist-30d');
   await expect(page.getByTestId('digits-slider-29')).toBeVisible();
   await expect(page.getByTestId('digits-map-source')).toContainText('principal components');
+  await expect(page.getByTestId('digits-intro')).toContainText('200, 100 neurons down to a code of 30 numbers');
   await page.getByTestId('digits-load-test').click();
   await expect(page.getByTestId('digits-code')).toHaveAttribute('data-value', /^\[/);
   const code = JSON.parse(/** @type {string} */ (await page.getByTestId('digits-code').getAttribute('data-value')));

@@ -159,6 +159,17 @@ export function mount(root) {
       h('dt', {}, 'steps per second'), h('dd', {}, rate)),
     chart);
 
+  const intro = h('p', { 'data-testid': 'digits-intro' });
+  /** @param {Snapshot} s */
+  function drawIntro(s) {
+    const sizes = s.layers.match(/\d+(?:-\d+)+/);
+    const hidden = sizes ? `${sizes[0].split('-').slice(1, -1).join(', ')} neurons` : 'convolution layers';
+    const text = s.latent === 2
+      ? `A real digit autoencoder: 784 pixels squeezed through ${hidden} down to a code of just two numbers, and rebuilt from those two. Because the code has two numbers, every image has a place on a map: each dot is an image at its code, coloured by what it shows. Similar images end up near each other, although the model never sees the labels.`
+      : `A real digit autoencoder: 784 pixels squeezed through ${hidden} down to a code of ${s.latent} numbers, and rebuilt from those. ${s.latent} numbers do not fit on a page, so the map places each image by the two directions along which the codes vary most (PCA of the codes): a flattened view, where classes overlap more than they do in the code itself.`;
+    if (intro.textContent !== text) intro.textContent = text;
+  }
+
   // ---- the map and your digit (they ask the server through `server`: the session opens below)
   const server = { query: (/** @type {string} */ name, /** @type {Record<string, any>} */ fields) => session.query(name, fields) };
   const mp = mapPanel({ session: server, say, names, training: () => !!live && live.settings.model === 'train', onDot: (i) => digit.loadImage(i) });
@@ -176,7 +187,7 @@ export function mount(root) {
     h('section', { class: 'digits' },
       h('aside', { class: 'explain', 'data-testid': 'explain' },
         h('h1', {}, 'Digits Lab'),
-        h('p', {}, 'A real digit autoencoder: 784 pixels squeezed through 100, 50 and 25 neurons down to a code of just two numbers, and rebuilt from those two. Because the code has two numbers, every image has a place on a map: each dot is a test image at its code, coloured by what it shows. Similar images end up near each other, although the model never sees the labels.'),
+        intro,
         h('label', { class: 'picker' }, 'Model ', picker, rescan),
         modelNote, quality, mapNote, mapSource,
         h('div', { class: 'controls' },
@@ -222,6 +233,7 @@ export function mount(root) {
     }
     if (document.activeElement !== mapSource) mapSource.value = s.settings.map;
     drawPicker(s);
+    drawIntro(s);
     showNumber(epoch, s.epoch, 2);
     showNumber(loss, s.loss, 4);
     showNumber(rate, run.training ? run.steps_per_second : null, 0);
