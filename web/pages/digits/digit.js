@@ -209,7 +209,7 @@ export function digitPanels(ctx) {
 
   // ---- encode → decode, again and again
   const iterateButton = h('button', { 'data-testid': 'digits-iterate', title: 'Feed the reconstruction back in, again and again' }, 'Iterate');
-  const iterations = h('div', { class: 'strip', 'data-testid': 'digits-iterations' });
+  const iterations = h('div', { class: 'strip', 'data-testid': 'digits-iterations', tabindex: 0, role: 'group', 'aria-label': 'the images of each round' });
   const fixedPoint = h('div', { class: 'fixed', 'data-testid': 'digits-fixed-point' });
   iterateButton.addEventListener('click', async () => {
     if (!pixels) await loadImage(pick());
@@ -237,7 +237,7 @@ export function digitPanels(ctx) {
   });
 
   // ---- 2-D versus 30-D on the same digit
-  const compare = h('div', { class: 'strip', 'data-testid': 'digits-compare' });
+  const compare = h('div', { class: 'strip', 'data-testid': 'digits-compare', tabindex: 0, role: 'group', 'aria-label': 'your digit through the 2-D and the 30-D model' });
   const compareNow = latestOnly((f) => session.query('compare', f), (m) => {
     const models = /** @type {{title: string, latent: number, error: number}[]} */ (m.models);
     const r = m.data.reconstructions;
@@ -253,7 +253,7 @@ export function digitPanels(ctx) {
   const fromIndex = /** @type {HTMLInputElement} */ (h('input', { type: 'number', min: 0, value: 0, 'data-testid': 'digits-interp-a', 'aria-label': 'first image (number on the map)' }));
   const toIndex = /** @type {HTMLInputElement} */ (h('input', { type: 'number', min: 0, value: 1, 'data-testid': 'digits-interp-b', 'aria-label': 'second image (number on the map)' }));
   const fromMine = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', 'data-testid': 'digits-interp-mine' }));
-  const strip = h('div', { class: 'strip', 'data-testid': 'digits-interpolate' });
+  const strip = h('div', { class: 'strip', 'data-testid': 'digits-interpolate', tabindex: 0, role: 'group', 'aria-label': 'images along the line between the two codes' });
   const go = h('button', { 'data-testid': 'digits-interpolate-go' }, 'Interpolate');
   const randomPair = h('button', { 'data-testid': 'digits-interpolate-random', onclick: () => {
     fromIndex.value = String(pick());
@@ -289,7 +289,7 @@ export function digitPanels(ctx) {
           source)),
       h('div', { class: 'row' }, clearButton, loadTest),
       h('p', { class: 'muted' }, 'Draw with the mouse or a finger. Your drawing is made into an input the way MNIST\u2019s digits were: fitted into 20×20 pixels and centred by its centre of mass in 28×28. Its code is the ringed spot on the map.'),
-      h('h3', {}, 'Sliders'), slidersNote, sliders, attribute),
+      h('h2', { class: 'sub' }, 'Sliders'), slidersNote, sliders, attribute),
     h('figure', { class: 'panel' }, h('figcaption', {}, 'Encode → decode, again and again'),
       h('p', { class: 'muted' }, 'Feed the reconstruction back in as the input, again and again. Each round the code moves; where it stops, the image is one the autoencoder rebuilds exactly — a fixed point. The Basin map on the left does this for a whole grid of codes at once.'),
       h('div', { class: 'row' }, iterateButton), iterations, fixedPoint),

@@ -73,7 +73,7 @@ export function mapPanel(ctx) {
   const resetView = h('button', { 'data-testid': 'digits-view-reset', title: 'Show every point (or double-click the map)', onclick: () => map.resetView() }, 'Whole map');
   const basinsButton = h('button', { 'data-testid': 'digits-basins', 'aria-pressed': 'false', title: 'Iterate encode→decode from every cell of a 64×64 grid over the view and colour each by where it ends' }, 'Basin map');
   const basinInfo = h('p', { class: 'muted', 'data-testid': 'digits-basins-info' });
-  const basinPoints = h('div', { class: 'strip', 'data-testid': 'digits-basin-points' });
+  const basinPoints = h('div', { class: 'strip', 'data-testid': 'digits-basin-points', tabindex: 0, role: 'group', 'aria-label': 'the fixed points and how many cells end at each' });
   let basinsOn = false;
 
   // ---- the decoder under the mouse (latest hover wins: no backlog)
