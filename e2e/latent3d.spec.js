@@ -224,3 +224,25 @@ test('the URL keeps the state; bad URL values give a message and defaults', asyn
   await page.getByTestId('latent3d-step').click();
   await expect(page.getByTestId('latent3d-epoch')).toHaveAttribute('data-value', '1');
 });
+
+test('trails are drawn against epoch 0: shorter as training settles; a log scale keeps them visible', async ({ page }) => {
+  await open(page);
+  /** the longest trail drawn, in view units */
+  const longest = () => page.getByTestId('latent3d-view-latent').locator('line.trail').evaluateAll((ls) => Math.max(...ls.map((l) => Math.hypot(
+    Number(l.getAttribute('x2')) - Number(l.getAttribute('x1')), Number(l.getAttribute('y2')) - Number(l.getAttribute('y1'))))));
+  const start = await longest();
+  expect(start).toBeGreaterThan(30);
+  const g0 = await num(page, 'latent3d-largest-trail');
+  await trainFor(page, 12);
+  await expect(page.getByTestId('latent3d-largest-trail')).not.toHaveAttribute('data-value', String(g0));
+  const g1 = await num(page, 'latent3d-largest-trail');
+  expect(g1).toBeLessThan(g0);
+  const end = await longest();
+  expect(end).toBeLessThan(start);
+  expect(end / start).toBeCloseTo(g1 / g0, 1);
+  await expect(page.getByTestId('latent3d-largest-trail')).toContainText('at epoch 0');
+  // on the log scale the same trails are longer (10⁴ times shorter than epoch 0's: none)
+  await page.getByTestId('latent3d-trail-log').check();
+  await expect.poll(longest).toBeGreaterThan(end);
+  await expect(page).toHaveURL(/tlog=1/);
+});

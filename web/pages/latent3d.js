@@ -22,7 +22,7 @@ const SPEEDS = [[30, 'slow'], [250, 'normal'], [2000, 'fast'], [0, 'as fast as i
  * @typedef {{type: string, moment: number|null, settings: Settings, run: Run, dataset_label: string,
  *   sizes: number[], params: number, n: number, latent: number,
  *   epoch: number, loss: number|null, ae_error: number|null, pca_error: number|null,
- *   trails_epoch: number, timeline: number[], timeline_generation: number,
+ *   trails_epoch: number, trail_reference: number, timeline: number[], timeline_generation: number,
  *   data: Record<string, Float32Array>}} Snapshot
  * @typedef {import('../lib/settings.js').Schema} Schema
  */
@@ -32,7 +32,7 @@ const URL_KEYS = { trail_every: 'k' };
 
 /**
  * Reads the view's own state (not settings of the job) from the URL.
- * @returns {{speed: number|null, scale: number, colour: string, problems: string[]}}
+ * @returns {{speed: number|null, scale: number, colour: string, trailLog: boolean, problems: string[]}}
  */
 export function readViewState() {
   const q = new URLSearchParams(location.search);
@@ -56,10 +56,11 @@ export function readViewState() {
   };
   const speed = num('speed', (v) => v >= 0 && v <= 100000, null, 'a speed in 0–100000 epochs/s (0: as fast as it goes)');
   const scale = /** @type {number} */ (num('scale', (v) => v >= 0 && v <= 3, 1, 'a trail scale in 0–3'));
+  const trailLog = q.get('tlog') === '1';
   const raw = q.get('colour');
   const colour = raw === 'error' ? 'error' : 'curve';
   if (raw !== null && raw !== 'error' && raw !== 'curve') problems.push(`colour=${raw} is not one of curve, error; using curve.`);
-  return { speed, scale, colour, problems };
+  return { speed, scale, colour, trailLog, problems };
 }
 
 /** @param {HTMLElement} root */
@@ -74,6 +75,7 @@ export function mount(root) {
   let snapshotCount = 0;
   let chartDrawn = 0;
   let trailScale = url.scale;
+  let trailLog = url.trailLog;
   let colourMode = url.colour;
 
   // ---- controls
@@ -161,6 +163,14 @@ export function mount(root) {
     syncUrl();
     queueRender();
   });
+  const logBox = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', 'data-testid': 'latent3d-trail-log', checked: trailLog }));
+  logBox.addEventListener('change', () => {
+    trailLog = logBox.checked;
+    syncUrl();
+    queueRender();
+  });
+  // the largest trail now and at epoch 0: trails are drawn against the latter
+  const largest = h('p', { class: 'muted trail-figures', 'data-testid': 'latent3d-largest-trail' });
   const colourError = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', 'data-testid': 'latent3d-colour-error', checked: colourMode === 'error' }));
   colourError.addEventListener('change', () => {
     colourMode = colourError.checked ? 'error' : 'curve';
@@ -215,6 +225,8 @@ export function mount(root) {
             h('label', {}, 'learning rate', lr), h('label', {}, 'hidden activation', activation), h('label', {}, 'latent size', latent),
             h('label', {}, 'trails every', trailEvery), h('label', {}, 'speed', speed)),
           h('label', { class: 'slider' }, 'trail length ', scale, scaleOut),
+          h('label', { class: 'check' }, logBox, ' trails on a log scale'),
+          largest,
           h('label', { class: 'check' }, colourError, ' colour points by reconstruction error'),
           h('dl', { class: 'figures' },
             h('dt', {}, 'epoch'), h('dd', {}, epoch),
@@ -274,7 +286,11 @@ export function mount(root) {
   /** @param {Snapshot} s */
   function render(s) {
     const k = s.latent;
-    stage.draw(s, { colourMode, trailScale });
+    stage.draw(s, { colourMode, trailScale, trailLog });
+    const now = Number(stage.views.latent.el.dataset.longestTrail || 0);
+    const text = `Largest −∂L/∂z now ${fmt(now)}; at epoch 0 ${fmt(s.trail_reference)}. Trails are drawn against the epoch-0 largest, so they shrink as training settles.`;
+    if (largest.textContent !== text) largest.textContent = text;
+    largest.dataset.value = String(now);
 
     // figures
     show(epoch, s.epoch, (v) => String(v));
@@ -335,6 +351,7 @@ export function mount(root) {
     q.set('speed', String(live.run.speed));
     q.set('scale', String(trailScale));
     q.set('colour', colourMode);
+    if (trailLog) q.set('tlog', '1');
     const next = `${location.pathname}?${q}`;
     // only when something changed: browsers throttle frequent history updates
     if (next !== lastUrl) {

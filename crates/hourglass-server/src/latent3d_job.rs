@@ -159,6 +159,9 @@ pub struct Latent3dJob {
     /// The trails of the last refresh, and their epoch.
     trails: Arc<Vec<f32>>,
     trails_epoch: u64,
+    /// The longest trail at epoch 0 of this model: the page draws trails against it, so
+    /// they shrink as training settles.
+    trail_reference: f32,
     timeline: Timeline,
 }
 
@@ -195,6 +198,12 @@ impl Latent3dJob {
     fn restart(&mut self) {
         self.timeline.clear();
         self.record();
+        let k = self.settings.latent.max(1) as usize;
+        self.trail_reference = self
+            .trails
+            .chunks_exact(k)
+            .map(|t| t.iter().map(|v| v * v).sum::<f32>().sqrt())
+            .fold(0.0, f32::max);
     }
 
     /// New points, model and PCA from `next`; on failure nothing changes.
@@ -231,6 +240,7 @@ impl Latent3dJob {
             "ae_error": finite(m.loss),
             "pca_error": finite(self.data.pca_error),
             "trails_epoch": trails_epoch,
+            "trail_reference": self.trail_reference,
             "timeline": self.timeline.epochs(),
             "timeline_generation": self.timeline.generation,
         }))
@@ -276,6 +286,7 @@ impl PageJob for Latent3dJob {
         let mut job = Latent3dJob {
             trails: Arc::new(Vec::new()),
             trails_epoch: 0,
+            trail_reference: 0.0,
             settings,
             explorer,
             data,

@@ -243,10 +243,10 @@ export function createStage(onHover) {
   /**
    * Draws a snapshot (live or a moment) into the five views.
    * @param {any} s
-   * @param {{colourMode: string, trailScale: number}} look
+   * @param {{colourMode: string, trailScale: number, trailLog: boolean}} look
    */
   function draw(s, look) {
-    const { colourMode, trailScale } = look;
+    const { colourMode, trailScale, trailLog } = look;
     const { n, latent: k } = s;
     const d = s.data;
     let maxErr = 0;
@@ -302,7 +302,12 @@ export function createStage(onHover) {
       const len = Math.hypot(xe - x, ye - y);
       let gl = 0;
       for (let j = 0; j < k; j++) gl += d.trails[k * i + j] ** 2;
-      const want = longest > 0 ? (TRAIL_PX * trailScale * Math.sqrt(gl)) / longest : 0;
+      // against epoch 0's longest trail (fixed for this model): trails shrink as training
+      // settles; on the log scale a trail 10⁴ times shorter than that reference has no length
+      const ref = s.trail_reference > 0 ? s.trail_reference : longest;
+      const g = Math.sqrt(gl);
+      const part = ref > 0 && g > 0 ? (trailLog ? 1 + Math.log10(g / ref) / 4 : g / ref) : 0;
+      const want = TRAIL_PX * trailScale * Math.min(2, Math.max(0, part));
       const f = len > 0 ? want / len : 0;
       l.setAttribute('x1', x.toFixed(1));
       l.setAttribute('y1', y.toFixed(1));
@@ -312,6 +317,7 @@ export function createStage(onHover) {
       l.dataset.length = String(Math.sqrt(gl));
     });
     attr(lv.el, 'data-trails-epoch', String(s.trails_epoch));
+    attr(lv.el, 'data-longest-trail', String(longest));
 
     // PCA
     const pv = views.pca;
