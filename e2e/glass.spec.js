@@ -154,3 +154,29 @@ test('hovering shows weights, activations, biases and the patterns a bottleneck 
   await expect(page.getByTestId('glass-error-row-current')).toBeVisible();
   await expect(page.getByTestId('glass-errors').locator('tbody tr')).toHaveCount(13);
 });
+
+test('a network that cannot settle is explained where the loss chart is, with what to do', async ({ page }) => {
+  await page.goto(`${server.url}/glass?lr=0.25&momentum=0.99&speed=0`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  await expect(page.getByTestId('glass-loss-note')).toHaveText('');
+  await page.getByTestId('glass-train').click();
+  await expect(page.getByTestId('glass-loss-note')).toContainText('no lower than at the start', { timeout: 30_000 });
+  await expect(page.getByTestId('glass-loss-note')).toContainText('Lower the learning rate or the momentum and press Reset');
+});
+
+test('loss notes: a spike is explained, a smooth curve gets none', async ({ page }) => {
+  await page.goto(`${server.url}/glass`);
+  const notes = await page.evaluate(async () => {
+    const { lossNote } = await import('/lib/lossnotes.js');
+    const smooth = Array.from({ length: 50 }, (_, i) => [i * 10, 0.5 * Math.exp(-i / 5) + 1e-5]);
+    const spiky = smooth.map(([x, l], i) => [x, i === 40 ? 0.1 : l]);
+    // trained to 0.012, then the rate raised: up to 2.6 and there it stays
+    const blown = smooth.map(([x, l], i) => [x, i < 30 ? Math.max(l, 0.012) : 2.6]);
+    return [lossNote(smooth, { optimizer: 'adam' }), lossNote(spiky, { optimizer: 'adam' }), lossNote(blown, { optimizer: 'momentum' })];
+  });
+  expect(notes[0]).toBe('');
+  expect(notes[2]).toContain('rose from 0.0120');
+  expect(notes[2]).toContain('blown up');
+  expect(notes[1]).toContain('At epoch 400 the loss jumped');
+  expect(notes[1]).toContain('Adam');
+});

@@ -5,6 +5,7 @@ import { h, svg, showNumber, Tooltip } from '../lib/dom.js';
 import { POSITIVE, NEGATIVE, HIGH, LOW, grey } from '../lib/colors.js';
 import { connectPage } from '../lib/page.js';
 import { lineChart } from '../lib/chart.js';
+import { lossNote } from '../lib/lossnotes.js';
 import { check, field, toUrl } from '../lib/settings.js';
 
 const PATTERNS = [
@@ -131,6 +132,7 @@ export function mount(root) {
   }, ...p.split('').map((b) => h('span', { class: b === '1' ? 'on' : '' }))));
   const tableBody = h('tbody');
   const chart = /** @type {SVGSVGElement} */ (/** @type {unknown} */ (svg('svg', { class: 'chart', 'data-testid': 'glass-loss-chart' })));
+  const chartNote = h('p', { class: 'muted chart-note', 'data-testid': 'glass-loss-note' });
 
   root.replaceChildren(
     h('section', { class: 'glass' },
@@ -158,7 +160,7 @@ export function mount(root) {
         h('div', {}, h('h2', {}, 'Training patterns'), h('p', { class: 'muted' }, 'Click one to load it.'), h('div', { class: 'gallery' }, ...gallery)),
         h('div', {}, h('h2', {}, 'Error per pattern'),
           h('table', { class: 'errors', 'data-testid': 'glass-errors' }, h('thead', {}, h('tr', {}, h('th', {}, 'pattern'), h('th', {}, 'error'))), tableBody)),
-        h('div', {}, h('h2', {}, 'Loss over epochs'), chart))));
+        h('div', {}, h('h2', {}, 'Loss over epochs'), chart, chartNote))));
 
   function currentInput() {
     return inputCells.map((c) => Number(c.dataset.value || 0));
@@ -270,6 +272,8 @@ export function mount(root) {
     rows.push(h('tr', { class: 'current', 'data-testid': 'glass-error-row-current' }, h('td', {}, 'your input'), h('td', { 'data-value': s.error }, s.error.toFixed(4))));
     tableBody.replaceChildren(...rows);
     lineChart(chart, s.run.losses, { width: 360, height: 180, label: 'epoch' });
+    const note = lossNote(s.run.losses, { optimizer: 'momentum' });
+    if (chartNote.textContent !== note) chartNote.textContent = note;
     // keep the controls true to the server (another tab may not share them, but a reload does)
     const st = s.settings;
     if (document.activeElement !== lr.input) {

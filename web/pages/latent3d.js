@@ -5,6 +5,7 @@
 import { h, svg, Tooltip } from '../lib/dom.js';
 import { connectPage } from '../lib/page.js';
 import { lineChart } from '../lib/chart.js';
+import { lossNote } from '../lib/lossnotes.js';
 import { attr, fmt, ratio, show } from '../lib/format.js';
 import { choose, offered, select } from '../lib/controls.js';
 import { check, field, toUrl } from '../lib/settings.js';
@@ -201,6 +202,7 @@ export function mount(root) {
   const goLive = () => tl.goLive();
 
   const chart = /** @type {SVGSVGElement} */ (/** @type {unknown} */ (svg('svg', { class: 'chart', 'data-testid': 'latent3d-chart' })));
+  const chartNote = h('p', { class: 'muted chart-note', 'data-testid': 'latent3d-loss-note' });
 
   /**
    * @param {import('./latent3d/views.js').View} v
@@ -245,7 +247,7 @@ export function mount(root) {
               h('dt', {}, 'autoencoder error'), h('dd', {}, aeError),
               h('dt', {}, 'PCA error'), h('dd', {}, pcaError)),
             verdict)),
-          h('figure', { class: 'panel' }, h('figcaption', {}, 'Loss over epochs'), chart)))));
+          h('figure', { class: 'panel' }, h('figcaption', {}, 'Loss over epochs'), chart, chartNote)))));
 
   // ---- dragging a 3D view turns the shared camera
   for (const v of [views.input, views.recon, views.layered, views.latent]) {
@@ -403,6 +405,8 @@ export function mount(root) {
     const now = performance.now();
     if (!run.training || now - chartDrawn > 250) {
       lineChart(chart, run.losses, { width: 320, height: 200, label: 'epoch' });
+      const note = lossNote(run.losses, { optimizer: 'adam' });
+      if (chartNote.textContent !== note) chartNote.textContent = note;
       chartDrawn = now;
     }
     attr(root, 'data-training', String(run.training));
