@@ -246,3 +246,21 @@ test('trails are drawn against epoch 0: shorter as training settles; a log scale
   await expect.poll(longest).toBeGreaterThan(end);
   await expect(page).toHaveURL(/tlog=1/);
 });
+
+test('a 1-number code is said and drawn as one: words, a labelled number line; error colours have a legend and PCA its own', async ({ page }) => {
+  await open(page, '?speed=0&latent=1');
+  await expect(page.getByTestId('latent3d-intro')).toContainText('into one number');
+  await expect(page.getByTestId('latent3d-view-latent').locator('text.axis-label')).toContainText(['z₁ (the whole code) →', 'points in order along the shape ↓']);
+  await expect(page.getByTestId('latent3d-view-pca').locator('text.axis-label').first()).toHaveText('PC₁ (the whole code) →');
+  await page.getByTestId('latent3d-latent').selectOption('2');
+  await expect(page.getByTestId('latent3d-intro')).toContainText('into two numbers');
+  await expect(page.getByTestId('latent3d-view-latent').locator('text.axis-label')).toContainText(['z₁ →', 'z₂ ↑']);
+  // coloured by error: a legend, and PCA's view coloured by PCA's own errors
+  await expect(page.getByTestId('latent3d-colour-legend')).toBeHidden();
+  await page.getByTestId('latent3d-dataset-roller').click();
+  await trainFor(page, 4);
+  await page.getByTestId('latent3d-colour-error').check();
+  await expect(page.getByTestId('latent3d-colour-legend')).toBeVisible();
+  const fills = (/** @type {string} */ v) => page.getByTestId(`latent3d-view-${v}`).locator('circle.pt:not(.input)').evaluateAll((cs) => cs.map((c) => c.getAttribute('fill')));
+  await expect.poll(async () => JSON.stringify(await fills('pca')) !== JSON.stringify(await fills('latent'))).toBe(true);
+});

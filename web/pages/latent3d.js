@@ -6,6 +6,7 @@ import { h, svg, Tooltip } from '../lib/dom.js';
 import { connectPage } from '../lib/page.js';
 import { lineChart } from '../lib/chart.js';
 import { lossNote } from '../lib/lossnotes.js';
+import { byError } from '../lib/colors.js';
 import { attr, fmt, ratio, show } from '../lib/format.js';
 import { choose, offered, select } from '../lib/controls.js';
 import { check, field, toUrl } from '../lib/settings.js';
@@ -172,9 +173,19 @@ export function mount(root) {
   });
   // the largest trail now and at epoch 0: trails are drawn against the latter
   const largest = h('p', { class: 'muted trail-figures', 'data-testid': 'latent3d-largest-trail' });
+  const intro = h('p', { 'data-testid': 'latent3d-intro' });
+  const WORDS = ['', 'one number', 'two numbers', 'three numbers'];
+  /** @param {number} k */
+  const introText = (k) => `Each dot is a point in 3D. The encoder squeezes its three coordinates into ${WORDS[k] || `${k} numbers`} — its latent code — and the decoder tries to rebuild the point from ${k === 1 ? 'that one' : `those ${WORDS[k] ? WORDS[k].split(' ')[0] : k}`}.${k === 3 ? ' With three numbers nothing has to be squeezed: watch whether it still learns something useful.' : ''} Colours run along the shape, so a point and its reconstruction share a colour.`;
+  intro.textContent = introText(2);
+  // the colour scale, shown when points are coloured by error
+  const legend = h('div', { class: 'error-legend', 'data-testid': 'latent3d-colour-legend', hidden: colourMode !== 'error' },
+    h('span', {}, 'low error'), h('span', { class: 'ramp', style: `background: linear-gradient(90deg, ${byError(0)}, ${byError(0.5)}, ${byError(1)})` }), h('span', {}, 'high error'),
+    h('span', { class: 'muted' }, ' (autoencoder and PCA on one scale)'));
   const colourError = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', 'data-testid': 'latent3d-colour-error', checked: colourMode === 'error' }));
   colourError.addEventListener('change', () => {
     colourMode = colourError.checked ? 'error' : 'curve';
+    legend.hidden = colourMode !== 'error';
     syncUrl();
     queueRender();
   });
@@ -214,7 +225,7 @@ export function mount(root) {
     h('section', { class: 'latent3d' },
       h('aside', { class: 'explain', 'data-testid': 'explain' },
         h('h1', {}, '3D Latent Explorer'),
-        h('p', {}, 'Each dot is a point in 3D. The encoder squeezes its three coordinates into two numbers — its latent code — and the decoder tries to rebuild the point from those two. Colours run along the shape, so a point and its reconstruction share a colour.'),
+        intro,
         h('p', {}, 'Press Train and watch the codes spread out. The short lines in the latent view are trails: the direction each code would move to lower the loss (−∂L/∂z, computed exactly). Drag a 3D view to turn it; hover a dot to find it everywhere; scrub the timeline to go back in time. PCA, the best flat squeeze, is shown beside it for comparison.'),
         h('div', { class: 'controls' },
           h('div', { class: 'row' }, play, pause, step, reset),
@@ -230,6 +241,7 @@ export function mount(root) {
           h('label', { class: 'check' }, logBox, ' trails on a log scale'),
           largest,
           h('label', { class: 'check' }, colourError, ' colour points by reconstruction error'),
+          legend,
           h('dl', { class: 'figures' },
             h('dt', {}, 'epoch'), h('dd', {}, epoch),
             h('dt', {}, 'loss (mean squared error)'), h('dd', {}, loss),
@@ -289,6 +301,8 @@ export function mount(root) {
   function render(s) {
     const k = s.latent;
     stage.draw(s, { colourMode, trailScale, trailLog });
+    const words = introText(k);
+    if (intro.textContent !== words) intro.textContent = words;
     const now = Number(stage.views.latent.el.dataset.longestTrail || 0);
     const text = `Largest −∂L/∂z now ${fmt(now)}; at epoch 0 ${fmt(s.trail_reference)}. Trails are drawn against the epoch-0 largest, so they shrink as training settles.`;
     if (largest.textContent !== text) largest.textContent = text;

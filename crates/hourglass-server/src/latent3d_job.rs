@@ -124,6 +124,8 @@ struct Data {
     label: String,
     points: Arc<Vec<f32>>,
     pca_codes: Arc<Vec<f32>>,
+    /// PCA's squared error at each point (per coordinate, as the autoencoder's `errors`).
+    pca_errors: Arc<Vec<f32>>,
     pca_error: f64,
 }
 
@@ -131,21 +133,33 @@ impl Data {
     fn new(label: String, points: &[[f64; 3]], latent: usize) -> Self {
         let flat: Vec<f64> = points.iter().flatten().copied().collect();
         // PCA with as many components as the code has dimensions
-        let (pca_codes, pca_error) = match Pca::fit(&flat, 3, latent) {
+        let (pca_codes, pca_errors, pca_error) = match Pca::fit(&flat, 3, latent) {
             Ok(pca) => (
                 points
                     .iter()
                     .flat_map(|p| pca.project(p))
                     .map(|v| v as f32)
                     .collect(),
+                points
+                    .iter()
+                    .map(|p| {
+                        let r = pca.reconstruct(&pca.project(p));
+                        (r.iter().zip(p).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / 3.0) as f32
+                    })
+                    .collect(),
                 pca.reconstruction_mse(&flat),
             ),
-            Err(_) => (vec![0.0; points.len() * latent], f64::NAN),
+            Err(_) => (
+                vec![0.0; points.len() * latent],
+                vec![f32::NAN; points.len()],
+                f64::NAN,
+            ),
         };
         Data {
             label,
             points: Arc::new(flat.iter().map(|&v| v as f32).collect()),
             pca_codes: Arc::new(pca_codes),
+            pca_errors: Arc::new(pca_errors),
             pca_error,
         }
     }
@@ -250,6 +264,7 @@ impl Latent3dJob {
         .with("errors", Arc::new(m.errors.clone()))
         .with("trails", trails)
         .with("pca_codes", self.data.pca_codes.clone())
+        .with("pca_errors", self.data.pca_errors.clone())
     }
 }
 

@@ -145,13 +145,30 @@ export function createStage(onHover) {
   }
 
   /**
-   * The cross of a 2-D view's axes.
+   * The axes of a flat view, labelled: a cross for a 2-D code, a number line for a 1-D one.
    * @param {View} v
+   * @param {number} [k] the code's size (1 or 2)
    */
-  function flatFrame(v) {
-    if (v.el.dataset.frameKey === 'flat') return;
-    v.el.dataset.frameKey = 'flat';
-    v.frame.replaceChildren(svg('line', { x1: VIEW / 2, y1: 6, x2: VIEW / 2, y2: VIEW - 6, class: 'axis2d' }), svg('line', { x1: 6, y1: VIEW / 2, x2: VIEW - 6, y2: VIEW / 2, class: 'axis2d' }));
+  function flatFrame(v, k = 2) {
+    const key = `flat${k}`;
+    if (v.el.dataset.frameKey === key) return;
+    v.el.dataset.frameKey = key;
+    /** @param {number} x @param {number} y @param {string} text @param {string} [anchor] */
+    const label = (x, y, text, anchor = 'end') => {
+      const t = svg('text', { x, y, class: 'axis-label', 'text-anchor': anchor });
+      t.textContent = text;
+      return t;
+    };
+    const name = v.name === 'pca' ? 'PC' : 'z';
+    v.frame.replaceChildren(...(k === 1
+      // a 1-D code: the code across; down is only the points' order along the shape
+      ? [svg('line', { x1: 6, y1: VIEW - 14, x2: VIEW - 6, y2: VIEW - 14, class: 'axis2d' }),
+        label(VIEW - 6, VIEW - 18, `${name}₁ (the whole code) →`),
+        label(8, 14, 'points in order along the shape ↓', 'start')]
+      : [svg('line', { x1: VIEW / 2, y1: 6, x2: VIEW / 2, y2: VIEW - 6, class: 'axis2d' }),
+        svg('line', { x1: 6, y1: VIEW / 2, x2: VIEW - 6, y2: VIEW / 2, class: 'axis2d' }),
+        label(VIEW - 6, VIEW / 2 - 4, `${name}₁ →`),
+        label(VIEW / 2 + 4, 14, `${name}₂ ↑`, 'start')]));
     delete v.el.dataset.yaw;
     delete v.el.dataset.pitch;
   }
@@ -251,8 +268,12 @@ export function createStage(onHover) {
     const d = s.data;
     let maxErr = 0;
     for (let i = 0; i < n; i++) maxErr = Math.max(maxErr, d.errors[i]);
+    let maxPcaErr = 0;
+    for (let i = 0; i < n; i++) maxPcaErr = Math.max(maxPcaErr, d.pca_errors ? d.pca_errors[i] || 0 : 0);
+    // one colour scale for both errors, so the two views can be compared by eye
+    const errTop = Math.max(maxErr, maxPcaErr) || 1;
     const colours = Array.from({ length: n }, (_, i) => (colourMode === 'error'
-      ? byError(Math.sqrt(d.errors[i] / (maxErr || 1)))
+      ? byError(Math.sqrt(d.errors[i] / errTop))
       : alongCurve(n > 1 ? i / (n - 1) : 0.5)));
     // 3D views share one scale: the input's extent
     let r = 0;
@@ -283,7 +304,7 @@ export function createStage(onHover) {
     lv.el.classList.toggle('view3d', k === 3);
     const code = codeLayout(d.codes, n, k);
     if (k === 3) drawFrame(lv, 1);
-    else flatFrame(lv);
+    else flatFrame(lv, k);
     ensure(lv, n, { lines: true });
     place(lv.circles, code.xy, colours, 4.5);
     let longest = 0;
@@ -323,9 +344,14 @@ export function createStage(onHover) {
     const pv = views.pca;
     const pcode = codeLayout(d.pca_codes, n, k);
     if (k === 3) drawFrame(pv, 1);
-    else flatFrame(pv);
+    else flatFrame(pv, k);
     ensure(pv, n);
-    place(pv.circles, pcode.xy, colours, 4.5);
+    // coloured by error, PCA's view shows PCA's own error (on the same scale as the autoencoder's)
+    const top = errTop;
+    const pcaColours = colourMode === 'error'
+      ? Array.from({ length: n }, (_, i) => byError(Math.sqrt((d.pca_errors[i] || 0) / top)))
+      : colours;
+    place(pv.circles, pcode.xy, pcaColours, 4.5);
 
   }
 
