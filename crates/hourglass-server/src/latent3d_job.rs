@@ -212,7 +212,7 @@ impl Latent3dJob {
     fn restart(&mut self) {
         self.timeline.clear();
         self.record();
-        let k = self.settings.latent.max(1) as usize;
+        let k = self.settings.latent.max(1);
         self.trail_reference = self
             .trails
             .chunks_exact(k)
@@ -477,7 +477,11 @@ mod tests {
         };
         let (h, arrays) = wire::decode(&bytes).unwrap();
         assert_eq!(h["type"], "snapshot");
-        assert_eq!(arrays.len(), 6);
+        assert_eq!(
+            arrays.len(),
+            7,
+            "points, codes, reconstructions, errors, trails, PCA codes and errors"
+        );
     }
 
     #[test]
