@@ -275,13 +275,13 @@ impl PageJob for Latent3dJob {
     const TITLE: &'static str = "3D Latent Explorer";
     const DEFAULT_SPEED: f64 = 250.0;
 
-    /// The built-in datasets with a preview of each (25 points, no noise, seed 1), for the
+    /// The built-in datasets with a preview of each (100 points, no noise, seed 1), for the
     /// page's picker thumbnails.
     fn info(_ctx: &Context) -> Value {
         let sets: Vec<Value> = Shape3d::ALL
             .iter()
             .map(|&shape| {
-                let pts = points3d(shape, 25, 0.0, 1)
+                let pts = points3d(shape, 100, 0.0, 1)
                     .map(|p| p.points)
                     .unwrap_or_default();
                 let round = |v: f64| (v * 1000.0).round() / 1000.0;
@@ -429,8 +429,8 @@ mod tests {
         let p = Probe::start::<Latent3dJob>();
         let first = p.latest();
         assert_eq!(epoch(&first), 0);
-        assert_eq!(array(&first, "points").len(), 25 * 3);
-        assert_eq!(array(&first, "codes").len(), 25 * 2);
+        assert_eq!(array(&first, "points").len(), 200 * 3);
+        assert_eq!(array(&first, "codes").len(), 200 * 2);
         assert_eq!(first.header["timeline"], json!([0]));
         p.send(r#"{"type":"speed","value":0}"#);
         p.send(r#"{"type":"play"}"#);

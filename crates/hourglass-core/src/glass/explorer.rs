@@ -49,7 +49,8 @@ impl Default for ExplorerSettings {
     fn default() -> Self {
         ExplorerSettings {
             dataset: Shape3d::Circle.name().into(),
-            points: 25,
+            // enough points that every built-in shape reads as itself (a roll, a saddle)
+            points: 200,
             noise: 0.0,
             seed: 1,
             lr: 0.01,
