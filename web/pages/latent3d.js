@@ -229,6 +229,11 @@ export function mount(root) {
         h('p', {}, 'Press Train and watch the codes spread out. The short lines in the latent view are trails: the direction each code would move to lower the loss (−∂L/∂z, computed exactly). Drag a 3D view to turn it; hover a dot to find it everywhere; scrub the timeline to go back in time. PCA, the best flat squeeze, is shown beside it for comparison.'),
         h('div', { class: 'controls' },
           h('div', { class: 'row' }, play, pause, step, reset),
+          // in view without scrolling, right under the buttons that change them
+          h('dl', { class: 'figures' },
+            h('dt', {}, 'epoch'), h('dd', {}, epoch),
+            h('dt', {}, 'loss (mean squared error)'), h('dd', {}, loss),
+            h('dt', {}, 'epochs per second'), h('dd', {}, rate)),
           datasets.row,
           datasets.upload,
           // beside the controls that cause them: upload and setting messages stay in view
@@ -242,10 +247,6 @@ export function mount(root) {
           largest,
           h('label', { class: 'check' }, colourError, ' colour points by reconstruction error'),
           legend,
-          h('dl', { class: 'figures' },
-            h('dt', {}, 'epoch'), h('dd', {}, epoch),
-            h('dt', {}, 'loss (mean squared error)'), h('dd', {}, loss),
-            h('dt', {}, 'epochs per second'), h('dd', {}, rate)),
           )),
       h('div', { class: 'stage' },
         h('div', { class: 'row-views' },
