@@ -226,14 +226,14 @@ export function mount(root) {
       h('aside', { class: 'explain', 'data-testid': 'explain' },
         h('h1', {}, '3D Latent Explorer'),
         intro,
-        h('p', {}, 'Press Train and watch the codes spread out. The short lines in the latent view are trails: the direction each code would move to lower the loss (−∂L/∂z, computed exactly). Drag a 3D view to turn it; hover a dot to find it everywhere; scrub the timeline to go back in time. PCA, the best flat squeeze, is shown beside it for comparison.'),
+        h('p', {}, 'Press Train and watch the codes spread out. The short lines in the latent view are trails: the direction each code would move to lower the loss (−∂L/∂z, exact). Drag a 3D view to turn it, hover a dot to find it everywhere, scrub the timeline to go back in time.'),
         h('div', { class: 'controls' },
           h('div', { class: 'row' }, play, pause, step, reset),
           // in view without scrolling, right under the buttons that change them
-          h('dl', { class: 'figures' },
+          h('dl', { class: 'figures two' },
             h('dt', {}, 'epoch'), h('dd', {}, epoch),
-            h('dt', {}, 'loss (mean squared error)'), h('dd', {}, loss),
-            h('dt', {}, 'epochs per second'), h('dd', {}, rate)),
+            h('dt', { title: 'mean squared error' }, 'loss (MSE)'), h('dd', {}, loss),
+            h('dt', {}, 'epochs/s'), h('dd', {}, rate)),
           datasets.row,
           datasets.upload,
           // beside the controls that cause them: upload and setting messages stay in view
