@@ -180,3 +180,23 @@ test('loss notes: a spike is explained, a smooth curve gets none', async ({ page
   expect(notes[1]).toContain('At epoch 400 the loss jumped');
   expect(notes[1]).toContain('Adam');
 });
+
+test('the keyboard: one Train/Pause toggle keeps the focus; pixels show focus; outputs have names', async ({ page }) => {
+  await open(page);
+  const toggle = page.getByTestId('glass-train');
+  await toggle.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('glass-stop')).toHaveAttribute('aria-pressed', 'true');
+  expect(await page.evaluate(() => document.activeElement && document.activeElement.getAttribute('data-testid'))).toBe('glass-stop');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('glass-train')).toHaveAttribute('aria-pressed', 'false');
+  expect(await page.evaluate(() => document.activeElement && document.activeElement.getAttribute('data-testid'))).toBe('glass-train');
+  // a focused black pixel has a visible ring
+  await page.getByTestId('glass-pattern-0').click();
+  await page.getByTestId('glass-input-0').focus();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Shift+Tab');
+  const ring = await page.getByTestId('glass-input-0').evaluate((el) => getComputedStyle(el).outlineStyle);
+  expect(ring).toBe('solid');
+  await expect(page.getByTestId('glass-output-0')).toHaveAttribute('aria-label', /^output pixel 1: \d\.\d\d$/);
+});

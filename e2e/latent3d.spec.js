@@ -265,3 +265,17 @@ test('a 1-number code is said and drawn as one: words, a labelled number line; e
   const fills = (/** @type {string} */ v) => page.getByTestId(`latent3d-view-${v}`).locator('circle.pt:not(.input)').evaluateAll((cs) => cs.map((c) => c.getAttribute('fill')));
   await expect.poll(async () => JSON.stringify(await fills('pca')) !== JSON.stringify(await fills('latent'))).toBe(true);
 });
+
+test('the keyboard: arrow keys turn a focused 3D view; the timeline says epochs', async ({ page }) => {
+  await open(page);
+  const view = page.getByTestId('latent3d-view-input');
+  const yaw = await view.getAttribute('data-yaw');
+  await view.focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(view).not.toHaveAttribute('data-yaw', yaw ?? '');
+  await trainFor(page, 3);
+  const timeline = page.getByTestId('latent3d-timeline');
+  await timeline.focus();
+  await page.keyboard.press('Home');
+  await expect(timeline).toHaveAttribute('aria-valuetext', 'epoch 0');
+});

@@ -48,3 +48,27 @@ export function controlFor(f, testid) {
   if (options.length) return select(testid, f.label, options);
   return /** @type {HTMLInputElement} */ (h('input', { type: 'number', min: f.min, max: f.max, step: f.integer ? 1 : 'any', 'data-testid': testid, 'aria-label': f.label }));
 }
+
+/**
+ * One Train/Pause toggle (a button with `aria-pressed`): keyboard focus stays on it when it
+ * flips. Its test id follows its action — `ids.train` while it would start training,
+ * `ids.pause` while it would pause — so a test asks for the button that does what it wants.
+ * @param {{train: string, pause: string}} ids
+ * @param {(training: boolean) => void} onPress called with the state it was pressed in
+ */
+export function trainToggle(ids, onPress) {
+  let training = false;
+  const el = /** @type {HTMLButtonElement} */ (h('button', { class: 'primary toggle', 'data-testid': ids.train, 'aria-pressed': 'false', title: 'Train or pause (the same button)' }, 'Train'));
+  el.addEventListener('click', () => onPress(training));
+  return {
+    el,
+    /** @param {boolean} now whether the job is training */
+    set(now) {
+      if (now === training && el.dataset.testid === (now ? ids.pause : ids.train)) return;
+      training = now;
+      el.textContent = now ? 'Pause' : 'Train';
+      el.setAttribute('aria-pressed', String(now));
+      el.dataset.testid = now ? ids.pause : ids.train;
+    },
+  };
+}

@@ -9,7 +9,7 @@ import { h, svg, showNumber } from '../lib/dom.js';
 import { connectPage } from '../lib/page.js';
 import { lineChart } from '../lib/chart.js';
 import { check, toUrl } from '../lib/settings.js';
-import { choose, controlFor } from '../lib/controls.js';
+import { choose, controlFor, trainToggle } from '../lib/controls.js';
 import { mapPanel } from './digits/map.js';
 import { digitPanels } from './digits/digit.js';
 
@@ -110,11 +110,15 @@ export function mount(root) {
   mapSource.addEventListener('change', () => send({ type: 'configure', map: mapSource.value }));
 
   // ---- training your own
-  const train = h('button', { class: 'primary', 'data-testid': 'digits-train', onclick: () => {
+  const toggle = trainToggle({ train: 'digits-train', pause: 'digits-pause' }, (training) => {
+    if (training) {
+      send({ type: 'pause' });
+      return;
+    }
+    // a shipped model is already trained: Train starts your own
     if (live && live.settings.model !== 'train') send({ type: 'configure', model: 'train' });
     send({ type: 'play' });
-  } }, 'Train');
-  const pause = h('button', { class: 'primary', 'data-testid': 'digits-pause', hidden: true, onclick: () => send({ type: 'pause' }) }, 'Pause');
+  });
   const step = h('button', { 'data-testid': 'digits-step', title: 'Train one mini-batch', onclick: () => {
     if (live && live.settings.model !== 'train') send({ type: 'configure', model: 'train' });
     send({ type: 'step' });
@@ -191,7 +195,7 @@ export function mount(root) {
         h('label', { class: 'picker' }, 'Model ', picker, rescan),
         modelNote, quality, mapNote, mapSource,
         h('div', { class: 'controls' },
-          h('div', { class: 'row' }, train, pause, step, reset),
+          h('div', { class: 'row' }, toggle.el, step, reset),
           h('p', { class: 'muted' }, 'Train your own: the same 784-100-50-25-2 model from random weights, on the dataset below; watch the map form.'),
           trainingBox,
           queued,
@@ -221,8 +225,7 @@ export function mount(root) {
     live = s;
     const run = s.run;
     const training = s.settings.model === 'train';
-    train.hidden = run.training;
-    pause.hidden = !run.training;
+    toggle.set(run.training);
     reset.hidden = !training;
     trainingBox.hidden = !training;
     for (const [name, el] of Object.entries(controls)) {

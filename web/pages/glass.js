@@ -6,6 +6,7 @@ import { POSITIVE, NEGATIVE, HIGH, LOW, grey } from '../lib/colors.js';
 import { connectPage } from '../lib/page.js';
 import { lineChart } from '../lib/chart.js';
 import { lossNote } from '../lib/lossnotes.js';
+import { trainToggle } from '../lib/controls.js';
 import { check, field, toUrl } from '../lib/settings.js';
 
 const PATTERNS = [
@@ -52,8 +53,7 @@ export function mount(root) {
     message.textContent = text;
     message.hidden = !text;
   };
-  const train = h('button', { class: 'primary', 'data-testid': 'glass-train', onclick: () => session.send({ type: 'play' }) }, 'Train');
-  const stop = h('button', { class: 'primary', 'data-testid': 'glass-stop', hidden: true, onclick: () => session.send({ type: 'pause' }) }, 'Pause');
+  const toggle = trainToggle({ train: 'glass-train', pause: 'glass-stop' }, (training) => session.send({ type: training ? 'pause' : 'play' }));
   const step = h('button', { 'data-testid': 'glass-step', title: 'Train one epoch', onclick: () => session.send({ type: 'step' }) }, 'Step');
   const seed = /** @type {HTMLInputElement} */ (h('input', { type: 'number', min: 0, step: 1, 'data-testid': 'glass-seed', 'aria-label': 'Seed' }));
   const reset = h('button', {
@@ -114,11 +114,11 @@ export function mount(root) {
     },
   }));
   const clear = h('button', { 'data-testid': 'glass-clear', onclick: () => setInput(new Array(9).fill(0)) }, 'Clear');
-  const outputCells = PATTERNS[0].split('').map((_, i) => h('div', { class: 'cell readonly', 'data-testid': `glass-output-${i}` }));
+  const outputCells = PATTERNS[0].split('').map((_, i) => h('div', { class: 'cell readonly', 'data-testid': `glass-output-${i}`, role: 'img', 'aria-label': `output pixel ${i + 1}` }));
   const bars = [0, 1, 2].map((k) => {
     const fill = h('div', { class: 'bar-fill' });
     const value = h('div', { class: 'bar-value', 'data-testid': `glass-bottleneck-${k}` }, '–');
-    return { fill, value, el: h('div', { class: 'bar' }, h('div', { class: 'bar-track' }, fill), value) };
+    return { fill, value, el: h('div', { class: 'bar', role: 'img', 'aria-label': `bottleneck unit ${k + 1}` }, h('div', { class: 'bar-track' }, fill), value) };
   });
   const error = h('span', { class: 'figure', 'data-testid': 'glass-error' }, '–');
 
@@ -141,7 +141,7 @@ export function mount(root) {
         h('p', {}, 'An autoencoder squeezes its input through a narrow middle and tries to rebuild it. This one takes a 3×3 picture (9 pixels), squeezes it through 6 then 3 neurons — the bottleneck — and rebuilds 9 pixels from those 3 numbers.'),
         h('p', {}, 'Press Train: it learns twelve patterns (rows, columns, diagonals, corners, a cross, a dot) by nudging its 168 weights and biases after each pattern. Blue lines are positive weights, red negative, thicker is stronger. Click pixels to draw your own input and watch the reconstruction and the three bottleneck values change.'),
         h('div', { class: 'controls' },
-          h('div', { class: 'row' }, train, stop, step, h('label', { class: 'seed' }, 'seed ', seed), reset),
+          h('div', { class: 'row' }, toggle.el, step, h('label', { class: 'seed' }, 'seed ', seed), reset),
           h('label', { class: 'slider' }, 'learning rate ', lr.input, lr.out),
           h('label', { class: 'slider' }, 'momentum ', mu.input, mu.out),
           h('label', { class: 'slider' }, 'speed ', speed),
@@ -245,8 +245,7 @@ export function mount(root) {
   /** @param {Snapshot} s */
   function draw(s) {
     current = s.settings;
-    train.hidden = s.run.training;
-    stop.hidden = !s.run.training;
+    toggle.set(s.run.training);
     epoch.textContent = String(s.epoch);
     epoch.dataset.value = String(s.epoch);
     showNumber(loss, s.loss, 4);
@@ -259,12 +258,14 @@ export function mount(root) {
       c.classList.toggle('hot', a > 0.5);
       c.dataset.value = String(a);
       c.title = a.toFixed(3);
+      c.setAttribute('aria-label', `output pixel ${i + 1}: ${a.toFixed(2)}`);
     });
     s.bottleneck.forEach((v, k) => {
       const b = bars[k];
       b.fill.style.height = `${Math.round(100 * Math.max(0, Math.min(1, v)))}%`;
       b.fill.style.background = v > 0.5 ? HIGH : LOW;
       showNumber(b.value, v, 2);
+      b.el.setAttribute('aria-label', `bottleneck unit ${k + 1}: ${v.toFixed(2)}`);
     });
     showNumber(error, s.error, 4);
     drawNetwork(s);

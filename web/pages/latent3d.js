@@ -8,7 +8,7 @@ import { lineChart } from '../lib/chart.js';
 import { lossNote } from '../lib/lossnotes.js';
 import { byError } from '../lib/colors.js';
 import { attr, fmt, ratio, show } from '../lib/format.js';
-import { choose, offered, select } from '../lib/controls.js';
+import { choose, offered, select, trainToggle } from '../lib/controls.js';
 import { check, field, toUrl } from '../lib/settings.js';
 import { cameraFor, createStage } from './latent3d/views.js';
 import { createDatasets } from './latent3d/datasets.js';
@@ -89,8 +89,7 @@ export function mount(root) {
   const send = (/** @type {Record<string, any>} */ msg) => session.send(msg);
   const configure = (/** @type {Partial<Settings>} */ c) => send({ type: 'configure', ...c });
 
-  const play = h('button', { class: 'primary', 'data-testid': 'latent3d-play', onclick: () => send({ type: 'play' }) }, 'Train');
-  const pause = h('button', { class: 'primary', 'data-testid': 'latent3d-pause', hidden: true, onclick: () => send({ type: 'pause' }) }, 'Pause');
+  const toggle = trainToggle({ train: 'latent3d-play', pause: 'latent3d-pause' }, (training) => send({ type: training ? 'pause' : 'play' }));
   const step = h('button', { 'data-testid': 'latent3d-step', title: 'Train one epoch (one full-batch Adam step)', onclick: () => send({ type: 'step' }) }, 'Step');
   const reset = h('button', { 'data-testid': 'latent3d-reset', title: 'New weights from the seed; epoch 0; the timeline starts again', onclick: () => { goLive(); send({ type: 'reset' }); } }, 'Reset');
 
@@ -228,7 +227,7 @@ export function mount(root) {
         intro,
         h('p', {}, 'Press Train and watch the codes spread out. The short lines in the latent view are trails: the direction each code would move to lower the loss (−∂L/∂z, exact). Drag a 3D view to turn it, hover a dot to find it everywhere, scrub the timeline to go back in time.'),
         h('div', { class: 'controls' },
-          h('div', { class: 'row' }, play, pause, step, reset),
+          h('div', { class: 'row' }, toggle.el, step, reset),
           // in view without scrolling, right under the buttons that change them
           h('dl', { class: 'figures two' },
             h('dt', {}, 'epoch'), h('dd', {}, epoch),
@@ -282,6 +281,16 @@ export function mount(root) {
     const end = () => { drag = null; v.el.classList.remove('dragging'); };
     v.el.addEventListener('pointerup', end);
     v.el.addEventListener('pointercancel', end);
+    // the keyboard too: a focused 3D view turns with the arrow keys
+    v.el.setAttribute('tabindex', '0');
+    v.el.addEventListener('keydown', (ev) => {
+      const turn = { ArrowLeft: [-0.1, 0], ArrowRight: [0.1, 0], ArrowUp: [0, -0.1], ArrowDown: [0, 0.1] }[ev.key];
+      if (!turn || (!v.is3d && !(v.name === 'latent' && current() && /** @type {Snapshot} */ (current()).latent === 3))) return;
+      ev.preventDefault();
+      camera.yaw += turn[0];
+      camera.pitch = Math.max(-1.5, Math.min(1.5, camera.pitch + turn[1]));
+      queueRender();
+    });
   }
 
   function current() {
@@ -390,10 +399,7 @@ export function mount(root) {
       if (st.dataset !== 'upload') Object.assign(camera, cameraFor(st.dataset));
     }
     const run = s.run;
-    if (play.hidden !== run.training) {
-      play.hidden = run.training;
-      pause.hidden = !run.training;
-    }
+    toggle.set(run.training);
     datasets.mark(st.dataset, s.dataset_label);
     attr(root, 'data-dataset', st.dataset);
     /** @param {HTMLInputElement} el @param {number} v */

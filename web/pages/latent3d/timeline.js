@@ -43,6 +43,8 @@ export function createTimeline(opts) {
     viewing = idx;
     slider.value = String(idx);
     label.textContent = `epoch ${live.timeline[idx]}`;
+    // a screen reader says the epoch, not the moment's index
+    slider.setAttribute('aria-valuetext', `epoch ${live.timeline[idx]}`);
     liveButton.removeAttribute('disabled');
     opts.root.dataset.viewing = String(idx);
     opts.fetch(idx).then((m) => {
@@ -61,6 +63,7 @@ export function createTimeline(opts) {
     viewing = null;
     moment = null;
     label.textContent = 'live';
+    slider.setAttribute('aria-valuetext', 'live (the model as it trains)');
     liveButton.setAttribute('disabled', '');
     delete opts.root.dataset.viewing;
     const live = opts.live();
