@@ -200,3 +200,29 @@ test('the keyboard: one Train/Pause toggle keeps the focus; pixels show focus; o
   expect(ring).toBe('solid');
   await expect(page.getByTestId('glass-output-0')).toHaveAttribute('aria-label', /^output pixel 1: \d\.\d\d$/);
 });
+
+test('teaching aids: layer names, a hovered neuron\'s own connections, codes side by side, unlearned patterns flagged', async ({ page }) => {
+  await open(page, '?seed=3&speed=0');
+  const names = await page.getByTestId('glass-network').locator('text.layer-name').allTextContents();
+  expect(names).toEqual(['input 9', 'encoder 6', 'bottleneck 3', 'decoder 6', 'output 9']);
+  await expect(page.getByTestId('glass-try')).toContainText('What to try');
+  // every pattern's code: three bottleneck values
+  const code = JSON.parse(/** @type {string} */ (await page.getByTestId('glass-error-row-0').locator('td.code').getAttribute('data-value')));
+  expect(code).toHaveLength(3);
+  // seed 3 stalls with patterns unlearned while the loss looks settled: they are flagged
+  await page.getByTestId('glass-train').click();
+  await expect(page.getByTestId('glass-stuck')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('glass-stuck')).toContainText('try another seed');
+  expect(await num(page, 'glass-stuck')).toBeGreaterThan(0);
+  await expect(page.locator('tr.stuck').first()).toBeVisible();
+  await page.getByTestId('glass-stop').click();
+  // hovering a bottleneck neuron fades all but its own connections
+  await page.getByTestId('glass-neuron-2-0').hover({ force: true });
+  await expect(page.getByTestId('glass-network')).toHaveClass(/focus/);
+  const lit = await page.getByTestId('glass-network').locator('line.weight.lit').count();
+  const all = await page.getByTestId('glass-network').locator('line.weight').count();
+  expect(lit).toBeGreaterThan(0);
+  expect(lit).toBeLessThan(all);
+  const opacity = await page.getByTestId('glass-network').locator('line.weight:not(.lit)').first().evaluate((l) => Number(getComputedStyle(l).opacity));
+  expect(opacity).toBeLessThan(0.2);
+});

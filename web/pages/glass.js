@@ -25,7 +25,7 @@ const WEIGHT_SHOWN = 0.3;
  * @typedef {{training: boolean, speed: number, losses: [number, number][]}} Run
  * @typedef {{epoch: number, loss: number|null, settings: Settings, run: Run, params: number,
  *   sizes: number[], layers: Layer[], input: number[], activations: number[][], output: number[],
- *   bottleneck: number[], error: number, pattern_errors: number[], top_patterns: number[][]}} Snapshot
+ *   bottleneck: number[], error: number, pattern_errors: number[], top_patterns: number[][], pattern_codes: number[][]}} Snapshot
  * @typedef {import('../lib/settings.js').Schema} Schema
  */
 
@@ -133,6 +133,7 @@ export function mount(root) {
   const tableBody = h('tbody');
   const chart = /** @type {SVGSVGElement} */ (/** @type {unknown} */ (svg('svg', { class: 'chart', 'data-testid': 'glass-loss-chart' })));
   const chartNote = h('p', { class: 'muted chart-note', 'data-testid': 'glass-loss-note' });
+  const stuckNote = h('p', { class: 'message', 'data-testid': 'glass-stuck', hidden: true, role: 'status' });
 
   root.replaceChildren(
     h('section', { class: 'glass' },
@@ -140,6 +141,12 @@ export function mount(root) {
         h('h1', {}, 'Glass Box'),
         h('p', {}, 'An autoencoder squeezes its input through a narrow middle and tries to rebuild it. This one takes a 3×3 picture (9 pixels), squeezes it through 6 then 3 neurons — the bottleneck — and rebuilds 9 pixels from those 3 numbers.'),
         h('p', {}, 'Press Train: it learns twelve patterns (rows, columns, diagonals, corners, a cross, a dot) by nudging its 168 weights and biases after each pattern. Blue lines are positive weights, red negative, thicker is stronger. Click pixels to draw your own input and watch the reconstruction and the three bottleneck values change.'),
+        h('details', { class: 'try', 'data-testid': 'glass-try' }, h('summary', {}, 'What to try'),
+          h('ul', {},
+            h('li', {}, 'Train, then click a pattern below: which bottleneck unit lights up? Do the three rows light the same one?'),
+            h('li', {}, 'Draw a pattern that is not one of the twelve: what does the network rebuild, and why that?'),
+            h('li', {}, 'Set the seed to 3 and train: two patterns are never learned, though the loss looks settled.'),
+            h('li', {}, 'Push the learning rate to 0.5 and the momentum to 0.99: what happens to the loss?'))),
         h('div', { class: 'controls' },
           h('div', { class: 'row' }, toggle.el, step, h('label', { class: 'seed' }, 'seed ', seed), reset),
           h('label', { class: 'slider' }, 'learning rate ', lr.input, lr.out),
@@ -159,7 +166,9 @@ export function mount(root) {
       h('div', { class: 'below' },
         h('div', {}, h('h2', {}, 'Training patterns'), h('p', { class: 'muted' }, 'Click one to load it.'), h('div', { class: 'gallery' }, ...gallery)),
         h('div', {}, h('h2', {}, 'Error per pattern'),
-          h('table', { class: 'errors', 'data-testid': 'glass-errors' }, h('thead', {}, h('tr', {}, h('th', {}, 'pattern'), h('th', {}, 'error'))), tableBody)),
+          stuckNote,
+          h('table', { class: 'errors', 'data-testid': 'glass-errors' }, h('thead', {}, h('tr', {}, h('th', {}, 'pattern'), h('th', {}, 'error'), h('th', { title: 'the three bottleneck values it is squeezed into' }, 'code'))), tableBody),
+          h('p', { class: 'muted' }, 'Similar patterns get similar codes: compare the rows with the columns, the two diagonals, the corners.')),
         h('div', {}, h('h2', {}, 'Loss over epochs'), chart, chartNote))));
 
   function currentInput() {
@@ -192,7 +201,7 @@ export function mount(root) {
 
   /** @param {Snapshot} s */
   function drawNetwork(s) {
-    const W = 520;
+    const W = 600;
     const H = 560;
     const sizes = s.sizes;
     const gap = 44;
@@ -206,6 +215,14 @@ export function mount(root) {
     const left = outline.map(([a, , yy]) => `${a},${yy}`).join(' ');
     const right = outline.slice().reverse().map(([, b, yy]) => `${b},${yy}`).join(' ');
     network.append(svg('polygon', { points: `${left} ${right}`, class: 'outline' }));
+    // the layers' names, as the tutorial gives them
+    const mid = (sizes.length - 1) / 2;
+    sizes.forEach((n, l) => {
+      const name = l === 0 ? 'input' : l === sizes.length - 1 ? 'output' : l === mid ? 'bottleneck' : l < mid ? 'encoder' : 'decoder';
+      const t = svg('text', { x: 4, y: y(l) + 4, class: 'layer-name', 'data-testid': `glass-layer-${l}` });
+      t.textContent = `${name} ${n}`;
+      network.append(t);
+    });
     s.layers.forEach((layer, l) => {
       for (let j = 0; j < layer.outputs; j++) {
         for (let i = 0; i < layer.inputs; i++) {
@@ -236,10 +253,27 @@ export function mount(root) {
           if (bottleneck) text += ` — driven highest by: ${s.top_patterns[i].map((k) => PATTERN_NAMES[k]).join(', ')}`;
           tooltip.show(/** @type {MouseEvent} */ (ev), text);
         });
-        c.addEventListener('mouseleave', () => tooltip.hide());
+        c.addEventListener('mouseleave', () => {
+          tooltip.hide();
+          lightUp(null);
+        });
+        // hovering a neuron fades every connection but its own
+        c.addEventListener('mouseenter', () => lightUp(`${l}:${i}`));
         network.append(c);
       }
     });
+  }
+
+  /** the neuron whose connections stand out (kept across redraws while training) */
+  /** @type {string|null} */ let lit = null;
+  /** @param {string|null} id `layer:index`, or null for none */
+  function lightUp(id) {
+    lit = id;
+    network.classList.toggle('focus', id !== null);
+    for (const line of network.querySelectorAll('line.weight')) {
+      const on = id !== null && (line.getAttribute('data-from') === id || line.getAttribute('data-to') === id);
+      line.classList.toggle('lit', on);
+    }
   }
 
   /** @param {Snapshot} s */
@@ -269,9 +303,25 @@ export function mount(root) {
     });
     showNumber(error, s.error, 4);
     drawNetwork(s);
-    const rows = s.pattern_errors.map((e, k) => h('tr', { 'data-testid': `glass-error-row-${k}` }, h('td', {}, PATTERN_NAMES[k]), h('td', { 'data-value': e }, e.toFixed(4))));
-    rows.push(h('tr', { class: 'current', 'data-testid': 'glass-error-row-current' }, h('td', {}, 'your input'), h('td', { 'data-value': s.error }, s.error.toFixed(4))));
+    if (lit) lightUp(lit);
+    // each pattern's error and its code (the three bottleneck values), side by side; a
+    // pattern still far off once training has run a while is flagged
+    const settled = s.epoch >= 2000;
+    /** @param {number[]} code */
+    const codeCells = (code) => h('td', { class: 'code', 'data-value': JSON.stringify(code) },
+      ...code.map((a, u) => h('span', { class: 'unit', style: `background:${grey(a)}`, title: `unit ${u + 1}: ${a.toFixed(2)}` })),
+      h('span', { class: 'muted' }, ` ${code.map((a) => a.toFixed(2)).join(' ')}`));
+    const stuck = settled ? s.pattern_errors.map((e, k) => [e, k]).filter(([e]) => e >= 0.5).map(([, k]) => k) : [];
+    const rows = s.pattern_errors.map((e, k) => h('tr', { 'data-testid': `glass-error-row-${k}`, class: stuck.includes(k) ? 'stuck' : '' },
+      h('td', {}, PATTERN_NAMES[k]), h('td', { 'data-value': e }, e.toFixed(4)), codeCells(s.pattern_codes[k])));
+    rows.push(h('tr', { class: 'current', 'data-testid': 'glass-error-row-current' }, h('td', {}, 'your input'), h('td', { 'data-value': s.error }, s.error.toFixed(4)), codeCells(s.bottleneck)));
     tableBody.replaceChildren(...rows);
+    const stuckText = stuck.length
+      ? `${stuck.length} pattern${stuck.length === 1 ? '' : 's'} not learned after ${s.epoch} epochs (${stuck.map((k) => PATTERN_NAMES[k]).join(', ')}): the loss curve looks flat because the rest are right. The network is stuck in a poor minimum — try another seed.`
+      : '';
+    if (stuckNote.textContent !== stuckText) stuckNote.textContent = stuckText;
+    stuckNote.hidden = !stuckText;
+    stuckNote.dataset.value = String(stuck.length);
     lineChart(chart, s.run.losses, { width: 360, height: 180, label: 'epoch' });
     const note = lossNote(s.run.losses, { optimizer: 'momentum' });
     if (chartNote.textContent !== note) chartNote.textContent = note;

@@ -134,6 +134,7 @@ impl PageJob for GlassJob {
             "error": error,
             "pattern_errors": self.glass.pattern_errors(),
             "top_patterns": top_patterns,
+            "pattern_codes": codes,
         }))
     }
 
