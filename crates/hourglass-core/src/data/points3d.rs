@@ -152,7 +152,22 @@ pub fn points3d(shape: Shape3d, count: usize, noise: f64, seed: u64) -> Result<P
 
 /// Reads your own 3D points from CSV text: x,y,z per row (an optional header is skipped).
 pub fn points_from_csv(name: &str, bytes: &[u8]) -> Result<PointSet, Error> {
-    let d = super::read_csv(name, bytes, None)?;
+    // a row of the wrong width is said in terms of points: x,y,z
+    let d = super::read_csv(name, bytes, None).map_err(|e| {
+        let m = e.to_string();
+        if m.contains("fields, expected") {
+            let m = m
+                .strip_prefix(&format!("{name}: "))
+                .unwrap_or(&m)
+                .to_string();
+            Error::format(
+                name,
+                format!("{m}; 3D points are rows of exactly 3 values (x,y,z)"),
+            )
+        } else {
+            e
+        }
+    })?;
     if d.features != 3 {
         return Err(Error::format(
             name,
@@ -258,5 +273,16 @@ mod tests {
         let mut p = points_from_csv("p.csv", b"10,20,30\n14,20,31\n").unwrap();
         p.fit_unit_cube();
         assert_eq!(p.points, vec![[-1.0, 0.0, -0.25], [1.0, 0.0, 0.25]]);
+    }
+
+    #[test]
+    fn a_row_of_the_wrong_width_is_said_as_x_y_z() {
+        let e = points_from_csv("flat.csv", b"1,2\n3,4,5\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "flat.csv: row 2 has 3 fields, expected 2; 3D points are rows of exactly 3 values (x,y,z)"
+        );
     }
 }
