@@ -279,3 +279,19 @@ test('the keyboard: arrow keys turn a focused 3D view; the timeline says epochs'
   await page.keyboard.press('Home');
   await expect(timeline).toHaveAttribute('aria-valuetext', 'epoch 0');
 });
+
+test('the keyboard: [ and ] step through the points of a focused view, with their tooltip', async ({ page }) => {
+  await open(page, '?speed=0&points=25');
+  await page.getByTestId('latent3d-view-latent').focus();
+  await page.keyboard.press(']');
+  await expect(page.getByTestId('tooltip')).toBeVisible();
+  await expect(page.getByTestId('latent3d-hover')).toHaveAttribute('data-index', '0');
+  await expect(point(page, 'input', 0)).toHaveClass(/hl/);
+  await page.keyboard.press(']');
+  await expect(page.getByTestId('latent3d-hover')).toHaveAttribute('data-index', '1');
+  await page.keyboard.press('[');
+  await page.keyboard.press('[');
+  await expect(page.getByTestId('latent3d-hover')).toHaveAttribute('data-index', '24');
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('tooltip')).toBeHidden();
+});

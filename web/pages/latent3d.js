@@ -292,6 +292,32 @@ export function mount(root) {
       queueRender();
     });
   }
+  // and points: in any focused view, [ and ] (or , and .) step from point to point, each shown
+  // with its tooltip and found in every view, as hovering does; Escape lets go
+  let stepped = -1;
+  for (const v of Object.values(views)) {
+    if (v.el.getAttribute('tabindex') !== '0') v.el.setAttribute('tabindex', '0');
+    v.el.addEventListener('keydown', (ev) => {
+      const s = current();
+      if (!s) return;
+      const dir = { ']': 1, '.': 1, '[': -1, ',': -1 }[ev.key];
+      if (ev.key === 'Escape') {
+        stepped = -1;
+        setHover(null);
+        return;
+      }
+      if (!dir) return;
+      ev.preventDefault();
+      stepped = (stepped + dir + s.n) % s.n;
+      const dot = v.el.querySelector(`circle.pt:not(.input)[data-index="${stepped}"]`);
+      const r = (dot || v.el).getBoundingClientRect();
+      setHover(stepped, /** @type {MouseEvent} */ (/** @type {unknown} */ ({ clientX: r.left + r.width / 2, clientY: r.top + r.height / 2 })));
+    });
+    v.el.addEventListener('blur', () => {
+      if (stepped >= 0) setHover(null);
+      stepped = -1;
+    });
+  }
 
   function current() {
     return tl.moment() || live;

@@ -43,7 +43,7 @@ export function rotate(x, y, z, cam) {
  */
 function makeView(name, title, is3d) {
   const el = /** @type {SVGSVGElement} */ (/** @type {unknown} */ (svg('svg', {
-    class: `view ${is3d ? 'view3d' : 'view2d'}`, viewBox: `0 0 ${VIEW} ${VIEW}`, 'data-testid': `latent3d-view-${name}`, role: 'img', 'aria-label': title,
+    class: `view ${is3d ? 'view3d' : 'view2d'}`, viewBox: `0 0 ${VIEW} ${VIEW}`, 'data-testid': `latent3d-view-${name}`, role: 'img', 'aria-label': `${title} (with the keyboard: [ and ] step through the points${is3d ? ', arrow keys turn it' : ''})`,
   })));
   const frame = svg('g', { class: 'frame' });
   const links = svg('g', { class: 'links' });
