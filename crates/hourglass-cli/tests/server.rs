@@ -177,7 +177,7 @@ fn the_3d_explorer_over_the_websocket() {
         let sets = &hello["info"]["datasets"];
         assert_eq!(sets.as_array().unwrap().len(), 5);
         assert_eq!(sets[2]["name"], "twisted-cubic");
-        assert_eq!(sets[2]["preview"].as_array().unwrap().len(), 25);
+        assert_eq!(sets[2]["preview"].as_array().unwrap().len(), 100);
         // the settings' schema: every range in one place
         let schema = hello["schema"].as_array().unwrap();
         let points = schema.iter().find(|f| f["name"] == "points").unwrap();
@@ -185,11 +185,11 @@ fn the_3d_explorer_over_the_websocket() {
             (points["min"].as_f64(), points["max"].as_f64()),
             (Some(2.0), Some(2000.0))
         );
-        assert_eq!(points["default"], 25);
+        assert_eq!(points["default"], 200);
         let (h, arrays) = until_frame(&mut ws, |h| h["moment"].is_null())
             .await
             .unwrap();
-        assert_eq!((h["epoch"].as_u64(), h["n"].as_u64()), (Some(0), Some(25)));
+        assert_eq!((h["epoch"].as_u64(), h["n"].as_u64()), (Some(0), Some(200)));
         assert_eq!(h["sizes"], json!([3, 64, 64, 2, 64, 64, 3]));
         let names: Vec<&str> = arrays.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(
@@ -200,11 +200,12 @@ fn the_3d_explorer_over_the_websocket() {
                 "reconstructions",
                 "errors",
                 "trails",
-                "pca_codes"
+                "pca_codes",
+                "pca_errors"
             ]
         );
-        assert_eq!(arrays[0].1.len(), 75);
-        assert_eq!(arrays[4].1.len(), 50);
+        assert_eq!(arrays[0].1.len(), 600);
+        assert_eq!(arrays[4].1.len(), 400);
         let first_loss = h["loss"].as_f64().unwrap();
 
         send(
