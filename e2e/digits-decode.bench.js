@@ -16,18 +16,28 @@ test('W6: hover-decode round trip in the Digits Lab', async ({ page }) => {
   await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
   await expect.poll(() => page.evaluate(() => { const m = /** @type {any} */ (window).digitsMap; return m ? m.count() : -1; })).toBe(10000);
   const box = /** @type {{x: number, y: number, width: number, height: number}} */ (await page.getByTestId('digits-map').boundingBox());
-  /** @param {string} label */
-  const sweep = async (label) => {
+  /**
+   * @param {string} label
+   * @param {number} [every] ms between moves (0: as fast as the browser takes them; a real
+   *   mouse reports 125 times a second, every 8 ms)
+   */
+  const sweep = async (label, every = 0) => {
     await page.evaluate(() => { /** @type {any} */ (window).digitsDecodeTimes.length = 0; });
+    const t0 = Date.now();
     for (let k = 0; k < moves; k++) {
       const t = k / moves;
+      if (every) {
+        const wait = t0 + k * every - Date.now();
+        if (wait > 0) await page.waitForTimeout(wait);
+      }
       await page.mouse.move(box.x + box.width * (0.1 + 0.8 * t), box.y + box.height * (0.5 + 0.4 * Math.sin(12 * t)));
     }
     await page.waitForTimeout(300);
     const times = /** @type {number[]} */ (await page.evaluate(() => /** @type {any} */ (window).digitsDecodeTimes.slice()));
     console.log(`W6 ${label}: ${times.length} decodes for ${moves} moves; p50 ${quantile(times, 0.5).toFixed(2)} ms, p99 ${quantile(times, 0.99).toFixed(2)} ms`);
   };
-  await sweep('shipped 2-D model');
+  await sweep('shipped 2-D model, moves as fast as they go');
+  await sweep('shipped 2-D model, a move every 8 ms (a 125 Hz mouse)', 8);
   const draws = [];
   for (let k = 0; k < 30; k++) draws.push(await page.evaluate(() => /** @type {any} */ (window).digitsMap.timeDraw()));
   const nearest = await page.evaluate(() => /** @type {any} */ (window).digitsMap.timeNearest(280, 280));
