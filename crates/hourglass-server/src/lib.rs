@@ -132,6 +132,17 @@ fn query_token(req: &Request) -> Option<String> {
         .find_map(|kv| kv.strip_prefix("token=").map(str::to_string))
 }
 
+/// Whether `presented` is the token, in a time that does not depend on where (or whether) they
+/// differ: the SHA-256 digests are compared with `subtle`, so neither a matching prefix nor
+/// the token's length shows in the response time.
+fn same_token(presented: &str, token: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    use subtle::ConstantTimeEq;
+    let a = Sha256::digest(presented.as_bytes());
+    let b = Sha256::digest(token.as_bytes());
+    a.as_slice().ct_eq(b.as_slice()).into()
+}
+
 /// Checks Host, Origin and the token on every request and upgrade.
 async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
     let headers = req.headers();
@@ -169,7 +180,7 @@ async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Respons
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::to_string);
         let presented = [from_query.clone(), bearer, cookie_token(headers)];
-        if !presented.iter().flatten().any(|t| t == token) {
+        if !presented.iter().flatten().any(|t| same_token(t, token)) {
             return refuse(
                 StatusCode::UNAUTHORIZED,
                 "a valid token is required (open the URL the server printed)".into(),
@@ -366,4 +377,21 @@ pub async fn serve(
     axum::serve(listener, router(config, close_rx))
         .with_graceful_shutdown(signal)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_token_matches_only_itself() {
+        assert!(super::same_token(
+            "correct-horse-battery",
+            "correct-horse-battery"
+        ));
+        assert!(!super::same_token(
+            "correct-horse-batterx",
+            "correct-horse-battery"
+        ));
+        assert!(!super::same_token("correct", "correct-horse-battery"));
+        assert!(!super::same_token("", "correct-horse-battery"));
+    }
 }
