@@ -815,3 +815,51 @@ fn the_digits_page_decodes_as_the_cli_does_with_no_datasets_on_the_machine() {
         }
     });
 }
+
+#[test]
+fn a_client_that_never_reads_stalls_nothing_and_a_full_server_says_so() {
+    let server = start(&[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let url = format!("ws://{}/ws?page=glass", server.host);
+        // a tab that trains as fast as it can and never reads what it is sent: the 3D explorer
+        // with 2,000 points sends ~100 KB snapshots, so its socket's buffers fill in a second
+        let (mut silent, _) = connect_async(format!("ws://{}/ws?page=latent3d", server.host))
+            .await
+            .unwrap();
+        send(&mut silent, json!({"type": "configure", "points": 2000})).await;
+        send(&mut silent, json!({"type": "speed", "value": 0})).await;
+        send(&mut silent, json!({"type": "play"})).await;
+        // meanwhile another tab trains and keeps receiving snapshots
+        let (mut other, _) = connect_async(&url).await.unwrap();
+        send(&mut other, json!({"type": "play"})).await;
+        let first = header_until(&mut other, |h| h["run"]["training"] == true).await;
+        let e0 = first["epoch"].as_u64().unwrap();
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let later = header_until(&mut other, |h| h["epoch"].as_u64().unwrap() > e0 + 20).await;
+        assert_eq!(later["run"]["training"], true);
+        // the silent tab's job trained all along: once it reads, the latest snapshot comes
+        // (the old ones were never queued behind it)
+        let caught_up = header_until(&mut silent, |h| {
+            h["n"] == 2000 && h["epoch"].as_u64().unwrap() > 500
+        })
+        .await;
+        assert_eq!(caught_up["run"]["training"], true);
+        // the session limit: the 17th tab is told the server is full, in words
+        let mut open = Vec::new();
+        for _ in 0..(hourglass_server::MAX_SESSIONS - 2) {
+            let (ws, _) = connect_async(&url).await.unwrap();
+            open.push(ws);
+        }
+        let (mut extra, _) = connect_async(&url).await.unwrap();
+        let e = until(&mut extra, |v| v["type"] == "error").await;
+        assert_eq!(e["code"], "full", "{e}");
+        assert!(
+            e["message"]
+                .as_str()
+                .unwrap()
+                .contains("the server is full"),
+            "{e}"
+        );
+    });
+}
