@@ -100,5 +100,66 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
             path.display()
         )
     })?;
+    remove_stale_temporaries(dir);
     Ok(())
+}
+
+/// Temporary files of saves that were killed (SIGKILL, power loss) are left behind; a later
+/// save in the same folder removes those more than an hour old (a save takes milliseconds, so
+/// none of them is still being written). Best effort: a file that cannot go stays.
+fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let hour = std::time::Duration::from_secs(3600);
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(".hourglass-") && name.ends_with(".tmp")) {
+            continue;
+        }
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > hour);
+        if old {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_save_removes_temporaries_left_by_killed_saves_but_not_fresh_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let stale = dir.path().join(".hourglass-abc123.tmp");
+        let fresh = dir.path().join(".hourglass-def456.tmp");
+        let other = dir.path().join("notes.tmp");
+        for p in [&stale, &fresh, &other] {
+            fs::write(p, b"half").unwrap();
+        }
+        let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        fs::File::options()
+            .write(true)
+            .open(&stale)
+            .unwrap()
+            .set_modified(two_hours_ago)
+            .unwrap();
+        write_atomic(&dir.path().join("m.safetensors"), b"whole").unwrap();
+        assert!(!stale.exists(), "a stale temporary is removed");
+        assert!(
+            fresh.exists(),
+            "a recent one may still be written: it stays"
+        );
+        assert!(other.exists(), "other files are not ours");
+        assert_eq!(
+            fs::read(dir.path().join("m.safetensors")).unwrap(),
+            b"whole"
+        );
+    }
 }
