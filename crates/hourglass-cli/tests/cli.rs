@@ -12,18 +12,8 @@ use hourglass_core::{
 use serde_json::Value;
 
 fn train_patterns(out: &std::path::Path, extra: &[&str]) -> String {
-    let mut args = vec![
-        "train",
-        "--dataset",
-        "patterns",
-        "--layers",
-        "9,6,3",
-        "--activation",
-        "sigmoid",
-        "--optimizer",
-        "sgd",
-        "--lr",
-        "0.5",
+    let mut args = common::TRAIN_PATTERNS.to_vec();
+    args.extend([
         "--momentum",
         "0.9",
         "--batch",
@@ -34,7 +24,7 @@ fn train_patterns(out: &std::path::Path, extra: &[&str]) -> String {
         "0.25",
         "--out",
         s(out),
-    ];
+    ]);
     args.extend_from_slice(extra);
     ok(&args)
 }

@@ -24,22 +24,8 @@ fn epochs_at(path: &std::path::Path) -> usize {
 
 fn train(epochs: &str, out: &std::path::Path) -> std::process::Child {
     bin()
-        .args([
-            "train",
-            "--dataset",
-            "patterns",
-            "--layers",
-            "9,6,3",
-            "--activation",
-            "sigmoid",
-            "--optimizer",
-            "sgd",
-            "--lr",
-            "0.5",
-            "--epochs",
-            epochs,
-            "--out",
-        ])
+        .args(common::TRAIN_PATTERNS)
+        .args(["--epochs", epochs, "--out"])
         .arg(out)
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -120,3 +120,19 @@ pub const MNIST_FILES: [&str; 4] = [
     "t10k-images-idx3-ubyte.gz",
     "t10k-labels-idx1-ubyte.gz",
 ];
+
+/// `hourglass train` on the built-in 3×3 patterns with the Glass Box's 9-6-3 sigmoid model
+/// and SGD: the quick training the tests share (add `--epochs`, `--out`, …).
+pub const TRAIN_PATTERNS: &[&str] = &[
+    "train",
+    "--dataset",
+    "patterns",
+    "--layers",
+    "9,6,3",
+    "--activation",
+    "sigmoid",
+    "--optimizer",
+    "sgd",
+    "--lr",
+    "0.5",
+];
