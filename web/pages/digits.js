@@ -176,7 +176,7 @@ export function mount(root) {
 
   // ---- the map and your digit (they ask the server through `server`: the session opens below)
   const server = { query: (/** @type {string} */ name, /** @type {Record<string, any>} */ fields) => session.query(name, fields) };
-  const mp = mapPanel({ session: server, say, names, training: () => !!live && live.settings.model === 'train', onDot: (i) => digit.loadImage(i) });
+  const mp = mapPanel({ session: server, say, names, onDot: (i) => digit.loadImage(i) });
   const digit = digitPanels({
     session: server,
     say,

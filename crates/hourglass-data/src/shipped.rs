@@ -110,10 +110,15 @@ struct Manifest {
     models: std::collections::BTreeMap<String, Quality>,
 }
 
-/// The recorded quality of shipped model `name`.
+/// The recorded quality of shipped model `name` (the manifest is read once).
 pub fn quality(name: &str) -> Option<Quality> {
-    let m: Manifest = serde_json::from_str(MANIFEST).ok()?;
-    m.models.get(name).cloned()
+    static PARSED: std::sync::OnceLock<Option<Manifest>> = std::sync::OnceLock::new();
+    PARSED
+        .get_or_init(|| serde_json::from_str(MANIFEST).ok())
+        .as_ref()?
+        .models
+        .get(name)
+        .cloned()
 }
 
 /// The shipped sample of `dataset`'s test split (`SAMPLE_SIZE` images with labels), or

@@ -236,6 +236,13 @@ fn presence(ctx: &Context) -> Vec<(String, bool)> {
 
 /// A checkpoint as a model the Digits Lab can show, or why not.
 fn digit_model(source: &str, bytes: &[u8]) -> Result<(Checkpoint, Autoencoder), String> {
+    let ck = digit_checkpoint(source, bytes)?;
+    let model = build(&ck)?;
+    Ok((ck, model))
+}
+
+/// A checkpoint of a model that takes 28×28 images, or why not (read, not yet built).
+fn digit_checkpoint(source: &str, bytes: &[u8]) -> Result<Checkpoint, String> {
     let ck = Checkpoint::from_bytes(source, bytes).map_err(|e| e.to_string())?;
     let inputs = ck.config.architecture.input_size();
     if inputs != PIXELS {
@@ -243,10 +250,13 @@ fn digit_model(source: &str, bytes: &[u8]) -> Result<(Checkpoint, Autoencoder), 
             "it takes {inputs} values per sample; the Digits Lab shows 28×28 images (784)"
         ));
     }
-    let model =
-        Autoencoder::from_tensors(&ck.config.architecture, &ck.tensors, &inference_device())
-            .map_err(|e| e.to_string())?;
-    Ok((ck, model))
+    Ok(ck)
+}
+
+/// The model a checkpoint describes, for inference.
+fn build(ck: &Checkpoint) -> Result<Autoencoder, String> {
+    Autoencoder::from_tensors(&ck.config.architecture, &ck.tensors, &inference_device())
+        .map_err(|e| e.to_string())
 }
 
 /// The known dataset a checkpoint was trained on (MNIST's images for anything else).
@@ -275,6 +285,13 @@ fn model_file(dir: &Path, name: &str) -> Result<std::path::PathBuf, String> {
 
 /// Reads a model from the models folder.
 fn read_model_file(dir: &Path, name: &str) -> Result<(Checkpoint, Autoencoder), String> {
+    let ck = read_checkpoint_file(dir, name)?;
+    let model = build(&ck)?;
+    Ok((ck, model))
+}
+
+/// Reads a checkpoint from the models folder (the picker lists it without building it).
+fn read_checkpoint_file(dir: &Path, name: &str) -> Result<Checkpoint, String> {
     let path = model_file(dir, name)?;
     let meta = std::fs::metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     if meta.len() > MAX_MODEL_BYTES {
@@ -285,7 +302,7 @@ fn read_model_file(dir: &Path, name: &str) -> Result<(Checkpoint, Autoencoder), 
         ));
     }
     let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    digit_model(&path.display().to_string(), &bytes)
+    digit_checkpoint(&path.display().to_string(), &bytes)
 }
 
 /// The picker: shipped models, "train your own", and every checkpoint in the models folder
@@ -320,8 +337,12 @@ fn scan_models(dir: &Path) -> Vec<ModelEntry> {
         .unwrap_or_default();
     files.sort();
     for f in files.into_iter().take(200) {
-        let (dataset, latent, error) = match read_model_file(dir, &f) {
-            Ok((ck, m)) => (Some(dataset_of(&ck)), Some(m.arch.latent_size()), None),
+        let (dataset, latent, error) = match read_checkpoint_file(dir, &f) {
+            Ok(ck) => (
+                Some(dataset_of(&ck)),
+                Some(ck.config.architecture.latent_size()),
+                None,
+            ),
             Err(e) => (None, None, Some(e)),
         };
         out.push(ModelEntry {
@@ -820,6 +841,20 @@ impl DigitsJob {
         }
     }
 
+    /// The codes at the centres of the cells of an n × n grid over `b` (x0, x1, y0, y1 on the
+    /// map), row by row from the top (the largest y).
+    fn grid_codes(codes: Option<&MapCodes>, latent: usize, b: &[f32], n: usize) -> Vec<f32> {
+        let mut z = Vec::with_capacity(n * n * latent);
+        for r in 0..n {
+            for c in 0..n {
+                let x = b[0] + (b[1] - b[0]) * (c as f32 + 0.5) / n as f32;
+                let y = b[3] - (b[3] - b[2]) * (r as f32 + 0.5) / n as f32;
+                z.extend(Self::code_at(codes, latent, [x, y]));
+            }
+        }
+        z
+    }
+
     /// A code from `code` (latent numbers) or `at` (a spot on the map).
     fn code_from(&mut self, fields: &Map<String, Value>) -> Result<Vec<f32>, WireError> {
         self.ensure_codes()?;
@@ -970,15 +1005,7 @@ impl DigitsJob {
         let (model, codes) = self.parts()?;
         let latent = model.arch.latent_size();
         let scale = Self::code_scale(codes);
-        let mut z: Vec<f32> = Vec::with_capacity(n * n * latent);
-        for r in 0..n {
-            for c in 0..n {
-                let x = b[0] + (b[1] - b[0]) * (c as f32 + 0.5) / n as f32;
-                // row 0 is the top of the map: the largest y
-                let y = b[3] - (b[3] - b[2]) * (r as f32 + 0.5) / n as f32;
-                z.extend(Self::code_at(codes, latent, [x, y]));
-            }
-        }
+        let mut z = Self::grid_codes(codes, latent, &b, n);
         let settle = 1e-4 * scale;
         let mut active: Vec<usize> = (0..n * n).collect();
         let mut ran = 0;
@@ -1058,14 +1085,7 @@ impl DigitsJob {
         self.ensure_codes()?;
         let (model, codes) = self.parts()?;
         let latent = model.arch.latent_size();
-        let mut z = Vec::with_capacity(n * n * latent);
-        for r in 0..n {
-            for c in 0..n {
-                let x = b[0] + (b[1] - b[0]) * (c as f32 + 0.5) / n as f32;
-                let y = b[3] - (b[3] - b[2]) * (r as f32 + 0.5) / n as f32;
-                z.extend(Self::code_at(codes, latent, [x, y]));
-            }
-        }
+        let z = Self::grid_codes(codes, latent, &b, n);
         let images = model.decode_host(&z, 256);
         Ok(Frame::new(json!({"grid": n, "bounds": b})).with("images", Arc::new(images)))
     }

@@ -24,7 +24,7 @@ const BASIN_COLOURS = ['#bfdbfe', '#fde68a', '#bbf7d0', '#fecaca', '#ddd6fe', '#
 
 /**
  * @typedef {{session: {query: (name: string, fields: Record<string, any>) => Promise<any>}, say: (t: string) => void,
- *   names: () => string[], training: () => boolean, onDot: (index: number) => void}} Ctx
+ *   names: () => string[], onDot: (index: number) => void}} Ctx
  */
 
 /** @param {Ctx} ctx */

@@ -347,9 +347,8 @@ export function createStage(onHover) {
     else flatFrame(pv, k);
     ensure(pv, n);
     // coloured by error, PCA's view shows PCA's own error (on the same scale as the autoencoder's)
-    const top = errTop;
     const pcaColours = colourMode === 'error'
-      ? Array.from({ length: n }, (_, i) => byError(Math.sqrt((d.pca_errors[i] || 0) / top)))
+      ? Array.from({ length: n }, (_, i) => byError(Math.sqrt((d.pca_errors[i] || 0) / errTop)))
       : colours;
     place(pv.circles, pcode.xy, pcaColours, 4.5);
 
