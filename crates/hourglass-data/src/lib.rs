@@ -8,6 +8,7 @@
 
 pub mod catalog;
 pub mod fetch;
+pub mod models;
 pub mod shipped;
 
 use std::path::{Path, PathBuf};

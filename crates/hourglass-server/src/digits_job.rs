@@ -35,7 +35,7 @@ use hourglass_core::{
 use hourglass_data::{
     KNOWN, Split, catalog,
     fetch::{FetchEvent, fetch},
-    known, load_known, shipped,
+    known, load_known, models, shipped,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -56,8 +56,6 @@ const PIXELS: usize = 784;
 const MAX_ITERATIONS: usize = 200;
 /// Largest basin or decoded grid (cells per side).
 const MAX_GRID: usize = 128;
-/// Checkpoints larger than this are not read from the models folder.
-const MAX_MODEL_BYTES: u64 = 256 << 20;
 
 /// The Digits Lab's settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -243,7 +241,11 @@ fn digit_model(source: &str, bytes: &[u8]) -> Result<(Checkpoint, Autoencoder), 
 
 /// A checkpoint of a model that takes 28×28 images, or why not (read, not yet built).
 fn digit_checkpoint(source: &str, bytes: &[u8]) -> Result<Checkpoint, String> {
-    let ck = Checkpoint::from_bytes(source, bytes).map_err(|e| e.to_string())?;
+    check_digit_model(Checkpoint::from_bytes(source, bytes).map_err(|e| e.to_string())?)
+}
+
+/// The checkpoint, if its model takes 28×28 images; otherwise why the Digits Lab cannot show it.
+fn check_digit_model(ck: Checkpoint) -> Result<Checkpoint, String> {
     let inputs = ck.config.architecture.input_size();
     if inputs != PIXELS {
         return Err(format!(
@@ -269,20 +271,6 @@ fn dataset_of(ck: &Checkpoint) -> String {
     }
 }
 
-/// The models folder's file `name` (a plain file name ending in .safetensors), as a path.
-fn model_file(dir: &Path, name: &str) -> Result<std::path::PathBuf, String> {
-    if name.is_empty()
-        || name.contains(['/', '\\'])
-        || name.starts_with('.')
-        || !name.ends_with(".safetensors")
-    {
-        return Err(format!(
-            "'{name}' is not a model file name (a .safetensors file in the models folder)"
-        ));
-    }
-    Ok(dir.join(name))
-}
-
 /// Reads a model from the models folder.
 fn read_model_file(dir: &Path, name: &str) -> Result<(Checkpoint, Autoencoder), String> {
     let ck = read_checkpoint_file(dir, name)?;
@@ -292,17 +280,8 @@ fn read_model_file(dir: &Path, name: &str) -> Result<(Checkpoint, Autoencoder), 
 
 /// Reads a checkpoint from the models folder (the picker lists it without building it).
 fn read_checkpoint_file(dir: &Path, name: &str) -> Result<Checkpoint, String> {
-    let path = model_file(dir, name)?;
-    let meta = std::fs::metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if meta.len() > MAX_MODEL_BYTES {
-        return Err(format!(
-            "{}: {} MB is more than the models folder's 256 MB limit",
-            path.display(),
-            meta.len() >> 20
-        ));
-    }
-    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    digit_checkpoint(&path.display().to_string(), &bytes)
+    let ck = models::read_checkpoint(dir, name)?;
+    check_digit_model(ck)
 }
 
 /// The picker: shipped models, "train your own", and every checkpoint in the models folder
@@ -327,16 +306,7 @@ fn scan_models(dir: &Path) -> Vec<ModelEntry> {
         latent: Some(2),
         error: None,
     });
-    let mut files: Vec<String> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.ends_with(".safetensors") && !n.starts_with('.'))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    for f in files.into_iter().take(200) {
+    for f in models::list(dir) {
         let (dataset, latent, error) = match read_checkpoint_file(dir, &f) {
             Ok(ck) => (
                 Some(dataset_of(&ck)),
@@ -1680,7 +1650,7 @@ mod tests {
         let e = p.answer_error(r#"{"type":"configure","model":"file:nothing.safetensors"}"#);
         assert!(e.contains("nothing.safetensors"), "{e}");
         let e = p.answer_error(r#"{"type":"configure","model":"file:../etc/passwd"}"#);
-        assert!(e.contains("not a model file name"), "{e}");
+        assert!(e.contains("letters, digits"), "{e}");
     }
 
     /// Mean squared error of `model` over `data`.

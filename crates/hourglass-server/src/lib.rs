@@ -12,6 +12,7 @@ pub mod latent3d_job;
 pub mod pages;
 pub mod runtime;
 mod session;
+pub mod studio_job;
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 

@@ -7,6 +7,7 @@ use crate::{
     glass_job::GlassJob,
     latent3d_job::Latent3dJob,
     runtime::{self, PageJob, StartJob, WireError},
+    studio_job::StudioJob,
 };
 
 /// A page: its name (and path `/<name>`), its title, and how its job starts.
@@ -29,6 +30,7 @@ pub const PAGES: &[PageEntry] = &[
     page::<GlassJob>(),
     page::<Latent3dJob>(),
     page::<DigitsJob>(),
+    page::<StudioJob>(),
 ];
 
 /// The page called `name`.

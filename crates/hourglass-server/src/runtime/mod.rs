@@ -76,6 +76,8 @@ pub enum Change {
     /// The model started again (new data, shape or weights): training pauses and the loss
     /// series starts again.
     Restarted,
+    /// Training pauses; the model and its loss series stay (a stop part-way through a run).
+    Paused,
 }
 
 /// One step of training, as the loss series records it.
@@ -135,6 +137,12 @@ pub trait PageJob: Sized + Send + 'static {
 
     /// Answers a query (`name` and its fields), or says why not.
     fn query(&mut self, name: &str, fields: &Map<String, Value>) -> Result<Frame, WireError>;
+
+    /// Asked after every step: has training reached its end (the epochs asked for)? When it
+    /// says so, training pauses and the page is told why.
+    fn finished(&mut self) -> Option<String> {
+        None
+    }
 
     /// Asked between steps and while idle: did something change outside a step (a download
     /// in the background, say), so that a new snapshot is due?

@@ -172,6 +172,7 @@ impl<J: PageJob> Worker<J> {
     fn after(&mut self, change: Result<Change, WireError>, replies: &Replies) {
         match change {
             Ok(Change::Kept) => {}
+            Ok(Change::Paused) => self.pause(),
             Ok(Change::Restarted) => {
                 self.pause();
                 self.restart();
@@ -189,6 +190,11 @@ impl<J: PageJob> Worker<J> {
                 self.steps += 1;
                 if let Some(p) = p {
                     self.series.record(p.x, p.loss);
+                }
+                if let Some(done) = self.job.finished() {
+                    self.pause();
+                    self.tell(done);
+                    return false;
                 }
                 true
             }

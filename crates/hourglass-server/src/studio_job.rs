@@ -1,0 +1,1573 @@
+//! The Model Studio's job: build a dense or conv autoencoder of 28×28 images, train it here
+//! step by step on the heavy-work budget (the same `Trainer`, split and initial weights as
+//! `hourglass train`, so a run here is the run the CLI makes of the same configuration), look
+//! inside it, and keep it in the models folder.
+//!
+//! The architecture is settings like any other (`kind`, `layers`, `convs`, `latent`, …); one
+//! that cannot be built is refused with the field, the layer and the reason, and changes
+//! nothing. The `check` query answers the same for settings not yet applied, so the page can
+//! explain an impossible configuration where it is made. Every epoch ends with the validation
+//! set's loss, PSNR and SSIM and a fixed grid of 16 validation images reconstructed; every
+//! snapshot carries the grid. Queries: `check`, `activations` (every layer for one image),
+//! `filters` (the first layer's weights as pictures), `image` (a validation image).
+//! Commands: `stop` (ends the epoch part-way, keeps the model), `more` (one more epoch),
+//! `save`, `load`, `delete`, `rename`, `rescan`.
+
+use std::sync::Arc;
+
+use hourglass_core::{
+    architecture::{Architecture, ConvLayer},
+    checkpoint::{Checkpoint, DatasetInfo, FORMAT_VERSION, ModelConfig, TrainingInfo},
+    data::{Dataset, Scaling},
+    glass::Activation,
+    settings::{Field, Settings},
+    tensor::{
+        Autoencoder, Evaluation, LossKind, Optimizer, Reconstruction, TrainOptions, Trainer,
+        evaluate, inference_device, initial_tensors, training_device,
+    },
+};
+use hourglass_data::{Split, catalog, known, load_known, models};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::runtime::{Change, Context, Frame, PageJob, Progress, RunState, WireError};
+
+/// Pixels of an image (the Studio trains on 28×28 images).
+const PIXELS: usize = 784;
+/// Validation images shown above their reconstructions.
+pub const GRID: usize = 16;
+/// Most hidden dense layers, and most conv layers.
+pub const MAX_HIDDEN: usize = 8;
+pub const MAX_CONVS: usize = 6;
+/// Widest dense layer, most filters of a conv layer.
+pub const MAX_WIDTH: usize = 4096;
+pub const MAX_FILTERS: usize = 256;
+/// Largest model the Studio builds (weights and biases).
+pub const MAX_PARAMS: usize = 20_000_000;
+/// First-layer filters shown at most.
+const MAX_FILTER_IMAGES: usize = 64;
+/// Names of the activation arrays of an `activations` answer, layer by layer.
+const LAYER_ARRAYS: [&str; 24] = [
+    "a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9", "a10", "a11", "a12", "a13", "a14",
+    "a15", "a16", "a17", "a18", "a19", "a20", "a21", "a22", "a23",
+];
+
+/// The Model Studio's settings: the data, the model's shape, and how it trains.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StudioSettings {
+    /// `mnist` or `fashion-mnist`.
+    pub dataset: String,
+    /// Training images used (the first of the train split), before the validation split.
+    pub train_size: u64,
+    /// `dense` or `conv`.
+    pub kind: String,
+    /// A dense model's hidden layer sizes between the input and the code, e.g. `256,128`
+    /// (may be empty).
+    pub layers: String,
+    /// A conv model's layers, `filters:kernel:stride:padding` each, e.g. `16:3:2:1,32:3:2:1`.
+    pub convs: String,
+    /// The code's size.
+    pub latent: u64,
+    pub activation: String,
+    pub output: String,
+    pub loss: String,
+    pub optimizer: String,
+    pub lr: f64,
+    /// SGD's momentum (Adam keeps its own moments).
+    pub momentum: f64,
+    pub batch: u64,
+    /// Epochs the model is trained for (in all).
+    pub epochs: u64,
+    pub val_split: f64,
+    pub seed: u64,
+}
+
+impl Default for StudioSettings {
+    fn default() -> Self {
+        StudioSettings {
+            dataset: "mnist".into(),
+            train_size: 60_000,
+            kind: "dense".into(),
+            layers: "256,128".into(),
+            convs: "16:3:2:1,32:3:2:1".into(),
+            latent: 32,
+            activation: "relu".into(),
+            output: "sigmoid".into(),
+            loss: "mse".into(),
+            optimizer: "adam".into(),
+            lr: 0.001,
+            momentum: 0.9,
+            batch: 128,
+            epochs: 10,
+            val_split: 0.1,
+            seed: 1,
+        }
+    }
+}
+
+impl Settings for StudioSettings {
+    fn schema() -> Vec<Field> {
+        vec![
+            Field::choice(
+                "dataset",
+                "dataset",
+                &[
+                    ("mnist", "MNIST digits"),
+                    ("fashion-mnist", "Fashion-MNIST"),
+                ],
+            ),
+            Field::whole("train_size", "training images", (100, 60_000))
+                .offering(&[1_000.0, 10_000.0, 60_000.0]),
+            Field::choice(
+                "kind",
+                "kind",
+                &[("dense", "dense layers"), ("conv", "convolutions")],
+            ),
+            Field::text("layers", "hidden layers", 200),
+            Field::text("convs", "conv layers", 200),
+            Field::whole("latent", "code size", (1, 1024)).offering(&[2.0, 8.0, 32.0, 64.0]),
+            Field::choice(
+                "activation",
+                "activation",
+                &[
+                    ("relu", "ReLU"),
+                    ("leaky-relu", "leaky ReLU"),
+                    ("tanh", "tanh"),
+                    ("sigmoid", "sigmoid"),
+                    ("linear", "linear"),
+                ],
+            ),
+            Field::choice(
+                "output",
+                "output",
+                &[("sigmoid", "sigmoid (0 to 1)"), ("linear", "linear")],
+            ),
+            Field::choice(
+                "loss",
+                "loss",
+                &[
+                    ("mse", "mean squared error"),
+                    ("bce", "binary cross-entropy"),
+                ],
+            ),
+            Field::choice(
+                "optimizer",
+                "optimizer",
+                &[("adam", "Adam"), ("sgd", "SGD with momentum")],
+            ),
+            Field::number("lr", "learning rate", (1e-5, 1.0))
+                .log()
+                .offering(&[1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.1]),
+            Field::number("momentum", "momentum", (0.0, 0.99)).offering(&[0.0, 0.5, 0.9, 0.99]),
+            Field::whole("batch", "batch size", (1, 4096)).offering(&[32.0, 64.0, 128.0, 256.0]),
+            Field::whole("epochs", "epochs", (1, 1000)).offering(&[1.0, 5.0, 10.0, 30.0]),
+            Field::number("val_split", "validation share", (0.0, 0.5)).offering(&[0.0, 0.1, 0.2]),
+            Field::seed(),
+        ]
+    }
+}
+
+/// Why settings cannot be built into a model: the field, the 1-based layer where there is
+/// one, and the reason.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConfigError {
+    pub field: &'static str,
+    pub layer: Option<usize>,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(field: &'static str, layer: Option<usize>, message: impl Into<String>) -> Self {
+        ConfigError {
+            field,
+            layer,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<ConfigError> for WireError {
+    fn from(e: ConfigError) -> Self {
+        WireError::invalid(e.message)
+    }
+}
+
+/// The parts of a comma-separated list (none for an empty one).
+fn parts(text: &str) -> Vec<&str> {
+    if text.trim().is_empty() {
+        vec![]
+    } else {
+        text.split(',').map(str::trim).collect()
+    }
+}
+
+/// A dense model's hidden layer sizes, or which one is wrong and why.
+fn hidden_layers(text: &str) -> Result<Vec<usize>, ConfigError> {
+    let parts = parts(text);
+    if parts.len() > MAX_HIDDEN {
+        return Err(ConfigError::new(
+            "layers",
+            Some(MAX_HIDDEN + 1),
+            format!(
+                "{} hidden layers: the Studio builds at most {MAX_HIDDEN}",
+                parts.len()
+            ),
+        ));
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| match p.parse::<usize>() {
+            Ok(n) if (1..=MAX_WIDTH).contains(&n) => Ok(n),
+            _ => Err(ConfigError::new(
+                "layers",
+                Some(i + 1),
+                format!(
+                    "hidden layer {}: '{p}' is not a size from 1 to {MAX_WIDTH}",
+                    i + 1
+                ),
+            )),
+        })
+        .collect()
+}
+
+/// A conv model's layers, or which one is wrong and why.
+fn conv_layers(text: &str) -> Result<Vec<ConvLayer>, ConfigError> {
+    let parts = parts(text);
+    if parts.is_empty() {
+        return Err(ConfigError::new(
+            "convs",
+            Some(1),
+            "a conv model needs at least one conv layer",
+        ));
+    }
+    if parts.len() > MAX_CONVS {
+        return Err(ConfigError::new(
+            "convs",
+            Some(MAX_CONVS + 1),
+            format!(
+                "{} conv layers: the Studio builds at most {MAX_CONVS}",
+                parts.len()
+            ),
+        ));
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let bad = |why: String| {
+                ConfigError::new("convs", Some(i + 1), format!("conv layer {}: {why}", i + 1))
+            };
+            let nums: Vec<usize> = p
+                .split(':')
+                .map(|s| s.trim().parse::<usize>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| bad(format!("'{p}' is not filters:kernel:stride:padding")))?;
+            let [filters, kernel, stride, padding] = nums[..] else {
+                return Err(bad(format!(
+                    "'{p}' is not filters:kernel:stride:padding (four whole numbers)"
+                )));
+            };
+            if !(1..=MAX_FILTERS).contains(&filters) {
+                return Err(bad(format!("{filters} filters: give 1 to {MAX_FILTERS}")));
+            }
+            if !(1..=15).contains(&kernel) {
+                return Err(bad(format!("a {kernel}×{kernel} kernel: give 1 to 15")));
+            }
+            if !(1..=8).contains(&stride) {
+                return Err(bad(format!("stride {stride}: give 1 to 8")));
+            }
+            if padding >= kernel {
+                return Err(bad(format!(
+                    "padding {padding} is not smaller than the kernel ({kernel})"
+                )));
+            }
+            Ok(ConvLayer {
+                filters,
+                kernel,
+                stride,
+                padding,
+            })
+        })
+        .collect()
+}
+
+/// The model the settings describe, or why it cannot be built (which field, which layer).
+pub fn architecture(s: &StudioSettings) -> Result<Architecture, ConfigError> {
+    let activation: Activation = s
+        .activation
+        .parse()
+        .map_err(|e: hourglass_core::Error| ConfigError::new("activation", None, e.to_string()))?;
+    let output: Activation = s
+        .output
+        .parse()
+        .map_err(|e: hourglass_core::Error| ConfigError::new("output", None, e.to_string()))?;
+    let latent = s.latent as usize;
+    let arch = match s.kind.as_str() {
+        "dense" => {
+            let mut layers = vec![PIXELS];
+            layers.extend(hidden_layers(&s.layers)?);
+            layers.push(latent);
+            Architecture::Dense {
+                layers,
+                activation,
+                output,
+            }
+        }
+        "conv" => {
+            let convs = conv_layers(&s.convs)?;
+            // the first layer that cannot be built (or mirrored back) is named
+            for i in 1..=convs.len() {
+                let prefix = Architecture::Conv {
+                    input: [1, 28, 28],
+                    convs: convs[..i].to_vec(),
+                    latent,
+                    activation,
+                    output,
+                };
+                if let Err(e) = prefix.conv_shapes() {
+                    let [_, h, w] = shape_before(&convs[..i - 1]);
+                    return Err(ConfigError::new(
+                        "convs",
+                        Some(i),
+                        format!("{e} (its input is {h}×{w})"),
+                    ));
+                }
+            }
+            Architecture::Conv {
+                input: [1, 28, 28],
+                convs,
+                latent,
+                activation,
+                output,
+            }
+        }
+        other => {
+            return Err(ConfigError::new(
+                "kind",
+                None,
+                format!("'{other}' is not a kind of model (dense or conv)"),
+            ));
+        }
+    };
+    arch.validate()
+        .map_err(|e| ConfigError::new("latent", None, e.to_string()))?;
+    let params = arch
+        .param_count()
+        .map_err(|e| ConfigError::new("layers", None, e.to_string()))?;
+    if params > MAX_PARAMS {
+        let field = if s.kind == "conv" { "convs" } else { "layers" };
+        return Err(ConfigError::new(
+            field,
+            None,
+            format!(
+                "{params} parameters: the Studio builds models of at most {MAX_PARAMS} (make a layer narrower)"
+            ),
+        ));
+    }
+    Ok(arch)
+}
+
+/// The `[c, h, w]` after `convs` (all of which fit) over a 28×28 image.
+fn shape_before(convs: &[ConvLayer]) -> [usize; 3] {
+    if convs.is_empty() {
+        return [1, 28, 28];
+    }
+    let a = Architecture::Conv {
+        input: [1, 28, 28],
+        convs: convs.to_vec(),
+        latent: 1,
+        activation: Activation::Relu,
+        output: Activation::Sigmoid,
+    };
+    a.conv_shapes()
+        .ok()
+        .and_then(|(s, _)| s.last().copied())
+        .unwrap_or([1, 28, 28])
+}
+
+/// The model's layers as the page draws them (the hourglass): name and shape, input to output.
+fn diagram(arch: &Architecture) -> Vec<Value> {
+    let mut out = vec![json!({"name": "input", "shape": [1, 28, 28]})];
+    match arch {
+        Architecture::Dense { layers, .. } => {
+            let hidden = &layers[1..layers.len() - 1];
+            for (i, n) in hidden.iter().enumerate() {
+                out.push(json!({"name": format!("encoder {}", i + 1), "shape": [n]}));
+            }
+            out.push(json!({"name": "code", "shape": [layers[layers.len() - 1]]}));
+            for (i, n) in hidden.iter().rev().enumerate() {
+                out.push(json!({"name": format!("decoder {}", i + 1), "shape": [n]}));
+            }
+        }
+        Architecture::Conv { latent, .. } => {
+            let (shapes, _) = arch.conv_shapes().unwrap_or_default();
+            for (i, s) in shapes.iter().enumerate().skip(1) {
+                out.push(json!({"name": format!("conv {i}"), "shape": s}));
+            }
+            out.push(json!({"name": "code", "shape": [latent]}));
+            let k = shapes.len();
+            for (j, s) in shapes
+                .iter()
+                .rev()
+                .enumerate()
+                .skip(1)
+                .take(k.saturating_sub(2))
+            {
+                out.push(json!({"name": format!("deconv {j}"), "shape": s}));
+            }
+        }
+    }
+    out.push(json!({"name": "output", "shape": [1, 28, 28]}));
+    out
+}
+
+/// What the `check` query and every snapshot say of a configuration.
+fn summary(s: &StudioSettings) -> Value {
+    match architecture(s) {
+        Ok(a) => json!({
+            "ok": true,
+            "describe": a.describe(),
+            "params": a.param_count().unwrap_or(0),
+            "layers": diagram(&a),
+        }),
+        Err(e) => json!({"ok": false, "error": e}),
+    }
+}
+
+/// The data a run trains on: the first `train_size` training images, split as
+/// `hourglass train` splits them.
+struct Data {
+    key: (String, u64, u64, u64),
+    train: Dataset,
+    val: Dataset,
+    /// The 16 images of the reconstruction grid (the first of the validation set, or of the
+    /// training set when there is none).
+    grid: Vec<f32>,
+}
+
+/// One epoch in the history.
+#[derive(Debug, Clone, Serialize)]
+struct EpochRow {
+    epoch: usize,
+    train_loss: f64,
+    val_loss: Option<f64>,
+    psnr: Option<f64>,
+    ssim: Option<f64>,
+    seconds: f64,
+    partial: bool,
+}
+
+/// A model of the models folder, as the page lists it.
+#[derive(Debug, Clone, Serialize)]
+struct ModelInfo {
+    name: String,
+    file: String,
+    describe: Option<String>,
+    params: Option<usize>,
+    dataset: Option<String>,
+    epochs: Option<usize>,
+    metrics: Option<std::collections::BTreeMap<String, f64>>,
+    error: Option<String>,
+}
+
+fn scan(dir: &std::path::Path) -> Vec<ModelInfo> {
+    models::list(dir)
+        .into_iter()
+        .map(|file| {
+            let name = file
+                .strip_suffix(models::EXTENSION)
+                .unwrap_or(&file)
+                .to_string();
+            match models::read_checkpoint(dir, &file) {
+                Ok(ck) => ModelInfo {
+                    name,
+                    describe: Some(ck.config.architecture.describe()),
+                    params: ck.config.architecture.param_count().ok(),
+                    dataset: Some(ck.config.dataset.name.clone()),
+                    epochs: Some(ck.config.epochs_trained),
+                    metrics: Some(ck.config.metrics.clone()),
+                    error: None,
+                    file,
+                },
+                Err(e) => ModelInfo {
+                    name,
+                    file,
+                    describe: None,
+                    params: None,
+                    dataset: None,
+                    epochs: None,
+                    metrics: None,
+                    error: Some(e),
+                },
+            }
+        })
+        .collect()
+}
+
+/// The Model Studio's job.
+pub struct StudioJob {
+    ctx: Arc<Context>,
+    settings: StudioSettings,
+    arch: Architecture,
+    present: Vec<(String, bool)>,
+    data: Option<Data>,
+    test: Option<(String, Dataset)>,
+    trainer: Option<Trainer>,
+    /// Epochs a loaded model had before this run.
+    epochs_before: usize,
+    /// Where it was loaded from.
+    loaded: Option<String>,
+    /// Steps of this run, and of the running epoch.
+    steps: u64,
+    epoch_steps: u64,
+    last_loss: Option<f64>,
+    history: Vec<EpochRow>,
+    /// The grid's reconstructions as of the last epoch's end (or the start).
+    recon: Option<Arc<Vec<f32>>>,
+    grid: Option<Arc<Vec<f32>>>,
+    /// Counts changes of the weights the page may want to look at again (filters).
+    weights_version: u64,
+    inference: Option<(u64, Autoencoder)>,
+    models: Vec<ModelInfo>,
+    saved: Option<Value>,
+}
+
+fn presence(ctx: &Context) -> Vec<(String, bool)> {
+    hourglass_data::KNOWN
+        .iter()
+        .map(|ds| {
+            let found = catalog::locate(ds, ctx.data_dir.as_deref()).is_some();
+            (ds.name.to_string(), found)
+        })
+        .collect()
+}
+
+/// A whole number field of a query.
+fn index_field(fields: &Map<String, Value>, name: &str, below: usize) -> Result<usize, WireError> {
+    let v = fields
+        .get(name)
+        .and_then(Value::as_u64)
+        .ok_or_else(|| WireError::invalid(format!("'{name}' must be a whole number")))?;
+    if v as usize >= below {
+        return Err(WireError::invalid(format!(
+            "'{name}' {v} is out of range (0 to {})",
+            below.saturating_sub(1)
+        )));
+    }
+    Ok(v as usize)
+}
+
+/// The `pixels` of a query: 784 numbers in [0, 1].
+fn pixels(fields: &Map<String, Value>) -> Result<Vec<f32>, WireError> {
+    let v = fields
+        .get("pixels")
+        .and_then(Value::as_array)
+        .ok_or_else(|| WireError::invalid("'pixels' must be a list of 784 numbers"))?;
+    if v.len() != PIXELS {
+        return Err(WireError::invalid(format!(
+            "'pixels' has {} numbers; an image has 784 (28×28)",
+            v.len()
+        )));
+    }
+    v.iter()
+        .map(|x| match x.as_f64() {
+            Some(f) if (0.0..=1.0).contains(&f) => Ok(f as f32),
+            _ => Err(WireError::invalid(
+                "every pixel must be a number from 0 to 1",
+            )),
+        })
+        .collect()
+}
+
+fn loss_kind(s: &StudioSettings) -> LossKind {
+    if s.loss == "bce" {
+        LossKind::Bce
+    } else {
+        LossKind::Mse
+    }
+}
+
+/// The validation loss the page shows, from an evaluation (the same mean the loss is).
+fn loss_of(e: &Evaluation, loss: LossKind) -> f64 {
+    match loss {
+        LossKind::Mse => e.mse,
+        LossKind::Bce => e.bce,
+    }
+}
+
+impl StudioJob {
+    fn options(&self) -> TrainOptions {
+        let s = &self.settings;
+        TrainOptions {
+            loss: loss_kind(s),
+            optimizer: if s.optimizer == "sgd" {
+                Optimizer::Sgd {
+                    lr: s.lr,
+                    momentum: s.momentum,
+                }
+            } else {
+                Optimizer::adam(s.lr)
+            },
+            batch_size: (s.batch as usize)
+                .min(self.data.as_ref().map_or(usize::MAX, |d| d.train.len()))
+                .max(1),
+            epochs: s.epochs as usize,
+            seed: s.seed,
+        }
+    }
+
+    fn data_key(&self) -> (String, u64, u64, u64) {
+        let s = &self.settings;
+        (
+            s.dataset.clone(),
+            s.train_size,
+            (s.val_split * 1e6).round() as u64,
+            s.seed,
+        )
+    }
+
+    /// Reads the training data if the settings need other data than those loaded.
+    fn ensure_data(&mut self) -> Result<(), WireError> {
+        let key = self.data_key();
+        if self.data.as_ref().is_some_and(|d| d.key == key) {
+            return Ok(());
+        }
+        let s = &self.settings;
+        let ds = known(&s.dataset)
+            .ok_or_else(|| WireError::invalid(format!("unknown dataset '{}'", s.dataset)))?;
+        let all = load_known(ds, self.ctx.data_dir.as_deref(), Split::Train)
+            .map_err(|e| WireError::new("not_found", format!("{e:#}")))?
+            .take(s.train_size as usize);
+        let (train, val) = all.split(s.val_split, s.seed)?;
+        let from = if val.len() >= GRID { &val } else { &train };
+        let grid: Vec<f32> = (0..GRID.min(from.len()))
+            .flat_map(|i| from.sample(i).to_vec())
+            .collect();
+        self.grid = Some(Arc::new(grid.clone()));
+        self.data = Some(Data {
+            key,
+            train,
+            val,
+            grid,
+        });
+        Ok(())
+    }
+
+    /// Builds the model and its trainer from the seed if there is none.
+    fn ensure_trainer(&mut self) -> Result<(), WireError> {
+        self.ensure_data()?;
+        if self.trainer.is_some() {
+            return Ok(());
+        }
+        let model = Autoencoder::from_tensors(
+            &self.arch,
+            &initial_tensors(&self.arch, self.settings.seed)?,
+            &training_device(),
+        )?;
+        self.start_trainer(model)
+    }
+
+    fn start_trainer(&mut self, model: Autoencoder) -> Result<(), WireError> {
+        let samples = self.data.as_ref().map_or(0, |d| d.train.len());
+        let opts = self.options();
+        self.trainer = Some(Trainer::new(
+            model,
+            samples,
+            &opts,
+            Box::new(Reconstruction(opts.loss)),
+        )?);
+        self.refresh_grid();
+        Ok(())
+    }
+
+    /// Forgets the model (it is built again from the seed when training starts).
+    fn drop_model(&mut self) {
+        self.trainer = None;
+        self.steps = 0;
+        self.epoch_steps = 0;
+        self.last_loss = None;
+        self.history.clear();
+        self.recon = None;
+        self.inference = None;
+        self.epochs_before = 0;
+        self.loaded = None;
+        self.weights_version += 1;
+    }
+
+    /// Reconstructs the grid with the model as it is now.
+    fn refresh_grid(&mut self) {
+        if let (Some(t), Some(d)) = (&self.trainer, &self.data) {
+            let model = t.inference_model();
+            self.recon = Some(Arc::new(model.reconstruct_host(&d.grid, GRID)));
+            self.weights_version += 1;
+        }
+    }
+
+    /// Ends the running epoch (part-way when `partial`): its losses, the validation set's
+    /// PSNR and SSIM, and the grid.
+    fn finish_epoch(&mut self) -> Result<(), WireError> {
+        let loss = loss_kind(&self.settings);
+        let (Some(t), Some(d)) = (self.trainer.as_mut(), self.data.as_ref()) else {
+            return Ok(());
+        };
+        let Some(r) = t.end_epoch(None, loss) else {
+            return Ok(());
+        };
+        let model = t.inference_model();
+        let e = if d.val.is_empty() {
+            None
+        } else {
+            Some(evaluate(&model, &d.val, 1024)?)
+        };
+        self.history.push(EpochRow {
+            epoch: self.epochs_before + r.epoch,
+            train_loss: r.train_loss,
+            val_loss: e.as_ref().map(|e| loss_of(e, loss)),
+            psnr: e.as_ref().map(|e| e.psnr).filter(|p| p.is_finite()),
+            ssim: e.as_ref().and_then(|e| e.ssim),
+            seconds: r.seconds,
+            partial: r.partial,
+        });
+        self.epoch_steps = 0;
+        self.refresh_grid();
+        Ok(())
+    }
+
+    /// Epochs the model has had in all.
+    fn epochs_done(&self) -> usize {
+        self.epochs_before + self.trainer.as_ref().map_or(0, Trainer::epochs_done)
+    }
+
+    /// The model as it is now, for inference (kept until training moves on).
+    fn model(&mut self) -> Result<&Autoencoder, WireError> {
+        let steps = self.steps + self.weights_version * 1_000_000_007;
+        if self.inference.as_ref().is_none_or(|(at, _)| *at != steps) {
+            let m = match &self.trainer {
+                Some(t) => t.inference_model(),
+                None => Autoencoder::from_tensors(
+                    &self.arch,
+                    &initial_tensors(&self.arch, self.settings.seed)?,
+                    &inference_device(),
+                )?,
+            };
+            self.inference = Some((steps, m));
+        }
+        Ok(&self.inference.as_ref().expect("just built").1)
+    }
+
+    fn test_set(&mut self) -> Result<&Dataset, WireError> {
+        let name = self.settings.dataset.clone();
+        if self.test.as_ref().is_none_or(|(n, _)| *n != name) {
+            let ds = known(&name)
+                .ok_or_else(|| WireError::invalid(format!("unknown dataset '{name}'")))?;
+            let test = load_known(ds, self.ctx.data_dir.as_deref(), Split::Test)
+                .map_err(|e| WireError::new("not_found", format!("{e:#}")))?;
+            self.test = Some((name, test));
+        }
+        Ok(&self.test.as_ref().expect("just read").1)
+    }
+
+    fn save(&mut self, name: &str, overwrite: bool) -> Result<Change, WireError> {
+        let dir = self.ctx.models_dir.clone();
+        let path = models::model_path(&dir, name).map_err(WireError::invalid)?;
+        let stem = name
+            .strip_suffix(models::EXTENSION)
+            .unwrap_or(name)
+            .to_string();
+        if path.exists() && !overwrite {
+            return Err(WireError::new(
+                "exists",
+                format!(
+                    "a model called '{stem}' is already in the models folder: pick another name, or replace it"
+                ),
+            ));
+        }
+        let Some(t) = &self.trainer else {
+            return Err(WireError::invalid(
+                "there is no trained model yet: press Train first",
+            ));
+        };
+        let tensors = t.model().to_tensors();
+        let d = self.data.as_ref().expect("a trainer has its data");
+        let (train_samples, val_samples) = (d.train.len(), d.val.len());
+        let s = self.settings.clone();
+        let opts = self.options();
+        // the metrics are those of the model as the file holds it (as `hourglass eval` reads it)
+        let model = Autoencoder::from_tensors(&self.arch, &tensors, &inference_device())?;
+        let e = evaluate(&model, self.test_set()?, 512)?;
+        let mut metrics = std::collections::BTreeMap::new();
+        if let Some(last) = self.history.last() {
+            metrics.insert("train_loss".to_string(), last.train_loss);
+            if let Some(v) = last.val_loss {
+                metrics.insert("val_loss".to_string(), v);
+            }
+        }
+        metrics.insert("test_mse".into(), e.mse);
+        metrics.insert("test_bce".into(), e.bce);
+        if e.psnr.is_finite() {
+            metrics.insert("test_psnr".into(), e.psnr);
+        }
+        if let Some(v) = e.ssim {
+            metrics.insert("test_ssim".into(), v);
+        }
+        let ck = Checkpoint {
+            config: ModelConfig {
+                format_version: FORMAT_VERSION,
+                architecture: self.arch.clone(),
+                dataset: DatasetInfo {
+                    name: s.dataset.clone(),
+                    features: PIXELS,
+                    image_shape: Some([28, 28]),
+                    scaling: Scaling::IDENTITY,
+                    train_samples,
+                    val_samples,
+                },
+                training: TrainingInfo {
+                    loss: opts.loss.name().into(),
+                    optimizer: s.optimizer.clone(),
+                    learning_rate: self.trainer.as_ref().map_or(s.lr, Trainer::learning_rate),
+                    momentum: s.momentum,
+                    batch_size: opts.batch_size,
+                    epochs: s.epochs as usize,
+                    seed: s.seed,
+                    val_split: s.val_split,
+                },
+                epochs_trained: self.epochs_done(),
+                metrics: metrics.clone(),
+            },
+            tensors,
+        };
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            WireError::new(
+                "io",
+                format!("cannot create the models folder {}: {e}", dir.display()),
+            )
+        })?;
+        models::write_atomic(&path, &ck.to_bytes()?)
+            .map_err(|e| WireError::new("io", format!("{e:#}")))?;
+        self.saved = Some(json!({
+            "name": stem,
+            "file": path.file_name().map(|f| f.to_string_lossy().into_owned()),
+            "metrics": {"mse": e.mse, "bce": e.bce, "psnr": e.psnr.is_finite().then_some(e.psnr), "ssim": e.ssim, "samples": e.samples},
+        }));
+        self.loaded = Some(stem);
+        self.models = scan(&dir);
+        Ok(Change::Kept)
+    }
+
+    /// Loads a model of the models folder into the Studio: its settings and its weights (to
+    /// look inside it, or to train it further).
+    fn load(&mut self, name: &str) -> Result<Change, WireError> {
+        let ck = models::read_checkpoint(&self.ctx.models_dir, name)
+            .map_err(|e| WireError::new("not_found", format!("cannot load '{name}': {e}")))?;
+        let c = &ck.config;
+        if c.architecture.input_size() != PIXELS {
+            return Err(WireError::invalid(format!(
+                "cannot load '{name}': it takes {} values per sample; the Studio trains on 28×28 images",
+                c.architecture.input_size()
+            )));
+        }
+        let dataset = if c.dataset.name.to_lowercase().contains("fashion") {
+            "fashion-mnist"
+        } else {
+            "mnist"
+        };
+        let mut next = self.settings.clone();
+        next.dataset = dataset.into();
+        match &c.architecture {
+            Architecture::Dense {
+                layers,
+                activation,
+                output,
+            } => {
+                next.kind = "dense".into();
+                next.layers = layers[1..layers.len() - 1]
+                    .iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",");
+                next.latent = layers[layers.len() - 1] as u64;
+                next.activation = activation.to_string();
+                next.output = output.to_string();
+            }
+            Architecture::Conv {
+                convs,
+                latent,
+                activation,
+                output,
+                ..
+            } => {
+                next.kind = "conv".into();
+                next.convs = convs
+                    .iter()
+                    .map(|c| format!("{}:{}:{}:{}", c.filters, c.kernel, c.stride, c.padding))
+                    .collect::<Vec<_>>()
+                    .join(",");
+                next.latent = *latent as u64;
+                next.activation = activation.to_string();
+                next.output = output.to_string();
+            }
+        }
+        let t = &c.training;
+        next.loss = if t.loss == "bce" { "bce" } else { "mse" }.into();
+        next.optimizer = if t.optimizer == "sgd" { "sgd" } else { "adam" }.into();
+        next.lr = t.learning_rate.clamp(1e-5, 1.0);
+        next.momentum = t.momentum.clamp(0.0, 0.99);
+        next.batch = (t.batch_size as u64).clamp(1, 4096);
+        next.val_split = t.val_split.clamp(0.0, 0.5);
+        next.seed = t.seed;
+        let total = c.dataset.train_samples + c.dataset.val_samples;
+        next.train_size = (total as u64).clamp(100, 60_000);
+        next.epochs = (c.epochs_trained as u64 + 1).clamp(1, 1000);
+        let arch = architecture(&next).map_err(|e| {
+            WireError::invalid(format!(
+                "cannot load '{name}': the Studio cannot build it ({})",
+                e.message
+            ))
+        })?;
+        if arch != c.architecture {
+            return Err(WireError::invalid(format!(
+                "cannot load '{name}': its shape ({}) is not one the Studio builds",
+                c.architecture.describe()
+            )));
+        }
+        let model = Autoencoder::from_tensors(&arch, &ck.tensors, &training_device())?;
+        let previous = std::mem::replace(&mut self.settings, next);
+        self.arch = arch;
+        self.drop_model();
+        if let Err(e) = self.ensure_data() {
+            self.settings = previous;
+            self.arch = architecture(&self.settings).expect("the previous settings were valid");
+            return Err(e);
+        }
+        self.start_trainer(model)?;
+        self.epochs_before = c.epochs_trained;
+        self.loaded = Some(name.strip_suffix(models::EXTENSION).unwrap_or(name).into());
+        self.saved = None;
+        Ok(Change::Restarted)
+    }
+
+    fn delete(&mut self, name: &str) -> Result<Change, WireError> {
+        let path = models::model_path(&self.ctx.models_dir, name).map_err(WireError::invalid)?;
+        std::fs::remove_file(&path)
+            .map_err(|e| WireError::new("not_found", format!("cannot delete '{name}': {e}")))?;
+        self.models = scan(&self.ctx.models_dir);
+        Ok(Change::Kept)
+    }
+
+    fn rename(&mut self, from: &str, to: &str) -> Result<Change, WireError> {
+        let dir = &self.ctx.models_dir;
+        let a = models::model_path(dir, from).map_err(WireError::invalid)?;
+        let b = models::model_path(dir, to).map_err(WireError::invalid)?;
+        if !a.is_file() {
+            return Err(WireError::new(
+                "not_found",
+                format!("there is no model '{from}' to rename"),
+            ));
+        }
+        if b.exists() {
+            return Err(WireError::new(
+                "exists",
+                format!("a model called '{to}' is already in the models folder"),
+            ));
+        }
+        std::fs::rename(&a, &b)
+            .map_err(|e| WireError::new("io", format!("cannot rename '{from}' to '{to}': {e}")))?;
+        self.models = scan(dir);
+        Ok(Change::Kept)
+    }
+
+    fn activations(&mut self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
+        let input = if fields.contains_key("pixels") {
+            pixels(fields)?
+        } else {
+            let i = index_field(fields, "index", GRID)?;
+            self.ensure_data()?;
+            let d = self.data.as_ref().expect("just read");
+            d.grid
+                .get(i * PIXELS..(i + 1) * PIXELS)
+                .ok_or_else(|| WireError::invalid(format!("there is no grid image {i}")))?
+                .to_vec()
+        };
+        let layers = self.model()?.layer_activations(&input)?;
+        let mut f = Frame::new(json!({
+            "layers": layers.iter().enumerate().map(|(i, l)| json!({"name": l.name, "shape": l.shape, "array": LAYER_ARRAYS[i]})).collect::<Vec<_>>(),
+        }));
+        f = f.with("input", Arc::new(input));
+        for (i, l) in layers.into_iter().enumerate().take(LAYER_ARRAYS.len()) {
+            f = f.with(LAYER_ARRAYS[i], Arc::new(l.values));
+        }
+        Ok(f)
+    }
+
+    /// The first layer's weights as pictures: a dense model's first rows (28×28 each), a conv
+    /// model's first kernels (k×k each).
+    fn filters(&mut self) -> Result<Frame, WireError> {
+        let tensors = match &self.trainer {
+            Some(t) => t.model().to_tensors(),
+            None => initial_tensors(&self.arch, self.settings.seed)?,
+        };
+        let first = tensors
+            .iter()
+            .find(|t| t.name == "encoder.0.weight" || t.name == "encoder.conv.0.weight")
+            .ok_or_else(|| WireError::invalid("the model has no first layer"))?;
+        let (count, h, w) = match first.shape[..] {
+            [out, _] => (out, 28, 28),
+            [out, _, k, _] => (out, k, k),
+            _ => {
+                return Err(WireError::invalid(
+                    "the first layer has an unexpected shape",
+                ));
+            }
+        };
+        let shown = count.min(MAX_FILTER_IMAGES);
+        let per = first.values.len() / count.max(1);
+        let values = first.values[..shown * per].to_vec();
+        Ok(Frame::new(json!({
+            "count": count, "shown": shown, "height": h, "width": w,
+            "version": self.weights_version,
+        }))
+        .with("filters", Arc::new(values)))
+    }
+}
+
+impl PageJob for StudioJob {
+    type Settings = StudioSettings;
+    type Command = StudioCommand;
+
+    const NAME: &'static str = "studio";
+    const TITLE: &'static str = "Model Studio";
+    const DEFAULT_SPEED: f64 = 0.0;
+    const HEAVY: bool = true;
+    const PUBLISH_EVERY: std::time::Duration = std::time::Duration::from_millis(150);
+
+    fn info(ctx: &Context) -> Value {
+        let sets: Vec<Value> = presence(ctx)
+            .into_iter()
+            .map(|(name, present)| json!({"name": name, "present": present}))
+            .collect();
+        json!({"datasets": sets, "grid": GRID, "limits": {
+            "hidden": MAX_HIDDEN, "convs": MAX_CONVS, "width": MAX_WIDTH,
+            "filters": MAX_FILTERS, "params": MAX_PARAMS,
+        }})
+    }
+
+    fn start(ctx: Arc<Context>) -> Result<Self, WireError> {
+        let settings = StudioSettings::default();
+        let arch = architecture(&settings)?;
+        Ok(StudioJob {
+            present: presence(&ctx),
+            models: scan(&ctx.models_dir),
+            ctx,
+            settings,
+            arch,
+            data: None,
+            test: None,
+            trainer: None,
+            epochs_before: 0,
+            loaded: None,
+            steps: 0,
+            epoch_steps: 0,
+            last_loss: None,
+            history: Vec::new(),
+            recon: None,
+            grid: None,
+            weights_version: 0,
+            inference: None,
+            saved: None,
+        })
+    }
+
+    fn settings(&self) -> StudioSettings {
+        self.settings.clone()
+    }
+
+    fn configure(&mut self, next: StudioSettings) -> Result<Change, WireError> {
+        // an impossible model changes nothing
+        let arch = architecture(&next)?;
+        let a = &self.settings;
+        let kept = |s: &StudioSettings| StudioSettings {
+            lr: 0.0,
+            epochs: 0,
+            ..s.clone()
+        };
+        let restart = kept(a) != kept(&next);
+        if !restart {
+            if let Some(t) = &mut self.trainer {
+                t.set_learning_rate(next.lr)?;
+            }
+            self.settings = next;
+            return Ok(Change::Kept);
+        }
+        self.settings = next;
+        self.arch = arch;
+        self.drop_model();
+        if self.data.as_ref().is_some_and(|d| d.key != self.data_key()) {
+            self.data = None;
+            self.grid = None;
+        }
+        Ok(Change::Restarted)
+    }
+
+    fn command(&mut self, cmd: StudioCommand) -> Result<Change, WireError> {
+        match cmd {
+            StudioCommand::Stop => {
+                if self.trainer.as_ref().is_some_and(Trainer::in_epoch) {
+                    self.finish_epoch()?;
+                }
+                Ok(Change::Paused)
+            }
+            StudioCommand::More => {
+                let done = self.epochs_done() as u64;
+                if done + 1 > 1000 {
+                    return Err(WireError::invalid("the Studio trains at most 1,000 epochs"));
+                }
+                self.settings.epochs = done + 1;
+                Ok(Change::Kept)
+            }
+            StudioCommand::Save { name, overwrite } => self.save(&name, overwrite),
+            StudioCommand::Load { name } => self.load(&name),
+            StudioCommand::Delete { name } => self.delete(&name),
+            StudioCommand::Rename { from, to } => self.rename(&from, &to),
+            StudioCommand::Rescan => {
+                self.models = scan(&self.ctx.models_dir);
+                self.present = presence(&self.ctx);
+                Ok(Change::Kept)
+            }
+        }
+    }
+
+    fn reset(&mut self) -> Result<(), WireError> {
+        self.drop_model();
+        Ok(())
+    }
+
+    fn step(&mut self) -> Result<Option<Progress>, WireError> {
+        self.ensure_trainer()?;
+        if !self.trainer.as_ref().is_some_and(Trainer::in_epoch)
+            && self.epochs_done() >= self.settings.epochs as usize
+        {
+            return Err(WireError::invalid(format!(
+                "the model has had its {} epochs: raise Epochs, or press One more epoch",
+                self.epochs_done()
+            )));
+        }
+        let (Some(trainer), Some(data)) = (self.trainer.as_mut(), self.data.as_ref()) else {
+            return Ok(None);
+        };
+        let s = trainer.step(&data.train).map_err(WireError::from)?;
+        let per_epoch = trainer.steps_per_epoch();
+        self.steps += 1;
+        self.epoch_steps += 1;
+        self.last_loss = Some(s.loss);
+        if s.epoch_done {
+            self.finish_epoch()?;
+        }
+        let base = self.epochs_before as f64;
+        Ok(Some(Progress {
+            x: base + self.steps as f64 / per_epoch as f64,
+            loss: s.loss,
+        }))
+    }
+
+    fn finished(&mut self) -> Option<String> {
+        let running = self.trainer.as_ref().is_some_and(Trainer::in_epoch);
+        let done = self.epochs_done();
+        (!running && done >= self.settings.epochs as usize).then(|| {
+            format!(
+                "Trained {done} epoch{}. Save it below, train one more epoch, or look inside.",
+                if done == 1 { "" } else { "s" }
+            )
+        })
+    }
+
+    fn origin(&self) -> Option<Progress> {
+        None
+    }
+
+    fn frame(&mut self, run: &RunState) -> Frame {
+        let per_epoch = self.trainer.as_ref().map(Trainer::steps_per_epoch);
+        let done = self.epochs_done();
+        let target = self.settings.epochs as usize;
+        let into = per_epoch.map_or(0.0, |p| self.epoch_steps as f64 / p as f64);
+        let progress = ((done as f64 + into) / target.max(1) as f64).min(1.0);
+        let left_steps = per_epoch.map(|p| {
+            (target.saturating_sub(done) as f64 * p as f64 - self.epoch_steps as f64).max(0.0)
+        });
+        let seconds_left = match left_steps {
+            Some(l) if run.training && run.steps_per_second > 0.0 => Some(l / run.steps_per_second),
+            _ => None,
+        };
+        let d = self.data.as_ref();
+        let mut f = Frame::new(json!({
+            "arch": summary(&self.settings),
+            "step": self.steps,
+            "steps_per_epoch": per_epoch,
+            "epochs_done": done,
+            "epoch": done as f64 + into,
+            "progress": progress,
+            "seconds_left": seconds_left,
+            "loss": self.last_loss,
+            "lr": self.trainer.as_ref().map_or(self.settings.lr, Trainer::learning_rate),
+            "history": self.history,
+            "trained": self.trainer.is_some(),
+            "loaded": self.loaded,
+            "saved": self.saved,
+            "models": self.models,
+            "models_dir": self.ctx.models_dir.display().to_string(),
+            "datasets": self.present.iter().map(|(n, p)| json!({"name": n, "present": p})).collect::<Vec<_>>(),
+            "train_samples": d.map(|d| d.train.len()),
+            "val_samples": d.map(|d| d.val.len()),
+            "weights_version": self.weights_version,
+        }));
+        if let Some(g) = &self.grid {
+            f = f.with("grid", g.clone());
+        }
+        if let Some(r) = &self.recon {
+            f = f.with("recon", r.clone());
+        }
+        f
+    }
+
+    fn query(&mut self, name: &str, fields: &Map<String, Value>) -> Result<Frame, WireError> {
+        match name {
+            "check" => {
+                let next = self.settings.patched(fields).map_err(WireError::from)?;
+                Ok(Frame::new(summary(&next)))
+            }
+            "activations" => self.activations(fields),
+            "filters" => self.filters(),
+            _ => Err(WireError::new(
+                "unknown_query",
+                format!(
+                    "the Model Studio answers no query '{name}' (it answers check, activations and filters)"
+                ),
+            )),
+        }
+    }
+}
+
+/// The Model Studio's own messages.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum StudioCommand {
+    /// Ends the running epoch part-way and pauses; the model so far is kept.
+    Stop,
+    /// Trains one epoch more than the model has had (then press play).
+    More,
+    Save {
+        name: String,
+        #[serde(default)]
+        overwrite: bool,
+    },
+    Load {
+        name: String,
+    },
+    Delete {
+        name: String,
+    },
+    Rename {
+        from: String,
+        to: String,
+    },
+    Rescan,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::runtime::{
+        Budget, Outgoing,
+        test_support::{Probe, wait_for},
+    };
+
+    /// The folder with mnist/: $HOURGLASS_TEST_DATA or ../shared/datasets.
+    fn test_data() -> PathBuf {
+        std::env::var_os("HOURGLASS_TEST_DATA")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets")
+            })
+    }
+
+    fn probe(models_dir: PathBuf) -> Probe {
+        let ctx = Arc::new(Context {
+            data_dir: Some(test_data()),
+            models_dir,
+            budget: Budget::new(2),
+            mirror: None,
+        });
+        Probe::with(crate::runtime::spawn::<StudioJob>(ctx).expect("the job starts"))
+    }
+
+    fn temp_models(tag: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("hourglass-studio-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn ask(p: &Probe, q: Value) -> Frame {
+        p.send(&q.to_string());
+        match p.reply() {
+            Outgoing::Frame(f) => f,
+            Outgoing::Error(e) => panic!("{q} refused: {}", e.message),
+        }
+    }
+
+    fn array<'a>(f: &'a Frame, name: &str) -> &'a [f32] {
+        &f.arrays
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("no array {name}"))
+            .1
+    }
+
+    fn with(patch: Value) -> StudioSettings {
+        StudioSettings::default()
+            .patched(patch.as_object().unwrap())
+            .unwrap()
+    }
+
+    #[test]
+    fn an_impossible_model_names_its_layer_and_why() {
+        let ok = architecture(&StudioSettings::default()).unwrap();
+        assert_eq!(ok.describe(), "dense 784-256-128-32 (relu, sigmoid out)");
+        assert_eq!(
+            ok.param_count().unwrap(),
+            2 * (784 * 256 + 256 * 128 + 128 * 32) + 256 + 128 + 32 + 128 + 256 + 784
+        );
+        let conv = architecture(&with(json!({"kind": "conv"}))).unwrap();
+        assert_eq!(conv.latent_size(), 32);
+        let cases = [
+            (json!({"layers": "256,abc"}), "layers", Some(2), "'abc'"),
+            (json!({"layers": "256,0"}), "layers", Some(2), "1 to 4096"),
+            (
+                json!({"layers": "1,2,3,4,5,6,7,8,9"}),
+                "layers",
+                Some(9),
+                "at most 8",
+            ),
+            (
+                json!({"kind": "conv", "convs": "16:3:2"}),
+                "convs",
+                Some(1),
+                "filters:kernel:stride:padding",
+            ),
+            (
+                json!({"kind": "conv", "convs": "16:3:2:1,32:3:2:1,64:9:1:0"}),
+                "convs",
+                Some(3),
+                "7×7",
+            ),
+            (
+                json!({"kind": "conv", "convs": "16:3:2:3"}),
+                "convs",
+                Some(1),
+                "padding 3",
+            ),
+            (
+                json!({"kind": "conv", "convs": ""}),
+                "convs",
+                Some(1),
+                "at least one",
+            ),
+            (
+                json!({"layers": "4096,4096,4096"}),
+                "layers",
+                None,
+                "parameters",
+            ),
+        ];
+        for (patch, field, layer, words) in cases {
+            let e = architecture(&with(patch.clone())).unwrap_err();
+            assert_eq!((e.field, e.layer), (field, layer), "{patch}: {e:?}");
+            assert!(e.message.contains(words), "{patch}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn a_model_trained_here_is_saved_with_the_metrics_the_page_showed() {
+        let dir = temp_models("train");
+        let p = probe(dir.clone());
+        // an impossible model is refused and changes nothing; `check` explains it first
+        let c = ask(
+            &p,
+            json!({"type": "query", "id": 1, "query": "check", "kind": "conv", "convs": "16:3:2:1,32:3:2:1,64:9:1:0"}),
+        );
+        assert_eq!(c.header["ok"], false);
+        assert_eq!(c.header["error"]["layer"], 3);
+        let e =
+            p.refused(r#"{"type":"configure","kind":"conv","convs":"16:3:2:1,32:3:2:1,64:9:1:0"}"#);
+        assert!(e.contains("conv layer 3"), "{e}");
+        p.send(r#"{"type":"configure","train_size":1200,"layers":"64","latent":8,"batch":100,"epochs":2}"#);
+        let f = wait_for(&p, |f| {
+            f.header["arch"]["describe"] == "dense 784-64-8 (relu, sigmoid out)"
+        });
+        assert_eq!(f.header["settings"]["kind"], "dense");
+        p.send(r#"{"type":"play"}"#);
+        let done = wait_for(&p, |f| {
+            f.header["run"]["training"] == false && f.header["epochs_done"] == 2
+        });
+        assert_eq!(
+            done.header["steps_per_epoch"], 11,
+            "1,080 images in batches of 100"
+        );
+        assert_eq!(done.header["progress"], 1.0);
+        assert!(
+            done.header["run"]["notice"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("Trained 2 epochs")
+        );
+        let history = done.header["history"].as_array().unwrap();
+        assert_eq!(history.len(), 2);
+        for row in history {
+            assert!(row["val_loss"].as_f64().unwrap() > 0.0);
+            assert!(row["psnr"].as_f64().unwrap() > 5.0);
+            assert!(row["ssim"].as_f64().unwrap() > -1.0);
+        }
+        assert!(history[1]["val_loss"].as_f64() < history[0]["val_loss"].as_f64());
+        assert_eq!(array(&done, "grid").len(), GRID * PIXELS);
+        assert_eq!(array(&done, "recon").len(), GRID * PIXELS);
+        // a third epoch is refused until asked for; "one more epoch" asks for it
+        p.send(r#"{"type":"step"}"#);
+        let told = wait_for(&p, |f| {
+            f.header["run"]["notice"]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("raise Epochs"))
+        });
+        assert_eq!(told.header["epochs_done"], 2);
+        p.send(r#"{"type":"more"}"#);
+        p.send(r#"{"type":"play"}"#);
+        let three = wait_for(&p, |f| {
+            f.header["epochs_done"] == 3 && f.header["run"]["training"] == false
+        });
+        assert_eq!(three.header["history"].as_array().unwrap().len(), 3);
+        // what is inside: every layer's activations for one image, and the first layer's filters
+        let a = ask(
+            &p,
+            json!({"type": "query", "id": 2, "query": "activations", "index": 0}),
+        );
+        let shapes: Vec<Value> = a.header["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["shape"].clone())
+            .collect();
+        assert_eq!(shapes, [json!([64]), json!([8]), json!([64]), json!([784])]);
+        let names: Vec<&str> = a.header["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["encoder.0", "latent", "decoder.0", "output"]);
+        assert_eq!(array(&a, "a3").len(), 784);
+        let fl = ask(&p, json!({"type": "query", "id": 3, "query": "filters"}));
+        assert_eq!(
+            (fl.header["shown"].as_u64(), fl.header["height"].as_u64()),
+            (Some(64), Some(28))
+        );
+        assert_eq!(array(&fl, "filters").len(), 64 * 784);
+        // saved: the file holds the model, and its test metrics are those shown
+        p.send(r#"{"type":"save","name":"tiny"}"#);
+        let saved = wait_for(&p, |f| f.header["saved"]["name"] == "tiny");
+        let ck = models::read_checkpoint(&dir, "tiny").unwrap();
+        assert_eq!(ck.config.epochs_trained, 3);
+        let model =
+            Autoencoder::from_tensors(&ck.config.architecture, &ck.tensors, &inference_device())
+                .unwrap();
+        let test = load_known(known("mnist").unwrap(), Some(&test_data()), Split::Test).unwrap();
+        let e = evaluate(&model, &test, 512).unwrap();
+        let shown = &saved.header["saved"]["metrics"];
+        assert!((shown["mse"].as_f64().unwrap() - e.mse).abs() < 1e-9);
+        assert!((shown["ssim"].as_f64().unwrap() - e.ssim.unwrap()).abs() < 1e-9);
+        assert_eq!(ck.config.metrics["test_mse"], e.mse);
+        let models = saved.header["models"].as_array().unwrap();
+        assert_eq!(models.len(), 1);
+        assert_eq!(models[0]["name"], "tiny");
+        // saving again under the same name is refused unless replacing is asked for
+        let e = p.answer_error(r#"{"type":"save","name":"tiny"}"#);
+        assert!(e.contains("already"), "{e}");
+        for bad in ["../x", "a/b", ".hidden", "caf\u{e9}"] {
+            let e = p.answer_error(&json!({"type": "save", "name": bad}).to_string());
+            assert!(e.contains(bad), "{bad}: {e}");
+        }
+        // rename, load (settings and weights come back), delete
+        p.send(r#"{"type":"rename","from":"tiny","to":"small one"}"#);
+        wait_for(&p, |f| f.header["models"][0]["name"] == "small one");
+        p.send(r#"{"type":"reset"}"#);
+        p.send(r#"{"type":"configure","layers":"32,16","latent":4}"#);
+        wait_for(&p, |f| {
+            f.header["trained"] == false && f.header["settings"]["latent"] == 4
+        });
+        p.send(r#"{"type":"load","name":"small one"}"#);
+        let loaded = wait_for(&p, |f| f.header["loaded"] == "small one");
+        assert_eq!(loaded.header["settings"]["layers"], "64");
+        assert_eq!(loaded.header["settings"]["latent"], 8);
+        assert_eq!(loaded.header["epochs_done"], 3);
+        assert_eq!(loaded.header["settings"]["epochs"], 4);
+        let b = ask(
+            &p,
+            json!({"type": "query", "id": 4, "query": "activations", "index": 0}),
+        );
+        assert_eq!(
+            array(&b, "a3"),
+            array(&a, "a3"),
+            "the loaded model is the saved one"
+        );
+        p.send(r#"{"type":"delete","name":"small one"}"#);
+        wait_for(&p, |f| {
+            f.header["models"].as_array().is_some_and(|m| m.is_empty())
+        });
+        assert!(!dir.join("small one.safetensors").exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_conv_model_shows_one_map_per_channel_and_stop_keeps_it() {
+        let p = probe(temp_models("conv"));
+        p.send(r#"{"type":"configure","kind":"conv","convs":"4:3:2:1,8:3:2:1","latent":10,"train_size":20000,"batch":50,"epochs":5,"lr":0.01}"#);
+        wait_for(&p, |f| f.header["settings"]["kind"] == "conv");
+        let a = ask(
+            &p,
+            json!({"type": "query", "id": 1, "query": "activations", "pixels": vec![0.5; 784]}),
+        );
+        let shapes: Vec<Value> = a.header["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["shape"].clone())
+            .collect();
+        assert_eq!(shapes[0], json!([4, 14, 14]));
+        assert_eq!(shapes[1], json!([8, 7, 7]));
+        assert_eq!(shapes.last().unwrap(), &json!([1, 28, 28]));
+        assert_eq!(array(&a, "a0").len(), 4 * 14 * 14);
+        let fl = ask(&p, json!({"type": "query", "id": 2, "query": "filters"}));
+        assert_eq!(
+            (fl.header["shown"].as_u64(), fl.header["height"].as_u64()),
+            (Some(4), Some(3))
+        );
+        p.send(r#"{"type":"play"}"#);
+        wait_for(&p, |f| f.header["step"].as_u64() >= Some(5));
+        // the learning rate changes mid-run and training goes on
+        p.send(r#"{"type":"configure","lr":0.002}"#);
+        let changed = wait_for(&p, |f| f.header["lr"] == 0.002);
+        assert_eq!(changed.header["run"]["training"], true);
+        p.send(r#"{"type":"stop"}"#);
+        let stopped = wait_for(&p, |f| {
+            f.header["run"]["training"] == false
+                && !f.header["history"].as_array().unwrap().is_empty()
+        });
+        let row = &stopped.header["history"][0];
+        assert_eq!(row["partial"], true);
+        assert_eq!(stopped.header["trained"], true, "the model so far is kept");
+        let e = p.answer_error(r#"{"type":"query","id":3,"query":"activations","pixels":[2]}"#);
+        assert!(e.contains("784"), "{e}");
+    }
+}
