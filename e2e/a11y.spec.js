@@ -21,6 +21,7 @@ for (const [name, path, ready] of [
   ['Glass Box', '/glass', 'glass-train'],
   ['3D Latent Explorer', '/latent3d', 'latent3d-play'],
   ['Digits Lab', '/digits', 'digits-model'],
+  ['Model Studio', '/studio', 'studio-train'],
 ]) {
   test(`${name}: no serious or critical accessibility violations`, async ({ page }) => {
     await page.goto(`${server.url}${path}`);
@@ -39,5 +40,14 @@ test('Digits Lab in use (30-D model, a digit loaded, iterated, basins shown): no
   await expect(page.getByTestId('digits-fixed-point')).toHaveAttribute('data-value', /true|false/, { timeout: 20_000 });
   await page.getByTestId('digits-basins').click();
   await expect(page.getByTestId('digits-basins')).toHaveAttribute('aria-pressed', 'true', { timeout: 20_000 });
+  expect(await violations(page)).toEqual([]);
+});
+
+test('Model Studio in use (a conv model trained a little, a digit inside it): no serious or critical violations', async ({ page }) => {
+  await page.goto(`${server.url}/studio?kind=conv&convs=8:3:2:1&latent=8&train_size=500&epochs=1&batch=50`);
+  await expect(page.getByTestId('studio-train')).toBeEnabled();
+  await page.getByTestId('studio-train').click();
+  await expect(page.getByTestId('studio-progress')).toHaveAttribute('data-value', '1', { timeout: 30_000 });
+  await expect(page.getByTestId('studio-activation-encoder-conv-0').locator('canvas')).toHaveCount(8);
   expect(await violations(page)).toEqual([]);
 });

@@ -105,8 +105,9 @@ fn http_get(host: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
     }
     req.push_str("\r\n");
     s.write_all(req.as_bytes()).unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
+    let mut bytes = Vec::new();
+    s.read_to_end(&mut bytes).unwrap();
+    let out = String::from_utf8_lossy(&bytes).into_owned();
     let status = out.split_whitespace().nth(1).unwrap().parse().unwrap();
     (status, out)
 }
@@ -862,4 +863,100 @@ fn a_client_that_never_reads_stalls_nothing_and_a_full_server_says_so() {
             "{e}"
         );
     });
+}
+
+#[test]
+fn a_model_trained_and_saved_in_the_studio_evaluates_as_the_page_said_and_downloads() {
+    let data = data_dir();
+    let dir = tmp();
+    let models = dir.path().join("models");
+    let server = start(&["--data-dir", s(&data), "--models", s(&models)]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let shown = rt.block_on(async {
+        let (mut ws, _) = connect_async(format!("ws://{}/ws?page=studio", server.host))
+            .await
+            .unwrap();
+        until(&mut ws, |v| v["type"] == "session").await;
+        // an impossible model is refused with its layer, and nothing changes
+        send(
+            &mut ws,
+            json!({"type": "configure", "kind": "conv", "convs": "8:3:2:1,8:9:1:0,8:9:1:0"}),
+        )
+        .await;
+        let e = until(&mut ws, |v| v["type"] == "error").await;
+        assert!(
+            e["message"].as_str().unwrap().contains("conv layer 3"),
+            "{e}"
+        );
+        send(
+            &mut ws,
+            json!({"type": "configure", "kind": "conv", "convs": "8:3:2:1,16:3:2:1", "latent": 12,
+                   "train_size": 3000, "batch": 100, "epochs": 1}),
+        )
+        .await;
+        header_until(&mut ws, |h| {
+            h["arch"]["params"].as_u64() > Some(0) && h["settings"]["kind"] == "conv"
+        })
+        .await;
+        send(&mut ws, json!({"type": "play"})).await;
+        let done = header_until(&mut ws, |h| {
+            h["epochs_done"] == 1 && h["run"]["training"] == false
+        })
+        .await;
+        assert!(has_validation(&done), "{done}");
+        send(&mut ws, json!({"type": "save", "name": "from the studio"})).await;
+        let saved = header_until(&mut ws, |h| h["saved"]["name"] == "from the studio").await;
+        saved["saved"]["metrics"].clone()
+    });
+    let file = models.join("from the studio.safetensors");
+    let out = ok(&[
+        "eval",
+        "--model",
+        s(&file),
+        "--dataset",
+        "mnist",
+        "--data-dir",
+        s(&data),
+        "--json",
+    ]);
+    let cli: Value = serde_json::from_str(out.trim()).unwrap();
+    for key in ["mse", "bce", "psnr", "ssim"] {
+        let (a, b) = (cli[key].as_f64().unwrap(), shown[key].as_f64().unwrap());
+        assert!((a - b).abs() <= 1e-6, "{key}: eval {a}, page {b}");
+    }
+    assert_eq!(cli["samples"], 10_000);
+    // the page's download is the file itself; names that leave the folder are refused
+    let (status, body) = http_get(
+        &server.host,
+        "/api/models/from%20the%20studio.safetensors",
+        &[],
+    );
+    assert_eq!(status, 200);
+    assert!(body.contains("attachment; filename=\"from the studio.safetensors\""));
+    let size = std::fs::metadata(&file).unwrap().len() as usize;
+    assert!(
+        body.to_ascii_lowercase()
+            .contains(&format!("content-length: {size}\r\n")),
+        "the whole file is sent"
+    );
+    for bad in [
+        "..%2Fsecret.safetensors",
+        "%2Fetc%2Fpasswd",
+        "nothing.safetensors",
+    ] {
+        let (status, body) = http_get(&server.host, &format!("/api/models/{bad}"), &[]);
+        assert!(status == 400 || status == 404, "{bad}: {status} {body}");
+    }
+}
+
+/// Every epoch of a Studio snapshot has a validation loss, PSNR and SSIM.
+fn has_validation(h: &Value) -> bool {
+    h["history"].as_array().is_some_and(|rows| {
+        !rows.is_empty()
+            && rows.iter().all(|r| {
+                r["val_loss"].as_f64().is_some()
+                    && r["psnr"].as_f64().is_some()
+                    && r["ssim"].as_f64().is_some()
+            })
+    })
 }

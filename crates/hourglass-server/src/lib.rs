@@ -214,6 +214,45 @@ async fn pages() -> Response {
     axum::Json(json!(list)).into_response()
 }
 
+/// A model of the models folder, as a download (`GET /api/models/<name>.safetensors`): the
+/// same file `hourglass train` writes. The name is checked as every model name is, so it
+/// never leaves the folder.
+async fn model_download(
+    State(app): State<Arc<App>>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Response {
+    let dir = app.context.models_dir.clone();
+    let path = match hourglass_data::models::model_path(&dir, &name) {
+        Ok(p) => p,
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, e),
+    };
+    let file = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match tokio::task::spawn_blocking(move || std::fs::read(path))
+        .await
+        .ok()
+        .and_then(Result::ok)
+    {
+        Some(bytes) => (
+            [
+                (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{file}\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        None => refuse(
+            StatusCode::NOT_FOUND,
+            format!("there is no model '{name}' in the models folder"),
+        ),
+    }
+}
+
 #[derive(Deserialize)]
 struct WsQuery {
     session: Option<String>,
@@ -353,6 +392,7 @@ pub fn router(config: Config, closing: watch::Receiver<bool>) -> Router {
     Router::new()
         .route("/api/health", get(health))
         .route("/api/pages", get(pages))
+        .route("/api/models/{name}", get(model_download))
         .route("/ws", get(ws))
         .fallback(get(static_file))
         .layer(middleware::from_fn_with_state(app.clone(), guard))

@@ -532,6 +532,8 @@ pub struct StudioJob {
     inference: Option<(u64, Autoencoder)>,
     models: Vec<ModelInfo>,
     saved: Option<Value>,
+    /// Data were read outside a step (by a query): a snapshot is due, so the page gets the grid.
+    data_read: bool,
 }
 
 fn presence(ctx: &Context) -> Vec<(String, bool)> {
@@ -646,6 +648,7 @@ impl StudioJob {
             .flat_map(|i| from.sample(i).to_vec())
             .collect();
         self.grid = Some(Arc::new(grid.clone()));
+        self.data_read = true;
         self.data = Some(Data {
             key,
             train,
@@ -1077,6 +1080,7 @@ impl PageJob for StudioJob {
             weights_version: 0,
             inference: None,
             saved: None,
+            data_read: false,
         })
     }
 
@@ -1137,6 +1141,10 @@ impl PageJob for StudioJob {
                 Ok(Change::Kept)
             }
         }
+    }
+
+    fn poll(&mut self) -> bool {
+        std::mem::take(&mut self.data_read)
     }
 
     fn reset(&mut self) -> Result<(), WireError> {

@@ -1,0 +1,116 @@
+// The Model Studio, driven as a person uses it: build a small dense model, train it, change
+// the learning rate mid-run, save it, find it after a reload, load it and delete it; build a
+// conv model and see one feature map per channel for a drawn digit; an impossible model says
+// where and why, and cannot be trained.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, expect } from '@playwright/test';
+import { useServer } from './fixtures.js';
+
+const models = mkdtempSync(join(tmpdir(), 'hourglass-studio-e2e-'));
+const server = useServer(() => ['--models', models]);
+
+/** @param {import('@playwright/test').Page} page @param {string} id */
+const num = async (page, id) => Number(await page.getByTestId(id).getAttribute('data-value'));
+
+test('train a small dense model, change its learning rate mid-run, save, reload, load and delete it', async ({ page }) => {
+  await page.goto(`${server.url}/studio?train_size=30000&batch=32&epochs=1&layers=128&latent=16`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  const params = 2 * 784 * 128 + 2 * 128 * 16 + 128 + 16 + 128 + 784;
+  await expect.poll(() => num(page, 'studio-params')).toBe(params);
+  await expect(page.getByTestId('studio-layer-0-size')).toHaveValue('128');
+  await expect(page.getByTestId('studio-latent')).toHaveValue('16');
+  await expect(page.getByTestId('studio-save')).toBeDisabled();
+  await page.getByTestId('studio-train').click();
+  await expect(page.getByTestId('studio-pause')).toBeVisible();
+  await expect.poll(() => num(page, 'studio-progress'), { timeout: 30_000 }).toBeGreaterThan(0.05);
+  const early = await num(page, 'studio-train-loss');
+  const firstGrid = await page.getByTestId('studio-recon-grid').getAttribute('data-sum');
+  // the learning rate changes while it trains, and training goes on
+  await page.getByTestId('studio-lr').selectOption('0.0003');
+  await expect(page.getByTestId('studio-lr')).toHaveValue('0.0003');
+  await expect(page.getByTestId('studio-pause'), 'still training after the change').toBeVisible();
+  await expect.poll(() => num(page, 'studio-progress'), { timeout: 60_000 }).toBe(1);
+  await expect(page.getByTestId('studio-train')).toBeVisible();
+  await expect(page.getByTestId('studio-message')).toContainText('Trained 1 epoch');
+  expect(await num(page, 'studio-train-loss')).toBeLessThan(early);
+  expect(await num(page, 'studio-val-loss')).toBeGreaterThan(0);
+  expect(await num(page, 'studio-psnr')).toBeGreaterThan(10);
+  expect(await num(page, 'studio-ssim')).toBeGreaterThan(0);
+  expect(Number(await page.getByTestId('studio-chart').getAttribute('data-points'))).toBeGreaterThan(10);
+  await expect(page.getByTestId('studio-chart')).toHaveAttribute('data-epochs', '1');
+  await expect(page.getByTestId('studio-recon-grid')).not.toHaveAttribute('data-sum', firstGrid || '');
+  await expect(page.getByTestId('studio-recon-grid').locator('canvas')).toHaveCount(32);
+  // keep it
+  await page.getByTestId('studio-name').fill('e2e dense');
+  await page.getByTestId('studio-save').click();
+  await expect(page.getByTestId('studio-saved')).toContainText('Saved as e2e dense.safetensors');
+  const saved = JSON.parse(await page.getByTestId('studio-saved').getAttribute('data-value') || '{}');
+  expect(saved.mse).toBeGreaterThan(0);
+  await expect(page.getByTestId('studio-model-e2e dense')).toContainText('dense 784-128-16');
+  // after a reload it is in the list; loading it brings its shape and its epochs back
+  await page.goto(`${server.url}/studio?layers=32&latent=4`);
+  await expect(page.getByTestId('studio-model-e2e dense')).toBeVisible();
+  await expect(page.getByTestId('studio-latent')).toHaveValue('4');
+  await page.getByTestId('studio-load-e2e dense').click();
+  await expect(page.getByTestId('studio-saved')).toContainText('Loaded e2e dense');
+  await expect(page.getByTestId('studio-latent')).toHaveValue('16');
+  await expect(page.getByTestId('studio-layer-0-size')).toHaveValue('128');
+  await expect.poll(() => num(page, 'studio-epoch')).toBe(1);
+  await expect(page.getByTestId('studio-activations').locator('[data-testid="studio-activation-latent"]')).toHaveAttribute('data-shape', '16');
+  await page.getByTestId('studio-delete-e2e dense').click();
+  await expect(page.getByTestId('studio-model-e2e dense')).toHaveCount(0);
+  await expect(page.getByTestId('studio-models')).toContainText('No models saved yet');
+});
+
+test('a conv model shows one feature map per channel for a drawn digit', async ({ page }) => {
+  await page.goto(`${server.url}/studio`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  await page.getByTestId('studio-preset-conv').click();
+  await expect(page.getByTestId('studio-kind')).toHaveValue('conv');
+  await expect(page.getByTestId('studio-layer-0-filters')).toHaveValue('16');
+  await expect(page.getByTestId('studio-layer-1-filters')).toHaveValue('32');
+  // conv 1→16 and 16→32 (3×3), dense 32·7·7→32 and back, transposed convs back to one channel
+  const params = (16 * 9 + 16) + (32 * 16 * 9 + 32) + (32 * 1568 + 32) + (1568 * 32 + 1568) + (32 * 16 * 9 + 16) + (16 * 9 + 1);
+  await expect.poll(() => num(page, 'studio-params')).toBe(params);
+  const pad = page.getByTestId('studio-pad');
+  const box = await pad.boundingBox();
+  if (!box) throw new Error('no pad');
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.8, { steps: 8 });
+  await page.mouse.up();
+  const conv1 = page.getByTestId('studio-activation-encoder-conv-0');
+  await expect(conv1).toHaveAttribute('data-shape', '16x14x14');
+  await expect(conv1.locator('canvas')).toHaveCount(16);
+  await expect(page.getByTestId('studio-activation-encoder-conv-1').locator('canvas')).toHaveCount(32);
+  await expect(page.getByTestId('studio-activation-output')).toHaveAttribute('data-shape', '1x28x28');
+  await expect(page.getByTestId('studio-filters').locator('canvas')).toHaveCount(16);
+});
+
+test('an impossible model says which layer and why, and cannot be trained', async ({ page }) => {
+  await page.goto(`${server.url}/studio?kind=conv&convs=16:3:2:1,32:3:2:1`);
+  await expect(page.getByTestId('studio-layer-1-kernel')).toHaveValue('3');
+  await expect(page.getByTestId('studio-config-error')).toBeHidden();
+  await page.getByTestId('studio-layer-1-padding').fill('0');
+  await page.getByTestId('studio-layer-1-padding').press('Tab');
+  await page.getByTestId('studio-layer-1-kernel').fill('15');
+  await page.getByTestId('studio-layer-1-kernel').press('Tab');
+  await expect(page.getByTestId('studio-config-error')).toContainText('Layer 2');
+  await expect(page.getByTestId('studio-config-error')).toContainText('kernel 15 does not fit a 14-pixel side');
+  await expect(page.getByTestId('studio-layer-1')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByTestId('studio-train')).toBeDisabled();
+  // the server kept the last model that can be built
+  await expect(page).toHaveURL(/convs=16%3A3%3A2%3A1%2C32%3A3%3A2%3A[01]/);
+  await page.getByTestId('studio-layer-1-kernel').fill('3');
+  await page.getByTestId('studio-layer-1-kernel').press('Tab');
+  await expect(page.getByTestId('studio-config-error')).toBeHidden();
+  await expect(page.getByTestId('studio-train')).toBeEnabled();
+  // a dense layer of 0 units
+  await page.getByTestId('studio-kind').selectOption('dense');
+  await page.getByTestId('studio-layer-0-size').fill('0');
+  await page.getByTestId('studio-layer-0-size').press('Tab');
+  await expect(page.getByTestId('studio-config-error')).toContainText("hidden layer 1: '0' is not a size from 1 to 4096");
+  await expect(page.getByTestId('studio-train')).toBeDisabled();
+});

@@ -1,0 +1,224 @@
+// Looking inside a Studio model: pick one of the 16 validation images or draw a digit, and
+// see every layer's activations for it — a conv layer as one small image per channel, a dense
+// layer as a heat strip folded into a near-square block — the code as bars, and the
+// reconstruction; and the first layer's filters as pictures (a dense model's weight rows as
+// 28×28 images, a conv model's kernels), refreshed as the model trains.
+
+import { h } from '../../lib/dom.js';
+import { drawImage } from '../../lib/images.js';
+import { DrawPad } from '../../lib/drawpad.js';
+
+/**
+ * @typedef {{name: string, shape: number[], array: string}} LayerInfo
+ */
+
+/** A layer's name as people read it, and as a test id. */
+/** @param {string} name */
+function title(name) {
+  if (name === 'latent') return 'code';
+  if (name === 'output') return 'reconstruction';
+  const m = name.match(/^(encoder|decoder)\.(conv\.|deconv\.)?(\d+)$/);
+  if (!m) return name;
+  const kind = m[2] === 'conv.' ? 'conv' : m[2] === 'deconv.' ? 'deconv' : m[1];
+  return `${kind} ${Number(m[3]) + 1}`;
+}
+
+/** @param {string} name */
+export function layerId(name) {
+  return name.replace(/\./g, '-');
+}
+
+/**
+ * Values signed around zero drawn as colours (blue negative, orange positive), into a
+ * `w`×`h` canvas, scaled by `scale`.
+ * @param {HTMLCanvasElement} c @param {ArrayLike<number>} v @param {number} w @param {number} h @param {number} scale
+ */
+function heat(c, v, w, h, scale) {
+  c.width = w;
+  c.height = h;
+  const ctx = /** @type {CanvasRenderingContext2D} */ (c.getContext('2d'));
+  const img = ctx.createImageData(w, h);
+  for (let i = 0; i < w * h; i++) {
+    const x = i < v.length ? v[i] / (scale || 1) : 0;
+    const t = Math.max(-1, Math.min(1, x));
+    const [r, g, b] = t >= 0 ? [255, 255 - 120 * t, 255 - 255 * t] : [255 + 220 * t, 255 + 120 * t, 255];
+    img.data.set([r, g, b, i < v.length ? 255 : 0], 4 * i);
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+/** @param {ArrayLike<number>} v */
+function absMax(v) {
+  let m = 0;
+  for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]));
+  return m || 1;
+}
+
+/**
+ * @param {{query: (name: string, fields: Record<string, any>) => Promise<any>, say: (t: string) => void}} opts
+ */
+export function insidePanel(opts) {
+  /** @type {Float32Array|null} */ let grid = null;
+  /** @type {{kind: 'grid', index: number}|{kind: 'drawn', pixels: number[]}} */ let input = { kind: 'grid', index: 0 };
+  let inflight = false;
+  let again = false;
+  let filtersVersion = '';
+  let filtersAsked = 0;
+
+  const picks = h('div', { class: 'picks', 'data-testid': 'studio-inputs', role: 'group', 'aria-label': 'Pick an input image' });
+  const pad = /** @type {HTMLCanvasElement} */ (h('canvas', { class: 'pad', width: 196, height: 196, 'data-testid': 'studio-pad', 'aria-label': 'Draw a digit here' }));
+  const drawpad = new DrawPad(pad, (pixels) => {
+    input = { kind: 'drawn', pixels: Array.from(pixels, (x) => Math.round(x * 1e4) / 1e4) };
+    markPick(-1);
+    refresh();
+  });
+  const clear = h('button', { 'data-testid': 'studio-pad-clear', onclick: () => { drawpad.clear(); input = { kind: 'grid', index: 0 }; markPick(0); refresh(); } }, 'Clear');
+  const acts = h('div', { class: 'activations', 'data-testid': 'studio-activations' });
+  const filters = h('div', { class: 'filters', 'data-testid': 'studio-filters' });
+  const filtersNote = h('p', { class: 'muted', 'data-testid': 'studio-filters-note' });
+
+  /** @param {number} i */
+  function markPick(i) {
+    picks.querySelectorAll('button').forEach((b, j) => b.setAttribute('aria-pressed', String(j === i)));
+  }
+
+  function drawPicks() {
+    if (!grid) return;
+    const n = Math.floor(grid.length / 784);
+    if (picks.childElementCount !== n) {
+      picks.replaceChildren(...Array.from({ length: n }, (_, i) => {
+        const c = /** @type {HTMLCanvasElement} */ (h('canvas', { class: 'digit small' }));
+        drawImage(c, /** @type {Float32Array} */ (grid).subarray(i * 784, (i + 1) * 784), 28, 28);
+        return h('button', { class: 'pick', 'data-testid': `studio-input-${i}`, 'aria-label': `Validation image ${i + 1}`, 'aria-pressed': String(input.kind === 'grid' && input.index === i), onclick: () => {
+          input = { kind: 'grid', index: i };
+          markPick(i);
+          refresh();
+        } }, c);
+      }));
+    }
+  }
+
+  /** @param {any} a the answer */
+  function drawActivations(a) {
+    /** @type {LayerInfo[]} */ const layers = a.layers;
+    const blocks = layers.map((l) => {
+      const v = /** @type {Float32Array} */ (a.data[l.array]);
+      const id = layerId(l.name);
+      const box = h('figure', { class: 'layer-act', 'data-testid': `studio-activation-${id}`, 'data-shape': l.shape.join('x') });
+      const caption = h('figcaption', {}, `${title(l.name)} · ${l.shape.join('×')}`);
+      if (l.name === 'output') {
+        const c = /** @type {HTMLCanvasElement} */ (h('canvas', { class: 'digit', role: 'img', 'aria-label': 'The reconstruction' }));
+        drawImage(c, v, 28, 28);
+        box.append(c);
+      } else if (l.shape.length === 3) {
+        const [ch, hh, ww] = l.shape;
+        const maps = h('div', { class: 'maps' });
+        const scale = absMax(v);
+        for (let k = 0; k < ch; k++) {
+          const c = /** @type {HTMLCanvasElement} */ (h('canvas', { class: 'map', 'data-testid': `studio-activation-${id}-${k}`, title: `channel ${k + 1}` }));
+          heat(c, v.subarray(k * hh * ww, (k + 1) * hh * ww), ww, hh, scale);
+          maps.append(c);
+        }
+        box.append(maps);
+      } else if (l.name === 'latent') {
+        const scale = absMax(v);
+        const bars = h('div', { class: 'code-bars', role: 'img', 'aria-label': `The code: ${Array.from(v, (x) => x.toFixed(2)).join(', ')}` },
+          ...Array.from(v, (x, i) => h('span', { class: `bar ${x < 0 ? 'neg' : 'pos'}`, title: `unit ${i + 1}: ${x.toFixed(3)}`, style: `height: ${(Math.abs(x) / scale) * 100}%` })));
+        box.append(bars);
+      } else {
+        // a dense layer folded into a near-square block, one cell per unit
+        const n = l.shape[0];
+        const w = Math.ceil(Math.sqrt(n));
+        const c = /** @type {HTMLCanvasElement} */ (h('canvas', { class: 'map dense', title: `${n} units` }));
+        heat(c, v, w, Math.ceil(n / w), absMax(v));
+        box.append(c);
+      }
+      box.prepend(caption);
+      return box;
+    });
+    acts.replaceChildren(...blocks);
+  }
+
+  async function refresh() {
+    if (inflight) {
+      again = true;
+      return;
+    }
+    inflight = true;
+    try {
+      const fields = input.kind === 'grid' ? { index: input.index } : { pixels: input.pixels };
+      const a = await opts.query('activations', fields);
+      drawActivations(a);
+    } catch (e) {
+      opts.say(String(/** @type {any} */ (e).message || e));
+    } finally {
+      inflight = false;
+      if (again) {
+        again = false;
+        refresh();
+      }
+    }
+  }
+
+  async function refreshFilters() {
+    const mine = ++filtersAsked;
+    try {
+      const f = await opts.query('filters', {});
+      if (mine !== filtersAsked) return;
+      const { shown, count, height, width } = /** @type {any} */ (f);
+      const v = /** @type {Float32Array} */ (f.data.filters);
+      const per = v.length / shown;
+      // a conv kernel has one slice per input channel: the first layer reads one channel.
+      // Each filter on its own scale, so a weak one still shows its shape.
+      filters.replaceChildren(...Array.from({ length: shown }, (_, i) => {
+        const c = /** @type {HTMLCanvasElement} */ (h('canvas', { class: 'map filter', title: `filter ${i + 1}` }));
+        const w = v.subarray(i * per, i * per + height * width);
+        heat(c, w, width, height, absMax(w));
+        return c;
+      }));
+      filters.dataset.count = String(shown);
+      filtersNote.textContent = height === 28
+        ? `The first layer's weights, one 28×28 picture per unit (${shown} of ${count}): orange pixels push the unit up, blue ones down (each on its own scale). Random at first; strokes and blobs appear as it trains.`
+        : `The first layer's ${count} kernels (${height}×${width}), ${shown} shown: orange weights push the channel up, blue ones down. Edge and spot detectors appear as it trains.`;
+    } catch (e) {
+      opts.say(String(/** @type {any} */ (e).message || e));
+    }
+  }
+
+  let lastFilters = 0;
+  return {
+    element: h('div', { class: 'inside' },
+      h('div', { class: 'panel' },
+        h('h2', {}, 'Look inside'),
+        h('p', { class: 'muted' }, 'Pick a validation image or draw a digit: every layer\u2019s activations for it, the code, and the reconstruction, updated as you draw.'),
+        picks,
+        h('div', { class: 'pad-row' }, pad, h('div', {}, clear, h('p', { class: 'muted' }, 'Draw with the mouse or a finger.'))),
+        acts),
+      h('div', { class: 'panel' },
+        h('h2', {}, 'First-layer filters'),
+        filtersNote,
+        filters)),
+    /**
+     * @param {Float32Array|null} g the 16 grid images
+     * @param {string} version the weights' version and the step (a new one redraws)
+     * @param {boolean} training
+     */
+    update(g, version, training) {
+      const first = !grid && g;
+      if (g) grid = g;
+      drawPicks();
+      if (version !== filtersVersion) {
+        // while training, at most one refresh every 1.5 s
+        const now = performance.now();
+        if (!training || now - lastFilters > 1500) {
+          filtersVersion = version;
+          lastFilters = now;
+          refreshFilters();
+          refresh();
+        }
+      } else if (first) {
+        refresh();
+      }
+    },
+  };
+}
