@@ -31,7 +31,7 @@ const IDS = { activation: 'studio-hidden-activation', train_size: 'studio-train-
  *   epochs_done: number, epoch: number, progress: number, seconds_left: number|null, loss: number|null, lr: number,
  *   history: EpochRow[], trained: boolean, loaded: string|null, saved: {name: string, file: string, metrics: Record<string, number|null>}|null,
  *   models: ModelInfo[], models_dir: string, datasets: {name: string, present: boolean}[], train_samples: number|null,
- *   val_samples: number|null, weights_version: number, data?: Record<string, Float32Array>}} Snapshot
+ *   val_samples: number|null, weights_version: number, grid_ready: boolean}} Snapshot
  */
 
 /** @param {number|null} s */
@@ -133,13 +133,23 @@ export function mount(root) {
   const reconGrid = h('div', { class: 'recon-grid', 'data-testid': 'studio-recon-grid' });
   let reconKey = '';
 
-  /** @param {Snapshot} s */
-  function drawRecon(s) {
-    const g = s.data && s.data.grid;
-    const r = s.data && s.data.recon;
-    const key = `${s.weights_version}:${g ? g.length : 0}:${r ? r.length : 0}`;
-    if (key === reconKey || !g) return;
-    reconKey = key;
+  /** @type {Float32Array|null} */ let gridImages = null;
+  let gridAsked = '';
+  /**
+   * Asks for the grid and its reconstructions when the weights changed (an epoch ended, a
+   * model was loaded), then draws them.
+   * @param {Snapshot} s
+   */
+  async function drawRecon(s) {
+    const key = `${s.weights_version}:${s.grid_ready}`;
+    if (key === gridAsked || !s.grid_ready) return;
+    gridAsked = key;
+    const a = /** @type {any} */ (await query('grid', {}));
+    if (gridAsked !== key) return;
+    const g = /** @type {Float32Array|undefined} */ (a.data.grid);
+    const r = /** @type {Float32Array|undefined} */ (a.data.recon);
+    if (!g) return;
+    gridImages = g;
     const n = Math.floor(g.length / 784);
     const half = Math.ceil(n / 2);
     /** @param {Float32Array|undefined} v @param {string} what @param {number} from */
@@ -152,10 +162,18 @@ export function mount(root) {
       }));
     // eight images a row, each above its reconstruction
     reconGrid.replaceChildren(row(g, 'input', 0), row(r, 'rebuilt', 0), row(g, 'input', half), row(r, 'rebuilt', half));
-    reconGrid.dataset.version = String(s.weights_version);
+    reconGrid.dataset.version = String(a.weights_version);
     // a fingerprint of the reconstructions, so a test (or a person) can tell they changed
-    reconGrid.dataset.sum = r ? r.reduce((a, b) => a + b, 0).toFixed(3) : '';
+    reconGrid.dataset.sum = r ? r.reduce((x, y) => x + y, 0).toFixed(3) : '';
+    inside.update(gridImages, insideKey(s), s.run.training);
   }
+
+  /**
+   * When what is inside is drawn again: at every epoch's end while training (the cores are
+   * training's), and at once after a step or a change while paused.
+   * @param {Snapshot} s
+   */
+  const insideKey = (s) => (s.run.training ? `${s.weights_version}` : `${s.weights_version}:${s.step}`);
 
   // ---- keep
   const name = /** @type {HTMLInputElement} */ (h('input', { type: 'text', maxlength: 64, placeholder: 'my-model', 'data-testid': 'studio-name', 'aria-label': 'Model name' }));
@@ -308,7 +326,7 @@ export function mount(root) {
     });
     chart.dataset.points = String(run.losses.length);
     chart.dataset.epochs = String(s.history.length);
-    drawRecon(s);
+    drawRecon(s).catch((e) => say(String(e.message || e)));
     if (s.saved) {
       const m = s.saved.metrics;
       savedNote.textContent = `Saved as ${s.saved.file}. On all test images: MSE ${Number(m.mse).toFixed(5)}, BCE ${Number(m.bce).toFixed(5)}, PSNR ${m.psnr === null ? '–' : Number(m.psnr).toFixed(2)} dB, SSIM ${m.ssim === null ? '–' : Number(m.ssim).toFixed(4)}.`;
@@ -318,7 +336,7 @@ export function mount(root) {
       savedNote.dataset.value = '';
     }
     drawModels(s);
-    inside.update(s.data && s.data.grid ? s.data.grid : null, `${s.weights_version}:${s.step}`, run.training);
+    inside.update(gridImages, insideKey(s), run.training);
     root.dataset.step = String(s.step);
     root.dataset.training = String(run.training);
     syncUrl();

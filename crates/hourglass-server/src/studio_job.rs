@@ -7,9 +7,10 @@
 //! that cannot be built is refused with the field, the layer and the reason, and changes
 //! nothing. The `check` query answers the same for settings not yet applied, so the page can
 //! explain an impossible configuration where it is made. Every epoch ends with the validation
-//! set's loss, PSNR and SSIM and a fixed grid of 16 validation images reconstructed; every
-//! snapshot carries the grid. Queries: `check`, `activations` (every layer for one image),
-//! `filters` (the first layer's weights as pictures), `image` (a validation image).
+//! set's loss, PSNR and SSIM and a fixed grid of 16 validation images reconstructed; the
+//! snapshot says when it changed. Queries: `check`, `grid` (the 16 images and their
+//! reconstructions), `activations` (every layer for one image), `filters` (the first
+//! layer's weights as pictures).
 //! Commands: `stop` (ends the epoch part-way, keeps the model), `more` (one more epoch),
 //! `save`, `load`, `delete`, `rename`, `rescan`.
 
@@ -1044,7 +1045,9 @@ impl PageJob for StudioJob {
     const TITLE: &'static str = "Model Studio";
     const DEFAULT_SPEED: f64 = 0.0;
     const HEAVY: bool = true;
-    const PUBLISH_EVERY: std::time::Duration = std::time::Duration::from_millis(150);
+    // two or three snapshots a second are live enough for figures and a loss chart, and leave the
+    // cores to training (the page asks for the image grid when the weights change)
+    const PUBLISH_EVERY: std::time::Duration = std::time::Duration::from_millis(400);
 
     fn info(ctx: &Context) -> Value {
         let sets: Vec<Value> = presence(ctx)
@@ -1230,12 +1233,7 @@ impl PageJob for StudioJob {
             "val_samples": d.map(|d| d.val.len()),
             "weights_version": self.weights_version,
         }));
-        if let Some(g) = &self.grid {
-            f = f.with("grid", g.clone());
-        }
-        if let Some(r) = &self.recon {
-            f = f.with("recon", r.clone());
-        }
+        f.set("grid_ready", json!(self.grid.is_some()));
         f
     }
 
@@ -1246,11 +1244,21 @@ impl PageJob for StudioJob {
                 Ok(Frame::new(summary(&next)))
             }
             "activations" => self.activations(fields),
+            "grid" => {
+                let mut f = Frame::new(json!({"weights_version": self.weights_version}));
+                if let Some(g) = &self.grid {
+                    f = f.with("grid", g.clone());
+                }
+                if let Some(r) = &self.recon {
+                    f = f.with("recon", r.clone());
+                }
+                Ok(f)
+            }
             "filters" => self.filters(),
             _ => Err(WireError::new(
                 "unknown_query",
                 format!(
-                    "the Model Studio answers no query '{name}' (it answers check, activations and filters)"
+                    "the Model Studio answers no query '{name}' (it answers check, activations, grid and filters)"
                 ),
             )),
         }
@@ -1440,8 +1448,11 @@ mod tests {
             assert!(row["ssim"].as_f64().unwrap() > -1.0);
         }
         assert!(history[1]["val_loss"].as_f64() < history[0]["val_loss"].as_f64());
-        assert_eq!(array(&done, "grid").len(), GRID * PIXELS);
-        assert_eq!(array(&done, "recon").len(), GRID * PIXELS);
+        assert_eq!(done.header["grid_ready"], true);
+        let g = ask(&p, json!({"type": "query", "id": 9, "query": "grid"}));
+        assert_eq!(array(&g, "grid").len(), GRID * PIXELS);
+        assert_eq!(array(&g, "recon").len(), GRID * PIXELS);
+        assert_eq!(g.header["weights_version"], done.header["weights_version"]);
         // a third epoch is refused until asked for; "one more epoch" asks for it
         p.send(r#"{"type":"step"}"#);
         let told = wait_for(&p, |f| {
@@ -1540,7 +1551,7 @@ mod tests {
     #[test]
     fn a_conv_model_shows_one_map_per_channel_and_stop_keeps_it() {
         let p = probe(temp_models("conv"));
-        p.send(r#"{"type":"configure","kind":"conv","convs":"4:3:2:1,8:3:2:1","latent":10,"train_size":20000,"batch":50,"epochs":5,"lr":0.01}"#);
+        p.send(r#"{"type":"configure","kind":"conv","convs":"4:3:2:1,8:3:2:1","latent":10,"train_size":60000,"batch":16,"epochs":5,"lr":0.01}"#);
         wait_for(&p, |f| f.header["settings"]["kind"] == "conv");
         let a = ask(
             &p,

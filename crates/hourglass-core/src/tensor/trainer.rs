@@ -12,6 +12,7 @@ use burn::{
     optim::{GradientsParams, ModuleOptimizer, SgdConfig, momentum::MomentumConfig},
     tensor::{Tensor, TensorData},
 };
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{Autoencoder, BatchLoss, Objective, Reconstruction};
@@ -213,21 +214,35 @@ pub fn evaluate(model: &Autoencoder, data: &Dataset, batch: usize) -> Result<Eva
     let rec = model.reconstruct_host(&data.values, batch);
     let f = data.features;
     let n = data.len();
+    let shape = data.image_shape.filter(|[h, w]| *h >= 11 && *w >= 11);
+    // each image's metrics on every core, summed in order afterwards: the same figures
+    // whatever the number of threads
+    let per_image: Vec<(f64, f64, f64, f64)> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let (x, y) = (data.sample(i), &rec[i * f..(i + 1) * f]);
+            let s = match shape {
+                Some([h, w]) => metrics::ssim(x, y, h, w)?,
+                None => 0.0,
+            };
+            Ok((
+                metrics::mse(y, x),
+                metrics::bce(y, x),
+                metrics::psnr(y, x),
+                s,
+            ))
+        })
+        .collect::<Result<_, Error>>()?;
     let (mut mse, mut bce, mut psnr, mut ssim) = (0.0, 0.0, 0.0, 0.0);
     let mut finite_psnr = 0usize;
-    let shape = data.image_shape.filter(|[h, w]| *h >= 11 && *w >= 11);
-    for i in 0..n {
-        let (x, y) = (data.sample(i), &rec[i * f..(i + 1) * f]);
-        mse += metrics::mse(y, x);
-        bce += metrics::bce(y, x);
-        let p = metrics::psnr(y, x);
+    for &(m, b, p, s) in &per_image {
+        mse += m;
+        bce += b;
         if p.is_finite() {
             psnr += p;
             finite_psnr += 1;
         }
-        if let Some([h, w]) = shape {
-            ssim += metrics::ssim(x, y, h, w)?;
-        }
+        ssim += s;
     }
     Ok(Evaluation {
         samples: n,

@@ -308,7 +308,16 @@ impl<J: PageJob> Worker<J> {
                     Err(mpsc::TryRecvError::Disconnected) => return,
                 }
             } else {
-                match rx.recv_timeout(J::PUBLISH_EVERY.max(Duration::from_millis(16))) {
+                // a change not yet published (training just ended, say) is published as soon
+                // as it is due, not a whole period later
+                let wait = if dirty {
+                    J::PUBLISH_EVERY
+                        .saturating_sub(last_publish.elapsed())
+                        .max(Duration::from_millis(1))
+                } else {
+                    J::PUBLISH_EVERY.max(Duration::from_millis(16))
+                };
+                match rx.recv_timeout(wait) {
                     Ok(c) => Some(c),
                     Err(mpsc::RecvTimeoutError::Timeout) => None,
                     Err(mpsc::RecvTimeoutError::Disconnected) => return,
