@@ -49,6 +49,16 @@ test('train a small dense model, change its learning rate mid-run, save, reload,
   const saved = JSON.parse(await page.getByTestId('studio-saved').getAttribute('data-value') || '{}');
   expect(saved.mse).toBeGreaterThan(0);
   await expect(page.getByTestId('studio-model-e2e dense')).toContainText('dense 784-128-16');
+  // compared with itself (the model here): the same figures, the same pictures
+  await page.getByTestId('studio-compare-a').selectOption('current');
+  await page.getByTestId('studio-compare-b').selectOption('e2e dense');
+  await page.getByTestId('studio-compare').click();
+  const mse = page.getByTestId('studio-compare-mse').locator('td');
+  await expect(mse.first()).toHaveAttribute('data-value', String(saved.mse));
+  await expect(mse.nth(1)).toHaveAttribute('data-value', String(saved.mse));
+  await expect(page.getByTestId('studio-compare-result').locator('canvas')).toHaveCount(48);
+  // one epoch each: a dot per model on the loss chart
+  await expect(page.getByTestId('studio-compare-chart').locator('circle.point')).toHaveCount(2);
   // after a reload it is in the list; loading it brings its shape and its epochs back
   await page.goto(`${server.url}/studio?layers=32&latent=4`);
   await expect(page.getByTestId('studio-model-e2e dense')).toBeVisible();

@@ -19,7 +19,7 @@ export function lineChart(host, points, opts) {
   const more = (opts.second || []).filter(([, y]) => Number.isFinite(y) && y > 0);
   const axis = svg('path', { d: `M${pad.l},${pad.t} V${height - pad.b} H${width - pad.r}`, class: 'axis' });
   host.append(axis);
-  if (pts.length < 2) {
+  if (pts.length + more.length < 2) {
     const t = svg('text', { x: width / 2, y: height / 2, 'text-anchor': 'middle', class: 'muted' });
     t.textContent = 'train to see the loss fall';
     host.append(t);
@@ -41,6 +41,8 @@ export function lineChart(host, points, opts) {
   }
   const d = pts.map(([x], i) => `${i ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(ly[i]).toFixed(1)}`).join('');
   host.append(svg('path', { d, class: 'line' }));
+  // a series of one point (one epoch) is a dot
+  if (pts.length === 1) host.append(svg('circle', { cx: sx(pts[0][0]).toFixed(1), cy: sy(ly[0]).toFixed(1), r: 3, class: 'point' }));
   if (more.length) {
     const d2 = more.map(([x, y], i) => `${i ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(Math.log10(y)).toFixed(1)}`).join('');
     host.append(svg('path', { d: d2, class: 'line second' }));

@@ -224,6 +224,72 @@ export function mount(root) {
       }))));
   }
 
+  // ---- compare two models: the same 16 test images, the test set's metrics, the loss curves
+  const pickA = /** @type {HTMLSelectElement} */ (h('select', { 'data-testid': 'studio-compare-a', 'aria-label': 'First model to compare' }));
+  const pickB = /** @type {HTMLSelectElement} */ (h('select', { 'data-testid': 'studio-compare-b', 'aria-label': 'Second model to compare' }));
+  const compareResult = h('div', { class: 'compare-result', 'data-testid': 'studio-compare-result' });
+  const compareButton = /** @type {HTMLButtonElement} */ (h('button', { 'data-testid': 'studio-compare', onclick: async () => {
+    say('');
+    compareButton.disabled = true;
+    compareResult.textContent = 'Evaluating both on the test set…';
+    try {
+      drawCompare(await query('compare', { a: pickA.value, b: pickB.value }));
+    } catch (e) {
+      compareResult.textContent = '';
+      say(String(/** @type {any} */ (e).message || e));
+    } finally {
+      compareButton.disabled = false;
+    }
+  } }, 'Compare'));
+  /** @param {Snapshot} s */
+  function drawPickers(s) {
+    const options = [...(s.trained ? [['current', 'this model (here)']] : []), ...s.models.filter((m) => !m.error).map((m) => [m.name, m.name])];
+    const key = JSON.stringify(options);
+    if (pickA.dataset.key === key) return;
+    for (const [sel, k] of /** @type {[HTMLSelectElement, number][]} */ ([[pickA, 0], [pickB, 1]])) {
+      const was = sel.value;
+      sel.replaceChildren(...options.map(([v, t]) => h('option', { value: v }, t)));
+      sel.dataset.key = key;
+      if (options.some(([v]) => v === was)) sel.value = was;
+      else if (options[k]) sel.value = options[k][0];
+    }
+    compareButton.disabled = options.length < 2;
+  }
+  /** @param {any} c the answer */
+  function drawCompare(c) {
+    const [a, b] = c.models;
+    /** @param {number|null} v @param {number} d */
+    const f = (v, d) => (v === null || v === undefined ? '–' : Number(v).toFixed(d));
+    const rows = [['MSE', 'mse', 5, -1], ['BCE', 'bce', 5, -1], ['PSNR (dB)', 'psnr', 2, 1], ['SSIM', 'ssim', 4, 1]].map(([label, k, d, better]) => {
+      const [va, vb] = [a.metrics[k], b.metrics[k]];
+      const win = va === null || vb === null || va === vb ? '' : (Number(better) * (va - vb) > 0 ? 'a' : 'b');
+      return h('tr', { 'data-testid': `studio-compare-${k}` }, h('th', {}, String(label)),
+        h('td', { class: win === 'a' ? 'better' : '', 'data-value': String(va) }, f(va, Number(d))),
+        h('td', { class: win === 'b' ? 'better' : '', 'data-value': String(vb) }, f(vb, Number(d))));
+    });
+    const table = h('table', { 'data-testid': 'studio-compare-table' },
+      h('thead', {}, h('tr', {}, h('th', {}, `test set (${c.dataset}, ${a.metrics.samples.toLocaleString('en')} images)`), h('th', {}, `${a.name}`), h('th', {}, `${b.name}`))),
+      h('tbody', {}, ...rows,
+        h('tr', {}, h('th', {}, 'model'), h('td', { class: 'muted' }, `${a.describe}, ${a.epochs} epochs`), h('td', { class: 'muted' }, `${b.describe}, ${b.epochs} epochs`))));
+    const n = Math.floor(c.data.images.length / 784);
+    const half = Math.ceil(n / 2);
+    /** @param {Float32Array} v @param {string} label @param {string} id @param {number} from */
+    const row = (v, label, id, from) => h('div', { class: 'recon-row' }, h('span', { class: 'muted', title: label }, label),
+      ...Array.from({ length: Math.min(half, n - from) }, (_, k) => {
+        const i = from + k;
+        const cv = /** @type {HTMLCanvasElement} */ (h('canvas', { class: 'digit small', 'data-testid': `studio-compare-${id}-${i}` }));
+        drawImage(cv, v.subarray(i * 784, (i + 1) * 784), 28, 28);
+        return cv;
+      }));
+    const chartEl = /** @type {SVGSVGElement} */ (/** @type {unknown} */ (svg('svg', { class: 'chart', 'data-testid': 'studio-compare-chart', role: 'img', 'aria-label': 'The two models’ validation loss per epoch' })));
+    /** @param {any} m */
+    const curve = (m) => m.history.map((/** @type {any} */ r) => [r.epoch, r.val_loss === undefined || r.val_loss === null ? r.train_loss : r.val_loss]);
+    lineChart(chartEl, curve(a), { width: 420, height: 180, label: 'epoch', second: curve(b), legend: [a.name, b.name] });
+    compareResult.replaceChildren(table,
+      h('div', { class: 'recon-grid' }, ...[0, half].flatMap((from) => [row(c.data.images, 'input', 'input', from), row(c.data.a, a.name, 'a', from), row(c.data.b, b.name, 'b', from)])),
+      h('p', { class: 'muted' }, 'Validation loss per epoch (training loss where a model kept no validation set):'), chartEl);
+  }
+
   // ---- look inside
   const inside = insidePanel({ query, say });
 
@@ -260,7 +326,10 @@ export function mount(root) {
           h('div', { class: 'row' }, name, save, h('label', { class: 'inline' }, replace, 'replace a model of that name')),
           savedNote,
           models,
-          modelsNote)),
+          modelsNote,
+          h('h3', {}, 'Compare two models'),
+          h('div', { class: 'row' }, pickA, h('span', {}, 'with'), pickB, compareButton),
+          compareResult)),
       h('div', { class: 'side' }, inside.element)));
 
   function syncButtons() {
@@ -336,6 +405,7 @@ export function mount(root) {
       savedNote.dataset.value = '';
     }
     drawModels(s);
+    drawPickers(s);
     inside.update(gridImages, insideKey(s), run.training);
     root.dataset.step = String(s.step);
     root.dataset.training = String(run.training);

@@ -47,6 +47,19 @@ pub struct ModelConfig {
     pub epochs_trained: usize,
     /// Final metrics by name (`train_loss`, `val_loss`, …).
     pub metrics: BTreeMap<String, f64>,
+    /// The loss per epoch, as training reported it (absent in files written before it was
+    /// kept).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<EpochLoss>,
+}
+
+/// One epoch's losses in a checkpoint's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochLoss {
+    pub epoch: usize,
+    pub train_loss: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub val_loss: Option<f64>,
 }
 
 /// A named f32 tensor in PyTorch layout.
@@ -243,6 +256,7 @@ mod tests {
             .collect();
         Checkpoint {
             config: ModelConfig {
+                history: vec![],
                 format_version: FORMAT_VERSION,
                 architecture,
                 dataset: DatasetInfo {

@@ -10,7 +10,8 @@
 //! set's loss, PSNR and SSIM and a fixed grid of 16 validation images reconstructed; the
 //! snapshot says when it changed. Queries: `check`, `grid` (the 16 images and their
 //! reconstructions), `activations` (every layer for one image), `filters` (the first
-//! layer's weights as pictures).
+//! layer's weights as pictures), `compare` (two models on the test set: metrics, loss
+//! curves, the same 16 images reconstructed).
 //! Commands: `stop` (ends the epoch part-way, keeps the model), `more` (one more epoch),
 //! `save`, `load`, `delete`, `rename`, `rescan`.
 
@@ -18,7 +19,7 @@ use std::sync::Arc;
 
 use hourglass_core::{
     architecture::{Architecture, ConvLayer},
-    checkpoint::{Checkpoint, DatasetInfo, FORMAT_VERSION, ModelConfig, TrainingInfo},
+    checkpoint::{Checkpoint, DatasetInfo, EpochLoss, FORMAT_VERSION, ModelConfig, TrainingInfo},
     data::{Dataset, Scaling},
     glass::Activation,
     settings::{Field, Settings},
@@ -516,8 +517,9 @@ pub struct StudioJob {
     data: Option<Data>,
     test: Option<(String, Dataset)>,
     trainer: Option<Trainer>,
-    /// Epochs a loaded model had before this run.
+    /// Epochs a loaded model had before this run, and their losses.
     epochs_before: usize,
+    before: Vec<EpochLoss>,
     /// Where it was loaded from.
     loaded: Option<String>,
     /// Steps of this run, and of the running epoch.
@@ -696,6 +698,7 @@ impl StudioJob {
         self.recon = None;
         self.inference = None;
         self.epochs_before = 0;
+        self.before.clear();
         self.loaded = None;
         self.weights_version += 1;
     }
@@ -840,6 +843,16 @@ impl StudioJob {
                 },
                 epochs_trained: self.epochs_done(),
                 metrics: metrics.clone(),
+                history: self
+                    .before
+                    .iter()
+                    .cloned()
+                    .chain(self.history.iter().map(|r| EpochLoss {
+                        epoch: r.epoch,
+                        train_loss: r.train_loss,
+                        val_loss: r.val_loss,
+                    }))
+                    .collect(),
             },
             tensors,
         };
@@ -948,6 +961,7 @@ impl StudioJob {
         }
         self.start_trainer(model)?;
         self.epochs_before = c.epochs_trained;
+        self.before = c.history.clone();
         self.loaded = Some(name.strip_suffix(models::EXTENSION).unwrap_or(name).into());
         self.saved = None;
         Ok(Change::Restarted)
@@ -1004,6 +1018,76 @@ impl StudioJob {
             f = f.with(LAYER_ARRAYS[i], Arc::new(l.values));
         }
         Ok(f)
+    }
+
+    /// A model to compare: `current` (the one here) or a model of the models folder, with its
+    /// name, shape, epochs and loss history.
+    fn comparable(&mut self, name: &str) -> Result<(Value, Autoencoder), WireError> {
+        if name == "current" {
+            let history: Vec<EpochLoss> = self
+                .before
+                .iter()
+                .cloned()
+                .chain(self.history.iter().map(|r| EpochLoss {
+                    epoch: r.epoch,
+                    train_loss: r.train_loss,
+                    val_loss: r.val_loss,
+                }))
+                .collect();
+            let info = json!({"name": "this model", "describe": self.arch.describe(),
+                              "epochs": self.epochs_done(), "history": history});
+            return Ok((info, self.model()?.clone()));
+        }
+        let ck = models::read_checkpoint(&self.ctx.models_dir, name)
+            .map_err(|e| WireError::new("not_found", format!("cannot compare '{name}': {e}")))?;
+        let inputs = ck.config.architecture.input_size();
+        if inputs != PIXELS {
+            return Err(WireError::invalid(format!(
+                "cannot compare '{name}': it takes {inputs} values per sample, not a 28×28 image"
+            )));
+        }
+        let model =
+            Autoencoder::from_tensors(&ck.config.architecture, &ck.tensors, &inference_device())?;
+        let info = json!({"name": name.strip_suffix(models::EXTENSION).unwrap_or(name),
+                          "describe": ck.config.architecture.describe(),
+                          "epochs": ck.config.epochs_trained, "history": ck.config.history});
+        Ok((info, model))
+    }
+
+    /// Two models side by side on the test set of the Studio's dataset: their metrics, their
+    /// loss curves, and the same 16 test images reconstructed by each.
+    fn compare(&mut self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
+        let name = |k: &str| {
+            fields
+                .get(k)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    WireError::invalid(format!(
+                        "'{k}' must name a model (\"current\" or one of the models folder)"
+                    ))
+                })
+        };
+        let (a, b) = (name("a")?, name("b")?);
+        let (info_a, model_a) = self.comparable(&a)?;
+        let (info_b, model_b) = self.comparable(&b)?;
+        let dataset = self.settings.dataset.clone();
+        let test = self.test_set()?;
+        let images: Vec<f32> = test.values[..GRID * PIXELS].to_vec();
+        let mut out = Vec::new();
+        let mut recons = Vec::new();
+        for (mut info, model) in [(info_a, model_a), (info_b, model_b)] {
+            let e = evaluate(&model, test, 512)?;
+            info["metrics"] = json!({"mse": e.mse, "bce": e.bce,
+                "psnr": e.psnr.is_finite().then_some(e.psnr), "ssim": e.ssim, "samples": e.samples});
+            out.push(info);
+            recons.push(model.reconstruct_host(&images, GRID));
+        }
+        let mut r = recons.into_iter();
+        Ok(Frame::new(json!({"models": out, "dataset": dataset}))
+            .with("images", Arc::new(images))
+            .with("a", Arc::new(r.next().expect("two")))
+            .with("b", Arc::new(r.next().expect("two"))))
     }
 
     /// The first layer's weights as pictures: a dense model's first rows (28×28 each), a conv
@@ -1073,6 +1157,7 @@ impl PageJob for StudioJob {
             test: None,
             trainer: None,
             epochs_before: 0,
+            before: Vec::new(),
             loaded: None,
             steps: 0,
             epoch_steps: 0,
@@ -1255,10 +1340,11 @@ impl PageJob for StudioJob {
                 Ok(f)
             }
             "filters" => self.filters(),
+            "compare" => self.compare(fields),
             _ => Err(WireError::new(
                 "unknown_query",
                 format!(
-                    "the Model Studio answers no query '{name}' (it answers check, activations, grid and filters)"
+                    "the Model Studio answers no query '{name}' (it answers check, activations, grid, filters and compare)"
                 ),
             )),
         }
@@ -1510,6 +1596,25 @@ mod tests {
         let models = saved.header["models"].as_array().unwrap();
         assert_eq!(models.len(), 1);
         assert_eq!(models[0]["name"], "tiny");
+        // compared with the model here (the same weights: the same figures) and itself
+        let c = ask(
+            &p,
+            json!({"type": "query", "id": 5, "query": "compare", "a": "current", "b": "tiny"}),
+        );
+        let (ma, mb) = (&c.header["models"][0], &c.header["models"][1]);
+        assert_eq!(ma["metrics"]["mse"], mb["metrics"]["mse"]);
+        assert_eq!(mb["metrics"]["mse"].as_f64().unwrap(), e.mse);
+        assert_eq!(
+            mb["history"].as_array().unwrap().len(),
+            3,
+            "the loss curve is in the file"
+        );
+        assert_eq!(array(&c, "a"), array(&c, "b"));
+        assert_eq!(array(&c, "images").len(), GRID * PIXELS);
+        let e2 = p.answer_error(
+            r#"{"type":"query","id":6,"query":"compare","a":"current","b":"nothing"}"#,
+        );
+        assert!(e2.contains("nothing"), "{e2}");
         // saving again under the same name is refused unless replacing is asked for
         let e = p.answer_error(r#"{"type":"save","name":"tiny"}"#);
         assert!(e.contains("already"), "{e}");

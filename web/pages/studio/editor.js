@@ -143,34 +143,60 @@ export function architectureEditor(opts) {
     return h('label', {}, h('span', { class: 'muted' }, label), el);
   }
 
+  let rowsKey = '';
+  /** @type {Map<string, [HTMLInputElement, () => number]>} */ let inputs = new Map();
+  /**
+   * A number input of a layer row, kept in `inputs` so a later redraw can set its value in
+   * place (a rebuilt input would lose what is being typed into it).
+   * @param {string} testid @param {string} label @param {() => number} get @param {(v: number) => void} set
+   * @param {{min: number, max: number}} range
+   */
+  function field(testid, label, get, set, range) {
+    const l = num(testid, label, get(), set, range);
+    inputs.set(testid, [/** @type {HTMLInputElement} */ (l.querySelector('input')), get]);
+    return l;
+  }
+
   function rows() {
     kind.value = draft.kind;
-    latent.value = String(draft.latent);
+    if (document.activeElement !== latent) latent.value = String(draft.latent);
     const bad = summary && !summary.ok && summary.error ? summary.error : null;
     /** @param {number} i */
     const isBad = (i) => !!bad && bad.layer === i + 1 && (bad.field === 'layers' || bad.field === 'convs');
+    const count = draft.kind === 'dense' ? draft.layers.length : draft.convs.length;
+    const key = `${draft.kind}:${count}:${bad && bad.layer}:${bad && bad.field}`;
+    if (key === rowsKey) {
+      // the same rows: their values are set in place (never the one being edited)
+      for (const [el, get] of inputs.values()) {
+        const v = get();
+        const text = Number.isFinite(v) ? String(v) : '';
+        if (document.activeElement !== el && el.value !== text) el.value = text;
+      }
+      return;
+    }
+    rowsKey = key;
+    inputs = new Map();
     if (draft.kind === 'dense') {
       list.replaceChildren(
         h('div', { class: 'layer fixed' }, h('span', {}, 'input'), h('span', { class: 'muted' }, '784 pixels (28×28)')),
-        ...draft.layers.map((n, i) => h('div', { class: `layer${isBad(i) ? ' bad' : ''}`, 'data-testid': `studio-layer-${i}`, 'aria-invalid': isBad(i) ? 'true' : undefined },
+        ...draft.layers.map((_, i) => h('div', { class: `layer${isBad(i) ? ' bad' : ''}`, 'data-testid': `studio-layer-${i}`, 'aria-invalid': isBad(i) ? 'true' : undefined },
           h('span', {}, `encoder ${i + 1}`),
-          num(`studio-layer-${i}-size`, 'units', n, (v) => { draft.layers[i] = v; }, { min: 1, max: 4096 }),
+          field(`studio-layer-${i}-size`, 'units', () => draft.layers[i], (v) => { draft.layers[i] = v; }, { min: 1, max: 4096 }),
           h('button', { class: 'remove', 'data-testid': `studio-remove-layer-${i}`, 'aria-label': `Remove encoder layer ${i + 1}`, onclick: () => { draft.layers.splice(i, 1); rows(); changed(); } }, '✕'))),
       );
     } else {
       list.replaceChildren(
         h('div', { class: 'layer fixed' }, h('span', {}, 'input'), h('span', { class: 'muted' }, '1×28×28 image')),
-        ...draft.convs.map((c, i) => h('div', { class: `layer conv${isBad(i) ? ' bad' : ''}`, 'data-testid': `studio-layer-${i}`, 'aria-invalid': isBad(i) ? 'true' : undefined },
+        ...draft.convs.map((_, i) => h('div', { class: `layer conv${isBad(i) ? ' bad' : ''}`, 'data-testid': `studio-layer-${i}`, 'aria-invalid': isBad(i) ? 'true' : undefined },
           h('span', {}, `conv ${i + 1}`),
-          num(`studio-layer-${i}-filters`, 'filters', c.filters, (v) => { c.filters = v; }, { min: 1, max: 256 }),
-          num(`studio-layer-${i}-kernel`, 'kernel', c.kernel, (v) => { c.kernel = v; }, { min: 1, max: 15 }),
-          num(`studio-layer-${i}-stride`, 'stride', c.stride, (v) => { c.stride = v; }, { min: 1, max: 8 }),
-          num(`studio-layer-${i}-padding`, 'padding', c.padding, (v) => { c.padding = v; }, { min: 0, max: 14 }),
+          field(`studio-layer-${i}-filters`, 'filters', () => draft.convs[i].filters, (v) => { draft.convs[i].filters = v; }, { min: 1, max: 256 }),
+          field(`studio-layer-${i}-kernel`, 'kernel', () => draft.convs[i].kernel, (v) => { draft.convs[i].kernel = v; }, { min: 1, max: 15 }),
+          field(`studio-layer-${i}-stride`, 'stride', () => draft.convs[i].stride, (v) => { draft.convs[i].stride = v; }, { min: 1, max: 8 }),
+          field(`studio-layer-${i}-padding`, 'padding', () => draft.convs[i].padding, (v) => { draft.convs[i].padding = v; }, { min: 0, max: 14 }),
           h('button', { class: 'remove', 'data-testid': `studio-remove-layer-${i}`, 'aria-label': `Remove conv layer ${i + 1}`, onclick: () => { draft.convs.splice(i, 1); rows(); changed(); } }, '✕'))),
       );
     }
     const max = draft.kind === 'dense' ? opts.limits().hidden : opts.limits().convs;
-    const count = draft.kind === 'dense' ? draft.layers.length : draft.convs.length;
     add.toggleAttribute('disabled', count >= max);
     add.title = count >= max ? `At most ${max} layers` : 'Add a layer after the last one';
   }

@@ -15,7 +15,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use hourglass_core::{
     architecture::{Architecture, parse_convs, parse_layers},
-    checkpoint::{Checkpoint, DatasetInfo, FORMAT_VERSION, ModelConfig, TrainingInfo},
+    checkpoint::{Checkpoint, DatasetInfo, EpochLoss, FORMAT_VERSION, ModelConfig, TrainingInfo},
     glass::Activation,
     tensor::{
         Autoencoder, LossKind, Optimizer, Progress, TrainOptions, initial_tensors, train,
@@ -326,6 +326,14 @@ pub fn run(args: TrainArgs) -> Result<()> {
             },
             epochs_trained,
             metrics,
+            history: reports
+                .iter()
+                .map(|r| EpochLoss {
+                    epoch: r.epoch,
+                    train_loss: r.train_loss,
+                    val_loss: r.val_loss,
+                })
+                .collect(),
         },
         tensors: model.to_tensors(),
     };
