@@ -2,7 +2,7 @@
 // the learning rate mid-run, save it, find it after a reload, load it and delete it; build a
 // conv model and see one feature map per channel for a drawn digit; an impossible model says
 // where and why, and cannot be trained.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
@@ -59,6 +59,17 @@ test('train a small dense model, change its learning rate mid-run, save, reload,
   await expect(page.getByTestId('studio-compare-result').locator('canvas')).toHaveCount(48);
   // one epoch each: a dot per model on the loss chart
   await expect(page.getByTestId('studio-compare-chart').locator('circle.point')).toHaveCount(2);
+  // a checkpoint from elsewhere: a bad one is refused with its reason, a good one joins the list
+  // (Chromium logs the refused request itself as a console error)
+  server.allow(/Failed to load resource: the server responded with a status of 400/);
+  await page.getByTestId('studio-upload-model').setInputFiles({ name: 'notes.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model') });
+  await expect(page.getByTestId('studio-message')).toContainText('Cannot upload notes.safetensors: not a model Hourglass can read');
+  await expect(page.getByTestId('studio-model-notes')).toHaveCount(0);
+  await page.getByTestId('studio-upload-model').setInputFiles({ name: 'copy.safetensors', mimeType: 'application/octet-stream', buffer: readFileSync(join(models, 'e2e dense.safetensors')) });
+  await expect(page.getByTestId('studio-message')).toContainText('Uploaded copy.safetensors: dense 784-128-16');
+  await expect(page.getByTestId('studio-model-copy')).toBeVisible();
+  await page.getByTestId('studio-delete-copy').click();
+  await expect(page.getByTestId('studio-model-copy')).toHaveCount(0);
   // after a reload it is in the list; loading it brings its shape and its epochs back
   await page.goto(`${server.url}/studio?layers=32&latent=4`);
   await expect(page.getByTestId('studio-model-e2e dense')).toBeVisible();

@@ -189,6 +189,26 @@ export function mount(root) {
     send({ type: 'save', name: n, overwrite: replace.checked });
   } }, 'Save'));
   const savedNote = h('p', { class: 'muted', 'data-testid': 'studio-saved', role: 'status' });
+  // a checkpoint trained elsewhere (`hourglass train`) into the models folder: checked by the
+  // server before anything is written
+  const upload = /** @type {HTMLInputElement} */ (h('input', { type: 'file', accept: '.safetensors', 'data-testid': 'studio-upload-model', 'aria-label': 'Upload a model (.safetensors)' }));
+  upload.addEventListener('change', async () => {
+    const file = upload.files && upload.files[0];
+    if (!file) return;
+    const stem = file.name.replace(/\.safetensors$/i, '');
+    say(`Uploading ${file.name}…`);
+    try {
+      const r = await fetch(`/api/models?name=${encodeURIComponent(stem)}`, { method: 'POST', body: file });
+      const body = await r.json().catch(() => ({ error: `the server answered ${r.status}` }));
+      if (!r.ok) throw new Error(body.error || `the server answered ${r.status}`);
+      say(`Uploaded ${body.file}: ${body.describe}, ${body.epochs} epochs.`);
+      send({ type: 'rescan' });
+    } catch (e) {
+      say(`Cannot upload ${file.name}: ${String(/** @type {any} */ (e).message || e)}`);
+    } finally {
+      upload.value = '';
+    }
+  });
   const models = h('div', { class: 'models', 'data-testid': 'studio-models' });
   const modelsNote = h('p', { class: 'muted', 'data-testid': 'studio-models-dir' });
   let modelsKey = '';
@@ -326,6 +346,7 @@ export function mount(root) {
           h('div', { class: 'row' }, name, save, h('label', { class: 'inline' }, replace, 'replace a model of that name')),
           savedNote,
           models,
+          h('label', { class: 'row upload' }, h('span', {}, 'Upload a model trained with hourglass train'), upload),
           modelsNote,
           h('h3', {}, 'Compare two models'),
           h('div', { class: 'row' }, pickA, h('span', {}, 'with'), pickB, compareButton),

@@ -949,6 +949,28 @@ fn a_model_trained_and_saved_in_the_studio_evaluates_as_the_page_said_and_downlo
     }
 }
 
+/// A POST of `body` to `path`: the status and the whole response.
+fn http_post(host: &str, path: &str, body: &[u8]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    // a server that refuses early may close before the whole body is sent
+    let _ = s.write_all(body);
+    let mut bytes = Vec::new();
+    let _ = s.read_to_end(&mut bytes);
+    let out = String::from_utf8_lossy(&bytes).into_owned();
+    let status = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, out)
+}
+
 /// Every epoch of a Studio snapshot has a validation loss, PSNR and SSIM.
 fn has_validation(h: &Value) -> bool {
     h["history"].as_array().is_some_and(|rows| {

@@ -254,6 +254,67 @@ async fn model_download(
 }
 
 #[derive(Deserialize)]
+struct UploadQuery {
+    name: String,
+    #[serde(default)]
+    overwrite: bool,
+}
+
+/// A checkpoint uploaded into the models folder (`POST /api/models?name=<name>`, the file as
+/// the body, at most 256 MB): checked as a checkpoint is when it is loaded (every tensor's
+/// name, type and shape against its configuration) before anything is written, then written
+/// atomically. A bad file, a name that would leave the folder, or an upload cut short writes
+/// nothing.
+async fn model_upload(
+    State(app): State<Arc<App>>,
+    Query(q): Query<UploadQuery>,
+    body: axum::body::Bytes,
+) -> Response {
+    let dir = app.context.models_dir.clone();
+    let path = match hourglass_data::models::model_path(&dir, &q.name) {
+        Ok(p) => p,
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, e),
+    };
+    let work = tokio::task::spawn_blocking(move || -> Result<serde_json::Value, (StatusCode, String)> {
+        let ck = hourglass_core::checkpoint::Checkpoint::from_bytes("the uploaded file", &body)
+            .map_err(|e| {
+                (
+                    StatusCode::BAD_REQUEST,
+                    format!("not a model Hourglass can read: {e}"),
+                )
+            })?;
+        if path.exists() && !q.overwrite {
+            return Err((
+                StatusCode::CONFLICT,
+                format!(
+                    "a model called '{}' is already in the models folder: pick another name, or replace it",
+                    q.name
+                ),
+            ));
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("cannot create the models folder {}: {e}", dir.display()),
+            )
+        })?;
+        hourglass_data::models::write_atomic(&path, &body)
+            .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")))?;
+        Ok(json!({
+            "file": path.file_name().map(|f| f.to_string_lossy().into_owned()),
+            "describe": ck.config.architecture.describe(),
+            "epochs": ck.config.epochs_trained,
+        }))
+    })
+    .await;
+    match work {
+        Ok(Ok(v)) => axum::Json(v).into_response(),
+        Ok(Err((status, msg))) => refuse(status, msg),
+        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+#[derive(Deserialize)]
 struct WsQuery {
     session: Option<String>,
     page: Option<String>,
@@ -393,6 +454,12 @@ pub fn router(config: Config, closing: watch::Receiver<bool>) -> Router {
         .route("/api/health", get(health))
         .route("/api/pages", get(pages))
         .route("/api/models/{name}", get(model_download))
+        .route(
+            "/api/models",
+            axum::routing::post(model_upload).layer(axum::extract::DefaultBodyLimit::max(
+                hourglass_data::models::MAX_MODEL_BYTES as usize,
+            )),
+        )
         .route("/ws", get(ws))
         .fallback(get(static_file))
         .layer(middleware::from_fn_with_state(app.clone(), guard))
