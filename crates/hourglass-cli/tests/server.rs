@@ -947,6 +947,38 @@ fn a_model_trained_and_saved_in_the_studio_evaluates_as_the_page_said_and_downlo
         let (status, body) = http_get(&server.host, &format!("/api/models/{bad}"), &[]);
         assert!(status == 400 || status == 404, "{bad}: {status} {body}");
     }
+    // an upload is checked before anything is written; a good one lands whole
+    let bytes = std::fs::read(&file).unwrap();
+    let (status, body) = http_post(&server.host, "/api/models?name=junk", b"not a model");
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("not a model Hourglass can read"), "{body}");
+    let torn = &bytes[..bytes.len() / 2];
+    let (status, body) = http_post(&server.host, "/api/models?name=torn", torn);
+    assert_eq!(status, 400, "{body}");
+    for name in ["..%2Fescape", "%2Ftmp%2Fx", ".hidden"] {
+        let (status, body) = http_post(&server.host, &format!("/api/models?name={name}"), &bytes);
+        assert_eq!(status, 400, "{name}: {body}");
+    }
+    let (status, body) = http_post(&server.host, "/api/models?name=copy", &bytes);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("conv"), "{body}");
+    assert_eq!(
+        std::fs::read(models.join("copy.safetensors")).unwrap(),
+        bytes
+    );
+    let (status, body) = http_post(&server.host, "/api/models?name=copy", &bytes);
+    assert_eq!(status, 409, "{body}");
+    let mut names: Vec<String> = std::fs::read_dir(&models)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["copy.safetensors", "from the studio.safetensors"],
+        "nothing else was written"
+    );
+    assert!(!dir.path().join("escape.safetensors").exists());
 }
 
 /// A POST of `body` to `path`: the status and the whole response.
