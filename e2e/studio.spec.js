@@ -135,3 +135,30 @@ test('an impossible model says which layer and why, and cannot be trained', asyn
   await expect(page.getByTestId('studio-config-error')).toContainText("hidden layer 1: '0' is not a size from 1 to 4096");
   await expect(page.getByTestId('studio-train')).toBeDisabled();
 });
+
+test('your own data: an uploaded CSV of 28×28 images trains; a file that is not images is refused', async ({ page }) => {
+  await page.goto(`${server.url}/studio?layers=32&latent=4&epochs=1&batch=20`);
+  await expect(page.getByTestId('studio-dataset')).toHaveValue('mnist');
+  server.allow(/Failed to load resource: the server responded with a status of 400/);
+  await page.getByTestId('studio-upload').setInputFiles({ name: 'narrow.csv', mimeType: 'text/csv', buffer: Buffer.from('1,2,3\n4,5,6\n') });
+  await expect(page.getByTestId('studio-message')).toContainText('Cannot use narrow.csv');
+  await expect(page.getByTestId('studio-message')).toContainText('784');
+  await expect(page.getByTestId('studio-dataset')).toHaveValue('mnist');
+  // 120 images in MNIST's CSV layout: the label, then 784 pixels from 0 to 255 (a stroke whose
+  // place depends on the label)
+  const rows = [];
+  for (let i = 0; i < 120; i++) {
+    const label = i % 10;
+    const px = Array.from({ length: 784 }, (_, k) => (Math.abs((k % 28) - 4 - 2 * label) < 2 && k > 112 && k < 672 ? 255 : 0));
+    rows.push([label, ...px].join(','));
+  }
+  await page.getByTestId('studio-upload').setInputFiles({ name: 'strokes.csv', mimeType: 'text/csv', buffer: Buffer.from(`${rows.join('\n')}\n`) });
+  await expect(page.getByTestId('studio-message')).toContainText('Uploaded strokes.csv: 120 images with labels, scaled into 0–1');
+  await expect(page.getByTestId('studio-dataset')).toHaveValue('upload:strokes.csv');
+  await page.getByTestId('studio-train').click();
+  await expect(page.getByTestId('studio-progress')).toHaveAttribute('data-value', '1', { timeout: 30_000 });
+  await expect(page.getByTestId('studio-progress-text')).toContainText('108 training and 12 validation images');
+  expect(await num(page, 'studio-val-loss')).toBeGreaterThan(0);
+  // fewer than 16 validation images: the grid shows 16 training images instead
+  await expect(page.getByTestId('studio-recon-grid').locator('canvas')).toHaveCount(32);
+});

@@ -14,7 +14,7 @@ import { architectureEditor, PRESETS } from './studio/editor.js';
 import { insidePanel } from './studio/inside.js';
 
 /** Settings shown as plain controls (the architecture has its editor). */
-const DATA = ['dataset', 'train_size', 'val_split'];
+const DATA = ['train_size', 'val_split'];
 const MODEL = ['activation', 'output'];
 const TRAINING = ['loss', 'optimizer', 'lr', 'momentum', 'batch', 'epochs', 'seed'];
 /** Test ids of some controls, as the issue names them. */
@@ -29,7 +29,8 @@ const IDS = { activation: 'studio-hidden-activation', train_size: 'studio-train-
  * @typedef {{type: string, settings: Record<string, any>, run: {training: boolean, queued: number|null, steps_per_second: number,
  *   losses: [number, number][], notice: {id: number, text: string}|null}, arch: Summary, step: number, steps_per_epoch: number|null,
  *   epochs_done: number, epoch: number, progress: number, seconds_left: number|null, loss: number|null, lr: number,
- *   history: EpochRow[], trained: boolean, loaded: string|null, saved: {name: string, file: string, metrics: Record<string, number|null>}|null,
+ *   history: EpochRow[], trained: boolean, loaded: string|null, saved: {name: string, file: string, set: string, metrics: Record<string, number|null>}|null,
+ *   uploads: string[], held_out: string,
  *   models: ModelInfo[], models_dir: string, datasets: {name: string, present: boolean}[], train_samples: number|null,
  *   val_samples: number|null, weights_version: number, grid_ready: boolean}} Snapshot
  */
@@ -85,8 +86,50 @@ export function mount(root) {
   /** @type {Record<string, HTMLSelectElement|HTMLInputElement>} */
   const controls = {};
   const boxes = { data: h('div', { class: 'settings' }), model: h('div', { class: 'settings' }), training: h('div', { class: 'settings' }) };
+  // the data set: MNIST, Fashion-MNIST, or one uploaded from here (a CSV, an NPY array, or a
+  // .zip of PNG/JPEG images in class folders; 28×28, checked by the server before it is kept)
+  const datasetPick = /** @type {HTMLSelectElement} */ (h('select', { 'data-testid': 'studio-dataset', 'aria-label': 'Data set' }));
+  datasetPick.addEventListener('change', () => {
+    say('');
+    send({ type: 'configure', dataset: datasetPick.value });
+  });
+  const dataUpload = /** @type {HTMLInputElement} */ (h('input', { type: 'file', accept: '.csv,.npy,.zip', 'data-testid': 'studio-upload', 'aria-label': 'Upload a data set (.csv, .npy or .zip of images)' }));
+  dataUpload.addEventListener('change', async () => {
+    const file = dataUpload.files && dataUpload.files[0];
+    if (!file) return;
+    say(`Uploading ${file.name}…`);
+    try {
+      const r = await fetch(`/api/datasets?name=${encodeURIComponent(file.name)}`, { method: 'POST', body: file });
+      const body = await r.json().catch(() => ({ error: `the server answered ${r.status}` }));
+      if (!r.ok) throw new Error(body.error || `the server answered ${r.status}`);
+      say(`Uploaded ${body.file}: ${body.samples.toLocaleString('en')} images${body.labelled ? ' with labels' : ''}${body.scaled ? ', scaled into 0–1' : ''}. Training uses it now.`);
+      send({ type: 'rescan' });
+      send({ type: 'configure', dataset: `upload:${body.file}` });
+    } catch (e) {
+      say(`Cannot use ${file.name}: ${String(/** @type {any} */ (e).message || e)}`);
+    } finally {
+      dataUpload.value = '';
+    }
+  });
+  let datasetKey = '';
+  /** @param {Snapshot} s */
+  function drawDatasets(s) {
+    const options = [
+      ...s.datasets.map((d) => [d.name, `${d.name === 'mnist' ? 'MNIST digits' : 'Fashion-MNIST'}${d.present ? '' : ' (not on this machine)'}`]),
+      ...s.uploads.map((u) => [`upload:${u}`, `${u} (uploaded)`]),
+    ];
+    const key = JSON.stringify(options);
+    if (key !== datasetKey) {
+      datasetKey = key;
+      datasetPick.replaceChildren(...options.map(([v, t]) => h('option', { value: v }, t)));
+    }
+    if (document.activeElement !== datasetPick) choose(datasetPick, s.settings.dataset);
+  }
+
   function buildControls() {
     for (const box of Object.values(boxes)) box.replaceChildren();
+    boxes.data.append(h('label', { 'data-field': 'dataset' }, 'dataset', datasetPick),
+      h('label', { class: 'upload' }, 'or upload your own (28×28 images: .csv, .npy, or a .zip of PNG/JPEG in class folders)', dataUpload));
     for (const f of schema) {
       const box = DATA.includes(f.name) ? boxes.data : MODEL.includes(f.name) ? boxes.model : TRAINING.includes(f.name) ? boxes.training : null;
       if (!box) continue;
@@ -288,7 +331,7 @@ export function mount(root) {
         h('td', { class: win === 'b' ? 'better' : '', 'data-value': String(vb) }, f(vb, Number(d))));
     });
     const table = h('table', { 'data-testid': 'studio-compare-table' },
-      h('thead', {}, h('tr', {}, h('th', {}, `test set (${c.dataset}, ${a.metrics.samples.toLocaleString('en')} images)`), h('th', {}, `${a.name}`), h('th', {}, `${b.name}`))),
+      h('thead', {}, h('tr', {}, h('th', {}, `${c.set} set (${c.dataset}, ${a.metrics.samples.toLocaleString('en')} images)`), h('th', {}, `${a.name}`), h('th', {}, `${b.name}`))),
       h('tbody', {}, ...rows,
         h('tr', {}, h('th', {}, 'model'), h('td', { class: 'muted' }, `${a.describe}, ${a.epochs} epochs`), h('td', { class: 'muted' }, `${b.describe}, ${b.epochs} epochs`))));
     const n = Math.floor(c.data.images.length / 784);
@@ -419,7 +462,7 @@ export function mount(root) {
     drawRecon(s).catch((e) => say(String(e.message || e)));
     if (s.saved) {
       const m = s.saved.metrics;
-      savedNote.textContent = `Saved as ${s.saved.file}. On all test images: MSE ${Number(m.mse).toFixed(5)}, BCE ${Number(m.bce).toFixed(5)}, PSNR ${m.psnr === null ? '–' : Number(m.psnr).toFixed(2)} dB, SSIM ${m.ssim === null ? '–' : Number(m.ssim).toFixed(4)}.`;
+      savedNote.textContent = `Saved as ${s.saved.file}. On all ${s.saved.set} images: MSE ${Number(m.mse).toFixed(5)}, BCE ${Number(m.bce).toFixed(5)}, PSNR ${m.psnr === null ? '–' : Number(m.psnr).toFixed(2)} dB, SSIM ${m.ssim === null ? '–' : Number(m.ssim).toFixed(4)}.`;
       savedNote.dataset.value = JSON.stringify(m);
     } else {
       savedNote.textContent = s.loaded ? `Loaded ${s.loaded}: train it further, or look inside.` : '';
@@ -427,6 +470,7 @@ export function mount(root) {
     }
     drawModels(s);
     drawPickers(s);
+    drawDatasets(s);
     inside.update(gridImages, insideKey(s), run.training);
     root.dataset.step = String(s.step);
     root.dataset.training = String(run.training);

@@ -979,6 +979,37 @@ fn a_model_trained_and_saved_in_the_studio_evaluates_as_the_page_said_and_downlo
         "nothing else was written"
     );
     assert!(!dir.path().join("escape.safetensors").exists());
+    // a data set for the Studio: read and checked before it is kept
+    let row = |label: u32| {
+        std::iter::once(label.to_string())
+            .chain((0..784).map(|k| ((k * 7 + label as usize * 13) % 256).to_string()))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let csv: String = (0..40).map(|i| row(i % 10) + "\n").collect();
+    let (status, body) = http_post(&server.host, "/api/datasets?name=mine.csv", csv.as_bytes());
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("\"samples\":40") && body.contains("\"labelled\":true"),
+        "{body}"
+    );
+    assert!(models.join("datasets").join("mine.csv").is_file());
+    for (name, bytes, words) in [
+        ("narrow.csv", &b"1,2,3\n4,5,6\n"[..], "784"),
+        ("junk.zip", &b"PK not a zip"[..], "not a readable .zip"),
+        ("..%2Fup.csv", csv.as_bytes(), "letters, digits"),
+        ("tool.exe", csv.as_bytes(), "not a .csv, .npy or .zip"),
+    ] {
+        let (status, body) = http_post(&server.host, &format!("/api/datasets?name={name}"), bytes);
+        assert_eq!(status, 400, "{name}: {body}");
+        assert!(body.contains(words), "{name}: {body}");
+    }
+    let mut kept: Vec<String> = std::fs::read_dir(models.join("datasets"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    kept.sort();
+    assert_eq!(kept, ["mine.csv"], "a refused upload leaves nothing");
 }
 
 /// A POST of `body` to `path`: the status and the whole response.

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod fetch;
 pub mod models;
 pub mod shipped;
+pub mod uploads;
 
 use std::path::{Path, PathBuf};
 

@@ -315,6 +315,57 @@ async fn model_upload(
 }
 
 #[derive(Deserialize)]
+struct DatasetUpload {
+    name: String,
+}
+
+/// A data set uploaded for the Model Studio (`POST /api/datasets?name=<file>.csv|.npy|.zip`,
+/// the file as the body, at most 256 MB): read by the same readers as `hourglass train
+/// --dataset FILE` and checked (28×28 images, an archive bounded before it is expanded)
+/// before anything is written, then written atomically to the uploads folder. A bad file or
+/// an upload cut short writes nothing.
+async fn dataset_upload(
+    State(app): State<Arc<App>>,
+    Query(q): Query<DatasetUpload>,
+    body: axum::body::Bytes,
+) -> Response {
+    let dir = studio_job::uploads_dir(&app.context);
+    let path = match hourglass_data::uploads::upload_path(&dir, &q.name) {
+        Ok(p) => p,
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, e),
+    };
+    let work =
+        tokio::task::spawn_blocking(move || -> Result<serde_json::Value, (StatusCode, String)> {
+            let file = path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let (d, scaling) =
+                studio_job::check_upload(&file, &body).map_err(|e| (StatusCode::BAD_REQUEST, e))?;
+            std::fs::create_dir_all(&dir).map_err(|e| {
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("cannot create the uploads folder {}: {e}", dir.display()),
+                )
+            })?;
+            hourglass_data::models::write_atomic(&path, &body)
+                .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")))?;
+            Ok(json!({
+                "file": file,
+                "samples": d.len(),
+                "labelled": d.labels.is_some(),
+                "scaled": scaling != hourglass_core::data::Scaling::IDENTITY,
+            }))
+        })
+        .await;
+    match work {
+        Ok(Ok(v)) => axum::Json(v).into_response(),
+        Ok(Err((status, msg))) => refuse(status, msg),
+        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+#[derive(Deserialize)]
 struct WsQuery {
     session: Option<String>,
     page: Option<String>,
@@ -458,6 +509,12 @@ pub fn router(config: Config, closing: watch::Receiver<bool>) -> Router {
             "/api/models",
             axum::routing::post(model_upload).layer(axum::extract::DefaultBodyLimit::max(
                 hourglass_data::models::MAX_MODEL_BYTES as usize,
+            )),
+        )
+        .route(
+            "/api/datasets",
+            axum::routing::post(dataset_upload).layer(axum::extract::DefaultBodyLimit::max(
+                hourglass_data::uploads::MAX_UPLOAD_BYTES,
             )),
         )
         .route("/ws", get(ws))

@@ -58,7 +58,7 @@ const LAYER_ARRAYS: [&str; 24] = [
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StudioSettings {
-    /// `mnist` or `fashion-mnist`.
+    /// `mnist`, `fashion-mnist`, or `upload:<file>`: a data set uploaded from the page.
     pub dataset: String,
     /// Training images used (the first of the train split), before the validation split.
     pub train_size: u64,
@@ -111,14 +111,7 @@ impl Default for StudioSettings {
 impl Settings for StudioSettings {
     fn schema() -> Vec<Field> {
         vec![
-            Field::choice(
-                "dataset",
-                "dataset",
-                &[
-                    ("mnist", "MNIST digits"),
-                    ("fashion-mnist", "Fashion-MNIST"),
-                ],
-            ),
+            Field::text("dataset", "dataset", 120),
             Field::whole("train_size", "training images", (100, 60_000))
                 .offering(&[1_000.0, 10_000.0, 60_000.0]),
             Field::choice(
@@ -537,6 +530,53 @@ pub struct StudioJob {
     saved: Option<Value>,
     /// Data were read outside a step (by a query): a snapshot is due, so the page gets the grid.
     data_read: bool,
+    /// The uploaded data set the settings name (read when picked: a bad one changes nothing),
+    /// scaled into [0, 1], with the scaling applied.
+    uploaded: Option<(String, Dataset, Scaling)>,
+    uploads: Vec<String>,
+}
+
+/// The prefix of an uploaded data set's name in the `dataset` setting.
+pub const UPLOAD_PREFIX: &str = "upload:";
+
+/// The folder uploaded data sets are kept in.
+pub fn uploads_dir(ctx: &Context) -> std::path::PathBuf {
+    ctx.models_dir.join("datasets")
+}
+
+/// Reads the uploaded data set `file` for the Studio: 28×28 images (784 values a sample),
+/// scaled into [0, 1] as `hourglass train` scales a file (one linear map, kept with the model).
+pub fn read_upload(dir: &std::path::Path, file: &str) -> Result<(Dataset, Scaling), String> {
+    let path = hourglass_data::uploads::upload_path(dir, file)?;
+    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    check_upload(file, &bytes)
+}
+
+/// An upload's data as the Studio trains on them, or why it cannot (see [`read_upload`]).
+pub fn check_upload(file: &str, bytes: &[u8]) -> Result<(Dataset, Scaling), String> {
+    let mut d = hourglass_data::uploads::read(file, bytes, 28).map_err(|e| format!("{e:#}"))?;
+    if d.features != PIXELS {
+        return Err(format!(
+            "{file} has {} values per sample; the Studio trains on 28×28 images (784 values)",
+            d.features
+        ));
+    }
+    if d.len() < 20 {
+        return Err(format!(
+            "{file} has {} samples; the Studio needs at least 20",
+            d.len()
+        ));
+    }
+    let (lo, hi) = d.range();
+    let scaling = if lo < 0.0 || hi > 1.0 {
+        d.normalize_to_unit()
+    } else {
+        Scaling::IDENTITY
+    };
+    Ok((
+        d.with_image_shape(28, 28).map_err(|e| e.to_string())?,
+        scaling,
+    ))
 }
 
 fn presence(ctx: &Context) -> Vec<(String, bool)> {
@@ -640,11 +680,19 @@ impl StudioJob {
             return Ok(());
         }
         let s = &self.settings;
-        let ds = known(&s.dataset)
-            .ok_or_else(|| WireError::invalid(format!("unknown dataset '{}'", s.dataset)))?;
-        let all = load_known(ds, self.ctx.data_dir.as_deref(), Split::Train)
-            .map_err(|e| WireError::new("not_found", format!("{e:#}")))?
-            .take(s.train_size as usize);
+        let all = if let Some((_, d, _)) = self
+            .uploaded
+            .as_ref()
+            .filter(|(n, _, _)| s.dataset.strip_prefix(UPLOAD_PREFIX) == Some(n.as_str()))
+        {
+            d.take(s.train_size as usize)
+        } else {
+            let ds = known(&s.dataset)
+                .ok_or_else(|| WireError::invalid(format!("unknown dataset '{}'", s.dataset)))?;
+            load_known(ds, self.ctx.data_dir.as_deref(), Split::Train)
+                .map_err(|e| WireError::new("not_found", format!("{e:#}")))?
+                .take(s.train_size as usize)
+        };
         let (train, val) = all.split(s.val_split, s.seed)?;
         let from = if val.len() >= GRID { &val } else { &train };
         let grid: Vec<f32> = (0..GRID.min(from.len()))
@@ -764,8 +812,44 @@ impl StudioJob {
         Ok(&self.inference.as_ref().expect("just built").1)
     }
 
+    /// Checks the data set a `dataset` setting names; an upload is read now (and kept), so a
+    /// bad one is refused before anything changes.
+    fn pick_dataset(&mut self, name: &str) -> Result<(), WireError> {
+        if known(name).is_some() {
+            return Ok(());
+        }
+        let Some(file) = name.strip_prefix(UPLOAD_PREFIX) else {
+            return Err(WireError::invalid(format!(
+                "unknown dataset '{name}' (expected mnist, fashion-mnist or {UPLOAD_PREFIX}<an uploaded file>)"
+            )));
+        };
+        if self.uploaded.as_ref().is_some_and(|(n, _, _)| n == file) {
+            return Ok(());
+        }
+        let (d, scaling) = read_upload(&uploads_dir(&self.ctx), file)
+            .map_err(|e| WireError::invalid(format!("cannot use {file}: {e}")))?;
+        self.uploaded = Some((file.to_string(), d, scaling));
+        Ok(())
+    }
+
+    /// Which set the kept metrics are measured on: the test split of a known dataset, the
+    /// validation set of an upload (which has no test split).
+    fn held_out(&self) -> &'static str {
+        if self.settings.dataset.starts_with(UPLOAD_PREFIX) {
+            "validation"
+        } else {
+            "test"
+        }
+    }
+
+    /// The images the kept metrics are measured on (see [`Self::held_out`]).
     fn test_set(&mut self) -> Result<&Dataset, WireError> {
         let name = self.settings.dataset.clone();
+        if name.starts_with(UPLOAD_PREFIX) {
+            self.ensure_data()?;
+            let d = self.data.as_ref().expect("just read");
+            return Ok(if d.val.is_empty() { &d.train } else { &d.val });
+        }
         if self.test.as_ref().is_none_or(|(n, _)| *n != name) {
             let ds = known(&name)
                 .ok_or_else(|| WireError::invalid(format!("unknown dataset '{name}'")))?;
@@ -811,23 +895,34 @@ impl StudioJob {
                 metrics.insert("val_loss".to_string(), v);
             }
         }
-        metrics.insert("test_mse".into(), e.mse);
-        metrics.insert("test_bce".into(), e.bce);
+        // an upload has no test split: its figures are the validation set's
+        let set = self.held_out();
+        let key = |m: &str| format!("{}_{m}", if set == "test" { "test" } else { "val" });
+        metrics.insert(key("mse"), e.mse);
+        metrics.insert(key("bce"), e.bce);
         if e.psnr.is_finite() {
-            metrics.insert("test_psnr".into(), e.psnr);
+            metrics.insert(key("psnr"), e.psnr);
         }
         if let Some(v) = e.ssim {
-            metrics.insert("test_ssim".into(), v);
+            metrics.insert(key("ssim"), v);
         }
+        let scaling = match (&self.uploaded, s.dataset.strip_prefix(UPLOAD_PREFIX)) {
+            (Some((n, _, sc)), Some(f)) if n == f => *sc,
+            _ => Scaling::IDENTITY,
+        };
         let ck = Checkpoint {
             config: ModelConfig {
                 format_version: FORMAT_VERSION,
                 architecture: self.arch.clone(),
                 dataset: DatasetInfo {
-                    name: s.dataset.clone(),
+                    name: s
+                        .dataset
+                        .strip_prefix(UPLOAD_PREFIX)
+                        .unwrap_or(&s.dataset)
+                        .to_string(),
                     features: PIXELS,
                     image_shape: Some([28, 28]),
-                    scaling: Scaling::IDENTITY,
+                    scaling,
                     train_samples,
                     val_samples,
                 },
@@ -868,6 +963,7 @@ impl StudioJob {
             "name": stem,
             "file": path.file_name().map(|f| f.to_string_lossy().into_owned()),
             "metrics": {"mse": e.mse, "bce": e.bce, "psnr": e.psnr.is_finite().then_some(e.psnr), "ssim": e.ssim, "samples": e.samples},
+            "set": set,
         }));
         self.loaded = Some(stem);
         self.models = scan(&dir);
@@ -886,13 +982,16 @@ impl StudioJob {
                 c.architecture.input_size()
             )));
         }
-        let dataset = if c.dataset.name.to_lowercase().contains("fashion") {
-            "fashion-mnist"
+        let dataset = if self.uploads.contains(&c.dataset.name) {
+            format!("{UPLOAD_PREFIX}{}", c.dataset.name)
+        } else if c.dataset.name.to_lowercase().contains("fashion") {
+            "fashion-mnist".into()
         } else {
-            "mnist"
+            "mnist".into()
         };
+        self.pick_dataset(&dataset)?;
         let mut next = self.settings.clone();
-        next.dataset = dataset.into();
+        next.dataset = dataset;
         match &c.architecture {
             Architecture::Dense {
                 layers,
@@ -1073,7 +1172,8 @@ impl StudioJob {
         let (info_b, model_b) = self.comparable(&b)?;
         let dataset = self.settings.dataset.clone();
         let test = self.test_set()?;
-        let images: Vec<f32> = test.values[..GRID * PIXELS].to_vec();
+        let shown = GRID.min(test.len());
+        let images: Vec<f32> = test.values[..shown * PIXELS].to_vec();
         let mut out = Vec::new();
         let mut recons = Vec::new();
         for (mut info, model) in [(info_a, model_a), (info_b, model_b)] {
@@ -1081,13 +1181,16 @@ impl StudioJob {
             info["metrics"] = json!({"mse": e.mse, "bce": e.bce,
                 "psnr": e.psnr.is_finite().then_some(e.psnr), "ssim": e.ssim, "samples": e.samples});
             out.push(info);
-            recons.push(model.reconstruct_host(&images, GRID));
+            recons.push(model.reconstruct_host(&images, shown.max(1)));
         }
         let mut r = recons.into_iter();
-        Ok(Frame::new(json!({"models": out, "dataset": dataset}))
-            .with("images", Arc::new(images))
-            .with("a", Arc::new(r.next().expect("two")))
-            .with("b", Arc::new(r.next().expect("two"))))
+        let set = self.held_out();
+        Ok(
+            Frame::new(json!({"models": out, "dataset": dataset, "set": set}))
+                .with("images", Arc::new(images))
+                .with("a", Arc::new(r.next().expect("two")))
+                .with("b", Arc::new(r.next().expect("two"))),
+        )
     }
 
     /// The first layer's weights as pictures: a dense model's first rows (28×28 each), a conv
@@ -1146,6 +1249,7 @@ impl PageJob for StudioJob {
 
     fn start(ctx: Arc<Context>) -> Result<Self, WireError> {
         let settings = StudioSettings::default();
+        let ctx_for_uploads = ctx.clone();
         let arch = architecture(&settings)?;
         Ok(StudioJob {
             present: presence(&ctx),
@@ -1169,6 +1273,8 @@ impl PageJob for StudioJob {
             inference: None,
             saved: None,
             data_read: false,
+            uploaded: None,
+            uploads: hourglass_data::uploads::list(&uploads_dir(&ctx_for_uploads)),
         })
     }
 
@@ -1177,8 +1283,11 @@ impl PageJob for StudioJob {
     }
 
     fn configure(&mut self, next: StudioSettings) -> Result<Change, WireError> {
-        // an impossible model changes nothing
+        // an impossible model, an unknown data set or an unreadable upload changes nothing
         let arch = architecture(&next)?;
+        if next.dataset != self.settings.dataset {
+            self.pick_dataset(&next.dataset)?;
+        }
         let a = &self.settings;
         let kept = |s: &StudioSettings| StudioSettings {
             lr: 0.0,
@@ -1226,6 +1335,7 @@ impl PageJob for StudioJob {
             StudioCommand::Rescan => {
                 self.models = scan(&self.ctx.models_dir);
                 self.present = presence(&self.ctx);
+                self.uploads = hourglass_data::uploads::list(&uploads_dir(&self.ctx));
                 Ok(Change::Kept)
             }
         }
@@ -1313,6 +1423,8 @@ impl PageJob for StudioJob {
             "saved": self.saved,
             "models": self.models,
             "models_dir": self.ctx.models_dir.display().to_string(),
+            "uploads": self.uploads,
+            "held_out": self.held_out(),
             "datasets": self.present.iter().map(|(n, p)| json!({"name": n, "present": p})).collect::<Vec<_>>(),
             "train_samples": d.map(|d| d.train.len()),
             "val_samples": d.map(|d| d.val.len()),
@@ -1650,6 +1762,65 @@ mod tests {
             f.header["models"].as_array().is_some_and(|m| m.is_empty())
         });
         assert!(!dir.join("small one.safetensors").exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn an_uploaded_data_set_trains_and_a_bad_one_changes_nothing() {
+        let dir = temp_models("upload");
+        let uploads = dir.join("datasets");
+        std::fs::create_dir_all(&uploads).unwrap();
+        // MNIST's CSV layout: the label, then 784 pixels from 0 to 255
+        let test = load_known(known("mnist").unwrap(), Some(&test_data()), Split::Test).unwrap();
+        let labels = test.labels.clone().unwrap();
+        let text: String = (0..300)
+            .map(|i| {
+                std::iter::once(labels[i].to_string())
+                    .chain(
+                        test.sample(i)
+                            .iter()
+                            .map(|v| ((v * 255.0).round() as u32).to_string()),
+                    )
+                    .collect::<Vec<_>>()
+                    .join(",")
+                    + "\n"
+            })
+            .collect();
+        std::fs::write(uploads.join("mine.csv"), text).unwrap();
+        std::fs::write(uploads.join("narrow.csv"), "1,2,3\n4,5,6\n").unwrap();
+        let p = probe(dir.clone());
+        let e = p.answer_error(r#"{"type":"configure","dataset":"upload:narrow.csv"}"#);
+        assert!(e.contains("784"), "{e}");
+        let e = p.answer_error(r#"{"type":"configure","dataset":"upload:../x.csv"}"#);
+        assert!(e.contains("cannot use"), "{e}");
+        p.send(r#"{"type":"rescan"}"#);
+        let f = wait_for(&p, |f| {
+            f.header["uploads"] == json!(["mine.csv", "narrow.csv"])
+        });
+        assert_eq!(f.header["settings"]["dataset"], "mnist", "nothing changed");
+        p.send(r#"{"type":"configure","dataset":"upload:mine.csv","layers":"32","latent":4,"batch":30,"epochs":1,"val_split":0.2}"#);
+        wait_for(&p, |f| f.header["held_out"] == "validation");
+        p.send(r#"{"type":"play"}"#);
+        let done = wait_for(&p, |f| {
+            f.header["epochs_done"] == 1 && f.header["run"]["training"] == false
+        });
+        assert_eq!(
+            (
+                done.header["train_samples"].as_u64(),
+                done.header["val_samples"].as_u64()
+            ),
+            (Some(240), Some(60))
+        );
+        p.send(r#"{"type":"save","name":"from upload"}"#);
+        let saved = wait_for(&p, |f| f.header["saved"]["name"] == "from upload");
+        assert_eq!(saved.header["saved"]["set"], "validation");
+        let ck = models::read_checkpoint(&dir, "from upload").unwrap();
+        assert_eq!(ck.config.dataset.name, "mine.csv");
+        assert_eq!(
+            ck.config.dataset.scaling.scale, 255.0,
+            "the pixels were scaled into 0–1"
+        );
+        assert!(ck.config.metrics.contains_key("val_mse"));
         let _ = std::fs::remove_dir_all(&dir);
     }
 
