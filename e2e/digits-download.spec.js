@@ -1,5 +1,5 @@
-// The Digits Lab on a machine without the dataset: it says so, downloads it from a mirror
-// (a local server here, never the internet) with a progress bar, and then trains on it.
+// The Digits Lab and the Model Studio on a machine without the dataset: they say so, download it from a mirror
+// (a local server here, never the internet) with a progress bar, and then train on it.
 import { test, expect } from '@playwright/test';
 import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -37,4 +37,16 @@ test('a missing dataset is named, downloaded with progress, and then trains', as
   await page.getByTestId('digits-step').click();
   await expect(page.locator('#app')).toHaveAttribute('data-step', '1');
   await expect.poll(() => page.evaluate(() => /** @type {any} */ (window).digitsMap.count())).toBe(2000);
+});
+
+test('the Model Studio downloads a missing dataset with progress, then trains on it', async ({ page }) => {
+  await page.goto(`${server.url}/studio?dataset=fashion-mnist&train_size=500&batch=50&epochs=1&layers=32&latent=4`);
+  await expect(page.getByTestId('studio-message')).toContainText('fashion-mnist');
+  await expect(page.getByTestId('studio-download')).toHaveText('Download fashion-mnist');
+  await page.getByTestId('studio-download').click();
+  await expect(page.getByTestId('studio-message')).toContainText('fashion-mnist is ready', { timeout: 60_000 });
+  await expect(page.getByTestId('studio-download')).toBeHidden();
+  await page.getByTestId('studio-train').click();
+  await expect(page.getByTestId('studio-progress')).toHaveAttribute('data-value', '1', { timeout: 30_000 });
+  expect(Number(await page.getByTestId('studio-val-loss').getAttribute('data-value'))).toBeGreaterThan(0);
 });

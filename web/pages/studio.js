@@ -30,7 +30,8 @@ const IDS = { activation: 'studio-hidden-activation', train_size: 'studio-train-
  *   losses: [number, number][], notice: {id: number, text: string}|null}, arch: Summary, step: number, steps_per_epoch: number|null,
  *   epochs_done: number, epoch: number, progress: number, seconds_left: number|null, loss: number|null, lr: number,
  *   history: EpochRow[], trained: boolean, loaded: string|null, saved: {name: string, file: string, set: string, metrics: Record<string, number|null>}|null,
- *   uploads: string[], held_out: string,
+ *   uploads: string[], held_out: string, download?: {dataset: string, file: string, done: number, total: number|null,
+ *   files_done: number, files: number, state: string, message: string},
  *   models: ModelInfo[], models_dir: string, datasets: {name: string, present: boolean}[], train_samples: number|null,
  *   val_samples: number|null, weights_version: number, grid_ready: boolean}} Snapshot
  */
@@ -111,6 +112,28 @@ export function mount(root) {
       dataUpload.value = '';
     }
   });
+  // a known dataset not on the machine: downloaded from here, each file checked by its sha256
+  const download = h('button', { 'data-testid': 'studio-download', hidden: true, onclick: () => live && send({ type: 'fetch', dataset: live.settings.dataset }) }, 'Download');
+  const downloadProgress = /** @type {HTMLProgressElement} */ (h('progress', { max: 1, value: 0, 'data-testid': 'studio-download-progress', hidden: true, 'aria-label': 'Download progress' }));
+  let lastDownload = '';
+  /** @param {Snapshot} s */
+  function drawDownload(s) {
+    const d = s.download;
+    const running = !!d && d.state === 'running';
+    const here = s.datasets.find((x) => x.name === s.settings.dataset);
+    download.hidden = running || !here || here.present;
+    download.textContent = `Download ${s.settings.dataset}`;
+    downloadProgress.hidden = !running;
+    if (d && running) {
+      const part = d.total ? d.done / d.total : 0;
+      const f = Math.min(1, (d.files_done + part) / d.files);
+      downloadProgress.value = f;
+      downloadProgress.dataset.value = String(f);
+    }
+    const key = d ? `${d.dataset}:${d.state}` : '';
+    if (d && key !== lastDownload && d.state !== 'running') say(d.message);
+    lastDownload = key;
+  }
   let datasetKey = '';
   /** @param {Snapshot} s */
   function drawDatasets(s) {
@@ -129,6 +152,7 @@ export function mount(root) {
   function buildControls() {
     for (const box of Object.values(boxes)) box.replaceChildren();
     boxes.data.append(h('label', { 'data-field': 'dataset' }, 'dataset', datasetPick),
+      h('div', { class: 'row' }, download, downloadProgress),
       h('label', { class: 'upload' }, 'or upload your own (28×28 images: .csv, .npy, or a .zip of PNG/JPEG in class folders)', dataUpload));
     for (const f of schema) {
       const box = DATA.includes(f.name) ? boxes.data : MODEL.includes(f.name) ? boxes.model : TRAINING.includes(f.name) ? boxes.training : null;
@@ -471,6 +495,7 @@ export function mount(root) {
     drawModels(s);
     drawPickers(s);
     drawDatasets(s);
+    drawDownload(s);
     inside.update(gridImages, insideKey(s), run.training);
     root.dataset.step = String(s.step);
     root.dataset.training = String(run.training);
@@ -484,7 +509,7 @@ export function mount(root) {
       limits = hello.info.limits || limits;
       buildControls();
       const missing = hello.info.datasets.filter((/** @type {{present: boolean}} */ d) => !d.present).map((/** @type {{name: string}} */ d) => d.name);
-      return missing.length ? [`Not on this machine: ${missing.join(', ')}. Training needs the dataset: run \`hourglass data fetch ${missing[0]}\` or start the server with --data-dir.`] : [];
+      return missing.length ? [`Not on this machine: ${missing.join(', ')}. Training needs the dataset: press Download (or run \`hourglass data fetch ${missing[0]}\`, or start the server with --data-dir), or upload your own.`] : [];
     },
     onSnapshot: draw,
   });

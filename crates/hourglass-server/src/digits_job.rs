@@ -17,7 +17,7 @@
 
 use std::{
     path::Path,
-    sync::{Arc, Mutex},
+    sync::Arc,
 };
 
 use hourglass_core::{
@@ -32,15 +32,13 @@ use hourglass_core::{
         initial_tensors, training_device,
     },
 };
-use hourglass_data::{
-    KNOWN, Split, catalog,
-    fetch::{FetchEvent, fetch},
-    known, load_known, models, shipped,
-};
+use hourglass_data::{KNOWN, Split, catalog, known, load_known, models, shipped};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::runtime::{Change, Context, Frame, PageJob, Progress, RunState, WireError};
+use crate::runtime::{
+    Change, Context, DatasetDownload, Frame, PageJob, Progress, RunState, WireError,
+};
 
 /// Test images whose codes every snapshot carries while a model trains.
 pub const MAP_POINTS: usize = shipped::SAMPLE_SIZE;
@@ -173,28 +171,9 @@ struct MapCodes {
     class_means: Vec<Option<Vec<f32>>>,
 }
 
-/// A dataset download running in the background (it outlives nothing: a session that ends
-/// leaves it to finish, and the files it leaves are complete or absent).
-#[derive(Debug, Clone, Default)]
-struct Download {
-    dataset: String,
-    file: String,
-    /// Bytes of the current file, and its size when the mirror says.
-    done: u64,
-    total: Option<u64>,
-    /// Files finished, of 4.
-    files_done: u32,
-    /// `running`, `done` or `failed`.
-    state: &'static str,
-    message: String,
-    /// Bumped on every change, so the runner publishes it.
-    version: u64,
-}
-
 pub struct DigitsJob {
     ctx: Arc<Context>,
-    download: Arc<Mutex<Download>>,
-    seen_download: u64,
+    download: DatasetDownload,
     /// Which known datasets are on the machine (looked up again after a download).
     present: Vec<(String, bool)>,
     settings: DigitsSettings,
@@ -501,76 +480,6 @@ fn distance(a: &[f32], b: &[f32]) -> f32 {
 }
 
 impl DigitsJob {
-    /// Starts downloading `name` into the first data folder, in the background.
-    fn start_download(&mut self, name: &str) -> Result<Change, WireError> {
-        let ds = known(name).ok_or_else(|| {
-            WireError::invalid(format!(
-                "unknown dataset '{name}' (expected mnist or fashion-mnist)"
-            ))
-        })?;
-        {
-            let d = self.download.lock().expect("download state");
-            if d.state == "running" {
-                return Err(WireError::invalid(format!(
-                    "{} is already downloading",
-                    d.dataset
-                )));
-            }
-        }
-        let root = catalog::search_roots(self.ctx.data_dir.as_deref())
-            .into_iter()
-            .next()
-            .map(|(_, r)| r)
-            .ok_or_else(|| {
-                WireError::invalid("no folder to download into: start the server with --data-dir")
-            })?;
-        let mirrors: Vec<String> = match &self.ctx.mirror {
-            Some(m) => vec![format!("{}/{}/", m.trim_end_matches('/'), ds.name)],
-            None => ds.mirrors.iter().map(|m| m.to_string()).collect(),
-        };
-        let state = self.download.clone();
-        let update = move |f: &mut dyn FnMut(&mut Download)| {
-            let mut d = state.lock().expect("download state");
-            f(&mut d);
-            d.version += 1;
-        };
-        update(&mut |d| {
-            *d = Download {
-                dataset: ds.name.to_string(),
-                state: "running",
-                version: d.version,
-                ..Default::default()
-            }
-        });
-        std::thread::Builder::new()
-            .name("dataset-download".into())
-            .spawn(move || {
-                let dir = root.join(ds.name);
-                let result = fetch(ds, &mirrors, &dir, &mut |e| match e {
-                    FetchEvent::Bytes { file, done, total } => update(&mut |d| {
-                        d.file = file.clone();
-                        d.done = *done;
-                        d.total = *total;
-                    }),
-                    FetchEvent::Present(_) | FetchEvent::Downloaded(_) => {
-                        update(&mut |d| d.files_done += 1)
-                    }
-                });
-                update(&mut |d| match &result {
-                    Ok(()) => {
-                        d.state = "done";
-                        d.message = format!("{} is ready in {}", ds.name, dir.display());
-                    }
-                    Err(e) => {
-                        d.state = "failed";
-                        d.message = format!("downloading {} failed: {e:#}", ds.name);
-                    }
-                });
-            })
-            .map_err(|e| WireError::new("full", format!("cannot start a download: {e}")))?;
-        Ok(Change::Kept)
-    }
-
     fn training(&self) -> bool {
         self.settings.model == TRAIN_MODEL
     }
@@ -1143,8 +1052,7 @@ impl PageJob for DigitsJob {
         let mut job = DigitsJob {
             present: presence(&ctx),
             models: scan_models(&ctx.models_dir),
-            download: Arc::default(),
-            seen_download: 0,
+            download: DatasetDownload::default(),
             ctx,
             fixed: None,
             data: None,
@@ -1199,7 +1107,10 @@ impl PageJob for DigitsJob {
 
     fn command(&mut self, cmd: DigitsCommand) -> Result<Change, WireError> {
         match cmd {
-            DigitsCommand::Fetch { dataset } => self.start_download(&dataset),
+            DigitsCommand::Fetch { dataset } => {
+                self.download.start(&self.ctx, &dataset)?;
+                Ok(Change::Kept)
+            }
             DigitsCommand::Rescan => {
                 self.models = scan_models(&self.ctx.models_dir);
                 Ok(Change::Kept)
@@ -1208,18 +1119,11 @@ impl PageJob for DigitsJob {
     }
 
     fn poll(&mut self) -> bool {
-        let (version, finished) = {
-            let d = self.download.lock().expect("download state");
-            (d.version, d.state == "done")
-        };
-        if version == self.seen_download {
-            return false;
-        }
-        self.seen_download = version;
+        let (changed, finished) = self.download.poll();
         if finished {
             self.present = presence(&self.ctx);
         }
-        true
+        changed
     }
 
     fn reset(&mut self) -> Result<(), WireError> {
@@ -1287,17 +1191,8 @@ impl PageJob for DigitsJob {
             "datasets": self.present.iter().map(|(n, p)| json!({"name": n, "present": p})).collect::<Vec<_>>(),
             "map_error": map_error,
         }));
-        {
-            let d = self.download.lock().expect("download state");
-            if !d.state.is_empty() {
-                f.set(
-                    "download",
-                    json!({
-                        "dataset": d.dataset, "file": d.file, "done": d.done, "total": d.total,
-                        "files_done": d.files_done, "files": 4, "state": d.state, "message": d.message,
-                    }),
-                );
-            }
+        if let Some(d) = self.download.state() {
+            f.set("download", d);
         }
         if let (Some(c), Some(m)) = (&self.codes, &self.map) {
             f.set(

@@ -13,7 +13,7 @@
 //! layer's weights as pictures), `compare` (two models on the test set: metrics, loss
 //! curves, the same 16 images reconstructed).
 //! Commands: `stop` (ends the epoch part-way, keeps the model), `more` (one more epoch),
-//! `save`, `load`, `delete`, `rename`, `rescan`.
+//! `save`, `load`, `delete`, `rename`, `rescan`, `fetch` (download MNIST or Fashion-MNIST).
 
 use std::sync::Arc;
 
@@ -32,7 +32,9 @@ use hourglass_data::{Split, catalog, known, load_known, models};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::runtime::{Change, Context, Frame, PageJob, Progress, RunState, WireError};
+use crate::runtime::{
+    Change, Context, DatasetDownload, Frame, PageJob, Progress, RunState, WireError,
+};
 
 /// Pixels of an image (the Studio trains on 28×28 images).
 const PIXELS: usize = 784;
@@ -534,6 +536,7 @@ pub struct StudioJob {
     /// scaled into [0, 1], with the scaling applied.
     uploaded: Option<(String, Dataset, Scaling)>,
     uploads: Vec<String>,
+    download: DatasetDownload,
 }
 
 /// The prefix of an uploaded data set's name in the `dataset` setting.
@@ -1274,6 +1277,7 @@ impl PageJob for StudioJob {
             saved: None,
             data_read: false,
             uploaded: None,
+            download: DatasetDownload::default(),
             uploads: hourglass_data::uploads::list(&uploads_dir(&ctx_for_uploads)),
         })
     }
@@ -1332,6 +1336,10 @@ impl PageJob for StudioJob {
             StudioCommand::Load { name } => self.load(&name),
             StudioCommand::Delete { name } => self.delete(&name),
             StudioCommand::Rename { from, to } => self.rename(&from, &to),
+            StudioCommand::Fetch { dataset } => {
+                self.download.start(&self.ctx, &dataset)?;
+                Ok(Change::Kept)
+            }
             StudioCommand::Rescan => {
                 self.models = scan(&self.ctx.models_dir);
                 self.present = presence(&self.ctx);
@@ -1342,7 +1350,11 @@ impl PageJob for StudioJob {
     }
 
     fn poll(&mut self) -> bool {
-        std::mem::take(&mut self.data_read)
+        let (changed, finished) = self.download.poll();
+        if finished {
+            self.present = presence(&self.ctx);
+        }
+        std::mem::take(&mut self.data_read) || changed
     }
 
     fn reset(&mut self) -> Result<(), WireError> {
@@ -1431,6 +1443,9 @@ impl PageJob for StudioJob {
             "weights_version": self.weights_version,
         }));
         f.set("grid_ready", json!(self.grid.is_some()));
+        if let Some(d) = self.download.state() {
+            f.set("download", d);
+        }
         f
     }
 
@@ -1487,6 +1502,10 @@ pub enum StudioCommand {
         to: String,
     },
     Rescan,
+    /// Downloads a known dataset that is not on the machine (progress in `download`).
+    Fetch {
+        dataset: String,
+    },
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! one handle type [`JobLink`] and never know which page it is.
 
 mod budget;
+mod download;
 mod pace;
 mod runner;
 mod series;
@@ -19,6 +20,7 @@ use serde_json::{Map, Value};
 use tokio::sync::{mpsc, watch};
 
 pub use budget::{Budget, Permit, Ticket};
+pub use download::DatasetDownload;
 pub use pace::Pace;
 pub use runner::spawn;
 pub use series::{SERIES_POINTS, Series};
