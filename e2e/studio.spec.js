@@ -24,8 +24,10 @@ test('train a small dense model, change its learning rate mid-run, save, reload,
   await expect(page.getByTestId('studio-save')).toBeDisabled();
   await page.getByTestId('studio-train').click();
   await expect(page.getByTestId('studio-pause')).toBeVisible();
-  await expect.poll(() => num(page, 'studio-progress'), { timeout: 30_000 }).toBeGreaterThan(0.05);
+  // the first figure shown (a batch's loss, a few hundred steps in at most)
+  await expect.poll(() => num(page, 'studio-train-loss'), { timeout: 30_000, intervals: [20] }).toBeGreaterThan(0);
   const early = await num(page, 'studio-train-loss');
+  await expect.poll(() => num(page, 'studio-progress'), { timeout: 30_000 }).toBeGreaterThan(0.05);
   const firstGrid = await page.getByTestId('studio-recon-grid').getAttribute('data-sum');
   // the learning rate changes while it trains, and training goes on
   await page.getByTestId('studio-lr').selectOption('0.0003');
@@ -34,8 +36,9 @@ test('train a small dense model, change its learning rate mid-run, save, reload,
   await expect.poll(() => num(page, 'studio-progress'), { timeout: 60_000 }).toBe(1);
   await expect(page.getByTestId('studio-train')).toBeVisible();
   await expect(page.getByTestId('studio-message')).toContainText('Trained 1 epoch');
-  expect(await num(page, 'studio-train-loss')).toBeLessThan(early);
+  // the loss fell: the epoch's validation loss (a mean over 3,000 images) is below that first batch's
   expect(await num(page, 'studio-val-loss')).toBeGreaterThan(0);
+  expect(await num(page, 'studio-val-loss')).toBeLessThan(early);
   expect(await num(page, 'studio-psnr')).toBeGreaterThan(10);
   expect(await num(page, 'studio-ssim')).toBeGreaterThan(0);
   expect(Number(await page.getByTestId('studio-chart').getAttribute('data-points'))).toBeGreaterThan(10);
@@ -108,6 +111,17 @@ test('a conv model shows one feature map per channel for a drawn digit', async (
   await expect(page.getByTestId('studio-activation-encoder-conv-1').locator('canvas')).toHaveCount(32);
   await expect(page.getByTestId('studio-activation-output')).toHaveAttribute('data-shape', '1x28x28');
   await expect(page.getByTestId('studio-filters').locator('canvas')).toHaveCount(16);
+  // the 2-D digit model: the drawn digit has a place on the map of the validation images
+  await expect(page.getByTestId('studio-code-map')).toBeHidden();
+  await page.getByTestId('studio-preset-digit2d').click();
+  await expect(page.getByTestId('studio-latent')).toHaveValue('2');
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.3);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.7, { steps: 8 });
+  await page.mouse.up();
+  await expect(page.getByTestId('studio-code-map')).toBeVisible();
+  await expect(page.getByTestId('studio-code-map')).toHaveAttribute('data-count', /\d+/);
+  await expect(page.getByTestId('studio-code-map')).toHaveAttribute('data-marker', /^-?\d+\.\d+,-?\d+\.\d+$/);
 });
 
 test('an impossible model says which layer and why, and cannot be trained', async ({ page }) => {

@@ -15,10 +15,7 @@
 //! Data are read when first needed (never while a session is being opened). Without the
 //! dataset on the machine a shipped model maps the shipped sample of 2,000 test images.
 
-use std::{
-    path::Path,
-    sync::Arc,
-};
+use std::{path::Path, sync::Arc};
 
 use hourglass_core::{
     architecture::Architecture,

@@ -10,7 +10,8 @@
 //! set's loss, PSNR and SSIM and a fixed grid of 16 validation images reconstructed; the
 //! snapshot says when it changed. Queries: `check`, `grid` (the 16 images and their
 //! reconstructions), `activations` (every layer for one image), `filters` (the first
-//! layer's weights as pictures), `compare` (two models on the test set: metrics, loss
+//! layer's weights as pictures), `codes` (a 2-D model's map of the validation images),
+//! `compare` (two models on the test set: metrics, loss
 //! curves, the same 16 images reconstructed).
 //! Commands: `stop` (ends the epoch part-way, keeps the model), `more` (one more epoch),
 //! `save`, `load`, `delete`, `rename`, `rescan`, `fetch` (download MNIST or Fashion-MNIST).
@@ -1122,6 +1123,33 @@ impl StudioJob {
         Ok(f)
     }
 
+    /// A 2-D model's codes of (up to 2,000 of) the validation images, with their labels: the
+    /// map an input is placed on.
+    fn codes(&mut self) -> Result<Frame, WireError> {
+        let latent = self.arch.latent_size();
+        if latent != 2 {
+            return Err(WireError::invalid(format!(
+                "the code has {latent} numbers; the map is drawn for codes of 2"
+            )));
+        }
+        self.ensure_data()?;
+        let d = self.data.as_ref().expect("just read");
+        let from = if d.val.is_empty() { &d.train } else { &d.val };
+        let n = from.len().min(2_000);
+        let images = from.values[..n * PIXELS].to_vec();
+        let labels: Vec<f32> = from
+            .labels
+            .as_ref()
+            .map(|l| l[..n].iter().map(|&c| c as f32).collect())
+            .unwrap_or_default();
+        let codes = self.model()?.encode_host(&images, 1024);
+        Ok(
+            Frame::new(json!({"count": n, "weights_version": self.weights_version}))
+                .with("codes", Arc::new(codes))
+                .with("labels", Arc::new(labels)),
+        )
+    }
+
     /// A model to compare: `current` (the one here) or a model of the models folder, with its
     /// name, shape, epochs and loss history.
     fn comparable(&mut self, name: &str) -> Result<(Value, Autoencoder), WireError> {
@@ -1468,10 +1496,11 @@ impl PageJob for StudioJob {
             }
             "filters" => self.filters(),
             "compare" => self.compare(fields),
+            "codes" => self.codes(),
             _ => Err(WireError::new(
                 "unknown_query",
                 format!(
-                    "the Model Studio answers no query '{name}' (it answers check, activations, grid, filters and compare)"
+                    "the Model Studio answers no query '{name}' (it answers check, activations, grid, filters, codes and compare)"
                 ),
             )),
         }
@@ -1883,5 +1912,18 @@ mod tests {
         assert_eq!(stopped.header["trained"], true, "the model so far is kept");
         let e = p.answer_error(r#"{"type":"query","id":3,"query":"activations","pixels":[2]}"#);
         assert!(e.contains("784"), "{e}");
+        let e = p.answer_error(r#"{"type":"query","id":4,"query":"codes"}"#);
+        assert!(e.contains("10 numbers"), "{e}");
+        // a 2-D code: the validation images' map
+        p.send(r#"{"type":"configure","kind":"dense","layers":"64","latent":2}"#);
+        wait_for(&p, |f| f.header["settings"]["latent"] == 2);
+        let c = ask(&p, json!({"type": "query", "id": 5, "query": "codes"}));
+        assert_eq!(c.header["count"], 2_000);
+        assert_eq!(array(&c, "codes").len(), 4_000);
+        assert!(
+            array(&c, "labels")
+                .iter()
+                .all(|&l| (0.0..=9.0).contains(&l))
+        );
     }
 }

@@ -7,6 +7,7 @@
 import { h } from '../../lib/dom.js';
 import { drawImage } from '../../lib/images.js';
 import { DrawPad } from '../../lib/drawpad.js';
+import { Scatter } from '../../lib/scatter.js';
 
 /**
  * @typedef {{name: string, shape: number[], array: string}} LayerInfo
@@ -76,6 +77,29 @@ export function insidePanel(opts) {
   const acts = h('div', { class: 'activations', 'data-testid': 'studio-activations' });
   const filters = h('div', { class: 'filters', 'data-testid': 'studio-filters' });
   const filtersNote = h('p', { class: 'muted', 'data-testid': 'studio-filters-note' });
+  // a 2-D code has a place on a map: the validation images at their codes, the input ringed
+  const mapCanvas = /** @type {HTMLCanvasElement} */ (h('canvas', { class: 'code-map', width: 320, height: 320, 'data-testid': 'studio-code-map', role: 'img', 'aria-label': 'The validation images at their 2-number codes, with the input marked' }));
+  const mapBox = h('div', { class: 'code-map-box', hidden: true },
+    h('h3', {}, 'Where the input lands'),
+    h('p', { class: 'muted' }, 'The code has two numbers, so every image has a place: the validation images at their codes, coloured by class, and the input ringed.'),
+    mapCanvas);
+  const scatter = new Scatter(mapCanvas);
+  let mapVersion = '';
+  /** @type {number[]|null} */ let inputCode = null;
+  /** @param {string} version */
+  async function refreshMap(version) {
+    if (version === mapVersion) return;
+    mapVersion = version;
+    try {
+      const m = /** @type {any} */ (await opts.query('codes', {}));
+      scatter.setPoints(m.data.codes, m.data.labels && m.data.labels.length ? m.data.labels : null);
+      scatter.setMarker(inputCode);
+      mapCanvas.dataset.count = String(m.count);
+    } catch (e) {
+      mapVersion = '';
+      opts.say(String(/** @type {any} */ (e).message || e));
+    }
+  }
 
   /** @param {number} i */
   function markPick(i) {
@@ -137,6 +161,15 @@ export function insidePanel(opts) {
       return box;
     });
     acts.replaceChildren(...blocks);
+    const code = layers.find((l) => l.name === 'latent');
+    const two = !!code && code.shape.length === 1 && code.shape[0] === 2;
+    mapBox.hidden = !two;
+    if (two && code) {
+      const v = /** @type {Float32Array} */ (a.data[code.array]);
+      inputCode = [v[0], v[1]];
+      mapCanvas.dataset.marker = inputCode.map((x) => x.toFixed(4)).join(',');
+      refreshMap(currentVersion).then(() => scatter.setMarker(inputCode));
+    }
   }
 
   async function refresh() {
@@ -186,6 +219,7 @@ export function insidePanel(opts) {
   }
 
   let lastFilters = 0;
+  let currentVersion = '';
   return {
     element: h('div', { class: 'inside' },
       h('div', { class: 'panel' },
@@ -193,6 +227,7 @@ export function insidePanel(opts) {
         h('p', { class: 'muted' }, 'Pick a validation image or draw a digit: every layer\u2019s activations for it, the code, and the reconstruction, updated as you draw.'),
         picks,
         h('div', { class: 'pad-row' }, pad, h('div', {}, clear, h('p', { class: 'muted' }, 'Draw with the mouse or a finger.'))),
+        mapBox,
         acts),
       h('div', { class: 'panel' },
         h('h2', {}, 'First-layer filters'),
@@ -204,6 +239,7 @@ export function insidePanel(opts) {
      * @param {boolean} training
      */
     update(g, version, training) {
+      currentVersion = version.split(':')[0];
       const first = !grid && g;
       if (g) grid = g;
       drawPicks();
