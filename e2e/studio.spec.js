@@ -176,3 +176,17 @@ test('your own data: an uploaded CSV of 28×28 images trains; a file that is not
   // fewer than 16 validation images: the grid shows 16 training images instead
   await expect(page.getByTestId('studio-recon-grid').locator('canvas')).toHaveCount(32);
 });
+
+test('each dense layer has its own activation, mirrored in the decoder', async ({ page }) => {
+  await page.goto(`${server.url}/studio?kind=dense&layers=64,32&latent=8`);
+  await expect(page.getByTestId('studio-describe')).toHaveText('dense 784-64-32-8 (relu, sigmoid out)');
+  await page.getByTestId('studio-layer-1-activation').selectOption('tanh');
+  await expect(page.getByTestId('studio-describe')).toHaveText('dense 784-64-32-8 (relu/tanh, sigmoid out)');
+  await expect(page).toHaveURL(/activations=relu%2Ctanh/);
+  // a new layer takes the one before it's; one activation for all says so once
+  await page.getByTestId('studio-add-layer').click();
+  await expect(page.getByTestId('studio-layer-2-activation')).toHaveValue('tanh');
+  await page.getByTestId('studio-hidden-activation').selectOption('sigmoid');
+  await expect(page.getByTestId('studio-describe')).toHaveText(/^dense 784-64-32-\d+-8 \(sigmoid, sigmoid out\)$/);
+  await expect(page.getByTestId('studio-layer-0-activation')).toHaveValue('sigmoid');
+});

@@ -81,7 +81,7 @@ export function mount(root) {
   const presets = h('div', { class: 'presets', role: 'group', 'aria-label': 'Presets' },
     ...PRESETS.map((p) => h('button', { 'data-testid': `studio-preset-${p.id}`, onclick: () => {
       say('');
-      send({ type: 'configure', activation: p.settings.activation, output: p.settings.output });
+      send({ type: 'configure', activation: p.settings.activation, activations: '', output: p.settings.output });
       editor.load(p.settings);
     } }, p.title)));
   /** @type {Record<string, HTMLSelectElement|HTMLInputElement>} */
@@ -167,7 +167,8 @@ export function mount(root) {
           return;
         }
         say('');
-        send({ type: 'configure', [f.name]: c.value });
+        // the one activation for every hidden layer replaces the layers' own
+        send({ type: 'configure', [f.name]: c.value, ...(f.name === 'activation' ? { activations: '' } : {}) });
       });
       controls[f.name] = el;
       box.append(h('label', { 'data-field': f.name }, f.label, el));

@@ -23,6 +23,10 @@ pub enum Architecture {
         layers: Vec<usize>,
         activation: Activation,
         output: Activation,
+        /// Each hidden layer's own activation, encoder order (its mirror in the decoder uses
+        /// the same); empty when every hidden layer uses `activation`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        activations: Vec<Activation>,
     },
     /// Convolutions over `[channels, height, width]` images, then a dense bottleneck of
     /// `latent`; the decoder mirrors it with transposed convolutions.
@@ -111,7 +115,18 @@ impl Architecture {
     /// Checks sizes and that the convolutions can be mirrored exactly.
     pub fn validate(&self) -> Result<(), Error> {
         match self {
-            Architecture::Dense { layers, .. } => {
+            Architecture::Dense {
+                layers,
+                activations,
+                ..
+            } => {
+                if !activations.is_empty() && activations.len() + 2 != layers.len() {
+                    return Err(Error::invalid(format!(
+                        "{} per-layer activations for {} hidden layers",
+                        activations.len(),
+                        layers.len().saturating_sub(2)
+                    )));
+                }
                 if layers.len() < 2 {
                     return Err(Error::invalid(
                         "a dense autoencoder needs at least an input size and a bottleneck size",
@@ -152,6 +167,19 @@ impl Architecture {
                 self.conv_shapes()?;
                 Ok(())
             }
+        }
+    }
+
+    /// The activation of the encoder's hidden dense layer `i` (0-based; its mirror in the
+    /// decoder uses the same): its own when the layers have their own, else the model's.
+    pub fn hidden_activation(&self, i: usize) -> Activation {
+        match self {
+            Architecture::Dense {
+                activation,
+                activations,
+                ..
+            } => activations.get(i).copied().unwrap_or(*activation),
+            Architecture::Conv { activation, .. } => *activation,
         }
     }
 
@@ -289,14 +317,20 @@ impl Architecture {
                 layers,
                 activation,
                 output,
-            } => format!(
-                "dense {} ({activation}, {output} out)",
-                layers
+                activations,
+            } => {
+                let sizes = layers
                     .iter()
                     .map(|l| l.to_string())
                     .collect::<Vec<_>>()
-                    .join("-")
-            ),
+                    .join("-");
+                if activations.is_empty() {
+                    format!("dense {sizes} ({activation}, {output} out)")
+                } else {
+                    let each: Vec<String> = activations.iter().map(|a| a.to_string()).collect();
+                    format!("dense {sizes} ({}, {output} out)", each.join("/"))
+                }
+            }
             Architecture::Conv {
                 input,
                 convs,
@@ -328,6 +362,7 @@ mod tests {
             layers: vec![784, 256, 128, 32],
             activation: Activation::Relu,
             output: Activation::Sigmoid,
+            activations: vec![],
         };
         let s = a.tensor_specs().unwrap();
         assert_eq!(s.len(), 12);
@@ -385,7 +420,8 @@ mod tests {
                 .map(|l| Architecture::Dense {
                     layers: l,
                     activation: Activation::Relu,
-                    output: Activation::Sigmoid
+                    output: Activation::Sigmoid,
+                    activations: vec![],
                 }
                 .validate())
                 .unwrap()

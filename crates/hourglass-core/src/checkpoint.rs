@@ -240,6 +240,7 @@ mod tests {
             layers: vec![4, 2],
             activation: Activation::Relu,
             output: Activation::Sigmoid,
+            activations: vec![],
         };
         let tensors = architecture
             .tensor_specs()

@@ -195,6 +195,7 @@ fn architecture() -> Architecture {
         layers: DIGIT_LAYERS.to_vec(),
         activation: Activation::Relu,
         output: Activation::Sigmoid,
+        activations: vec![],
     }
 }
 

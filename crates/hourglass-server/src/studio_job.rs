@@ -74,7 +74,12 @@ pub struct StudioSettings {
     pub convs: String,
     /// The code's size.
     pub latent: u64,
+    /// The hidden activation (every layer of a conv model; a dense model's layers unless
+    /// `activations` gives each its own).
     pub activation: String,
+    /// A dense model's activation per hidden layer, e.g. `relu,tanh` (empty: `activation`
+    /// for all).
+    pub activations: String,
     pub output: String,
     pub loss: String,
     pub optimizer: String,
@@ -98,6 +103,7 @@ impl Default for StudioSettings {
             convs: "16:3:2:1,32:3:2:1".into(),
             latent: 32,
             activation: "relu".into(),
+            activations: String::new(),
             output: "sigmoid".into(),
             loss: "mse".into(),
             optimizer: "adam".into(),
@@ -124,10 +130,11 @@ impl Settings for StudioSettings {
             ),
             Field::text("layers", "hidden layers", 200),
             Field::text("convs", "conv layers", 200),
+            Field::text("activations", "activation per hidden layer", 200),
             Field::whole("latent", "code size", (1, 1024)).offering(&[2.0, 8.0, 32.0, 64.0]),
             Field::choice(
                 "activation",
-                "activation",
+                "activation (all hidden layers)",
                 &[
                     ("relu", "ReLU"),
                     ("leaky-relu", "leaky ReLU"),
@@ -230,6 +237,39 @@ fn hidden_layers(text: &str) -> Result<Vec<usize>, ConfigError> {
         .collect()
 }
 
+/// A dense model's activation per hidden layer (none: every layer uses the model's one), or
+/// which one is wrong and why.
+fn hidden_activations(text: &str, hidden: usize) -> Result<Vec<Activation>, ConfigError> {
+    let parts = parts(text);
+    if parts.is_empty() {
+        return Ok(vec![]);
+    }
+    if parts.len() != hidden {
+        return Err(ConfigError::new(
+            "activations",
+            None,
+            format!(
+                "{} activations for {hidden} hidden layer{}: give one per layer",
+                parts.len(),
+                if hidden == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            p.parse::<Activation>().map_err(|e| {
+                ConfigError::new(
+                    "activations",
+                    Some(i + 1),
+                    format!("hidden layer {}: {e}", i + 1),
+                )
+            })
+        })
+        .collect()
+}
+
 /// A conv model's layers, or which one is wrong and why.
 fn conv_layers(text: &str) -> Result<Vec<ConvLayer>, ConfigError> {
     let parts = parts(text);
@@ -304,13 +344,23 @@ pub fn architecture(s: &StudioSettings) -> Result<Architecture, ConfigError> {
     let latent = s.latent as usize;
     let arch = match s.kind.as_str() {
         "dense" => {
+            let hidden = hidden_layers(&s.layers)?;
+            let each = hidden_activations(&s.activations, hidden.len())?;
             let mut layers = vec![PIXELS];
-            layers.extend(hidden_layers(&s.layers)?);
+            layers.extend(hidden);
             layers.push(latent);
+            // one activation for all is said once (the checkpoint of such a model is the
+            // CLI's); different ones are kept per layer
+            let (activation, activations) = match each.first() {
+                Some(&first) if each.iter().all(|&a| a == first) => (first, vec![]),
+                Some(_) => (activation, each),
+                None => (activation, vec![]),
+            };
             Architecture::Dense {
                 layers,
                 activation,
                 output,
+                activations,
             }
         }
         "conv" => {
@@ -1001,8 +1051,14 @@ impl StudioJob {
                 layers,
                 activation,
                 output,
+                activations,
             } => {
                 next.kind = "dense".into();
+                next.activations = activations
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",");
                 next.layers = layers[1..layers.len() - 1]
                     .iter()
                     .map(usize::to_string)
@@ -1020,6 +1076,7 @@ impl StudioJob {
                 ..
             } => {
                 next.kind = "conv".into();
+                next.activations = String::new();
                 next.convs = convs
                     .iter()
                     .map(|c| format!("{}:{}:{}:{}", c.filters, c.kernel, c.stride, c.padding))
@@ -1645,6 +1702,37 @@ mod tests {
                 "parameters",
             ),
         ];
+        let mixed = architecture(&with(
+            json!({"layers": "256,128", "activations": "tanh,relu"}),
+        ))
+        .unwrap();
+        assert_eq!(
+            mixed.describe(),
+            "dense 784-256-128-32 (tanh/relu, sigmoid out)"
+        );
+        assert_eq!(mixed.hidden_activation(0), Activation::Tanh);
+        let same = architecture(&with(json!({"activations": "tanh,tanh"}))).unwrap();
+        assert_eq!(
+            same.describe(),
+            "dense 784-256-128-32 (tanh, sigmoid out)",
+            "one for all is said once"
+        );
+        let cases = [
+            (
+                json!({"activations": "relu"}),
+                "activations",
+                None,
+                "1 activations for 2 hidden layers",
+            ),
+            (
+                json!({"activations": "relu,swish"}),
+                "activations",
+                Some(2),
+                "hidden layer 2",
+            ),
+        ]
+        .into_iter()
+        .chain(cases);
         for (patch, field, layer, words) in cases {
             let e = architecture(&with(patch.clone())).unwrap_err();
             assert_eq!((e.field, e.layer), (field, layer), "{patch}: {e:?}");

@@ -8,7 +8,7 @@ import { h, svg } from '../../lib/dom.js';
 
 /**
  * @typedef {{filters: number, kernel: number, stride: number, padding: number}} Conv
- * @typedef {{kind: string, layers: number[], convs: Conv[], latent: number}} Draft
+ * @typedef {{kind: string, layers: number[], acts: string[], convs: Conv[], latent: number}} Draft
  * @typedef {{name: string, shape: number[]}} LayerShape
  * @typedef {{ok: boolean, describe?: string, params?: number, layers?: LayerShape[],
  *   error?: {field: string, layer: number|null, message: string}}} Summary
@@ -16,10 +16,13 @@ import { h, svg } from '../../lib/dom.js';
 
 /** The tutorials' models, one click away. */
 export const PRESETS = [
-  { id: 'dense', title: 'Dense 784-256-128-32', settings: { kind: 'dense', layers: '256,128', latent: 32, activation: 'relu', output: 'sigmoid' } },
-  { id: 'conv', title: 'Conv 16 → 32 filters', settings: { kind: 'conv', convs: '16:3:2:1,32:3:2:1', latent: 32, activation: 'relu', output: 'sigmoid' } },
-  { id: 'digit2d', title: '2-D digit model 784-100-50-25-2', settings: { kind: 'dense', layers: '100,50,25', latent: 2, activation: 'relu', output: 'sigmoid' } },
+  { id: 'dense', title: 'Dense 784-256-128-32', settings: { kind: 'dense', layers: '256,128', latent: 32, activation: 'relu', activations: '', output: 'sigmoid' } },
+  { id: 'conv', title: 'Conv 16 → 32 filters', settings: { kind: 'conv', convs: '16:3:2:1,32:3:2:1', latent: 32, activation: 'relu', activations: '', output: 'sigmoid' } },
+  { id: 'digit2d', title: '2-D digit model 784-100-50-25-2', settings: { kind: 'dense', layers: '100,50,25', latent: 2, activation: 'relu', activations: '', output: 'sigmoid' } },
 ];
+
+/** The hidden activations a layer may have. */
+const ACTIVATIONS = [['relu', 'ReLU'], ['leaky-relu', 'leaky ReLU'], ['tanh', 'tanh'], ['sigmoid', 'sigmoid'], ['linear', 'linear']];
 
 /** @param {string} text @returns {number[]} */
 function parseLayers(text) {
@@ -41,12 +44,16 @@ export function patchOf(d) {
     layers: d.layers.map((n) => (Number.isFinite(n) ? String(n) : '?')).join(','),
     convs: d.convs.map((c) => [c.filters, c.kernel, c.stride, c.padding].map((n) => (Number.isFinite(n) ? String(n) : '?')).join(':')).join(','),
     latent: d.latent,
+    activations: d.kind === 'dense' ? d.acts.join(',') : '',
   };
 }
 
 /** @param {Record<string, any>} s @returns {Draft} */
 export function draftOf(s) {
-  return { kind: s.kind, layers: parseLayers(s.layers), convs: parseConvs(s.convs), latent: Number(s.latent) };
+  const layers = parseLayers(s.layers);
+  const own = s.activations ? String(s.activations).split(',').map((a) => a.trim()) : [];
+  const acts = own.length === layers.length ? own : layers.map(() => String(s.activation || 'relu'));
+  return { kind: s.kind, layers, acts, convs: parseConvs(s.convs), latent: Number(s.latent) };
 }
 
 /** @param {number[]} shape */
@@ -92,7 +99,7 @@ function drawDiagram(host, layers) {
  *   onValidity: (ok: boolean) => void, limits: () => {hidden: number, convs: number}}} opts
  */
 export function architectureEditor(opts) {
-  /** @type {Draft} */ let draft = { kind: 'dense', layers: [256, 128], convs: [], latent: 32 };
+  /** @type {Draft} */ let draft = { kind: 'dense', layers: [256, 128], acts: ['relu', 'relu'], convs: [], latent: 32 };
   /** @type {Summary|null} */ let summary = null;
   let editing = false;
   let asked = 0;
@@ -110,6 +117,7 @@ export function architectureEditor(opts) {
     if (draft.kind === 'dense') {
       const last = draft.layers.length ? draft.layers[draft.layers.length - 1] : 256;
       draft.layers.push(Math.max(draft.latent, Math.round(last / 2)));
+      draft.acts.push(draft.acts.length ? draft.acts[draft.acts.length - 1] : 'relu');
     } else {
       const last = draft.convs[draft.convs.length - 1];
       draft.convs.push({ filters: last ? Math.min(256, last.filters * 2) : 16, kernel: 3, stride: 1, padding: 1 });
@@ -144,7 +152,7 @@ export function architectureEditor(opts) {
   }
 
   let rowsKey = '';
-  /** @type {Map<string, [HTMLInputElement, () => number]>} */ let inputs = new Map();
+  /** @type {Map<string, [HTMLInputElement|HTMLSelectElement, () => string]>} */ let inputs = new Map();
   /**
    * A number input of a layer row, kept in `inputs` so a later redraw can set its value in
    * place (a rebuilt input would lose what is being typed into it).
@@ -153,8 +161,28 @@ export function architectureEditor(opts) {
    */
   function field(testid, label, get, set, range) {
     const l = num(testid, label, get(), set, range);
-    inputs.set(testid, [/** @type {HTMLInputElement} */ (l.querySelector('input')), get]);
+    inputs.set(testid, [/** @type {HTMLInputElement} */ (l.querySelector('input')), () => {
+      const v = get();
+      return Number.isFinite(v) ? String(v) : '';
+    }]);
     return l;
+  }
+
+  /**
+   * A dense layer's activation (its mirror in the decoder uses the same).
+   * @param {number} i
+   */
+  function activationOf(i) {
+    const testid = `studio-layer-${i}-activation`;
+    const el = /** @type {HTMLSelectElement} */ (h('select', { 'data-testid': testid, 'aria-label': `Activation of encoder layer ${i + 1} (and its mirror)` },
+      ...ACTIVATIONS.map(([v, t]) => h('option', { value: v }, t))));
+    el.value = draft.acts[i];
+    el.addEventListener('change', () => {
+      draft.acts[i] = el.value;
+      changed();
+    });
+    inputs.set(testid, [el, () => draft.acts[i]]);
+    return h('label', {}, h('span', { class: 'muted' }, 'activation'), el);
   }
 
   function rows() {
@@ -168,8 +196,7 @@ export function architectureEditor(opts) {
     if (key === rowsKey) {
       // the same rows: their values are set in place (never the one being edited)
       for (const [el, get] of inputs.values()) {
-        const v = get();
-        const text = Number.isFinite(v) ? String(v) : '';
+        const text = get();
         if (document.activeElement !== el && el.value !== text) el.value = text;
       }
       return;
@@ -182,7 +209,8 @@ export function architectureEditor(opts) {
         ...draft.layers.map((_, i) => h('div', { class: `layer${isBad(i) ? ' bad' : ''}`, 'data-testid': `studio-layer-${i}`, 'aria-invalid': isBad(i) ? 'true' : undefined },
           h('span', {}, `encoder ${i + 1}`),
           field(`studio-layer-${i}-size`, 'units', () => draft.layers[i], (v) => { draft.layers[i] = v; }, { min: 1, max: 4096 }),
-          h('button', { class: 'remove', 'data-testid': `studio-remove-layer-${i}`, 'aria-label': `Remove encoder layer ${i + 1}`, onclick: () => { draft.layers.splice(i, 1); rows(); changed(); } }, '✕'))),
+          activationOf(i),
+          h('button', { class: 'remove', 'data-testid': `studio-remove-layer-${i}`, 'aria-label': `Remove encoder layer ${i + 1}`, onclick: () => { draft.layers.splice(i, 1); draft.acts.splice(i, 1); rows(); changed(); } }, '✕'))),
       );
     } else {
       list.replaceChildren(

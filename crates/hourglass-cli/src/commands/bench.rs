@@ -438,6 +438,7 @@ fn dense() -> Architecture {
         layers: vec![784, 256, 128, 32],
         activation: Activation::Relu,
         output: Activation::Sigmoid,
+        activations: vec![],
     }
 }
 

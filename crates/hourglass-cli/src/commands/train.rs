@@ -113,6 +113,7 @@ fn architecture(
                 layers,
                 activation,
                 output,
+                activations: vec![],
             }
         }
         (None, Some(conv)) => {

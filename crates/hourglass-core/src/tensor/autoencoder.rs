@@ -298,11 +298,30 @@ impl Autoencoder {
         out
     }
 
+    /// The activation of a conv model's layers (and of its dense layers).
     fn hidden(&self) -> Activation {
         match &self.arch {
             Architecture::Dense { activation, .. } | Architecture::Conv { activation, .. } => {
                 *activation
             }
+        }
+    }
+
+    /// The activation of the encoder's dense layer `i` (its mirror in the decoder uses the
+    /// same).
+    fn hidden_at(&self, i: usize) -> Activation {
+        self.arch.hidden_activation(i)
+    }
+
+    /// The activations of the decoder's dense layers but the output, in order.
+    fn decoder_hidden(&self) -> Vec<Activation> {
+        let n = self.module.dec_linears.len();
+        match &self.arch {
+            // decoder layer j gives the mirror of encoder hidden layer n − 2 − j
+            Architecture::Dense { .. } => (0..n.saturating_sub(1))
+                .map(|j| self.hidden_at(n - 2 - j))
+                .collect(),
+            Architecture::Conv { .. } => vec![self.hidden(); n],
         }
     }
 
@@ -342,7 +361,15 @@ impl Autoencoder {
         }
         let last = self.module.enc_linears.len() - 1;
         for (i, l) in self.module.enc_linears.iter().enumerate() {
-            h = layer(l, h, if i < last { a } else { Activation::Linear });
+            h = layer(
+                l,
+                h,
+                if i < last {
+                    self.hidden_at(i)
+                } else {
+                    Activation::Linear
+                },
+            );
             trace(
                 if i < last {
                     format!("encoder.{i}")
@@ -367,9 +394,18 @@ impl Autoencoder {
         let mut h = z;
         let dense_only = self.module.dec_deconvs.is_empty();
         let last = self.module.dec_linears.len() - 1;
+        let hidden = self.decoder_hidden();
         for (i, l) in self.module.dec_linears.iter().enumerate() {
             let output_layer = dense_only && i == last;
-            h = layer(l, h, if output_layer { Activation::Linear } else { a });
+            h = layer(
+                l,
+                h,
+                if output_layer {
+                    Activation::Linear
+                } else {
+                    hidden[i]
+                },
+            );
             if !output_layer {
                 trace(format!("decoder.{i}"), h.clone());
             }
@@ -456,7 +492,7 @@ impl Autoencoder {
             .get_or_init(|| match self.arch {
                 Architecture::Dense { .. } => Some(Arc::new(HostDecoder::new(
                     &self.module.dec_linears,
-                    self.hidden(),
+                    &self.decoder_hidden(),
                     self.output(),
                 ))),
                 Architecture::Conv { .. } => None,
@@ -528,6 +564,7 @@ mod tests {
             layers: vec![16, 8, 3],
             activation: Activation::Relu,
             output: Activation::Sigmoid,
+            activations: vec![],
         }
     }
 
@@ -542,12 +579,80 @@ mod tests {
     }
 
     #[test]
+    fn each_hidden_layer_uses_its_own_activation_and_its_mirror_the_same() {
+        let arch = Architecture::Dense {
+            layers: vec![6, 5, 4, 2],
+            activation: Activation::Relu,
+            output: Activation::Sigmoid,
+            activations: vec![Activation::Tanh, Activation::Relu],
+        };
+        arch.validate().unwrap();
+        let tensors = initial_tensors(&arch, 3).unwrap();
+        let m = Autoencoder::from_tensors(&arch, &tensors, &inference_device()).unwrap();
+        let x = [0.9f32, -0.4, 0.3, 0.8, -0.7, 0.2];
+        // by hand: h1 = tanh(W0 x + b0), h2 = relu(W1 h1 + b1), z = W2 h2 + b2, and back:
+        // d1 = relu(V0 z + c0) (mirror of h2), d2 = tanh(V1 d1 + c1) (mirror of h1)
+        let t = |n: &str| tensors.iter().find(|t| t.name == n).unwrap();
+        let lin = |w: &str, b: &str, v: &[f32], f: &dyn Fn(f32) -> f32| -> Vec<f32> {
+            let (w, b) = (t(w), t(b));
+            let (o, i) = (w.shape[0], w.shape[1]);
+            (0..o)
+                .map(|r| f((0..i).map(|c| w.values[r * i + c] * v[c]).sum::<f32>() + b.values[r]))
+                .collect()
+        };
+        let relu = |v: f32| v.max(0.0);
+        let h1 = lin("encoder.0.weight", "encoder.0.bias", &x, &|v: f32| v.tanh());
+        let h2 = lin("encoder.1.weight", "encoder.1.bias", &h1, &relu);
+        let z = lin("encoder.2.weight", "encoder.2.bias", &h2, &|v| v);
+        let d1 = lin("decoder.0.weight", "decoder.0.bias", &z, &relu);
+        let d2 = lin("decoder.1.weight", "decoder.1.bias", &d1, &|v: f32| {
+            v.tanh()
+        });
+        let layers = m.layer_activations(&x).unwrap();
+        let got = |n: &str| layers.iter().find(|l| l.name == n).unwrap().values.clone();
+        for (name, want) in [
+            ("encoder.0", &h1),
+            ("encoder.1", &h2),
+            ("latent", &z),
+            ("decoder.0", &d1),
+            ("decoder.1", &d2),
+        ] {
+            let g = got(name);
+            let worst = g
+                .iter()
+                .zip(want.iter())
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            assert!(worst < 1e-5, "{name}: {g:?} vs {want:?}");
+        }
+        assert!(h1.iter().any(|&v| v < 0.0), "tanh lets negatives through");
+        // the host decoder (a few codes) agrees with the engine
+        let host = m.decode_host(&z, 1);
+        let engine = &got("output");
+        let worst = host
+            .iter()
+            .zip(engine)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(worst < 1e-6, "{host:?} vs {engine:?}");
+        // a per-layer list of the wrong length is refused
+        let bad = Architecture::Dense {
+            layers: vec![6, 5, 4, 2],
+            activation: Activation::Relu,
+            output: Activation::Sigmoid,
+            activations: vec![Activation::Tanh],
+        };
+        assert!(bad.validate().is_err());
+    }
+
+    #[test]
     fn a_few_codes_decode_on_the_host_as_the_engine_decodes_them() {
         for act in [Activation::Relu, Activation::Tanh, Activation::LeakyRelu] {
             let arch = Architecture::Dense {
                 layers: vec![64, 32, 8, 4],
                 activation: act,
                 output: Activation::Sigmoid,
+                activations: vec![],
             };
             let m = Autoencoder::from_tensors(
                 &arch,

@@ -28,9 +28,9 @@ pub struct HostDecoder {
 }
 
 impl HostDecoder {
-    /// Copies `linears` (the decoder's layers in order); every layer but the last uses
-    /// `hidden`, the last `output`.
-    pub fn new(linears: &[Linear], hidden: Activation, output: Activation) -> Self {
+    /// Copies `linears` (the decoder's layers in order); layer `i` but the last uses
+    /// `hidden[i]`, the last `output`.
+    pub fn new(linears: &[Linear], hidden: &[Activation], output: Activation) -> Self {
         let last = linears.len().saturating_sub(1);
         let layers = linears
             .iter()
@@ -50,7 +50,7 @@ impl HostDecoder {
                         .into_data()
                         .try_into_vec::<f32>()
                         .expect("f32 biases"),
-                    activation: if i == last { output } else { hidden },
+                    activation: if i == last { output } else { hidden[i] },
                 }
             })
             .collect();

@@ -596,6 +596,7 @@ mod tests {
             layers: vec![64, 16, 2],
             activation: Activation::Relu,
             output: Activation::Sigmoid,
+            activations: vec![],
         };
         let conv = Architecture::Conv {
             input: [1, 8, 8],
@@ -634,6 +635,7 @@ mod tests {
             layers: vec![64, 8, 2],
             activation: Activation::Tanh,
             output: Activation::Sigmoid,
+            activations: vec![],
         };
         let go = || {
             let model = Autoencoder::from_tensors(
@@ -670,6 +672,7 @@ mod tests {
             layers: vec![64, 2],
             activation: Activation::Relu,
             output: Activation::Sigmoid,
+            activations: vec![],
         };
         let model = Autoencoder::from_tensors(
             &arch,
@@ -706,6 +709,7 @@ mod tests {
             layers: vec![64, 8, 2],
             activation: Activation::Relu,
             output: Activation::Sigmoid,
+            activations: vec![],
         };
         let model = || {
             Autoencoder::from_tensors(
@@ -800,6 +804,7 @@ mod tests {
             layers: vec![64, 2],
             activation: Activation::Relu,
             output: Activation::Sigmoid,
+            activations: vec![],
         };
         let model = || {
             Autoencoder::from_tensors(
@@ -844,6 +849,7 @@ mod tests {
             layers: vec![64, 2],
             activation: Activation::Relu,
             output: Activation::Sigmoid,
+            activations: vec![],
         };
         let m = Autoencoder::from_tensors(
             &arch,
