@@ -75,6 +75,16 @@ export function toUrl(q, schema, settings, keys = {}) {
 }
 
 /**
+ * Puts the URL parameters `q` in the address bar (without a new history entry) when they
+ * differ from it.
+ * @param {URLSearchParams} q
+ */
+export function showInUrl(q) {
+  const next = `${location.pathname}?${q}`;
+  if (next !== location.pathname + location.search) history.replaceState(null, '', next);
+}
+
+/**
  * The rule both pages follow: a new session takes all the URL's settings; an existing one (a
  * reload, or a link opened in the same tab) takes those the URL gives that differ from its
  * own. Returns the patch to send, or null.

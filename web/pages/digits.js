@@ -8,7 +8,7 @@
 import { h, svg, showNumber } from '../lib/dom.js';
 import { connectPage } from '../lib/page.js';
 import { lineChart } from '../lib/chart.js';
-import { check, toUrl } from '../lib/settings.js';
+import { check, showInUrl, toUrl } from '../lib/settings.js';
 import { choose, controlFor, trainToggle } from '../lib/controls.js';
 import { mapPanel } from './digits/map.js';
 import { digitPanels } from './digits/digit.js';
@@ -210,8 +210,7 @@ export function mount(root) {
     if (!live) return;
     const q = new URLSearchParams();
     toUrl(q, schema, live.settings);
-    const next = `${location.pathname}?${q}`;
-    if (next !== location.pathname + location.search) history.replaceState(null, '', next);
+    showInUrl(q);
   }
 
   /** @param {Snapshot} s */

@@ -7,7 +7,7 @@ import { connectPage } from '../lib/page.js';
 import { lineChart } from '../lib/chart.js';
 import { lossNote } from '../lib/lossnotes.js';
 import { trainToggle } from '../lib/controls.js';
-import { check, field, toUrl } from '../lib/settings.js';
+import { check, field, showInUrl, toUrl } from '../lib/settings.js';
 
 const PATTERNS = [
   '111000000', '000111000', '000000111', '100100100', '010010010', '001001001',
@@ -195,8 +195,7 @@ export function mount(root) {
     const q = new URLSearchParams(location.search);
     if (current) toUrl(q, schema, current);
     q.set('input', currentInput().map((v) => (v > 0.5 ? '1' : '0')).join(''));
-    const next = `${location.pathname}?${q}`;
-    if (next !== location.pathname + location.search) history.replaceState(null, '', next);
+    showInUrl(q);
   }
 
   /** @param {Snapshot} s */

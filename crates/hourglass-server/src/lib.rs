@@ -253,6 +253,17 @@ async fn model_download(
     }
 }
 
+/// The JSON answer of work done off the async threads, or its refusal.
+fn answer(
+    work: Result<Result<serde_json::Value, (StatusCode, String)>, tokio::task::JoinError>,
+) -> Response {
+    match work {
+        Ok(Ok(v)) => axum::Json(v).into_response(),
+        Ok(Err((status, msg))) => refuse(status, msg),
+        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
 #[derive(Deserialize)]
 struct UploadQuery {
     name: String,
@@ -307,11 +318,7 @@ async fn model_upload(
         }))
     })
     .await;
-    match work {
-        Ok(Ok(v)) => axum::Json(v).into_response(),
-        Ok(Err((status, msg))) => refuse(status, msg),
-        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-    }
+    answer(work)
 }
 
 #[derive(Deserialize)]
@@ -358,11 +365,7 @@ async fn dataset_upload(
             }))
         })
         .await;
-    match work {
-        Ok(Ok(v)) => axum::Json(v).into_response(),
-        Ok(Err((status, msg))) => refuse(status, msg),
-        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-    }
+    answer(work)
 }
 
 #[derive(Deserialize)]
