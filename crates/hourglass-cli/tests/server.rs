@@ -131,7 +131,23 @@ fn health_and_pages() {
     // a page's path with a trailing slash is the page
     assert_eq!(http_get(&server.host, "/glass/", &[]).0, 200);
     assert_eq!(http_get(&server.host, "/digits", &[]).0, 200);
+    assert_eq!(http_get(&server.host, "/studio", &[]).0, 200);
     assert_eq!(http_get(&server.host, "/no-such-page.js", &[]).0, 404);
+    // every answer: no sniffing, and a policy that runs no inline script
+    for path in ["/glass", "/app.js", "/api/health", "/no-such-page.js"] {
+        let (_, body) = http_get(&server.host, path, &[]);
+        let head = body.to_ascii_lowercase();
+        assert!(head.contains("x-content-type-options: nosniff"), "{path}");
+        let csp = head
+            .lines()
+            .find(|l| l.starts_with("content-security-policy:"))
+            .unwrap_or_else(|| panic!("{path}: no content-security-policy"));
+        assert!(csp.contains("script-src 'self';"), "{path}: {csp}");
+        assert!(
+            !csp.contains("script-src 'self' 'unsafe-inline'"),
+            "{path}: {csp}"
+        );
+    }
 }
 
 /// Reads messages until a binary snapshot frame satisfies `pred`; JSON errors are returned

@@ -40,6 +40,10 @@ pub use session::Sessions;
 
 use runtime::{Budget, Context, Outgoing, wire::Encoded};
 
+/// What pages may load and run: scripts, styles, images and connections from this server only
+/// (styles may be inline; scripts may not); no plugins, no framing, no other base URL.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
 /// Largest WebSocket message accepted from a page (an upload of 2,000 points fits).
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 /// Most sessions (tabs) at once; each owns one job.
@@ -194,6 +198,17 @@ async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Respons
         }
     }
     let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    // the browser takes every file for what it is served as, runs scripts only from files
+    // of this server (no inline script, no eval), and connects only back to it
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
     if let Some(c) = set_cookie
         && let Ok(v) = c.parse()
     {

@@ -102,6 +102,8 @@ export function digitPanels(ctx) {
 
   /** the digit's code and reconstruction; the newest digit wins */
   const encodeDigit = latestOnly((f) => session.query('encode', f), (m) => {
+    // an answer that arrives after the digit was cleared is for no digit
+    if (!pixels) return;
     code = /** @type {number[]} */ (m.code);
     slid = [...code];
     codeOut.textContent = code.length <= 4 ? `(${code.map(short).join(', ')})` : `${code.length} numbers: (${code.slice(0, 3).map(short).join(', ')}, …)`;
