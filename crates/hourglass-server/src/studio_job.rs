@@ -578,7 +578,8 @@ pub struct StudioJob {
     grid: Option<Arc<Vec<f32>>>,
     /// Counts changes of the weights the page may want to look at again (filters).
     weights_version: u64,
-    inference: Option<(u64, Autoencoder)>,
+    /// The model for inference, as of (steps, weights version).
+    inference: Option<((u64, u64), Autoencoder)>,
     models: Vec<ModelInfo>,
     saved: Option<Value>,
     /// Data were read outside a step (by a query): a snapshot is due, so the page gets the grid.
@@ -851,8 +852,8 @@ impl StudioJob {
 
     /// The model as it is now, for inference (kept until training moves on).
     fn model(&mut self) -> Result<&Autoencoder, WireError> {
-        let steps = self.steps + self.weights_version * 1_000_000_007;
-        if self.inference.as_ref().is_none_or(|(at, _)| *at != steps) {
+        let now = (self.steps, self.weights_version);
+        if self.inference.as_ref().is_none_or(|(at, _)| *at != now) {
             let m = match &self.trainer {
                 Some(t) => t.inference_model(),
                 None => Autoencoder::from_tensors(
@@ -861,7 +862,7 @@ impl StudioJob {
                     &inference_device(),
                 )?,
             };
-            self.inference = Some((steps, m));
+            self.inference = Some((now, m));
         }
         Ok(&self.inference.as_ref().expect("just built").1)
     }
@@ -1337,11 +1338,11 @@ impl PageJob for StudioJob {
 
     fn start(ctx: Arc<Context>) -> Result<Self, WireError> {
         let settings = StudioSettings::default();
-        let ctx_for_uploads = ctx.clone();
         let arch = architecture(&settings)?;
         Ok(StudioJob {
             present: presence(&ctx),
             models: scan(&ctx.models_dir),
+            uploads: hourglass_data::uploads::list(&uploads_dir(&ctx)),
             ctx,
             settings,
             arch,
@@ -1363,7 +1364,6 @@ impl PageJob for StudioJob {
             data_read: false,
             uploaded: None,
             download: DatasetDownload::default(),
-            uploads: hourglass_data::uploads::list(&uploads_dir(&ctx_for_uploads)),
         })
     }
 
