@@ -12,6 +12,7 @@ import { check, showInUrl, toUrl } from '../lib/settings.js';
 import { choose, controlFor, trainToggle } from '../lib/controls.js';
 import { mapPanel } from './digits/map.js';
 import { digitPanels } from './digits/digit.js';
+import { datasetDownload } from '../lib/download.js';
 
 const CLASS_NAMES = {
   mnist: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
@@ -25,8 +26,7 @@ const TRAINING = ['dataset', 'train_size', 'lr', 'batch', 'seed'];
  * @typedef {{model: string, map: string, dataset: string, train_size: number, lr: number, batch: number, seed: number}} Settings
  * @typedef {{training: boolean, queued: number|null, speed: number, steps_per_second: number,
  *   losses: [number, number][], notice: {id: number, text: string}|null}} Run
- * @typedef {{dataset: string, file: string, done: number, total: number|null, files_done: number,
- *   files: number, state: string, message: string}} Download
+ * @typedef {import('../lib/download.js').Download} Download
  * @typedef {{name: string, title: string, kind: string, dataset: string|null, latent: number|null, error: string|null}} ModelEntry
  * @typedef {{dataset: string, source: string, count: number, latent: number, projected: boolean,
  *   ranges: [number, number][], class_means: (number[]|null)[]}} MapInfo
@@ -151,9 +151,7 @@ export function mount(root) {
   const rate = h('span', { class: 'figure', 'data-testid': 'digits-rate' }, '–');
   const queued = h('p', { class: 'message', 'data-testid': 'digits-queued', hidden: true });
   // a dataset that is not on the machine can be downloaded from here (checked by its sha256)
-  const download = h('button', { 'data-testid': 'digits-download', hidden: true, onclick: () => live && send({ type: 'fetch', dataset: missingDataset(live) }) }, 'Download');
-  const progress = /** @type {HTMLProgressElement} */ (h('progress', { max: 1, value: 0, 'data-testid': 'digits-download-progress', hidden: true, 'aria-label': 'Download progress' }));
-  let lastDownload = '';
+  const download = datasetDownload('digits', (dataset) => send({ type: 'fetch', dataset }), say);
   const chart = /** @type {SVGSVGElement} */ (/** @type {unknown} */ (svg('svg', { class: 'chart', 'data-testid': 'digits-chart' })));
   const trainingBox = h('div', { class: 'training' },
     settingsBox,
@@ -199,7 +197,7 @@ export function mount(root) {
           h('p', { class: 'muted' }, 'Train your own: the same 784-100-50-25-2 model from random weights, on the dataset below; watch the map form.'),
           trainingBox,
           queued,
-          h('div', { class: 'row' }, download, progress),
+          h('div', { class: 'row' }, download.button, download.progress),
           message),
         h('p', { class: 'muted' }, 'The shipped models are Hourglass\u2019s own: trained with Adam on all 60,000 training images (the tutorial pre-trained its layers as RBMs instead), with a sigmoid output and mean squared error.'),
         h('p', { class: 'muted credit' }, 'MNIST: Yann LeCun, Corinna Cortes and Christopher Burges. Fashion-MNIST: Zalando Research (MIT licence). Both are redistributed here, as a sample of 2,000 test images each, with attribution.')),
@@ -246,7 +244,7 @@ export function mount(root) {
       lastNotice = run.notice.id;
       say(run.notice.text);
     }
-    drawDownload(s);
+    download.draw(s.download, missingDataset(s), s.datasets);
     if (training) lineChart(chart, run.losses, { width: 300, height: 180, label: 'epoch' });
     const m = s.map;
     const key = `${s.settings.model}:${m ? `${m.dataset}:${m.source}:${m.count}` : ''}`;
@@ -260,27 +258,6 @@ export function mount(root) {
     root.dataset.training = String(run.training);
     root.dataset.model = s.settings.model;
     syncUrl();
-  }
-
-  /** @param {Snapshot} s */
-  function drawDownload(s) {
-    const d = s.download;
-    const running = !!d && d.state === 'running';
-    const want = missingDataset(s);
-    const here = s.datasets.find((x) => x.name === want);
-    download.hidden = running || !here || here.present;
-    download.textContent = `Download ${want}`;
-    progress.hidden = !running;
-    if (d && running) {
-      const part = d.total ? d.done / d.total : 0;
-      const f = Math.min(1, (d.files_done + part) / d.files);
-      progress.value = f;
-      progress.dataset.value = String(f);
-      progress.title = `${d.file}: ${(d.done / 1e6).toFixed(1)} MB`;
-    }
-    const key = d ? `${d.dataset}:${d.state}` : '';
-    if (d && key !== lastDownload && d.state !== 'running') say(d.message);
-    lastDownload = key;
   }
 
   const { session } = connectPage('digits', {

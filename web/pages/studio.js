@@ -12,6 +12,7 @@ import { choose, controlFor, trainToggle } from '../lib/controls.js';
 import { drawImage } from '../lib/images.js';
 import { architectureEditor, PRESETS } from './studio/editor.js';
 import { insidePanel } from './studio/inside.js';
+import { datasetDownload } from '../lib/download.js';
 
 /** Settings shown as plain controls (the architecture has its editor). */
 const DATA = ['train_size', 'val_split'];
@@ -30,8 +31,7 @@ const IDS = { activation: 'studio-hidden-activation', train_size: 'studio-train-
  *   losses: [number, number][], notice: {id: number, text: string}|null}, arch: Summary, step: number, steps_per_epoch: number|null,
  *   epochs_done: number, epoch: number, progress: number, seconds_left: number|null, loss: number|null, lr: number,
  *   history: EpochRow[], trained: boolean, loaded: string|null, saved: {name: string, file: string, set: string, metrics: Record<string, number|null>}|null,
- *   uploads: string[], held_out: string, download?: {dataset: string, file: string, done: number, total: number|null,
- *   files_done: number, files: number, state: string, message: string},
+ *   uploads: string[], held_out: string, download?: import('../lib/download.js').Download,
  *   models: ModelInfo[], models_dir: string, datasets: {name: string, present: boolean}[], train_samples: number|null,
  *   val_samples: number|null, weights_version: number, grid_ready: boolean}} Snapshot
  */
@@ -42,6 +42,20 @@ function duration(s) {
   if (s < 60) return `${Math.ceil(s)} s`;
   const m = Math.floor(s / 60);
   return m < 60 ? `${m} min ${Math.round(s - 60 * m)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/**
+ * Uploads a file; resolves with the server's JSON answer, rejects with its sentence saying why
+ * it was refused.
+ * @param {string} url
+ * @param {File} file
+ * @returns {Promise<any>}
+ */
+async function postFile(url, file) {
+  const r = await fetch(url, { method: 'POST', body: file });
+  const body = await r.json().catch(() => ({ error: `the server answered ${r.status}` }));
+  if (!r.ok) throw new Error(body.error || `the server answered ${r.status}`);
+  return body;
 }
 
 /** @param {HTMLElement} root */
@@ -100,9 +114,7 @@ export function mount(root) {
     if (!file) return;
     say(`Uploading ${file.name}…`);
     try {
-      const r = await fetch(`/api/datasets?name=${encodeURIComponent(file.name)}`, { method: 'POST', body: file });
-      const body = await r.json().catch(() => ({ error: `the server answered ${r.status}` }));
-      if (!r.ok) throw new Error(body.error || `the server answered ${r.status}`);
+      const body = await postFile(`/api/datasets?name=${encodeURIComponent(file.name)}`, file);
       say(`Uploaded ${body.file}: ${body.samples.toLocaleString('en')} images${body.labelled ? ' with labels' : ''}${body.scaled ? ', scaled into 0–1' : ''}. Training uses it now.`);
       send({ type: 'rescan' });
       send({ type: 'configure', dataset: `upload:${body.file}` });
@@ -113,27 +125,7 @@ export function mount(root) {
     }
   });
   // a known dataset not on the machine: downloaded from here, each file checked by its sha256
-  const download = h('button', { 'data-testid': 'studio-download', hidden: true, onclick: () => live && send({ type: 'fetch', dataset: live.settings.dataset }) }, 'Download');
-  const downloadProgress = /** @type {HTMLProgressElement} */ (h('progress', { max: 1, value: 0, 'data-testid': 'studio-download-progress', hidden: true, 'aria-label': 'Download progress' }));
-  let lastDownload = '';
-  /** @param {Snapshot} s */
-  function drawDownload(s) {
-    const d = s.download;
-    const running = !!d && d.state === 'running';
-    const here = s.datasets.find((x) => x.name === s.settings.dataset);
-    download.hidden = running || !here || here.present;
-    download.textContent = `Download ${s.settings.dataset}`;
-    downloadProgress.hidden = !running;
-    if (d && running) {
-      const part = d.total ? d.done / d.total : 0;
-      const f = Math.min(1, (d.files_done + part) / d.files);
-      downloadProgress.value = f;
-      downloadProgress.dataset.value = String(f);
-    }
-    const key = d ? `${d.dataset}:${d.state}` : '';
-    if (d && key !== lastDownload && d.state !== 'running') say(d.message);
-    lastDownload = key;
-  }
+  const download = datasetDownload('studio', (dataset) => send({ type: 'fetch', dataset }), say);
   let datasetKey = '';
   /** @param {Snapshot} s */
   function drawDatasets(s) {
@@ -152,7 +144,7 @@ export function mount(root) {
   function buildControls() {
     for (const box of Object.values(boxes)) box.replaceChildren();
     boxes.data.append(h('label', { 'data-field': 'dataset' }, 'dataset', datasetPick),
-      h('div', { class: 'row' }, download, downloadProgress),
+      h('div', { class: 'row' }, download.button, download.progress),
       h('label', { class: 'upload' }, 'or upload your own (28×28 images: .csv, .npy, or a .zip of PNG/JPEG in class folders)', dataUpload));
     for (const f of schema) {
       const box = DATA.includes(f.name) ? boxes.data : MODEL.includes(f.name) ? boxes.model : TRAINING.includes(f.name) ? boxes.training : null;
@@ -266,9 +258,7 @@ export function mount(root) {
     const stem = file.name.replace(/\.safetensors$/i, '');
     say(`Uploading ${file.name}…`);
     try {
-      const r = await fetch(`/api/models?name=${encodeURIComponent(stem)}`, { method: 'POST', body: file });
-      const body = await r.json().catch(() => ({ error: `the server answered ${r.status}` }));
-      if (!r.ok) throw new Error(body.error || `the server answered ${r.status}`);
+      const body = await postFile(`/api/models?name=${encodeURIComponent(stem)}`, file);
       say(`Uploaded ${body.file}: ${body.describe}, ${body.epochs} epochs.`);
       send({ type: 'rescan' });
     } catch (e) {
@@ -495,7 +485,7 @@ export function mount(root) {
     drawModels(s);
     drawPickers(s);
     drawDatasets(s);
-    drawDownload(s);
+    download.draw(s.download, s.settings.dataset, s.datasets);
     inside.update(gridImages, insideKey(s), run.training);
     root.dataset.step = String(s.step);
     root.dataset.training = String(run.training);

@@ -79,15 +79,21 @@ pub fn read_checkpoint(dir: &Path, name: &str) -> Result<Checkpoint, String> {
 /// hidden files and files whose name is not a model name are left out. A missing folder has
 /// none.
 pub fn list(dir: &Path) -> Vec<String> {
+    files_in(dir, |n| {
+        n.strip_suffix(EXTENSION)
+            .is_some_and(|stem| check_name(stem).is_ok())
+    })
+}
+
+/// The plain files of `dir` whose names `keep` accepts, sorted, at most [`MAX_LISTED`]. A
+/// missing folder has none.
+pub fn files_in(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<String> {
     let mut files: Vec<String> = fs::read_dir(dir)
         .map(|rd| {
             rd.filter_map(|e| e.ok())
                 .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
                 .filter_map(|e| e.file_name().to_str().map(str::to_string))
-                .filter(|n| {
-                    n.strip_suffix(EXTENSION)
-                        .is_some_and(|stem| check_name(stem).is_ok())
-                })
+                .filter(|n| keep(n))
                 .collect()
         })
         .unwrap_or_default();

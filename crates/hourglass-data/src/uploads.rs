@@ -41,18 +41,7 @@ pub fn upload_path(dir: &Path, name: &str) -> Result<PathBuf, String> {
 
 /// The uploads of `dir`, sorted (names with their extension).
 pub fn list(dir: &Path) -> Vec<String> {
-    let mut out: Vec<String> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-                .filter_map(|e| e.file_name().to_str().map(str::to_string))
-                .filter(|n| upload_path(dir, n).is_ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    out.sort();
-    out.truncate(crate::models::MAX_LISTED);
-    out
+    crate::models::files_in(dir, |n| upload_path(dir, n).is_ok())
 }
 
 fn is_image(name: &str) -> bool {

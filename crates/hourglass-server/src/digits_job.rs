@@ -29,12 +29,13 @@ use hourglass_core::{
         initial_tensors, training_device,
     },
 };
-use hourglass_data::{KNOWN, Split, catalog, known, load_known, models, shipped};
+use hourglass_data::{Split, known, load_known, models, shipped};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::runtime::{
-    Change, Context, DatasetDownload, Frame, PageJob, Progress, RunState, WireError,
+    Change, Context, DatasetDownload, Frame, PageJob, Progress, RunState, WireError, datasets_json,
+    fields::{PIXELS, numbers, pixels, whole},
 };
 
 /// Test images whose codes every snapshot carries while a model trains.
@@ -45,8 +46,6 @@ pub const DIGIT_LAYERS: [usize; 5] = [784, 100, 50, 25, 2];
 pub const TRAIN_MODEL: &str = "train";
 /// Models from the models folder are named `file:<file name>`.
 const FILE_PREFIX: &str = "file:";
-/// Pixels of a digit image.
-const PIXELS: usize = 784;
 /// Most encode→decode rounds one iteration or one basin map runs.
 const MAX_ITERATIONS: usize = 200;
 /// Largest basin or decoded grid (cells per side).
@@ -197,16 +196,6 @@ fn architecture() -> Architecture {
         output: Activation::Sigmoid,
         activations: vec![],
     }
-}
-
-fn presence(ctx: &Context) -> Vec<(String, bool)> {
-    KNOWN
-        .iter()
-        .map(|ds| {
-            let found = catalog::locate(ds, ctx.data_dir.as_deref()).is_some();
-            (ds.name.to_string(), found)
-        })
-        .collect()
 }
 
 /// A checkpoint as a model the Digits Lab can show, or why not.
@@ -410,62 +399,6 @@ fn map_codes(key: String, latent: usize, codes: Vec<f32>, labels: &[f32]) -> Map
         ranges,
         class_means,
     }
-}
-
-/// Numbers from a JSON array field, all finite, exactly `len` of them when given.
-fn numbers(
-    fields: &Map<String, Value>,
-    name: &str,
-    len: Option<usize>,
-) -> Result<Vec<f32>, WireError> {
-    let v: Vec<f32> = fields
-        .get(name)
-        .and_then(Value::as_array)
-        .ok_or_else(|| WireError::malformed(format!("\"{name}\" must be an array of numbers")))?
-        .iter()
-        .map(|v| v.as_f64().filter(|x| x.is_finite()).map(|x| x as f32))
-        .collect::<Option<_>>()
-        .ok_or_else(|| WireError::invalid(format!("\"{name}\" must hold finite numbers")))?;
-    if let Some(n) = len
-        && v.len() != n
-    {
-        return Err(WireError::invalid(format!(
-            "\"{name}\" needs {n} finite numbers (got {})",
-            v.len()
-        )));
-    }
-    Ok(v)
-}
-
-/// A whole number field in `lo..=hi`, or `default` when absent.
-fn whole(
-    fields: &Map<String, Value>,
-    name: &str,
-    (lo, hi): (usize, usize),
-    default: usize,
-) -> Result<usize, WireError> {
-    match fields.get(name) {
-        None => Ok(default),
-        Some(v) => v
-            .as_u64()
-            .map(|x| x as usize)
-            .filter(|x| (lo..=hi).contains(x))
-            .ok_or_else(|| {
-                WireError::invalid(format!("\"{name}\" must be a whole number in {lo}–{hi}"))
-            }),
-    }
-}
-
-/// An image: 784 values in 0–1.
-fn pixels(fields: &Map<String, Value>) -> Result<Vec<f32>, WireError> {
-    let p = numbers(fields, "pixels", None)?;
-    if p.len() != PIXELS || p.iter().any(|v| !(0.0..=1.0).contains(v)) {
-        return Err(WireError::invalid(format!(
-            "an image is {PIXELS} values in 0–1 (got {} values)",
-            p.len()
-        )));
-    }
-    Ok(p)
 }
 
 /// Euclidean distance of two codes.
@@ -1038,17 +971,14 @@ impl PageJob for DigitsJob {
 
     /// Which known datasets are present on this machine, and the trained model's layers.
     fn info(ctx: &Context) -> Value {
-        let sets: Vec<Value> = presence(ctx)
-            .into_iter()
-            .map(|(name, present)| json!({"name": name, "present": present}))
-            .collect();
+        let sets = datasets_json(&ctx.datasets_present());
         json!({"datasets": sets, "layers": DIGIT_LAYERS, "map_points": MAP_POINTS})
     }
 
     fn start(ctx: Arc<Context>) -> Result<Self, WireError> {
         let settings = DigitsSettings::default();
         let mut job = DigitsJob {
-            present: presence(&ctx),
+            present: ctx.datasets_present(),
             models: scan_models(&ctx.models_dir),
             download: DatasetDownload::default(),
             ctx,
@@ -1119,7 +1049,7 @@ impl PageJob for DigitsJob {
     fn poll(&mut self) -> bool {
         let (changed, finished) = self.download.poll();
         if finished {
-            self.present = presence(&self.ctx);
+            self.present = self.ctx.datasets_present();
         }
         changed
     }
@@ -1186,7 +1116,7 @@ impl PageJob for DigitsJob {
             "steps_per_epoch": per_epoch,
             "epoch": per_epoch.map(|p| self.steps as f64 / p as f64),
             "loss": self.last_loss,
-            "datasets": self.present.iter().map(|(n, p)| json!({"name": n, "present": p})).collect::<Vec<_>>(),
+            "datasets": datasets_json(&self.present),
             "map_error": map_error,
         }));
         if let Some(d) = self.download.state() {

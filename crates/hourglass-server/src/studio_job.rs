@@ -29,16 +29,15 @@ use hourglass_core::{
         evaluate, inference_device, initial_tensors, training_device,
     },
 };
-use hourglass_data::{Split, catalog, known, load_known, models};
+use hourglass_data::{Split, known, load_known, models};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::runtime::{
-    Change, Context, DatasetDownload, Frame, PageJob, Progress, RunState, WireError,
+    Change, Context, DatasetDownload, Frame, PageJob, Progress, RunState, WireError, datasets_json,
+    fields::{PIXELS, pixels, whole},
 };
 
-/// Pixels of an image (the Studio trains on 28×28 images).
-const PIXELS: usize = 784;
 /// Validation images shown above their reconstructions.
 pub const GRID: usize = 16;
 /// Most hidden dense layers, and most conv layers.
@@ -474,14 +473,19 @@ fn diagram(arch: &Architecture) -> Vec<Value> {
 /// What the `check` query and every snapshot say of a configuration.
 fn summary(s: &StudioSettings) -> Value {
     match architecture(s) {
-        Ok(a) => json!({
-            "ok": true,
-            "describe": a.describe(),
-            "params": a.param_count().unwrap_or(0),
-            "layers": diagram(&a),
-        }),
+        Ok(a) => summary_of(&a),
         Err(e) => json!({"ok": false, "error": e}),
     }
+}
+
+/// What is said of a model that can be built.
+fn summary_of(a: &Architecture) -> Value {
+    json!({
+        "ok": true,
+        "describe": a.describe(),
+        "params": a.param_count().unwrap_or(0),
+        "layers": diagram(a),
+    })
 }
 
 /// The data a run trains on: the first `train_size` training images, split as
@@ -492,7 +496,7 @@ struct Data {
     val: Dataset,
     /// The 16 images of the reconstruction grid (the first of the validation set, or of the
     /// training set when there is none).
-    grid: Vec<f32>,
+    grid: Arc<Vec<f32>>,
 }
 
 /// One epoch in the history.
@@ -575,7 +579,6 @@ pub struct StudioJob {
     history: Vec<EpochRow>,
     /// The grid's reconstructions as of the last epoch's end (or the start).
     recon: Option<Arc<Vec<f32>>>,
-    grid: Option<Arc<Vec<f32>>>,
     /// Counts changes of the weights the page may want to look at again (filters).
     weights_version: u64,
     /// The model for inference, as of (steps, weights version).
@@ -632,53 +635,6 @@ pub fn check_upload(file: &str, bytes: &[u8]) -> Result<(Dataset, Scaling), Stri
         d.with_image_shape(28, 28).map_err(|e| e.to_string())?,
         scaling,
     ))
-}
-
-fn presence(ctx: &Context) -> Vec<(String, bool)> {
-    hourglass_data::KNOWN
-        .iter()
-        .map(|ds| {
-            let found = catalog::locate(ds, ctx.data_dir.as_deref()).is_some();
-            (ds.name.to_string(), found)
-        })
-        .collect()
-}
-
-/// A whole number field of a query.
-fn index_field(fields: &Map<String, Value>, name: &str, below: usize) -> Result<usize, WireError> {
-    let v = fields
-        .get(name)
-        .and_then(Value::as_u64)
-        .ok_or_else(|| WireError::invalid(format!("'{name}' must be a whole number")))?;
-    if v as usize >= below {
-        return Err(WireError::invalid(format!(
-            "'{name}' {v} is out of range (0 to {})",
-            below.saturating_sub(1)
-        )));
-    }
-    Ok(v as usize)
-}
-
-/// The `pixels` of a query: 784 numbers in [0, 1].
-fn pixels(fields: &Map<String, Value>) -> Result<Vec<f32>, WireError> {
-    let v = fields
-        .get("pixels")
-        .and_then(Value::as_array)
-        .ok_or_else(|| WireError::invalid("'pixels' must be a list of 784 numbers"))?;
-    if v.len() != PIXELS {
-        return Err(WireError::invalid(format!(
-            "'pixels' has {} numbers; an image has 784 (28×28)",
-            v.len()
-        )));
-    }
-    v.iter()
-        .map(|x| match x.as_f64() {
-            Some(f) if (0.0..=1.0).contains(&f) => Ok(f as f32),
-            _ => Err(WireError::invalid(
-                "every pixel must be a number from 0 to 1",
-            )),
-        })
-        .collect()
 }
 
 fn loss_kind(s: &StudioSettings) -> LossKind {
@@ -753,13 +709,12 @@ impl StudioJob {
         let grid: Vec<f32> = (0..GRID.min(from.len()))
             .flat_map(|i| from.sample(i).to_vec())
             .collect();
-        self.grid = Some(Arc::new(grid.clone()));
         self.data_read = true;
         self.data = Some(Data {
             key,
             train,
             val,
-            grid,
+            grid: Arc::new(grid),
         });
         Ok(())
     }
@@ -843,6 +798,19 @@ impl StudioJob {
         self.epoch_steps = 0;
         self.refresh_grid();
         Ok(())
+    }
+
+    /// The loss per epoch of the model's whole life: a loaded model's, then this run's.
+    fn loss_history(&self) -> Vec<EpochLoss> {
+        self.before
+            .iter()
+            .cloned()
+            .chain(self.history.iter().map(|r| EpochLoss {
+                epoch: r.epoch,
+                train_loss: r.train_loss,
+                val_loss: r.val_loss,
+            }))
+            .collect()
     }
 
     /// Epochs the model has had in all.
@@ -993,16 +961,7 @@ impl StudioJob {
                 },
                 epochs_trained: self.epochs_done(),
                 metrics: metrics.clone(),
-                history: self
-                    .before
-                    .iter()
-                    .cloned()
-                    .chain(self.history.iter().map(|r| EpochLoss {
-                        epoch: r.epoch,
-                        train_loss: r.train_loss,
-                        val_loss: r.val_loss,
-                    }))
-                    .collect(),
+                history: self.loss_history(),
             },
             tensors,
         };
@@ -1162,7 +1121,12 @@ impl StudioJob {
         let input = if fields.contains_key("pixels") {
             pixels(fields)?
         } else {
-            let i = index_field(fields, "index", GRID)?;
+            if !fields.contains_key("index") {
+                return Err(WireError::invalid(
+                    "\"activations\" needs \"pixels\" (an image) or \"index\" (a grid image)",
+                ));
+            }
+            let i = whole(fields, "index", (0, GRID - 1), 0)?;
             self.ensure_data()?;
             let d = self.data.as_ref().expect("just read");
             d.grid
@@ -1212,18 +1176,8 @@ impl StudioJob {
     /// name, shape, epochs and loss history.
     fn comparable(&mut self, name: &str) -> Result<(Value, Autoencoder), WireError> {
         if name == "current" {
-            let history: Vec<EpochLoss> = self
-                .before
-                .iter()
-                .cloned()
-                .chain(self.history.iter().map(|r| EpochLoss {
-                    epoch: r.epoch,
-                    train_loss: r.train_loss,
-                    val_loss: r.val_loss,
-                }))
-                .collect();
             let info = json!({"name": "this model", "describe": self.arch.describe(),
-                              "epochs": self.epochs_done(), "history": history});
+                              "epochs": self.epochs_done(), "history": self.loss_history()});
             return Ok((info, self.model()?.clone()));
         }
         let ck = models::read_checkpoint(&self.ctx.models_dir, name)
@@ -1326,10 +1280,7 @@ impl PageJob for StudioJob {
     const PUBLISH_EVERY: std::time::Duration = std::time::Duration::from_millis(400);
 
     fn info(ctx: &Context) -> Value {
-        let sets: Vec<Value> = presence(ctx)
-            .into_iter()
-            .map(|(name, present)| json!({"name": name, "present": present}))
-            .collect();
+        let sets = datasets_json(&ctx.datasets_present());
         json!({"datasets": sets, "grid": GRID, "limits": {
             "hidden": MAX_HIDDEN, "convs": MAX_CONVS, "width": MAX_WIDTH,
             "filters": MAX_FILTERS, "params": MAX_PARAMS,
@@ -1340,7 +1291,7 @@ impl PageJob for StudioJob {
         let settings = StudioSettings::default();
         let arch = architecture(&settings)?;
         Ok(StudioJob {
-            present: presence(&ctx),
+            present: ctx.datasets_present(),
             models: scan(&ctx.models_dir),
             uploads: hourglass_data::uploads::list(&uploads_dir(&ctx)),
             ctx,
@@ -1357,7 +1308,6 @@ impl PageJob for StudioJob {
             last_loss: None,
             history: Vec::new(),
             recon: None,
-            grid: None,
             weights_version: 0,
             inference: None,
             saved: None,
@@ -1396,7 +1346,6 @@ impl PageJob for StudioJob {
         self.drop_model();
         if self.data.as_ref().is_some_and(|d| d.key != self.data_key()) {
             self.data = None;
-            self.grid = None;
         }
         Ok(Change::Restarted)
     }
@@ -1427,7 +1376,7 @@ impl PageJob for StudioJob {
             }
             StudioCommand::Rescan => {
                 self.models = scan(&self.ctx.models_dir);
-                self.present = presence(&self.ctx);
+                self.present = self.ctx.datasets_present();
                 self.uploads = hourglass_data::uploads::list(&uploads_dir(&self.ctx));
                 Ok(Change::Kept)
             }
@@ -1437,7 +1386,7 @@ impl PageJob for StudioJob {
     fn poll(&mut self) -> bool {
         let (changed, finished) = self.download.poll();
         if finished {
-            self.present = presence(&self.ctx);
+            self.present = self.ctx.datasets_present();
         }
         std::mem::take(&mut self.data_read) || changed
     }
@@ -1505,7 +1454,7 @@ impl PageJob for StudioJob {
         };
         let d = self.data.as_ref();
         let mut f = Frame::new(json!({
-            "arch": summary(&self.settings),
+            "arch": summary_of(&self.arch),
             "step": self.steps,
             "steps_per_epoch": per_epoch,
             "epochs_done": done,
@@ -1522,12 +1471,12 @@ impl PageJob for StudioJob {
             "models_dir": self.ctx.models_dir.display().to_string(),
             "uploads": self.uploads,
             "held_out": self.held_out(),
-            "datasets": self.present.iter().map(|(n, p)| json!({"name": n, "present": p})).collect::<Vec<_>>(),
+            "datasets": datasets_json(&self.present),
             "train_samples": d.map(|d| d.train.len()),
             "val_samples": d.map(|d| d.val.len()),
             "weights_version": self.weights_version,
         }));
-        f.set("grid_ready", json!(self.grid.is_some()));
+        f.set("grid_ready", json!(self.data.is_some()));
         if let Some(d) = self.download.state() {
             f.set("download", d);
         }
@@ -1543,7 +1492,7 @@ impl PageJob for StudioJob {
             "activations" => self.activations(fields),
             "grid" => {
                 let mut f = Frame::new(json!({"weights_version": self.weights_version}));
-                if let Some(g) = &self.grid {
+                if let Some(g) = self.data.as_ref().map(|d| &d.grid) {
                     f = f.with("grid", g.clone());
                 }
                 if let Some(r) = &self.recon {

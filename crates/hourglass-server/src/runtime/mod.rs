@@ -7,6 +7,7 @@
 
 mod budget;
 mod download;
+pub mod fields;
 mod pace;
 mod runner;
 mod series;
@@ -40,6 +41,17 @@ pub struct Context {
 }
 
 impl Context {
+    /// Which known datasets (MNIST, Fashion-MNIST) are on this machine, by name.
+    pub fn datasets_present(&self) -> Vec<(String, bool)> {
+        hourglass_data::KNOWN
+            .iter()
+            .map(|ds| {
+                let found = hourglass_data::catalog::locate(ds, self.data_dir.as_deref()).is_some();
+                (ds.name.to_string(), found)
+            })
+            .collect()
+    }
+
     /// A context for tests and tools: no data folder, models in a temporary folder, one
     /// heavy job at a time per core.
     pub fn for_tests() -> Arc<Self> {
@@ -54,6 +66,14 @@ impl Context {
             ),
         })
     }
+}
+
+/// Which datasets are on the machine, as pages read it: `[{"name", "present"}, …]`.
+pub fn datasets_json(present: &[(String, bool)]) -> Value {
+    present
+        .iter()
+        .map(|(name, present)| serde_json::json!({"name": name, "present": present}))
+        .collect()
 }
 
 /// What the runner knows of a job's run, for its frames.
