@@ -865,7 +865,10 @@ fn a_client_that_never_reads_stalls_nothing_and_a_full_server_says_so() {
         // the session limit: the 17th tab is told the server is full, in words
         let mut open = Vec::new();
         for _ in 0..(hourglass_server::MAX_SESSIONS - 2) {
-            let (ws, _) = connect_async(&url).await.unwrap();
+            let (mut ws, _) = connect_async(&url).await.unwrap();
+            // a session is counted once the server has attached it, which happens after the
+            // upgrade: wait for it, or the 17th tab could be attached before the 16th
+            until(&mut ws, |v| v["type"] == "session").await;
             open.push(ws);
         }
         let (mut extra, _) = connect_async(&url).await.unwrap();
