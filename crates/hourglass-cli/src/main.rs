@@ -58,8 +58,12 @@ enum Command {
   hourglass train --dataset mnist --layers 784,256,128,32 --epochs 20 --out mnist.safetensors
   hourglass train --dataset fashion-mnist --conv 16:3:2:1,32:3:2:1 --latent 32 --out conv.safetensors
   hourglass train --dataset patterns --layers 9,6,3 --activation sigmoid --optimizer sgd --lr 0.5 --out glass.safetensors
-  hourglass train --dataset my-data.csv --label-column label --layers 64,16,2 --json --out mine.safetensors")]
-    Train(commands::train::TrainArgs),
+  hourglass train --dataset my-data.csv --label-column label --layers 64,16,2 --json --out mine.safetensors
+  hourglass train --dataset mnist --layers 784,256,128,32 --variant denoising --noise gaussian:0.5 --out denoise.safetensors
+  hourglass train --dataset mnist --layers 784,400,20 --variant vae --loss bce --batch 128 --epochs 10 --out vae.safetensors
+  hourglass train --dataset mnist --layers 784,32 --variant sparse --sparsity l1:1e-4 --loss bce --out sparse.safetensors
+  hourglass train --dataset mnist --layers 784,256,32 --variant contractive --contraction 1e-4 --out cae.safetensors")]
+    Train(Box<commands::train::TrainArgs>),
     /// Evaluate a model: mean MSE, BCE, PSNR and SSIM over a dataset's images
     #[command(after_help = "Example:
   hourglass eval --model mnist.safetensors --dataset mnist --split test --json")]
@@ -95,7 +99,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(a) => commands::serve::run(a),
-        Command::Train(a) => commands::train::run(a),
+        Command::Train(a) => commands::train::run(*a),
         Command::Eval(a) => commands::eval::run(a),
         Command::Encode(a) => commands::codes::encode(a),
         Command::Decode(a) => commands::codes::decode(a),

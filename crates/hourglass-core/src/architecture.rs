@@ -14,6 +14,65 @@ pub struct ConvLayer {
     pub padding: usize,
 }
 
+/// What the code layer gives: the last encoder layer's output as it is (linear), through a
+/// ReLU or a sigmoid (sparse codes), or a Gaussian (a VAE's: the layer gives μ and log σ² for
+/// each code unit, twice the latent size; the code is μ, or a sample while training).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Code {
+    #[default]
+    Linear,
+    Relu,
+    Sigmoid,
+    Gaussian,
+}
+
+impl Code {
+    pub const ALL: [Code; 4] = [Code::Linear, Code::Relu, Code::Sigmoid, Code::Gaussian];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Code::Linear => "linear",
+            Code::Relu => "relu",
+            Code::Sigmoid => "sigmoid",
+            Code::Gaussian => "gaussian",
+        }
+    }
+
+    pub fn is_linear(&self) -> bool {
+        *self == Code::Linear
+    }
+
+    /// Outputs of the last encoder layer for a code of `latent` units.
+    pub fn encoder_outputs(self, latent: usize) -> usize {
+        if self == Code::Gaussian {
+            2 * latent
+        } else {
+            latent
+        }
+    }
+}
+
+impl std::str::FromStr for Code {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Code::ALL
+            .into_iter()
+            .find(|c| c.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "unknown code layer '{s}' (expected linear, relu, sigmoid or gaussian)"
+                ))
+            })
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// The shape of an autoencoder.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -27,6 +86,9 @@ pub enum Architecture {
         /// the same); empty when every hidden layer uses `activation`.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         activations: Vec<Activation>,
+        /// The code layer (linear in files written before it was kept).
+        #[serde(default, skip_serializing_if = "Code::is_linear")]
+        code: Code,
     },
     /// Convolutions over `[channels, height, width]` images, then a dense bottleneck of
     /// `latent`; the decoder mirrors it with transposed convolutions.
@@ -36,6 +98,8 @@ pub enum Architecture {
         latent: usize,
         activation: Activation,
         output: Activation,
+        #[serde(default, skip_serializing_if = "Code::is_linear")]
+        code: Code,
     },
 }
 
@@ -183,6 +247,21 @@ impl Architecture {
         }
     }
 
+    /// The code layer.
+    pub fn code(&self) -> Code {
+        match self {
+            Architecture::Dense { code, .. } | Architecture::Conv { code, .. } => *code,
+        }
+    }
+
+    /// The same architecture with code layer `code`.
+    pub fn with_code(mut self, c: Code) -> Self {
+        match &mut self {
+            Architecture::Dense { code, .. } | Architecture::Conv { code, .. } => *code = c,
+        }
+        self
+    }
+
     /// Values per sample.
     pub fn input_size(&self) -> usize {
         match self {
@@ -264,9 +343,15 @@ impl Architecture {
         let mut specs = Vec::new();
         match self {
             Architecture::Dense { layers, .. } => {
+                let last = layers.len() - 2;
                 for (i, w) in layers.windows(2).enumerate() {
-                    specs.push(spec(format!("encoder.{i}.weight"), vec![w[1], w[0]]));
-                    specs.push(spec(format!("encoder.{i}.bias"), vec![w[1]]));
+                    let out = if i == last {
+                        self.code().encoder_outputs(w[1])
+                    } else {
+                        w[1]
+                    };
+                    specs.push(spec(format!("encoder.{i}.weight"), vec![out, w[0]]));
+                    specs.push(spec(format!("encoder.{i}.bias"), vec![out]));
                 }
                 let rev: Vec<usize> = layers.iter().rev().copied().collect();
                 for (i, w) in rev.windows(2).enumerate() {
@@ -284,8 +369,9 @@ impl Architecture {
                     specs.push(spec(format!("encoder.conv.{i}.bias"), vec![c.filters]));
                 }
                 let flat: usize = shapes.last().expect("non-empty").iter().product();
-                specs.push(spec("encoder.fc.weight".into(), vec![*latent, flat]));
-                specs.push(spec("encoder.fc.bias".into(), vec![*latent]));
+                let out = self.code().encoder_outputs(*latent);
+                specs.push(spec("encoder.fc.weight".into(), vec![out, flat]));
+                specs.push(spec("encoder.fc.bias".into(), vec![out]));
                 specs.push(spec("decoder.fc.weight".into(), vec![flat, *latent]));
                 specs.push(spec("decoder.fc.bias".into(), vec![flat]));
                 for (j, i) in (0..convs.len()).rev().enumerate() {
@@ -312,12 +398,13 @@ impl Architecture {
 
     /// A one-line description, e.g. `dense 784-256-128-32 (relu, sigmoid out)`.
     pub fn describe(&self) -> String {
-        match self {
+        let shape = match self {
             Architecture::Dense {
                 layers,
                 activation,
                 output,
                 activations,
+                ..
             } => {
                 let sizes = layers
                     .iter()
@@ -337,6 +424,7 @@ impl Architecture {
                 latent,
                 activation,
                 output,
+                ..
             } => format!(
                 "conv {}x{}x{} {} -> {latent} ({activation}, {output} out)",
                 input[0],
@@ -348,6 +436,10 @@ impl Architecture {
                     .collect::<Vec<_>>()
                     .join(",")
             ),
+        };
+        match self.code() {
+            Code::Linear => shape,
+            code => format!("{shape}, {code} code"),
         }
     }
 }
@@ -363,6 +455,7 @@ mod tests {
             activation: Activation::Relu,
             output: Activation::Sigmoid,
             activations: vec![],
+            code: Code::Linear,
         };
         let s = a.tensor_specs().unwrap();
         assert_eq!(s.len(), 12);
@@ -394,6 +487,7 @@ mod tests {
             latent: 16,
             activation: Activation::Relu,
             output: Activation::Sigmoid,
+            code: Code::Linear,
         };
         let (shapes, pads) = a.conv_shapes().unwrap();
         assert_eq!(shapes, vec![[1, 28, 28], [16, 14, 14], [32, 7, 7]]);
@@ -422,6 +516,7 @@ mod tests {
                     activation: Activation::Relu,
                     output: Activation::Sigmoid,
                     activations: vec![],
+                    code: Code::Linear,
                 }
                 .validate())
                 .unwrap()
@@ -435,6 +530,7 @@ mod tests {
             latent: 2,
             activation: Activation::Relu,
             output: Activation::Linear,
+            code: Code::Linear,
         };
         assert!(a.validate().is_err());
     }

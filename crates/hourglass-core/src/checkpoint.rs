@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, architecture::Architecture, data::Scaling};
+use crate::{Error, architecture::Architecture, data::Scaling, variant::Variant};
 
 /// Key of the configuration JSON in the safetensors metadata.
 pub const CONFIG_KEY: &str = "hourglass";
@@ -35,6 +35,9 @@ pub struct TrainingInfo {
     pub epochs: usize,
     pub seed: u64,
     pub val_split: f64,
+    /// The kind of autoencoder and its options (plain in files written before it was kept).
+    #[serde(default, skip_serializing_if = "Variant::is_plain")]
+    pub variant: Variant,
 }
 
 /// Everything about a model except its weights.
@@ -233,6 +236,7 @@ impl Checkpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::architecture::Code;
     use crate::glass::Activation;
 
     fn sample() -> Checkpoint {
@@ -241,6 +245,7 @@ mod tests {
             activation: Activation::Relu,
             output: Activation::Sigmoid,
             activations: vec![],
+            code: Code::Linear,
         };
         let tensors = architecture
             .tensor_specs()
@@ -277,6 +282,7 @@ mod tests {
                     epochs: 1,
                     seed: 1,
                     val_split: 0.0,
+                    variant: Variant::Plain,
                 },
                 epochs_trained: 1,
                 metrics: BTreeMap::from([("train_loss".into(), 0.25)]),

@@ -11,5 +11,6 @@ pub mod rng;
 pub mod settings;
 #[cfg(feature = "tensor")]
 pub mod tensor;
+pub mod variant;
 
 pub use error::Error;

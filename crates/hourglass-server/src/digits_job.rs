@@ -18,7 +18,7 @@
 use std::{path::Path, sync::Arc};
 
 use hourglass_core::{
-    architecture::Architecture,
+    architecture::{Architecture, Code},
     checkpoint::Checkpoint,
     data::Dataset,
     glass::Activation,
@@ -28,6 +28,7 @@ use hourglass_core::{
         Autoencoder, LossKind, Optimizer, Reconstruction, TrainOptions, Trainer, inference_device,
         initial_tensors, training_device,
     },
+    variant::Variant,
 };
 use hourglass_data::{Split, known, load_known, models, shipped};
 use serde::{Deserialize, Serialize};
@@ -195,6 +196,7 @@ fn architecture() -> Architecture {
         activation: Activation::Relu,
         output: Activation::Sigmoid,
         activations: vec![],
+        code: Code::Linear,
     }
 }
 
@@ -422,6 +424,7 @@ impl DigitsJob {
             batch_size: self.settings.batch as usize,
             epochs: usize::MAX,
             seed: self.settings.seed,
+            variant: Variant::Plain,
         }
     }
 
@@ -1072,7 +1075,7 @@ impl PageJob for DigitsJob {
         };
         let s = trainer.step(&data.train).map_err(WireError::from)?;
         if s.epoch_done {
-            trainer.end_epoch(None, LossKind::Mse);
+            trainer.end_epoch(None);
         }
         self.steps += 1;
         self.last_loss = Some(s.loss);

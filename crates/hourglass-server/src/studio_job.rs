@@ -19,7 +19,7 @@
 use std::sync::Arc;
 
 use hourglass_core::{
-    architecture::{Architecture, ConvLayer},
+    architecture::{Architecture, Code, ConvLayer},
     checkpoint::{Checkpoint, DatasetInfo, EpochLoss, FORMAT_VERSION, ModelConfig, TrainingInfo},
     data::{Dataset, Scaling},
     glass::Activation,
@@ -28,6 +28,7 @@ use hourglass_core::{
         Autoencoder, Evaluation, LossKind, Optimizer, Reconstruction, TrainOptions, Trainer,
         evaluate, inference_device, initial_tensors, training_device,
     },
+    variant::Variant,
 };
 use hourglass_data::{Split, known, load_known, models};
 use serde::{Deserialize, Serialize};
@@ -360,6 +361,7 @@ pub fn architecture(s: &StudioSettings) -> Result<Architecture, ConfigError> {
                 activation,
                 output,
                 activations,
+                code: Code::Linear,
             }
         }
         "conv" => {
@@ -372,6 +374,7 @@ pub fn architecture(s: &StudioSettings) -> Result<Architecture, ConfigError> {
                     latent,
                     activation,
                     output,
+                    code: Code::Linear,
                 };
                 if let Err(e) = prefix.conv_shapes() {
                     let [_, h, w] = shape_before(&convs[..i - 1]);
@@ -388,6 +391,7 @@ pub fn architecture(s: &StudioSettings) -> Result<Architecture, ConfigError> {
                 latent,
                 activation,
                 output,
+                code: Code::Linear,
             }
         }
         other => {
@@ -427,6 +431,7 @@ fn shape_before(convs: &[ConvLayer]) -> [usize; 3] {
         latent: 1,
         activation: Activation::Relu,
         output: Activation::Sigmoid,
+        code: Code::Linear,
     };
     a.conv_shapes()
         .ok()
@@ -671,6 +676,7 @@ impl StudioJob {
                 .max(1),
             epochs: s.epochs as usize,
             seed: s.seed,
+            variant: Variant::Plain,
         }
     }
 
@@ -777,7 +783,7 @@ impl StudioJob {
         let (Some(t), Some(d)) = (self.trainer.as_mut(), self.data.as_ref()) else {
             return Ok(());
         };
-        let Some(r) = t.end_epoch(None, loss) else {
+        let Some(r) = t.end_epoch(None) else {
             return Ok(());
         };
         let model = t.inference_model();
@@ -958,6 +964,7 @@ impl StudioJob {
                     epochs: s.epochs as usize,
                     seed: s.seed,
                     val_split: s.val_split,
+                    variant: Variant::Plain,
                 },
                 epochs_trained: self.epochs_done(),
                 metrics: metrics.clone(),
@@ -1012,6 +1019,7 @@ impl StudioJob {
                 activation,
                 output,
                 activations,
+                ..
             } => {
                 next.kind = "dense".into();
                 next.activations = activations

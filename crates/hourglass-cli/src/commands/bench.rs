@@ -25,7 +25,7 @@ use std::{
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use hourglass_core::{
-    architecture::{Architecture, ConvLayer},
+    architecture::{Architecture, Code, ConvLayer},
     data::Dataset,
     glass::{Activation, GlassBox},
     rng::Rng,
@@ -33,6 +33,7 @@ use hourglass_core::{
         Autoencoder, LossKind, Optimizer, TrainOptions, inference_device, initial_tensors, train,
         training_device,
     },
+    variant::Variant,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -439,6 +440,7 @@ fn dense() -> Architecture {
         activation: Activation::Relu,
         output: Activation::Sigmoid,
         activations: vec![],
+        code: Code::Linear,
     }
 }
 
@@ -455,6 +457,7 @@ fn conv() -> Architecture {
         latent: 16,
         activation: Activation::Relu,
         output: Activation::Sigmoid,
+        code: Code::Linear,
     }
 }
 
@@ -468,6 +471,7 @@ fn train_seconds(arch: &Architecture, values: Vec<f32>, batch: usize) -> Result<
         batch_size: batch,
         epochs: 1,
         seed: 1,
+        variant: Variant::Plain,
     };
     let stop = AtomicBool::new(false);
     let (_, reports) = train(model, &ds, None, &opts, &stop, &mut |_| {})?;

@@ -14,13 +14,14 @@ use std::{
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use hourglass_core::{
-    architecture::{Architecture, parse_convs, parse_layers},
+    architecture::{Architecture, Code, parse_convs, parse_layers},
     checkpoint::{Checkpoint, DatasetInfo, EpochLoss, FORMAT_VERSION, ModelConfig, TrainingInfo},
     glass::Activation,
     tensor::{
         Autoencoder, LossKind, Optimizer, Progress, TrainOptions, initial_tensors, train,
         training_device,
     },
+    variant::{Variant, VariantOptions},
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -80,6 +81,24 @@ pub struct TrainArgs {
     /// Fraction of the training data held out for validation
     #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
     pub val_split: f64,
+    /// The kind of autoencoder: plain, denoising, vae, sparse or contractive
+    #[arg(long, default_value = "plain", value_name = "KIND")]
+    pub variant: String,
+    /// Denoising: the corruption, gaussian:SIGMA, mask:FRACTION or salt-pepper:FRACTION [default: gaussian:0.5]
+    #[arg(long, value_name = "KIND:LEVEL")]
+    pub noise: Option<String>,
+    /// VAE: the weight β of the KL term (β-VAE) [default: 1]
+    #[arg(long, allow_negative_numbers = true)]
+    pub beta: Option<f64>,
+    /// Sparse: l1:WEIGHT (on the code's activity) or kl:RHO:BETA [default: l1:1e-4]
+    #[arg(long, value_name = "PENALTY")]
+    pub sparsity: Option<String>,
+    /// Contractive: the weight λ of ‖J‖²_F, the encoder's squared Jacobian norm [default: 1e-4]
+    #[arg(long, value_name = "LAMBDA", allow_negative_numbers = true)]
+    pub contraction: Option<f64>,
+    /// The code layer: linear, relu or sigmoid [default: the variant's: relu for l1 sparsity, sigmoid for kl, a VAE's is gaussian]
+    #[arg(long, value_name = "CODE")]
+    pub code: Option<String>,
     /// Where to save the trained model (.safetensors)
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
@@ -88,11 +107,47 @@ pub struct TrainArgs {
     pub json: bool,
 }
 
+/// The variant from `--variant` and its options; an option of another variant is refused.
+pub fn variant(args: &TrainArgs) -> Result<Variant> {
+    let name = args.variant.trim().to_ascii_lowercase();
+    let mut opts = VariantOptions::default();
+    let given: [(&str, bool, &str); 4] = [
+        ("--noise", args.noise.is_some(), "denoising"),
+        ("--beta", args.beta.is_some(), "vae"),
+        ("--sparsity", args.sparsity.is_some(), "sparse"),
+        ("--contraction", args.contraction.is_some(), "contractive"),
+    ];
+    if let Some((flag, _, owner)) = given.iter().find(|(_, set, owner)| {
+        *set && *owner != name && !(name == "variational" && *owner == "vae")
+    }) {
+        bail!("{flag} applies to --variant {owner} only");
+    }
+    if let Some(n) = &args.noise {
+        opts.noise = n.parse().with_context(|| format!("--noise {n}"))?;
+    }
+    if let Some(b) = args.beta {
+        opts.beta = b;
+    }
+    if let Some(sp) = &args.sparsity {
+        opts.sparsity = sp.parse().with_context(|| format!("--sparsity {sp}"))?;
+    }
+    if let Some(c) = args.contraction {
+        opts.contraction = c;
+    }
+    Ok(Variant::from_name(&name, &opts)?)
+}
+
 fn architecture(
     args: &TrainArgs,
     features: usize,
     image_shape: Option<[usize; 2]>,
+    variant: Variant,
 ) -> Result<Architecture> {
+    let code: Code = match &args.code {
+        Some(c) => c.parse()?,
+        None => variant.default_code(),
+    };
+    variant.check_code(code).context("--code")?;
     let activation: Activation = args.activation.parse()?;
     let output: Activation = args.output_activation.parse()?;
     if !matches!(output, Activation::Sigmoid | Activation::Linear) {
@@ -114,6 +169,7 @@ fn architecture(
                 activation,
                 output,
                 activations: vec![],
+                code,
             }
         }
         (None, Some(conv)) => {
@@ -129,6 +185,7 @@ fn architecture(
                 latent: args.latent.expect("clap requires it"),
                 activation,
                 output,
+                code,
             }
         }
         _ => bail!(
@@ -141,6 +198,7 @@ fn architecture(
 
 pub fn run(args: TrainArgs) -> Result<()> {
     let loss: LossKind = args.loss.parse()?;
+    let variant = variant(&args)?;
     if !args.lr.is_finite() || args.lr <= 0.0 {
         bail!("--lr {} must be a positive number", args.lr);
     }
@@ -191,7 +249,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         &["safetensors"],
     )?;
     let (data, scaling) = datasets::load(&args.data, Split::Train, None)?;
-    let arch = architecture(&args, data.features, data.image_shape)?;
+    let arch = architecture(&args, data.features, data.image_shape, variant)?;
     let (train_set, val_set) = data.split(args.val_split, args.seed)?;
     // a batch larger than the data is the data
     let batch = args.batch.min(train_set.len().max(1));
@@ -203,6 +261,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         );
     }
     let opts = TrainOptions {
+        variant,
         loss,
         optimizer,
         batch_size: batch,
@@ -225,8 +284,13 @@ pub fn run(args: TrainArgs) -> Result<()> {
         ProgressBar::hidden()
     } else {
         eprintln!(
-            "training {} ({} parameters) on {}: {} train / {} validation samples",
+            "training {}{} ({} parameters) on {}: {} train / {} validation samples",
             arch.describe(),
+            if variant.is_plain() {
+                String::new()
+            } else {
+                format!(", {}", variant.describe())
+            },
             arch.param_count()?,
             data.name,
             train_set.len(),
@@ -257,10 +321,18 @@ pub fn run(args: TrainArgs) -> Result<()> {
                     // stopped part-way (Ctrl-C): not a whole epoch
                     line["partial"] = json!(true);
                 }
+                if !r.terms.is_empty() {
+                    line["terms"] = r.terms.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+                }
                 println!("{line}");
             } else {
+                let terms: String = r
+                    .terms
+                    .iter()
+                    .map(|(k, v)| format!(" ({k} {v:.5})"))
+                    .collect();
                 let line = format!(
-                    "epoch {:>3}  train {:.6}  val {}  {:.1}s{}",
+                    "epoch {:>3}  train {:.6}{terms}  val {}  {:.1}s{}",
                     r.epoch,
                     r.train_loss,
                     r.val_loss.map_or("-".into(), |v| format!("{v:.6}")),
@@ -324,6 +396,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 epochs: args.epochs,
                 seed: args.seed,
                 val_split: args.val_split,
+                variant,
             },
             epochs_trained,
             metrics,

@@ -19,7 +19,7 @@ use super::{
 };
 use crate::{
     Error,
-    architecture::Architecture,
+    architecture::{Architecture, Code},
     checkpoint::NamedTensor,
     glass::{Activation, LEAKY_SLOPE},
 };
@@ -104,6 +104,17 @@ fn act<const D: usize>(a: Activation, x: Tensor<D>) -> Tensor<D> {
         Activation::Relu => activation::relu(x),
         Activation::LeakyRelu => activation::leaky_relu(x, LEAKY_SLOPE),
         Activation::Linear => x,
+    }
+}
+
+/// The derivative of activation `a` at each value, from the activation's output `y`.
+fn derivative_from_output(a: Activation, y: Tensor<2>) -> Tensor<2> {
+    match a {
+        Activation::Linear => y.ones_like(),
+        Activation::Relu => y.greater_elem(0.0).float(),
+        Activation::LeakyRelu => y.greater_elem(0.0).float() * (1.0 - LEAKY_SLOPE) + LEAKY_SLOPE,
+        Activation::Sigmoid => y.clone() * (y.neg() + 1.0),
+        Activation::Tanh => y.powi_scalar(2).neg() + 1.0,
     }
 }
 
@@ -336,12 +347,50 @@ impl Autoencoder {
         self.module.enc_linears[0].weight.val().device()
     }
 
-    /// Encodes a batch `[n, features]` to codes `[n, latent]`. The code layer is linear.
+    /// Encodes a batch `[n, features]` to codes `[n, latent]`: the last encoder layer's output
+    /// through the code layer (a VAE's code is its mean μ).
     pub fn encode(&self, x: Tensor<2>) -> Tensor<2> {
         self.encode_traced(x, &mut |_, _| {})
     }
 
+    /// A VAE's code distribution for a batch: `(μ, log σ²)`, each `[n, latent]`. For other
+    /// models the code itself and zeros.
+    pub fn encode_gaussian(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+        let raw = self.encoder_output(x, &mut |_, _| {});
+        let [n, width] = raw.dims();
+        if self.arch.code() == Code::Gaussian {
+            let l = width / 2;
+            (raw.clone().slice([0..n, 0..l]), raw.slice([0..n, l..width]))
+        } else {
+            let z = self.code_of(raw);
+            let zeros = z.zeros_like();
+            (z, zeros)
+        }
+    }
+
+    /// The code layer applied to the last encoder layer's output.
+    fn code_of(&self, raw: Tensor<2>) -> Tensor<2> {
+        match self.arch.code() {
+            Code::Linear => raw,
+            Code::Relu => activation::relu(raw),
+            Code::Sigmoid => super::fast_sigmoid(raw),
+            Code::Gaussian => {
+                let [n, width] = raw.dims();
+                raw.slice([0..n, 0..width / 2])
+            }
+        }
+    }
+
     fn encode_traced(&self, x: Tensor<2>, trace: &mut dyn FnMut(String, Tensor<2>)) -> Tensor<2> {
+        let raw = self.encoder_output(x, trace);
+        let z = self.code_of(raw);
+        trace("latent".into(), z.clone());
+        z
+    }
+
+    /// The encoder up to its last layer's output (before the code layer); traces the hidden
+    /// layers.
+    fn encoder_output(&self, x: Tensor<2>, trace: &mut dyn FnMut(String, Tensor<2>)) -> Tensor<2> {
         let n = x.dims()[0];
         let a = self.hidden();
         let mut h = x;
@@ -370,16 +419,80 @@ impl Autoencoder {
                     Activation::Linear
                 },
             );
-            trace(
-                if i < last {
-                    format!("encoder.{i}")
-                } else {
-                    "latent".into()
-                },
-                h.clone(),
-            );
+            if i < last {
+                trace(format!("encoder.{i}"), h.clone());
+            }
         }
         h
+    }
+
+    /// The code and the encoder's Jacobian ∂code/∂input at each input of the batch, as rows
+    /// `[n · latent, features]` (sample i's rows are i·latent .. (i+1)·latent).
+    ///
+    /// Exact, by reverse mode for every code unit at once: the rows start as the code layer's
+    /// derivative times the last layer's weights and are carried down through each layer — a
+    /// dense layer multiplies them by its activation's derivative and its weight matrix, a
+    /// conv layer by its activation's derivative and then the transposed convolution with its
+    /// own kernel (the adjoint of the convolution). Every step is an engine op, so a penalty
+    /// built on the Jacobian has exact gradients too. The cost is one backward pass per code
+    /// unit, batched. A Gaussian (VAE) code is refused: its code is a sample.
+    pub fn code_jacobian(&self, x: Tensor<2>) -> Result<(Tensor<2>, Tensor<2>), Error> {
+        let code_act = match self.arch.code() {
+            Code::Linear => Activation::Linear,
+            Code::Relu => Activation::Relu,
+            Code::Sigmoid => Activation::Sigmoid,
+            Code::Gaussian => {
+                return Err(Error::invalid(
+                    "a VAE's code is a sample: it has no encoder Jacobian to contract",
+                ));
+            }
+        };
+        let n = x.dims()[0];
+        let device = x.device();
+        let (mut conv_out, mut dense_out) = (Vec::new(), Vec::new());
+        let raw = self.encoder_output(x, &mut |name, t| {
+            if name.starts_with("encoder.conv.") {
+                conv_out.push(t)
+            } else {
+                dense_out.push(t)
+            }
+        });
+        let code = self.code_of(raw);
+        let l = self.arch.latent_size();
+        let last = self.module.enc_linears.len() - 1;
+        // rows [n, l, h]: ∂z_j/∂h = act'(z_j) · W_last[j, :]
+        let w = self.module.enc_linears[last].weight.val().transpose();
+        let h = w.dims()[1];
+        let d = derivative_from_output(code_act, code.clone());
+        let mut g: Tensor<2> =
+            (d.unsqueeze_dim::<3>(2) * w.unsqueeze_dim::<3>(0)).reshape([n * l, h]);
+        for i in (0..last).rev() {
+            let d = derivative_from_output(self.hidden_at(i), dense_out[i].clone());
+            let hi = d.dims()[1];
+            let scaled = g.reshape([n, l, hi]) * d.unsqueeze_dim::<3>(1);
+            g = scaled
+                .reshape([n * l, hi])
+                .matmul(self.module.enc_linears[i].weight.val().transpose());
+        }
+        for k in (0..self.module.enc_convs.len()).rev() {
+            let d = derivative_from_output(self.hidden(), conv_out[k].clone());
+            let [c, hh, ww] = self.conv_shapes[k + 1];
+            let scaled = (g.reshape([n, l, c * hh * ww]) * d.unsqueeze_dim::<3>(1)).reshape([
+                n * l,
+                c,
+                hh,
+                ww,
+            ]);
+            let [ci, hi, wi] = self.conv_shapes[k];
+            g = conv_transpose2d(
+                scaled,
+                self.module.enc_convs[k].weight.val(),
+                Tensor::zeros([ci], &device),
+                self.conv_geometry[k],
+            )
+            .reshape([n * l, ci * hi * wi]);
+        }
+        Ok((code, g))
     }
 
     /// Decodes codes `[n, latent]` to pre-activation outputs `[n, features]` (logits when the
@@ -565,6 +678,7 @@ mod tests {
             activation: Activation::Relu,
             output: Activation::Sigmoid,
             activations: vec![],
+            code: Code::Linear,
         }
     }
 
@@ -575,6 +689,7 @@ mod tests {
             latent: 5,
             activation: Activation::Relu,
             output: Activation::Sigmoid,
+            code: Code::Linear,
         }
     }
 
@@ -585,6 +700,7 @@ mod tests {
             activation: Activation::Relu,
             output: Activation::Sigmoid,
             activations: vec![Activation::Tanh, Activation::Relu],
+            code: Code::Linear,
         };
         arch.validate().unwrap();
         let tensors = initial_tensors(&arch, 3).unwrap();
@@ -641,6 +757,7 @@ mod tests {
             activation: Activation::Relu,
             output: Activation::Sigmoid,
             activations: vec![Activation::Tanh],
+            code: Code::Linear,
         };
         assert!(bad.validate().is_err());
     }
@@ -653,6 +770,7 @@ mod tests {
                 activation: act,
                 output: Activation::Sigmoid,
                 activations: vec![],
+                code: Code::Linear,
             };
             let m = Autoencoder::from_tensors(
                 &arch,

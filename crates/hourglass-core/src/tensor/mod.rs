@@ -20,7 +20,10 @@ pub use conv::{ConvGeometry, conv_transpose2d, conv2d};
 pub use dense::{DenseActivation, dense};
 pub use host_decoder::HostDecoder;
 pub use init::initial_tensors;
-pub use objective::{BatchLoss, Objective, Reconstruction, reconstruction_loss};
+pub use objective::{
+    BatchLoss, Evaluated, Objective, Reconstruction, VariantObjective, objective_for,
+    reconstruction_loss,
+};
 pub use sigmoid::fast_sigmoid;
 pub use trainer::{
     EpochReport, Evaluation, LossKind, Optimizer, Progress, StepReport, TrainOptions, Trainer,

@@ -15,8 +15,8 @@ use burn::{
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Autoencoder, BatchLoss, Objective, Reconstruction};
-use crate::{Error, data::Dataset, metrics, rng::Rng};
+use super::{Autoencoder, BatchLoss, Objective, objective_for};
+use crate::{Error, data::Dataset, metrics, rng::Rng, variant::Variant};
 
 /// The reconstruction loss, a mean over every value of the batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,6 +153,9 @@ impl Optimizer {
 /// Settings of one training run.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TrainOptions {
+    /// The kind of autoencoder (its loss terms, its noise).
+    #[serde(default)]
+    pub variant: Variant,
     pub loss: LossKind,
     pub optimizer: Optimizer,
     pub batch_size: usize,
@@ -168,6 +171,10 @@ pub struct EpochReport {
     /// Mean training loss over the epoch's samples.
     pub train_loss: f64,
     pub val_loss: Option<f64>,
+    /// The training loss's terms, means over the epoch's samples (empty for a single-term
+    /// loss).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub terms: Vec<(String, f64)>,
     pub seconds: f64,
     /// True when training was stopped part-way through this epoch.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -291,6 +298,8 @@ pub struct Trainer {
     /// Epochs begun (the running one included).
     epoch: usize,
     total: f64,
+    /// The epoch's terms, summed over its samples.
+    term_totals: Vec<(&'static str, f64)>,
     seen: usize,
     steps_done: usize,
     started: Instant,
@@ -324,6 +333,7 @@ impl Trainer {
             order: None,
             epoch: 0,
             total: 0.0,
+            term_totals: Vec::new(),
             seen: 0,
             steps_done: 0,
             started: Instant::now(),
@@ -397,6 +407,7 @@ impl Trainer {
             self.order = Some((self.rng.permutation(self.n), 0));
             self.epoch += 1;
             self.total = 0.0;
+            self.term_totals.clear();
             self.seen = 0;
             self.steps_done = 0;
             self.started = Instant::now();
@@ -421,10 +432,16 @@ impl Trainer {
                 self.epoch, self.steps_done
             )));
         }
-        let terms = terms
+        let terms: Vec<(&'static str, f64)> = terms
             .into_iter()
             .map(|(name, t)| (name, t.into_scalar::<f32>() as f64))
             .collect();
+        for (i, &(name, v)) in terms.iter().enumerate() {
+            match self.term_totals.get_mut(i) {
+                Some(slot) => slot.1 += v * rows as f64,
+                None => self.term_totals.push((name, v * rows as f64)),
+            }
+        }
         self.total += value * rows as f64;
         self.seen += rows;
         let grads = GradientsParams::from_grads(grads, &self.model.module);
@@ -443,21 +460,30 @@ impl Trainer {
         })
     }
 
-    /// Ends the running epoch (part-way if steps remain): its mean training loss and, with a
-    /// validation set, the validation loss of the model as it is now.
-    pub fn end_epoch(&mut self, val_set: Option<&Dataset>, loss: LossKind) -> Option<EpochReport> {
+    /// The objective's loss on host samples for the model as it is now (its mean per sample).
+    pub fn evaluate(&self, values: &[f32]) -> super::Evaluated {
+        self.objective.evaluate(&self.model.valid(), values)
+    }
+
+    /// Ends the running epoch (part-way if steps remain): its mean training loss (and its
+    /// terms) and, with a validation set, the objective's loss on it for the model as it is
+    /// now.
+    pub fn end_epoch(&mut self, val_set: Option<&Dataset>) -> Option<EpochReport> {
         self.order.take()?;
         let val_loss = match val_set {
-            Some(v) if !v.is_empty() => {
-                let inference = self.model.valid();
-                Some(loss.host(&inference.reconstruct_host(&v.values, 1024), &v.values))
-            }
+            Some(v) if !v.is_empty() => Some(self.evaluate(&v.values).loss),
             _ => None,
         };
+        let seen = self.seen.max(1) as f64;
         Some(EpochReport {
             epoch: self.epoch,
-            train_loss: self.total / self.seen.max(1) as f64,
+            train_loss: self.total / seen,
             val_loss,
+            terms: self
+                .term_totals
+                .iter()
+                .map(|&(k, v)| (k.to_string(), v / seen))
+                .collect(),
             seconds: self.started.elapsed().as_secs_f64(),
             partial: self.seen < self.n,
         })
@@ -495,12 +521,8 @@ pub fn train(
             )));
         }
     }
-    let mut trainer = Trainer::new(
-        model,
-        train_set.len(),
-        opts,
-        Box::new(Reconstruction(opts.loss)),
-    )?;
+    let objective = objective_for(opts.variant, opts.loss, opts.seed, &model)?;
+    let mut trainer = Trainer::new(model, train_set.len(), opts, objective)?;
     let mut reports = Vec::new();
     for _ in 0..opts.epochs {
         loop {
@@ -515,9 +537,7 @@ pub fn train(
                 break;
             }
         }
-        let report = trainer
-            .end_epoch(val_set, opts.loss)
-            .expect("an epoch was running");
+        let report = trainer.end_epoch(val_set).expect("an epoch was running");
         on_progress(&Progress::Epoch(report.clone()));
         reports.push(report);
         if stop.load(Ordering::Relaxed) {
@@ -537,6 +557,7 @@ impl Autoencoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::architecture::Code;
     use crate::{
         architecture::{Architecture, parse_convs},
         glass::Activation,
@@ -577,6 +598,7 @@ mod tests {
             batch_size: 16,
             epochs: 30,
             seed: 1,
+            variant: Variant::Plain,
         };
         let (_, reports) = train(
             model,
@@ -597,6 +619,7 @@ mod tests {
             activation: Activation::Relu,
             output: Activation::Sigmoid,
             activations: vec![],
+            code: Code::Linear,
         };
         let conv = Architecture::Conv {
             input: [1, 8, 8],
@@ -604,6 +627,7 @@ mod tests {
             latent: 2,
             activation: Activation::Relu,
             output: Activation::Sigmoid,
+            code: Code::Linear,
         };
         for (arch, loss, opt) in [
             (dense.clone(), LossKind::Mse, Optimizer::adam(0.01)),
@@ -636,6 +660,7 @@ mod tests {
             activation: Activation::Tanh,
             output: Activation::Sigmoid,
             activations: vec![],
+            code: Code::Linear,
         };
         let go = || {
             let model = Autoencoder::from_tensors(
@@ -650,6 +675,7 @@ mod tests {
                 batch_size: 8,
                 epochs: 2,
                 seed: 4,
+                variant: Variant::Plain,
             };
             train(
                 model,
@@ -673,6 +699,7 @@ mod tests {
             activation: Activation::Relu,
             output: Activation::Sigmoid,
             activations: vec![],
+            code: Code::Linear,
         };
         let model = Autoencoder::from_tensors(
             &arch,
@@ -686,6 +713,7 @@ mod tests {
             batch_size: 8,
             epochs: 100,
             seed: 1,
+            variant: Variant::Plain,
         };
         let stop = AtomicBool::new(false);
         let mut steps = 0;
@@ -710,6 +738,7 @@ mod tests {
             activation: Activation::Relu,
             output: Activation::Sigmoid,
             activations: vec![],
+            code: Code::Linear,
         };
         let model = || {
             Autoencoder::from_tensors(
@@ -725,6 +754,7 @@ mod tests {
             batch_size: 10,
             epochs: 3,
             seed: 2,
+            variant: Variant::Plain,
         };
         let data = blobs();
         let (whole, reports) = train(
@@ -741,7 +771,7 @@ mod tests {
             model(),
             data.len(),
             &opts,
-            Box::new(Reconstruction(opts.loss)),
+            Box::new(crate::tensor::Reconstruction(opts.loss)),
         )
         .unwrap();
         assert_eq!(t.steps_per_epoch(), 7);
@@ -754,7 +784,7 @@ mod tests {
                     break;
                 }
             }
-            by_hand.push(t.end_epoch(None, opts.loss).unwrap());
+            by_hand.push(t.end_epoch(None).unwrap());
         }
         assert_eq!(t.epochs_done(), 3);
         let stepped = t.into_model();
@@ -767,14 +797,14 @@ mod tests {
             model(),
             data.len(),
             &opts,
-            Box::new(Reconstruction(opts.loss)),
+            Box::new(crate::tensor::Reconstruction(opts.loss)),
         )
         .unwrap();
         let mut fast = Trainer::new(
             model(),
             data.len(),
             &opts,
-            Box::new(Reconstruction(opts.loss)),
+            Box::new(crate::tensor::Reconstruction(opts.loss)),
         )
         .unwrap();
         fast.set_learning_rate(0.5).unwrap();
@@ -792,9 +822,9 @@ mod tests {
         };
         assert!(moved(fast.model()) > 5.0 * moved(slow.model()));
         // ending an epoch part-way marks it partial; the wrong data set is refused
-        let r = slow.end_epoch(Some(&data), LossKind::Mse).unwrap();
+        let r = slow.end_epoch(Some(&data)).unwrap();
         assert!(r.partial && r.val_loss.is_some());
-        assert!(slow.end_epoch(None, LossKind::Mse).is_none());
+        assert!(slow.end_epoch(None).is_none());
         assert!(slow.step(&data.take(8)).is_err());
     }
 
@@ -805,6 +835,7 @@ mod tests {
             activation: Activation::Relu,
             output: Activation::Sigmoid,
             activations: vec![],
+            code: Code::Linear,
         };
         let model = || {
             Autoencoder::from_tensors(
@@ -828,6 +859,7 @@ mod tests {
                 batch_size: 8,
                 epochs: 1,
                 seed: 1,
+                variant: Variant::Plain,
             };
             assert!(
                 train(
@@ -850,6 +882,7 @@ mod tests {
             activation: Activation::Relu,
             output: Activation::Sigmoid,
             activations: vec![],
+            code: Code::Linear,
         };
         let m = Autoencoder::from_tensors(
             &arch,
