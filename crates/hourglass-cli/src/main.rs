@@ -80,6 +80,10 @@ enum Command {
     #[command(after_help = "Example:
   hourglass reconstruct --model mnist.safetensors --dataset mnist --count 16 --out grid.png")]
     Reconstruct(commands::codes::ReconstructArgs),
+    /// Decode codes drawn from the prior N(0, I) into an image grid (a VAE's samples)
+    #[command(after_help = "Example:
+  hourglass sample --model vae.safetensors --count 64 --out samples.png")]
+    Sample(commands::codes::SampleArgs),
     /// PSNR and SSIM of two greyscale images of the same size
     #[command(after_help = "Example:
   hourglass metrics original.png reconstruction.png --json")]
@@ -104,6 +108,7 @@ fn main() -> ExitCode {
         Command::Encode(a) => commands::codes::encode(a),
         Command::Decode(a) => commands::codes::decode(a),
         Command::Reconstruct(a) => commands::codes::reconstruct(a),
+        Command::Sample(a) => commands::codes::sample(a),
         Command::Metrics(a) => commands::metrics::run(a),
         Command::Data(c) => commands::data::run(c),
         Command::Bench(a) => commands::bench::run(a),

@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use clap::Args;
 use hourglass_core::{
+    architecture::Code,
     checkpoint::Checkpoint,
     data::{LabelColumn, encode_png, image_grid, read_csv, read_npy, write_csv, write_npy_f32},
+    rng::Rng,
 };
 
 use super::load_model;
@@ -29,6 +31,31 @@ pub struct EncodeArgs {
     /// codes.csv (columns z0…, then label) or codes.npy (float32; labels as a last column)
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    /// A VAE: also write each code's log σ² (columns logvar0… after z0…)
+    #[arg(long)]
+    pub logvar: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SampleArgs {
+    /// A checkpoint written by `hourglass train` (a VAE, --variant vae)
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// How many samples
+    #[arg(long, default_value_t = 64)]
+    pub count: usize,
+    /// Images per row of the grid
+    #[arg(long, default_value_t = 8)]
+    pub cols: usize,
+    /// Seed of the codes drawn from the prior N(0, I)
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// samples.png (image models) or samples.csv
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Pixels per image pixel in the grid [default: enough to make each image ≥ 28 px]
+    #[arg(long, value_name = "K")]
+    pub scale: Option<usize>,
 }
 
 #[derive(Args, Debug)]
@@ -99,10 +126,21 @@ pub fn encode(args: EncodeArgs) -> Result<()> {
     )?;
     let (ck, model) = load_model(&args.model)?;
     let data = datasets::load_for_model(&args.data, args.split, &ck.config.dataset)?;
-    let k = model.arch.latent_size();
-    let codes = model.encode_host(&data.values, 512);
+    let latent = model.arch.latent_size();
+    let mut codes = model.encode_host(&data.values, 512);
+    let mut cols: Vec<String> = (0..latent).map(|i| format!("z{i}")).collect();
+    if args.logvar {
+        if model.arch.code() != Code::Gaussian {
+            bail!(
+                "--logvar: {} is not a VAE (its code is a point, with no variance)",
+                args.model.display()
+            );
+        }
+        codes = model.encode_gaussian_host(&data.values, 512);
+        cols.extend((0..latent).map(|i| format!("logvar{i}")));
+    }
+    let k = cols.len();
     let bytes = if ext == "csv" {
-        let cols: Vec<String> = (0..k).map(|i| format!("z{i}")).collect();
         write_csv(&cols, data.len(), &codes, data.labels.as_deref())
     } else {
         match &data.labels {
@@ -298,6 +336,50 @@ pub fn reconstruct(args: ReconstructArgs) -> Result<()> {
     eprintln!(
         "wrote {} originals and their reconstructions to {}",
         data.len(),
+        args.out.display()
+    );
+    Ok(())
+}
+
+pub fn sample(args: SampleArgs) -> Result<()> {
+    if args.count == 0 || args.count > 4096 || args.cols == 0 {
+        bail!(
+            "--count {} must be in 1..=4096 and --cols at least 1",
+            args.count
+        );
+    }
+    check_output(&args.out, &[&args.model], &["png", "csv"])?;
+    let (ck, model) = load_model(&args.model)?;
+    if model.arch.code() != Code::Gaussian {
+        eprintln!(
+            "note: {} is not a VAE; its codes were never pulled toward N(0, I), so codes drawn \
+             from it may decode to no digit at all (that is why the VAE exists)",
+            args.model.display()
+        );
+    }
+    let k = model.arch.latent_size();
+    let mut rng = Rng::new(args.seed);
+    let codes: Vec<f32> = (0..args.count * k).map(|_| rng.normal() as f32).collect();
+    let out = model.decode_host(&codes, 512);
+    let f = model.arch.input_size();
+    if extension(&args.out) == "png" {
+        let shape = image_shape(&ck, &args.out)?;
+        let images: Vec<&[f32]> = out.chunks(f).collect();
+        write_grid(
+            &args.out,
+            &images,
+            shape,
+            args.cols,
+            grid_scale(args.scale, shape)?,
+        )?;
+    } else {
+        let cols: Vec<String> = (0..f).map(|i| format!("x{i}")).collect();
+        write_atomic(&args.out, &write_csv(&cols, args.count, &out, None))?;
+    }
+    eprintln!(
+        "decoded {} codes drawn from N(0, I) (seed {}) to {}",
+        args.count,
+        args.seed,
         args.out.display()
     );
     Ok(())

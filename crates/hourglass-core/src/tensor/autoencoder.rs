@@ -584,6 +584,15 @@ impl Autoencoder {
         self.batched(values, self.arch.input_size(), batch, |m, x| m.encode(x))
     }
 
+    /// A VAE's code distributions for host samples: rows of μ then log σ² (`2 · latent`
+    /// values each).
+    pub fn encode_gaussian_host(&self, values: &[f32], batch: usize) -> Vec<f32> {
+        self.batched(values, self.arch.input_size(), batch, |m, x| {
+            let (mu, logvar) = m.encode_gaussian(x);
+            Tensor::cat(vec![mu, logvar], 1)
+        })
+    }
+
     /// Reconstructions for host codes (row-major `[n × latent]`). A few codes of a dense
     /// model are decoded on the host ([`HostDecoder`]: no engine dispatch), more in batches
     /// on the engine.

@@ -4,6 +4,7 @@
 mod adam;
 mod autoencoder;
 mod backend;
+mod bce;
 mod conv;
 mod dense;
 mod host;
@@ -16,16 +17,17 @@ mod trainer;
 pub use adam::FusedAdam;
 pub use autoencoder::{AeModule, Autoencoder, HOST_DECODE_MAX, LayerActivations};
 pub use backend::{inference_device, training_device};
+pub use bce::bce_with_logits;
 pub use conv::{ConvGeometry, conv_transpose2d, conv2d};
 pub use dense::{DenseActivation, dense};
 pub use host_decoder::HostDecoder;
 pub use init::initial_tensors;
 pub use objective::{
-    BatchLoss, Evaluated, Objective, Reconstruction, VariantObjective, objective_for,
-    reconstruction_loss,
+    BatchLoss, Evaluated, Objective, Reconstruction, VariantObjective, mean_jacobian_norm,
+    objective_for, reconstruction_loss,
 };
 pub use sigmoid::fast_sigmoid;
 pub use trainer::{
-    EpochReport, Evaluation, LossKind, Optimizer, Progress, StepReport, TrainOptions, Trainer,
-    evaluate, train,
+    DenoisingEvaluation, EpochReport, Evaluation, LossKind, Optimizer, Progress, StepReport,
+    TrainOptions, Trainer, compare, evaluate, evaluate_denoising, train,
 };

@@ -3,7 +3,7 @@
 //! is the reconstruction loss ([`Reconstruction`]); variants (denoising, VAE, sparse,
 //! contractive) add terms or corrupt the input without touching the training loop.
 
-use burn::tensor::{Tensor, activation};
+use burn::tensor::Tensor;
 
 use burn::tensor::TensorData;
 
@@ -100,13 +100,7 @@ fn logits_loss(
             .mean(),
         // BCE from logits when the output is a sigmoid: −[t·log σ(z) + (1 − t)·log σ(−z)],
         // exact and free of log(0).
-        LossKind::Bce if sigmoid_out => {
-            let pos = activation::log_sigmoid(logits.clone());
-            let neg = activation::log_sigmoid(logits.neg());
-            (target.clone() * pos + (target.neg() + 1.0) * neg)
-                .mean()
-                .neg()
-        }
+        LossKind::Bce if sigmoid_out => super::bce_with_logits(logits, target).mean(),
         LossKind::Bce => {
             let y = model.output_activation(logits).clamp(1e-7, 1.0 - 1e-7);
             (target.clone() * y.clone().log() + (target.neg() + 1.0) * (y.neg() + 1.0).log())
@@ -264,6 +258,24 @@ impl Objective for VariantObjective {
             terms: terms.into_iter().map(|(k, v)| (k, per(v))).collect(),
         }
     }
+}
+
+/// The mean over `values`' samples of ‖∂z/∂x‖²_F, the squared Frobenius norm of the encoder's
+/// Jacobian at each sample (what a contractive autoencoder keeps small).
+pub fn mean_jacobian_norm(model: &Autoencoder, values: &[f32]) -> Result<f64, Error> {
+    let features = model.arch.input_size();
+    let device = model.device();
+    // a batch holds latent × features values per sample
+    let batch = (4_000_000 / (model.arch.latent_size() * features).max(1)).clamp(1, 1000);
+    let (mut total, mut seen) = (0.0, 0usize);
+    for chunk in values.chunks(features * batch) {
+        let n = chunk.len() / features;
+        let x = Tensor::from_data(TensorData::new(chunk.to_vec(), [n, features]), &device);
+        let (_, j) = model.code_jacobian(x)?;
+        total += j.powi_scalar(2).sum().into_scalar::<f32>() as f64;
+        seen += n;
+    }
+    Ok(total / seen.max(1) as f64)
 }
 
 /// The objective a run of `variant` minimises (the plain one for [`Variant::Plain`]).

@@ -45,7 +45,7 @@ pub trait FastSigmoid: Backend {
 /// call to libm's `roundf` per element and `n as i32` a scalar, saturating conversion, which
 /// kept this loop from vectorizing (a profile of W1 put the sigmoid at ~7% of the epoch).
 #[inline(always)]
-fn exp_f32(x: f32) -> f32 {
+pub(super) fn exp_f32(x: f32) -> f32 {
     const SHIFT: f32 = 12_582_912.0; // 1.5·2²³
     let x = x.clamp(-87.0, 87.0);
     let t = x * std::f32::consts::LOG2_E + SHIFT;

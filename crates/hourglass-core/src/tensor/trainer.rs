@@ -207,6 +207,12 @@ pub struct Evaluation {
 
 /// Mean MSE, BCE, PSNR and SSIM of the model's reconstructions of `data`.
 pub fn evaluate(model: &Autoencoder, data: &Dataset, batch: usize) -> Result<Evaluation, Error> {
+    check_data(model, data)?;
+    compare(&model.reconstruct_host(&data.values, batch), data)
+}
+
+/// Checks that `data` is non-empty and fits `model`.
+fn check_data(model: &Autoencoder, data: &Dataset) -> Result<(), Error> {
     if data.features != model.arch.input_size() {
         return Err(Error::invalid(format!(
             "{} has {} values per sample, the model takes {}",
@@ -218,7 +224,21 @@ pub fn evaluate(model: &Autoencoder, data: &Dataset, batch: usize) -> Result<Eva
     if data.is_empty() {
         return Err(Error::invalid(format!("{} has no samples", data.name)));
     }
-    let rec = model.reconstruct_host(&data.values, batch);
+    Ok(())
+}
+
+/// Mean MSE, BCE, PSNR and SSIM of `outputs` (one row per sample of `data`) against
+/// `data`'s samples.
+pub fn compare(outputs: &[f32], data: &Dataset) -> Result<Evaluation, Error> {
+    if outputs.len() != data.values.len() || data.is_empty() {
+        return Err(Error::invalid(format!(
+            "{} values to compare with {}'s {}",
+            outputs.len(),
+            data.name,
+            data.values.len()
+        )));
+    }
+    let rec = outputs;
     let f = data.features;
     let n = data.len();
     let shape = data.image_shape.filter(|[h, w]| *h >= 11 && *w >= 11);
@@ -261,6 +281,34 @@ pub fn evaluate(model: &Autoencoder, data: &Dataset, batch: usize) -> Result<Eva
             f64::INFINITY
         },
         ssim: shape.map(|_| ssim / n as f64),
+    })
+}
+
+/// A denoising evaluation: the corrupted inputs and the model's reconstructions of them, each
+/// against the clean images.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DenoisingEvaluation {
+    pub noise: String,
+    pub noisy: Evaluation,
+    pub denoised: Evaluation,
+}
+
+/// Corrupts `data` with `noise` (drawn from `seed`), reconstructs the corrupted images and
+/// compares both with the clean ones.
+pub fn evaluate_denoising(
+    model: &Autoencoder,
+    data: &Dataset,
+    noise: crate::variant::Noise,
+    seed: u64,
+    batch: usize,
+) -> Result<DenoisingEvaluation, Error> {
+    check_data(model, data)?;
+    let noisy = noise.corrupted(&data.values, seed);
+    let denoised = model.reconstruct_host(&noisy, batch);
+    Ok(DenoisingEvaluation {
+        noise: noise.to_string(),
+        noisy: compare(&noisy, data)?,
+        denoised: compare(&denoised, data)?,
     })
 }
 
