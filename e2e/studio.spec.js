@@ -190,3 +190,45 @@ test('each dense layer has its own activation, mirrored in the decoder', async (
   await expect(page.getByTestId('studio-describe')).toHaveText(/^dense 784-64-32-\d+-8 \(sigmoid, sigmoid out\)$/);
   await expect(page.getByTestId('studio-layer-0-activation')).toHaveValue('sigmoid');
 });
+
+test('a VAE trained here shows its KL term, and in the Digits Lab its ellipse, resamples and prior samples', async ({ page }) => {
+  await page.goto(`${server.url}/studio?train_size=3000&batch=50&epochs=1&layers=128&latent=2&variant=vae&loss=bce`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  await expect(page.getByTestId('studio-variant')).toHaveValue('vae');
+  await expect(page.getByTestId('studio-variant-text')).toContainText('KL');
+  await expect(page.getByTestId('studio-beta')).toBeVisible();
+  await expect(page.getByTestId('studio-noise')).toBeHidden();
+  await page.getByTestId('studio-train').click();
+  await expect(page.getByTestId('studio-message')).toContainText('Trained 1 epoch', { timeout: 60_000 });
+  // the loss split into its terms: the reconstruction and the KL divergence, a point per step
+  const terms = page.getByTestId('studio-terms-chart');
+  await expect(terms).toBeVisible();
+  await expect(terms).toHaveAttribute('data-terms', 'reconstruction,kl');
+  expect(Number(await terms.getAttribute('data-points'))).toBe(54);
+  await expect(terms).toContainText('kl');
+  await page.getByTestId('studio-name').fill('e2e-vae');
+  await page.getByTestId('studio-save').click();
+  await expect(page.getByTestId('studio-saved')).toContainText('Saved as e2e-vae.safetensors');
+  // in the Digits Lab: a test digit's code is a Gaussian, drawn as an ellipse around μ
+  await page.goto(`${server.url}/digits?model=file:e2e-vae.safetensors`);
+  await expect(page.getByTestId('digits-model')).toHaveValue('file:e2e-vae.safetensors');
+  await expect(page.getByTestId('digits-prior-grid').locator('canvas')).toHaveCount(16, { timeout: 30_000 });
+  await page.getByTestId('digits-load-test').click();
+  await expect(page.getByTestId('digits-sigma')).toHaveAttribute('data-value', /^\[\d/);
+  const sigma = JSON.parse(/** @type {string} */ (await page.getByTestId('digits-sigma').getAttribute('data-value')));
+  expect(sigma).toHaveLength(2);
+  expect(sigma[0]).toBeGreaterThan(0);
+  await expect(page.getByTestId('digits-map')).toHaveAttribute('data-outline', '48');
+  // resampling decodes other codes of the same distribution
+  const resample = page.getByTestId('digits-resample');
+  await expect(resample).toBeVisible();
+  await resample.click();
+  await expect(page.getByTestId('digits-reconstruction')).toHaveAttribute('data-value', /^\[/);
+  const first = await page.getByTestId('digits-reconstruction').getAttribute('data-value');
+  await resample.click();
+  await expect(page.getByTestId('digits-reconstruction')).not.toHaveAttribute('data-value', first || '');
+  // new samples from the prior
+  const seed = await page.getByTestId('digits-prior-grid').getAttribute('data-seed');
+  await page.getByTestId('digits-prior-new').click();
+  await expect(page.getByTestId('digits-prior-grid')).not.toHaveAttribute('data-seed', seed || '');
+});

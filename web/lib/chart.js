@@ -8,7 +8,8 @@ import { svg } from './dom.js';
  * @param {[number, number][]} points
  * `opts.second` is a second series on the same axes (validation loss per epoch), drawn dashed
  * with a dot at each point, and `opts.legend` names the two.
- * @param {{width: number, height: number, label: string, second?: [number, number][], legend?: [string, string]}} opts
+ * `opts.dots: false` leaves out the second series' dots (a series of many points).
+ * @param {{width: number, height: number, label: string, second?: [number, number][], legend?: [string, string], dots?: boolean}} opts
  */
 export function lineChart(host, points, opts) {
   const { width, height } = opts;
@@ -46,7 +47,7 @@ export function lineChart(host, points, opts) {
   if (more.length) {
     const d2 = more.map(([x, y], i) => `${i ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(Math.log10(y)).toFixed(1)}`).join('');
     host.append(svg('path', { d: d2, class: 'line second' }));
-    for (const [x, y] of more) host.append(svg('circle', { cx: sx(x).toFixed(1), cy: sy(Math.log10(y)).toFixed(1), r: 3, class: 'point second' }));
+    if (opts.dots !== false) for (const [x, y] of more) host.append(svg('circle', { cx: sx(x).toFixed(1), cy: sy(Math.log10(y)).toFixed(1), r: 3, class: 'point second' }));
   }
   if (opts.legend) {
     opts.legend.forEach((name, i) => {

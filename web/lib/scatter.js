@@ -30,6 +30,8 @@ export class Scatter {
     this.radius = 1.6;
     /** @type {number[]|null} a code marked with a ring (e.g. the drawn digit's) */
     this.marker = null;
+    /** @type {number[][]|null} a closed outline (a VAE code's 1-σ ellipse) */
+    this.outline = null;
     /** @type {{code: number[], image: HTMLCanvasElement}[]} small images pinned at codes */
     this.stamps = [];
     /** an image over a region of the plane: `corners` are where its top-left, top-right and
@@ -270,6 +272,22 @@ export class Scatter {
       ctx.lineWidth = 2.5;
       ctx.strokeStyle = '#111827';
       ctx.stroke();
+    }
+    if (this.outline && this.outline.length > 2) {
+      ctx.beginPath();
+      this.outline.forEach((p, i) => {
+        const [x, y] = this.toCanvas(p);
+        if (i) ctx.lineTo(x, y);
+        else ctx.moveTo(x, y);
+      });
+      ctx.closePath();
+      ctx.fillStyle = 'rgba(17, 24, 39, 0.12)';
+      ctx.fill();
+      ctx.lineWidth = 2;
+      ctx.setLineDash([5, 4]);
+      ctx.strokeStyle = '#111827';
+      ctx.stroke();
+      ctx.setLineDash([]);
     }
     if (this.marker) {
       const [x, y] = this.toCanvas(this.marker);

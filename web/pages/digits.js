@@ -29,7 +29,7 @@ const TRAINING = ['dataset', 'train_size', 'lr', 'batch', 'seed'];
  * @typedef {import('../lib/download.js').Download} Download
  * @typedef {{name: string, title: string, kind: string, dataset: string|null, latent: number|null, error: string|null}} ModelEntry
  * @typedef {{dataset: string, source: string, count: number, latent: number, projected: boolean,
- *   ranges: [number, number][], class_means: (number[]|null)[]}} MapInfo
+ *   ranges: [number, number][], class_means: (number[]|null)[], vae?: boolean}} MapInfo
  * @typedef {{type: string, settings: Settings, run: Run, model: string, title: string, layers: string,
  *   latent: number, quality: any, models: ModelEntry[], step: number, steps_per_epoch: number|null,
  *   epoch: number|null, loss: number|null, datasets: {name: string, present: boolean}[],
@@ -183,6 +183,7 @@ export function mount(root) {
     setMarker: (p) => mp.setMarker(p),
     setPath: (p) => mp.setPath(p),
     markFixed: (p) => mp.markFixed(p),
+    setOutline: (p) => mp.setOutline(p),
   });
 
   root.replaceChildren(

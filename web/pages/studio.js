@@ -18,6 +18,23 @@ import { datasetDownload } from '../lib/download.js';
 const DATA = ['train_size', 'val_split'];
 const MODEL = ['activation', 'output'];
 const TRAINING = ['loss', 'optimizer', 'lr', 'momentum', 'batch', 'epochs', 'seed'];
+const VARIANT = ['variant', 'noise', 'noise_level', 'beta', 'sparsity', 'sparsity_weight', 'rho', 'contraction', 'code'];
+/** The options each variant uses (the others are hidden). */
+const VARIANT_FIELDS = /** @type {Record<string, string[]>} */ ({
+  plain: ['code'],
+  denoising: ['noise', 'noise_level', 'code'],
+  vae: ['beta'],
+  sparse: ['sparsity', 'sparsity_weight', 'rho', 'code'],
+  contractive: ['contraction', 'code'],
+});
+/** What each variant does, in a sentence. */
+const VARIANT_TEXT = /** @type {Record<string, string>} */ ({
+  plain: 'The plain autoencoder: reconstruct the input through the bottleneck.',
+  denoising: 'The input is corrupted (fresh noise every batch); the target is the clean image, so the model learns to remove the noise.',
+  vae: 'The encoder gives a mean μ and a log-variance per code unit; the decoder reconstructs a sample z = μ + σ·ε. The loss is the reconstruction summed over the pixels plus β × KL(q(z|x) ‖ N(0, I)), so codes fill a Gaussian you can sample from.',
+  sparse: 'Reconstruction plus a penalty on the code: L1 on its activity, or KL toward a small mean activation ρ (a sigmoid code). Few code units are active for each image.',
+  contractive: 'Reconstruction plus λ‖∂z/∂x‖²: the code changes little when the input moves a little (computed exactly, one backward pass per code unit).',
+});
 /** Test ids of some controls, as the issue names them. */
 const IDS = { activation: 'studio-hidden-activation', train_size: 'studio-train-size', val_split: 'studio-val-split' };
 
@@ -30,7 +47,7 @@ const IDS = { activation: 'studio-hidden-activation', train_size: 'studio-train-
  * @typedef {{type: string, settings: Record<string, any>, run: {training: boolean, queued: number|null, steps_per_second: number,
  *   losses: [number, number][], notice: {id: number, text: string}|null}, arch: Summary, step: number, steps_per_epoch: number|null,
  *   epochs_done: number, epoch: number, progress: number, seconds_left: number|null, loss: number|null, lr: number,
- *   history: EpochRow[], trained: boolean, loaded: string|null, saved: {name: string, file: string, set: string, metrics: Record<string, number|null>}|null,
+ *   history: EpochRow[], variant: string, terms: {name: string, points: [number, number][]}[], trained: boolean, loaded: string|null, saved: {name: string, file: string, set: string, metrics: Record<string, number|null>}|null,
  *   uploads: string[], held_out: string, download?: import('../lib/download.js').Download,
  *   models: ModelInfo[], models_dir: string, datasets: {name: string, present: boolean}[], train_samples: number|null,
  *   val_samples: number|null, weights_version: number, grid_ready: boolean}} Snapshot
@@ -100,7 +117,8 @@ export function mount(root) {
     } }, p.title)));
   /** @type {Record<string, HTMLSelectElement|HTMLInputElement>} */
   const controls = {};
-  const boxes = { data: h('div', { class: 'settings' }), model: h('div', { class: 'settings' }), training: h('div', { class: 'settings' }) };
+  const boxes = { data: h('div', { class: 'settings' }), model: h('div', { class: 'settings' }), training: h('div', { class: 'settings' }), variant: h('div', { class: 'settings' }) };
+  const variantText = h('p', { class: 'muted', 'data-testid': 'studio-variant-text' });
   // the data set: MNIST, Fashion-MNIST, or one uploaded from here (a CSV, an NPY array, or a
   // .zip of PNG/JPEG images in class folders; 28×28, checked by the server before it is kept)
   const datasetPick = /** @type {HTMLSelectElement} */ (h('select', { 'data-testid': 'studio-dataset', 'aria-label': 'Data set' }));
@@ -147,7 +165,7 @@ export function mount(root) {
       h('div', { class: 'row' }, download.button, download.progress),
       h('label', { class: 'upload' }, 'or upload your own (28×28 images: .csv, .npy, or a .zip of PNG/JPEG in class folders)', dataUpload));
     for (const f of schema) {
-      const box = DATA.includes(f.name) ? boxes.data : MODEL.includes(f.name) ? boxes.model : TRAINING.includes(f.name) ? boxes.training : null;
+      const box = DATA.includes(f.name) ? boxes.data : MODEL.includes(f.name) ? boxes.model : TRAINING.includes(f.name) ? boxes.training : VARIANT.includes(f.name) ? boxes.variant : null;
       if (!box) continue;
       const id = /** @type {Record<string, string>} */ (IDS)[f.name] || `studio-${f.name.replace(/_/g, '-')}`;
       const el = controlFor(f, id);
@@ -190,6 +208,8 @@ export function mount(root) {
   const lossName = h('span', {}, 'loss');
   const queued = h('p', { class: 'message', 'data-testid': 'studio-queued', hidden: true });
   const chart = /** @type {SVGSVGElement} */ (/** @type {unknown} */ (svg('svg', { class: 'chart', 'data-testid': 'studio-chart', role: 'img', 'aria-label': 'Training and validation loss' })));
+  const termsChart = /** @type {SVGSVGElement} */ (/** @type {unknown} */ (svg('svg', { class: 'chart', 'data-testid': 'studio-terms-chart', role: 'img', 'aria-label': 'The loss split into its terms' })));
+  const termsBox = h('div', { hidden: true }, h('h3', {}, 'The loss, term by term'), termsChart);
   const reconGrid = h('div', { class: 'recon-grid', 'data-testid': 'studio-recon-grid' });
   let reconKey = '';
 
@@ -378,6 +398,7 @@ export function mount(root) {
         h('p', { 'data-testid': 'studio-intro' }, 'Build an autoencoder, train it on real images, watch it learn, look inside it and keep it. Each change below is checked as you make it; a model that cannot be built says which layer and why.'),
         h('h2', {}, 'Data'), boxes.data,
         h('h2', {}, 'Model'), presets, editor.element, boxes.model,
+        h('h2', {}, 'Variant'), boxes.variant, variantText,
         h('h2', {}, 'Training'), boxes.training,
         h('p', { class: 'muted' }, 'Changing the data or the model starts again from new weights; the learning rate and the epochs change without stopping. Save first to keep a model.')),
       h('div', { class: 'middle' },
@@ -396,6 +417,7 @@ export function mount(root) {
             h('dt', {}, 'steps per second'), h('dd', {}, fig.rate),
             h('dt', {}, 'time left'), h('dd', {}, fig.left)),
           chart,
+          termsBox,
           h('h3', {}, 'Validation images and their reconstructions'),
           h('p', { class: 'muted' }, 'Redrawn at the end of every epoch: watch them sharpen.'),
           reconGrid),
@@ -442,6 +464,12 @@ export function mount(root) {
     }
     const momentum = boxes.training.querySelector('[data-field="momentum"]');
     if (momentum) /** @type {HTMLElement} */ (momentum).hidden = s.settings.optimizer !== 'sgd';
+    const used = VARIANT_FIELDS[s.settings.variant] || [];
+    for (const n of VARIANT.slice(1)) {
+      const label = boxes.variant.querySelector(`[data-field="${n}"]`);
+      if (label) /** @type {HTMLElement} */ (label).hidden = !used.includes(n) || (n === 'rho' && s.settings.sparsity !== 'kl');
+    }
+    variantText.textContent = VARIANT_TEXT[s.settings.variant] || '';
     editor.update(s.settings, s.arch);
     valid = editor.valid();
     syncButtons();
@@ -472,6 +500,16 @@ export function mount(root) {
       legend: ['training', 'validation'],
     });
     chart.dataset.points = String(run.losses.length);
+    termsBox.hidden = s.terms.length === 0;
+    if (s.terms.length) {
+      const [a, b] = s.terms;
+      lineChart(termsChart, a.points, {
+        width: 420, height: 160, label: 'epoch', second: b ? b.points : [], dots: false,
+        legend: [a.name, b ? b.name : ''],
+      });
+      termsChart.dataset.terms = s.terms.map((t) => t.name).join(',');
+      termsChart.dataset.points = String(a.points.length);
+    }
     chart.dataset.epochs = String(s.history.length);
     drawRecon(s).catch((e) => say(String(e.message || e)));
     if (s.saved) {

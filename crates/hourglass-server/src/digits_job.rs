@@ -23,6 +23,7 @@ use hourglass_core::{
     data::Dataset,
     glass::Activation,
     metrics::Pca,
+    rng::Rng,
     settings::{Field, Settings},
     tensor::{
         Autoencoder, LossKind, Optimizer, Reconstruction, TrainOptions, Trainer, inference_device,
@@ -732,10 +733,69 @@ impl DigitsJob {
         let reconstruction = model.decode_host(&code, 1);
         let error = LossKind::Mse.host(&reconstruction, &pixels);
         let at = Self::position(codes, &code);
-        Ok(
-            Frame::new(json!({"error": error, "code": code, "position": at}))
-                .with("reconstruction", Arc::new(reconstruction)),
+        let mut header = json!({"error": error, "code": code, "position": at});
+        if let Some(sigma) = Self::sigma(model, &pixels) {
+            // a VAE's code is a distribution: its 1-σ ellipse on an unprojected 2-D map
+            if code.len() == 2 && codes.is_none_or(|c| c.projection.is_none()) {
+                let ellipse: Vec<[f32; 2]> = (0..48)
+                    .map(|k| {
+                        let t = k as f32 / 48.0 * std::f32::consts::TAU;
+                        [code[0] + sigma[0] * t.cos(), code[1] + sigma[1] * t.sin()]
+                    })
+                    .collect();
+                header["ellipse"] = json!(ellipse);
+            }
+            header["sigma"] = json!(sigma);
+        }
+        Ok(Frame::new(header).with("reconstruction", Arc::new(reconstruction)))
+    }
+
+    /// A VAE's σ for one image (None for other models).
+    fn sigma(model: &Autoencoder, pixels: &[f32]) -> Option<Vec<f32>> {
+        (model.arch.code() == Code::Gaussian).then(|| {
+            let stats = model.encode_gaussian_host(pixels, 1);
+            let l = stats.len() / 2;
+            stats[l..].iter().map(|v| (0.5 * v).exp()).collect()
+        })
+    }
+
+    /// A VAE: decodes a sample z = μ + σ·ε of the drawn digit's code distribution (ε from
+    /// `seed`).
+    fn resample(&mut self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
+        let pixels = pixels(fields)?;
+        let seed = whole(fields, "seed", (0, u32::MAX as usize), 1)? as u64;
+        self.ensure_codes()?;
+        let (model, codes) = self.parts()?;
+        let sigma = Self::sigma(model, &pixels).ok_or_else(|| {
+            WireError::invalid(
+                "this model is not a VAE: its code is a point, with nothing to sample",
+            )
+        })?;
+        let mut rng = Rng::new(seed);
+        let code: Vec<f32> = model
+            .encode_host(&pixels, 1)
+            .iter()
+            .zip(&sigma)
+            .map(|(m, s)| m + s * rng.normal() as f32)
+            .collect();
+        let image = model.decode_host(&code, 1);
+        let at = Self::position(codes, &code);
+        Ok(Frame::new(json!({"code": code, "position": at})).with("image", Arc::new(image)))
+    }
+
+    /// Decodes `count` codes drawn from the prior N(0, I) (`seed`): a VAE's samples.
+    fn prior(&mut self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
+        let count = whole(fields, "count", (1, 64), 16)?;
+        let seed = whole(fields, "seed", (0, u32::MAX as usize), 1)? as u64;
+        let model = self.model()?;
+        let latent = model.arch.latent_size();
+        let mut rng = Rng::new(seed);
+        let codes: Vec<f32> = (0..count * latent).map(|_| rng.normal() as f32).collect();
+        let images = model.decode_host(&codes, 64);
+        Ok(Frame::new(
+            json!({"count": count, "seed": seed, "vae": model.arch.code() == Code::Gaussian}),
         )
+        .with("images", Arc::new(images)))
     }
 
     /// How far apart codes of this model are: the diagonal of the codes' 1–99% box.
@@ -1108,8 +1168,10 @@ impl PageJob for DigitsJob {
                 2,
             ),
         };
+        let vae = matches!((&self.fixed, training), (Some(f), false) if f.model.arch.code() == Code::Gaussian);
         let mut f = Frame::new(json!({
             "model": self.settings.model,
+            "vae": vae,
             "title": model_title,
             "layers": layers,
             "latent": latent,
@@ -1132,6 +1194,7 @@ impl PageJob for DigitsJob {
                     "dataset": m.dataset, "source": m.source, "count": m.images.len(),
                     "ranges": c.ranges, "class_means": c.class_means,
                     "projected": c.projection.is_some(), "latent": c.latent,
+                    "vae": vae,
                 }),
             );
             f = f
@@ -1150,12 +1213,14 @@ impl PageJob for DigitsJob {
             "basins" => self.basins(fields),
             "interpolate" => self.interpolate(fields),
             "grid" => self.grid(fields),
+            "resample" => self.resample(fields),
+            "prior" => self.prior(fields),
             "images" => self.images(fields),
             "compare" => self.compare(fields),
             _ => Err(WireError::new(
                 "unknown_query",
                 format!(
-                    "the Digits Lab answers no query '{name}' (it answers encode, decode, sample, iterate, basins, interpolate, grid, images and compare)"
+                    "the Digits Lab answers no query '{name}' (it answers encode, decode, sample, resample, prior, iterate, basins, interpolate, grid, images and compare)"
                 ),
             )),
         }

@@ -25,10 +25,10 @@ use hourglass_core::{
     glass::Activation,
     settings::{Field, Settings},
     tensor::{
-        Autoencoder, Evaluation, LossKind, Optimizer, Reconstruction, TrainOptions, Trainer,
-        evaluate, inference_device, initial_tensors, training_device,
+        Autoencoder, Evaluation, LossKind, Optimizer, TrainOptions, Trainer, evaluate,
+        inference_device, initial_tensors, objective_for, training_device,
     },
-    variant::Variant,
+    variant::{Noise, Sparsity, Variant, VariantOptions},
 };
 use hourglass_data::{Split, known, load_known, models};
 use serde::{Deserialize, Serialize};
@@ -37,6 +37,7 @@ use serde_json::{Map, Value, json};
 use crate::runtime::{
     Change, Context, DatasetDownload, Frame, PageJob, Progress, RunState, WireError, datasets_json,
     fields::{PIXELS, pixels, whole},
+    series::Series,
 };
 
 /// Validation images shown above their reconstructions.
@@ -91,6 +92,22 @@ pub struct StudioSettings {
     pub epochs: u64,
     pub val_split: f64,
     pub seed: u64,
+    /// The kind of autoencoder: plain, denoising, vae, sparse or contractive.
+    pub variant: String,
+    /// Denoising: gaussian, mask or salt-pepper, at `noise_level` (σ, or the fraction of
+    /// pixels).
+    pub noise: String,
+    pub noise_level: f64,
+    /// VAE: the KL term's weight.
+    pub beta: f64,
+    /// Sparse: `l1` (weight `sparsity_weight`) or `kl` (toward `rho`, weight `sparsity_weight`).
+    pub sparsity: String,
+    pub sparsity_weight: f64,
+    pub rho: f64,
+    /// Contractive: the weight of ‖J‖²_F.
+    pub contraction: f64,
+    /// The code layer: `auto` (the variant's), linear, relu or sigmoid.
+    pub code: String,
 }
 
 impl Default for StudioSettings {
@@ -113,6 +130,15 @@ impl Default for StudioSettings {
             epochs: 10,
             val_split: 0.1,
             seed: 1,
+            variant: "plain".into(),
+            noise: "gaussian".into(),
+            noise_level: 0.5,
+            beta: 1.0,
+            sparsity: "l1".into(),
+            sparsity_weight: 1e-4,
+            rho: 0.05,
+            contraction: 1e-4,
+            code: "auto".into(),
         }
     }
 }
@@ -169,6 +195,51 @@ impl Settings for StudioSettings {
             Field::whole("epochs", "epochs", (1, 1000)).offering(&[1.0, 5.0, 10.0, 30.0]),
             Field::number("val_split", "validation share", (0.0, 0.5)).offering(&[0.0, 0.1, 0.2]),
             Field::seed(),
+            Field::choice(
+                "variant",
+                "variant",
+                &[
+                    ("plain", "plain"),
+                    ("denoising", "denoising"),
+                    ("vae", "variational (VAE)"),
+                    ("sparse", "sparse"),
+                    ("contractive", "contractive"),
+                ],
+            ),
+            Field::choice(
+                "noise",
+                "noise",
+                &[
+                    ("gaussian", "Gaussian (σ)"),
+                    ("mask", "masking (share of pixels)"),
+                    ("salt-pepper", "salt and pepper (share of pixels)"),
+                ],
+            ),
+            Field::number("noise_level", "noise level", (0.01, 1.0))
+                .offering(&[0.1, 0.3, 0.5, 0.8]),
+            Field::number("beta", "β (KL weight)", (0.0, 100.0)).offering(&[0.5, 1.0, 4.0]),
+            Field::choice(
+                "sparsity",
+                "sparsity penalty",
+                &[("l1", "L1 on the code"), ("kl", "KL toward ρ")],
+            ),
+            Field::number("sparsity_weight", "sparsity weight", (1e-6, 10.0))
+                .log()
+                .offering(&[1e-5, 1e-4, 1e-3, 0.1, 1.0, 3.0]),
+            Field::number("rho", "target activation ρ", (0.01, 0.5)).offering(&[0.01, 0.05, 0.1]),
+            Field::number("contraction", "contraction weight λ", (1e-6, 10.0))
+                .log()
+                .offering(&[1e-5, 1e-4, 1e-3, 1e-2]),
+            Field::choice(
+                "code",
+                "code layer",
+                &[
+                    ("auto", "the variant's"),
+                    ("linear", "linear"),
+                    ("relu", "ReLU"),
+                    ("sigmoid", "sigmoid"),
+                ],
+            ),
         ]
     }
 }
@@ -332,7 +403,84 @@ fn conv_layers(text: &str) -> Result<Vec<ConvLayer>, ConfigError> {
 }
 
 /// The model the settings describe, or why it cannot be built (which field, which layer).
+/// The variant the settings train, with its options.
+pub fn variant_of(s: &StudioSettings) -> Result<Variant, ConfigError> {
+    let bad = |field: &'static str| {
+        move |e: hourglass_core::Error| ConfigError::new(field, None, e.to_string())
+    };
+    let noise: Noise = format!("{}:{}", s.noise, s.noise_level)
+        .parse()
+        .map_err(bad("noise"))?;
+    let sparsity = match s.sparsity.as_str() {
+        "kl" => Sparsity::Kl {
+            rho: s.rho,
+            beta: s.sparsity_weight,
+        },
+        _ => Sparsity::L1 {
+            weight: s.sparsity_weight,
+        },
+    };
+    let opts = VariantOptions {
+        noise,
+        beta: s.beta,
+        sparsity,
+        contraction: s.contraction,
+    };
+    Variant::from_name(&s.variant, &opts).map_err(bad("variant"))
+}
+
+/// Settings that train `variant` with code layer `code` (a loaded model's).
+fn set_variant(s: &mut StudioSettings, variant: Variant, code: Code) {
+    s.variant = variant.name().into();
+    s.code = if code == variant.default_code() {
+        "auto".into()
+    } else {
+        code.name().into()
+    };
+    match variant {
+        Variant::Plain => {}
+        Variant::Denoising { noise } => {
+            let (kind, level) = match noise {
+                Noise::Gaussian { sigma } => ("gaussian", sigma),
+                Noise::Mask { fraction } => ("mask", fraction),
+                Noise::SaltPepper { fraction } => ("salt-pepper", fraction),
+            };
+            s.noise = kind.into();
+            s.noise_level = level.clamp(0.01, 1.0);
+        }
+        Variant::Vae { beta } => s.beta = beta.clamp(0.0, 100.0),
+        Variant::Sparse { penalty } => match penalty {
+            Sparsity::L1 { weight } => {
+                s.sparsity = "l1".into();
+                s.sparsity_weight = weight.clamp(1e-6, 10.0);
+            }
+            Sparsity::Kl { rho, beta } => {
+                s.sparsity = "kl".into();
+                s.rho = rho.clamp(0.01, 0.5);
+                s.sparsity_weight = beta.clamp(1e-6, 10.0);
+            }
+        },
+        Variant::Contractive { weight } => s.contraction = weight.clamp(1e-6, 10.0),
+    }
+}
+
+/// The code layer the settings ask for (`auto`: the variant's), checked against the variant.
+fn code_of(s: &StudioSettings, variant: Variant) -> Result<Code, ConfigError> {
+    let code = if s.code == "auto" {
+        variant.default_code()
+    } else {
+        s.code
+            .parse()
+            .map_err(|e: hourglass_core::Error| ConfigError::new("code", None, e.to_string()))?
+    };
+    variant
+        .check_code(code)
+        .map_err(|e| ConfigError::new("code", None, e.to_string()))?;
+    Ok(code)
+}
+
 pub fn architecture(s: &StudioSettings) -> Result<Architecture, ConfigError> {
+    let code = code_of(s, variant_of(s)?)?;
     let activation: Activation = s
         .activation
         .parse()
@@ -361,7 +509,7 @@ pub fn architecture(s: &StudioSettings) -> Result<Architecture, ConfigError> {
                 activation,
                 output,
                 activations,
-                code: Code::Linear,
+                code,
             }
         }
         "conv" => {
@@ -391,7 +539,7 @@ pub fn architecture(s: &StudioSettings) -> Result<Architecture, ConfigError> {
                 latent,
                 activation,
                 output,
-                code: Code::Linear,
+                code,
             }
         }
         other => {
@@ -514,6 +662,9 @@ struct EpochRow {
     ssim: Option<f64>,
     seconds: f64,
     partial: bool,
+    /// The training loss's terms (a variant's: reconstruction, kl, sparsity, contraction).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    terms: Vec<(String, f64)>,
 }
 
 /// A model of the models folder, as the page lists it.
@@ -568,6 +719,10 @@ pub struct StudioJob {
     ctx: Arc<Context>,
     settings: StudioSettings,
     arch: Architecture,
+    /// The kind of autoencoder the settings train.
+    variant: Variant,
+    /// Each loss term per step (a variant's), for the chart.
+    term_series: Vec<(&'static str, Series)>,
     present: Vec<(String, bool)>,
     data: Option<Data>,
     test: Option<(String, Dataset)>,
@@ -676,7 +831,7 @@ impl StudioJob {
                 .max(1),
             epochs: s.epochs as usize,
             seed: s.seed,
-            variant: Variant::Plain,
+            variant: variant_of(s).expect("the settings were checked when they were applied"),
         }
     }
 
@@ -742,12 +897,8 @@ impl StudioJob {
     fn start_trainer(&mut self, model: Autoencoder) -> Result<(), WireError> {
         let samples = self.data.as_ref().map_or(0, |d| d.train.len());
         let opts = self.options();
-        self.trainer = Some(Trainer::new(
-            model,
-            samples,
-            &opts,
-            Box::new(Reconstruction(opts.loss)),
-        )?);
+        let objective = objective_for(opts.variant, opts.loss, opts.seed, &model)?;
+        self.trainer = Some(Trainer::new(model, samples, &opts, objective)?);
         self.refresh_grid();
         Ok(())
     }
@@ -758,6 +909,7 @@ impl StudioJob {
         self.steps = 0;
         self.epoch_steps = 0;
         self.last_loss = None;
+        self.term_series.clear();
         self.history.clear();
         self.recon = None;
         self.inference = None;
@@ -792,10 +944,17 @@ impl StudioJob {
         } else {
             Some(evaluate(&model, &d.val, 1024)?)
         };
+        // a variant's validation loss is its objective's (a VAE's in nats per image)
+        let val_loss = match &e {
+            Some(_) if !self.variant.is_plain() => Some(t.evaluate(&d.val.values).loss),
+            Some(e) => Some(loss_of(e, loss)),
+            None => None,
+        };
         self.history.push(EpochRow {
             epoch: self.epochs_before + r.epoch,
             train_loss: r.train_loss,
-            val_loss: e.as_ref().map(|e| loss_of(e, loss)),
+            val_loss,
+            terms: r.terms,
             psnr: e.as_ref().map(|e| e.psnr).filter(|p| p.is_finite()),
             ssim: e.as_ref().and_then(|e| e.ssim),
             seconds: r.seconds,
@@ -964,7 +1123,7 @@ impl StudioJob {
                     epochs: s.epochs as usize,
                     seed: s.seed,
                     val_split: s.val_split,
-                    variant: Variant::Plain,
+                    variant: opts.variant,
                 },
                 epochs_trained: self.epochs_done(),
                 metrics: metrics.clone(),
@@ -1066,6 +1225,7 @@ impl StudioJob {
         let total = c.dataset.train_samples + c.dataset.val_samples;
         next.train_size = (total as u64).clamp(100, 60_000);
         next.epochs = (c.epochs_trained as u64 + 1).clamp(1, 1000);
+        set_variant(&mut next, t.variant, c.architecture.code());
         let arch = architecture(&next).map_err(|e| {
             WireError::invalid(format!(
                 "cannot load '{name}': the Studio cannot build it ({})",
@@ -1080,10 +1240,12 @@ impl StudioJob {
         }
         let model = Autoencoder::from_tensors(&arch, &ck.tensors, &training_device())?;
         let previous = std::mem::replace(&mut self.settings, next);
+        let previous_variant = std::mem::replace(&mut self.variant, t.variant);
         self.arch = arch;
         self.drop_model();
         if let Err(e) = self.ensure_data() {
             self.settings = previous;
+            self.variant = previous_variant;
             self.arch = architecture(&self.settings).expect("the previous settings were valid");
             return Err(e);
         }
@@ -1314,6 +1476,8 @@ impl PageJob for StudioJob {
             steps: 0,
             epoch_steps: 0,
             last_loss: None,
+            variant: Variant::Plain,
+            term_series: Vec::new(),
             history: Vec::new(),
             recon: None,
             weights_version: 0,
@@ -1349,6 +1513,7 @@ impl PageJob for StudioJob {
             self.settings = next;
             return Ok(Change::Kept);
         }
+        self.variant = variant_of(&next)?;
         self.settings = next;
         self.arch = arch;
         self.drop_model();
@@ -1422,6 +1587,13 @@ impl PageJob for StudioJob {
         self.steps += 1;
         self.epoch_steps += 1;
         self.last_loss = Some(s.loss);
+        let x = self.epochs_before as f64 + self.steps as f64 / per_epoch as f64;
+        for (i, &(name, v)) in s.terms.iter().enumerate() {
+            if self.term_series.len() <= i {
+                self.term_series.push((name, Series::default()));
+            }
+            self.term_series[i].1.record(x, v);
+        }
         if s.epoch_done {
             self.finish_epoch()?;
         }
@@ -1463,6 +1635,8 @@ impl PageJob for StudioJob {
         let d = self.data.as_ref();
         let mut f = Frame::new(json!({
             "arch": summary_of(&self.arch),
+            "variant": self.variant.describe(),
+            "terms": self.term_series.iter().map(|(name, series)| json!({"name": name, "points": series.points()})).collect::<Vec<_>>(),
             "step": self.steps,
             "steps_per_epoch": per_epoch,
             "epochs_done": done,
@@ -1695,6 +1869,60 @@ mod tests {
             assert_eq!((e.field, e.layer), (field, layer), "{patch}: {e:?}");
             assert!(e.message.contains(words), "{patch}: {}", e.message);
         }
+    }
+
+    #[test]
+    fn variants_train_with_their_terms_and_are_kept_in_the_file() {
+        // a variant and its code are checked with the rest of the model
+        let e = architecture(&with(json!({"variant": "vae", "code": "relu"}))).unwrap_err();
+        assert_eq!(e.field, "code");
+        assert!(e.message.contains("gaussian"), "{}", e.message);
+        let e = architecture(&with(
+            json!({"variant": "sparse", "sparsity": "kl", "code": "relu"}),
+        ))
+        .unwrap_err();
+        assert!(e.message.contains("sigmoid"), "{}", e.message);
+        let vae = architecture(&with(json!({"variant": "vae"}))).unwrap();
+        assert_eq!(vae.code(), Code::Gaussian);
+        assert!(vae.describe().contains("gaussian code"));
+        let dir = temp_models("variants");
+        let p = probe(dir.clone());
+        let e = p.refused(r#"{"type":"configure","variant":"vae","code":"sigmoid"}"#);
+        assert!(e.contains("gaussian"), "{e}");
+        p.send(r#"{"type":"configure","train_size":1200,"layers":"64","latent":4,"batch":100,"epochs":1,"variant":"vae","beta":2,"loss":"bce"}"#);
+        wait_for(&p, |f| f.header["variant"] == "vae (β 2)");
+        p.send(r#"{"type":"play"}"#);
+        let done = wait_for(&p, |f| {
+            f.header["run"]["training"] == false && f.header["epochs_done"] == 1
+        });
+        // the chart's terms: one point per step, and the loss is their weighted sum
+        let terms = done.header["terms"].as_array().unwrap();
+        let names: Vec<&str> = terms.iter().map(|t| t["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["reconstruction", "kl"]);
+        assert_eq!(terms[1]["points"].as_array().unwrap().len(), 11);
+        let row = &done.header["history"][0];
+        let (rec, kl) = (
+            row["terms"][0][1].as_f64().unwrap(),
+            row["terms"][1][1].as_f64().unwrap(),
+        );
+        assert!(kl > 0.0 && rec > 50.0, "{row}: summed over 784 pixels");
+        assert!((row["train_loss"].as_f64().unwrap() - (rec + 2.0 * kl)).abs() < 1e-3 * rec);
+        // the validation loss is the VAE's (nats per image), not a per-pixel mean
+        assert!(row["val_loss"].as_f64().unwrap() > 50.0, "{row}");
+        p.send(r#"{"type":"save","name":"vae"}"#);
+        wait_for(&p, |f| f.header["saved"]["name"] == "vae");
+        let ck = models::read_checkpoint(&dir, "vae").unwrap();
+        assert_eq!(ck.config.training.variant, Variant::Vae { beta: 2.0 });
+        assert_eq!(ck.config.architecture.code(), Code::Gaussian);
+        // loaded back (after another variant), its settings say what it is
+        p.send(r#"{"type":"configure","variant":"denoising","noise":"mask","noise_level":0.3}"#);
+        wait_for(&p, |f| f.header["variant"] == "denoising (mask:0.3)");
+        p.send(r#"{"type":"load","name":"vae"}"#);
+        let back = wait_for(&p, |f| f.header["loaded"] == "vae");
+        assert_eq!(back.header["settings"]["variant"], "vae");
+        assert_eq!(back.header["settings"]["beta"], 2.0);
+        assert_eq!(back.header["variant"], "vae (β 2)");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -11,8 +11,8 @@ import { drawImage, imageGrid } from '../../lib/images.js';
 /**
  * @typedef {{session: {query: (name: string, fields: Record<string, any>) => Promise<any>}, say: (t: string) => void,
  *   names: () => string[], count: () => number, setMarker: (p: number[]|null) => void,
- *   setPath: (p: number[][]|null) => void, markFixed: (p: number[]) => void}} Ctx
- * @typedef {{latent: number, ranges: [number, number][], class_means: (number[]|null)[]}} MapInfo
+ *   setPath: (p: number[][]|null) => void, markFixed: (p: number[]) => void, setOutline: (p: number[][]|null) => void}} Ctx
+ * @typedef {{latent: number, ranges: [number, number][], class_means: (number[]|null)[], vae?: boolean}} MapInfo
  */
 
 /**
@@ -71,8 +71,22 @@ export function digitPanels(ctx) {
     showNumber(errorOut, null, 4);
     ctx.setMarker(null);
     ctx.setPath(null);
+    ctx.setOutline(null);
+    sigmaOut.textContent = '';
     syncSliders();
   }
+  const sigmaOut = h('p', { class: 'muted', 'data-testid': 'digits-sigma' });
+  let resampleSeed = 1;
+  const resampled = latestOnly((f) => session.query('resample', f), (m) => {
+    if (!pixels) return;
+    drawImage(recon, m.data.image, 28, 28);
+    reconCaption.textContent = `decoded from z = μ + σ·ε (draw ${resampleSeed - 1})`;
+    recon.dataset.value = JSON.stringify(m.code);
+    ctx.setMarker(m.position);
+  }, (e) => say(e.message));
+  const resample = /** @type {HTMLButtonElement} */ (h('button', { 'data-testid': 'digits-resample', hidden: true, title: 'Decode another sample of this digit\u2019s code distribution', onclick: () => {
+    if (pixels) resampled({ pixels: Array.from(pixels, (v) => Math.round(v * 1000) / 1000), seed: resampleSeed++ });
+  } }, 'Resample'));
   const clearButton = h('button', { 'data-testid': 'digits-draw-clear', onclick: clear }, 'Clear');
   const loadTest = h('button', { 'data-testid': 'digits-load-test', title: 'A random image from the map', onclick: () => loadImage(pick()) }, 'Load a test digit');
 
@@ -112,6 +126,10 @@ export function digitPanels(ctx) {
     drawImage(recon, m.data.reconstruction, 28, 28);
     reconCaption.textContent = 'its reconstruction';
     ctx.setMarker(m.position);
+    // a VAE's code is a Gaussian: its 1-σ ellipse on the map, its σ in words
+    ctx.setOutline(m.ellipse || null);
+    sigmaOut.textContent = m.sigma ? `σ = (${m.sigma.slice(0, 4).map(short).join(', ')}${m.sigma.length > 4 ? ', …' : ''}): the ring on the map is one σ around μ` : '';
+    sigmaOut.dataset.value = m.sigma ? JSON.stringify(m.sigma) : '';
     syncSliders();
     compareAsk();
   }, (e) => say(e.message));
@@ -280,6 +298,20 @@ export function digitPanels(ctx) {
     return { code: /** @type {number[]} */ (m.code), label: `${ctx.names()[m.label] ?? m.label} (${m.index})` };
   }
 
+  // ---- samples from the prior (a VAE's reason to exist)
+  const priorGrid = h('div', { 'data-testid': 'digits-prior-grid' });
+  let priorSeed = 1;
+  const priorAsk = latestOnly((f) => session.query('prior', f), (m) => {
+    const im = m.data.images;
+    imageGrid(priorGrid, Array.from({ length: m.count }, (_, i) => ({ values: im.subarray(i * 784, (i + 1) * 784), caption: `sample ${i + 1}` })), { w: 28, h: 28, cols: 4, testid: 'digits-prior' });
+    priorGrid.dataset.seed = String(m.seed);
+  }, (e) => say(e.message));
+  const priorButton = h('button', { 'data-testid': 'digits-prior-new', onclick: () => priorAsk({ count: 16, seed: ++priorSeed }) }, 'New samples');
+  const priorPanel = h('figure', { class: 'panel', hidden: true, 'data-testid': 'digits-prior' }, h('figcaption', {}, 'Samples from the prior'),
+    h('p', { class: 'muted' }, 'Codes drawn from N(0, I), the distribution a VAE\u2019s KL term pulls its codes toward, decoded. A plain autoencoder\u2019s codes follow no such distribution, so the same draws decode to smudges there.'),
+    h('div', { class: 'row' }, priorButton), priorGrid);
+  let priorKey = '';
+
   const panels = [
     h('figure', { class: 'panel' }, h('figcaption', {}, 'Your digit'),
       h('div', { class: 'pad-row' }, pad,
@@ -289,7 +321,8 @@ export function digitPanels(ctx) {
             h('figure', {}, recon, reconCaption)),
           h('dl', { class: 'figures' }, h('dt', {}, 'code'), h('dd', {}, codeOut), h('dt', {}, 'error (MSE)'), h('dd', {}, errorOut)),
           source)),
-      h('div', { class: 'row' }, clearButton, loadTest),
+      sigmaOut,
+      h('div', { class: 'row' }, clearButton, loadTest, resample),
       h('p', { class: 'muted' }, 'Draw with the mouse or a finger. Your drawing is made into an input the way MNIST\u2019s digits were: fitted into 20×20 pixels and centred by its centre of mass in 28×28. Its code is the ringed spot on the map.'),
       h('h2', { class: 'sub' }, 'Sliders'), slidersNote, sliders, attribute),
     h('figure', { class: 'panel' }, h('figcaption', {}, 'Encode → decode, again and again'),
@@ -298,6 +331,7 @@ export function digitPanels(ctx) {
     h('figure', { class: 'panel' }, h('figcaption', {}, '2 numbers or 30?'),
       h('p', { class: 'muted' }, 'The same digit through the shipped model with a 2-number code and the one with 30: two numbers say roughly which digit it is; thirty keep its strokes.'),
       compare),
+    priorPanel,
     h('figure', { class: 'panel' }, h('figcaption', {}, 'Between two digits'),
       h('p', { class: 'muted' }, 'Decode the straight line between two codes: the images in between are what the decoder makes of the space between them.'),
       h('div', { class: 'row' }, h('label', { class: 'inline' }, 'from image ', fromIndex), h('label', { class: 'inline' }, ' to ', toIndex), h('label', { class: 'inline' }, fromMine, ' from your digit')),
@@ -335,6 +369,13 @@ export function digitPanels(ctx) {
           markedCount.textContent = 'A: 0, B: 0';
         }
         attribute.hidden = next.latent <= 2;
+        const vae = !!next.vae;
+        resample.hidden = !vae;
+        priorPanel.hidden = !vae;
+        if (vae && priorKey !== key) {
+          priorKey = key;
+          priorAsk({ count: 16, seed: priorSeed });
+        }
       }
       if (moved) ask();
     },

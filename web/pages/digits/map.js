@@ -349,6 +349,12 @@ export function mapPanel(ctx) {
       map.fixed = basinsOn ? map.fixed : [];
       map.draw();
     },
+    /** @param {number[][]|null} points a closed outline on the model's plane (a VAE's 1-σ ellipse) */
+    setOutline(points) {
+      map.outline = points ? points.map(toShown) : null;
+      map.canvas.dataset.outline = points ? String(points.length) : '';
+      map.draw();
+    },
     /** @param {number[]} position */
     markFixed(position) {
       map.fixed = [toShown(position)];

@@ -10,7 +10,7 @@ mod download;
 pub mod fields;
 mod pace;
 mod runner;
-mod series;
+pub mod series;
 pub mod wire;
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
