@@ -299,6 +299,37 @@ mod tests {
     }
 
     #[test]
+    fn a_file_without_a_variant_is_plain_and_a_variant_round_trips() {
+        // today's plain files and those written before variants existed are the same JSON
+        let ck = sample();
+        let json = serde_json::to_value(&ck.config).unwrap();
+        assert!(json["training"].get("variant").is_none(), "{json}");
+        assert!(json["architecture"].get("code").is_none(), "{json}");
+        let back: ModelConfig = serde_json::from_value(json).unwrap();
+        assert_eq!(back.training.variant, Variant::Plain);
+        assert_eq!(back.architecture.code(), Code::Linear);
+        // a VAE: its code and its β in the file, and a last encoder layer twice as wide
+        let mut vae = sample();
+        vae.config.architecture = vae.config.architecture.clone().with_code(Code::Gaussian);
+        vae.config.training.variant = Variant::Vae { beta: 4.0 };
+        vae.tensors = vae
+            .config
+            .architecture
+            .tensor_specs()
+            .unwrap()
+            .into_iter()
+            .map(|s| NamedTensor {
+                values: vec![0.25; s.shape.iter().product()],
+                name: s.name,
+                shape: s.shape,
+            })
+            .collect();
+        assert_eq!(vae.tensor("encoder.0.weight").unwrap().shape, vec![4, 4]);
+        let bytes = vae.to_bytes().unwrap();
+        assert_eq!(Checkpoint::from_bytes("vae", &bytes).unwrap(), vae);
+    }
+
+    #[test]
     fn names_a_missing_tensor_and_a_wrong_shape() {
         let mut ck = sample();
         ck.tensors.retain(|t| t.name != "decoder.0.bias");
