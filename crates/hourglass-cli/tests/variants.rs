@@ -238,3 +238,50 @@ fn sample_draws_from_a_vaes_prior() {
     assert!(o.status.success());
     assert!(stderr(&o).contains("not a VAE"), "{}", stderr(&o));
 }
+
+#[test]
+fn conv_models_train_as_every_variant() {
+    let dir = tmp();
+    for flags in [
+        &["--variant", "denoising", "--noise", "mask:0.3"][..],
+        &["--variant", "vae"][..],
+        &["--variant", "sparse"][..],
+        &["--variant", "contractive", "--contraction", "0.01"][..],
+    ] {
+        let path = dir.path().join("conv.safetensors");
+        let mut args = vec![
+            "train",
+            "--dataset",
+            "patterns",
+            "--conv",
+            "2:3:1:1",
+            "--latent",
+            "2",
+            "--epochs",
+            "3",
+            "--batch",
+            "4",
+            "--out",
+            s(&path),
+        ];
+        args.extend_from_slice(flags);
+        ok(&args);
+        let ck = checkpoint(&path);
+        assert_eq!(ck.config.training.variant.name(), flags[1]);
+        let e: Value = serde_json::from_str(&ok(&[
+            "eval",
+            "--model",
+            s(&path),
+            "--dataset",
+            "patterns",
+            "--json",
+        ]))
+        .unwrap();
+        assert_eq!(e["variant"]["kind"], flags[1], "{e}");
+        assert!(e["mse"].as_f64().unwrap().is_finite());
+        if flags[1] == "vae" {
+            // μ and log σ² for each of the 2 code units
+            assert_eq!(ck.tensor("encoder.fc.weight").unwrap().shape[0], 4);
+        }
+    }
+}
