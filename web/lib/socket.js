@@ -107,6 +107,7 @@ export class Session {
  * @param {(e: Error) => void} onError
  */
 export function latestOnly(query, onAnswer, onError) {
+  const WAIT_MS = 10_000;
   let busy = false;
   /** @type {Record<string, any>|null} */ let next = null;
   const go = () => {
@@ -115,7 +116,14 @@ export function latestOnly(query, onAnswer, onError) {
     next = null;
     busy = true;
     const t0 = performance.now();
-    query(fields).then((m) => onAnswer(m, fields, performance.now() - t0), onError).finally(() => {
+    // an answer that never comes (lost, or a job stuck on something long) must not stop every
+    // later question: after WAIT_MS the next one goes out anyway
+    /** @type {ReturnType<typeof setTimeout>|undefined} */ let timer;
+    const late = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the server did not answer within ${WAIT_MS / 1000} s; the next question goes out anyway`)), WAIT_MS);
+    });
+    Promise.race([query(fields), late]).then((m) => onAnswer(/** @type {ServerMessage} */ (m), fields, performance.now() - t0), onError).finally(() => {
+      clearTimeout(timer);
       busy = false;
       go();
     });
