@@ -37,12 +37,13 @@ def load(data_dir, split):
     return torch.from_numpy(x.reshape(len(x), -1).astype(np.float32) / 255.0)
 
 
-def halves(sizes):
-    """The encoder and the mirrored decoder, as two Sequentials."""
+def halves(sizes, code_relu=False):
+    """The encoder and the mirrored decoder, as two Sequentials (a ReLU on the code too with
+    code_relu)."""
     enc, dec = [], []
     for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
         enc.append(nn.Linear(a, b))
-        if i < len(sizes) - 2:
+        if i < len(sizes) - 2 or code_relu:
             enc.append(nn.ReLU())
     rev = sizes[::-1]
     for i, (a, b) in enumerate(zip(rev, rev[1:])):

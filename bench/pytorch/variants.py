@@ -22,7 +22,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from train_mnist import load
+from train_mnist import halves as dense, load
 
 
 def psnr_per_image(y, x):
@@ -85,19 +85,6 @@ def vae(args, train, test):
     n = len(test)
     return {"test_loss": (bce + kld).item() / n, "reconstruction": bce.item() / n,
             "kl": kld.item() / n, "epoch_seconds": sorted(times)[len(times) // 2]}
-
-
-def dense(sizes, code_relu=False):
-    enc, dec = [], []
-    for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
-        enc.append(nn.Linear(a, b))
-        if i < len(sizes) - 2 or code_relu:
-            enc.append(nn.ReLU())
-    rev = sizes[::-1]
-    for i, (a, b) in enumerate(zip(rev, rev[1:])):
-        dec.append(nn.Linear(a, b))
-        dec.append(nn.ReLU() if i < len(rev) - 2 else nn.Sigmoid())
-    return nn.Sequential(*enc), nn.Sequential(*dec)
 
 
 def denoising(args, train, test):

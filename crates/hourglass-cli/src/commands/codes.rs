@@ -201,6 +201,27 @@ fn write_grid(
     write_atomic(out, &encode_png(&big, sh as u32, sw as u32)?)
 }
 
+/// Decoded images (`f` values each) to a .png grid when `shape` is given, else to a .csv.
+fn write_decoded(
+    out_path: &Path,
+    shape: Option<[usize; 2]>,
+    out: &[f32],
+    f: usize,
+    cols: usize,
+    scale: Option<usize>,
+) -> Result<()> {
+    match shape {
+        Some(shape) => {
+            let images: Vec<&[f32]> = out.chunks(f).collect();
+            write_grid(out_path, &images, shape, cols, grid_scale(scale, shape)?)
+        }
+        None => {
+            let names: Vec<String> = (0..f).map(|i| format!("x{i}")).collect();
+            write_atomic(out_path, &write_csv(&names, out.len() / f, out, None))
+        }
+    }
+}
+
 pub fn decode(args: DecodeArgs) -> Result<()> {
     check_output(&args.out, &[&args.model, &args.codes], &["png", "csv"])?;
     let (ck, model) = load_model(&args.model)?;
@@ -257,20 +278,14 @@ pub fn decode(args: DecodeArgs) -> Result<()> {
         .unwrap_or(if png { 64 } else { codes.len() })
         .min(codes.len());
     let out = model.decode_host(&codes.values[..n * k], 512);
-    let f = model.arch.input_size();
-    if let Some(shape) = shape {
-        let images: Vec<&[f32]> = out.chunks(f).collect();
-        write_grid(
-            &args.out,
-            &images,
-            shape,
-            args.cols,
-            grid_scale(args.scale, shape)?,
-        )?;
-    } else {
-        let cols: Vec<String> = (0..f).map(|i| format!("x{i}")).collect();
-        write_atomic(&args.out, &write_csv(&cols, n, &out, None))?;
-    }
+    write_decoded(
+        &args.out,
+        shape,
+        &out,
+        model.arch.input_size(),
+        args.cols,
+        args.scale,
+    )?;
     if n < codes.len() {
         eprintln!(
             "decoded the first {n} of {} codes to {} (--count N for more)",
@@ -361,21 +376,19 @@ pub fn sample(args: SampleArgs) -> Result<()> {
     let mut rng = Rng::new(args.seed);
     let codes: Vec<f32> = (0..args.count * k).map(|_| rng.normal() as f32).collect();
     let out = model.decode_host(&codes, 512);
-    let f = model.arch.input_size();
-    if extension(&args.out) == "png" {
-        let shape = image_shape(&ck, &args.out)?;
-        let images: Vec<&[f32]> = out.chunks(f).collect();
-        write_grid(
-            &args.out,
-            &images,
-            shape,
-            args.cols,
-            grid_scale(args.scale, shape)?,
-        )?;
+    let shape = if extension(&args.out) == "png" {
+        Some(image_shape(&ck, &args.out)?)
     } else {
-        let cols: Vec<String> = (0..f).map(|i| format!("x{i}")).collect();
-        write_atomic(&args.out, &write_csv(&cols, args.count, &out, None))?;
-    }
+        None
+    };
+    write_decoded(
+        &args.out,
+        shape,
+        &out,
+        model.arch.input_size(),
+        args.cols,
+        args.scale,
+    )?;
     eprintln!(
         "decoded {} codes drawn from N(0, I) (seed {}) to {}",
         args.count,
