@@ -11,6 +11,8 @@ W3 the 9-6-3-6-9 glass box (sigmoid, ½Σ(y−t)², SGD lr 0.15 momentum 0.8, on
    pattern, 12 shuffled patterns an epoch): epochs per second.
 W4 decode one 32-d code to 784 pixels with W1's decoder (no grad): median µs per call.
 W5 encode the 10,000 test images in one batch with W1's encoder (no grad): median ms.
+W7 the PyTorch examples' VAE (784-400-(20 μ, 20 log σ²), 20-400-784, ReLU, sigmoid out;
+   BCE summed + KL; Adam 1e-3, batch 128): seconds per 60,000-sample epoch.
 
 Usage: python workloads.py --workload W1 [--quick] [--data-dir DIR] [--threads N]
 """
@@ -79,6 +81,30 @@ def train_seconds(make, x, batch):
     return time.perf_counter() - start
 
 
+def vae_epoch_seconds(x, batch=128):
+    """Seconds for one epoch of the PyTorch examples' VAE over x."""
+    fc1, fc21, fc22, fc3, fc4 = (nn.Linear(784, 400), nn.Linear(400, 20), nn.Linear(400, 20),
+                                 nn.Linear(20, 400), nn.Linear(400, 784))
+    params = [p for m in (fc1, fc21, fc22, fc3, fc4) for p in m.parameters()]
+    opt = torch.optim.Adam(params, lr=1e-3)
+    g = torch.Generator().manual_seed(1)
+    start = time.perf_counter()
+    perm = torch.randperm(len(x), generator=g)
+    for i in range(0, len(x), batch):
+        xb = x[perm[i:i + batch]]
+        h = torch.relu(fc1(xb))
+        mu, logvar = fc21(h), fc22(h)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        y = torch.sigmoid(fc4(torch.relu(fc3(z))))
+        loss = (torch.nn.functional.binary_cross_entropy(y, xb, reduction="sum")
+                - 0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        loss.item()
+    return time.perf_counter() - start
+
+
 def glass_epochs_per_second(window):
     torch.manual_seed(1)
     layers = []
@@ -113,7 +139,7 @@ def glass_epochs_per_second(window):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--workload", required=True, choices=["W1", "W2", "W3", "W4", "W5"])
+    p.add_argument("--workload", required=True, choices=["W1", "W2", "W3", "W4", "W5", "W7"])
     p.add_argument("--quick", action="store_true")
     p.add_argument("--data-dir")
     p.add_argument("--threads", type=int, default=os.cpu_count())
@@ -147,6 +173,11 @@ def main():
                 dec(z)
                 times.append((time.perf_counter() - t) * 1e6)
         value, unit = statistics.median(times), "µs"
+    elif w == "W7":
+        n = 2560 if a.quick else 60000
+        x, data = images(a.data_dir, "train", n)
+        vae_epoch_seconds(x[:1280])
+        value, unit = vae_epoch_seconds(x) * 60000 / n, "s/epoch"
     else:
         n = 1000 if a.quick else 10000
         x, data = images(a.data_dir, "test", n)

@@ -12,6 +12,8 @@
 //! W3 the 9-6-3-6-9 glass box (sigmoid, per-sample SGD with momentum): epochs per second.
 //! W4 decode one 32-d code to 784 pixels (W1's model): µs per call.
 //! W5 encode the 10,000 test images in one batch (W1's model): ms.
+//! W7 the PyTorch examples' VAE (784-400-(20 μ, 20 log σ²), mirrored; BCE summed + KL, Adam,
+//!    batch 128): seconds per 60,000-sample epoch.
 //! W6 (the Digits Lab's hover-decode round trip) is measured in the browser, by
 //! `e2e/digits-decode.bench.js`.
 
@@ -110,7 +112,7 @@ enum Target {
     None,
 }
 
-const WORKLOADS: [Workload; 5] = [
+const WORKLOADS: [Workload; 6] = [
     Workload {
         id: "W1",
         title: "dense AE 784-256-128-32, batch 256: s per 60k-sample epoch",
@@ -141,6 +143,12 @@ const WORKLOADS: [Workload; 5] = [
         higher_is_better: false,
         target: Target::None,
     },
+    Workload {
+        id: "W7",
+        title: "VAE 784-400-20 (BCE + KL), batch 128: s per 60k-sample epoch",
+        higher_is_better: false,
+        target: Target::Ratio(1.0),
+    },
 ];
 
 pub fn run(args: BenchArgs) -> Result<()> {
@@ -154,7 +162,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     }
     for w in &args.only {
         if !WORKLOADS.iter().any(|k| k.id.eq_ignore_ascii_case(w)) {
-            bail!("unknown workload '{w}' (expected W1, W2, W3, W4 or W5)");
+            bail!("unknown workload '{w}' (expected W1, W2, W3, W4, W5 or W7)");
         }
     }
     let reps = if args.quick { 1 } else { args.reps };
@@ -461,17 +469,34 @@ fn conv() -> Architecture {
     }
 }
 
-/// Seconds for one epoch over `values` (after which the model is dropped).
+/// The PyTorch examples' VAE: 784-400-20 with a gaussian code (μ and log σ²).
+fn vae() -> Architecture {
+    Architecture::Dense {
+        layers: vec![784, 400, 20],
+        activation: Activation::Relu,
+        output: Activation::Sigmoid,
+        activations: vec![],
+        code: Code::Gaussian,
+    }
+}
+
+/// Seconds for one epoch over `values` (after which the model is dropped): MSE for a plain
+/// model, BCE summed + KL for a VAE.
 fn train_seconds(arch: &Architecture, values: Vec<f32>, batch: usize) -> Result<f64> {
     let ds = Dataset::new("bench", arch.input_size(), values, None)?;
     let model = Autoencoder::from_tensors(arch, &initial_tensors(arch, 1)?, &training_device())?;
+    let vae = arch.code() == Code::Gaussian;
     let opts = TrainOptions {
-        loss: LossKind::Mse,
+        loss: if vae { LossKind::Bce } else { LossKind::Mse },
         optimizer: Optimizer::adam(1e-3),
         batch_size: batch,
         epochs: 1,
         seed: 1,
-        variant: Variant::Plain,
+        variant: if vae {
+            Variant::Vae { beta: 1.0 }
+        } else {
+            Variant::Plain
+        },
     };
     let stop = AtomicBool::new(false);
     let (_, reports) = train(model, &ds, None, &opts, &stop, &mut |_| {})?;
@@ -541,6 +566,13 @@ fn worker(id: &str, quick: bool, args: &BenchArgs) -> Result<Measurement> {
             }
             (median(times).unwrap_or(f64::NAN), "µs", "random")
         }
+        "W7" => {
+            let n = if quick { 2_560 } else { 60_000 };
+            let (x, data) = images(&args.data_dir, Split::Train, n);
+            train_seconds(&vae(), x[..1_280 * 784].to_vec(), 128)?;
+            let secs = train_seconds(&vae(), x, 128)?;
+            (secs * 60_000.0 / n as f64, "s/epoch", data)
+        }
         "W5" => {
             let n = if quick { 1_000 } else { 10_000 };
             let (x, data) = images(&args.data_dir, Split::Test, n);
@@ -558,7 +590,7 @@ fn worker(id: &str, quick: bool, args: &BenchArgs) -> Result<Measurement> {
             }
             (median(times).unwrap_or(f64::NAN), "ms", data)
         }
-        other => bail!("unknown workload '{other}' (expected W1, W2, W3, W4 or W5)"),
+        other => bail!("unknown workload '{other}' (expected W1, W2, W3, W4, W5 or W7)"),
     };
     Ok(Measurement {
         workload: id.to_ascii_uppercase(),
