@@ -84,6 +84,12 @@ enum Command {
     #[command(after_help = "Example:
   hourglass sample --model vae.safetensors --count 64 --out samples.png")]
     Sample(commands::codes::SampleArgs),
+    /// Anomaly detection by reconstruction error: ROC curve, its AUC, a threshold
+    #[command(after_help = "Examples:
+  hourglass train --dataset mnist --layers 784,256,128,32 --held-out 7 --out no7.safetensors
+  hourglass anomaly --model no7.safetensors --dataset mnist --held-out 7 --pca
+  hourglass anomaly --model no7.safetensors --dataset mnist --normal 0,1,2,3,4,5,6,8,9 --fpr 0.01 --json")]
+    Anomaly(commands::anomaly::AnomalyArgs),
     /// PSNR and SSIM of two greyscale images of the same size
     #[command(after_help = "Example:
   hourglass metrics original.png reconstruction.png --json")]
@@ -109,6 +115,7 @@ fn main() -> ExitCode {
         Command::Decode(a) => commands::codes::decode(a),
         Command::Reconstruct(a) => commands::codes::reconstruct(a),
         Command::Sample(a) => commands::codes::sample(a),
+        Command::Anomaly(a) => commands::anomaly::run(a),
         Command::Metrics(a) => commands::metrics::run(a),
         Command::Data(c) => commands::data::run(c),
         Command::Bench(a) => commands::bench::run(a),

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod anomaly;
 pub mod bench;
 pub mod codes;
 pub mod data;

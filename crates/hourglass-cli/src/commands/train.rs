@@ -99,6 +99,10 @@ pub struct TrainArgs {
     /// The code layer: linear, relu or sigmoid [default: the variant's: relu for l1 sparsity, sigmoid for kl, a VAE's is gaussian]
     #[arg(long, value_name = "CODE")]
     pub code: Option<String>,
+    /// Leave these classes out of training, e.g. 7 (a model of the others, for `hourglass
+    /// anomaly`)
+    #[arg(long, value_name = "LABELS")]
+    pub held_out: Option<String>,
     /// Where to save the trained model (.safetensors)
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
@@ -248,7 +252,29 @@ pub fn run(args: TrainArgs) -> Result<()> {
         &[std::path::Path::new(&args.data.dataset)],
         &["safetensors"],
     )?;
-    let (data, scaling) = datasets::load(&args.data, Split::Train, None)?;
+    let (mut data, scaling) = datasets::load(&args.data, Split::Train, None)?;
+    if let Some(h) = &args.held_out {
+        let held = super::anomaly::parse_labels(h, "--held-out")?;
+        let Some(labels) = &data.labels else {
+            bail!("--held-out: {} has no labels", data.name);
+        };
+        let keep: Vec<usize> = (0..data.len())
+            .filter(|&i| !held.contains(&labels[i]))
+            .collect();
+        if keep.len() == data.len() {
+            bail!(
+                "--held-out {h}: {} has no images of those classes",
+                data.name
+            );
+        }
+        if keep.is_empty() {
+            bail!(
+                "--held-out {h} leaves no images of {} to train on",
+                data.name
+            );
+        }
+        data = data.subset(&keep);
+    }
     let arch = architecture(&args, data.features, data.image_shape, variant)?;
     let (train_set, val_set) = data.split(args.val_split, args.seed)?;
     // a batch larger than the data is the data
