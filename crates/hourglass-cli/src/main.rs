@@ -107,6 +107,16 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve(_)) {
+        // a command whose output is piped into `head` ends quietly when the reader is gone,
+        // as Unix tools do, instead of panicking on the broken pipe (Rust ignores SIGPIPE);
+        // the server keeps ignoring it (a closed socket is an error it handles)
+        #[cfg(unix)]
+        // SAFETY: restoring a signal's default disposition before any thread is started.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     let result = match cli.command {
         Command::Serve(a) => commands::serve::run(a),
         Command::Train(a) => commands::train::run(*a),

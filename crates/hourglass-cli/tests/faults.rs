@@ -86,3 +86,49 @@ fn a_save_killed_at_any_moment_leaves_the_old_or_the_new_file() {
         "200 kills: {old} left the old model, {new} the new one; none torn; {stray} temporary files left"
     );
 }
+
+/// A write that fails part-way — here the file-size limit (`ulimit -f`), which fails the
+/// write as a full disk does (EFBIG instead of ENOSPC; `scripts/full-disk` runs the same on a
+/// real full tmpfs) — is a clear error, the old model stays as it was, and nothing
+/// half-written is left beside it.
+#[test]
+fn a_write_that_fails_part_way_keeps_the_old_model_and_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("model.safetensors");
+    let first = train("3", &out).wait_with_output().unwrap();
+    assert!(first.status.success());
+    let before = std::fs::read(&out).unwrap();
+    assert!(
+        before.len() > 2048,
+        "the model is larger than the limit below"
+    );
+    // the shell ignores SIGXFSZ (so the write fails instead of killing the process), limits
+    // files to 2 KiB (4 blocks of 512 bytes), and runs the binary
+    let o = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 4; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_hourglass"))
+        .args(common::TRAIN_PATTERNS)
+        .args(["--epochs", "5", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("model.safetensors: write failed"), "{err}");
+    assert!(err.contains("File too large"), "{err}");
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        before,
+        "the old model is intact"
+    );
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        left,
+        ["model.safetensors"],
+        "nothing half-written beside it"
+    );
+}
