@@ -987,6 +987,23 @@ fn a_model_trained_and_saved_in_the_studio_evaluates_as_the_page_said_and_downlo
     );
     let (status, body) = http_post(&server.host, "/api/models?name=copy", &bytes);
     assert_eq!(status, 409, "{body}");
+    // a browser that goes away mid-upload: half the body sent, then the connection closed
+    for path in ["/api/models?name=cut", "/api/datasets?name=cut.csv"] {
+        use std::io::Write;
+        let mut s = std::net::TcpStream::connect(&server.host).unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
+            server.host,
+            bytes.len()
+        );
+        s.write_all(head.as_bytes()).unwrap();
+        s.write_all(&bytes[..bytes.len() / 2]).unwrap();
+        drop(s);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let (status, _) = http_get(&server.host, "/api/health", &[]);
+    assert_eq!(status, 200, "the server goes on");
+    assert!(!models.join("datasets").join("cut.csv").exists());
     let mut names: Vec<String> = std::fs::read_dir(&models)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
