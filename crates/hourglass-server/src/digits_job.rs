@@ -729,12 +729,16 @@ impl DigitsJob {
         let pixels = pixels(fields)?;
         self.ensure_codes()?;
         let (model, codes) = self.parts()?;
-        let code = model.encode_host(&pixels, 1);
+        // a VAE's μ and σ come from one pass; another model's code is a point
+        let (code, sigma) = match Self::gaussian(model, &pixels) {
+            Some((mu, sigma)) => (mu, Some(sigma)),
+            None => (model.encode_host(&pixels, 1), None),
+        };
         let reconstruction = model.decode_host(&code, 1);
         let error = LossKind::Mse.host(&reconstruction, &pixels);
         let at = Self::position(codes, &code);
         let mut header = json!({"error": error, "code": code, "position": at});
-        if let Some(sigma) = Self::sigma(model, &pixels) {
+        if let Some(sigma) = sigma {
             // a VAE's code is a distribution: its 1-σ ellipse on an unprojected 2-D map
             if code.len() == 2 && codes.is_none_or(|c| c.projection.is_none()) {
                 let ellipse: Vec<[f32; 2]> = (0..48)
@@ -750,12 +754,16 @@ impl DigitsJob {
         Ok(Frame::new(header).with("reconstruction", Arc::new(reconstruction)))
     }
 
-    /// A VAE's σ for one image (None for other models).
-    fn sigma(model: &Autoencoder, pixels: &[f32]) -> Option<Vec<f32>> {
+    /// A VAE's code distribution for one image: μ and σ (None for other models).
+    fn gaussian(model: &Autoencoder, pixels: &[f32]) -> Option<(Vec<f32>, Vec<f32>)> {
         (model.arch.code() == Code::Gaussian).then(|| {
-            let stats = model.encode_gaussian_host(pixels, 1);
-            let l = stats.len() / 2;
-            stats[l..].iter().map(|v| (0.5 * v).exp()).collect()
+            let mut stats = model.encode_gaussian_host(pixels, 1);
+            let sigma = stats
+                .split_off(stats.len() / 2)
+                .iter()
+                .map(|v| (0.5 * v).exp())
+                .collect();
+            (stats, sigma)
         })
     }
 
@@ -766,14 +774,13 @@ impl DigitsJob {
         let seed = whole(fields, "seed", (0, u32::MAX as usize), 1)? as u64;
         self.ensure_codes()?;
         let (model, codes) = self.parts()?;
-        let sigma = Self::sigma(model, &pixels).ok_or_else(|| {
+        let (mu, sigma) = Self::gaussian(model, &pixels).ok_or_else(|| {
             WireError::invalid(
                 "this model is not a VAE: its code is a point, with nothing to sample",
             )
         })?;
         let mut rng = Rng::new(seed);
-        let code: Vec<f32> = model
-            .encode_host(&pixels, 1)
+        let code: Vec<f32> = mu
             .iter()
             .zip(&sigma)
             .map(|(m, s)| m + s * rng.normal() as f32)

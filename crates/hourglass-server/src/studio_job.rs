@@ -719,8 +719,6 @@ pub struct StudioJob {
     ctx: Arc<Context>,
     settings: StudioSettings,
     arch: Architecture,
-    /// The kind of autoencoder the settings train.
-    variant: Variant,
     /// Each loss term per step (a variant's), for the chart.
     term_series: Vec<(&'static str, Series)>,
     present: Vec<(String, bool)>,
@@ -831,8 +829,13 @@ impl StudioJob {
                 .max(1),
             epochs: s.epochs as usize,
             seed: s.seed,
-            variant: variant_of(s).expect("the settings were checked when they were applied"),
+            variant: self.variant(),
         }
+    }
+
+    /// The kind of autoencoder the settings train (checked when they were applied).
+    fn variant(&self) -> Variant {
+        variant_of(&self.settings).expect("the settings were checked when they were applied")
     }
 
     fn data_key(&self) -> (String, u64, u64, u64) {
@@ -932,6 +935,7 @@ impl StudioJob {
     /// PSNR and SSIM, and the grid.
     fn finish_epoch(&mut self) -> Result<(), WireError> {
         let loss = loss_kind(&self.settings);
+        let plain = self.variant().is_plain();
         let (Some(t), Some(d)) = (self.trainer.as_mut(), self.data.as_ref()) else {
             return Ok(());
         };
@@ -946,7 +950,7 @@ impl StudioJob {
         };
         // a variant's validation loss is its objective's (a VAE's in nats per image)
         let val_loss = match &e {
-            Some(_) if !self.variant.is_plain() => Some(t.evaluate(&d.val.values).loss),
+            Some(_) if !plain => Some(t.evaluate(&d.val.values).loss),
             Some(e) => Some(loss_of(e, loss)),
             None => None,
         };
@@ -1240,12 +1244,10 @@ impl StudioJob {
         }
         let model = Autoencoder::from_tensors(&arch, &ck.tensors, &training_device())?;
         let previous = std::mem::replace(&mut self.settings, next);
-        let previous_variant = std::mem::replace(&mut self.variant, t.variant);
         self.arch = arch;
         self.drop_model();
         if let Err(e) = self.ensure_data() {
             self.settings = previous;
-            self.variant = previous_variant;
             self.arch = architecture(&self.settings).expect("the previous settings were valid");
             return Err(e);
         }
@@ -1476,7 +1478,6 @@ impl PageJob for StudioJob {
             steps: 0,
             epoch_steps: 0,
             last_loss: None,
-            variant: Variant::Plain,
             term_series: Vec::new(),
             history: Vec::new(),
             recon: None,
@@ -1513,7 +1514,6 @@ impl PageJob for StudioJob {
             self.settings = next;
             return Ok(Change::Kept);
         }
-        self.variant = variant_of(&next)?;
         self.settings = next;
         self.arch = arch;
         self.drop_model();
@@ -1635,7 +1635,7 @@ impl PageJob for StudioJob {
         let d = self.data.as_ref();
         let mut f = Frame::new(json!({
             "arch": summary_of(&self.arch),
-            "variant": self.variant.describe(),
+            "variant": self.variant().describe(),
             "terms": self.term_series.iter().map(|(name, series)| json!({"name": name, "points": series.points()})).collect::<Vec<_>>(),
             "step": self.steps,
             "steps_per_epoch": per_epoch,

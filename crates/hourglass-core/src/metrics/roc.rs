@@ -16,7 +16,8 @@ pub struct RocPoint {
     pub tpr: f64,
 }
 
-fn check(normal: &[f64], anomalous: &[f64]) -> Result<(), Error> {
+/// Every score with whether it is an anomaly, checked (both sets non-empty, no NaN).
+fn labelled(normal: &[f64], anomalous: &[f64]) -> Result<Vec<(f64, bool)>, Error> {
     if normal.is_empty() || anomalous.is_empty() {
         return Err(Error::invalid(format!(
             "a ROC curve needs normal and anomalous samples ({} normal, {} anomalous)",
@@ -27,18 +28,17 @@ fn check(normal: &[f64], anomalous: &[f64]) -> Result<(), Error> {
     if normal.iter().chain(anomalous).any(|v| v.is_nan()) {
         return Err(Error::invalid("an anomaly score is not a number"));
     }
-    Ok(())
+    Ok(normal
+        .iter()
+        .map(|&v| (v, false))
+        .chain(anomalous.iter().map(|&v| (v, true)))
+        .collect())
 }
 
 /// The area under the ROC curve: the probability that an anomaly scores above a normal
 /// sample, ties counting one half (the Mann–Whitney U over n_normal · n_anomalous).
 pub fn auc(normal: &[f64], anomalous: &[f64]) -> Result<f64, Error> {
-    check(normal, anomalous)?;
-    let mut all: Vec<(f64, bool)> = normal
-        .iter()
-        .map(|&v| (v, false))
-        .chain(anomalous.iter().map(|&v| (v, true)))
-        .collect();
+    let mut all = labelled(normal, anomalous)?;
     all.sort_by(|a, b| a.0.partial_cmp(&b.0).expect("no NaN"));
     // the anomalies' rank sum, tied values sharing their average (1-based) rank
     let mut rank_sum = 0.0;
@@ -59,12 +59,7 @@ pub fn auc(normal: &[f64], anomalous: &[f64]) -> Result<f64, Error> {
 /// Every point of the ROC curve, from nothing flagged to everything (one point per distinct
 /// score, highest first; scikit-learn's `roc_curve` with `drop_intermediate=False`).
 pub fn roc(normal: &[f64], anomalous: &[f64]) -> Result<Vec<RocPoint>, Error> {
-    check(normal, anomalous)?;
-    let mut all: Vec<(f64, bool)> = normal
-        .iter()
-        .map(|&v| (v, false))
-        .chain(anomalous.iter().map(|&v| (v, true)))
-        .collect();
+    let mut all = labelled(normal, anomalous)?;
     all.sort_by(|a, b| b.0.partial_cmp(&a.0).expect("no NaN"));
     let (n, a) = (normal.len() as f64, anomalous.len() as f64);
     let mut points = vec![RocPoint {
