@@ -90,6 +90,11 @@ enum Command {
   hourglass anomaly --model no7.safetensors --dataset mnist --held-out 7 --pca
   hourglass anomaly --model no7.safetensors --dataset mnist --normal 0,1,2,3,4,5,6,8,9 --fpr 0.01 --json")]
     Anomaly(commands::anomaly::AnomalyArgs),
+    /// A 2-D map of a model's codes (or of the data) by PCA or t-SNE, as CSV
+    #[command(after_help = "Examples:
+  hourglass project --model mnist.safetensors --dataset mnist --method tsne --out coords.csv
+  hourglass project --dataset mnist --split all --method pca --out pixels-pca.csv")]
+    Project(commands::project::ProjectArgs),
     /// PSNR and SSIM of two greyscale images of the same size
     #[command(after_help = "Example:
   hourglass metrics original.png reconstruction.png --json")]
@@ -126,6 +131,7 @@ fn main() -> ExitCode {
         Command::Reconstruct(a) => commands::codes::reconstruct(a),
         Command::Sample(a) => commands::codes::sample(a),
         Command::Anomaly(a) => commands::anomaly::run(a),
+        Command::Project(a) => commands::project::run(a),
         Command::Metrics(a) => commands::metrics::run(a),
         Command::Data(c) => commands::data::run(c),
         Command::Bench(a) => commands::bench::run(a),

@@ -7,6 +7,8 @@ pub mod data;
 mod error;
 pub mod glass;
 pub mod metrics;
+#[cfg(feature = "tensor")]
+pub mod project;
 pub mod rng;
 pub mod settings;
 #[cfg(feature = "tensor")]

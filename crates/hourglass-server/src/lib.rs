@@ -13,6 +13,7 @@ pub mod pages;
 pub mod runtime;
 mod session;
 pub mod studio_job;
+pub mod uses_job;
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 

@@ -8,6 +8,7 @@ use crate::{
     latent3d_job::Latent3dJob,
     runtime::{self, PageJob, StartJob, WireError},
     studio_job::StudioJob,
+    uses_job::UsesJob,
 };
 
 /// A page: its name (and path `/<name>`), its title, and how its job starts.
@@ -31,6 +32,7 @@ pub const PAGES: &[PageEntry] = &[
     page::<Latent3dJob>(),
     page::<DigitsJob>(),
     page::<StudioJob>(),
+    page::<UsesJob>(),
 ];
 
 /// The page called `name`.

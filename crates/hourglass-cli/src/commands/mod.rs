@@ -6,6 +6,7 @@ pub mod codes;
 pub mod data;
 pub mod eval;
 pub mod metrics;
+pub mod project;
 pub mod serve;
 pub mod train;
 

@@ -100,6 +100,48 @@ pub fn image_grid(images: &[&[f32]], h: usize, w: usize, cols: usize) -> (Vec<f3
     (out, gh, gw)
 }
 
+/// A greyscale image through JPEG at `quality` (1–100): the decoded image, and the bytes of
+/// its entropy-coded data — the headers (quantisation and Huffman tables, the same for every
+/// image at one quality) left out, as a model's weights are left out of its codes' size.
+pub fn jpeg_scan(
+    values: &[f32],
+    height: u32,
+    width: u32,
+    quality: u8,
+) -> Result<(Vec<f32>, usize), Error> {
+    use image::{ImageEncoder, codecs::jpeg::JpegEncoder};
+    if values.len() != (height * width) as usize || !(1..=100).contains(&quality) {
+        return Err(Error::invalid(format!(
+            "JPEG of {} values as {height}×{width} at quality {quality}",
+            values.len()
+        )));
+    }
+    let px: Vec<u8> = values
+        .iter()
+        .map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8)
+        .collect();
+    let mut bytes = Vec::new();
+    JpegEncoder::new_with_quality(&mut bytes, quality)
+        .write_image(&px, width, height, image::ExtendedColorType::L8)
+        .map_err(|e| Error::invalid(format!("JPEG: {e}")))?;
+    let scan = scan_bytes(&bytes).ok_or_else(|| Error::invalid("JPEG: no scan written"))?;
+    let decoded = image::load_from_memory(&bytes)
+        .map_err(|e| Error::invalid(format!("JPEG: {e}")))?
+        .to_luma8();
+    Ok((
+        decoded.as_raw().iter().map(|&v| v as f32 / 255.0).collect(),
+        scan,
+    ))
+}
+
+/// Bytes of a baseline JPEG's entropy-coded scan: after the start-of-scan header, before the
+/// end-of-image marker.
+fn scan_bytes(jpeg: &[u8]) -> Option<usize> {
+    let sos = jpeg.windows(2).position(|w| w == [0xFF, 0xDA])?;
+    let len = u16::from_be_bytes([*jpeg.get(sos + 2)?, *jpeg.get(sos + 3)?]) as usize;
+    jpeg.len().checked_sub(sos + 2 + len + 2)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
