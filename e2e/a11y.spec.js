@@ -22,6 +22,7 @@ for (const [name, path, ready] of [
   ['3D Latent Explorer', '/latent3d', 'latent3d-play'],
   ['Digits Lab', '/digits', 'digits-model'],
   ['Model Studio', '/studio', 'studio-train'],
+  ['Uses', '/uses', 'anomaly-run'],
 ]) {
   test(`${name}: no serious or critical accessibility violations`, async ({ page }) => {
     await page.goto(`${server.url}${path}`);

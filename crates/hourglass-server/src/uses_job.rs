@@ -108,8 +108,8 @@ impl Default for UsesSettings {
             source: "codes".into(),
             points: 2_000,
             perplexity: 30.0,
-            epochs: 3,
-            train_size: 10_000,
+            epochs: 5,
+            train_size: 20_000,
             seed: 1,
         }
     }
@@ -316,6 +316,19 @@ fn image_errors(outputs: &[f32], data: &[f32]) -> Vec<f32> {
         .chunks(PIXELS)
         .zip(data.chunks(PIXELS))
         .map(|(a, b)| mse(a, b) as f32)
+        .collect()
+}
+
+/// The images PCA coordinates `z` (k per image) stand for.
+fn pca_decode(pca: &Pca, z: &[f32]) -> Vec<f32> {
+    z.chunks(pca.components.len())
+        .flat_map(|row| {
+            let r: Vec<f64> = row.iter().map(|&v| v as f64).collect();
+            pca.reconstruct(&r)
+                .into_iter()
+                .map(|v| v as f32)
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 
@@ -658,6 +671,12 @@ impl UsesJob {
         let test = self.test_set()?.take(MEASURED);
         let mut points = Vec::new();
         let mut pcas = Vec::new();
+        let widest = project::fit_pca(
+            &train.values,
+            PIXELS,
+            LADDER[LADDER.len() - 1],
+            self.settings.seed,
+        )?;
         let mut kept = Vec::new();
         for (&k, model) in LADDER.iter().zip(models) {
             let fit_codes = model.encode_host(&train.values, 512);
@@ -677,24 +696,19 @@ impl UsesJob {
                 });
             }
             kept.push((k, model));
-            let pca = project::fit_pca(&train.values, PIXELS, k, self.settings.seed)?;
+            // PCA's first k components are the first k of the widest fit
+            let pca = Pca {
+                mean: widest.mean.clone(),
+                components: widest.components[..k].to_vec(),
+                variances: widest.variances[..k].to_vec(),
+            };
             let fit_z = project::project_rows(&pca, &train.values, PIXELS);
             let z = project::project_rows(&pca, &test.values, PIXELS);
             for (method, z, bits) in [
                 ("pca", z.clone(), 32 * k),
                 ("pca8", quantised(&z, &fit_z, k), 8 * k),
             ] {
-                let back: Vec<f32> = z
-                    .chunks(k)
-                    .flat_map(|row| {
-                        let r: Vec<f64> = row.iter().map(|&v| v as f64).collect();
-                        pca.reconstruct(&r)
-                            .into_iter()
-                            .map(|v| v as f32)
-                            .collect::<Vec<_>>()
-                    })
-                    .collect();
-                let (mse, psnr, ssim) = distortion(&back, &test.values);
+                let (mse, psnr, ssim) = distortion(&pca_decode(&pca, &z), &test.values);
                 points.push(CompressPoint {
                     method,
                     size: k,
@@ -1073,16 +1087,7 @@ impl UsesJob {
                     let train = &self.train.as_ref().expect("loaded").1.take(PCA_FIT_LIMIT);
                     let fit = project::project_rows(p, &train.values, PIXELS);
                     let z = project::project_rows(p, &test.values, PIXELS);
-                    quantised(&z, &fit, size)
-                        .chunks(size)
-                        .flat_map(|row| {
-                            let r: Vec<f64> = row.iter().map(|&v| v as f64).collect();
-                            p.reconstruct(&r)
-                                .into_iter()
-                                .map(|v| v as f32)
-                                .collect::<Vec<_>>()
-                        })
-                        .collect()
+                    pca_decode(p, &quantised(&z, &fit, size))
                 }
             }
             "jpeg" => {
@@ -1449,22 +1454,11 @@ impl PageJob for UsesJob {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
     use crate::runtime::{
         Budget, Outgoing,
-        test_support::{Probe, wait_for},
+        test_support::{Probe, test_data, wait_for},
     };
-
-    fn test_data() -> PathBuf {
-        if let Some(d) = std::env::var_os("HOURGLASS_TEST_DATA") {
-            return PathBuf::from(d);
-        }
-        let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets");
-        assert!(d.is_dir(), "test data not found: set HOURGLASS_TEST_DATA");
-        d
-    }
 
     fn probe() -> Probe {
         let ctx = Arc::new(Context {
