@@ -104,6 +104,38 @@ impl Pca {
 mod tests {
     use super::*;
 
+    /// Reconstruction errors and variances against NumPy's SVD of the centred data (recorded).
+    #[test]
+    fn errors_match_numpys_svd_pca() {
+        let case: serde_json::Value = serde_json::from_str(include_str!("pca_numpy.json")).unwrap();
+        let x: Vec<f64> = case["x"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        for (k, want) in case["mse"].as_object().unwrap() {
+            let k: usize = k.parse().unwrap();
+            let got = Pca::fit(&x, 20, k).unwrap().reconstruction_mse(&x);
+            let want = want.as_f64().unwrap();
+            assert!(
+                (got - want).abs() <= 1e-4 * want.max(1e-3),
+                "k {k}: {got} vs {want}"
+            );
+        }
+        let pca = Pca::fit(&x, 20, 5).unwrap();
+        for (got, want) in pca
+            .variances
+            .iter()
+            .zip(case["variance"].as_array().unwrap())
+        {
+            assert!(
+                (got - want.as_f64().unwrap()).abs() < 1e-9,
+                "{got} vs {want}"
+            );
+        }
+    }
+
     #[test]
     fn finds_the_plane_of_planar_data() {
         // points on the plane z = 0 spread most along x
