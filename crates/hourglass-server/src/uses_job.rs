@@ -906,7 +906,13 @@ impl UsesJob {
 
     fn map_step(&mut self) -> Result<Option<Progress>, WireError> {
         let key = self.map_key();
-        if self.map.as_ref().is_none_or(|m| m.key != key) {
+        // a new map when the settings changed, and when a finished (or failed) one is asked
+        // for again
+        if self
+            .map
+            .as_ref()
+            .is_none_or(|m| m.key != key || m.running.is_none())
+        {
             self.map = None;
             self.start_map()?;
             return Ok(None);
