@@ -1251,18 +1251,8 @@ mod tests {
     use super::*;
     use crate::runtime::{
         Budget,
-        test_support::{Probe, wait_for},
+        test_support::{Probe, test_data, wait_for},
     };
-
-    /// The folder with mnist/ and fashion-mnist/: $HOURGLASS_TEST_DATA or ../shared/datasets.
-    fn test_data() -> PathBuf {
-        if let Some(d) = std::env::var_os("HOURGLASS_TEST_DATA") {
-            return PathBuf::from(d);
-        }
-        let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets");
-        assert!(d.is_dir(), "test data not found: set HOURGLASS_TEST_DATA");
-        d
-    }
 
     fn probe(data_dir: PathBuf) -> Probe {
         probe_with(

@@ -1732,17 +1732,8 @@ mod tests {
     use super::*;
     use crate::runtime::{
         Budget, Outgoing,
-        test_support::{Probe, wait_for},
+        test_support::{Probe, test_data, wait_for},
     };
-
-    /// The folder with mnist/: $HOURGLASS_TEST_DATA or ../shared/datasets.
-    fn test_data() -> PathBuf {
-        std::env::var_os("HOURGLASS_TEST_DATA")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets")
-            })
-    }
 
     fn probe(models_dir: PathBuf) -> Probe {
         let ctx = Arc::new(Context {
