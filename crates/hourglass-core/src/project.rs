@@ -266,15 +266,8 @@ pub fn knn(values: &[f32], dim: usize, k: usize) -> Vec<Vec<Neighbor<f32>>> {
                     .filter(|&(j, _)| j != i)
                     .map(|(j, row)| (j, sq_dist(me, row))),
             );
-            let k = k.min(d.len());
-            if k == 0 {
-                return Vec::new();
-            }
-            let by = |a: &(usize, f32), b: &(usize, f32)| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0));
-            d.select_nth_unstable_by(k - 1, by);
-            let mut near = d[..k].to_vec();
-            near.sort_by(by);
-            near.into_iter()
+            smallest(d, k)
+                .into_iter()
                 .map(|(index, s)| Neighbor {
                     index,
                     distance: s.sqrt(),
@@ -297,14 +290,24 @@ pub fn nearest(values: &[f32], dim: usize, i: usize, k: usize) -> Vec<(usize, f3
         .filter(|&(j, _)| j != i)
         .map(|(j, row)| (j, sq_dist(me, row)))
         .collect();
+    smallest(&mut d, k)
+        .into_iter()
+        .map(|(j, s)| (j, s.sqrt()))
+        .collect()
+}
+
+/// The `k` (index, squared distance) pairs of `d` with the smallest distances, nearest first,
+/// ties by index.
+fn smallest(d: &mut [(usize, f32)], k: usize) -> Vec<(usize, f32)> {
     let k = k.min(d.len());
     if k == 0 {
         return Vec::new();
     }
-    d.select_nth_unstable_by(k - 1, |a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-    d.truncate(k);
-    d.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-    d.into_iter().map(|(j, s)| (j, s.sqrt())).collect()
+    let by = |a: &(usize, f32), b: &(usize, f32)| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0));
+    d.select_nth_unstable_by(k - 1, by);
+    let mut near = d[..k].to_vec();
+    near.sort_by(by);
+    near
 }
 
 /// Trustworthiness (Venna & Kaski): how far a map's `k` nearest neighbours of a point are

@@ -238,8 +238,9 @@ struct CompressPoint {
 
 struct CompressResult {
     points: Vec<CompressPoint>,
-    models: Vec<(usize, Autoencoder)>,
-    pcas: Vec<(usize, Pca)>,
+    /// Each code size's model and PCA, with the 8-bit ranges of their codes.
+    models: Vec<(usize, Autoencoder, Quantiser)>,
+    pcas: Vec<(usize, Pca, Quantiser)>,
 }
 
 struct GenerateModels {
@@ -359,30 +360,44 @@ fn distortion(outputs: &[f32], originals: &[f32]) -> (f64, f64, f64) {
     (m / n, p / n, s / n)
 }
 
-/// Codes rounded to 8 bits per value over each dimension's range in `fit` (the range is part
-/// of the model, stored once, not per image).
-fn quantised(codes: &[f32], fit: &[f32], k: usize) -> Vec<f32> {
-    let mut lo = vec![f32::INFINITY; k];
-    let mut hi = vec![f32::NEG_INFINITY; k];
-    for row in fit.chunks(k) {
-        for (d, &v) in row.iter().enumerate() {
-            lo[d] = lo[d].min(v);
-            hi[d] = hi[d].max(v);
+/// Codes rounded to 8 bits per value over each dimension's range on the training codes (the
+/// range is part of the model, stored once, not per image).
+struct Quantiser {
+    lo: Vec<f32>,
+    hi: Vec<f32>,
+}
+
+impl Quantiser {
+    /// The ranges of `fit`'s codes, `k` values each.
+    fn new(fit: &[f32], k: usize) -> Self {
+        let mut lo = vec![f32::INFINITY; k];
+        let mut hi = vec![f32::NEG_INFINITY; k];
+        for row in fit.chunks(k) {
+            for (d, &v) in row.iter().enumerate() {
+                lo[d] = lo[d].min(v);
+                hi[d] = hi[d].max(v);
+            }
         }
+        Quantiser { lo, hi }
     }
-    codes
-        .chunks(k)
-        .flat_map(|row| {
-            row.iter()
-                .enumerate()
-                .map(|(d, &v)| {
-                    let span = (hi[d] - lo[d]).max(1e-12);
-                    let q = ((v - lo[d]) / span * 255.0).round().clamp(0.0, 255.0);
-                    lo[d] + q / 255.0 * span
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect()
+
+    /// `codes` as their 8-bit values stand for them.
+    fn apply(&self, codes: &[f32]) -> Vec<f32> {
+        codes
+            .chunks(self.lo.len())
+            .flat_map(|row| {
+                row.iter()
+                    .enumerate()
+                    .map(|(d, &v)| {
+                        let (lo, hi) = (self.lo[d], self.hi[d]);
+                        let span = (hi - lo).max(1e-12);
+                        let q = ((v - lo) / span * 255.0).round().clamp(0.0, 255.0);
+                        lo + q / 255.0 * span
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
 }
 
 fn jpeg_round_trip(img: &[f32], quality: u8) -> Result<(Vec<f32>, usize), WireError> {
@@ -585,7 +600,6 @@ impl UsesJob {
     fn analyse(&mut self) -> Result<(), WireError> {
         let q = self.queue.as_mut().expect("a queue");
         let mut models = std::mem::take(&mut q.trained);
-        q.trained = Vec::new();
         let experiment = self.settings.experiment.clone();
         match experiment.as_str() {
             "anomaly" => {
@@ -679,11 +693,11 @@ impl UsesJob {
         )?;
         let mut kept = Vec::new();
         for (&k, model) in LADDER.iter().zip(models) {
-            let fit_codes = model.encode_host(&train.values, 512);
+            let eight = Quantiser::new(&model.encode_host(&train.values, 512), k);
             let codes = model.encode_host(&test.values, 512);
             for (method, c, bits) in [
                 ("ae", codes.clone(), 32 * k),
-                ("ae8", quantised(&codes, &fit_codes, k), 8 * k),
+                ("ae8", eight.apply(&codes), 8 * k),
             ] {
                 let (mse, psnr, ssim) = distortion(&model.decode_host(&c, 512), &test.values);
                 points.push(CompressPoint {
@@ -695,19 +709,17 @@ impl UsesJob {
                     ssim,
                 });
             }
-            kept.push((k, model));
+            kept.push((k, model, eight));
             // PCA's first k components are the first k of the widest fit
             let pca = Pca {
                 mean: widest.mean.clone(),
                 components: widest.components[..k].to_vec(),
                 variances: widest.variances[..k].to_vec(),
             };
-            let fit_z = project::project_rows(&pca, &train.values, PIXELS);
+            let eight = Quantiser::new(&project::project_rows(&pca, &train.values, PIXELS), k);
             let z = project::project_rows(&pca, &test.values, PIXELS);
-            for (method, z, bits) in [
-                ("pca", z.clone(), 32 * k),
-                ("pca8", quantised(&z, &fit_z, k), 8 * k),
-            ] {
+            for (method, z, bits) in [("pca", z.clone(), 32 * k), ("pca8", eight.apply(&z), 8 * k)]
+            {
                 let (mse, psnr, ssim) = distortion(&pca_decode(&pca, &z), &test.values);
                 points.push(CompressPoint {
                     method,
@@ -718,7 +730,7 @@ impl UsesJob {
                     ssim,
                 });
             }
-            pcas.push((k, pca));
+            pcas.push((k, pca, eight));
         }
         for q in JPEG_QUALITIES {
             let mut out = Vec::with_capacity(test.values.len());
@@ -1070,30 +1082,28 @@ impl UsesJob {
             .ok_or_else(|| WireError::invalid("run the compression ladder first"))?;
         let out: Vec<f32> = match method.as_str() {
             "ae" | "ae8" => {
-                let (_, m) = r.models.iter().find(|(k, _)| *k == size).ok_or_else(|| {
-                    WireError::invalid(format!("no model with a {size}-value code"))
-                })?;
+                let (_, m, eight) =
+                    r.models.iter().find(|(k, ..)| *k == size).ok_or_else(|| {
+                        WireError::invalid(format!("no model with a {size}-value code"))
+                    })?;
                 if method == "ae" {
                     m.reconstruct_host(&test.values, 8)
                 } else {
-                    let train = &self.train.as_ref().expect("loaded").1.take(PCA_FIT_LIMIT);
-                    let fit = m.encode_host(&train.values, 512);
-                    let codes = m.encode_host(&test.values, 8);
-                    m.decode_host(&quantised(&codes, &fit, size), 8)
+                    m.decode_host(&eight.apply(&m.encode_host(&test.values, 8)), 8)
                 }
             }
             "pca" | "pca8" => {
-                let (_, p) =
-                    r.pcas.iter().find(|(k, _)| *k == size).ok_or_else(|| {
+                let (_, p, eight) =
+                    r.pcas.iter().find(|(k, ..)| *k == size).ok_or_else(|| {
                         WireError::invalid(format!("no PCA with {size} components"))
                     })?;
                 if method == "pca" {
                     pca_reconstruct_all(p, &test.values)
                 } else {
-                    let train = &self.train.as_ref().expect("loaded").1.take(PCA_FIT_LIMIT);
-                    let fit = project::project_rows(p, &train.values, PIXELS);
-                    let z = project::project_rows(p, &test.values, PIXELS);
-                    pca_decode(p, &quantised(&z, &fit, size))
+                    pca_decode(
+                        p,
+                        &eight.apply(&project::project_rows(p, &test.values, PIXELS)),
+                    )
                 }
             }
             "jpeg" => {
@@ -1296,13 +1306,9 @@ impl PageJob for UsesJob {
     }
 
     fn configure(&mut self, next: UsesSettings) -> Result<Change, WireError> {
-        let before = (
-            self.queue_key(),
-            self.map_key(),
-            self.settings.experiment.clone(),
-        );
-        self.settings = next;
-        if self.settings.dataset != before.1.split('/').next().unwrap_or_default() {
+        let (queue_before, map_before) = (self.queue_key(), self.map_key());
+        let before = std::mem::replace(&mut self.settings, next);
+        if self.settings.dataset != before.dataset {
             // results of another dataset no longer match the page's images
             self.anomaly = None;
             self.denoise = None;
@@ -1310,16 +1316,16 @@ impl PageJob for UsesJob {
             self.generate = None;
             self.version += 1;
         }
-        if self.map_key() != before.1 {
+        if self.map_key() != map_before {
             self.map = None;
             self.version += 1;
         }
-        let training_changed = self.queue_key() != before.0;
+        let training_changed = self.queue_key() != queue_before;
         if training_changed {
             self.queue = None;
         }
         Ok(
-            if training_changed || self.settings.experiment != before.2 {
+            if training_changed || self.settings.experiment != before.experiment {
                 Change::Restarted
             } else {
                 Change::Kept
