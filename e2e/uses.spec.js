@@ -86,10 +86,10 @@ test('denoising, compression and generation each run and show their figures', as
   await expect(page.getByTestId('generate-path-vae-7')).toBeVisible();
 });
 
-test('t-SNE of 2,000 codes: the iteration count advances, the map changes, it is trustworthy, and it exports', async ({ page }) => {
+test('t-SNE of 2,000 codes: the iteration count advances, the map changes, it is trustworthy, and it exports; PCA keeps less, UMAP as much', async ({ page }) => {
   await page.goto(`${server.url}/uses?experiment=project&method=tsne&points=2000`);
   await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
-  await expect(page.getByTestId('project-caution')).toContainText('sizes of its clusters');
+  await expect(page.getByTestId('project-caution')).toContainText('sizes of their clusters');
   await page.getByTestId('project-start').click();
   await expect.poll(() => num(page, 'project-iteration'), { timeout: 60_000 }).toBeGreaterThan(0);
   const map = page.getByTestId('project-canvas');
@@ -121,5 +121,18 @@ test('t-SNE of 2,000 codes: the iteration count advances, the map changes, it is
   await page.getByTestId('project-start').click();
   await expect.poll(() => page.locator('[data-testid=project-note]').textContent(), { timeout: 60_000 }).toContain('PCA of');
   await expect(page.getByTestId('project-trust')).toHaveAttribute('data-value', /\d/, { timeout: 60_000 });
-  expect(await num(page, 'project-trust')).toBeLessThan(tsneTrust);
+  const pcaTrust = await num(page, 'project-trust');
+  expect(pcaTrust).toBeLessThan(tsneTrust);
+  // UMAP: its own settings instead of the perplexity, epochs counted up to 500, as trustworthy
+  await expect(page.getByTestId('project-perplexity')).toBeHidden();
+  await page.getByTestId('project-method').selectOption('umap');
+  await expect(page.getByTestId('project-umap-neighbours')).toBeVisible();
+  await expect(page.getByTestId('project-min-dist')).toBeVisible();
+  await expect(page.getByTestId('project-perplexity')).toBeHidden();
+  await page.getByTestId('project-start').click();
+  await expect.poll(() => page.locator('[data-testid=project-note]').textContent(), { timeout: 60_000 }).toContain('UMAP of 2,000');
+  await expect(page.getByTestId('project-trust')).toHaveAttribute('data-value', /\d/, { timeout: 120_000 });
+  expect(await num(page, 'project-iteration')).toBe(500);
+  await expect(page.locator('[data-testid=uses-section-project] .facts')).toContainText('epoch 500');
+  expect(await num(page, 'project-trust')).toBeGreaterThan(Math.max(0.9, pcaTrust));
 });

@@ -2,7 +2,7 @@
 // detection (one class held out, scored by reconstruction error, beside PCA), denoising (a
 // plain and a denoising model on the same noise), compression (a ladder of code sizes against
 // PCA and JPEG), generation (a VAE and a plain model sampled the same way) and maps of wide
-// codes (PCA and t-SNE, streamed as they form, with their trustworthiness). One experiment
+// codes (PCA, t-SNE and UMAP, streamed as they form, with their trustworthiness). One experiment
 // trains at a time; its section's button starts it.
 
 import { h, svg, showNumber } from '../lib/dom.js';
@@ -361,6 +361,8 @@ export function mount(root) {
   }
 
   // ---- maps of wide codes
+  /** @type {Record<string, string>} */
+  const METHOD_NAMES = { pca: 'PCA', tsne: 't-SNE', umap: 'UMAP' };
   const mapCanvas = /** @type {HTMLCanvasElement} */ (h('canvas', { class: 'map', width: 560, height: 560, 'data-testid': 'project-canvas', role: 'img', 'aria-label': 'Map of the codes' }));
   const scatter = new Scatter(mapCanvas);
   // for tests and the console: where point i is drawn (as fractions of the canvas), and how many there are
@@ -372,6 +374,9 @@ export function mount(root) {
     count: () => scatter.xy.length / 2,
   };
   const iteration = h('strong', { 'data-testid': 'project-iteration' }, '–');
+  const iterationWord = h('span', {}, 'iteration');
+  /** @type {Record<string, HTMLElement>} */
+  const methodSettings = {};
   const trust = h('strong', { 'data-testid': 'project-trust' }, '–');
   const mapNote = h('p', { class: 'muted', 'data-testid': 'project-note' });
   const hover = /** @type {HTMLCanvasElement} */ (h('canvas', { class: 'digit', width: 28, height: 28, 'data-testid': 'project-hover' }));
@@ -382,13 +387,13 @@ export function mount(root) {
   const projectSlot = h('div', { class: 'row' });
   const projectSection = h('section', { class: 'panel', 'data-testid': 'uses-section-project' },
     h('h2', {}, 'Maps of wide codes'),
-    h('p', {}, 'A 30-number code cannot be looked at; a map can. PCA keeps the two directions of most variance (straight lines, true distances along them); t-SNE keeps each point\u2019s neighbours near it and lets everything else go. Trustworthiness (k = 10) says how many of a point\u2019s neighbours on the map are its true neighbours: 1 means all.'),
+    h('p', {}, 'A 30-number code cannot be looked at; a map can. PCA keeps the two directions of most variance (straight lines, true distances along them); t-SNE keeps each point\u2019s neighbours near it and lets everything else go; UMAP does the same from a graph of each point\u2019s nearest neighbours, pulling joined points together and pushing random others away, and tends to keep more of the layout between groups. Trustworthiness (k = 10) says how many of a point\u2019s neighbours on the map are its true neighbours: 1 means all.'),
     projectSlot,
-    h('p', { class: 'facts' }, 'iteration ', iteration, ' · trustworthiness ', trust, ' ', exportButton),
+    h('p', { class: 'facts' }, iterationWord, ' ', iteration, ' · trustworthiness ', trust, ' ', exportButton),
     mapNote,
     h('div', { class: 'map-row' }, mapCanvas, h('div', { class: 'hover' }, hover, hoverNote, neighbours)),
     legend,
-    h('p', { class: 'caution', 'data-testid': 'project-caution' }, 'Reading t-SNE: the sizes of its clusters and the gaps between them mean little — it spreads dense groups out and squeezes sparse ones, and far-apart clusters may be near in the code. What it keeps is who is next to whom. Change the perplexity and see what stays.'));
+    h('p', { class: 'caution', 'data-testid': 'project-caution' }, 'Reading t-SNE and UMAP: the sizes of their clusters and the gaps between them mean little — they spread dense groups out and squeeze sparse ones, and far-apart clusters may be near in the code. What they keep is who is next to whom. Change the perplexity (t-SNE) or the neighbours (UMAP) and see what stays.'));
 
   function exportCsv() {
     if (!live || !live.data || !live.data.map_xy) return;
@@ -446,7 +451,7 @@ export function mount(root) {
       status, chart,
       h('p', { class: 'muted credit' }, 'MNIST: Yann LeCun, Corinna Cortes and Christopher Burges. Fashion-MNIST: Zalando Research (MIT licence).'));
     denoiseSlot.replaceChildren(labelled('Noise ', bind('noise', 'denoise-noise')), labelled('Level ', bind('noise_level', 'denoise-level')), (toggles.denoise = runButton('denoise', { train: 'denoise-run', pause: 'denoise-pause' })).el, (progress.denoise = h('span', { class: 'muted' })));
-    projectSlot.replaceChildren(labelled('Method ', bind('method', 'project-method')), labelled('Of ', bind('source', 'project-source')), labelled('Images ', bind('points', 'project-points')), labelled('Perplexity ', bind('perplexity', 'project-perplexity')), (toggles.project = runButton('project', { train: 'project-start', pause: 'project-pause' })).el, (progress.project = h('span', { class: 'muted' })));
+    projectSlot.replaceChildren(labelled('Method ', bind('method', 'project-method')), labelled('Of ', bind('source', 'project-source')), labelled('Images ', bind('points', 'project-points')), (methodSettings.perplexity = labelled('Perplexity ', bind('perplexity', 'project-perplexity'))), (methodSettings.neighbours = labelled('Neighbours ', bind('neighbours', 'project-umap-neighbours'))), (methodSettings.min_dist = labelled('Min. distance ', bind('min_dist', 'project-min-dist'))), (toggles.project = runButton('project', { train: 'project-start', pause: 'project-pause' })).el, (progress.project = h('span', { class: 'muted' })));
     toggles.project.el.textContent = 'Start';
   }
 
@@ -496,11 +501,14 @@ export function mount(root) {
       lastCompress = compressKey;
       if (s.compress) drawCompress(s.compress.points); else plot.replaceChildren();
     }
+    methodSettings.perplexity.hidden = s.settings.method !== 'tsne';
+    methodSettings.neighbours.hidden = methodSettings.min_dist.hidden = s.settings.method !== 'umap';
     const m = s.map;
     if (m) {
       showNumber(iteration, m.iteration, 0);
       showNumber(trust, m.trust, 3);
-      mapNote.textContent = `${m.method === 'pca' ? 'PCA' : 't-SNE'} of ${m.count.toLocaleString()} ${m.source === 'codes' ? `${m.dim}-D codes (the shipped model)` : 'images\u2019 pixels'} — ${m.images}${m.running ? `; iteration ${m.iteration} of ${m.iterations}` : `; done in ${m.seconds.toFixed(1)} s`}.`;
+      iterationWord.textContent = m.method === 'umap' ? 'epoch' : 'iteration';
+      mapNote.textContent = `${METHOD_NAMES[m.method] ?? m.method} of ${m.count.toLocaleString()} ${m.source === 'codes' ? `${m.dim}-D codes (the shipped model)` : 'images\u2019 pixels'} — ${m.images}${m.running ? `; ${m.method === 'umap' ? 'epoch' : 'iteration'} ${m.iteration} of ${m.iterations}` : `; done in ${m.seconds.toFixed(1)} s`}.`;
     } else {
       showNumber(iteration, null, 0);
       showNumber(trust, null, 3);

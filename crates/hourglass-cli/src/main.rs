@@ -90,9 +90,10 @@ enum Command {
   hourglass anomaly --model no7.safetensors --dataset mnist --held-out 7 --pca
   hourglass anomaly --model no7.safetensors --dataset mnist --normal 0,1,2,3,4,5,6,8,9 --fpr 0.01 --json")]
     Anomaly(commands::anomaly::AnomalyArgs),
-    /// A 2-D map of a model's codes (or of the data) by PCA or t-SNE, as CSV
+    /// A 2-D map of a model's codes (or of the data) by PCA, t-SNE or UMAP, as CSV
     #[command(after_help = "Examples:
   hourglass project --model mnist.safetensors --dataset mnist --method tsne --out coords.csv
+  hourglass project --model mnist.safetensors --dataset mnist --method umap --out umap.csv
   hourglass project --dataset mnist --split all --method pca --out pixels-pca.csv")]
     Project(commands::project::ProjectArgs),
     /// PSNR and SSIM of two greyscale images of the same size

@@ -32,7 +32,7 @@ use hourglass_core::{
     data::{Dataset, jpeg_scan},
     glass::Activation,
     metrics::{Pca, RocPoint, auc, mse, psnr, roc, ssim},
-    project::{self, Flow, TsneOptions},
+    project::{self, Flow, TsneOptions, UmapOptions},
     rng::Rng,
     settings::{Field, Settings},
     tensor::{
@@ -82,13 +82,17 @@ pub struct UsesSettings {
     /// gaussian, mask or salt-pepper (denoise).
     pub noise: String,
     pub noise_level: f64,
-    /// pca or tsne (project).
+    /// pca, tsne or umap (project).
     pub method: String,
     /// pixels or codes (a shipped model's 30-D codes).
     pub source: String,
     /// Images mapped: the first of the test split, then of the training split.
     pub points: u64,
     pub perplexity: f64,
+    /// UMAP's neighbourhood size (the point itself counted).
+    pub neighbours: u64,
+    /// UMAP's minimum distance between points in the map.
+    pub min_dist: f64,
     /// Epochs each model of an experiment trains.
     pub epochs: u64,
     /// Training images (the first of the train split).
@@ -108,6 +112,8 @@ impl Default for UsesSettings {
             source: "codes".into(),
             points: 2_000,
             perplexity: 30.0,
+            neighbours: 15,
+            min_dist: 0.1,
             epochs: 5,
             train_size: 20_000,
             seed: 1,
@@ -149,7 +155,11 @@ impl Settings for UsesSettings {
             ),
             Field::number("noise_level", "noise level", (0.05, 1.0))
                 .offering(&[0.1, 0.3, 0.5, 0.7]),
-            Field::choice("method", "map", &[("pca", "PCA"), ("tsne", "t-SNE")]),
+            Field::choice(
+                "method",
+                "map",
+                &[("pca", "PCA"), ("tsne", "t-SNE"), ("umap", "UMAP")],
+            ),
             Field::choice(
                 "source",
                 "map of",
@@ -158,6 +168,8 @@ impl Settings for UsesSettings {
             Field::whole("points", "images mapped", (500, 70_000))
                 .offering(&[2_000.0, 10_000.0, 70_000.0]),
             Field::number("perplexity", "perplexity", (5.0, 100.0)).offering(&[10.0, 30.0, 50.0]),
+            Field::whole("neighbours", "UMAP neighbours", (2, 200)).offering(&[5.0, 15.0, 50.0]),
+            Field::number("min_dist", "UMAP min. distance", (0.0, 1.0)).offering(&[0.0, 0.1, 0.5]),
             Field::whole("epochs", "epochs per model", (1, 30)).offering(&[1.0, 3.0, 10.0]),
             Field::whole("train_size", "training images", (1_000, 60_000))
                 .offering(&[2_000.0, 10_000.0, 60_000.0]),
@@ -248,9 +260,18 @@ struct GenerateModels {
     plain: Autoencoder,
 }
 
-/// A t-SNE run on its own thread.
-struct TsneRun {
-    shared: Arc<Mutex<TsneShared>>,
+/// How a map's method is written for people.
+fn method_name(method: &str) -> &'static str {
+    match method {
+        "umap" => "UMAP",
+        "tsne" => "t-SNE",
+        _ => "PCA",
+    }
+}
+
+/// A t-SNE or UMAP run on its own thread.
+struct MapRun {
+    shared: Arc<Mutex<MapShared>>,
     stop: Arc<AtomicBool>,
     /// Milliseconds since `epoch` at the page's last step: the run waits when steps stop.
     heartbeat: Arc<AtomicU64>,
@@ -258,13 +279,13 @@ struct TsneRun {
 }
 
 #[derive(Default)]
-struct TsneShared {
+struct MapShared {
     iteration: usize,
     xy: Option<Arc<Vec<f32>>>,
     done: Option<Result<Vec<f32>, String>>,
 }
 
-impl Drop for TsneRun {
+impl Drop for MapRun {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
     }
@@ -282,8 +303,10 @@ struct MapResult {
     images: Arc<Dataset>,
     xy: Option<Arc<Vec<f32>>>,
     iteration: usize,
+    /// Iterations (t-SNE) or epochs (UMAP) a run makes; 1 for PCA.
+    iterations: usize,
     trust: Option<f64>,
-    running: Option<TsneRun>,
+    running: Option<MapRun>,
     seconds: f64,
     started: Instant,
 }
@@ -761,9 +784,15 @@ impl UsesJob {
 
     fn map_key(&self) -> String {
         let s = &self.settings;
+        // only the settings of the method in use: a UMAP setting does not redo a t-SNE map
+        let shape = match s.method.as_str() {
+            "tsne" => format!("{}", s.perplexity),
+            "umap" => format!("{}/{}", s.neighbours, s.min_dist),
+            _ => String::new(),
+        };
         format!(
             "{}/{}/{}/{}/{}/{}",
-            s.dataset, s.method, s.source, s.points, s.perplexity, s.seed
+            s.dataset, s.method, s.source, s.points, shape, s.seed
         )
     }
 
@@ -839,6 +868,7 @@ impl UsesJob {
             images: Arc::new(images),
             xy: None,
             iteration: 0,
+            iterations: 1,
             trust: None,
             running: None,
             seconds: 0.0,
@@ -858,13 +888,27 @@ impl UsesJob {
             map.seconds = map.started.elapsed().as_secs_f64();
             self.done_message = Some("PCA map done.".into());
         } else {
-            let opts = TsneOptions {
+            let n = values.len() / dim;
+            let tsne_opts = TsneOptions {
                 perplexity: self.settings.perplexity,
                 iterations: TSNE_ITERATIONS,
                 seed: self.settings.seed,
             };
-            project::check_tsne(values.len() / dim, &opts)?;
-            let run = TsneRun {
+            let umap_opts = UmapOptions {
+                neighbours: self.settings.neighbours as usize,
+                min_dist: self.settings.min_dist,
+                epochs: 0,
+                seed: self.settings.seed,
+            };
+            let umap = self.settings.method == "umap";
+            if umap {
+                project::check_umap(n, &umap_opts)?;
+                map.iterations = umap_opts.epochs_for(n);
+            } else {
+                project::check_tsne(n, &tsne_opts)?;
+                map.iterations = tsne_opts.iterations;
+            }
+            let run = MapRun {
                 shared: Arc::default(),
                 stop: Arc::new(AtomicBool::new(false)),
                 heartbeat: Arc::new(AtomicU64::new(0)),
@@ -876,11 +920,12 @@ impl UsesJob {
                 run.heartbeat.clone(),
                 run.epoch,
             );
+            let total = map.iterations;
             thread::Builder::new()
-                .name("t-SNE".into())
+                .name(if umap { "UMAP" } else { "t-SNE" }.into())
                 .spawn(move || {
                     let mut last_publish = Instant::now();
-                    let out = project::tsne(&values, dim, &opts, |i, y| {
+                    let each = |i: usize, y: &[f32]| {
                         // goes on only while the page's steps come (a paused page pauses it)
                         loop {
                             if stop.load(Ordering::Relaxed) {
@@ -894,21 +939,26 @@ impl UsesJob {
                         }
                         if i == 0 || last_publish.elapsed() >= Duration::from_millis(100) {
                             last_publish = Instant::now();
-                            let mut s = shared.lock().expect("t-SNE state");
+                            let mut s = shared.lock().expect("map state");
                             s.iteration = i + 1;
                             s.xy = Some(Arc::new(y.to_vec()));
                         }
                         Flow::Go
-                    });
-                    let mut s = shared.lock().expect("t-SNE state");
-                    s.iteration = opts.iterations;
+                    };
+                    let out = if umap {
+                        project::umap(&values, dim, &umap_opts, each)
+                    } else {
+                        project::tsne(&values, dim, &tsne_opts, each)
+                    };
+                    let mut s = shared.lock().expect("map state");
+                    s.iteration = total;
                     s.done = Some(match out {
                         Ok(Some(y)) => Ok(y),
                         Ok(None) => Err("stopped".into()),
                         Err(e) => Err(e.to_string()),
                     });
                 })
-                .map_err(|e| WireError::invalid(format!("cannot start t-SNE: {e}")))?;
+                .map_err(|e| WireError::invalid(format!("cannot start the map: {e}")))?;
             map.running = Some(run);
         }
         self.map = Some(map);
@@ -938,7 +988,7 @@ impl UsesJob {
             .store(run.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
         thread::sleep(Duration::from_millis(40));
         let (iteration, xy, done) = {
-            let mut s = run.shared.lock().expect("t-SNE state");
+            let mut s = run.shared.lock().expect("map state");
             (s.iteration, s.xy.clone(), s.done.take())
         };
         map.iteration = iteration;
@@ -947,7 +997,8 @@ impl UsesJob {
         }
         if let Some(done) = done {
             map.running = None;
-            let xy = done.map_err(|e| WireError::invalid(format!("t-SNE: {e}")))?;
+            let name = method_name(&map.method);
+            let xy = done.map_err(|e| WireError::invalid(format!("{name}: {e}")))?;
             map.trust = Some(project::trustworthiness(
                 &map.values,
                 map.dim,
@@ -959,7 +1010,7 @@ impl UsesJob {
             map.xy = Some(Arc::new(xy));
             map.seconds = map.started.elapsed().as_secs_f64();
             self.done_message = Some(format!(
-                "t-SNE map of {} points done in {:.1} s.",
+                "{name} map of {} points done in {:.1} s.",
                 map.labels.len(),
                 map.seconds
             ));
@@ -1416,7 +1467,7 @@ impl PageJob for UsesJob {
         let compress = self.compress.as_ref().map(|r| json!({"points": r.points}));
         let map = self.map.as_ref().map(|m| {
             json!({"method": m.method, "source": m.source, "count": m.labels.len(), "dim": m.dim,
-                   "iteration": m.iteration, "iterations": if m.method == "pca" { 1 } else { TSNE_ITERATIONS },
+                   "iteration": m.iteration, "iterations": m.iterations,
                    "running": m.running.is_some(), "trust": m.trust, "seconds": m.seconds,
                    "images": m.images.name})
         });
@@ -1655,7 +1706,7 @@ mod tests {
     }
 
     #[test]
-    fn maps_form_from_pca_and_tsne_and_keep_neighbourhoods() {
+    fn maps_form_from_pca_tsne_and_umap_and_keep_neighbourhoods() {
         let p = probe();
         let f = run(
             &p,
@@ -1674,6 +1725,21 @@ mod tests {
             "t-SNE {trust}, PCA {pca_trust}"
         );
         assert_eq!(m["iteration"], TSNE_ITERATIONS);
+        // UMAP: 500 epochs for so few points, as trustworthy
+        let f = run(&p, json!({"method": "umap", "neighbours": 10}), |f| {
+            f.header["map"]["trust"].is_number() && f.header["map"]["method"] == "umap"
+        });
+        let m = &f.header["map"];
+        let umap_trust = m["trust"].as_f64().unwrap();
+        assert!(
+            umap_trust > 0.9 && umap_trust > pca_trust,
+            "UMAP {umap_trust}, PCA {pca_trust}"
+        );
+        assert_eq!(
+            (m["iteration"].as_u64(), m["iterations"].as_u64()),
+            (Some(500), Some(500))
+        );
+        assert_eq!(array(&f, "map_xy").len(), 1200);
         let n = ask(
             &p,
             json!({"type": "query", "id": 1, "query": "neighbours", "index": 3, "k": 5}),

@@ -1,5 +1,5 @@
 //! `hourglass project`: a 2-D map of many points — a model's codes, or the data themselves —
-//! by PCA or t-SNE, written as CSV (x, y, label), with the map's trustworthiness.
+//! by PCA, t-SNE or UMAP, written as CSV (x, y, label), with the map's trustworthiness.
 
 use std::{path::PathBuf, time::Instant};
 
@@ -7,7 +7,7 @@ use anyhow::{Result, bail};
 use clap::Args;
 use hourglass_core::{
     data::{Dataset, write_csv},
-    project::{self, Flow, Method, TsneOptions},
+    project::{self, Flow, Method, TsneOptions, UmapOptions},
 };
 
 use super::load_model;
@@ -37,7 +37,7 @@ pub struct ProjectArgs {
     /// Which part of a known dataset
     #[arg(long, value_enum, default_value = "test", ignore_case = true)]
     pub split: Part,
-    /// pca or tsne
+    /// pca, tsne or umap
     #[arg(long, default_value = "tsne")]
     pub method: String,
     /// t-SNE's perplexity (about how many neighbours each point keeps close)
@@ -46,7 +46,16 @@ pub struct ProjectArgs {
     /// t-SNE's iterations (the first 250 exaggerate the attraction)
     #[arg(long, default_value_t = 750)]
     pub iterations: usize,
-    /// Seed (the PCA sample of more than 10,000 points)
+    /// UMAP's neighbourhood size, the point itself counted (umap-learn's n_neighbors)
+    #[arg(long, default_value_t = 15)]
+    pub neighbours: usize,
+    /// UMAP's minimum distance between points in the map (0 to 1)
+    #[arg(long, default_value_t = 0.1)]
+    pub min_dist: f64,
+    /// UMAP's epochs (0: 500 up to 10,000 points, 200 beyond)
+    #[arg(long, default_value_t = 0)]
+    pub epochs: usize,
+    /// Seed (the PCA sample of more than 10,000 points; UMAP's negative samples)
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Neighbours the trustworthiness counts (0: not measured)
@@ -55,6 +64,22 @@ pub struct ProjectArgs {
     /// coords.csv: columns x, y (and label)
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+}
+
+/// A step callback that says how far a run is, every 5 seconds.
+fn progress(unit: &'static str, total: usize, start: Instant) -> impl FnMut(usize) -> Flow {
+    let mut last = Instant::now();
+    move |i| {
+        if last.elapsed().as_secs_f64() > 5.0 {
+            eprintln!(
+                "  {unit} {}/{total} ({:.0} s)",
+                i + 1,
+                start.elapsed().as_secs_f64()
+            );
+            last = Instant::now();
+        }
+        Flow::Go
+    }
 }
 
 fn load_part(
@@ -128,20 +153,26 @@ pub fn run(args: ProjectArgs) -> Result<()> {
             };
             project::check_tsne(n, &opts)?;
             eprintln!("t-SNE of {what}: {} iterations", args.iterations);
-            let mut last = Instant::now();
-            project::tsne(&values, dim, &opts, |i, _| {
-                if last.elapsed().as_secs_f64() > 5.0 {
-                    eprintln!(
-                        "  iteration {}/{} ({:.0} s)",
-                        i + 1,
-                        args.iterations,
-                        start.elapsed().as_secs_f64()
-                    );
-                    last = Instant::now();
-                }
-                Flow::Go
-            })?
-            .ok_or_else(|| anyhow::anyhow!("t-SNE stopped"))?
+            let mut tick = progress("iteration", args.iterations, start);
+            project::tsne(&values, dim, &opts, |i, _| tick(i))?
+                .ok_or_else(|| anyhow::anyhow!("t-SNE stopped"))?
+        }
+        Method::Umap => {
+            let opts = UmapOptions {
+                neighbours: args.neighbours,
+                min_dist: args.min_dist,
+                epochs: args.epochs,
+                seed: args.seed,
+            };
+            project::check_umap(n, &opts)?;
+            let epochs = opts.epochs_for(n);
+            eprintln!(
+                "UMAP of {what}: {} neighbours, min_dist {}, {epochs} epochs",
+                args.neighbours, args.min_dist
+            );
+            let mut tick = progress("epoch", epochs, start);
+            project::umap(&values, dim, &opts, |i, _| tick(i))?
+                .ok_or_else(|| anyhow::anyhow!("UMAP stopped"))?
         }
     };
     let seconds = start.elapsed().as_secs_f64();

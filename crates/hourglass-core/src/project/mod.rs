@@ -1,4 +1,4 @@
-//! Maps of many points in two dimensions: PCA, t-SNE, how much of each point's
+//! Maps of many points in two dimensions: PCA, t-SNE, UMAP (in [`umap`]), how much of each point's
 //! neighbourhood a map keeps (trustworthiness), and nearest neighbours in the original space.
 //!
 //! t-SNE is the `bhtsne` crate's (its vantage-point tree for the neighbours, perplexity
@@ -22,6 +22,9 @@ use rayon::prelude::*;
 
 use crate::{Error, metrics::Pca, rng::Rng};
 
+mod umap;
+pub use umap::{UmapOptions, check_umap, fit_ab, umap};
+
 /// Inputs wider than this are reduced to this many principal components before t-SNE.
 pub const TSNE_INPUT_DIMS: usize = 50;
 /// Most rows a PCA is fitted on (a seeded sample of them when there are more).
@@ -32,6 +35,7 @@ pub const PCA_FIT_ROWS: usize = 10_000;
 pub enum Method {
     Pca,
     Tsne,
+    Umap,
 }
 
 impl Method {
@@ -39,8 +43,9 @@ impl Method {
         match name {
             "pca" => Ok(Method::Pca),
             "tsne" | "t-sne" => Ok(Method::Tsne),
+            "umap" => Ok(Method::Umap),
             other => Err(Error::invalid(format!(
-                "unknown method '{other}' (expected pca or tsne)"
+                "unknown method '{other}' (expected pca, tsne or umap)"
             ))),
         }
     }
@@ -49,6 +54,7 @@ impl Method {
         match self {
             Method::Pca => "pca",
             Method::Tsne => "tsne",
+            Method::Umap => "umap",
         }
     }
 }
@@ -376,7 +382,7 @@ mod tests {
     use super::*;
 
     /// Three tight, well-separated blobs in 10-D.
-    fn blobs(per: usize) -> (Vec<f32>, Vec<u32>) {
+    pub(super) fn blobs(per: usize) -> (Vec<f32>, Vec<u32>) {
         let mut rng = Rng::new(7);
         let (mut v, mut l) = (Vec::new(), Vec::new());
         for c in 0..3u32 {
@@ -404,7 +410,7 @@ mod tests {
         assert!((t - 0.6666666666666667).abs() < 1e-12, "{t}");
         // 40 random points in 5-D and a noisy map of their first two coordinates
         let case: serde_json::Value =
-            serde_json::from_str(include_str!("project/trustworthiness_sklearn.json")).unwrap();
+            serde_json::from_str(include_str!("trustworthiness_sklearn.json")).unwrap();
         let floats = |k: &str| -> Vec<f32> {
             case[k]
                 .as_array()
