@@ -25,18 +25,18 @@ const PARALLEL_FROM: usize = 64 * 64 * 64;
 
 /// A matrix view of a slice: element (i, j) at `i·rs + j·cs`.
 #[derive(Clone, Copy)]
-pub(super) struct Mat<'a> {
+pub(crate) struct Mat<'a> {
     data: &'a [f32],
     rs: usize,
     cs: usize,
 }
 
-pub(super) fn mat(data: &[f32], rs: usize, cs: usize) -> Mat<'_> {
+pub(crate) fn mat(data: &[f32], rs: usize, cs: usize) -> Mat<'_> {
     Mat { data, rs, cs }
 }
 
 /// `dst [m×n, row-major] = (accumulate ? dst : 0) + lhs [m×k] · rhs [k×n]`, on this thread.
-pub(super) fn matmul(
+pub(crate) fn matmul(
     m: usize,
     n: usize,
     k: usize,

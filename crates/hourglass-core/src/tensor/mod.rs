@@ -22,6 +22,8 @@ pub use conv::{ConvGeometry, conv_transpose2d, conv2d};
 pub use dense::{DenseActivation, dense};
 pub use host_decoder::HostDecoder;
 pub use init::initial_tensors;
+// the matrix product, for the maps' neighbour search
+pub(crate) use host::{mat, matmul};
 pub use objective::{
     BatchLoss, Evaluated, Objective, Reconstruction, VariantObjective, mean_jacobian_norm,
     objective_for, reconstruction_loss,
