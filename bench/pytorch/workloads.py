@@ -13,8 +13,11 @@ W4 decode one 32-d code to 784 pixels with W1's decoder (no grad): median µs pe
 W5 encode the 10,000 test images in one batch with W1's encoder (no grad): median ms.
 W7 the PyTorch examples' VAE (784-400-(20 μ, 20 log σ²), 20-400-784, ReLU, sigmoid out;
    BCE summed + KL; Adam 1e-3, batch 128): seconds per 60,000-sample epoch.
+W8 t-SNE of the codes in --codes (.npy; the parent writes the shipped mnist-30d model's codes
+   of the 10,000 test images) with scikit-learn's TSNE: perplexity 30, 750 iterations, PCA
+   start, n_jobs = --threads: seconds. scikit-learn, not PyTorch (which has no t-SNE).
 
-Usage: python workloads.py --workload W1 [--quick] [--data-dir DIR] [--threads N]
+Usage: python workloads.py --workload W1 [--quick] [--data-dir DIR] [--threads N] [--codes F]
 """
 import argparse
 import json
@@ -139,10 +142,11 @@ def glass_epochs_per_second(window):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--workload", required=True, choices=["W1", "W2", "W3", "W4", "W5", "W7"])
+    p.add_argument("--workload", required=True, choices=["W1", "W2", "W3", "W4", "W5", "W7", "W8"])
     p.add_argument("--quick", action="store_true")
     p.add_argument("--data-dir")
     p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--codes", help="W8: the codes to map (.npy)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
@@ -173,6 +177,16 @@ def main():
                 dec(z)
                 times.append((time.perf_counter() - t) * 1e6)
         value, unit = statistics.median(times), "µs"
+    elif w == "W8":
+        # the t-SNE Python users run (PyTorch has none): scikit-learn's Barnes-Hut TSNE with
+        # Hourglass's settings — perplexity 30, 750 iterations, PCA start
+        import numpy as np
+        from sklearn.manifold import TSNE
+        codes = np.load(a.codes).astype(np.float32)
+        t = time.perf_counter()
+        TSNE(n_components=2, perplexity=30.0, max_iter=250 if a.quick else 750, init="pca",
+             random_state=1, n_jobs=a.threads).fit_transform(codes)
+        value, unit, data = time.perf_counter() - t, "s", "mnist-30d codes"
     elif w == "W7":
         n = 2560 if a.quick else 60000
         x, data = images(a.data_dir, "train", n)

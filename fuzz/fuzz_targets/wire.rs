@@ -7,6 +7,8 @@ use hourglass_server::{
     glass_job::GlassCommand,
     latent3d_job::Latent3dCommand,
     runtime::wire::{decode, parse},
+    studio_job::{StudioCommand, StudioSettings},
+    uses_job::{UsesCommand, UsesSettings},
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -15,6 +17,8 @@ fuzz_target!(|data: &[u8]| {
         let _ = parse::<GlassSettings, GlassCommand>(text);
         let _ = parse::<ExplorerSettings, Latent3dCommand>(text);
         let _ = parse::<DigitsSettings, DigitsCommand>(text);
+        let _ = parse::<StudioSettings, StudioCommand>(text);
+        let _ = parse::<UsesSettings, UsesCommand>(text);
     }
     let _ = decode(data);
 });

@@ -14,6 +14,10 @@
 //! W5 encode the 10,000 test images in one batch (W1's model): ms.
 //! W7 the PyTorch examples' VAE (784-400-(20 μ, 20 log σ²), mirrored; BCE summed + KL, Adam,
 //!    batch 128): seconds per 60,000-sample epoch.
+//! W8 t-SNE of the 10,000 MNIST test images' 30-D codes (the shipped `mnist-30d` model),
+//!    perplexity 30, 750 iterations, PCA start: seconds, against scikit-learn's `TSNE` (the
+//!    t-SNE Python users run; PyTorch has none) on the same codes, written once to a .npy
+//!    file both workers read.
 //! W6 (the Digits Lab's hover-decode round trip) is measured in the browser, by
 //! `e2e/digits-decode.bench.js`.
 
@@ -30,6 +34,7 @@ use hourglass_core::{
     architecture::{Architecture, Code, ConvLayer},
     data::Dataset,
     glass::{Activation, GlassBox},
+    project::{self, Flow, TsneOptions},
     rng::Rng,
     tensor::{
         Autoencoder, LossKind, Optimizer, TrainOptions, inference_device, initial_tensors, train,
@@ -76,6 +81,9 @@ pub struct BenchArgs {
     /// Run one workload in this process and print its result as one JSON line
     #[arg(long, hide = true, value_name = "WORKLOAD")]
     pub worker: Option<String>,
+    /// With --worker W8: the codes to map (.npy, written by the parent)
+    #[arg(long, hide = true, value_name = "FILE")]
+    pub codes: Option<PathBuf>,
     /// With --worker W3: exactly N epochs instead of a timed window, so an instruction
     /// counter (`valgrind --tool=callgrind`) sees the same work every time
     #[arg(long, hide = true, value_name = "N")]
@@ -112,7 +120,7 @@ enum Target {
     None,
 }
 
-const WORKLOADS: [Workload; 6] = [
+const WORKLOADS: [Workload; 7] = [
     Workload {
         id: "W1",
         title: "dense AE 784-256-128-32, batch 256: s per 60k-sample epoch",
@@ -149,7 +157,16 @@ const WORKLOADS: [Workload; 6] = [
         higher_is_better: false,
         target: Target::Ratio(1.0),
     },
+    Workload {
+        id: "W8",
+        title: "t-SNE of 10,000 30-D codes, 750 it. (vs scikit-learn): s",
+        higher_is_better: false,
+        target: Target::Ratio(1.0),
+    },
 ];
+
+/// The workloads' names, for messages.
+const NAMES: &str = "W1, W2, W3, W4, W5, W7 or W8";
 
 pub fn run(args: BenchArgs) -> Result<()> {
     if let Some(w) = &args.worker {
@@ -162,7 +179,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     }
     for w in &args.only {
         if !WORKLOADS.iter().any(|k| k.id.eq_ignore_ascii_case(w)) {
-            bail!("unknown workload '{w}' (expected W1, W2, W3, W4, W5 or W7)");
+            bail!("unknown workload '{w}' (expected {NAMES})");
         }
     }
     let reps = if args.quick { 1 } else { args.reps };
@@ -181,12 +198,17 @@ pub fn run(args: BenchArgs) -> Result<()> {
         );
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let selected =
+        |id: &str| args.only.is_empty() || args.only.iter().any(|o| o.eq_ignore_ascii_case(id));
+    // W8's codes, made once: both engines map the same numbers
+    let codes = if selected("W8") {
+        Some(write_w8_codes(&args.data_dir, args.quick)?)
+    } else {
+        None
+    };
     let mut all: Vec<Measurement> = Vec::new();
     let mut failures = Vec::new();
-    for w in WORKLOADS
-        .iter()
-        .filter(|w| args.only.is_empty() || args.only.iter().any(|o| o.eq_ignore_ascii_case(w.id)))
-    {
+    for w in WORKLOADS.iter().filter(|w| selected(w.id)) {
         for rep in 0..reps {
             // alternate which engine goes first
             let mut runs: Vec<(&str, Command)> = Vec::new();
@@ -197,6 +219,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
             }
             if let Some(d) = &args.data_dir {
                 ours.arg("--data-dir").arg(d);
+            }
+            if let (Some(c), "W8") = (&codes, w.id) {
+                ours.arg("--codes").arg(&**c);
             }
             runs.push(("hourglass", ours));
             if let Some(py) = &python {
@@ -212,6 +237,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
                 }
                 if let Some(d) = &args.data_dir {
                     theirs.arg("--data-dir").arg(d);
+                }
+                if let (Some(c), "W8") = (&codes, w.id) {
+                    theirs.arg("--codes").arg(&**c);
                 }
                 runs.push(("pytorch", theirs));
             }
@@ -401,10 +429,38 @@ fn print_table(all: &[Measurement], reps: usize, quick: bool, with_pytorch: bool
     println!(
         "W6   hover-decode round trip through the Digits Lab: measured in Chromium by e2e/digits-decode.bench.js"
     );
+    println!(
+        "W8's Python side is scikit-learn's TSNE (Barnes-Hut, n_jobs = threads), not PyTorch."
+    );
     if !with_pytorch {
         println!("PyTorch's side was not run (no --python); bench/run installs it in a venv.");
     }
     println!("↑: a rate, higher is better (its H/P should be above 1).");
+}
+
+/// W8's codes: the shipped 30-D MNIST model's codes of the test images (1,000 for --quick),
+/// or of seeded random pixels without MNIST, as a float32 .npy in a temporary folder that
+/// goes when the returned handle drops.
+fn write_w8_codes(data_dir: &Option<PathBuf>, quick: bool) -> Result<tempfile::TempPath> {
+    let n = if quick { 1_000 } else { 10_000 };
+    let (x, _) = images(data_dir, Split::Test, n);
+    let shipped = hourglass_data::shipped::model("mnist-30d")
+        .context("the shipped mnist-30d model is missing from this build")?;
+    let ck = hourglass_core::checkpoint::Checkpoint::from_bytes(shipped.name, shipped.bytes)?;
+    let model =
+        Autoencoder::from_tensors(&ck.config.architecture, &ck.tensors, &inference_device())?;
+    let codes = model.encode_host(&x, 512);
+    let dim = model.arch.latent_size();
+    let mut file = tempfile::Builder::new()
+        .prefix("hourglass-bench-w8-")
+        .suffix(".npy")
+        .tempfile()
+        .context("cannot make a temporary file for W8's codes")?;
+    std::io::Write::write_all(
+        &mut file,
+        &hourglass_core::data::write_npy_f32(codes.len() / dim, dim, &codes),
+    )?;
+    Ok(file.into_temp_path())
 }
 
 /// Peak resident memory of this process (VmHWM), in MiB.
@@ -590,7 +646,25 @@ fn worker(id: &str, quick: bool, args: &BenchArgs) -> Result<Measurement> {
             }
             (median(times).unwrap_or(f64::NAN), "ms", data)
         }
-        other => bail!("unknown workload '{other}' (expected W1, W2, W3, W4, W5 or W7)"),
+        "W8" => {
+            let path = args
+                .codes
+                .as_ref()
+                .context("W8 needs --codes (the parent writes them)")?;
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let codes = hourglass_core::data::read_npy("codes.npy", &bytes)?;
+            let opts = TsneOptions {
+                perplexity: 30.0,
+                iterations: if quick { 250 } else { 750 },
+                seed: 1,
+            };
+            let t = Instant::now();
+            let y = project::tsne(&codes.values, codes.features, &opts, |_, _| Flow::Go)?;
+            std::hint::black_box(y);
+            (t.elapsed().as_secs_f64(), "s", "mnist-30d codes")
+        }
+        other => bail!("unknown workload '{other}' (expected {NAMES})"),
     };
     Ok(Measurement {
         workload: id.to_ascii_uppercase(),
