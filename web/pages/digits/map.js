@@ -105,11 +105,22 @@ export function mapPanel(ctx) {
     const r = canvas.getBoundingClientRect();
     return [((ev.clientX - r.left) * canvas.width) / r.width, ((ev.clientY - r.top) * canvas.height) / r.height];
   };
+  /** @param {PointerEvent} ev */
+  const decodeUnder = (ev) => {
+    if (map.dragged) return;
+    decodeAt({ at: toModel(map.toCode(at(ev))) });
+  };
+  // The decode goes out on `pointerrawupdate` where the browser has it: that event comes as
+  // soon as the mouse moves, while `pointermove` waits for the next frame and is followed by
+  // that frame's layout and paint — an answer arriving meanwhile waited for them, and the
+  // image it brought showed a frame later. Sent early, the answer is usually back before the
+  // frame is drawn, and the decoded image shows in the same frame as the move.
+  const rawMoves = 'onpointerrawupdate' in window;
+  if (rawMoves) canvas.addEventListener(/** @type {'pointermove'} */ ('pointerrawupdate'), decodeUnder);
   canvas.addEventListener('pointermove', (ev) => {
     if (map.dragged) return;
+    if (!rawMoves) decodeUnder(ev);
     const [x, y] = at(ev);
-    const p = toModel(map.toCode([x, y]));
-    decodeAt({ at: p });
     const i = map.nearest(x, y);
     const names = ctx.names();
     if (i < 0 || !map.classes) {
