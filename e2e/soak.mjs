@@ -75,6 +75,8 @@ const report = {
   snapshots_per_second: Object.fromEntries(Object.entries(byPage).map(([p, r]) => [p, { sessions: r.length, min: +Math.min(...r).toFixed(2), median: +median(r).toFixed(2) }])),
   still_training: tabs.filter((t) => t.open && t.lastStep > 0).length,
   rss_mib: { after_warmup: +rssWarm.toFixed(1), end: +rssEnd.toFixed(1), min: +Math.min(...samples).toFixed(1), max: +Math.max(...samples).toFixed(1) },
+  // the RSS each minute after warm-up: a drift shows as a slope, noise as a band
+  rss_mib_each_minute: samples.filter((_, i) => i % 6 === 5).map((v) => +v.toFixed(1)),
 };
 console.log(JSON.stringify(report, null, 2));
 for (const t of tabs) t.ws.close();

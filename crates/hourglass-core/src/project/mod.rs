@@ -15,7 +15,10 @@
 //! on several threads differ in rounding, which t-SNE's dynamics amplify into visibly
 //! different (equally good) maps. On one thread a run is repeatable to the bit.
 
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::{
+    borrow::Cow,
+    panic::{AssertUnwindSafe, catch_unwind, resume_unwind},
+};
 
 use bhtsne::{Neighbor, tSNE};
 use rayon::prelude::*;
@@ -125,6 +128,17 @@ pub fn pca_map(values: &[f32], dim: usize, seed: u64) -> Result<Vec<f32>, Error>
     Ok(xy)
 }
 
+/// Wide inputs (pixels) as their first [`TSNE_INPUT_DIMS`] principal components — the usual
+/// first step of t-SNE and UMAP: the neighbour search is far faster and the map hardly
+/// changes — narrow ones as they are.
+fn narrowed(values: &[f32], dim: usize, seed: u64) -> Result<(Cow<'_, [f32]>, usize), Error> {
+    if dim <= TSNE_INPUT_DIMS {
+        return Ok((Cow::Borrowed(values), dim));
+    }
+    let pca = fit_pca(values, dim, TSNE_INPUT_DIMS, seed)?;
+    Ok((Cow::Owned(project_rows(&pca, values, dim)), TSNE_INPUT_DIMS))
+}
+
 /// t-SNE's settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TsneOptions {
@@ -190,16 +204,8 @@ pub fn tsne(
 ) -> Result<Option<Vec<f32>>, Error> {
     let n = rows(values, dim)?;
     check_tsne(n, opts)?;
-    // wide inputs: their first 50 principal components (the usual first step; the
-    // neighbour search is far faster and the map hardly changes)
-    let reduced;
-    let (values, dim) = if dim > TSNE_INPUT_DIMS {
-        let pca = fit_pca(values, dim, TSNE_INPUT_DIMS, opts.seed)?;
-        reduced = project_rows(&pca, values, dim);
-        (&reduced[..], TSNE_INPUT_DIMS)
-    } else {
-        (values, dim)
-    };
+    let (values, dim) = narrowed(values, dim, opts.seed)?;
+    let values = &values[..];
     let start = pca_map(values, dim, opts.seed)?;
     let sd = {
         let xs: Vec<f64> = start.iter().step_by(2).map(|&x| x as f64).collect();
@@ -456,6 +462,21 @@ mod tests {
         (v, l)
     }
 
+    /// Checks a map of [`blobs`]: one point each, each point's nearest map neighbour of its
+    /// own blob, trustworthiness above 0.85 and not below PCA's; returns the trustworthiness.
+    pub(super) fn check_blob_map(v: &[f32], labels: &[u32], y: &[f32], what: &str) -> f64 {
+        assert_eq!(y.len(), 2 * labels.len());
+        for i in 0..labels.len() {
+            let j = nearest(y, 2, i, 1)[0].0;
+            assert_eq!(labels[i], labels[j], "{what}: point {i}");
+        }
+        let t = trustworthiness(v, 10, y, 10, 1000, 1).unwrap();
+        let p = trustworthiness(v, 10, &pca_map(v, 10, 1).unwrap(), 10, 1000, 1).unwrap();
+        assert!(t > 0.85, "{what} trustworthiness {t}");
+        assert!(t >= p - 0.02, "{what} {t} vs PCA {p}");
+        t
+    }
+
     /// `sklearn.manifold.trustworthiness` on recorded cases (scikit-learn 1.9.1).
     #[test]
     fn trustworthiness_matches_scikit_learn_on_recorded_cases() {
@@ -508,16 +529,7 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(seen, 400);
-        assert_eq!(y.len(), 2 * labels.len());
-        // each point's nearest map neighbour is of its own blob
-        for i in 0..labels.len() {
-            let j = nearest(&y, 2, i, 1)[0].0;
-            assert_eq!(labels[i], labels[j], "point {i}");
-        }
-        let t = trustworthiness(&v, 10, &y, 10, 1000, 1).unwrap();
-        let p = trustworthiness(&v, 10, &pca_map(&v, 10, 1).unwrap(), 10, 1000, 1).unwrap();
-        assert!(t > 0.85, "t-SNE trustworthiness {t}");
-        assert!(t >= p - 0.02, "t-SNE {t} vs PCA {p}");
+        let t = check_blob_map(&v, &labels, &y, "t-SNE");
         // another run differs only by the order of the parallel sums: as good a map
         let again = tsne(&v, 10, &opts, |_, _| Flow::Go).unwrap().unwrap();
         let t2 = trustworthiness(&v, 10, &again, 10, 1000, 1).unwrap();

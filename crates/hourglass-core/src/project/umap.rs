@@ -24,7 +24,7 @@
 
 use rayon::prelude::*;
 
-use super::{Flow, TSNE_INPUT_DIMS, fit_pca, knn, pca_map, project_rows, rows};
+use super::{Flow, knn, narrowed, pca_map, rows};
 use crate::{Error, rng::Rng};
 
 /// UMAP's settings.
@@ -267,14 +267,8 @@ pub fn umap(
 ) -> Result<Option<Vec<f32>>, Error> {
     let n = rows(values, dim)?;
     check_umap(n, opts)?;
-    let reduced;
-    let (values, dim) = if dim > TSNE_INPUT_DIMS {
-        let pca = fit_pca(values, dim, TSNE_INPUT_DIMS, opts.seed)?;
-        reduced = project_rows(&pca, values, dim);
-        (&reduced[..], TSNE_INPUT_DIMS)
-    } else {
-        (values, dim)
-    };
+    let (values, dim) = narrowed(values, dim, opts.seed)?;
+    let values = &values[..];
     let epochs = opts.epochs_for(n);
     let mut graph = fuzzy_graph(values, dim, opts.neighbours);
     // edges too weak to be sampled once in the whole run are dropped
@@ -353,7 +347,7 @@ pub fn umap(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{nearest, tests::blobs, trustworthiness};
+    use super::super::tests::{blobs, check_blob_map};
     use super::*;
 
     /// umap-learn 0.5.12's `find_ab_params(1.0, min_dist)` (SciPy's curve_fit).
@@ -413,15 +407,7 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(seen, 200);
-        assert_eq!(y.len(), 2 * labels.len());
-        for i in 0..labels.len() {
-            let j = nearest(&y, 2, i, 1)[0].0;
-            assert_eq!(labels[i], labels[j], "point {i}");
-        }
-        let t = trustworthiness(&v, 10, &y, 10, 1000, 1).unwrap();
-        let p = trustworthiness(&v, 10, &pca_map(&v, 10, 1).unwrap(), 10, 1000, 1).unwrap();
-        assert!(t > 0.85, "UMAP trustworthiness {t}");
-        assert!(t >= p - 0.02, "UMAP {t} vs PCA {p}");
+        check_blob_map(&v, &labels, &y, "UMAP");
         // the layout is one thread and seeded: the same map again, another with another seed
         let again = umap(&v, 10, &opts, |_, _| Flow::Go).unwrap().unwrap();
         assert_eq!(y, again);
