@@ -140,7 +140,15 @@ test('a drawn 1 lands among the 1s of the shipped model; the sliders morph it', 
   await expect.poll(() => mapCount(page)).toBe(10000);
   await stroke(page, [[0.5, 0.15], [0.5, 0.5], [0.49, 0.85]]);
   await expect(page.getByTestId('digits-code')).toHaveAttribute('data-value', /^\[-?\d/);
-  const code = JSON.parse(/** @type {string} */ (await page.getByTestId('digits-code').getAttribute('data-value')));
+  // the code of the whole stroke: answers for parts of it may still be on their way
+  const codeNow = () => page.getByTestId('digits-code').getAttribute('data-value');
+  let settled = await codeNow();
+  await expect.poll(async () => {
+    const [was, now] = [settled, await codeNow()];
+    settled = now;
+    return now === was;
+  }, { intervals: [300] }).toBe(true);
+  const code = JSON.parse(/** @type {string} */ (settled));
   // the classes of the 25 test images nearest to the drawing's code: mostly 1s
   const near = await page.evaluate((c) => {
     const m = /** @type {any} */ (window).digitsMap;

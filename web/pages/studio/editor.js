@@ -103,6 +103,15 @@ export function architectureEditor(opts) {
   /** @type {Summary|null} */ let summary = null;
   let editing = false;
   let asked = 0;
+  /** The server's model as its last snapshot had it (patch form, as JSON). */
+  let serverKey = '';
+  /**
+   * The server's model when an edit was sent, and when: a snapshot that still carries it was
+   * published before the edit arrived and must not undo it (for at most 2 s, in case the
+   * server kept its model).
+   * @type {{before: string, at: number}|null}
+   */
+  let sent = null;
 
   const kind = /** @type {HTMLSelectElement} */ (h('select', { 'data-testid': 'studio-kind', 'aria-label': 'Kind of model' },
     h('option', { value: 'dense' }, 'dense layers'), h('option', { value: 'conv' }, 'convolutions')));
@@ -261,7 +270,10 @@ export function architectureEditor(opts) {
       const s = await opts.check(patch);
       if (mine !== asked) return;
       show(s);
-      if (s.ok) opts.apply(patch);
+      if (s.ok) {
+        opts.apply(patch);
+        if (JSON.stringify(patch) !== serverKey) sent = { before: serverKey, at: performance.now() };
+      }
     } catch (e) {
       if (mine !== asked) return;
       show({ ok: false, error: { field: 'layers', layer: null, message: String(/** @type {any} */ (e).message || e) } });
@@ -286,9 +298,11 @@ export function architectureEditor(opts) {
      */
     update(settings, s) {
       const fromServer = draftOf(settings);
-      const same = JSON.stringify(patchOf(fromServer)) === JSON.stringify(patchOf(draft));
+      serverKey = JSON.stringify(patchOf(fromServer));
+      if (sent && (serverKey !== sent.before || performance.now() - sent.at > 2000)) sent = null;
+      const same = serverKey === JSON.stringify(patchOf(draft));
       const invalid = summary && !summary.ok;
-      if (!same && !editing && !invalid && document.activeElement !== latent) {
+      if (!same && !editing && !invalid && !sent && document.activeElement !== latent) {
         draft = fromServer;
         show(s);
       } else if (same && (!summary || JSON.stringify(summary) !== JSON.stringify(s))) {
