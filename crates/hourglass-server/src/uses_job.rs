@@ -32,7 +32,7 @@ use hourglass_core::{
     data::{Dataset, jpeg_scan},
     glass::Activation,
     metrics::{Pca, RocPoint, auc, mse, psnr, roc, ssim},
-    project::{self, Flow, TsneOptions, UmapOptions},
+    project::{self, Flow, Method, TsneOptions, UmapOptions},
     rng::Rng,
     settings::{Field, Settings},
     tensor::{
@@ -260,15 +260,6 @@ struct GenerateModels {
     plain: Autoencoder,
 }
 
-/// How a map's method is written for people.
-fn method_name(method: &str) -> &'static str {
-    match method {
-        "umap" => "UMAP",
-        "tsne" => "t-SNE",
-        _ => "PCA",
-    }
-}
-
 /// A t-SNE or UMAP run on its own thread.
 struct MapRun {
     shared: Arc<Mutex<MapShared>>,
@@ -294,7 +285,7 @@ impl Drop for MapRun {
 /// A map: what it maps, its coordinates, and how far it got.
 struct MapResult {
     key: String,
-    method: String,
+    method: Method,
     source: String,
     values: Arc<Vec<f32>>,
     dim: usize,
@@ -785,9 +776,9 @@ impl UsesJob {
     fn map_key(&self) -> String {
         let s = &self.settings;
         // only the settings of the method in use: a UMAP setting does not redo a t-SNE map
-        let shape = match s.method.as_str() {
-            "tsne" => format!("{}", s.perplexity),
-            "umap" => format!("{}/{}", s.neighbours, s.min_dist),
+        let shape = match Method::from_name(&s.method) {
+            Ok(Method::Tsne) => format!("{}", s.perplexity),
+            Ok(Method::Umap) => format!("{}/{}", s.neighbours, s.min_dist),
             _ => String::new(),
         };
         format!(
@@ -825,6 +816,7 @@ impl UsesJob {
     }
 
     fn start_map(&mut self) -> Result<(), WireError> {
+        let method = Method::from_name(&self.settings.method)?;
         let images = self.map_images()?;
         let (values, dim) = if self.settings.source == "codes" {
             let name = format!(
@@ -860,7 +852,7 @@ impl UsesJob {
         let values = Arc::new(values);
         let mut map = MapResult {
             key: self.map_key(),
-            method: self.settings.method.clone(),
+            method,
             source: self.settings.source.clone(),
             values: values.clone(),
             dim,
@@ -874,7 +866,7 @@ impl UsesJob {
             seconds: 0.0,
             started: Instant::now(),
         };
-        if self.settings.method == "pca" {
+        if method == Method::Pca {
             let xy = project::pca_map(&values, dim, self.settings.seed)?;
             map.trust = Some(project::trustworthiness(
                 &values,
@@ -900,7 +892,7 @@ impl UsesJob {
                 epochs: 0,
                 seed: self.settings.seed,
             };
-            let umap = self.settings.method == "umap";
+            let umap = method == Method::Umap;
             if umap {
                 project::check_umap(n, &umap_opts)?;
                 map.iterations = umap_opts.epochs_for(n);
@@ -997,7 +989,7 @@ impl UsesJob {
         }
         if let Some(done) = done {
             map.running = None;
-            let name = method_name(&map.method);
+            let name = map.method.title();
             let xy = done.map_err(|e| WireError::invalid(format!("{name}: {e}")))?;
             map.trust = Some(project::trustworthiness(
                 &map.values,
@@ -1466,7 +1458,7 @@ impl PageJob for UsesJob {
         });
         let compress = self.compress.as_ref().map(|r| json!({"points": r.points}));
         let map = self.map.as_ref().map(|m| {
-            json!({"method": m.method, "source": m.source, "count": m.labels.len(), "dim": m.dim,
+            json!({"method": m.method.name(), "source": m.source, "count": m.labels.len(), "dim": m.dim,
                    "iteration": m.iteration, "iterations": m.iterations,
                    "running": m.running.is_some(), "trust": m.trust, "seconds": m.seconds,
                    "images": m.images.name})

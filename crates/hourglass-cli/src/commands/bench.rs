@@ -165,8 +165,12 @@ const WORKLOADS: [Workload; 7] = [
     },
 ];
 
-/// The workloads' names, for messages.
-const NAMES: &str = "W1, W2, W3, W4, W5, W7 or W8";
+/// The workloads' names, for messages: "W1, W2 … or W8".
+fn names() -> String {
+    let ids: Vec<&str> = WORKLOADS.iter().map(|w| w.id).collect();
+    let (last, rest) = ids.split_last().expect("workloads");
+    format!("{} or {last}", rest.join(", "))
+}
 
 pub fn run(args: BenchArgs) -> Result<()> {
     if let Some(w) = &args.worker {
@@ -179,7 +183,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     }
     for w in &args.only {
         if !WORKLOADS.iter().any(|k| k.id.eq_ignore_ascii_case(w)) {
-            bail!("unknown workload '{w}' (expected {NAMES})");
+            bail!("unknown workload '{w}' (expected {})", names());
         }
     }
     let reps = if args.quick { 1 } else { args.reps };
@@ -445,9 +449,7 @@ fn write_w8_codes(data_dir: &Option<PathBuf>, quick: bool) -> Result<tempfile::T
     let (x, _) = images(data_dir, Split::Test, n);
     let shipped = hourglass_data::shipped::model("mnist-30d")
         .context("the shipped mnist-30d model is missing from this build")?;
-    let ck = hourglass_core::checkpoint::Checkpoint::from_bytes(shipped.name, shipped.bytes)?;
-    let model =
-        Autoencoder::from_tensors(&ck.config.architecture, &ck.tensors, &inference_device())?;
+    let (_, model) = super::model_from_bytes(shipped.name, shipped.bytes)?;
     let codes = model.encode_host(&x, 512);
     let dim = model.arch.latent_size();
     let mut file = tempfile::Builder::new()
@@ -663,7 +665,7 @@ fn worker(id: &str, quick: bool, args: &BenchArgs) -> Result<Measurement> {
             std::hint::black_box(y);
             (t.elapsed().as_secs_f64(), "s", "mnist-30d codes")
         }
-        other => bail!("unknown workload '{other}' (expected {NAMES})"),
+        other => bail!("unknown workload '{other}' (expected {})", names()),
     };
     Ok(Measurement {
         workload: id.to_ascii_uppercase(),

@@ -21,10 +21,16 @@ use hourglass_core::{
 /// Reads and validates a checkpoint, and builds its model for inference.
 pub fn load_model(path: &Path) -> Result<(Checkpoint, Autoencoder)> {
     let bytes = crate::datasets::read_file(path)?;
-    let ck = Checkpoint::from_bytes(&path.display().to_string(), &bytes)?;
+    model_from_bytes(&path.display().to_string(), &bytes)
+}
+
+/// Validates a checkpoint's bytes (named `source` in errors) and builds its model for
+/// inference.
+pub fn model_from_bytes(source: &str, bytes: &[u8]) -> Result<(Checkpoint, Autoencoder)> {
+    let ck = Checkpoint::from_bytes(source, bytes)?;
     let model =
         Autoencoder::from_tensors(&ck.config.architecture, &ck.tensors, &inference_device())
-            .with_context(|| format!("{}: cannot build the model", path.display()))?;
+            .with_context(|| format!("{source}: cannot build the model"))?;
     Ok((ck, model))
 }
 

@@ -60,6 +60,15 @@ impl Method {
             Method::Umap => "umap",
         }
     }
+
+    /// The method's name as people write it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Method::Pca => "PCA",
+            Method::Tsne => "t-SNE",
+            Method::Umap => "UMAP",
+        }
+    }
 }
 
 /// Checks `values` is whole rows of `dim` finite values and returns the row count.
