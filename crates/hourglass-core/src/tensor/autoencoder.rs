@@ -65,12 +65,21 @@ pub const HOST_DECODE_MAX: usize = 8;
 /// A linear layer and its activation: ReLU-like ones in the same op (see
 /// [`super::dense`]), the others as a separate op after it.
 fn layer(l: &Linear, x: Tensor<2>, a: Activation) -> Tensor<2> {
-    let (w, b) = (l.weight.val(), bias(&l.bias));
+    let (fused, after) = fused(a);
+    act(after, dense(x, l.weight.val(), bias(&l.bias), fused))
+}
+
+/// What of activation `a` the custom ops apply themselves, and what follows them as its own
+/// op (`Linear` where nothing does).
+fn fused(a: Activation) -> (DenseActivation, Activation) {
     match a {
-        Activation::Linear => dense(x, w, b, DenseActivation::Linear),
-        Activation::Relu => dense(x, w, b, DenseActivation::Relu),
-        Activation::LeakyRelu => dense(x, w, b, DenseActivation::LeakyRelu(LEAKY_SLOPE as f32)),
-        other => act(other, dense(x, w, b, DenseActivation::Linear)),
+        Activation::Linear => (DenseActivation::Linear, Activation::Linear),
+        Activation::Relu => (DenseActivation::Relu, Activation::Linear),
+        Activation::LeakyRelu => (
+            DenseActivation::LeakyRelu(LEAKY_SLOPE as f32),
+            Activation::Linear,
+        ),
+        other => (DenseActivation::Linear, other),
     }
 }
 
@@ -399,7 +408,11 @@ impl Autoencoder {
             let mut img: Tensor<4> = h.reshape([n, c, hh, ww]);
             for (i, conv) in self.module.enc_convs.iter().enumerate() {
                 let g = self.conv_geometry[i];
-                img = act(a, conv2d(img, conv.weight.val(), bias(&conv.bias), g));
+                let (fused, after) = fused(a);
+                img = act(
+                    after,
+                    conv2d(img, conv.weight.val(), bias(&conv.bias), g, fused),
+                );
                 let [c2, h2, w2] = self.conv_shapes[i + 1];
                 trace(
                     format!("encoder.conv.{i}"),
@@ -489,6 +502,7 @@ impl Autoencoder {
                 self.module.enc_convs[k].weight.val(),
                 Tensor::zeros([ci], &device),
                 self.conv_geometry[k],
+                DenseActivation::Linear,
             )
             .reshape([n * l, ci * hi * wi]);
         }
@@ -530,13 +544,24 @@ impl Autoencoder {
             let last = self.module.dec_deconvs.len() - 1;
             for (j, d) in self.module.dec_deconvs.iter().enumerate() {
                 let g = self.conv_geometry[k - j - 1];
-                img = conv_transpose2d(img, d.weight.val(), bias(&d.bias), g);
                 if j < last {
-                    img = act(a, img);
+                    let (fused, after) = fused(a);
+                    img = act(
+                        after,
+                        conv_transpose2d(img, d.weight.val(), bias(&d.bias), g, fused),
+                    );
                     let [c2, h2, w2] = self.conv_shapes[k - j - 1];
                     trace(
                         format!("decoder.deconv.{j}"),
                         img.clone().reshape([n, c2 * h2 * w2]),
+                    );
+                } else {
+                    img = conv_transpose2d(
+                        img,
+                        d.weight.val(),
+                        bias(&d.bias),
+                        g,
+                        DenseActivation::Linear,
                     );
                 }
             }

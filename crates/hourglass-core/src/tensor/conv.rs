@@ -12,7 +12,10 @@
 //! the forward pass's columns for the weight gradient of a convolution.
 //!
 //! A transposed convolution is the adjoint of a convolution, so both ops share the same two
-//! primitives: `im2col` (gather) and `col2im` (scatter-add).
+//! primitives: `im2col` (gather) and `col2im` (scatter-add). Both apply a ReLU (or leaky ReLU)
+//! in place, as the dense op does: the backward pass turns the output's gradient into the
+//! pre-activation one in place from the saved output's sign, so a conv layer and its
+//! activation cost no extra pass over a fresh buffer in either direction.
 
 use burn::{
     backend::{
@@ -28,7 +31,8 @@ use burn::{
 use rayon::prelude::*;
 use std::sync::Arc;
 
-use super::host::{check_f32, mat, matmul, tensor, values, with_autodiff};
+use super::dense::DenseActivation;
+use super::host::{check_f32, mat, matmul, owned, tensor, values, with_autodiff};
 
 /// A square convolution's hyper-parameters (the same in both spatial dimensions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,20 +60,22 @@ impl ConvGeometry {
 /// The extension: two ops, on Flex and on Autodiff over Flex. Tensors are f32, NCHW.
 #[backend_extension(Flex, Autodiff)]
 pub trait FastConv: Backend {
-    /// `x [n, ci, h, w]`, `weight [co, ci, k, k]`, `bias [co]` → `[n, co, ho, wo]`.
+    /// `x [n, ci, h, w]`, `weight [co, ci, k, k]`, `bias [co]` → `act(conv) [n, co, ho, wo]`.
     fn fast_conv2d(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
         geometry: ConvGeometry,
+        activation: DenseActivation,
     ) -> FloatTensor<Self>;
 
-    /// `x [n, ci, h, w]`, `weight [ci, co, k, k]`, `bias [co]` → `[n, co, ho, wo]`.
+    /// `x [n, ci, h, w]`, `weight [ci, co, k, k]`, `bias [co]` → `act(conv) [n, co, ho, wo]`.
     fn fast_conv_transpose2d(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
         geometry: ConvGeometry,
+        activation: DenseActivation,
     ) -> FloatTensor<Self>;
 }
 
@@ -104,21 +110,45 @@ impl Frame {
             .filter(|&i| i < side)
     }
 
+    /// The outputs `lo..hi` of a row whose kernel tap `tap` reads inside a side of `side`
+    /// (`source` is `Some` exactly there), found once per row instead of tested per element.
+    #[inline(always)]
+    fn span(&self, tap: usize, side: usize, outs: usize) -> (usize, usize) {
+        let s = self.g.stride;
+        // input index = out·s + tap − padding, inside [0, side)
+        let lo = self.g.padding.saturating_sub(tap).div_ceil(s);
+        let hi = (side + self.g.padding)
+            .checked_sub(tap)
+            .map_or(0, |end| end.div_ceil(s))
+            .min(outs);
+        (lo.min(hi), hi)
+    }
+
     /// Gathers `image` into `cols` (every entry written).
     fn im2col(&self, image: &[f32], cols: &mut [f32]) {
-        let (k, l) = (self.g.kernel, self.cols());
+        let (k, l, s) = (self.g.kernel, self.cols(), self.g.stride);
         let image = &image[..self.image_len()];
         for (row, dst) in cols[..self.rows() * l].chunks_exact_mut(l).enumerate() {
             let (c, ky, kx) = (row / (k * k), row / k % k, row % k);
             let plane = &image[c * self.h * self.w..][..self.h * self.w];
+            let (lo, hi) = self.span(kx, self.w, self.ow);
             for (oy, dst) in dst.chunks_exact_mut(self.ow).enumerate() {
                 let Some(iy) = self.source(oy, ky, self.h) else {
                     dst.fill(0.0);
                     continue;
                 };
-                let line = &plane[iy * self.w..][..self.w];
-                for (ox, d) in dst.iter_mut().enumerate() {
-                    *d = self.source(ox, kx, self.w).map_or(0.0, |ix| line[ix]);
+                dst[..lo].fill(0.0);
+                dst[hi..].fill(0.0);
+                if lo < hi {
+                    let first = lo * s + kx - self.g.padding;
+                    let line = &plane[iy * self.w + first..][..(hi - lo - 1) * s + 1];
+                    if s == 1 {
+                        dst[lo..hi].copy_from_slice(line);
+                    } else {
+                        for (d, &v) in dst[lo..hi].iter_mut().zip(line.iter().step_by(s)) {
+                            *d = v;
+                        }
+                    }
                 }
             }
         }
@@ -126,21 +156,24 @@ impl Frame {
 
     /// Adds `cols` back onto `image` (the adjoint of [`Frame::im2col`]).
     fn col2im(&self, cols: &[f32], image: &mut [f32]) {
-        let (k, l) = (self.g.kernel, self.cols());
+        let (k, l, s) = (self.g.kernel, self.cols(), self.g.stride);
         let (h, w) = (self.h, self.w);
         let image = &mut image[..self.image_len()];
         for (row, src) in cols[..self.rows() * l].chunks_exact(l).enumerate() {
             let (c, ky, kx) = (row / (k * k), row / k % k, row % k);
             let plane = &mut image[c * h * w..][..h * w];
+            let (lo, hi) = self.span(kx, w, self.ow);
+            if lo == hi {
+                continue;
+            }
+            let first = lo * s + kx - self.g.padding;
             for (oy, src) in src.chunks_exact(self.ow).enumerate() {
                 let Some(iy) = self.source(oy, ky, h) else {
                     continue;
                 };
-                let line = &mut plane[iy * w..][..w];
-                for (ox, &s) in src.iter().enumerate() {
-                    if let Some(ix) = self.source(ox, kx, w) {
-                        line[ix] += s;
-                    }
+                let line = &mut plane[iy * w + first..][..(hi - lo - 1) * s + 1];
+                for (d, &v) in line.iter_mut().step_by(s).zip(&src[lo..hi]) {
+                    *d += v;
                 }
             }
         }
@@ -206,6 +239,29 @@ fn channel_sums(dy: &[f32], c: usize, l: usize) -> Vec<f32> {
     sums
 }
 
+/// Applies `a` in place.
+fn activate(a: DenseActivation, values: &mut [f32]) {
+    if a != DenseActivation::Linear {
+        values.iter_mut().for_each(|v| *v = a.apply(*v));
+    }
+}
+
+/// The gradient before the activation: `grad · act'(z)` from the saved output `y`, in the
+/// gradient's own buffer when it is not shared.
+fn before_activation(a: DenseActivation, y: Option<&FlexTensor>, grad: FlexTensor) -> FlexTensor {
+    let Some(y) = y.filter(|_| a != DenseActivation::Linear) else {
+        return grad;
+    };
+    let mut dz = owned(grad);
+    let n = dz.layout().num_elements();
+    let y = values(y);
+    dz.storage_mut::<f32>()[..n]
+        .par_chunks_mut(16 * 1024)
+        .zip(y.par_chunks(16 * 1024))
+        .for_each(|(d, y)| d.iter_mut().zip(y).for_each(|(d, &y)| *d *= a.slope(y)));
+    dz
+}
+
 /// What a convolution's forward pass keeps for its backward pass.
 #[derive(Clone, Debug)]
 struct ConvState {
@@ -214,6 +270,9 @@ struct ConvState {
     cols: Arc<[f32]>,
     x_shape: [usize; 4],
     g: ConvGeometry,
+    a: DenseActivation,
+    /// The output, when the activation needs it for its slope.
+    y: Option<FlexTensor>,
 }
 
 /// Forward convolution; with `keep_cols` also returns every sample's columns.
@@ -222,6 +281,7 @@ fn conv2d_forward(
     weight: &FlexTensor,
     bias: &FlexTensor,
     g: ConvGeometry,
+    a: DenseActivation,
     keep_cols: bool,
 ) -> (FlexTensor, Vec<f32>) {
     check_f32(&[x, weight, bias]);
@@ -247,6 +307,7 @@ fn conv2d_forward(
             o.fill(b);
         }
         matmul(co, l, rows, out, true, mat(&wv, rows, 1), mat(cols, l, 1));
+        activate(a, out);
     };
     let samples = out
         .par_chunks_mut(co * l)
@@ -276,6 +337,7 @@ fn conv2d_backward(
     let (n, rows, l) = (xs[0], f.rows(), f.cols());
     let ws = dims4(&state.weight);
     let co = ws[0];
+    let grad = before_activation(state.a, state.y.as_ref(), grad);
     let (dy, wv) = (values(&grad), values(&state.weight));
     let dx = want[0].then(|| {
         let mut dx = vec![0.0f32; n * f.image_len()];
@@ -311,6 +373,9 @@ struct ConvTransposeState {
     x: FlexTensor,
     weight: FlexTensor,
     g: ConvGeometry,
+    a: DenseActivation,
+    /// The output, when the activation needs it for its slope.
+    y: Option<FlexTensor>,
 }
 
 /// A transposed convolution from `x [n, ci, h, w]` with `weight [ci, co, k, k]` to
@@ -331,6 +396,7 @@ fn conv_transpose2d_forward(
     weight: &FlexTensor,
     bias: &FlexTensor,
     g: ConvGeometry,
+    a: DenseActivation,
 ) -> FlexTensor {
     check_f32(&[x, weight, bias]);
     let xs = dims4(x);
@@ -366,6 +432,7 @@ fn conv_transpose2d_forward(
                     o.fill(b);
                 }
                 f.col2im(cols, out);
+                activate(a, out);
             },
         );
     tensor(out, out_shape)
@@ -381,6 +448,7 @@ fn conv_transpose2d_backward(
     let ws = dims4(&state.weight);
     let (out_shape, f) = transpose_frame(xs, ws, state.g);
     let (n, ci, co, rows, l) = (xs[0], xs[1], ws[1], f.rows(), f.cols());
+    let grad = before_activation(state.a, state.y.as_ref(), grad);
     let dy = values(&grad);
     // every sample's columns of dy: both the input and the weight gradient read them
     let mut cols = vec![0.0f32; if want[0] || want[1] { n * rows * l } else { 0 }];
@@ -421,8 +489,9 @@ impl FastConv for Flex {
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
         geometry: ConvGeometry,
+        activation: DenseActivation,
     ) -> FloatTensor<Self> {
-        conv2d_forward(&x, &weight, &bias, geometry, false).0
+        conv2d_forward(&x, &weight, &bias, geometry, activation, false).0
     }
 
     fn fast_conv_transpose2d(
@@ -430,8 +499,9 @@ impl FastConv for Flex {
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
         geometry: ConvGeometry,
+        activation: DenseActivation,
     ) -> FloatTensor<Self> {
-        conv_transpose2d_forward(&x, &weight, &bias, geometry)
+        conv_transpose2d_forward(&x, &weight, &bias, geometry, activation)
     }
 }
 
@@ -441,14 +511,17 @@ impl<C: CheckpointStrategy> FastConv for Autodiff<Flex, C> {
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
         geometry: ConvGeometry,
+        activation: DenseActivation,
     ) -> FloatTensor<Self> {
         with_autodiff::<C, _>([x, weight, bias], conv2d_backward, |[x, w, b], tracked| {
-            let (out, cols) = conv2d_forward(x, w, b, geometry, tracked);
+            let (out, cols) = conv2d_forward(x, w, b, geometry, activation, tracked);
             let state = tracked.then(|| ConvState {
                 weight: w.clone(),
                 cols: cols.into(),
                 x_shape: dims4(x),
                 g: geometry,
+                a: activation,
+                y: (activation != DenseActivation::Linear).then(|| out.clone()),
             });
             (out, state)
         })
@@ -459,16 +532,19 @@ impl<C: CheckpointStrategy> FastConv for Autodiff<Flex, C> {
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
         geometry: ConvGeometry,
+        activation: DenseActivation,
     ) -> FloatTensor<Self> {
         with_autodiff::<C, _>(
             [x, weight, bias],
             conv_transpose2d_backward,
             |[x, w, b], tracked| {
-                let out = conv_transpose2d_forward(x, w, b, geometry);
+                let out = conv_transpose2d_forward(x, w, b, geometry, activation);
                 let state = tracked.then(|| ConvTransposeState {
                     x: x.clone(),
                     weight: w.clone(),
                     g: geometry,
+                    a: activation,
+                    y: (activation != DenseActivation::Linear).then(|| out.clone()),
                 });
                 (out, state)
             },
@@ -476,46 +552,56 @@ impl<C: CheckpointStrategy> FastConv for Autodiff<Flex, C> {
     }
 }
 
-/// A 2-D convolution `x [n, ci, h, w]` → `[n, co, ho, wo]` with `weight [co, ci, k, k]` and
-/// `bias [co]`, on the engine's CPU backend (with or without autodiff). Other dtypes than
-/// f32 go through Burn's own convolution.
-pub fn conv2d(x: Tensor<4>, weight: Tensor<4>, bias: Tensor<1>, g: ConvGeometry) -> Tensor<4> {
+/// A 2-D convolution `x [n, ci, h, w]` → `act(…) [n, co, ho, wo]` with `weight [co, ci, k, k]`
+/// and `bias [co]`, on the engine's CPU backend (with or without autodiff). Other dtypes
+/// than f32 go through Burn's own convolution.
+pub fn conv2d(
+    x: Tensor<4>,
+    weight: Tensor<4>,
+    bias: Tensor<1>,
+    g: ConvGeometry,
+    a: DenseActivation,
+) -> Tensor<4> {
     if x.dtype() != DType::F32 {
         let p = g.padding;
-        return burn_conv2d(
+        let z = burn_conv2d(
             x,
             weight,
             Some(bias),
             ConvOptions::new([g.stride; 2], [p, p], [1, 1], 1),
         );
+        return a.on(z);
     }
     Tensor::from_dispatch(<Dispatch as FastConv>::fast_conv2d(
         x.into_dispatch(),
         weight.into_dispatch(),
         bias.into_dispatch(),
         g,
+        a,
     ))
 }
 
-/// A 2-D transposed convolution `x [n, ci, h, w]` → `[n, co, ho, wo]` with
+/// A 2-D transposed convolution `x [n, ci, h, w]` → `act(…) [n, co, ho, wo]` with
 /// `weight [ci, co, k, k]` (PyTorch's layout) and `bias [co]`.
 pub fn conv_transpose2d(
     x: Tensor<4>,
     weight: Tensor<4>,
     bias: Tensor<1>,
     g: ConvGeometry,
+    a: DenseActivation,
 ) -> Tensor<4> {
     if x.dtype() != DType::F32 {
         let p = g.padding;
         let options =
             ConvTransposeOptions::new([g.stride; 2], [p, p], [g.out_padding; 2], [1, 1], 1);
-        return burn_conv_transpose2d(x, weight, Some(bias), options);
+        return a.on(burn_conv_transpose2d(x, weight, Some(bias), options));
     }
     Tensor::from_dispatch(<Dispatch as FastConv>::fast_conv_transpose2d(
         x.into_dispatch(),
         weight.into_dispatch(),
         bias.into_dispatch(),
         g,
+        a,
     ))
 }
 
@@ -580,18 +666,85 @@ mod tests {
         ]
     }
 
+    /// im2col written per element from its definition (`source` for both taps).
+    fn im2col_by_definition(f: &Frame, image: &[f32]) -> Vec<f32> {
+        let (k, l) = (f.g.kernel, f.cols());
+        let mut cols = vec![0.0f32; f.rows() * l];
+        for row in 0..f.rows() {
+            let (c, ky, kx) = (row / (k * k), row / k % k, row % k);
+            for oy in 0..f.oh {
+                for ox in 0..f.ow {
+                    if let (Some(iy), Some(ix)) = (f.source(oy, ky, f.h), f.source(ox, kx, f.w)) {
+                        cols[row * l + oy * f.ow + ox] = image[(c * f.h + iy) * f.w + ix];
+                    }
+                }
+            }
+        }
+        cols
+    }
+
+    #[test]
+    fn im2col_and_col2im_agree_with_their_definitions_for_every_small_geometry() {
+        let mut checked = 0;
+        for kernel in 1..=5 {
+            for stride in 1..=3 {
+                for padding in 0..=3 {
+                    for (h, w) in [(1, 1), (2, 5), (5, 2), (7, 7), (8, 9)] {
+                        let g = ConvGeometry {
+                            kernel,
+                            stride,
+                            padding,
+                            out_padding: 0,
+                        };
+                        if h + 2 * padding < kernel || w + 2 * padding < kernel {
+                            continue;
+                        }
+                        let f = conv_frame([1, 2, h, w], g);
+                        let image: Vec<f32> = (0..f.image_len()).map(|i| 1.0 + i as f32).collect();
+                        // every entry overwritten, whatever the buffer held
+                        let mut cols = vec![f32::NAN; f.rows() * f.cols()];
+                        f.im2col(&image, &mut cols);
+                        assert_eq!(cols, im2col_by_definition(&f, &image), "{g:?} {h}×{w}");
+                        // col2im is the adjoint: <im2col(x), c> = <x, col2im(c)>
+                        let c: Vec<f32> = (0..cols.len()).map(|i| (i % 7) as f32 - 3.0).collect();
+                        let mut back = vec![0.0f32; f.image_len()];
+                        f.col2im(&c, &mut back);
+                        let lhs: f32 = cols.iter().zip(&c).map(|(a, b)| a * b).sum();
+                        let rhs: f32 = image.iter().zip(&back).map(|(a, b)| a * b).sum();
+                        assert_eq!(lhs, rhs, "{g:?} {h}×{w}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 250, "{checked} geometries");
+    }
+
+    /// The activations the ops fuse, each against Burn's conv followed by Burn's activation.
+    const ACTIVATIONS: [DenseActivation; 3] = [
+        DenseActivation::Linear,
+        DenseActivation::Relu,
+        DenseActivation::LeakyRelu(0.01),
+    ];
+
     #[test]
     fn convolution_matches_burns_values_and_gradients() {
         let device = training_device();
         for (x, co, g) in cases() {
-            let w = [co, x[1], g.kernel, g.kernel];
-            let options = ConvOptions::new([g.stride; 2], [g.padding; 2], [1, 1], 1);
-            let ours = run(&device, x, w, co, 0.4, &|x, w, b| conv2d(x, w, b, g));
-            let theirs = run(&device, x, w, co, 0.4, &|x, w, b| {
-                burn_conv2d(x, w, Some(b), options.clone())
-            });
-            for (i, what) in ["output", "dx", "dweight", "dbias"].iter().enumerate() {
-                assert_close(&format!("conv {x:?} {g:?} {what}"), &ours[i], &theirs[i]);
+            for a in ACTIVATIONS {
+                let w = [co, x[1], g.kernel, g.kernel];
+                let options = ConvOptions::new([g.stride; 2], [g.padding; 2], [1, 1], 1);
+                let ours = run(&device, x, w, co, 0.4, &|x, w, b| conv2d(x, w, b, g, a));
+                let theirs = run(&device, x, w, co, 0.4, &|x, w, b| {
+                    a.on(burn_conv2d(x, w, Some(b), options.clone()))
+                });
+                if a == DenseActivation::Relu {
+                    assert!(ours[0].contains(&0.0), "the ReLU cut some outputs");
+                }
+                for (i, what) in ["output", "dx", "dweight", "dbias"].iter().enumerate() {
+                    let name = format!("conv {x:?} {g:?} {a:?} {what}");
+                    assert_close(&name, &ours[i], &theirs[i]);
+                }
             }
         }
     }
@@ -600,22 +753,28 @@ mod tests {
     fn transposed_convolution_matches_burns_values_and_gradients() {
         let device = training_device();
         for (x, co, g) in cases() {
-            let w = [x[1], co, g.kernel, g.kernel];
-            let options = ConvTransposeOptions::new(
-                [g.stride; 2],
-                [g.padding; 2],
-                [g.out_padding; 2],
-                [1, 1],
-                1,
-            );
-            let ours = run(&device, x, w, co, 0.5, &|x, w, b| {
-                conv_transpose2d(x, w, b, g)
-            });
-            let theirs = run(&device, x, w, co, 0.5, &|x, w, b| {
-                burn_conv_transpose2d(x, w, Some(b), options.clone())
-            });
-            for (i, what) in ["output", "dx", "dweight", "dbias"].iter().enumerate() {
-                assert_close(&format!("deconv {x:?} {g:?} {what}"), &ours[i], &theirs[i]);
+            for a in ACTIVATIONS {
+                let w = [x[1], co, g.kernel, g.kernel];
+                let options = ConvTransposeOptions::new(
+                    [g.stride; 2],
+                    [g.padding; 2],
+                    [g.out_padding; 2],
+                    [1, 1],
+                    1,
+                );
+                let ours = run(&device, x, w, co, 0.5, &|x, w, b| {
+                    conv_transpose2d(x, w, b, g, a)
+                });
+                let theirs = run(&device, x, w, co, 0.5, &|x, w, b| {
+                    a.on(burn_conv_transpose2d(x, w, Some(b), options.clone()))
+                });
+                if a == DenseActivation::Relu {
+                    assert!(ours[0].contains(&0.0), "the ReLU cut some outputs");
+                }
+                for (i, what) in ["output", "dx", "dweight", "dbias"].iter().enumerate() {
+                    let name = format!("deconv {x:?} {g:?} {a:?} {what}");
+                    assert_close(&name, &ours[i], &theirs[i]);
+                }
             }
         }
     }
@@ -632,12 +791,14 @@ mod tests {
                 t(w, 0.2, &device),
                 t([co], 0.3, &device),
                 g,
+                DenseActivation::Relu,
             );
             let deconv = conv_transpose2d(
                 t(x, 0.1, &device),
                 t(wt, 0.2, &device),
                 t([co], 0.3, &device),
                 g,
+                DenseActivation::Relu,
             );
             outs.push((vec_of(conv), vec_of(deconv)));
         }
@@ -660,8 +821,14 @@ mod tests {
         let swapped = x.clone().swap_dims(2, 3);
         let copy = Tensor::<4>::from_data(swapped.clone().into_data(), &device);
         assert_eq!(
-            vec_of(conv2d(swapped, w.clone(), b.clone(), g)),
-            vec_of(conv2d(copy, w, b, g))
+            vec_of(conv2d(
+                swapped,
+                w.clone(),
+                b.clone(),
+                g,
+                DenseActivation::Linear
+            )),
+            vec_of(conv2d(copy, w, b, g, DenseActivation::Linear))
         );
     }
 }

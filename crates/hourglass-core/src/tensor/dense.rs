@@ -18,7 +18,11 @@ use burn::{
 };
 use rayon::prelude::*;
 
-use super::host::{check_f32, mat, matmul_parallel, owned, tensor, values, with_autodiff};
+use gemm::Parallelism;
+
+use super::host::{
+    check_f32, mat, matmul_parallel, matmul_with, owned, parallelism, tensor, values, with_autodiff,
+};
 
 /// The activations the dense op applies itself; others follow it as separate ops.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -31,7 +35,7 @@ pub enum DenseActivation {
 
 impl DenseActivation {
     #[inline(always)]
-    fn apply(self, z: f32) -> f32 {
+    pub(super) fn apply(self, z: f32) -> f32 {
         match self {
             DenseActivation::Linear => z,
             DenseActivation::Relu => z.max(0.0),
@@ -45,9 +49,18 @@ impl DenseActivation {
         }
     }
 
+    /// The activation through Burn's own ops (for dtypes the custom ops do not take).
+    pub(super) fn on<const D: usize>(self, z: Tensor<D>) -> Tensor<D> {
+        match self {
+            DenseActivation::Linear => z,
+            DenseActivation::Relu => burn::tensor::activation::relu(z),
+            DenseActivation::LeakyRelu(s) => burn::tensor::activation::leaky_relu(z, s as f64),
+        }
+    }
+
     /// ∂y/∂z from the output y (the same sign as z for all three).
     #[inline(always)]
-    fn slope(self, y: f32) -> f32 {
+    pub(super) fn slope(self, y: f32) -> f32 {
         match self {
             DenseActivation::Linear => 1.0,
             DenseActivation::Relu => {
@@ -143,27 +156,63 @@ fn backward(s: &DenseState, grad: FlexTensor, want: [bool; 3]) -> [Option<FlexTe
             .zip(y.par_chunks(o.max(1) * ROWS_PER_TASK))
             .for_each(|(d, y)| d.iter_mut().zip(y).for_each(|(d, &y)| *d *= a.slope(y)));
     }
-    let dx = want[0].then(|| {
+    let dz: &[f32] = dz;
+    // With both products to do, each runs whole on one core, side by side (one fork instead
+    // of two, and no product split in two); a lone product is split across the cores.
+    let both = want[0] && want[1];
+    let split = if both {
+        Parallelism::None
+    } else {
+        parallelism(n * i * o)
+    };
+    let input_grad = || {
         // dx [n, i] = dz [n, o] · Wᵀ [o, i]
         let wv = values(&s.weight);
         let mut dx = vec![0.0f32; n * i];
-        matmul_parallel(n, i, o, &mut dx, false, mat(dz, o, 1), mat(&wv, 1, o));
+        matmul_with(
+            n,
+            i,
+            o,
+            &mut dx,
+            false,
+            mat(dz, o, 1),
+            mat(&wv, 1, o),
+            split,
+        );
         tensor(dx, [n, i])
-    });
-    let dw = want[1].then(|| {
+    };
+    let weight_grads = || {
         // dW [i, o] = xᵀ [i, n] · dz [n, o]
-        let xv = values(&s.x);
-        let mut dw = vec![0.0f32; i * o];
-        matmul_parallel(i, o, n, &mut dw, false, mat(&xv, 1, i), mat(dz, o, 1));
-        tensor(dw, [i, o])
-    });
-    let db = want[2].then(|| {
-        let mut db = vec![0.0f32; o];
-        for row in dz.chunks_exact(o.max(1)) {
-            db.iter_mut().zip(row).for_each(|(b, d)| *b += d);
-        }
-        tensor(db, [o])
-    });
+        let dw = want[1].then(|| {
+            let xv = values(&s.x);
+            let mut dw = vec![0.0f32; i * o];
+            matmul_with(
+                i,
+                o,
+                n,
+                &mut dw,
+                false,
+                mat(&xv, 1, i),
+                mat(dz, o, 1),
+                split,
+            );
+            tensor(dw, [i, o])
+        });
+        let db = want[2].then(|| {
+            let mut db = vec![0.0f32; o];
+            for row in dz.chunks_exact(o.max(1)) {
+                db.iter_mut().zip(row).for_each(|(b, d)| *b += d);
+            }
+            tensor(db, [o])
+        });
+        (dw, db)
+    };
+    let (dx, (dw, db)) = if both {
+        let (dx, w) = rayon::join(input_grad, weight_grads);
+        (Some(dx), w)
+    } else {
+        (want[0].then(input_grad), weight_grads())
+    };
     [dx, dw, db]
 }
 
@@ -202,12 +251,7 @@ impl<C: CheckpointStrategy> FastDense for Autodiff<Flex, C> {
 /// backend (with or without autodiff). Other dtypes than f32 go through Burn's own ops.
 pub fn dense(x: Tensor<2>, weight: Tensor<2>, bias: Tensor<1>, a: DenseActivation) -> Tensor<2> {
     if x.dtype() != DType::F32 {
-        let z = x.matmul(weight) + bias.unsqueeze::<2>();
-        return match a {
-            DenseActivation::Linear => z,
-            DenseActivation::Relu => burn::tensor::activation::relu(z),
-            DenseActivation::LeakyRelu(s) => burn::tensor::activation::leaky_relu(z, s as f64),
-        };
+        return a.on(x.matmul(weight) + bias.unsqueeze::<2>());
     }
     Tensor::from_dispatch(<Dispatch as FastDense>::fast_dense(
         x.into_dispatch(),

@@ -58,16 +58,20 @@ pub(super) fn matmul_parallel(
     lhs: Mat,
     rhs: Mat,
 ) {
-    let p = if m * n * k >= PARALLEL_FROM {
+    matmul_with(m, n, k, dst, accumulate, lhs, rhs, parallelism(m * n * k))
+}
+
+/// All cores for a product of `macs` multiply-adds when it is large enough to pay for them.
+pub(super) fn parallelism(macs: usize) -> Parallelism {
+    if macs >= PARALLEL_FROM {
         Parallelism::Rayon(0)
     } else {
         Parallelism::None
-    };
-    matmul_with(m, n, k, dst, accumulate, lhs, rhs, p)
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn matmul_with(
+pub(super) fn matmul_with(
     m: usize,
     n: usize,
     k: usize,

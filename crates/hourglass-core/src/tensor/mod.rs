@@ -17,7 +17,7 @@ mod trainer;
 pub use adam::FusedAdam;
 pub use autoencoder::{AeModule, Autoencoder, HOST_DECODE_MAX, LayerActivations};
 pub use backend::{inference_device, training_device};
-pub use bce::bce_with_logits;
+pub use bce::{bce_with_logits, sigmoid_mse};
 pub use conv::{ConvGeometry, conv_transpose2d, conv2d};
 pub use dense::{DenseActivation, dense};
 pub use host_decoder::HostDecoder;

@@ -95,6 +95,8 @@ fn logits_loss(
         }
     );
     match loss {
+        // one fused op for a sigmoid output (σ, the difference and the square in one pass)
+        LossKind::Mse if sigmoid_out => super::sigmoid_mse(logits, target).mean(),
         LossKind::Mse => (model.output_activation(logits) - target)
             .powi_scalar(2)
             .mean(),

@@ -441,6 +441,14 @@ impl Trainer {
     /// One mini-batch of `train_set` (which must be the set the trainer was made for);
     /// begins an epoch (a fresh shuffle) when none is running.
     pub fn step(&mut self, train_set: &Dataset) -> Result<StepReport, Error> {
+        // The whole step runs on one of rayon's workers: the engine's parallel ops (products,
+        // elementwise passes, the optimizer) are then forked from inside the pool instead of
+        // each being injected from outside it, which parked and woke the calling thread
+        // around every op (~40 a step).
+        rayon::scope(|_| self.step_in_pool(train_set))
+    }
+
+    fn step_in_pool(&mut self, train_set: &Dataset) -> Result<StepReport, Error> {
         let width = self.model.arch.input_size();
         if train_set.len() != self.n || train_set.features != width {
             return Err(Error::invalid(format!(
