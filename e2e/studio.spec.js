@@ -88,6 +88,30 @@ test('train a small dense model, change its learning rate mid-run, save, reload,
   await expect(page.getByTestId('studio-models')).toContainText('No models saved yet');
 });
 
+test('while a model trains, the filters below the fold wait, and catch up once scrolled into view', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.goto(`${server.url}/studio?train_size=30000&batch=32&epochs=30&layers=128&latent=16`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  const filters = page.getByTestId('studio-filters');
+  // a dense model's first-layer weight rows as pictures, drawn once the page has the model
+  await expect(filters.locator('canvas')).toHaveCount(64);
+  // the filters' panel below the fold (the activations above it stay on screen and keep up)
+  await expect(filters.locator('xpath=..')).not.toBeInViewport();
+  const before = await filters.getAttribute('data-version');
+  await page.getByTestId('studio-train').click();
+  await expect.poll(() => num(page, 'studio-epoch'), { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
+  // two epochs of new weights, and the hidden filters were not fetched nor drawn
+  expect(await filters.getAttribute('data-version')).toBe(before);
+  await filters.scrollIntoViewIfNeeded();
+  await expect(filters).not.toHaveAttribute('data-version', before || '', { timeout: 5_000 });
+  await expect(page.getByTestId('studio-pause'), 'still training').toBeVisible();
+  // on screen, they follow the training (at most one refresh every 1.5 s)
+  const seen = await filters.getAttribute('data-version');
+  await expect(filters).not.toHaveAttribute('data-version', seen || '', { timeout: 5_000 });
+  await page.getByTestId('studio-stop').click();
+  await expect(page.getByTestId('studio-train')).toBeVisible();
+});
+
 test('a conv model shows one feature map per channel for a drawn digit', async ({ page }) => {
   await page.goto(`${server.url}/studio`);
   await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');

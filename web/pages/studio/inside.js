@@ -195,6 +195,7 @@ export function insidePanel(opts) {
 
   async function refreshFilters() {
     const mine = ++filtersAsked;
+    const version = filtersVersion;
     try {
       const f = await opts.query('filters', {});
       if (mine !== filtersAsked) return;
@@ -210,6 +211,8 @@ export function insidePanel(opts) {
         return c;
       }));
       filters.dataset.count = String(shown);
+      // the weights shown (tests read it: off screen while training, no refresh)
+      filters.dataset.version = version;
       filtersNote.textContent = height === 28
         ? `The first layer's weights, one 28×28 picture per unit (${shown} of ${count}): orange pixels push the unit up, blue ones down (each on its own scale). Random at first; strokes and blobs appear as it trains.`
         : `The first layer's ${count} kernels (${height}×${width}), ${shown} shown: orange weights push the channel up, blue ones down. Edge and spot detectors appear as it trains.`;
@@ -220,8 +223,11 @@ export function insidePanel(opts) {
 
   let lastFilters = 0;
   let currentVersion = '';
-  return {
-    element: h('div', { class: 'inside' },
+  // While a model trains, a panel off screen is neither fetched nor drawn (the page leaves the
+  // cores to the training: the Studio's with-page speed); scrolled into view, it catches up.
+  let actsBehind = false;
+  let filtersBehind = false;
+  const element = h('div', { class: 'inside' },
       h('div', { class: 'panel' },
         h('h2', {}, 'Look inside'),
         h('p', { class: 'muted' }, 'Pick a validation image or draw a digit: every layer\u2019s activations for it, the code, and the reconstruction, updated as you draw.'),
@@ -232,7 +238,31 @@ export function insidePanel(opts) {
       h('div', { class: 'panel' },
         h('h2', {}, 'First-layer filters'),
         filtersNote,
-        filters)),
+        filters));
+  const [actsPanel, filtersPanel] = /** @type {HTMLElement[]} */ (Array.from(element.children));
+  /** @param {HTMLElement} el */
+  const onScreen = (el) => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.bottom > 0 && r.top < window.innerHeight;
+  };
+  if (typeof IntersectionObserver !== 'undefined') {
+    const observer = new IntersectionObserver((entries) => {
+      for (const e of entries) {
+        if (!e.isIntersecting) continue;
+        if (e.target === actsPanel && actsBehind) {
+          actsBehind = false;
+          refresh();
+        } else if (e.target === filtersPanel && filtersBehind) {
+          filtersBehind = false;
+          refreshFilters();
+        }
+      }
+    });
+    observer.observe(actsPanel);
+    observer.observe(filtersPanel);
+  }
+  return {
+    element,
     /**
      * @param {Float32Array|null} g the 16 grid images
      * @param {string} version the weights' version and the step (a new one redraws)
@@ -244,13 +274,15 @@ export function insidePanel(opts) {
       if (g) grid = g;
       drawPicks();
       if (version !== filtersVersion) {
-        // while training, at most one refresh every 1.5 s
+        // while training, at most one refresh every 1.5 s, and none of a panel off screen
         const now = performance.now();
         if (!training || now - lastFilters > 1500) {
           filtersVersion = version;
           lastFilters = now;
-          refreshFilters();
-          refresh();
+          filtersBehind = training && !onScreen(filtersPanel);
+          actsBehind = training && !onScreen(actsPanel);
+          if (!filtersBehind) refreshFilters();
+          if (!actsBehind) refresh();
         }
       } else if (first) {
         refresh();

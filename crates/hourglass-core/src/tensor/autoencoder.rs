@@ -592,16 +592,26 @@ impl Autoencoder {
         values: &[f32],
         width: usize,
         batch: usize,
-        f: impl Fn(&Self, Tensor<2>) -> Tensor<2>,
+        f: impl Fn(&Self, Tensor<2>) -> Tensor<2> + Sync,
     ) -> Vec<f32> {
         let device = self.device();
-        let mut out = Vec::new();
-        for chunk in values.chunks(width * batch.max(1)) {
-            let n = chunk.len() / width;
-            let x = Tensor::from_data(TensorData::new(chunk.to_vec(), [n, width]), &device);
-            out.extend(host(f(self, x)));
-        }
-        out
+        let run = || {
+            let mut out = Vec::new();
+            for chunk in values.chunks(width * batch.max(1)) {
+                let n = chunk.len() / width;
+                let x = Tensor::from_data(TensorData::new(chunk.to_vec(), [n, width]), &device);
+                let y = host(f(self, x));
+                if out.is_empty() {
+                    out = y;
+                } else {
+                    out.extend(y);
+                }
+            }
+            out
+        };
+        // on one of rayon's workers, as a training step is (see `Trainer::step`): the ops
+        // fork inside the pool rather than parking this thread around each one
+        rayon::scope(|_| run())
     }
 
     /// Codes for host samples (row-major `[n × features]`).

@@ -102,8 +102,9 @@ impl Frame {
         self.oh * self.ow
     }
 
-    /// The input position a kernel tap reads for an output index, if inside the image.
-    #[inline(always)]
+    /// The input position a kernel tap reads for an output index, if inside the image (the
+    /// definition [`Frame::span`] is tested against).
+    #[cfg(test)]
     fn source(&self, out: usize, tap: usize, side: usize) -> Option<usize> {
         (out * self.g.stride + tap)
             .checked_sub(self.g.padding)
@@ -126,28 +127,37 @@ impl Frame {
 
     /// Gathers `image` into `cols` (every entry written).
     fn im2col(&self, image: &[f32], cols: &mut [f32]) {
-        let (k, l, s) = (self.g.kernel, self.cols(), self.g.stride);
+        let (k, l, s, ow) = (self.g.kernel, self.cols(), self.g.stride, self.ow);
         let image = &image[..self.image_len()];
         for (row, dst) in cols[..self.rows() * l].chunks_exact_mut(l).enumerate() {
             let (c, ky, kx) = (row / (k * k), row / k % k, row % k);
             let plane = &image[c * self.h * self.w..][..self.h * self.w];
-            let (lo, hi) = self.span(kx, self.w, self.ow);
-            for (oy, dst) in dst.chunks_exact_mut(self.ow).enumerate() {
-                let Some(iy) = self.source(oy, ky, self.h) else {
-                    dst.fill(0.0);
-                    continue;
-                };
-                dst[..lo].fill(0.0);
-                dst[hi..].fill(0.0);
-                if lo < hi {
-                    let first = lo * s + kx - self.g.padding;
-                    let line = &plane[iy * self.w + first..][..(hi - lo - 1) * s + 1];
-                    if s == 1 {
-                        dst[lo..hi].copy_from_slice(line);
-                    } else {
-                        for (d, &v) in dst[lo..hi].iter_mut().zip(line.iter().step_by(s)) {
-                            *d = v;
-                        }
+            let (ylo, yhi) = self.span(ky, self.h, self.oh);
+            let (lo, hi) = self.span(kx, self.w, ow);
+            // output rows whose tap falls in the padding above or below: all zero
+            dst[..ylo * ow].fill(0.0);
+            dst[yhi * ow..].fill(0.0);
+            if lo == hi {
+                dst[ylo * ow..yhi * ow].fill(0.0);
+                continue;
+            }
+            let first = lo * s + kx - self.g.padding;
+            let len = (hi - lo - 1) * s + 1;
+            for (oy, dst) in dst[ylo * ow..yhi * ow].chunks_exact_mut(ow).enumerate() {
+                let iy = (ylo + oy) * s + ky - self.g.padding;
+                // the ends are empty in most rows: no call for them there
+                if lo > 0 {
+                    dst[..lo].fill(0.0);
+                }
+                if hi < ow {
+                    dst[hi..].fill(0.0);
+                }
+                let line = &plane[iy * self.w + first..][..len];
+                if s == 1 {
+                    dst[lo..hi].copy_from_slice(line);
+                } else {
+                    for (d, &v) in dst[lo..hi].iter_mut().zip(line.iter().step_by(s)) {
+                        *d = v;
                     }
                 }
             }
@@ -156,22 +166,22 @@ impl Frame {
 
     /// Adds `cols` back onto `image` (the adjoint of [`Frame::im2col`]).
     fn col2im(&self, cols: &[f32], image: &mut [f32]) {
-        let (k, l, s) = (self.g.kernel, self.cols(), self.g.stride);
+        let (k, l, s, ow) = (self.g.kernel, self.cols(), self.g.stride, self.ow);
         let (h, w) = (self.h, self.w);
         let image = &mut image[..self.image_len()];
         for (row, src) in cols[..self.rows() * l].chunks_exact(l).enumerate() {
             let (c, ky, kx) = (row / (k * k), row / k % k, row % k);
             let plane = &mut image[c * h * w..][..h * w];
-            let (lo, hi) = self.span(kx, w, self.ow);
+            let (ylo, yhi) = self.span(ky, h, self.oh);
+            let (lo, hi) = self.span(kx, w, ow);
             if lo == hi {
                 continue;
             }
             let first = lo * s + kx - self.g.padding;
-            for (oy, src) in src.chunks_exact(self.ow).enumerate() {
-                let Some(iy) = self.source(oy, ky, h) else {
-                    continue;
-                };
-                let line = &mut plane[iy * w + first..][..(hi - lo - 1) * s + 1];
+            let len = (hi - lo - 1) * s + 1;
+            for (oy, src) in src[ylo * ow..yhi * ow].chunks_exact(ow).enumerate() {
+                let iy = (ylo + oy) * s + ky - self.g.padding;
+                let line = &mut plane[iy * w + first..][..len];
                 for (d, &v) in line.iter_mut().step_by(s).zip(&src[lo..hi]) {
                     *d += v;
                 }
@@ -229,14 +239,36 @@ fn sum_outer(n: usize, m: usize, l: usize, r: usize, a: &[f32], b: &[f32]) -> Ve
 }
 
 /// Per channel, the sum of `dy [n, c, l]` over samples and positions: a bias gradient.
+/// Samples split across cores; each plane summed in eight lanes (a single running sum is one
+/// dependent add per element, which made this pass as slow as a product).
 fn channel_sums(dy: &[f32], c: usize, l: usize) -> Vec<f32> {
-    let mut sums = vec![0.0f32; c];
-    for sample in dy.chunks_exact(c * l) {
-        for (s, plane) in sums.iter_mut().zip(sample.chunks_exact(l)) {
-            *s += plane.iter().sum::<f32>();
+    let plane_sum = |plane: &[f32]| {
+        let mut lanes = [0.0f32; 8];
+        let mut chunks = plane.chunks_exact(8);
+        for chunk in &mut chunks {
+            lanes.iter_mut().zip(chunk).for_each(|(s, v)| *s += v);
         }
+        lanes.iter().sum::<f32>() + chunks.remainder().iter().sum::<f32>()
+    };
+    let add = |mut sums: Vec<f32>, sample: &[f32]| {
+        for (s, plane) in sums.iter_mut().zip(sample.chunks_exact(l.max(1))) {
+            *s += plane_sum(plane);
+        }
+        sums
+    };
+    if c == 0 {
+        return Vec::new();
     }
-    sums
+    dy.par_chunks(c * l.max(1))
+        .with_min_len(SAMPLES_PER_TASK)
+        .fold(|| vec![0.0f32; c], add)
+        .reduce(
+            || vec![0.0f32; c],
+            |mut x, y| {
+                x.iter_mut().zip(&y).for_each(|(x, y)| *x += y);
+                x
+            },
+        )
 }
 
 /// Applies `a` in place.
