@@ -45,9 +45,16 @@ pub struct Autoencoder {
     /// Each encoder conv's geometry, with the output padding its mirroring transposed conv
     /// needs (empty for a dense model).
     conv_geometry: Vec<ConvGeometry>,
-    /// A dense decoder's weights on the host, copied on the first single-code decode (see
-    /// [`HostDecoder`]); cleared whenever the module is replaced.
-    pub(super) host_decoder: OnceLock<Option<Arc<HostDecoder>>>,
+    /// Host copies of a dense model's weights, made on first use (see [`HostDecoder`]);
+    /// forgotten whenever the module is replaced.
+    pub(super) host: HostCopies,
+}
+
+/// A dense model's decoder and encoder as host layers (`None` for a conv model).
+#[derive(Debug, Default, Clone)]
+pub(super) struct HostCopies {
+    decoder: OnceLock<Option<Arc<HostDecoder>>>,
+    encoder: OnceLock<Option<Arc<HostDecoder>>>,
 }
 
 /// One layer's activations for one input.
@@ -237,7 +244,7 @@ impl Autoencoder {
             module,
             conv_shapes,
             conv_geometry,
-            host_decoder: OnceLock::new(),
+            host: HostCopies::default(),
         })
     }
 
@@ -250,7 +257,7 @@ impl Autoencoder {
             module,
             conv_shapes,
             conv_geometry,
-            host_decoder: OnceLock::new(),
+            host: HostCopies::default(),
         }
     }
 
@@ -262,7 +269,7 @@ impl Autoencoder {
     /// Replaces the module (after an optimizer step); forgets host copies of its weights.
     pub fn set_module(&mut self, module: AeModule) {
         self.module = module;
-        self.host_decoder = OnceLock::new();
+        self.host = HostCopies::default();
     }
 
     /// The model's tensors in PyTorch layout, named as in [`Architecture::tensor_specs`].
@@ -614,9 +621,49 @@ impl Autoencoder {
         rayon::scope(|_| run())
     }
 
-    /// Codes for host samples (row-major `[n × features]`).
+    /// Codes for host samples (row-major `[n × features]`). A dense model with a linear,
+    /// ReLU or gaussian (μ) code encodes on the host ([`HostDecoder::forward_rows`]), others
+    /// through the engine in batches of `batch`.
     pub fn encode_host(&self, values: &[f32], batch: usize) -> Vec<f32> {
+        if let Some(e) = self.host_encoder() {
+            let latent = self.arch.latent_size();
+            let z = match self.arch.code() {
+                Code::Linear => Some(e.forward_rows(values, None)),
+                Code::Relu => {
+                    let mut z = e.forward_rows(values, None);
+                    z.iter_mut().for_each(|v| *v = v.max(0.0));
+                    Some(z)
+                }
+                // μ: the first half of the last layer's outputs
+                Code::Gaussian => Some(e.forward_rows(values, Some(latent))),
+                Code::Sigmoid => None,
+            };
+            if let Some(z) = z {
+                return z;
+            }
+        }
         self.batched(values, self.arch.input_size(), batch, |m, x| m.encode(x))
+    }
+
+    /// The host copy of a dense encoder, its last layer linear (None for a conv model).
+    fn host_encoder(&self) -> Option<&HostDecoder> {
+        self.host
+            .encoder
+            .get_or_init(|| match self.arch {
+                Architecture::Dense { .. } => {
+                    let n = self.module.enc_linears.len();
+                    let hidden: Vec<Activation> = (0..n.saturating_sub(1))
+                        .map(|i| self.hidden_at(i))
+                        .collect();
+                    Some(Arc::new(HostDecoder::new(
+                        &self.module.enc_linears,
+                        &hidden,
+                        Activation::Linear,
+                    )))
+                }
+                Architecture::Conv { .. } => None,
+            })
+            .as_deref()
     }
 
     /// A VAE's code distributions for host samples: rows of μ then log σ² (`2 · latent`
@@ -645,7 +692,8 @@ impl Autoencoder {
 
     /// The host copy of a dense decoder (None for a conv model).
     fn host_decoder(&self) -> Option<&HostDecoder> {
-        self.host_decoder
+        self.host
+            .decoder
             .get_or_init(|| match self.arch {
                 Architecture::Dense { .. } => Some(Arc::new(HostDecoder::new(
                     &self.module.dec_linears,
@@ -840,6 +888,52 @@ mod tests {
                 .copied()
                 .collect();
             assert_eq!(m.decode_host(&many, 4).len(), 64 * (HOST_DECODE_MAX + 1));
+        }
+    }
+
+    #[test]
+    fn a_dense_model_encodes_on_the_host_as_the_engine_encodes() {
+        // more rows than one block of the host path (512), a ragged last block
+        let n = 1_100;
+        let x: Vec<f32> = (0..n * 64)
+            .map(|i| ((i as f32 * 0.013).sin() * 0.5 + 0.5).clamp(0.0, 1.0))
+            .collect();
+        for (act, code) in [
+            (Activation::Relu, Code::Linear),
+            (Activation::Tanh, Code::Linear),
+            (Activation::LeakyRelu, Code::Relu),
+            (Activation::Relu, Code::Gaussian),
+            (Activation::Relu, Code::Sigmoid),
+        ] {
+            let arch = Architecture::Dense {
+                layers: vec![64, 32, 8, 4],
+                activation: act,
+                output: Activation::Sigmoid,
+                activations: vec![],
+                code,
+            };
+            let m = Autoencoder::from_tensors(
+                &arch,
+                &initial_tensors(&arch, 5).unwrap(),
+                &inference_device(),
+            )
+            .unwrap();
+            let host = m.encode_host(&x, 256);
+            let engine = host_values(m.encode(Tensor::from_data(
+                TensorData::new(x.clone(), [n, 64]),
+                &inference_device(),
+            )));
+            assert_eq!(host.len(), n * 4, "{act:?} {code:?}");
+            assert_eq!(engine.len(), n * 4);
+            for (i, (a, b)) in host.iter().zip(&engine).enumerate() {
+                assert!(
+                    (a - b).abs() <= 1e-5 * b.abs().max(1.0),
+                    "{act:?} {code:?} value {i}: host {a}, engine {b}"
+                );
+            }
+            if code == Code::Relu {
+                assert!(host.contains(&0.0), "the ReLU code cut some values");
+            }
         }
     }
 

@@ -5,8 +5,18 @@
 //! (host → tensor, three layers, tensor → host) costs tens of microseconds of dispatch and
 //! copying. The pages decode one code per pointer move, so this path serves them; batches
 //! still go through the engine. Its results match the engine's to f32 rounding (tested).
+//!
+//! The same stack of host layers encodes batches of a dense model ([`HostDecoder::forward_rows`]):
+//! blocks of rows, each block through every layer on one core (one `gemm` product per layer
+//! into a small scratch buffer that stays in cache), the blocks spread over the cores. The
+//! engine's path copied the whole input into a tensor first and split each layer's product
+//! across the cores, with a fresh buffer per layer; the pages encode 10,000–70,000 images at
+//! a time (W5 in `bench/`).
 
 use burn::nn::Linear;
+use rayon::prelude::*;
+
+use super::host::{mat, matmul};
 
 use crate::glass::Activation;
 
@@ -29,7 +39,8 @@ pub struct HostDecoder {
 
 impl HostDecoder {
     /// Copies `linears` (the decoder's layers in order); layer `i` but the last uses
-    /// `hidden[i]`, the last `output`.
+    /// `hidden[i]`, the last `output`. Also serves an encoder (its layers, and `Linear` for
+    /// the last).
     pub fn new(linears: &[Linear], hidden: &[Activation], output: Activation) -> Self {
         let last = linears.len().saturating_sub(1);
         let layers = linears
@@ -88,5 +99,56 @@ impl HostDecoder {
             }
             out.extend_from_slice(&a);
         }
+    }
+
+    /// Rows `[n × inputs]` (row-major) through every layer, the last layer keeping only its
+    /// first `keep` outputs (all when `None`): `[n × kept]`.
+    pub fn forward_rows(&self, rows: &[f32], keep: Option<usize>) -> Vec<f32> {
+        /// Rows per block: a 784-wide block is 1.6 MB in, its widest layer's scratch 0.5 MB.
+        const BLOCK: usize = 512;
+        let (Some(first), Some(last)) = (self.layers.first(), self.layers.last()) else {
+            return rows.to_vec();
+        };
+        let width = first.inputs.max(1);
+        let kept = keep.unwrap_or(last.outputs).min(last.outputs);
+        let n = rows.len() / width;
+        let mut out = vec![0.0f32; n * kept];
+        if kept == 0 {
+            return out;
+        }
+        rows.par_chunks(BLOCK * width)
+            .zip(out.par_chunks_mut(BLOCK * kept))
+            .for_each_init(
+                || (Vec::new(), Vec::new()),
+                |(a, b): &mut (Vec<f32>, Vec<f32>), (x, y)| {
+                    let m = x.len() / width;
+                    let count = self.layers.len();
+                    for (li, layer) in self.layers.iter().enumerate() {
+                        let lastl = li + 1 == count;
+                        let cols = if lastl { kept } else { layer.outputs };
+                        let input: &[f32] = if li == 0 { x } else { a };
+                        b.clear();
+                        for _ in 0..m {
+                            b.extend_from_slice(&layer.biases[..cols]);
+                        }
+                        matmul(
+                            m,
+                            cols,
+                            layer.inputs,
+                            b,
+                            true,
+                            mat(input, layer.inputs, 1),
+                            mat(&layer.weights, layer.outputs, 1),
+                        );
+                        if layer.activation != Activation::Linear {
+                            b.iter_mut()
+                                .for_each(|v| *v = layer.activation.apply_f32(*v));
+                        }
+                        std::mem::swap(a, b);
+                    }
+                    y.copy_from_slice(&a[..y.len()]);
+                },
+            );
+        out
     }
 }

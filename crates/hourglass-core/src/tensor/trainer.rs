@@ -505,7 +505,7 @@ impl Trainer {
         // place); host copies of the old weights are dropped
         let module = std::mem::replace(&mut self.model.module, empty_module());
         self.model.module = self.optim.step(self.lr, module, grads);
-        self.model.host_decoder = Default::default();
+        self.model.host = Default::default();
         Ok(StepReport {
             epoch: self.epoch,
             step: self.steps_done,
