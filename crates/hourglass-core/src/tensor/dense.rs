@@ -137,8 +137,9 @@ fn forward(
 struct DenseState {
     x: FlexTensor,
     weight: FlexTensor,
-    /// The layer's output (its sign gives the activation's slope).
-    y: FlexTensor,
+    /// The layer's output (its sign gives the activation's slope); not kept for a linear
+    /// layer, so the next op may reuse the output's buffer in place.
+    y: Option<FlexTensor>,
     a: DenseActivation,
 }
 
@@ -149,8 +150,8 @@ fn backward(s: &DenseState, grad: FlexTensor, want: [bool; 3]) -> [Option<FlexTe
     // ∂L/∂z = ∂L/∂y · act'(z), in the gradient's own buffer when it is not shared
     let mut dz = owned(grad);
     let dz: &mut [f32] = &mut dz.storage_mut::<f32>()[..n * o];
-    if s.a != DenseActivation::Linear {
-        let y = values(&s.y);
+    if let Some(y) = s.y.as_ref().filter(|_| s.a != DenseActivation::Linear) {
+        let y = values(y);
         let a = s.a;
         dz.par_chunks_mut(o.max(1) * ROWS_PER_TASK)
             .zip(y.par_chunks(o.max(1) * ROWS_PER_TASK))
@@ -239,7 +240,7 @@ impl<C: CheckpointStrategy> FastDense for Autodiff<Flex, C> {
             let state = tracked.then(|| DenseState {
                 x: x.clone(),
                 weight: w.clone(),
-                y: y.clone(),
+                y: (activation != DenseActivation::Linear).then(|| y.clone()),
                 a: activation,
             });
             (y, state)

@@ -351,7 +351,7 @@ pub struct Trainer {
     seen: usize,
     steps_done: usize,
     started: Instant,
-    batch: Vec<f32>,
+
 }
 
 impl Trainer {
@@ -385,7 +385,6 @@ impl Trainer {
             seen: 0,
             steps_done: 0,
             started: Instant::now(),
-            batch: Vec::new(),
         })
     }
 
@@ -471,13 +470,14 @@ impl Trainer {
         let (order, at) = self.order.as_mut().expect("an epoch is running");
         let idx = &order[*at..(*at + self.batch_size).min(self.n)];
         *at += idx.len();
-        self.batch.clear();
-        for &i in idx {
-            self.batch.extend_from_slice(train_set.sample(i));
-        }
+        // a fresh buffer the tensor takes over (no copy of the gathered batch)
         let rows = idx.len();
+        let mut batch = Vec::with_capacity(rows * width);
+        for &i in idx {
+            batch.extend_from_slice(train_set.sample(i));
+        }
         let device = self.model.device();
-        let x = Tensor::from_data(TensorData::new(self.batch.clone(), [rows, width]), &device);
+        let x = Tensor::from_data(TensorData::new(batch, [rows, width]), &device);
         let BatchLoss { total, terms } = self.objective.loss(&self.model, x);
         let grads = total.backward();
         let value = total.into_scalar::<f32>() as f64;
