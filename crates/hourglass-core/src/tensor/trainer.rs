@@ -351,7 +351,6 @@ pub struct Trainer {
     seen: usize,
     steps_done: usize,
     started: Instant,
-
 }
 
 impl Trainer {
