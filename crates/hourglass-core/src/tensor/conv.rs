@@ -4,15 +4,17 @@
 //! Why: on the conv workload (W2 in `bench/`) burn-flex 0.22.1 spent most of a training step
 //! outside the matrix products: it runs a 2-D convolution through its 3-D kernel (im2col with
 //! a generic index loop), copies layouts between ops, and runs separate passes for the weight
-//! gradient (profile in `bench/NOTES.md`). These ops are the textbook scheme, written for the
-//! shapes an autoencoder has (NCHW, square kernels, f32): per sample, im2col into a scratch
-//! buffer and one call to the `gemm` crate (already in Burn's tree; it picks AVX2/FMA kernels
-//! at run time), samples split across cores with rayon. The backward pass computes the input
-//! gradient, weight gradient and bias gradient in one parallel sweep over the batch, reusing
-//! the forward pass's columns for the weight gradient of a convolution.
+//! gradient (profile in `bench/NOTES.md`). These ops are written for the shapes an
+//! autoencoder has (NCHW, square kernels, f32): each sample's windows are gathered as rows
+//! (`im2row`: one row per output position, fixed-size copies for 3×3 and 5×5 kernels), and
+//! the whole batch goes through one call to the `gemm` crate (already in Burn's tree; it
+//! picks AVX2/FMA kernels at run time) — per-sample products (32×49×144 in W2) were too small
+//! for its kernels to run well. Results move between NCHW and one-row-per-position with
+//! per-sample transposes. The weight gradient is one product over every position of the
+//! batch, split across cores; the forward pass's rows serve it.
 //!
 //! A transposed convolution is the adjoint of a convolution, so both ops share the same two
-//! primitives: `im2col` (gather) and `col2im` (scatter-add). Both apply a ReLU (or leaky ReLU)
+//! primitives: `im2row` (gather) and `row2im` (scatter-add). Both apply a ReLU (or leaky ReLU)
 //! in place, as the dense op does: the backward pass turns the output's gradient into the
 //! pre-activation one in place from the saved output's sign, so a conv layer and its
 //! activation cost no extra pass over a fresh buffer in either direction.
@@ -32,7 +34,7 @@ use rayon::prelude::*;
 use std::sync::Arc;
 
 use super::dense::DenseActivation;
-use super::host::{check_f32, mat, matmul, owned, tensor, values, with_autodiff};
+use super::host::{check_f32, mat, matmul, matmul_parallel, owned, tensor, values, with_autodiff};
 
 /// A square convolution's hyper-parameters (the same in both spatial dimensions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,7 +82,7 @@ pub trait FastConv: Backend {
 }
 
 /// The image side and the column side of one convolution: an image `[c, h, w]` is gathered
-/// into columns `[c·k·k, oh·ow]` (one column per output position).
+/// into rows `[oh·ow, c·k·k]` (one row per output position).
 #[derive(Clone, Copy, Debug)]
 struct Frame {
     c: usize,
@@ -111,79 +113,130 @@ impl Frame {
             .filter(|&i| i < side)
     }
 
-    /// The outputs `lo..hi` of a row whose kernel tap `tap` reads inside a side of `side`
-    /// (`source` is `Some` exactly there), found once per row instead of tested per element.
-    #[inline(always)]
-    fn span(&self, tap: usize, side: usize, outs: usize) -> (usize, usize) {
-        let s = self.g.stride;
-        // input index = out·s + tap − padding, inside [0, side)
-        let lo = self.g.padding.saturating_sub(tap).div_ceil(s);
-        let hi = (side + self.g.padding)
-            .checked_sub(tap)
-            .map_or(0, |end| end.div_ceil(s))
-            .min(outs);
-        (lo.min(hi), hi)
+    /// Gathers `image` into patch rows `[l, rows]`: row p holds the window of output
+    /// position p (channel, then kernel row, then kernel column), zero where the window hangs
+    /// over the padding. Every entry written.
+    fn im2row(&self, image: &[f32], out: &mut [f32]) {
+        match self.g.kernel {
+            3 => self.im2row_k::<3>(image, out),
+            5 => self.im2row_k::<5>(image, out),
+            _ => self.im2row_any(image, out),
+        }
     }
 
-    /// Gathers `image` into `cols` (every entry written).
-    fn im2col(&self, image: &[f32], cols: &mut [f32]) {
-        let (k, l, s, ow) = (self.g.kernel, self.cols(), self.g.stride, self.ow);
+    /// [`Frame::im2row`] for a kernel of `K` (windows inside the image copied as fixed-size
+    /// runs: no calls, no per-tap tests).
+    fn im2row_k<const K: usize>(&self, image: &[f32], out: &mut [f32]) {
+        let (s, pad) = (self.g.stride, self.g.padding);
+        let (h, w, rows) = (self.h, self.w, self.rows());
         let image = &image[..self.image_len()];
-        for (row, dst) in cols[..self.rows() * l].chunks_exact_mut(l).enumerate() {
-            let (c, ky, kx) = (row / (k * k), row / k % k, row % k);
-            let plane = &image[c * self.h * self.w..][..self.h * self.w];
-            let (ylo, yhi) = self.span(ky, self.h, self.oh);
-            let (lo, hi) = self.span(kx, self.w, ow);
-            // output rows whose tap falls in the padding above or below: all zero
-            dst[..ylo * ow].fill(0.0);
-            dst[yhi * ow..].fill(0.0);
-            if lo == hi {
-                dst[ylo * ow..yhi * ow].fill(0.0);
-                continue;
-            }
-            let first = lo * s + kx - self.g.padding;
-            let len = (hi - lo - 1) * s + 1;
-            for (oy, dst) in dst[ylo * ow..yhi * ow].chunks_exact_mut(ow).enumerate() {
-                let iy = (ylo + oy) * s + ky - self.g.padding;
-                // the ends are empty in most rows: no call for them there
-                if lo > 0 {
-                    dst[..lo].fill(0.0);
+        for (p, dst) in out[..self.cols() * rows].chunks_exact_mut(rows).enumerate() {
+            let (y0, x0) = ((p / self.ow) * s, (p % self.ow) * s);
+            let inside = x0 >= pad && x0 + K <= w + pad;
+            for (c_ky, d) in dst.chunks_exact_mut(K).enumerate() {
+                let (c, ky) = (c_ky / K, c_ky % K);
+                let d: &mut [f32; K] = d.try_into().expect("K taps");
+                let iy = (y0 + ky).wrapping_sub(pad);
+                if iy >= h {
+                    *d = [0.0; K];
+                    continue;
                 }
-                if hi < ow {
-                    dst[hi..].fill(0.0);
-                }
-                let line = &plane[iy * self.w + first..][..len];
-                if s == 1 {
-                    dst[lo..hi].copy_from_slice(line);
+                let line = &image[(c * h + iy) * w..][..w];
+                if inside {
+                    *d = line[x0 - pad..][..K].try_into().expect("K taps");
                 } else {
-                    for (d, &v) in dst[lo..hi].iter_mut().zip(line.iter().step_by(s)) {
-                        *d = v;
+                    for (kx, v) in d.iter_mut().enumerate() {
+                        *v = line
+                            .get((x0 + kx).wrapping_sub(pad))
+                            .copied()
+                            .unwrap_or(0.0);
                     }
                 }
             }
         }
     }
 
-    /// Adds `cols` back onto `image` (the adjoint of [`Frame::im2col`]).
-    fn col2im(&self, cols: &[f32], image: &mut [f32]) {
-        let (k, l, s, ow) = (self.g.kernel, self.cols(), self.g.stride, self.ow);
-        let (h, w) = (self.h, self.w);
-        let image = &mut image[..self.image_len()];
-        for (row, src) in cols[..self.rows() * l].chunks_exact(l).enumerate() {
-            let (c, ky, kx) = (row / (k * k), row / k % k, row % k);
-            let plane = &mut image[c * h * w..][..h * w];
-            let (ylo, yhi) = self.span(ky, h, self.oh);
-            let (lo, hi) = self.span(kx, w, ow);
-            if lo == hi {
-                continue;
+    fn im2row_any(&self, image: &[f32], out: &mut [f32]) {
+        let (k, s, pad) = (self.g.kernel, self.g.stride, self.g.padding);
+        let (h, w, rows) = (self.h, self.w, self.rows());
+        let image = &image[..self.image_len()];
+        for (p, dst) in out[..self.cols() * rows].chunks_exact_mut(rows).enumerate() {
+            let (y0, x0) = ((p / self.ow) * s, (p % self.ow) * s);
+            for (c_ky, d) in dst.chunks_exact_mut(k).enumerate() {
+                let (c, ky) = (c_ky / k, c_ky % k);
+                let iy = (y0 + ky).wrapping_sub(pad);
+                if iy >= h {
+                    d.iter_mut().for_each(|v| *v = 0.0);
+                    continue;
+                }
+                let line = &image[(c * h + iy) * w..][..w];
+                for (kx, v) in d.iter_mut().enumerate() {
+                    *v = line
+                        .get((x0 + kx).wrapping_sub(pad))
+                        .copied()
+                        .unwrap_or(0.0);
+                }
             }
-            let first = lo * s + kx - self.g.padding;
-            let len = (hi - lo - 1) * s + 1;
-            for (oy, src) in src[ylo * ow..yhi * ow].chunks_exact(ow).enumerate() {
-                let iy = (ylo + oy) * s + ky - self.g.padding;
-                let line = &mut plane[iy * w + first..][..len];
-                for (d, &v) in line.iter_mut().step_by(s).zip(&src[lo..hi]) {
-                    *d += v;
+        }
+    }
+
+    /// Adds patch rows `[l, rows]` back onto `image` (the adjoint of [`Frame::im2row`]).
+    fn row2im(&self, src: &[f32], image: &mut [f32]) {
+        match self.g.kernel {
+            3 => self.row2im_k::<3>(src, image),
+            5 => self.row2im_k::<5>(src, image),
+            _ => self.row2im_any(src, image),
+        }
+    }
+
+    fn row2im_k<const K: usize>(&self, src: &[f32], image: &mut [f32]) {
+        let (s, pad) = (self.g.stride, self.g.padding);
+        let (h, w, rows) = (self.h, self.w, self.rows());
+        let image = &mut image[..self.image_len()];
+        for (p, row) in src[..self.cols() * rows].chunks_exact(rows).enumerate() {
+            let (y0, x0) = ((p / self.ow) * s, (p % self.ow) * s);
+            let inside = x0 >= pad && x0 + K <= w + pad;
+            for (c_ky, d) in row.chunks_exact(K).enumerate() {
+                let (c, ky) = (c_ky / K, c_ky % K);
+                let iy = (y0 + ky).wrapping_sub(pad);
+                if iy >= h {
+                    continue;
+                }
+                let line = &mut image[(c * h + iy) * w..][..w];
+                if inside {
+                    let t: &mut [f32; K] = (&mut line[x0 - pad..][..K]).try_into().expect("K taps");
+                    let d: &[f32; K] = d.try_into().expect("K taps");
+                    for (t, v) in t.iter_mut().zip(d) {
+                        *t += v;
+                    }
+                } else {
+                    for (kx, &v) in d.iter().enumerate() {
+                        if let Some(t) = line.get_mut((x0 + kx).wrapping_sub(pad)) {
+                            *t += v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn row2im_any(&self, src: &[f32], image: &mut [f32]) {
+        let (k, s, pad) = (self.g.kernel, self.g.stride, self.g.padding);
+        let (h, w, rows) = (self.h, self.w, self.rows());
+        let image = &mut image[..self.image_len()];
+        for (p, row) in src[..self.cols() * rows].chunks_exact(rows).enumerate() {
+            let (y0, x0) = ((p / self.ow) * s, (p % self.ow) * s);
+            for (c_ky, d) in row.chunks_exact(k).enumerate() {
+                let (c, ky) = (c_ky / k, c_ky % k);
+                let iy = (y0 + ky).wrapping_sub(pad);
+                if iy >= h {
+                    continue;
+                }
+                let line = &mut image[(c * h + iy) * w..][..w];
+                for (kx, &v) in d.iter().enumerate() {
+                    if let Some(t) = line.get_mut((x0 + kx).wrapping_sub(pad)) {
+                        *t += v;
+                    }
                 }
             }
         }
@@ -215,20 +268,28 @@ fn conv_frame(x: [usize; 4], g: ConvGeometry) -> Frame {
     }
 }
 
-/// `Σ_i a_i · b_iᵀ` over a batch of `n`, with `a_i [m×l]` and `b_i [r×l]` stored one after
-/// another: the weight gradient of both ops. Split across cores, one partial sum per task.
-fn sum_outer(n: usize, m: usize, l: usize, r: usize, a: &[f32], b: &[f32]) -> Vec<f32> {
-    (0..n)
+/// `aᵀ · b` for `a [K×m]` and `b [K×r]` (row-major, K large: every position of a batch):
+/// the weight gradient of both ops. K is split across cores, one partial sum per piece,
+/// added at the end.
+fn sum_tn(k: usize, m: usize, r: usize, a: &[f32], b: &[f32]) -> Vec<f32> {
+    let pieces = rayon::current_num_threads().max(1);
+    let per = k.div_ceil(pieces).max(1);
+    (0..k.div_ceil(per))
         .into_par_iter()
-        .with_min_len(SAMPLES_PER_TASK)
-        .fold(
-            || vec![0.0f32; m * r],
-            |mut acc, i| {
-                let (a_i, b_i) = (&a[i * m * l..][..m * l], &b[i * r * l..][..r * l]);
-                matmul(m, r, l, &mut acc, true, mat(a_i, l, 1), mat(b_i, 1, l));
-                acc
-            },
-        )
+        .map(|i| {
+            let (k0, kk) = (i * per, per.min(k - i * per));
+            let mut acc = vec![0.0f32; m * r];
+            matmul(
+                m,
+                r,
+                kk,
+                &mut acc,
+                false,
+                mat(&a[k0 * m..][..kk * m], 1, m),
+                mat(&b[k0 * r..][..kk * r], r, 1),
+            );
+            acc
+        })
         .reduce(
             || vec![0.0f32; m * r],
             |mut x, y| {
@@ -237,6 +298,30 @@ fn sum_outer(n: usize, m: usize, l: usize, r: usize, a: &[f32], b: &[f32]) -> Ve
             },
         )
 }
+
+/// Each sample's `[a, b]` block of `src` as `[b, a]` (NCHW planes ↔ one row per position).
+fn transpose_samples(src: &[f32], n: usize, a: usize, b: usize) -> Vec<f32> {
+    let mut dst = vec![0.0f32; n * a * b];
+    if a * b == 0 {
+        return dst;
+    }
+    dst.par_chunks_mut(a * b)
+        .zip(src.par_chunks(a * b))
+        .with_min_len(SAMPLES_PER_TASK)
+        .for_each(|(d, s)| {
+            // written in order, read with a stride (strided stores stalled on aliasing)
+            for (j, row) in d.chunks_exact_mut(a).enumerate() {
+                for (v, &x) in row.iter_mut().zip(s[j..].iter().step_by(b)) {
+                    *v = x;
+                }
+            }
+        });
+    dst
+}
+
+/// Samples per product when nothing is kept for a backward pass (inference over many
+/// images): bounds the patch rows' buffer.
+const INFERENCE_SAMPLES: usize = 256;
 
 /// Per channel, the sum of `dy [n, c, l]` over samples and positions: a bias gradient.
 /// Samples split across cores; each plane summed in eight lanes (a single running sum is one
@@ -298,8 +383,8 @@ fn before_activation(a: DenseActivation, y: Option<&FlexTensor>, grad: FlexTenso
 #[derive(Clone, Debug)]
 struct ConvState {
     weight: FlexTensor,
-    /// Every sample's columns, `[n, ci·k·k, ho·wo]`.
-    cols: Arc<[f32]>,
+    /// Every sample's patch rows, `[n·ho·wo, ci·k·k]`.
+    patches: Arc<[f32]>,
     x_shape: [usize; 4],
     g: ConvGeometry,
     a: DenseActivation,
@@ -307,14 +392,17 @@ struct ConvState {
     y: Option<FlexTensor>,
 }
 
-/// Forward convolution; with `keep_cols` also returns every sample's columns.
+/// Forward convolution; with `keep` also returns every sample's patch rows. Per sample the
+/// windows are gathered into rows (im2row), then one product over the whole batch
+/// `[n·l, rows] · Wᵀ` (a per-sample product was too small for the gemm kernels to run
+/// well), then each sample's `[l, co]` block goes back to NCHW with the bias and activation.
 fn conv2d_forward(
     x: &FlexTensor,
     weight: &FlexTensor,
     bias: &FlexTensor,
     g: ConvGeometry,
     a: DenseActivation,
-    keep_cols: bool,
+    keep: bool,
 ) -> (FlexTensor, Vec<f32>) {
     check_f32(&[x, weight, bias]);
     let xs = dims4(x);
@@ -332,29 +420,49 @@ fn conv2d_forward(
     let (n, rows, l) = (xs[0], f.rows(), f.cols());
     let (xv, wv, bv) = (values(x), values(weight), values(bias));
     let mut out = vec![0.0f32; n * co * l];
-    let mut kept = vec![0.0f32; if keep_cols { n * rows * l } else { 0 }];
-    let one = |image: &[f32], cols: &mut [f32], out: &mut [f32]| {
-        f.im2col(image, cols);
-        for (o, &b) in out.chunks_exact_mut(l).zip(bv.iter()) {
-            o.fill(b);
+    let chunk = if keep { n.max(1) } else { INFERENCE_SAMPLES };
+    let mut patches = Vec::new();
+    let image = f.image_len().max(1);
+    for (x_c, out_c) in xv
+        .chunks(chunk * image)
+        .zip(out.chunks_mut((chunk * co * l).max(1)))
+    {
+        let m = x_c.len() / image;
+        patches.clear();
+        patches.resize(m * l * rows, 0.0);
+        if rows * l > 0 {
+            patches
+                .par_chunks_mut(l * rows)
+                .zip(x_c.par_chunks(image))
+                .with_min_len(SAMPLES_PER_TASK)
+                .for_each(|(p, img)| f.im2row(img, p));
         }
-        matmul(co, l, rows, out, true, mat(&wv, rows, 1), mat(cols, l, 1));
-        activate(a, out);
-    };
-    let samples = out
-        .par_chunks_mut(co * l)
-        .zip(xv.par_chunks(f.image_len()))
-        .with_min_len(SAMPLES_PER_TASK);
-    if keep_cols {
-        samples
-            .zip(kept.par_chunks_mut(rows * l))
-            .for_each(|((out, image), cols)| one(image, cols, out));
-    } else {
-        samples.for_each_init(
-            || vec![0.0f32; rows * l],
-            |cols, (out, image)| one(image, cols, out),
+        let mut yt = vec![0.0f32; m * l * co];
+        matmul_parallel(
+            m * l,
+            co,
+            rows,
+            &mut yt,
+            false,
+            mat(&patches, rows, 1),
+            mat(&wv, 1, rows),
         );
+        if co * l > 0 {
+            out_c
+                .par_chunks_mut(co * l)
+                .zip(yt.par_chunks(l * co))
+                .with_min_len(SAMPLES_PER_TASK)
+                .for_each(|(o, t)| {
+                    for (c, plane) in o.chunks_exact_mut(l).enumerate() {
+                        let b = bv[c];
+                        for (p, v) in plane.iter_mut().enumerate() {
+                            *v = a.apply(t[p * co + c] + b);
+                        }
+                    }
+                });
+        }
     }
+    let kept = if keep { patches } else { Vec::new() };
     (tensor(out, [n, co, f.oh, f.ow]), kept)
 }
 
@@ -370,31 +478,36 @@ fn conv2d_backward(
     let ws = dims4(&state.weight);
     let co = ws[0];
     let grad = before_activation(state.a, state.y.as_ref(), grad);
-    let (dy, wv) = (values(&grad), values(&state.weight));
+    let dy = values(&grad);
+    // dy with one row per output position, [n·l, co]
+    let dyt = (want[0] || want[1]).then(|| transpose_samples(&dy, n, co, l));
     let dx = want[0].then(|| {
+        // the patches' gradient [n·l, rows] = dyt · W, scattered back onto each image
+        let wv = values(&state.weight);
+        let dyt = dyt.as_deref().expect("made above");
+        let mut drows = vec![0.0f32; n * l * rows];
+        matmul_parallel(
+            n * l,
+            rows,
+            co,
+            &mut drows,
+            false,
+            mat(dyt, co, 1),
+            mat(&wv, rows, 1),
+        );
         let mut dx = vec![0.0f32; n * f.image_len()];
-        dx.par_chunks_mut(f.image_len())
-            .zip(dy.par_chunks(co * l))
-            .with_min_len(SAMPLES_PER_TASK)
-            .for_each_init(
-                || vec![0.0f32; rows * l],
-                |dcols, (dx_i, dy_i)| {
-                    // columns' gradient = Wᵀ · dy_i, scattered back onto the image
-                    matmul(
-                        rows,
-                        l,
-                        co,
-                        dcols,
-                        false,
-                        mat(&wv, 1, rows),
-                        mat(dy_i, l, 1),
-                    );
-                    f.col2im(dcols, dx_i);
-                },
-            );
+        if f.image_len() * l * rows > 0 {
+            dx.par_chunks_mut(f.image_len())
+                .zip(drows.par_chunks(l * rows))
+                .with_min_len(SAMPLES_PER_TASK)
+                .for_each(|(dx_i, d)| f.row2im(d, dx_i));
+        }
         tensor(dx, xs)
     });
-    let dw = want[1].then(|| tensor(sum_outer(n, co, l, rows, &dy, &state.cols), ws));
+    let dw = want[1].then(|| {
+        let dyt = dyt.as_deref().expect("made above");
+        tensor(sum_tn(n * l, co, rows, dyt, &state.patches), ws)
+    });
     let db = want[2].then(|| tensor(channel_sums(&dy, co, l), [co]));
     [dx, dw, db]
 }
@@ -452,21 +565,39 @@ fn conv_transpose2d_forward(
     let plane = out_shape[2] * out_shape[3];
     let (xv, wv, bv) = (values(x), values(weight), values(bias));
     let mut out = vec![0.0f32; n * f.image_len()];
-    out.par_chunks_mut(f.image_len())
-        .zip(xv.par_chunks(ci * l))
-        .with_min_len(SAMPLES_PER_TASK)
-        .for_each_init(
-            || vec![0.0f32; rows * l],
-            |cols, (out, x_i)| {
-                // columns = Wᵀ · x_i, scattered onto the output (which starts as the bias)
-                matmul(rows, l, ci, cols, false, mat(&wv, 1, rows), mat(x_i, l, 1));
-                for (o, &b) in out.chunks_exact_mut(plane).zip(bv.iter()) {
-                    o.fill(b);
-                }
-                f.col2im(cols, out);
-                activate(a, out);
-            },
+    let image = f.image_len().max(1);
+    for (x_c, out_c) in xv
+        .chunks((INFERENCE_SAMPLES * ci * l).max(1))
+        .zip(out.chunks_mut(INFERENCE_SAMPLES * image))
+    {
+        let m = out_c.len() / image;
+        // x with one row per input position [m·l, ci], then the patches [m·l, rows] = xt · W
+        // in one product, scattered onto the outputs (which start as the bias)
+        let xt = transpose_samples(x_c, m, ci, l);
+        let mut patches = vec![0.0f32; m * l * rows];
+        matmul_parallel(
+            m * l,
+            rows,
+            ci,
+            &mut patches,
+            false,
+            mat(&xt, ci, 1),
+            mat(&wv, rows, 1),
         );
+        if rows * l > 0 {
+            out_c
+                .par_chunks_mut(image)
+                .zip(patches.par_chunks(l * rows))
+                .with_min_len(SAMPLES_PER_TASK)
+                .for_each(|(o, p)| {
+                    for (c, pl) in o.chunks_exact_mut(plane.max(1)).zip(bv.iter()) {
+                        c.fill(*pl);
+                    }
+                    f.row2im(p, o);
+                    activate(a, o);
+                });
+        }
+    }
     tensor(out, out_shape)
 }
 
@@ -482,32 +613,34 @@ fn conv_transpose2d_backward(
     let (n, ci, co, rows, l) = (xs[0], xs[1], ws[1], f.rows(), f.cols());
     let grad = before_activation(state.a, state.y.as_ref(), grad);
     let dy = values(&grad);
-    // every sample's columns of dy: both the input and the weight gradient read them
-    let mut cols = vec![0.0f32; if want[0] || want[1] { n * rows * l } else { 0 }];
-    cols.par_chunks_mut(rows * l)
-        .zip(dy.par_chunks(f.image_len()))
-        .with_min_len(SAMPLES_PER_TASK)
-        .for_each(|(cols, dy_i)| f.im2col(dy_i, cols));
-    let dx = want[0].then(|| {
-        let wv = values(&state.weight);
-        let mut dx = vec![0.0f32; n * ci * l];
-        dx.par_chunks_mut(ci * l)
-            .zip(cols.par_chunks(rows * l))
+    // every sample's patch rows of dy [n·l, rows]: both the input and the weight gradient read them
+    let mut drows = vec![0.0f32; if want[0] || want[1] { n * l * rows } else { 0 }];
+    if !drows.is_empty() {
+        drows
+            .par_chunks_mut(l * rows)
+            .zip(dy.par_chunks(f.image_len().max(1)))
             .with_min_len(SAMPLES_PER_TASK)
-            .for_each(|(dx_i, cols_i)| {
-                matmul(
-                    ci,
-                    l,
-                    rows,
-                    dx_i,
-                    false,
-                    mat(&wv, rows, 1),
-                    mat(cols_i, l, 1),
-                )
-            });
-        tensor(dx, xs)
+            .for_each(|(p, dy_i)| f.im2row(dy_i, p));
+    }
+    let dx = want[0].then(|| {
+        // [n·l, ci] = drows · Wᵀ, back to NCHW
+        let wv = values(&state.weight);
+        let mut dxt = vec![0.0f32; n * l * ci];
+        matmul_parallel(
+            n * l,
+            ci,
+            rows,
+            &mut dxt,
+            false,
+            mat(&drows, rows, 1),
+            mat(&wv, 1, rows),
+        );
+        tensor(transpose_samples(&dxt, n, l, ci), xs)
     });
-    let dw = want[1].then(|| tensor(sum_outer(n, ci, l, rows, &values(&state.x), &cols), ws));
+    let dw = want[1].then(|| {
+        let xt = transpose_samples(&values(&state.x), n, ci, l);
+        tensor(sum_tn(n * l, ci, rows, &xt, &drows), ws)
+    });
     let db = want[2].then(|| {
         let plane = out_shape[2] * out_shape[3];
         tensor(channel_sums(&dy, co, plane), [co])
@@ -549,7 +682,7 @@ impl<C: CheckpointStrategy> FastConv for Autodiff<Flex, C> {
             let (out, cols) = conv2d_forward(x, w, b, geometry, activation, tracked);
             let state = tracked.then(|| ConvState {
                 weight: w.clone(),
-                cols: cols.into(),
+                patches: cols.into(),
                 x_shape: dims4(x),
                 g: geometry,
                 a: activation,
@@ -698,25 +831,25 @@ mod tests {
         ]
     }
 
-    /// im2col written per element from its definition (`source` for both taps).
-    fn im2col_by_definition(f: &Frame, image: &[f32]) -> Vec<f32> {
-        let (k, l) = (f.g.kernel, f.cols());
-        let mut cols = vec![0.0f32; f.rows() * l];
-        for row in 0..f.rows() {
-            let (c, ky, kx) = (row / (k * k), row / k % k, row % k);
+    /// im2row written per element from its definition (`source` for both taps).
+    fn im2row_by_definition(f: &Frame, image: &[f32]) -> Vec<f32> {
+        let (k, rows) = (f.g.kernel, f.rows());
+        let mut out = vec![0.0f32; f.cols() * rows];
+        for r in 0..rows {
+            let (c, ky, kx) = (r / (k * k), r / k % k, r % k);
             for oy in 0..f.oh {
                 for ox in 0..f.ow {
                     if let (Some(iy), Some(ix)) = (f.source(oy, ky, f.h), f.source(ox, kx, f.w)) {
-                        cols[row * l + oy * f.ow + ox] = image[(c * f.h + iy) * f.w + ix];
+                        out[(oy * f.ow + ox) * rows + r] = image[(c * f.h + iy) * f.w + ix];
                     }
                 }
             }
         }
-        cols
+        out
     }
 
     #[test]
-    fn im2col_and_col2im_agree_with_their_definitions_for_every_small_geometry() {
+    fn im2row_and_row2im_agree_with_their_definitions_for_every_small_geometry() {
         let mut checked = 0;
         for kernel in 1..=5 {
             for stride in 1..=3 {
@@ -734,14 +867,14 @@ mod tests {
                         let f = conv_frame([1, 2, h, w], g);
                         let image: Vec<f32> = (0..f.image_len()).map(|i| 1.0 + i as f32).collect();
                         // every entry overwritten, whatever the buffer held
-                        let mut cols = vec![f32::NAN; f.rows() * f.cols()];
-                        f.im2col(&image, &mut cols);
-                        assert_eq!(cols, im2col_by_definition(&f, &image), "{g:?} {h}×{w}");
-                        // col2im is the adjoint: <im2col(x), c> = <x, col2im(c)>
-                        let c: Vec<f32> = (0..cols.len()).map(|i| (i % 7) as f32 - 3.0).collect();
+                        let mut rows = vec![f32::NAN; f.rows() * f.cols()];
+                        f.im2row(&image, &mut rows);
+                        assert_eq!(rows, im2row_by_definition(&f, &image), "{g:?} {h}×{w}");
+                        // row2im is the adjoint: <im2row(x), c> = <x, row2im(c)>
+                        let c: Vec<f32> = (0..rows.len()).map(|i| (i % 7) as f32 - 3.0).collect();
                         let mut back = vec![0.0f32; f.image_len()];
-                        f.col2im(&c, &mut back);
-                        let lhs: f32 = cols.iter().zip(&c).map(|(a, b)| a * b).sum();
+                        f.row2im(&c, &mut back);
+                        let lhs: f32 = rows.iter().zip(&c).map(|(a, b)| a * b).sum();
                         let rhs: f32 = image.iter().zip(&back).map(|(a, b)| a * b).sum();
                         assert_eq!(lhs, rhs, "{g:?} {h}×{w}");
                         checked += 1;
@@ -809,6 +942,34 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn many_images_go_through_in_pieces_and_give_burns_values() {
+        // more samples than one inference piece (INFERENCE_SAMPLES), a ragged last piece
+        let device = inference_device();
+        let n = 2 * INFERENCE_SAMPLES + 17;
+        let g = ConvGeometry {
+            kernel: 3,
+            stride: 2,
+            padding: 1,
+            out_padding: 1,
+        };
+        let x = t([n, 2, 6, 6], 0.1, &device);
+        let (w, wt, b) = (
+            t([3, 2, 3, 3], 0.2, &device),
+            t([2, 3, 3, 3], 0.25, &device),
+            t([3], 0.3, &device),
+        );
+        let ours = conv2d(x.clone(), w.clone(), b.clone(), g, DenseActivation::Relu);
+        let options = ConvOptions::new([2, 2], [1, 1], [1, 1], 1);
+        let theirs = DenseActivation::Relu.on(burn_conv2d(x.clone(), w, Some(b.clone()), options));
+        assert_close("conv, many images", &vec_of(ours), &vec_of(theirs));
+        let options = ConvTransposeOptions::new([2, 2], [1, 1], [1, 1], [1, 1], 1);
+        let ours = conv_transpose2d(x.clone(), wt.clone(), b.clone(), g, DenseActivation::Linear);
+        let theirs = burn_conv_transpose2d(x, wt, Some(b), options);
+        assert_eq!(ours.dims(), [n, 3, 12, 12]);
+        assert_close("deconv, many images", &vec_of(ours), &vec_of(theirs));
     }
 
     #[test]
