@@ -81,7 +81,7 @@ pub trait FastConv: Backend {
     ) -> FloatTensor<Self>;
 }
 
-/// The image side and the column side of one convolution: an image `[c, h, w]` is gathered
+/// The image side and the row side of one convolution: an image `[c, h, w]` is gathered
 /// into rows `[oh·ow, c·k·k]` (one row per output position).
 #[derive(Clone, Copy, Debug)]
 struct Frame {
@@ -455,8 +455,8 @@ fn conv2d_forward(
                 .for_each(|(o, t)| {
                     for (c, plane) in o.chunks_exact_mut(l).enumerate() {
                         let b = bv[c];
-                        for (p, v) in plane.iter_mut().enumerate() {
-                            *v = a.apply(t[p * co + c] + b);
+                        for (v, &x) in plane.iter_mut().zip(t[c..].iter().step_by(co)) {
+                            *v = a.apply(x + b);
                         }
                     }
                 });
