@@ -262,8 +262,14 @@ mod tests {
         }
     }
 
-    #[test]
-    fn loss_and_gradient_match_the_formula() {
+    /// An op's per-element values and its gradient (of twice their sum) against the f64
+    /// formulas `loss(z, t)` and `dloss(z, t)`, untracked and tracked.
+    fn check_against_formula(
+        op: fn(Tensor<2>, Tensor<2>) -> Tensor<2>,
+        loss_tol: f64,
+        loss: impl Fn(f64, f64) -> f64,
+        dloss: impl Fn(f64, f64) -> f64,
+    ) {
         let n = 40_000;
         let z: Vec<f32> = (0..n).map(|i| ((i as f32) * 0.0137).sin() * 30.0).collect();
         let t: Vec<f32> = (0..n).map(|i| ((i as f32) * 0.071).cos().abs()).collect();
@@ -271,15 +277,15 @@ mod tests {
             let zt = Tensor::<2>::from_data(TensorData::new(z.clone(), [4, n / 4]), &device);
             let zt = if tracked { zt.require_grad() } else { zt };
             let tt = Tensor::<2>::from_data(TensorData::new(t.clone(), [4, n / 4]), &device);
-            let loss = bce_with_logits(zt.clone(), tt);
-            let values = loss.clone().into_data().try_into_vec::<f32>().unwrap();
+            let out = op(zt.clone(), tt);
+            let values = out.clone().into_data().try_into_vec::<f32>().unwrap();
             for i in 0..n {
                 let (z, t) = (z[i] as f64, t[i] as f64);
-                let exact = z.max(0.0) - t * z + (1.0 + (-z.abs()).exp()).ln();
-                assert!((values[i] as f64 - exact).abs() < 1e-5, "{z} {t}");
+                let exact = loss(z, t);
+                assert!((values[i] as f64 - exact).abs() < loss_tol, "{z} {t}");
             }
             if tracked {
-                let grads = (loss * 2.0).sum().backward();
+                let grads = (out * 2.0).sum().backward();
                 let g = zt
                     .grad(&grads)
                     .unwrap()
@@ -288,7 +294,7 @@ mod tests {
                     .unwrap();
                 for i in (0..n).step_by(97) {
                     let (z, t) = (z[i] as f64, t[i] as f64);
-                    let exact = 2.0 * (1.0 / (1.0 + (-z).exp()) - t);
+                    let exact = 2.0 * dloss(z, t);
                     assert!(
                         (g[i] as f64 - exact).abs() < 1e-6,
                         "{z} {t}: {} vs {exact}",
@@ -299,42 +305,27 @@ mod tests {
         }
     }
 
+    fn sig(z: f64) -> f64 {
+        1.0 / (1.0 + (-z).exp())
+    }
+
+    #[test]
+    fn loss_and_gradient_match_the_formula() {
+        check_against_formula(
+            bce_with_logits,
+            1e-5,
+            |z, t| z.max(0.0) - t * z + (1.0 + (-z.abs()).exp()).ln(),
+            |z, t| sig(z) - t,
+        );
+    }
+
     #[test]
     fn sigmoid_mse_and_its_gradient_match_the_formula() {
-        let n = 40_000;
-        let z: Vec<f32> = (0..n).map(|i| ((i as f32) * 0.0137).sin() * 30.0).collect();
-        let t: Vec<f32> = (0..n).map(|i| ((i as f32) * 0.071).cos().abs()).collect();
-        let sig = |z: f64| 1.0 / (1.0 + (-z).exp());
-        for (device, tracked) in [(inference_device(), false), (training_device(), true)] {
-            let zt = Tensor::<2>::from_data(TensorData::new(z.clone(), [4, n / 4]), &device);
-            let zt = if tracked { zt.require_grad() } else { zt };
-            let tt = Tensor::<2>::from_data(TensorData::new(t.clone(), [4, n / 4]), &device);
-            let loss = sigmoid_mse(zt.clone(), tt);
-            let values = loss.clone().into_data().try_into_vec::<f32>().unwrap();
-            for i in 0..n {
-                let exact = (sig(z[i] as f64) - t[i] as f64).powi(2);
-                assert!((values[i] as f64 - exact).abs() < 1e-6, "{} {}", z[i], t[i]);
-            }
-            if tracked {
-                let grads = (loss * 3.0).sum().backward();
-                let g = zt
-                    .grad(&grads)
-                    .unwrap()
-                    .into_data()
-                    .try_into_vec::<f32>()
-                    .unwrap();
-                for i in (0..n).step_by(97) {
-                    let s = sig(z[i] as f64);
-                    let exact = 3.0 * 2.0 * (s - t[i] as f64) * s * (1.0 - s);
-                    assert!(
-                        (g[i] as f64 - exact).abs() < 1e-6,
-                        "{} {}: {} vs {exact}",
-                        z[i],
-                        t[i],
-                        g[i]
-                    );
-                }
-            }
-        }
+        check_against_formula(
+            sigmoid_mse,
+            1e-6,
+            |z, t| (sig(z) - t).powi(2),
+            |z, t| 2.0 * (sig(z) - t) * sig(z) * (1.0 - sig(z)),
+        );
     }
 }

@@ -105,7 +105,7 @@ impl Frame {
     }
 
     /// The input position a kernel tap reads for an output index, if inside the image (the
-    /// definition [`Frame::span`] is tested against).
+    /// definition [`Frame::im2row`] is tested against).
     #[cfg(test)]
     fn source(&self, out: usize, tap: usize, side: usize) -> Option<usize> {
         (out * self.g.stride + tap)
@@ -120,29 +120,30 @@ impl Frame {
         match self.g.kernel {
             3 => self.im2row_k::<3>(image, out),
             5 => self.im2row_k::<5>(image, out),
-            _ => self.im2row_any(image, out),
+            _ => self.im2row_k::<0>(image, out),
         }
     }
 
-    /// [`Frame::im2row`] for a kernel of `K` (windows inside the image copied as fixed-size
-    /// runs: no calls, no per-tap tests).
+    /// [`Frame::im2row`] for a kernel of `K` (0: the frame's own, any size). With a fixed `K`,
+    /// windows inside the image are copied as fixed-size runs: no calls, no per-tap tests.
     fn im2row_k<const K: usize>(&self, image: &[f32], out: &mut [f32]) {
+        let k = if K == 0 { self.g.kernel } else { K };
         let (s, pad) = (self.g.stride, self.g.padding);
         let (h, w, rows) = (self.h, self.w, self.rows());
         let image = &image[..self.image_len()];
         for (p, dst) in out[..self.cols() * rows].chunks_exact_mut(rows).enumerate() {
             let (y0, x0) = ((p / self.ow) * s, (p % self.ow) * s);
-            let inside = x0 >= pad && x0 + K <= w + pad;
-            for (c_ky, d) in dst.chunks_exact_mut(K).enumerate() {
-                let (c, ky) = (c_ky / K, c_ky % K);
-                let d: &mut [f32; K] = d.try_into().expect("K taps");
+            let inside = K != 0 && x0 >= pad && x0 + k <= w + pad;
+            for (c_ky, d) in dst.chunks_exact_mut(k).enumerate() {
+                let (c, ky) = (c_ky / k, c_ky % k);
                 let iy = (y0 + ky).wrapping_sub(pad);
                 if iy >= h {
-                    *d = [0.0; K];
+                    d.iter_mut().for_each(|v| *v = 0.0);
                     continue;
                 }
                 let line = &image[(c * h + iy) * w..][..w];
                 if inside {
+                    let d: &mut [f32; K] = d.try_into().expect("K taps");
                     *d = line[x0 - pad..][..K].try_into().expect("K taps");
                 } else {
                     for (kx, v) in d.iter_mut().enumerate() {
@@ -156,48 +157,26 @@ impl Frame {
         }
     }
 
-    fn im2row_any(&self, image: &[f32], out: &mut [f32]) {
-        let (k, s, pad) = (self.g.kernel, self.g.stride, self.g.padding);
-        let (h, w, rows) = (self.h, self.w, self.rows());
-        let image = &image[..self.image_len()];
-        for (p, dst) in out[..self.cols() * rows].chunks_exact_mut(rows).enumerate() {
-            let (y0, x0) = ((p / self.ow) * s, (p % self.ow) * s);
-            for (c_ky, d) in dst.chunks_exact_mut(k).enumerate() {
-                let (c, ky) = (c_ky / k, c_ky % k);
-                let iy = (y0 + ky).wrapping_sub(pad);
-                if iy >= h {
-                    d.iter_mut().for_each(|v| *v = 0.0);
-                    continue;
-                }
-                let line = &image[(c * h + iy) * w..][..w];
-                for (kx, v) in d.iter_mut().enumerate() {
-                    *v = line
-                        .get((x0 + kx).wrapping_sub(pad))
-                        .copied()
-                        .unwrap_or(0.0);
-                }
-            }
-        }
-    }
-
     /// Adds patch rows `[l, rows]` back onto `image` (the adjoint of [`Frame::im2row`]).
     fn row2im(&self, src: &[f32], image: &mut [f32]) {
         match self.g.kernel {
             3 => self.row2im_k::<3>(src, image),
             5 => self.row2im_k::<5>(src, image),
-            _ => self.row2im_any(src, image),
+            _ => self.row2im_k::<0>(src, image),
         }
     }
 
+    /// [`Frame::row2im`] for a kernel of `K` (0: the frame's own), as [`Frame::im2row_k`].
     fn row2im_k<const K: usize>(&self, src: &[f32], image: &mut [f32]) {
+        let k = if K == 0 { self.g.kernel } else { K };
         let (s, pad) = (self.g.stride, self.g.padding);
         let (h, w, rows) = (self.h, self.w, self.rows());
         let image = &mut image[..self.image_len()];
         for (p, row) in src[..self.cols() * rows].chunks_exact(rows).enumerate() {
             let (y0, x0) = ((p / self.ow) * s, (p % self.ow) * s);
-            let inside = x0 >= pad && x0 + K <= w + pad;
-            for (c_ky, d) in row.chunks_exact(K).enumerate() {
-                let (c, ky) = (c_ky / K, c_ky % K);
+            let inside = K != 0 && x0 >= pad && x0 + k <= w + pad;
+            for (c_ky, d) in row.chunks_exact(k).enumerate() {
+                let (c, ky) = (c_ky / k, c_ky % k);
                 let iy = (y0 + ky).wrapping_sub(pad);
                 if iy >= h {
                     continue;
@@ -214,28 +193,6 @@ impl Frame {
                         if let Some(t) = line.get_mut((x0 + kx).wrapping_sub(pad)) {
                             *t += v;
                         }
-                    }
-                }
-            }
-        }
-    }
-
-    fn row2im_any(&self, src: &[f32], image: &mut [f32]) {
-        let (k, s, pad) = (self.g.kernel, self.g.stride, self.g.padding);
-        let (h, w, rows) = (self.h, self.w, self.rows());
-        let image = &mut image[..self.image_len()];
-        for (p, row) in src[..self.cols() * rows].chunks_exact(rows).enumerate() {
-            let (y0, x0) = ((p / self.ow) * s, (p % self.ow) * s);
-            for (c_ky, d) in row.chunks_exact(k).enumerate() {
-                let (c, ky) = (c_ky / k, c_ky % k);
-                let iy = (y0 + ky).wrapping_sub(pad);
-                if iy >= h {
-                    continue;
-                }
-                let line = &mut image[(c * h + iy) * w..][..w];
-                for (kx, &v) in d.iter().enumerate() {
-                    if let Some(t) = line.get_mut((x0 + kx).wrapping_sub(pad)) {
-                        *t += v;
                     }
                 }
             }
@@ -892,6 +849,16 @@ mod tests {
         DenseActivation::LeakyRelu(0.01),
     ];
 
+    /// Output and the three gradients of ours against Burn's (and a ReLU that cut something).
+    fn same_as_burns(what: &str, a: DenseActivation, ours: &[Vec<f32>; 4], theirs: &[Vec<f32>; 4]) {
+        if a == DenseActivation::Relu {
+            assert!(ours[0].contains(&0.0), "{what}: the ReLU cut some outputs");
+        }
+        for (i, part) in ["output", "dx", "dweight", "dbias"].iter().enumerate() {
+            assert_close(&format!("{what} {a:?} {part}"), &ours[i], &theirs[i]);
+        }
+    }
+
     #[test]
     fn convolution_matches_burns_values_and_gradients() {
         let device = training_device();
@@ -903,13 +870,7 @@ mod tests {
                 let theirs = run(&device, x, w, co, 0.4, &|x, w, b| {
                     a.on(burn_conv2d(x, w, Some(b), options.clone()))
                 });
-                if a == DenseActivation::Relu {
-                    assert!(ours[0].contains(&0.0), "the ReLU cut some outputs");
-                }
-                for (i, what) in ["output", "dx", "dweight", "dbias"].iter().enumerate() {
-                    let name = format!("conv {x:?} {g:?} {a:?} {what}");
-                    assert_close(&name, &ours[i], &theirs[i]);
-                }
+                same_as_burns(&format!("conv {x:?} {g:?}"), a, &ours, &theirs);
             }
         }
     }
@@ -933,13 +894,7 @@ mod tests {
                 let theirs = run(&device, x, w, co, 0.5, &|x, w, b| {
                     a.on(burn_conv_transpose2d(x, w, Some(b), options.clone()))
                 });
-                if a == DenseActivation::Relu {
-                    assert!(ours[0].contains(&0.0), "the ReLU cut some outputs");
-                }
-                for (i, what) in ["output", "dx", "dweight", "dbias"].iter().enumerate() {
-                    let name = format!("deconv {x:?} {g:?} {a:?} {what}");
-                    assert_close(&name, &ours[i], &theirs[i]);
-                }
+                same_as_burns(&format!("deconv {x:?} {g:?}"), a, &ours, &theirs);
             }
         }
     }
