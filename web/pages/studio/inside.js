@@ -227,19 +227,18 @@ export function insidePanel(opts) {
   // cores to the training: the Studio's with-page speed); scrolled into view, it catches up.
   let actsBehind = false;
   let filtersBehind = false;
-  const element = h('div', { class: 'inside' },
-      h('div', { class: 'panel' },
-        h('h2', {}, 'Look inside'),
-        h('p', { class: 'muted' }, 'Pick a validation image or draw a digit: every layer\u2019s activations for it, the code, and the reconstruction, updated as you draw.'),
-        picks,
-        h('div', { class: 'pad-row' }, pad, h('div', {}, clear, h('p', { class: 'muted' }, 'Draw with the mouse or a finger.'))),
-        mapBox,
-        acts),
-      h('div', { class: 'panel' },
-        h('h2', {}, 'First-layer filters'),
-        filtersNote,
-        filters));
-  const [actsPanel, filtersPanel] = /** @type {HTMLElement[]} */ (Array.from(element.children));
+  const actsPanel = h('div', { class: 'panel' },
+    h('h2', {}, 'Look inside'),
+    h('p', { class: 'muted' }, 'Pick a validation image or draw a digit: every layer\u2019s activations for it, the code, and the reconstruction, updated as you draw.'),
+    picks,
+    h('div', { class: 'pad-row' }, pad, h('div', {}, clear, h('p', { class: 'muted' }, 'Draw with the mouse or a finger.'))),
+    mapBox,
+    acts);
+  const filtersPanel = h('div', { class: 'panel' },
+    h('h2', {}, 'First-layer filters'),
+    filtersNote,
+    filters);
+  const element = h('div', { class: 'inside' }, actsPanel, filtersPanel);
   /** @param {HTMLElement} el */
   const onScreen = (el) => {
     const r = el.getBoundingClientRect();

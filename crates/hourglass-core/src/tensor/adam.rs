@@ -139,15 +139,14 @@ impl Optimizer for FusedAdam {
             factor,
             eps,
         };
-        let update = |p: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32]| k.update(p, m, v, g);
         if p.len() < 2 * CHUNK {
-            update(&mut p, &mut m, &mut v, &g);
+            k.update(&mut p, &mut m, &mut v, &g);
         } else {
             p.par_chunks_mut(CHUNK)
                 .zip(m.par_chunks_mut(CHUNK))
                 .zip(v.par_chunks_mut(CHUNK))
                 .zip(g.par_chunks(CHUNK))
-                .for_each(|(((p, m), v), g)| update(p, m, v, g));
+                .for_each(|(((p, m), v), g)| k.update(p, m, v, g));
         }
         let back = |x: Vec<f32>| Tensor::<D>::from_data(TensorData::new(x, shape.clone()), &device);
         let state = FusedAdamState {

@@ -15,7 +15,7 @@ use std::sync::{Arc, OnceLock};
 use super::{
     conv::{ConvGeometry, conv_transpose2d, conv2d},
     dense::{DenseActivation, dense},
-    host_decoder::HostDecoder,
+    host_layers::HostLayers,
 };
 use crate::{
     Error,
@@ -45,7 +45,7 @@ pub struct Autoencoder {
     /// Each encoder conv's geometry, with the output padding its mirroring transposed conv
     /// needs (empty for a dense model).
     conv_geometry: Vec<ConvGeometry>,
-    /// Host copies of a dense model's weights, made on first use (see [`HostDecoder`]);
+    /// Host copies of a dense model's weights, made on first use (see [`HostLayers`]);
     /// forgotten whenever the module is replaced.
     pub(super) host: HostCopies,
 }
@@ -53,8 +53,8 @@ pub struct Autoencoder {
 /// A dense model's decoder and encoder as host layers (`None` for a conv model).
 #[derive(Debug, Default, Clone)]
 pub(super) struct HostCopies {
-    decoder: OnceLock<Option<Arc<HostDecoder>>>,
-    encoder: OnceLock<Option<Arc<HostDecoder>>>,
+    decoder: OnceLock<Option<Arc<HostLayers>>>,
+    encoder: OnceLock<Option<Arc<HostLayers>>>,
 }
 
 /// One layer's activations for one input.
@@ -622,7 +622,7 @@ impl Autoencoder {
     }
 
     /// Codes for host samples (row-major `[n × features]`). A dense model with a linear,
-    /// ReLU or gaussian (μ) code encodes on the host ([`HostDecoder::forward_rows`]), others
+    /// ReLU or gaussian (μ) code encodes on the host ([`HostLayers::forward_rows`]), others
     /// through the engine in batches of `batch`.
     pub fn encode_host(&self, values: &[f32], batch: usize) -> Vec<f32> {
         if let Some(e) = self.host_encoder() {
@@ -646,7 +646,7 @@ impl Autoencoder {
     }
 
     /// The host copy of a dense encoder, its last layer linear (None for a conv model).
-    fn host_encoder(&self) -> Option<&HostDecoder> {
+    fn host_encoder(&self) -> Option<&HostLayers> {
         self.host
             .encoder
             .get_or_init(|| match self.arch {
@@ -655,7 +655,7 @@ impl Autoencoder {
                     let hidden: Vec<Activation> = (0..n.saturating_sub(1))
                         .map(|i| self.hidden_at(i))
                         .collect();
-                    Some(Arc::new(HostDecoder::new(
+                    Some(Arc::new(HostLayers::new(
                         &self.module.enc_linears,
                         &hidden,
                         Activation::Linear,
@@ -676,7 +676,7 @@ impl Autoencoder {
     }
 
     /// Reconstructions for host codes (row-major `[n × latent]`). A few codes of a dense
-    /// model are decoded on the host ([`HostDecoder`]: no engine dispatch), more in batches
+    /// model are decoded on the host ([`HostLayers`]: no engine dispatch), more in batches
     /// on the engine.
     pub fn decode_host(&self, codes: &[f32], batch: usize) -> Vec<f32> {
         let latent = self.arch.latent_size();
@@ -691,11 +691,11 @@ impl Autoencoder {
     }
 
     /// The host copy of a dense decoder (None for a conv model).
-    fn host_decoder(&self) -> Option<&HostDecoder> {
+    fn host_decoder(&self) -> Option<&HostLayers> {
         self.host
             .decoder
             .get_or_init(|| match self.arch {
-                Architecture::Dense { .. } => Some(Arc::new(HostDecoder::new(
+                Architecture::Dense { .. } => Some(Arc::new(HostLayers::new(
                     &self.module.dec_linears,
                     &self.decoder_hidden(),
                     self.output(),

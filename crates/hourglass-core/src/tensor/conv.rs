@@ -33,8 +33,8 @@ use burn::{
 use rayon::prelude::*;
 use std::sync::Arc;
 
-use super::dense::DenseActivation;
-use super::host::{check_f32, mat, matmul, matmul_parallel, owned, tensor, values, with_autodiff};
+use super::dense::{DenseActivation, before_activation};
+use super::host::{check_f32, mat, matmul, matmul_parallel, tensor, values, with_autodiff};
 
 /// A square convolution's hyper-parameters (the same in both spatial dimensions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -318,22 +318,6 @@ fn activate(a: DenseActivation, values: &mut [f32]) {
     if a != DenseActivation::Linear {
         values.iter_mut().for_each(|v| *v = a.apply(*v));
     }
-}
-
-/// The gradient before the activation: `grad · act'(z)` from the saved output `y`, in the
-/// gradient's own buffer when it is not shared.
-fn before_activation(a: DenseActivation, y: Option<&FlexTensor>, grad: FlexTensor) -> FlexTensor {
-    let Some(y) = y.filter(|_| a != DenseActivation::Linear) else {
-        return grad;
-    };
-    let mut dz = owned(grad);
-    let n = dz.layout().num_elements();
-    let y = values(y);
-    dz.storage_mut::<f32>()[..n]
-        .par_chunks_mut(16 * 1024)
-        .zip(y.par_chunks(16 * 1024))
-        .for_each(|(d, y)| d.iter_mut().zip(y).for_each(|(d, &y)| *d *= a.slope(y)));
-    dz
 }
 
 /// What a convolution's forward pass keeps for its backward pass.
@@ -636,10 +620,10 @@ impl<C: CheckpointStrategy> FastConv for Autodiff<Flex, C> {
         activation: DenseActivation,
     ) -> FloatTensor<Self> {
         with_autodiff::<C, _>([x, weight, bias], conv2d_backward, |[x, w, b], tracked| {
-            let (out, cols) = conv2d_forward(x, w, b, geometry, activation, tracked);
+            let (out, patches) = conv2d_forward(x, w, b, geometry, activation, tracked);
             let state = tracked.then(|| ConvState {
                 weight: w.clone(),
-                patches: cols.into(),
+                patches: patches.into(),
                 x_shape: dims4(x),
                 g: geometry,
                 a: activation,

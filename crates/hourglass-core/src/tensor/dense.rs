@@ -81,6 +81,27 @@ impl DenseActivation {
     }
 }
 
+/// The gradient before an activation, `grad · act'(z)`, from the op's saved output `y`
+/// (none needed for a linear one), in the gradient's own buffer when it is not shared: the
+/// backward pass of the dense and conv ops.
+pub(super) fn before_activation(
+    a: DenseActivation,
+    y: Option<&FlexTensor>,
+    grad: FlexTensor,
+) -> FlexTensor {
+    let Some(y) = y.filter(|_| a != DenseActivation::Linear) else {
+        return grad;
+    };
+    let mut dz = owned(grad);
+    let n = dz.layout().num_elements();
+    let y = values(y);
+    dz.storage_mut::<f32>()[..n]
+        .par_chunks_mut(16 * 1024)
+        .zip(y.par_chunks(16 * 1024))
+        .for_each(|(d, y)| d.iter_mut().zip(y).for_each(|(d, &y)| *d *= a.slope(y)));
+    dz
+}
+
 /// The extension: one op, on Flex and on Autodiff over Flex. Tensors are f32.
 #[backend_extension(Flex, Autodiff)]
 pub trait FastDense: Backend {
@@ -147,17 +168,10 @@ struct DenseState {
 fn backward(s: &DenseState, grad: FlexTensor, want: [bool; 3]) -> [Option<FlexTensor>; 3] {
     let [n, i] = dims2(&s.x);
     let o = dims2(&s.weight)[1];
-    // ∂L/∂z = ∂L/∂y · act'(z), in the gradient's own buffer when it is not shared
-    let mut dz = owned(grad);
-    let dz: &mut [f32] = &mut dz.storage_mut::<f32>()[..n * o];
-    if let Some(y) = s.y.as_ref().filter(|_| s.a != DenseActivation::Linear) {
-        let y = values(y);
-        let a = s.a;
-        dz.par_chunks_mut(o.max(1) * ROWS_PER_TASK)
-            .zip(y.par_chunks(o.max(1) * ROWS_PER_TASK))
-            .for_each(|(d, y)| d.iter_mut().zip(y).for_each(|(d, &y)| *d *= a.slope(y)));
-    }
-    let dz: &[f32] = dz;
+    // ∂L/∂z = ∂L/∂y · act'(z)
+    let dz = before_activation(s.a, s.y.as_ref(), grad);
+    let dz = values(&dz);
+    let dz: &[f32] = &dz[..n * o];
     // With both products to do, each runs whole on one core, side by side (one fork instead
     // of two, and no product split in two); a lone product is split across the cores.
     let both = want[0] && want[1];

@@ -8,7 +8,7 @@ mod bce;
 mod conv;
 mod dense;
 mod host;
-mod host_decoder;
+mod host_layers;
 mod init;
 mod objective;
 mod sigmoid;
@@ -20,7 +20,7 @@ pub use backend::{inference_device, training_device};
 pub use bce::{bce_with_logits, sigmoid_mse};
 pub use conv::{ConvGeometry, conv_transpose2d, conv2d};
 pub use dense::{DenseActivation, dense};
-pub use host_decoder::HostDecoder;
+pub use host_layers::HostLayers;
 pub use init::initial_tensors;
 // the matrix product, for the maps' neighbour search
 pub(crate) use host::{mat, matmul};

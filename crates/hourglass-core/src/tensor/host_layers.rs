@@ -1,4 +1,5 @@
-//! Decoding one code at a time on the host, without the tensor engine.
+//! A dense model's layers on the host, without the tensor engine: decoding one code at a
+//! time, and encoding many images in blocks of rows.
 //!
 //! Written by hand on purpose: decoding a single 32-value code through a dense decoder is
 //! about 240k multiply-adds, a few microseconds of arithmetic, while each tensor-engine call
@@ -6,7 +7,7 @@
 //! copying. The pages decode one code per pointer move, so this path serves them; batches
 //! still go through the engine. Its results match the engine's to f32 rounding (tested).
 //!
-//! The same stack of host layers encodes batches of a dense model ([`HostDecoder::forward_rows`]):
+//! The same stack of host layers encodes batches of a dense model ([`HostLayers::forward_rows`]):
 //! blocks of rows, each block through every layer on one core (one `gemm` product per layer
 //! into a small scratch buffer that stays in cache), the blocks spread over the cores. The
 //! engine's path copied the whole input into a tensor first and split each layer's product
@@ -31,16 +32,15 @@ struct HostLayer {
     activation: Activation,
 }
 
-/// A dense decoder's weights, copied out of the engine once.
+/// A dense decoder's or encoder's weights, copied out of the engine once.
 #[derive(Debug, Clone)]
-pub struct HostDecoder {
+pub struct HostLayers {
     layers: Vec<HostLayer>,
 }
 
-impl HostDecoder {
-    /// Copies `linears` (the decoder's layers in order); layer `i` but the last uses
-    /// `hidden[i]`, the last `output`. Also serves an encoder (its layers, and `Linear` for
-    /// the last).
+impl HostLayers {
+    /// Copies `linears` (a decoder's or an encoder's layers in order); layer `i` but the last
+    /// uses `hidden[i]`, the last `output`.
     pub fn new(linears: &[Linear], hidden: &[Activation], output: Activation) -> Self {
         let last = linears.len().saturating_sub(1);
         let layers = linears
@@ -65,7 +65,7 @@ impl HostDecoder {
                 }
             })
             .collect();
-        HostDecoder { layers }
+        HostLayers { layers }
     }
 
     /// Values in a code.
