@@ -25,7 +25,7 @@ use hourglass_core::{
     glass::Activation,
     settings::{Field, Settings},
     tensor::{
-        Autoencoder, Evaluation, LossKind, Optimizer, TrainOptions, Trainer, evaluate,
+        Autoencoder, LossKind, Optimizer, TrainOptions, Trainer, epoch_figures, evaluate,
         inference_device, initial_tensors, objective_for, training_device,
     },
     variant::{Noise, Sparsity, Variant, VariantOptions},
@@ -803,14 +803,6 @@ fn loss_kind(s: &StudioSettings) -> LossKind {
     }
 }
 
-/// The validation loss the page shows, from an evaluation (the same mean the loss is).
-fn loss_of(e: &Evaluation, loss: LossKind) -> f64 {
-    match loss {
-        LossKind::Mse => e.mse,
-        LossKind::Bce => e.bce,
-    }
-}
-
 impl StudioJob {
     fn options(&self) -> TrainOptions {
         let s = &self.settings;
@@ -946,12 +938,12 @@ impl StudioJob {
         let e = if d.val.is_empty() {
             None
         } else {
-            Some(evaluate(&model, &d.val, 1024)?)
+            Some(epoch_figures(&model, &d.val, loss)?)
         };
         // a variant's validation loss is its objective's (a VAE's in nats per image)
         let val_loss = match &e {
             Some(_) if !plain => Some(t.evaluate(&d.val.values).loss),
-            Some(e) => Some(loss_of(e, loss)),
+            Some(e) => Some(e.loss),
             None => None,
         };
         self.history.push(EpochRow {

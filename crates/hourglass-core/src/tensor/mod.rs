@@ -30,6 +30,6 @@ pub use objective::{
 };
 pub use sigmoid::fast_sigmoid;
 pub use trainer::{
-    DenoisingEvaluation, EpochReport, Evaluation, LossKind, Optimizer, Progress, StepReport,
-    TrainOptions, Trainer, compare, evaluate, evaluate_denoising, train,
+    DenoisingEvaluation, EpochFigures, EpochReport, Evaluation, LossKind, Optimizer, Progress,
+    StepReport, TrainOptions, Trainer, compare, epoch_figures, evaluate, evaluate_denoising, train,
 };

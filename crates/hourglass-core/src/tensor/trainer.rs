@@ -230,6 +230,41 @@ fn check_data(model: &Autoencoder, data: &Dataset) -> Result<(), Error> {
 /// Mean MSE, BCE, PSNR and SSIM of `outputs` (one row per sample of `data`) against
 /// `data`'s samples.
 pub fn compare(outputs: &[f32], data: &Dataset) -> Result<Evaluation, Error> {
+    compare_with(outputs, data, true)
+}
+
+/// What a page shows of the validation set at an epoch's end.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpochFigures {
+    /// The mean of the training loss (MSE or BCE) over the set.
+    pub loss: f64,
+    /// As [`Evaluation::psnr`].
+    pub psnr: f64,
+    pub ssim: Option<f64>,
+}
+
+/// The model's loss (`loss`), PSNR and SSIM on `data`: [`evaluate`]'s figures, without the
+/// cross-entropy when the loss is MSE (its logarithms are about half of the metrics' time).
+pub fn epoch_figures(
+    model: &Autoencoder,
+    data: &Dataset,
+    loss: LossKind,
+) -> Result<EpochFigures, Error> {
+    check_data(model, data)?;
+    let outputs = model.reconstruct_host(&data.values, 1024);
+    let e = compare_with(&outputs, data, loss == LossKind::Bce)?;
+    Ok(EpochFigures {
+        loss: match loss {
+            LossKind::Mse => e.mse,
+            LossKind::Bce => e.bce,
+        },
+        psnr: e.psnr,
+        ssim: e.ssim,
+    })
+}
+
+/// [`compare`], with the cross-entropy left out (NaN) unless `with_bce`.
+fn compare_with(outputs: &[f32], data: &Dataset, with_bce: bool) -> Result<Evaluation, Error> {
     if outputs.len() != data.values.len() || data.is_empty() {
         return Err(Error::invalid(format!(
             "{} values to compare with {}'s {}",
@@ -254,7 +289,11 @@ pub fn compare(outputs: &[f32], data: &Dataset) -> Result<Evaluation, Error> {
             };
             Ok((
                 metrics::mse(y, x),
-                metrics::bce(y, x),
+                if with_bce {
+                    metrics::bce(y, x)
+                } else {
+                    f64::NAN
+                },
                 metrics::psnr(y, x),
                 s,
             ))
@@ -949,5 +988,37 @@ mod tests {
         assert_eq!(e.samples, 64);
         assert!(e.mse > 0.01 && e.psnr < 20.0);
         assert!(e.ssim.is_none(), "8×8 is too small for SSIM");
+    }
+
+    #[test]
+    fn an_epochs_figures_are_the_evaluations() {
+        // 40 seeded 12×12 images (large enough for SSIM) through a small dense model
+        let mut rng = crate::rng::Rng::new(3);
+        let values: Vec<f32> = (0..40 * 144)
+            .map(|_| rng.uniform(0.0, 1.0) as f32)
+            .collect();
+        let data = Dataset::new("noise", 144, values, None)
+            .unwrap()
+            .with_image_shape(12, 12)
+            .unwrap();
+        let arch = Architecture::Dense {
+            layers: vec![144, 16, 4],
+            activation: Activation::Relu,
+            output: Activation::Sigmoid,
+            activations: vec![],
+            code: Code::Linear,
+        };
+        let m = Autoencoder::from_tensors(
+            &arch,
+            &initial_tensors(&arch, 2).unwrap(),
+            &crate::tensor::inference_device(),
+        )
+        .unwrap();
+        let e = evaluate(&m, &data, 1024).unwrap();
+        assert!(e.ssim.is_some());
+        for (loss, want) in [(LossKind::Mse, e.mse), (LossKind::Bce, e.bce)] {
+            let f = epoch_figures(&m, &data, loss).unwrap();
+            assert_eq!((f.loss, f.psnr, f.ssim), (want, e.psnr, e.ssim));
+        }
     }
 }

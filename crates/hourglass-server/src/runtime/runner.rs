@@ -339,7 +339,8 @@ impl<J: PageJob> Worker<J> {
                 dirty = true;
             }
             self.measure_rate();
-            if dirty && last_publish.elapsed() >= J::PUBLISH_EVERY {
+            let stopped = (was_running || running) && !self.training;
+            if publish_due(dirty, stopped, last_publish.elapsed(), J::PUBLISH_EVERY) {
                 if out.send(Arc::new(self.snapshot())).is_err() {
                     return;
                 }
@@ -350,5 +351,28 @@ impl<J: PageJob> Worker<J> {
                 pace.wait(J::PUBLISH_EVERY);
             }
         }
+    }
+}
+
+/// Is a snapshot due? A change is published at most every `every`, except that training
+/// stopping (finished, paused, failed) is published at once: the page shows the end of a run
+/// when it happens, not up to a period later.
+fn publish_due(dirty: bool, stopped: bool, since_last: Duration, every: Duration) -> bool {
+    dirty && (stopped || since_last >= every)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_end_of_a_run_is_published_at_once_other_changes_once_a_period() {
+        let every = Duration::from_millis(400);
+        let soon = Duration::from_millis(10);
+        assert!(!publish_due(true, false, soon, every));
+        assert!(publish_due(true, false, every, every));
+        assert!(publish_due(true, true, soon, every));
+        // nothing changed: nothing to publish
+        assert!(!publish_due(false, true, every, every));
     }
 }
