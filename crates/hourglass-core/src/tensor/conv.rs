@@ -5,13 +5,18 @@
 //! outside the matrix products: it runs a 2-D convolution through its 3-D kernel (im2col with
 //! a generic index loop), copies layouts between ops, and runs separate passes for the weight
 //! gradient (profile in `bench/NOTES.md`). These ops are written for the shapes an
-//! autoencoder has (NCHW, square kernels, f32): each sample's windows are gathered as rows
-//! (`im2row`: one row per output position, fixed-size copies for 3×3 and 5×5 kernels), and
-//! the whole batch goes through one call to the `gemm` crate (already in Burn's tree; it
-//! picks AVX2/FMA kernels at run time) — per-sample products (32×49×144 in W2) were too small
-//! for its kernels to run well. Results move between NCHW and one-row-per-position with
-//! per-sample transposes. The weight gradient is one product over every position of the
-//! batch, split across cores; the forward pass's rows serve it.
+//! autoencoder has (NCHW, square kernels, f32). A batch goes through in pieces of a few
+//! samples (about 256 KB of gathered rows each), each piece on one core from start to end,
+//! so its intermediate buffers never leave that core's cache: each sample's windows gathered
+//! as rows (`im2row`: one row per output position, from a zero-padded copy of the image so
+//! there are no edge tests, fixed-size copies for 3×3 and 5×5 kernels), one call to the
+//! `gemm` crate (already in Burn's tree; it picks AVX2/FMA kernels at run time) for the
+//! piece — per-sample products (32×49×144 in W2) were too small for its kernels to run well
+//! — with the result laid out channel by channel, so moving it to and from NCHW copies whole
+//! planes. The backward pass is one such pass too: the input gradient, the piece's part of
+//! the weight gradient (the windows gathered again, cheaper than keeping them from the
+//! forward pass) and the bias sums; the parts are added in piece order, so the result does
+//! not depend on the number of cores.
 //!
 //! A transposed convolution is the adjoint of a convolution, so both ops share the same two
 //! primitives: `im2row` (gather) and `row2im` (scatter-add). Both apply a ReLU (or leaky ReLU)
@@ -31,10 +36,9 @@ use burn::{
     },
 };
 use rayon::prelude::*;
-use std::sync::Arc;
 
 use super::dense::{DenseActivation, before_activation};
-use super::host::{check_f32, mat, matmul, matmul_parallel, tensor, values, with_autodiff};
+use super::host::{check_f32, mat, matmul, tensor, values, with_autodiff};
 
 /// A square convolution's hyper-parameters (the same in both spatial dimensions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,95 +117,125 @@ impl Frame {
             .filter(|&i| i < side)
     }
 
+    /// The image with its padding made real: `[c, h + 2p, w + 2p]` in `buf`, zeros around
+    /// (the image itself when there is no padding). Every window of the convolution lies
+    /// inside it, so the gather and the scatter need no edge tests.
+    fn padded<'a>(&self, image: &'a [f32], buf: &'a mut Vec<f32>) -> (&'a [f32], usize) {
+        let (p, h, w) = (self.g.padding, self.h, self.w);
+        if p == 0 {
+            return (&image[..self.image_len()], w);
+        }
+        let (hp, wp) = (h + 2 * p, w + 2 * p);
+        buf.clear();
+        buf.resize(self.c * hp * wp, 0.0);
+        for (dst, src) in buf.chunks_exact_mut(hp * wp).zip(image.chunks_exact(h * w)) {
+            for (d, line) in dst[p * wp..].chunks_exact_mut(wp).zip(src.chunks_exact(w)) {
+                d[p..p + w].copy_from_slice(line);
+            }
+        }
+        (buf, wp)
+    }
+
     /// Gathers `image` into patch rows `[l, rows]`: row p holds the window of output
     /// position p (channel, then kernel row, then kernel column), zero where the window hangs
-    /// over the padding. Every entry written.
-    fn im2row(&self, image: &[f32], out: &mut [f32]) {
+    /// over the padding. Every entry written. `buf` is scratch space (the padded image).
+    fn im2row(&self, image: &[f32], out: &mut [f32], buf: &mut Vec<f32>) {
         match self.g.kernel {
-            3 => self.im2row_k::<3>(image, out),
-            5 => self.im2row_k::<5>(image, out),
-            _ => self.im2row_k::<0>(image, out),
+            3 => self.im2row_k::<3>(image, out, buf),
+            5 => self.im2row_k::<5>(image, out, buf),
+            _ => self.im2row_k::<0>(image, out, buf),
         }
     }
 
-    /// [`Frame::im2row`] for a kernel of `K` (0: the frame's own, any size). With a fixed `K`,
-    /// windows inside the image are copied as fixed-size runs: no calls, no per-tap tests.
-    fn im2row_k<const K: usize>(&self, image: &[f32], out: &mut [f32]) {
+    /// [`Frame::im2row`] for a kernel of `K` (0: the frame's own, any size): from the padded
+    /// image, each window row is one copy (of a fixed size for a fixed `K`), no tests.
+    fn im2row_k<const K: usize>(&self, image: &[f32], out: &mut [f32], buf: &mut Vec<f32>) {
         let k = if K == 0 { self.g.kernel } else { K };
-        let (s, pad) = (self.g.stride, self.g.padding);
-        let (h, w, rows) = (self.h, self.w, self.rows());
-        let image = &image[..self.image_len()];
+        let (src, wp) = self.padded(image, buf);
+        let plane = src.len() / self.c.max(1);
+        let (s, rows, kk) = (self.g.stride, self.rows(), k * k);
         for (p, dst) in out[..self.cols() * rows].chunks_exact_mut(rows).enumerate() {
-            let (y0, x0) = ((p / self.ow) * s, (p % self.ow) * s);
-            let inside = K != 0 && x0 >= pad && x0 + k <= w + pad;
-            for (c_ky, d) in dst.chunks_exact_mut(k).enumerate() {
-                let (c, ky) = (c_ky / k, c_ky % k);
-                let iy = (y0 + ky).wrapping_sub(pad);
-                if iy >= h {
-                    d.iter_mut().for_each(|v| *v = 0.0);
-                    continue;
-                }
-                let line = &image[(c * h + iy) * w..][..w];
-                if inside {
-                    let d: &mut [f32; K] = d.try_into().expect("K taps");
-                    *d = line[x0 - pad..][..K].try_into().expect("K taps");
-                } else {
-                    for (kx, v) in d.iter_mut().enumerate() {
-                        *v = line
-                            .get((x0 + kx).wrapping_sub(pad))
-                            .copied()
-                            .unwrap_or(0.0);
+            let at = (p / self.ow) * s * wp + (p % self.ow) * s;
+            for (c, window) in dst.chunks_exact_mut(kk).enumerate() {
+                let from = &src[c * plane + at..];
+                for (ky, d) in window.chunks_exact_mut(k).enumerate() {
+                    if K != 0 {
+                        let d: &mut [f32; K] = d.try_into().expect("K taps");
+                        *d = from[ky * wp..][..K].try_into().expect("K taps");
+                    } else {
+                        d.copy_from_slice(&from[ky * wp..][..k]);
                     }
                 }
             }
         }
     }
 
-    /// Adds patch rows `[l, rows]` back onto `image` (the adjoint of [`Frame::im2row`]).
-    fn row2im(&self, src: &[f32], image: &mut [f32]) {
+    /// Adds patch rows `[l, rows]` back onto `image` (the adjoint of [`Frame::im2row`]);
+    /// `buf` is scratch space.
+    fn row2im(&self, src: &[f32], image: &mut [f32], buf: &mut Vec<f32>) {
         match self.g.kernel {
-            3 => self.row2im_k::<3>(src, image),
-            5 => self.row2im_k::<5>(src, image),
-            _ => self.row2im_k::<0>(src, image),
+            3 => self.row2im_k::<3>(src, image, buf),
+            5 => self.row2im_k::<5>(src, image, buf),
+            _ => self.row2im_k::<0>(src, image, buf),
         }
     }
 
-    /// [`Frame::row2im`] for a kernel of `K` (0: the frame's own), as [`Frame::im2row_k`].
-    fn row2im_k<const K: usize>(&self, src: &[f32], image: &mut [f32]) {
+    /// [`Frame::row2im`] for a kernel of `K` (0: the frame's own): onto a zeroed padded image
+    /// (no edge tests), whose inside is then added onto `image`.
+    fn row2im_k<const K: usize>(&self, src: &[f32], image: &mut [f32], buf: &mut Vec<f32>) {
         let k = if K == 0 { self.g.kernel } else { K };
-        let (s, pad) = (self.g.stride, self.g.padding);
-        let (h, w, rows) = (self.h, self.w, self.rows());
+        let (p, h, w) = (self.g.padding, self.h, self.w);
+        let (hp, wp) = (h + 2 * p, w + 2 * p);
         let image = &mut image[..self.image_len()];
-        for (p, row) in src[..self.cols() * rows].chunks_exact(rows).enumerate() {
-            let (y0, x0) = ((p / self.ow) * s, (p % self.ow) * s);
-            let inside = K != 0 && x0 >= pad && x0 + k <= w + pad;
-            for (c_ky, d) in row.chunks_exact(k).enumerate() {
-                let (c, ky) = (c_ky / k, c_ky % k);
-                let iy = (y0 + ky).wrapping_sub(pad);
-                if iy >= h {
-                    continue;
-                }
-                let line = &mut image[(c * h + iy) * w..][..w];
-                if inside {
-                    let t: &mut [f32; K] = (&mut line[x0 - pad..][..K]).try_into().expect("K taps");
-                    let d: &[f32; K] = d.try_into().expect("K taps");
-                    for (t, v) in t.iter_mut().zip(d) {
-                        *t += v;
-                    }
-                } else {
-                    for (kx, &v) in d.iter().enumerate() {
-                        if let Some(t) = line.get_mut((x0 + kx).wrapping_sub(pad)) {
+        let target: &mut [f32] = if p == 0 {
+            image
+        } else {
+            buf.clear();
+            buf.resize(self.c * hp * wp, 0.0);
+            buf
+        };
+        let plane = hp * wp;
+        let (s, rows, kk) = (self.g.stride, self.rows(), k * k);
+        for (q, row) in src[..self.cols() * rows].chunks_exact(rows).enumerate() {
+            let at = (q / self.ow) * s * wp + (q % self.ow) * s;
+            for (c, window) in row.chunks_exact(kk).enumerate() {
+                let to = &mut target[c * plane + at..];
+                for (ky, d) in window.chunks_exact(k).enumerate() {
+                    let t = &mut to[ky * wp..][..k];
+                    if K != 0 {
+                        let t: &mut [f32; K] = t.try_into().expect("K taps");
+                        let d: &[f32; K] = d.try_into().expect("K taps");
+                        for (t, v) in t.iter_mut().zip(d) {
                             *t += v;
                         }
+                    } else {
+                        t.iter_mut().zip(d).for_each(|(t, v)| *t += v);
                     }
+                }
+            }
+        }
+        if p > 0 {
+            for (dst, from) in image.chunks_exact_mut(h * w).zip(buf.chunks_exact(plane)) {
+                for (d, line) in dst.chunks_exact_mut(w).zip(from[p * wp..].chunks_exact(wp)) {
+                    d.iter_mut().zip(&line[p..p + w]).for_each(|(d, v)| *d += v);
                 }
             }
         }
     }
 }
 
-/// Samples per parallel task (a sample is a few µs of work at MNIST sizes).
-const SAMPLES_PER_TASK: usize = 4;
+/// Floats of gathered rows a piece of a batch holds: small enough that a piece's rows stay
+/// in its core's cache from the gather through the product to the scatter (256 KB).
+const PIECE_FLOATS: usize = 64 * 1024;
+
+/// Samples per piece for `floats` of rows per sample: pieces of about [`PIECE_FLOATS`], a
+/// multiple of eight of them a batch (so two, four or eight cores get equal shares), of
+/// equal size. Fixed by the shapes alone (not by the number of cores), so the pieces'
+/// partial sums — and the results — are the same on every machine.
+fn piece_samples(n: usize, floats: usize) -> usize {
+    let pieces = (n * floats).div_ceil(PIECE_FLOATS).next_multiple_of(8);
+    n.div_ceil(pieces.max(1)).max(1)
+}
 
 fn dims4(t: &FlexTensor) -> [usize; 4] {
     let s = t.layout().shape();
@@ -225,92 +259,59 @@ fn conv_frame(x: [usize; 4], g: ConvGeometry) -> Frame {
     }
 }
 
-/// `aᵀ · b` for `a [K×m]` and `b [K×r]` (row-major, K large: every position of a batch):
-/// the weight gradient of both ops. K is split across cores, one partial sum per piece,
-/// added at the end.
-fn sum_tn(k: usize, m: usize, r: usize, a: &[f32], b: &[f32]) -> Vec<f32> {
-    let pieces = rayon::current_num_threads().max(1);
-    let per = k.div_ceil(pieces).max(1);
-    (0..k.div_ceil(per))
-        .into_par_iter()
-        .map(|i| {
-            let (k0, kk) = (i * per, per.min(k - i * per));
-            let mut acc = vec![0.0f32; m * r];
-            matmul(
-                m,
-                r,
-                kk,
-                &mut acc,
-                false,
-                mat(&a[k0 * m..][..kk * m], 1, m),
-                mat(&b[k0 * r..][..kk * r], r, 1),
-            );
-            acc
-        })
-        .reduce(
-            || vec![0.0f32; m * r],
-            |mut x, y| {
-                x.iter_mut().zip(&y).for_each(|(x, y)| *x += y);
-                x
-            },
-        )
-}
-
-/// Each sample's `[a, b]` block of `src` as `[b, a]` (NCHW planes ↔ one row per position).
-fn transpose_samples(src: &[f32], n: usize, a: usize, b: usize) -> Vec<f32> {
-    let mut dst = vec![0.0f32; n * a * b];
-    if a * b == 0 {
-        return dst;
-    }
-    dst.par_chunks_mut(a * b)
-        .zip(src.par_chunks(a * b))
-        .with_min_len(SAMPLES_PER_TASK)
-        .for_each(|(d, s)| {
-            // written in order, read with a stride (strided stores stalled on aliasing)
-            for (j, row) in d.chunks_exact_mut(a).enumerate() {
-                for (v, &x) in row.iter_mut().zip(s[j..].iter().step_by(b)) {
-                    *v = x;
-                }
-            }
-        });
-    dst
-}
-
-/// Samples per product when nothing is kept for a backward pass (inference over many
-/// images): bounds the patch rows' buffer.
-const INFERENCE_SAMPLES: usize = 256;
-
-/// Per channel, the sum of `dy [n, c, l]` over samples and positions: a bias gradient.
-/// Samples split across cores; each plane summed in eight lanes (a single running sum is one
-/// dependent add per element, which made this pass as slow as a product).
-fn channel_sums(dy: &[f32], c: usize, l: usize) -> Vec<f32> {
-    let plane_sum = |plane: &[f32]| {
-        let mut lanes = [0.0f32; 8];
-        let mut chunks = plane.chunks_exact(8);
-        for chunk in &mut chunks {
-            lanes.iter_mut().zip(chunk).for_each(|(s, v)| *s += v);
+/// A piece's `[m, c, l]` samples channel by channel, `[c, m·l]` in `dst` (grown to fit):
+/// each plane's run of `l` copied whole. The products read it either way round by strides.
+fn to_channels(src: &[f32], c: usize, l: usize, dst: &mut Vec<f32>) {
+    dst.resize(src.len(), 0.0);
+    let ml = src.len() / c.max(1);
+    for (i, sample) in src.chunks_exact((c * l).max(1)).enumerate() {
+        for (ch, plane) in sample.chunks_exact(l.max(1)).enumerate() {
+            dst[ch * ml + i * l..][..l].copy_from_slice(plane);
         }
-        lanes.iter().sum::<f32>() + chunks.remainder().iter().sum::<f32>()
-    };
-    let add = |mut sums: Vec<f32>, sample: &[f32]| {
+    }
+}
+
+/// Adds, per channel, the sum of `dy [m, c, l]` over samples and positions to `sums` (a bias
+/// gradient), each plane in eight lanes (one running sum is one dependent add per element).
+fn add_channel_sums(dy: &[f32], c: usize, l: usize, sums: &mut [f32]) {
+    for sample in dy.chunks_exact((c * l).max(1)) {
         for (s, plane) in sums.iter_mut().zip(sample.chunks_exact(l.max(1))) {
-            *s += plane_sum(plane);
+            let mut lanes = [0.0f32; 8];
+            let mut chunks = plane.chunks_exact(8);
+            for chunk in &mut chunks {
+                lanes.iter_mut().zip(chunk).for_each(|(s, v)| *s += v);
+            }
+            *s += lanes.iter().sum::<f32>() + chunks.remainder().iter().sum::<f32>();
         }
-        sums
-    };
-    if c == 0 {
-        return Vec::new();
     }
-    dy.par_chunks(c * l.max(1))
-        .with_min_len(SAMPLES_PER_TASK)
-        .fold(|| vec![0.0f32; c], add)
-        .reduce(
-            || vec![0.0f32; c],
-            |mut x, y| {
-                x.iter_mut().zip(&y).for_each(|(x, y)| *x += y);
-                x
-            },
-        )
+}
+
+/// Adds the pieces' partial sums in order (the same result whichever core made which).
+fn sum_in_order(len: usize, parts: impl IntoIterator<Item = Vec<f32>>) -> Vec<f32> {
+    let mut total = vec![0.0f32; len];
+    for p in parts {
+        total.iter_mut().zip(&p).for_each(|(t, v)| *t += v);
+    }
+    total
+}
+
+/// `dst` split into pieces of `size` (`count` empty ones when `dst` is empty: a gradient
+/// nobody asked for).
+fn pieces_of(dst: &mut [f32], size: usize, count: usize) -> Vec<&mut [f32]> {
+    if dst.is_empty() {
+        (0..count).map(|_| <&mut [f32]>::default()).collect()
+    } else {
+        dst.chunks_mut(size.max(1)).collect()
+    }
+}
+
+/// Per-core scratch buffers of a piece (grown as needed, reused across the core's pieces).
+#[derive(Default)]
+struct Scratch {
+    rows: Vec<f32>,
+    a: Vec<f32>,
+    /// One padded image (see [`Frame::padded`]).
+    pad: Vec<f32>,
 }
 
 /// Applies `a` in place.
@@ -323,28 +324,25 @@ fn activate(a: DenseActivation, values: &mut [f32]) {
 /// What a convolution's forward pass keeps for its backward pass.
 #[derive(Clone, Debug)]
 struct ConvState {
+    x: FlexTensor,
     weight: FlexTensor,
-    /// Every sample's patch rows, `[n·ho·wo, ci·k·k]`.
-    patches: Arc<[f32]>,
-    x_shape: [usize; 4],
     g: ConvGeometry,
     a: DenseActivation,
     /// The output, when the activation needs it for its slope.
     y: Option<FlexTensor>,
 }
 
-/// Forward convolution; with `keep` also returns every sample's patch rows. Per sample the
-/// windows are gathered into rows (im2row), then one product over the whole batch
-/// `[n·l, rows] · Wᵀ` (a per-sample product was too small for the gemm kernels to run
-/// well), then each sample's `[l, co]` block goes back to NCHW with the bias and activation.
+/// Forward convolution. The batch goes through in pieces of a few samples, each on one core
+/// from start to end: its windows gathered into rows (im2row), one product
+/// `[m·l, rows] · Wᵀ` for the piece, and each sample's `[l, co]` block back to NCHW with the
+/// bias and activation — the rows never leave the core's cache.
 fn conv2d_forward(
     x: &FlexTensor,
     weight: &FlexTensor,
     bias: &FlexTensor,
     g: ConvGeometry,
     a: DenseActivation,
-    keep: bool,
-) -> (FlexTensor, Vec<f32>) {
+) -> FlexTensor {
     check_f32(&[x, weight, bias]);
     let xs = dims4(x);
     let ws = dims4(weight);
@@ -361,96 +359,139 @@ fn conv2d_forward(
     let (n, rows, l) = (xs[0], f.rows(), f.cols());
     let (xv, wv, bv) = (values(x), values(weight), values(bias));
     let mut out = vec![0.0f32; n * co * l];
-    let chunk = if keep { n.max(1) } else { INFERENCE_SAMPLES };
-    let mut patches = Vec::new();
-    let image = f.image_len().max(1);
-    for (x_c, out_c) in xv
-        .chunks(chunk * image)
-        .zip(out.chunks_mut((chunk * co * l).max(1)))
-    {
-        let m = x_c.len() / image;
-        patches.clear();
-        patches.resize(m * l * rows, 0.0);
-        if rows * l > 0 {
-            patches
-                .par_chunks_mut(l * rows)
-                .zip(x_c.par_chunks(image))
-                .with_min_len(SAMPLES_PER_TASK)
-                .for_each(|(p, img)| f.im2row(img, p));
-        }
-        let mut yt = vec![0.0f32; m * l * co];
-        matmul_parallel(
-            m * l,
-            co,
-            rows,
-            &mut yt,
-            false,
-            mat(&patches, rows, 1),
-            mat(&wv, 1, rows),
-        );
-        if co * l > 0 {
-            out_c
-                .par_chunks_mut(co * l)
-                .zip(yt.par_chunks(l * co))
-                .with_min_len(SAMPLES_PER_TASK)
-                .for_each(|(o, t)| {
-                    for (c, plane) in o.chunks_exact_mut(l).enumerate() {
-                        let b = bv[c];
-                        for (v, &x) in plane.iter_mut().zip(t[c..].iter().step_by(co)) {
-                            *v = a.apply(x + b);
-                        }
-                    }
-                });
-        }
+    let image = f.image_len();
+    if out.is_empty() || image == 0 {
+        return tensor(out, [n, co, f.oh, f.ow]);
     }
-    let kept = if keep { patches } else { Vec::new() };
-    (tensor(out, [n, co, f.oh, f.ow]), kept)
+    let per = piece_samples(n, l * rows.max(co));
+    out.par_chunks_mut(per * co * l)
+        .zip(xv.par_chunks(per * image))
+        .for_each_init(Scratch::default, |s, (o, xc)| {
+            let m = xc.len() / image;
+            s.rows.resize(m * l * rows, 0.0);
+            for (p, img) in s
+                .rows
+                .chunks_exact_mut(l * rows)
+                .zip(xc.chunks_exact(image))
+            {
+                f.im2row(img, p, &mut s.pad);
+            }
+            // the piece's output channel by channel, [co, m·l] = W · rowsᵀ
+            let ml = m * l;
+            s.a.resize(co * ml, 0.0);
+            matmul(
+                co,
+                ml,
+                rows,
+                &mut s.a,
+                false,
+                mat(&wv, rows, 1),
+                mat(&s.rows, 1, rows),
+            );
+            for (i, o) in o.chunks_exact_mut(co * l).enumerate() {
+                for (c, plane) in o.chunks_exact_mut(l).enumerate() {
+                    let b = bv[c];
+                    for (v, &x) in plane.iter_mut().zip(&s.a[c * ml + i * l..][..l]) {
+                        *v = a.apply(x + b);
+                    }
+                }
+            }
+        });
+    tensor(out, [n, co, f.oh, f.ow])
 }
 
-/// Gradients of a convolution: `[dx, dweight, dbias]`, each only where `want` asks.
+/// Gradients of a convolution: `[dx, dweight, dbias]`, each only where `want` asks. One pass
+/// over the batch in pieces, as the forward pass: per piece, dy with one row per position,
+/// the rows' gradient `dyt · W` scattered onto dx, the windows gathered again for the
+/// piece's part of `dytᵀ · rows` (cheaper than keeping every sample's rows from the forward
+/// pass: they are in cache here), and the bias sums; the parts are added in order.
 fn conv2d_backward(
     state: &ConvState,
     grad: FlexTensor,
     want: [bool; 3],
 ) -> [Option<FlexTensor>; 3] {
-    let xs = state.x_shape;
+    let xs = dims4(&state.x);
     let f = conv_frame(xs, state.g);
     let (n, rows, l) = (xs[0], f.rows(), f.cols());
     let ws = dims4(&state.weight);
     let co = ws[0];
     let grad = before_activation(state.a, state.y.as_ref(), grad);
-    let dy = values(&grad);
-    // dy with one row per output position, [n·l, co]
-    let dyt = (want[0] || want[1]).then(|| transpose_samples(&dy, n, co, l));
-    let dx = want[0].then(|| {
-        // the patches' gradient [n·l, rows] = dyt · W, scattered back onto each image
-        let wv = values(&state.weight);
-        let dyt = dyt.as_deref().expect("made above");
-        let mut drows = vec![0.0f32; n * l * rows];
-        matmul_parallel(
-            n * l,
-            rows,
-            co,
-            &mut drows,
-            false,
-            mat(dyt, co, 1),
-            mat(&wv, rows, 1),
-        );
-        let mut dx = vec![0.0f32; n * f.image_len()];
-        if f.image_len() * l * rows > 0 {
-            dx.par_chunks_mut(f.image_len())
-                .zip(drows.par_chunks(l * rows))
-                .with_min_len(SAMPLES_PER_TASK)
-                .for_each(|(dx_i, d)| f.row2im(d, dx_i));
-        }
-        tensor(dx, xs)
-    });
-    let dw = want[1].then(|| {
-        let dyt = dyt.as_deref().expect("made above");
-        tensor(sum_tn(n * l, co, rows, dyt, &state.patches), ws)
-    });
-    let db = want[2].then(|| tensor(channel_sums(&dy, co, l), [co]));
-    [dx, dw, db]
+    let (dy, xv, wv) = (values(&grad), values(&state.x), values(&state.weight));
+    let image = f.image_len();
+    let mut dx = vec![0.0f32; if want[0] { n * image } else { 0 }];
+    if n * co * l == 0 || image == 0 {
+        return [
+            want[0].then(|| tensor(dx, xs)),
+            want[1].then(|| tensor(vec![0.0; co * rows], ws)),
+            want[2].then(|| tensor(vec![0.0; co], [co])),
+        ];
+    }
+    let per = piece_samples(n, l * rows.max(co));
+    let count = n.div_ceil(per);
+    let parts: Vec<(Vec<f32>, Vec<f32>)> = pieces_of(&mut dx, per * image, count)
+        .into_par_iter()
+        .zip(dy.par_chunks(per * co * l))
+        .zip(xv.par_chunks(per * image))
+        .map_init(Scratch::default, |s, ((dx, dy), xc)| {
+            let m = dy.len() / (co * l);
+            let mut dw = Vec::new();
+            let mut db = Vec::new();
+            let ml = m * l;
+            if want[0] || want[1] {
+                // dy channel by channel, [co, m·l]: read as dyt [m·l, co] and as its transpose
+                to_channels(dy, co, l, &mut s.a);
+            }
+            if want[0] {
+                s.rows.resize(m * l * rows, 0.0);
+                matmul(
+                    ml,
+                    rows,
+                    co,
+                    &mut s.rows,
+                    false,
+                    mat(&s.a, 1, ml),
+                    mat(&wv, rows, 1),
+                );
+                for (dx_i, d) in dx
+                    .chunks_exact_mut(image)
+                    .zip(s.rows.chunks_exact(l * rows))
+                {
+                    f.row2im(d, dx_i, &mut s.pad);
+                }
+            }
+            if want[1] {
+                s.rows.resize(m * l * rows, 0.0);
+                for (p, img) in s
+                    .rows
+                    .chunks_exact_mut(l * rows)
+                    .zip(xc.chunks_exact(image))
+                {
+                    f.im2row(img, p, &mut s.pad);
+                }
+                dw = vec![0.0f32; co * rows];
+                matmul(
+                    co,
+                    rows,
+                    ml,
+                    &mut dw,
+                    false,
+                    mat(&s.a, ml, 1),
+                    mat(&s.rows, rows, 1),
+                );
+            }
+            if want[2] {
+                db = vec![0.0f32; co];
+                add_channel_sums(dy, co, l, &mut db);
+            }
+            (dw, db)
+        })
+        .collect();
+    let (dws, dbs): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
+    [
+        want[0].then(|| tensor(dx, xs)),
+        want[1].then(|| tensor(sum_in_order(co * rows, dws), ws)),
+        want[2].then(|| tensor(sum_in_order(co, dbs), [co])),
+    ]
 }
 
 /// What a transposed convolution's forward pass keeps for its backward pass.
@@ -477,6 +518,9 @@ fn transpose_frame(x: [usize; 4], weight: [usize; 4], g: ConvGeometry) -> ([usiz
     (out, conv_frame(out, g))
 }
 
+/// Forward transposed convolution, in pieces as [`conv2d_forward`]: per piece, x with one row
+/// per input position `[m·l, ci]`, the rows `[m·l, rows] = xt · W` in one product, scattered
+/// onto the outputs (which start as the bias), then the activation.
 fn conv_transpose2d_forward(
     x: &FlexTensor,
     weight: &FlexTensor,
@@ -506,43 +550,43 @@ fn conv_transpose2d_forward(
     let plane = out_shape[2] * out_shape[3];
     let (xv, wv, bv) = (values(x), values(weight), values(bias));
     let mut out = vec![0.0f32; n * f.image_len()];
-    let image = f.image_len().max(1);
-    for (x_c, out_c) in xv
-        .chunks((INFERENCE_SAMPLES * ci * l).max(1))
-        .zip(out.chunks_mut(INFERENCE_SAMPLES * image))
-    {
-        let m = out_c.len() / image;
-        // x with one row per input position [m·l, ci], then the patches [m·l, rows] = xt · W
-        // in one product, scattered onto the outputs (which start as the bias)
-        let xt = transpose_samples(x_c, m, ci, l);
-        let mut patches = vec![0.0f32; m * l * rows];
-        matmul_parallel(
-            m * l,
-            rows,
-            ci,
-            &mut patches,
-            false,
-            mat(&xt, ci, 1),
-            mat(&wv, rows, 1),
-        );
-        if rows * l > 0 {
-            out_c
-                .par_chunks_mut(image)
-                .zip(patches.par_chunks(l * rows))
-                .with_min_len(SAMPLES_PER_TASK)
-                .for_each(|(o, p)| {
-                    for (c, pl) in o.chunks_exact_mut(plane.max(1)).zip(bv.iter()) {
-                        c.fill(*pl);
-                    }
-                    f.row2im(p, o);
-                    activate(a, o);
-                });
-        }
+    let image = f.image_len();
+    if out.is_empty() || ci * l == 0 {
+        return tensor(out, out_shape);
     }
+    let per = piece_samples(n, l * rows.max(ci));
+    out.par_chunks_mut(per * image)
+        .zip(xv.par_chunks(per * ci * l))
+        .for_each_init(Scratch::default, |s, (o, xc)| {
+            let m = o.len() / image;
+            // x channel by channel [ci, m·l], read as xt [m·l, ci]
+            let ml = m * l;
+            to_channels(xc, ci, l, &mut s.a);
+            s.rows.resize(ml * rows, 0.0);
+            matmul(
+                ml,
+                rows,
+                ci,
+                &mut s.rows,
+                false,
+                mat(&s.a, 1, ml),
+                mat(&wv, rows, 1),
+            );
+            for (o, p) in o.chunks_exact_mut(image).zip(s.rows.chunks_exact(l * rows)) {
+                for (c, b) in o.chunks_exact_mut(plane.max(1)).zip(bv.iter()) {
+                    c.fill(*b);
+                }
+                f.row2im(p, o, &mut s.pad);
+                activate(a, o);
+            }
+        });
     tensor(out, out_shape)
 }
 
-/// Gradients of a transposed convolution: `[dx, dweight, dbias]`, each only where asked.
+/// Gradients of a transposed convolution: `[dx, dweight, dbias]`, each only where asked. One
+/// pass in pieces: per piece, dy's windows gathered as rows (read by both the input and the
+/// weight gradient), `dxt = rows · Wᵀ` back to NCHW, the piece's part of `xtᵀ · rows`, and the
+/// bias sums; the parts added in order.
 fn conv_transpose2d_backward(
     state: &ConvTransposeState,
     grad: FlexTensor,
@@ -552,41 +596,84 @@ fn conv_transpose2d_backward(
     let ws = dims4(&state.weight);
     let (out_shape, f) = transpose_frame(xs, ws, state.g);
     let (n, ci, co, rows, l) = (xs[0], xs[1], ws[1], f.rows(), f.cols());
+    let plane = out_shape[2] * out_shape[3];
     let grad = before_activation(state.a, state.y.as_ref(), grad);
-    let dy = values(&grad);
-    // every sample's patch rows of dy [n·l, rows]: both the input and the weight gradient read them
-    let mut drows = vec![0.0f32; if want[0] || want[1] { n * l * rows } else { 0 }];
-    if !drows.is_empty() {
-        drows
-            .par_chunks_mut(l * rows)
-            .zip(dy.par_chunks(f.image_len().max(1)))
-            .with_min_len(SAMPLES_PER_TASK)
-            .for_each(|(p, dy_i)| f.im2row(dy_i, p));
+    let (dy, xv, wv) = (values(&grad), values(&state.x), values(&state.weight));
+    let image = f.image_len();
+    let mut dx = vec![0.0f32; if want[0] { n * ci * l } else { 0 }];
+    if n * ci * l == 0 || image == 0 {
+        return [
+            want[0].then(|| tensor(dx, xs)),
+            want[1].then(|| tensor(vec![0.0; ci * rows], ws)),
+            want[2].then(|| tensor(vec![0.0; co], [co])),
+        ];
     }
-    let dx = want[0].then(|| {
-        // [n·l, ci] = drows · Wᵀ, back to NCHW
-        let wv = values(&state.weight);
-        let mut dxt = vec![0.0f32; n * l * ci];
-        matmul_parallel(
-            n * l,
-            ci,
-            rows,
-            &mut dxt,
-            false,
-            mat(&drows, rows, 1),
-            mat(&wv, 1, rows),
-        );
-        tensor(transpose_samples(&dxt, n, l, ci), xs)
-    });
-    let dw = want[1].then(|| {
-        let xt = transpose_samples(&values(&state.x), n, ci, l);
-        tensor(sum_tn(n * l, ci, rows, &xt, &drows), ws)
-    });
-    let db = want[2].then(|| {
-        let plane = out_shape[2] * out_shape[3];
-        tensor(channel_sums(&dy, co, plane), [co])
-    });
-    [dx, dw, db]
+    let per = piece_samples(n, l * rows.max(ci));
+    let count = n.div_ceil(per);
+    let parts: Vec<(Vec<f32>, Vec<f32>)> = pieces_of(&mut dx, per * ci * l, count)
+        .into_par_iter()
+        .zip(dy.par_chunks(per * image))
+        .zip(xv.par_chunks(per * ci * l))
+        .map_init(Scratch::default, |s, ((dx, dy), xc)| {
+            let m = dy.len() / image;
+            let mut dw = Vec::new();
+            let mut db = Vec::new();
+            if want[0] || want[1] {
+                s.rows.resize(m * l * rows, 0.0);
+                for (p, dy_i) in s
+                    .rows
+                    .chunks_exact_mut(l * rows)
+                    .zip(dy.chunks_exact(image))
+                {
+                    f.im2row(dy_i, p, &mut s.pad);
+                }
+            }
+            let ml = m * l;
+            if want[0] {
+                // channel by channel [ci, m·l] = W · rowsᵀ, each plane's run back to NCHW
+                s.a.resize(ci * ml, 0.0);
+                matmul(
+                    ci,
+                    ml,
+                    rows,
+                    &mut s.a,
+                    false,
+                    mat(&wv, rows, 1),
+                    mat(&s.rows, 1, rows),
+                );
+                for (i, d) in dx.chunks_exact_mut(ci * l).enumerate() {
+                    for (c, plane) in d.chunks_exact_mut(l).enumerate() {
+                        plane.copy_from_slice(&s.a[c * ml + i * l..][..l]);
+                    }
+                }
+            }
+            if want[1] {
+                // x channel by channel [ci, m·l]: xtᵀ for the piece's part of xtᵀ · rows
+                to_channels(xc, ci, l, &mut s.a);
+                dw = vec![0.0f32; ci * rows];
+                matmul(
+                    ci,
+                    rows,
+                    ml,
+                    &mut dw,
+                    false,
+                    mat(&s.a, ml, 1),
+                    mat(&s.rows, rows, 1),
+                );
+            }
+            if want[2] {
+                db = vec![0.0f32; co];
+                add_channel_sums(dy, co, plane, &mut db);
+            }
+            (dw, db)
+        })
+        .collect();
+    let (dws, dbs): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
+    [
+        want[0].then(|| tensor(dx, xs)),
+        want[1].then(|| tensor(sum_in_order(ci * rows, dws), ws)),
+        want[2].then(|| tensor(sum_in_order(co, dbs), [co])),
+    ]
 }
 
 impl FastConv for Flex {
@@ -597,7 +684,7 @@ impl FastConv for Flex {
         geometry: ConvGeometry,
         activation: DenseActivation,
     ) -> FloatTensor<Self> {
-        conv2d_forward(&x, &weight, &bias, geometry, activation, false).0
+        conv2d_forward(&x, &weight, &bias, geometry, activation)
     }
 
     fn fast_conv_transpose2d(
@@ -620,11 +707,10 @@ impl<C: CheckpointStrategy> FastConv for Autodiff<Flex, C> {
         activation: DenseActivation,
     ) -> FloatTensor<Self> {
         with_autodiff::<C, _>([x, weight, bias], conv2d_backward, |[x, w, b], tracked| {
-            let (out, patches) = conv2d_forward(x, w, b, geometry, activation, tracked);
+            let out = conv2d_forward(x, w, b, geometry, activation);
             let state = tracked.then(|| ConvState {
+                x: x.clone(),
                 weight: w.clone(),
-                patches: patches.into(),
-                x_shape: dims4(x),
                 g: geometry,
                 a: activation,
                 y: (activation != DenseActivation::Linear).then(|| out.clone()),
@@ -809,12 +895,12 @@ mod tests {
                         let image: Vec<f32> = (0..f.image_len()).map(|i| 1.0 + i as f32).collect();
                         // every entry overwritten, whatever the buffer held
                         let mut rows = vec![f32::NAN; f.rows() * f.cols()];
-                        f.im2row(&image, &mut rows);
+                        f.im2row(&image, &mut rows, &mut Vec::new());
                         assert_eq!(rows, im2row_by_definition(&f, &image), "{g:?} {h}×{w}");
                         // row2im is the adjoint: <im2row(x), c> = <x, row2im(c)>
                         let c: Vec<f32> = (0..rows.len()).map(|i| (i % 7) as f32 - 3.0).collect();
                         let mut back = vec![0.0f32; f.image_len()];
-                        f.row2im(&c, &mut back);
+                        f.row2im(&c, &mut back, &mut Vec::new());
                         let lhs: f32 = rows.iter().zip(&c).map(|(a, b)| a * b).sum();
                         let rhs: f32 = image.iter().zip(&back).map(|(a, b)| a * b).sum();
                         assert_eq!(lhs, rhs, "{g:?} {h}×{w}");
@@ -885,9 +971,10 @@ mod tests {
 
     #[test]
     fn many_images_go_through_in_pieces_and_give_burns_values() {
-        // more samples than one inference piece (INFERENCE_SAMPLES), a ragged last piece
+        // 529 samples: eight pieces of 67, the last one ragged
         let device = inference_device();
-        let n = 2 * INFERENCE_SAMPLES + 17;
+        let n = 529;
+        assert_eq!(piece_samples(n, 9 * 18), 67);
         let g = ConvGeometry {
             kernel: 3,
             stride: 2,
