@@ -141,9 +141,10 @@ fn forward(
         "dense: weight [{wi}, {o}] does not fit input [{n}, {i}]"
     );
     let (xv, wv, bv) = (values(x), values(weight), values(bias));
-    let mut y = vec![0.0f32; n * o];
-    for row in y.chunks_exact_mut(o.max(1)) {
-        row.copy_from_slice(&bv);
+    // every row starts as the bias (written once, not zeroed first)
+    let mut y = Vec::with_capacity(n * o);
+    for _ in 0..n {
+        y.extend_from_slice(&bv[..o]);
     }
     matmul_parallel(n, o, i, &mut y, true, mat(&xv, i, 1), mat(&wv, o, 1));
     if a != DenseActivation::Linear {

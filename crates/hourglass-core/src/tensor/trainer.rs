@@ -508,11 +508,22 @@ impl Trainer {
         let (order, at) = self.order.as_mut().expect("an epoch is running");
         let idx = &order[*at..(*at + self.batch_size).min(self.n)];
         *at += idx.len();
-        // a fresh buffer the tensor takes over (no copy of the gathered batch)
+        // a fresh buffer the tensor takes over (no copy of the gathered batch), its rows
+        // gathered on every core (random rows of a large set: cache misses, not copying)
         let rows = idx.len();
         let mut batch = Vec::with_capacity(rows * width);
-        for &i in idx {
-            batch.extend_from_slice(train_set.sample(i));
+        if width > 0 {
+            let spare = &mut batch.spare_capacity_mut()[..rows * width];
+            spare
+                .par_chunks_mut(width)
+                .zip(idx.par_iter())
+                .with_min_len(16)
+                .for_each(|(d, &i)| {
+                    d.write_copy_of_slice(train_set.sample(i));
+                });
+            // SAFETY: the `rows` chunks of `width` cover `..rows * width` and each was written
+            // whole just above (one chunk per index of `idx`, which has `rows` of them).
+            unsafe { batch.set_len(rows * width) };
         }
         let device = self.model.device();
         let x = Tensor::from_data(TensorData::new(batch, [rows, width]), &device);
