@@ -13,7 +13,8 @@
 //! `gemm` crate (already in Burn's tree; it picks AVX2/FMA kernels at run time) for the
 //! piece — per-sample products (32×49×144 in W2) were too small for its kernels to run well
 //! — with the result laid out channel by channel, so moving it to and from NCHW copies whole
-//! planes. The backward pass is one such pass too: the input gradient, the piece's part of
+//! planes; the results are initialised piece by piece on the cores too (no zeroing pass
+//! over a whole batch's buffer on one core first). The backward pass is one such pass too: the input gradient, the piece's part of
 //! the weight gradient (the windows gathered again, cheaper than keeping them from the
 //! forward pass) and the bias sums; the parts are added in piece order, so the result does
 //! not depend on the number of cores.
@@ -36,6 +37,8 @@ use burn::{
     },
 };
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::dense::{DenseActivation, before_activation};
 use super::host::{check_f32, mat, matmul, tensor, values, with_autodiff};
@@ -295,13 +298,71 @@ fn sum_in_order(len: usize, parts: impl IntoIterator<Item = Vec<f32>>) -> Vec<f3
     total
 }
 
-/// `dst` split into pieces of `size` (`count` empty ones when `dst` is empty: a gradient
-/// nobody asked for).
-fn pieces_of(dst: &mut [f32], size: usize, count: usize) -> Vec<&mut [f32]> {
-    if dst.is_empty() {
-        (0..count).map(|_| <&mut [f32]>::default()).collect()
-    } else {
-        dst.chunks_mut(size.max(1)).collect()
+/// A result buffer that the cores initialise piece by piece, each in its own cache, instead
+/// of one core zeroing all of it first. Each [`Piece`] is initialised once
+/// ([`Piece::init`]); [`Fresh::into_vec`] checks that every float was.
+struct Fresh {
+    v: Vec<f32>,
+    len: usize,
+    written: AtomicUsize,
+}
+
+/// A piece of a [`Fresh`] buffer, not yet initialised.
+struct Piece<'a> {
+    s: &'a mut [MaybeUninit<f32>],
+    written: &'a AtomicUsize,
+}
+
+impl<'a> Piece<'a> {
+    /// Sets every float of the piece to `v` and hands it over.
+    fn init(self, v: f32) -> &'a mut [f32] {
+        for x in self.s.iter_mut() {
+            x.write(v);
+        }
+        self.written.fetch_add(self.s.len(), Ordering::Relaxed);
+        // SAFETY: every element was written just above, and MaybeUninit<f32> has f32's layout.
+        unsafe { &mut *(std::ptr::from_mut::<[MaybeUninit<f32>]>(self.s) as *mut [f32]) }
+    }
+}
+
+impl Fresh {
+    fn new(len: usize) -> Self {
+        Fresh {
+            v: Vec::with_capacity(len),
+            len,
+            written: AtomicUsize::new(0),
+        }
+    }
+
+    /// The buffer in pieces of `size`; `count` empty pieces when it is empty (a gradient
+    /// nobody asked for), so it zips with the pieces of the batch either way.
+    fn pieces(&mut self, size: usize, count: usize) -> Vec<Piece<'_>> {
+        let written = &self.written;
+        if self.len == 0 {
+            return (0..count)
+                .map(|_| Piece {
+                    s: Default::default(),
+                    written,
+                })
+                .collect();
+        }
+        self.v.spare_capacity_mut()[..self.len]
+            .chunks_mut(size.max(1))
+            .map(|s| Piece { s, written })
+            .collect()
+    }
+
+    /// The floats, once every piece was initialised (panics otherwise).
+    fn into_vec(mut self) -> Vec<f32> {
+        assert_eq!(
+            self.written.into_inner(),
+            self.len,
+            "every piece of a fresh buffer is initialised"
+        );
+        // SAFETY: the pieces cover `..len` without overlap and each was written once, so all
+        // `len` floats are initialised.
+        unsafe { self.v.set_len(self.len) };
+        self.v
     }
 }
 
@@ -358,15 +419,17 @@ fn conv2d_forward(
     let f = conv_frame(xs, g);
     let (n, rows, l) = (xs[0], f.rows(), f.cols());
     let (xv, wv, bv) = (values(x), values(weight), values(bias));
-    let mut out = vec![0.0f32; n * co * l];
     let image = f.image_len();
-    if out.is_empty() || image == 0 {
-        return tensor(out, [n, co, f.oh, f.ow]);
+    if n * co * l == 0 || image == 0 {
+        return tensor(vec![0.0; n * co * l], [n, co, f.oh, f.ow]);
     }
     let per = piece_samples(n, l * rows.max(co));
-    out.par_chunks_mut(per * co * l)
+    let mut out = Fresh::new(n * co * l);
+    out.pieces(per * co * l, 0)
+        .into_par_iter()
         .zip(xv.par_chunks(per * image))
         .for_each_init(Scratch::default, |s, (o, xc)| {
+            let o = o.init(0.0);
             let m = xc.len() / image;
             s.rows.resize(m * l * rows, 0.0);
             for (p, img) in s
@@ -397,7 +460,7 @@ fn conv2d_forward(
                 }
             }
         });
-    tensor(out, [n, co, f.oh, f.ow])
+    tensor(out.into_vec(), [n, co, f.oh, f.ow])
 }
 
 /// Gradients of a convolution: `[dx, dweight, dbias]`, each only where `want` asks. One pass
@@ -418,21 +481,24 @@ fn conv2d_backward(
     let grad = before_activation(state.a, state.y.as_ref(), grad);
     let (dy, xv, wv) = (values(&grad), values(&state.x), values(&state.weight));
     let image = f.image_len();
-    let mut dx = vec![0.0f32; if want[0] { n * image } else { 0 }];
     if n * co * l == 0 || image == 0 {
         return [
-            want[0].then(|| tensor(dx, xs)),
+            want[0].then(|| tensor(vec![0.0; n * image], xs)),
             want[1].then(|| tensor(vec![0.0; co * rows], ws)),
             want[2].then(|| tensor(vec![0.0; co], [co])),
         ];
     }
     let per = piece_samples(n, l * rows.max(co));
     let count = n.div_ceil(per);
-    let parts: Vec<(Vec<f32>, Vec<f32>)> = pieces_of(&mut dx, per * image, count)
+    let mut dx = Fresh::new(if want[0] { n * image } else { 0 });
+    let parts: Vec<(Vec<f32>, Vec<f32>)> = dx
+        .pieces(per * image, count)
         .into_par_iter()
         .zip(dy.par_chunks(per * co * l))
         .zip(xv.par_chunks(per * image))
         .map_init(Scratch::default, |s, ((dx, dy), xc)| {
+            // the scatter adds onto zeros
+            let dx = dx.init(0.0);
             let m = dy.len() / (co * l);
             let mut dw = Vec::new();
             let mut db = Vec::new();
@@ -487,6 +553,7 @@ fn conv2d_backward(
         })
         .collect();
     let (dws, dbs): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
+    let dx = dx.into_vec();
     [
         want[0].then(|| tensor(dx, xs)),
         want[1].then(|| tensor(sum_in_order(co * rows, dws), ws)),
@@ -549,15 +616,18 @@ fn conv_transpose2d_forward(
     let (n, ci, rows, l) = (xs[0], xs[1], f.rows(), f.cols());
     let plane = out_shape[2] * out_shape[3];
     let (xv, wv, bv) = (values(x), values(weight), values(bias));
-    let mut out = vec![0.0f32; n * f.image_len()];
     let image = f.image_len();
-    if out.is_empty() || ci * l == 0 {
-        return tensor(out, out_shape);
+    if n * image == 0 || ci * l == 0 {
+        return tensor(vec![0.0; n * image], out_shape);
     }
     let per = piece_samples(n, l * rows.max(ci));
-    out.par_chunks_mut(per * image)
+    let mut out = Fresh::new(n * image);
+    out.pieces(per * image, 0)
+        .into_par_iter()
         .zip(xv.par_chunks(per * ci * l))
         .for_each_init(Scratch::default, |s, (o, xc)| {
+            // every plane is filled with its bias below
+            let o = o.init(0.0);
             let m = o.len() / image;
             // x channel by channel [ci, m·l], read as xt [m·l, ci]
             let ml = m * l;
@@ -580,7 +650,7 @@ fn conv_transpose2d_forward(
                 activate(a, o);
             }
         });
-    tensor(out, out_shape)
+    tensor(out.into_vec(), out_shape)
 }
 
 /// Gradients of a transposed convolution: `[dx, dweight, dbias]`, each only where asked. One
@@ -600,17 +670,18 @@ fn conv_transpose2d_backward(
     let grad = before_activation(state.a, state.y.as_ref(), grad);
     let (dy, xv, wv) = (values(&grad), values(&state.x), values(&state.weight));
     let image = f.image_len();
-    let mut dx = vec![0.0f32; if want[0] { n * ci * l } else { 0 }];
     if n * ci * l == 0 || image == 0 {
         return [
-            want[0].then(|| tensor(dx, xs)),
+            want[0].then(|| tensor(vec![0.0; n * ci * l], xs)),
             want[1].then(|| tensor(vec![0.0; ci * rows], ws)),
             want[2].then(|| tensor(vec![0.0; co], [co])),
         ];
     }
     let per = piece_samples(n, l * rows.max(ci));
     let count = n.div_ceil(per);
-    let parts: Vec<(Vec<f32>, Vec<f32>)> = pieces_of(&mut dx, per * ci * l, count)
+    let mut dx = Fresh::new(if want[0] { n * ci * l } else { 0 });
+    let parts: Vec<(Vec<f32>, Vec<f32>)> = dx
+        .pieces(per * ci * l, count)
         .into_par_iter()
         .zip(dy.par_chunks(per * image))
         .zip(xv.par_chunks(per * ci * l))
@@ -641,7 +712,7 @@ fn conv_transpose2d_backward(
                     mat(&wv, rows, 1),
                     mat(&s.rows, 1, rows),
                 );
-                for (i, d) in dx.chunks_exact_mut(ci * l).enumerate() {
+                for (i, d) in dx.init(0.0).chunks_exact_mut(ci * l).enumerate() {
                     for (c, plane) in d.chunks_exact_mut(l).enumerate() {
                         plane.copy_from_slice(&s.a[c * ml + i * l..][..l]);
                     }
@@ -669,6 +740,7 @@ fn conv_transpose2d_backward(
         })
         .collect();
     let (dws, dbs): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
+    let dx = dx.into_vec();
     [
         want[0].then(|| tensor(dx, xs)),
         want[1].then(|| tensor(sum_in_order(ci * rows, dws), ws)),
@@ -815,7 +887,8 @@ mod tests {
         }
     }
 
-    /// (input shape, channels out, geometry): the autoencoder's layers and some odd ones
+    /// (input shape, channels out, geometry): the autoencoder's layers (as a transposed
+    /// convolution, `[3, 16, 14, 14]` → 1 channel is the decoder's last) and some odd ones
     /// (stride 1, a 5×5 kernel, non-square inputs, output padding, no padding).
     fn cases() -> Vec<([usize; 4], usize, ConvGeometry)> {
         let g = |kernel, stride, padding, out_padding| ConvGeometry {
@@ -827,6 +900,7 @@ mod tests {
         vec![
             ([3, 1, 28, 28], 16, g(3, 2, 1, 1)),
             ([3, 16, 14, 14], 32, g(3, 2, 1, 1)),
+            ([3, 16, 14, 14], 1, g(3, 2, 1, 1)),
             ([2, 3, 9, 7], 4, g(3, 1, 1, 0)),
             ([2, 2, 11, 8], 3, g(5, 2, 2, 1)),
             ([1, 2, 6, 6], 2, g(2, 2, 0, 0)),
@@ -967,6 +1041,28 @@ mod tests {
                 same_as_burns(&format!("deconv {x:?} {g:?}"), a, &ours, &theirs);
             }
         }
+    }
+
+    #[test]
+    fn a_fresh_buffer_is_handed_over_only_when_every_piece_was_initialised() {
+        let mut whole = Fresh::new(10);
+        for (i, p) in whole.pieces(4, 0).into_iter().enumerate() {
+            p.init(i as f32);
+        }
+        assert_eq!(
+            whole.into_vec(),
+            [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0]
+        );
+        let mut partial = Fresh::new(10);
+        partial.pieces(4, 0).into_iter().take(2).for_each(|p| {
+            p.init(1.0);
+        });
+        let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| partial.into_vec()));
+        assert!(refused.is_err(), "a piece was left uninitialised");
+        // nothing asked for: empty pieces to zip with, and an empty vector
+        let mut none = Fresh::new(0);
+        assert_eq!(none.pieces(4, 3).len(), 3);
+        assert!(none.into_vec().is_empty());
     }
 
     #[test]
