@@ -366,6 +366,41 @@ impl Fresh {
     }
 }
 
+/// A piece's part of a weight gradient: `[c, m·l]` (channel-first, `chans`) times the
+/// piece's gathered rows `[m·l, rows]`.
+fn weight_part(c: usize, rows: usize, ml: usize, chans: &[f32], gathered: &[f32]) -> Vec<f32> {
+    let mut dw = vec![0.0f32; c * rows];
+    matmul(
+        c,
+        rows,
+        ml,
+        &mut dw,
+        false,
+        mat(chans, ml, 1),
+        mat(gathered, rows, 1),
+    );
+    dw
+}
+
+/// A backward pass's `[dx, dweight, dbias]` where `want` asks: the input gradient, and the
+/// pieces' weight and bias parts added in piece order.
+fn gradients(
+    want: [bool; 3],
+    dx: Vec<f32>,
+    x_shape: [usize; 4],
+    parts: Vec<(Vec<f32>, Vec<f32>)>,
+    w_shape: [usize; 4],
+    bias_len: usize,
+) -> [Option<FlexTensor>; 3] {
+    let (dws, dbs): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
+    let w_len = w_shape.iter().product();
+    [
+        want[0].then(|| tensor(dx, x_shape)),
+        want[1].then(|| tensor(sum_in_order(w_len, dws), w_shape)),
+        want[2].then(|| tensor(sum_in_order(bias_len, dbs), [bias_len])),
+    ]
+}
+
 /// Per-core scratch buffers of a piece (grown as needed, reused across the core's pieces).
 #[derive(Default)]
 struct Scratch {
@@ -373,6 +408,21 @@ struct Scratch {
     a: Vec<f32>,
     /// One padded image (see [`Frame::padded`]).
     pad: Vec<f32>,
+}
+
+impl Scratch {
+    /// Gathers the windows of every image (`image` floats each) of a piece into `rows`.
+    fn gather(&mut self, f: &Frame, images: &[f32], image: usize) {
+        let per = f.cols() * f.rows();
+        self.rows.resize(images.len() / image * per, 0.0);
+        for (p, img) in self
+            .rows
+            .chunks_exact_mut(per)
+            .zip(images.chunks_exact(image))
+        {
+            f.im2row(img, p, &mut self.pad);
+        }
+    }
 }
 
 /// Applies `a` in place.
@@ -431,14 +481,7 @@ fn conv2d_forward(
         .for_each_init(Scratch::default, |s, (o, xc)| {
             let o = o.init(0.0);
             let m = xc.len() / image;
-            s.rows.resize(m * l * rows, 0.0);
-            for (p, img) in s
-                .rows
-                .chunks_exact_mut(l * rows)
-                .zip(xc.chunks_exact(image))
-            {
-                f.im2row(img, p, &mut s.pad);
-            }
+            s.gather(&f, xc, image);
             // the piece's output channel by channel, [co, m·l] = W · rowsᵀ
             let ml = m * l;
             s.a.resize(co * ml, 0.0);
@@ -482,11 +525,7 @@ fn conv2d_backward(
     let (dy, xv, wv) = (values(&grad), values(&state.x), values(&state.weight));
     let image = f.image_len();
     if n * co * l == 0 || image == 0 {
-        return [
-            want[0].then(|| tensor(vec![0.0; n * image], xs)),
-            want[1].then(|| tensor(vec![0.0; co * rows], ws)),
-            want[2].then(|| tensor(vec![0.0; co], [co])),
-        ];
+        return gradients(want, vec![0.0; n * image], xs, Vec::new(), ws, co);
     }
     let per = piece_samples(n, l * rows.max(co));
     let count = n.div_ceil(per);
@@ -526,24 +565,8 @@ fn conv2d_backward(
                 }
             }
             if want[1] {
-                s.rows.resize(m * l * rows, 0.0);
-                for (p, img) in s
-                    .rows
-                    .chunks_exact_mut(l * rows)
-                    .zip(xc.chunks_exact(image))
-                {
-                    f.im2row(img, p, &mut s.pad);
-                }
-                dw = vec![0.0f32; co * rows];
-                matmul(
-                    co,
-                    rows,
-                    ml,
-                    &mut dw,
-                    false,
-                    mat(&s.a, ml, 1),
-                    mat(&s.rows, rows, 1),
-                );
+                s.gather(&f, xc, image);
+                dw = weight_part(co, rows, ml, &s.a, &s.rows);
             }
             if want[2] {
                 db = vec![0.0f32; co];
@@ -552,13 +575,7 @@ fn conv2d_backward(
             (dw, db)
         })
         .collect();
-    let (dws, dbs): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
-    let dx = dx.into_vec();
-    [
-        want[0].then(|| tensor(dx, xs)),
-        want[1].then(|| tensor(sum_in_order(co * rows, dws), ws)),
-        want[2].then(|| tensor(sum_in_order(co, dbs), [co])),
-    ]
+    gradients(want, dx.into_vec(), xs, parts, ws, co)
 }
 
 /// What a transposed convolution's forward pass keeps for its backward pass.
@@ -671,11 +688,7 @@ fn conv_transpose2d_backward(
     let (dy, xv, wv) = (values(&grad), values(&state.x), values(&state.weight));
     let image = f.image_len();
     if n * ci * l == 0 || image == 0 {
-        return [
-            want[0].then(|| tensor(vec![0.0; n * ci * l], xs)),
-            want[1].then(|| tensor(vec![0.0; ci * rows], ws)),
-            want[2].then(|| tensor(vec![0.0; co], [co])),
-        ];
+        return gradients(want, vec![0.0; n * ci * l], xs, Vec::new(), ws, co);
     }
     let per = piece_samples(n, l * rows.max(ci));
     let count = n.div_ceil(per);
@@ -690,14 +703,7 @@ fn conv_transpose2d_backward(
             let mut dw = Vec::new();
             let mut db = Vec::new();
             if want[0] || want[1] {
-                s.rows.resize(m * l * rows, 0.0);
-                for (p, dy_i) in s
-                    .rows
-                    .chunks_exact_mut(l * rows)
-                    .zip(dy.chunks_exact(image))
-                {
-                    f.im2row(dy_i, p, &mut s.pad);
-                }
+                s.gather(&f, dy, image);
             }
             let ml = m * l;
             if want[0] {
@@ -721,16 +727,7 @@ fn conv_transpose2d_backward(
             if want[1] {
                 // x channel by channel [ci, m·l]: xtᵀ for the piece's part of xtᵀ · rows
                 to_channels(xc, ci, l, &mut s.a);
-                dw = vec![0.0f32; ci * rows];
-                matmul(
-                    ci,
-                    rows,
-                    ml,
-                    &mut dw,
-                    false,
-                    mat(&s.a, ml, 1),
-                    mat(&s.rows, rows, 1),
-                );
+                dw = weight_part(ci, rows, ml, &s.a, &s.rows);
             }
             if want[2] {
                 db = vec![0.0f32; co];
@@ -739,13 +736,7 @@ fn conv_transpose2d_backward(
             (dw, db)
         })
         .collect();
-    let (dws, dbs): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
-    let dx = dx.into_vec();
-    [
-        want[0].then(|| tensor(dx, xs)),
-        want[1].then(|| tensor(sum_in_order(ci * rows, dws), ws)),
-        want[2].then(|| tensor(sum_in_order(co, dbs), [co])),
-    ]
+    gradients(want, dx.into_vec(), xs, parts, ws, co)
 }
 
 impl FastConv for Flex {

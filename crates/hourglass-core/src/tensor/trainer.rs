@@ -980,21 +980,26 @@ mod tests {
         }
     }
 
-    #[test]
-    fn evaluation_of_a_perfect_and_a_poor_model() {
+    /// A dense ReLU model with a sigmoid output from `seed`, for inference.
+    fn dense_model(layers: Vec<usize>, seed: u64) -> Autoencoder {
         let arch = Architecture::Dense {
-            layers: vec![64, 2],
+            layers,
             activation: Activation::Relu,
             output: Activation::Sigmoid,
             activations: vec![],
             code: Code::Linear,
         };
-        let m = Autoencoder::from_tensors(
+        Autoencoder::from_tensors(
             &arch,
-            &initial_tensors(&arch, 1).unwrap(),
+            &initial_tensors(&arch, seed).unwrap(),
             &crate::tensor::inference_device(),
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn evaluation_of_a_perfect_and_a_poor_model() {
+        let m = dense_model(vec![64, 2], 1);
         let e = evaluate(&m, &blobs(), 16).unwrap();
         assert_eq!(e.samples, 64);
         assert!(e.mse > 0.01 && e.psnr < 20.0);
@@ -1012,19 +1017,7 @@ mod tests {
             .unwrap()
             .with_image_shape(12, 12)
             .unwrap();
-        let arch = Architecture::Dense {
-            layers: vec![144, 16, 4],
-            activation: Activation::Relu,
-            output: Activation::Sigmoid,
-            activations: vec![],
-            code: Code::Linear,
-        };
-        let m = Autoencoder::from_tensors(
-            &arch,
-            &initial_tensors(&arch, 2).unwrap(),
-            &crate::tensor::inference_device(),
-        )
-        .unwrap();
+        let m = dense_model(vec![144, 16, 4], 2);
         let e = evaluate(&m, &data, 1024).unwrap();
         assert!(e.ssim.is_some());
         for (loss, want) in [(LossKind::Mse, e.mse), (LossKind::Bce, e.bce)] {
