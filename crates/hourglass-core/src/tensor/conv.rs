@@ -411,9 +411,9 @@ struct Scratch {
 }
 
 impl Scratch {
-    /// Gathers the windows of every image (`image` floats each) of a piece into `rows`.
-    fn gather(&mut self, f: &Frame, images: &[f32], image: usize) {
-        let per = f.cols() * f.rows();
+    /// Gathers the windows of every image of a piece (`f`'s images) into `rows`.
+    fn gather(&mut self, f: &Frame, images: &[f32]) {
+        let (image, per) = (f.image_len(), f.cols() * f.rows());
         self.rows.resize(images.len() / image * per, 0.0);
         for (p, img) in self
             .rows
@@ -444,9 +444,9 @@ struct ConvState {
 }
 
 /// Forward convolution. The batch goes through in pieces of a few samples, each on one core
-/// from start to end: its windows gathered into rows (im2row), one product
-/// `[m·l, rows] · Wᵀ` for the piece, and each sample's `[l, co]` block back to NCHW with the
-/// bias and activation — the rows never leave the core's cache.
+/// from start to end: its windows gathered into rows (im2row), one product `W · rowsᵀ` for
+/// the piece (channel by channel, `[co, m·l]`), and each sample's planes copied back to NCHW
+/// with the bias and activation — the rows never leave the core's cache.
 fn conv2d_forward(
     x: &FlexTensor,
     weight: &FlexTensor,
@@ -481,7 +481,7 @@ fn conv2d_forward(
         .for_each_init(Scratch::default, |s, (o, xc)| {
             let o = o.init(0.0);
             let m = xc.len() / image;
-            s.gather(&f, xc, image);
+            s.gather(&f, xc);
             // the piece's output channel by channel, [co, m·l] = W · rowsᵀ
             let ml = m * l;
             s.a.resize(co * ml, 0.0);
@@ -507,8 +507,8 @@ fn conv2d_forward(
 }
 
 /// Gradients of a convolution: `[dx, dweight, dbias]`, each only where `want` asks. One pass
-/// over the batch in pieces, as the forward pass: per piece, dy with one row per position,
-/// the rows' gradient `dyt · W` scattered onto dx, the windows gathered again for the
+/// over the batch in pieces, as the forward pass: per piece, dy channel by channel (read as
+/// `dyt`, one row per position), the rows' gradient `dyt · W` scattered onto dx, the windows gathered again for the
 /// piece's part of `dytᵀ · rows` (cheaper than keeping every sample's rows from the forward
 /// pass: they are in cache here), and the bias sums; the parts are added in order.
 fn conv2d_backward(
@@ -565,7 +565,7 @@ fn conv2d_backward(
                 }
             }
             if want[1] {
-                s.gather(&f, xc, image);
+                s.gather(&f, xc);
                 dw = weight_part(co, rows, ml, &s.a, &s.rows);
             }
             if want[2] {
@@ -602,9 +602,9 @@ fn transpose_frame(x: [usize; 4], weight: [usize; 4], g: ConvGeometry) -> ([usiz
     (out, conv_frame(out, g))
 }
 
-/// Forward transposed convolution, in pieces as [`conv2d_forward`]: per piece, x with one row
-/// per input position `[m·l, ci]`, the rows `[m·l, rows] = xt · W` in one product, scattered
-/// onto the outputs (which start as the bias), then the activation.
+/// Forward transposed convolution, in pieces as [`conv2d_forward`]: per piece, x channel by
+/// channel (read as `xt`, one row per input position), the rows `[m·l, rows] = xt · W` in one
+/// product, scattered onto the outputs (which start as the bias), then the activation.
 fn conv_transpose2d_forward(
     x: &FlexTensor,
     weight: &FlexTensor,
@@ -672,8 +672,8 @@ fn conv_transpose2d_forward(
 
 /// Gradients of a transposed convolution: `[dx, dweight, dbias]`, each only where asked. One
 /// pass in pieces: per piece, dy's windows gathered as rows (read by both the input and the
-/// weight gradient), `dxt = rows · Wᵀ` back to NCHW, the piece's part of `xtᵀ · rows`, and the
-/// bias sums; the parts added in order.
+/// weight gradient), `W · rowsᵀ` (dx channel by channel) copied back to NCHW, the piece's
+/// part of `xtᵀ · rows`, and the bias sums; the parts added in order.
 fn conv_transpose2d_backward(
     state: &ConvTransposeState,
     grad: FlexTensor,
@@ -703,7 +703,7 @@ fn conv_transpose2d_backward(
             let mut dw = Vec::new();
             let mut db = Vec::new();
             if want[0] || want[1] {
-                s.gather(&f, dy, image);
+                s.gather(&f, dy);
             }
             let ml = m * l;
             if want[0] {
