@@ -1081,3 +1081,54 @@ fn has_validation(h: &Value) -> bool {
             })
     })
 }
+
+#[test]
+fn a_studio_configure_with_the_values_it_has_does_not_undo_a_run() {
+    let data = data_dir();
+    let dir = tmp();
+    let server = start(&[
+        "--data-dir",
+        s(&data),
+        "--models",
+        s(&dir.path().join("models")),
+    ]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let (mut ws, _) = connect_async(format!("ws://{}/ws?page=studio", server.host))
+            .await
+            .unwrap();
+        until(&mut ws, |v| v["type"] == "session").await;
+        send(
+            &mut ws,
+            json!({"type": "configure", "dataset": "mnist", "kind": "dense", "train_size": 20000,
+                   "batch": 16, "epochs": 1}),
+        )
+        .await;
+        header_until(&mut ws, |h| h["settings"]["batch"] == 16).await;
+        send(&mut ws, json!({"type": "play"})).await;
+        let running = header_until(&mut ws, |h| {
+            h["run"]["training"] == true && h["step"].as_u64() > Some(0)
+        })
+        .await;
+        assert_eq!(running["epochs_done"], 0, "sent while the epoch runs");
+        // what the page's editor sends late: the values the server has, one written out
+        // differently (`relu,relu` for the default activation of both hidden layers)
+        send(
+            &mut ws,
+            json!({"type": "configure", "dataset": "mnist", "kind": "dense",
+                   "layers": "256,128", "latent": 32, "activations": "relu,relu", "epochs": 1}),
+        )
+        .await;
+        // a restart would leave it paused at step 0, never done
+        let done = header_until(&mut ws, |h| {
+            h["epochs_done"] == 1 && h["run"]["training"] == false
+        })
+        .await;
+        assert_eq!(
+            done["step"], done["steps_per_epoch"],
+            "one run, not two: {}",
+            done["step"]
+        );
+        assert_eq!(done["settings"]["activations"], "relu,relu");
+    });
+}

@@ -9,8 +9,11 @@
 pub mod catalog;
 pub mod fetch;
 pub mod models;
-pub mod shipped;
+pub mod store;
 pub mod uploads;
+
+/// The models and samples shipped inside the binary (kept with the pages' jobs).
+pub use hourglass_lab::shipped;
 
 use std::path::{Path, PathBuf};
 
@@ -19,12 +22,7 @@ use hourglass_core::data::{self, Dataset};
 
 pub use catalog::{KNOWN, KnownDataset, KnownFile, known};
 
-/// Which part of a known dataset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Split {
-    Train,
-    Test,
-}
+pub use hourglass_core::data::Split;
 
 /// Files larger than this are refused (a typo should not eat the machine's memory).
 const MAX_FILE_BYTES: u64 = 2 << 30;

@@ -17,38 +17,11 @@ pub const MAX_MODEL_BYTES: u64 = 256 << 20;
 /// The models folder lists at most this many files.
 pub const MAX_LISTED: usize = 200;
 /// Longest model name (without `.safetensors`).
-pub const MAX_NAME_CHARS: usize = 64;
-/// The extension every model file has.
-pub const EXTENSION: &str = ".safetensors";
+pub use hourglass_lab::{EXTENSION, MAX_NAME_CHARS};
 
-/// Checks a model's name as a person gives it (`my-model`, `conv 16/32` is refused): 1 to 64
-/// letters, digits, `-`, `_`, `.` or spaces, not starting with a dot or a space. Everything
-/// else (path separators, `..`, control characters, other scripts' look-alikes) is refused, so
-/// a name always stays a file of the models folder.
+/// Checks a model's name as a person gives it (see [`hourglass_lab::check_model_name`]).
 pub fn check_name(name: &str) -> Result<(), String> {
-    let n = name.chars().count();
-    if n == 0 || n > MAX_NAME_CHARS {
-        return Err(format!(
-            "a model's name has 1 to {MAX_NAME_CHARS} characters ('{}' has {n})",
-            name.chars().take(80).collect::<String>()
-        ));
-    }
-    if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ' ')))
-    {
-        return Err(format!(
-            "'{}' has '{}': a model's name uses letters, digits, '-', '_', '.' and spaces only",
-            name.escape_debug(),
-            c.escape_debug()
-        ));
-    }
-    if name.starts_with(['.', ' ']) || name.ends_with(' ') {
-        return Err(format!(
-            "'{name}' starts with a dot or a space, or ends with a space"
-        ));
-    }
-    Ok(())
+    hourglass_lab::check_model_name(name)
 }
 
 /// The file of the model called `name` (with or without `.safetensors`) in `dir`, or why the

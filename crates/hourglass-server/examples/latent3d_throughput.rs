@@ -11,10 +11,10 @@ use std::{
 };
 
 use futures_util::{SinkExt, StreamExt};
+use hourglass_lab::{decode, pages::latent3d::Latent3dJob};
 use hourglass_server::{
     Config,
-    latent3d_job::Latent3dJob,
-    runtime::{self, Context, wire},
+    runtime::{self, Host},
 };
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
@@ -51,7 +51,7 @@ fn main() {
 }
 
 fn without_page(points: usize, window: Duration) -> f64 {
-    let job = runtime::spawn::<Latent3dJob>(Context::for_tests()).expect("the job starts");
+    let job = runtime::spawn::<Latent3dJob>(Host::for_tests()).expect("the job starts");
     let (replies, _answers) = tokio::sync::mpsc::channel(8);
     for m in [
         json!({"type": "configure", "points": points}),
@@ -100,7 +100,7 @@ async fn with_page(points: usize, window: Duration) -> (f64, f64) {
             let Message::Binary(bytes) = msg else {
                 continue;
             };
-            let (header, _) = wire::decode(&bytes).unwrap();
+            let (header, _) = decode(&bytes).unwrap();
             if header["run"]["training"] != true || Instant::now() < warm {
                 continue;
             }

@@ -6,9 +6,6 @@
 //! page cannot drive it); with a token, every request must present it.
 
 mod assets;
-pub mod digits_job;
-pub mod glass_job;
-pub mod latent3d_job;
 pub mod pages;
 pub mod runtime;
 mod session;
@@ -39,7 +36,7 @@ use tokio::{
 
 pub use session::Sessions;
 
-use runtime::{Budget, Context, Outgoing, wire::Encoded};
+use runtime::{Budget, Host, Outgoing, wire::Encoded};
 
 /// What pages may load and run: scripts, styles, images and connections from this server only
 /// (styles may be inline; scripts may not); no plugins, no framing, no other base URL.
@@ -108,7 +105,7 @@ fn host_text(addr: SocketAddr) -> String {
 
 struct App {
     config: Config,
-    context: Arc<Context>,
+    context: Arc<Host>,
     sessions: Sessions,
     /// Becomes true when the server shuts down; open connections close then.
     closing: watch::Receiver<bool>,
@@ -237,7 +234,7 @@ async fn model_download(
     State(app): State<Arc<App>>,
     axum::extract::Path(name): axum::extract::Path<String>,
 ) -> Response {
-    let dir = app.context.models_dir.clone();
+    let dir = app.context.models.dir().to_path_buf();
     let path = match hourglass_data::models::model_path(&dir, &name) {
         Ok(p) => p,
         Err(e) => return refuse(StatusCode::BAD_REQUEST, e),
@@ -297,7 +294,7 @@ async fn model_upload(
     Query(q): Query<UploadQuery>,
     body: axum::body::Bytes,
 ) -> Response {
-    let dir = app.context.models_dir.clone();
+    let dir = app.context.models.dir().to_path_buf();
     let path = match hourglass_data::models::model_path(&dir, &q.name) {
         Ok(p) => p,
         Err(e) => return refuse(StatusCode::BAD_REQUEST, e),
@@ -352,7 +349,7 @@ async fn dataset_upload(
     Query(q): Query<DatasetUpload>,
     body: axum::body::Bytes,
 ) -> Response {
-    let dir = studio_job::uploads_dir(&app.context);
+    let dir = app.context.datasets.uploads_dir().to_path_buf();
     let path = match hourglass_data::uploads::upload_path(&dir, &q.name) {
         Ok(p) => p,
         Err(e) => return refuse(StatusCode::BAD_REQUEST, e),
@@ -496,12 +493,12 @@ async fn static_file(req: Request) -> Response {
 /// The whole app; open WebSockets close when `closing` becomes true.
 pub fn router(config: Config, closing: watch::Receiver<bool>) -> Router {
     let grace = config.grace;
-    let context = Arc::new(Context {
-        data_dir: config.data_dir.clone(),
-        models_dir: config.models_dir.clone(),
-        budget: Budget::new(config.jobs),
-        mirror: config.mirror.clone(),
-    });
+    let context = Arc::new(Host::new(
+        config.data_dir.clone(),
+        config.models_dir.clone(),
+        config.mirror.clone(),
+        Budget::new(config.jobs),
+    ));
     let app = Arc::new(App {
         config,
         context,

@@ -2,10 +2,9 @@
 //! /api/pages`), the page routes, and `/ws?page=…`. The web side mounts
 //! `web/pages/<name>.js` for each.
 
+use hourglass_lab::pages::{digits::DigitsJob, glass::GlassJob, latent3d::Latent3dJob};
+
 use crate::{
-    digits_job::DigitsJob,
-    glass_job::GlassJob,
-    latent3d_job::Latent3dJob,
     runtime::{self, PageJob, StartJob, WireError},
     studio_job::StudioJob,
     uses_job::UsesJob,

@@ -11,7 +11,7 @@ use rand::Rng as _;
 
 use crate::{
     pages::PageEntry,
-    runtime::{Context, JobLink, WireError},
+    runtime::{Host, JobLink, WireError},
 };
 
 pub struct Session {
@@ -48,7 +48,7 @@ impl Sessions {
         &self,
         page: &PageEntry,
         id: Option<&str>,
-        ctx: &Arc<Context>,
+        ctx: &Arc<Host>,
     ) -> Result<(String, Arc<dyn JobLink>), WireError> {
         let mut map = self.inner.lock().expect("session table");
         if let Some(id) = id

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use hourglass_core::{
     architecture::{Architecture, Code, ConvLayer},
     checkpoint::{Checkpoint, DatasetInfo, EpochLoss, FORMAT_VERSION, ModelConfig, TrainingInfo},
-    data::{Dataset, Scaling},
+    data::{Dataset, Scaling, Split},
     glass::Activation,
     settings::{Field, Settings},
     tensor::{
@@ -30,14 +30,13 @@ use hourglass_core::{
     },
     variant::{Noise, Sparsity, Variant, VariantOptions},
 };
-use hourglass_data::{Split, known, load_known, models};
+use hourglass_lab::{FetchWatch, ModelStore};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::runtime::{
-    Change, Context, DatasetDownload, Frame, PageJob, Progress, RunState, WireError, datasets_json,
+    Change, Context, Frame, PageJob, Progress, RunState, Series, WireError, datasets_json,
     fields::{PIXELS, pixels, whole},
-    series::Series,
 };
 
 /// Validation images shown above their reconstructions.
@@ -680,15 +679,16 @@ struct ModelInfo {
     error: Option<String>,
 }
 
-fn scan(dir: &std::path::Path) -> Vec<ModelInfo> {
-    models::list(dir)
+/// The extension of a kept model's name.
+const EXTENSION: &str = ".safetensors";
+
+fn scan(models: &dyn ModelStore) -> Vec<ModelInfo> {
+    models
+        .list()
         .into_iter()
         .map(|file| {
-            let name = file
-                .strip_suffix(models::EXTENSION)
-                .unwrap_or(&file)
-                .to_string();
-            match models::read_checkpoint(dir, &file) {
+            let name = file.strip_suffix(EXTENSION).unwrap_or(&file).to_string();
+            match models.read(&file).map_err(|e| e.to_string()) {
                 Ok(ck) => ModelInfo {
                     name,
                     describe: Some(ck.config.architecture.describe()),
@@ -723,7 +723,7 @@ pub struct StudioJob {
     term_series: Vec<(&'static str, Series)>,
     present: Vec<(String, bool)>,
     data: Option<Data>,
-    test: Option<(String, Dataset)>,
+    test: Option<(String, Arc<Dataset>)>,
     trainer: Option<Trainer>,
     /// Epochs a loaded model had before this run, and their losses.
     epochs_before: usize,
@@ -749,28 +749,22 @@ pub struct StudioJob {
     /// scaled into [0, 1], with the scaling applied.
     uploaded: Option<(String, Dataset, Scaling)>,
     uploads: Vec<String>,
-    download: DatasetDownload,
+    download: FetchWatch,
 }
 
 /// The prefix of an uploaded data set's name in the `dataset` setting.
 pub const UPLOAD_PREFIX: &str = "upload:";
 
-/// The folder uploaded data sets are kept in.
-pub fn uploads_dir(ctx: &Context) -> std::path::PathBuf {
-    ctx.models_dir.join("datasets")
-}
-
-/// Reads the uploaded data set `file` for the Studio: 28×28 images (784 values a sample),
-/// scaled into [0, 1] as `hourglass train` scales a file (one linear map, kept with the model).
-pub fn read_upload(dir: &std::path::Path, file: &str) -> Result<(Dataset, Scaling), String> {
-    let path = hourglass_data::uploads::upload_path(dir, file)?;
-    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    check_upload(file, &bytes)
-}
-
-/// An upload's data as the Studio trains on them, or why it cannot (see [`read_upload`]).
+/// An upload's data as the Studio trains on them — 28×28 images (784 values a sample),
+/// scaled into [0, 1] as `hourglass train` scales a file (one linear map, kept with the
+/// model) — or why it cannot.
 pub fn check_upload(file: &str, bytes: &[u8]) -> Result<(Dataset, Scaling), String> {
-    let mut d = hourglass_data::uploads::read(file, bytes, 28).map_err(|e| format!("{e:#}"))?;
+    let d = hourglass_data::uploads::read(file, bytes, 28).map_err(|e| format!("{e:#}"))?;
+    studio_data(file, d)
+}
+
+/// An upload as read (see [`check_upload`]), checked and scaled for the Studio.
+fn studio_data(file: &str, mut d: Dataset) -> Result<(Dataset, Scaling), String> {
     if d.features != PIXELS {
         return Err(format!(
             "{file} has {} values per sample; the Studio trains on 28×28 images (784 values)",
@@ -801,6 +795,20 @@ fn loss_kind(s: &StudioSettings) -> LossKind {
     } else {
         LossKind::Mse
     }
+}
+
+/// What a run is: the model, its variant, its data and how it trains, apart from the
+/// learning rate and the epochs (which apply to a run under way). Two settings with the same
+/// key train the same model the same way, so changing from one to the other keeps the run —
+/// `relu,relu` for `relu`, a conv layer list edited while the model is dense, or SGD's
+/// momentum while Adam trains change nothing.
+fn run_key(s: &StudioSettings) -> Result<impl PartialEq + use<>, ConfigError> {
+    let sgd = s.optimizer == "sgd";
+    Ok((
+        (architecture(s)?, variant_of(s)?, loss_kind(s)),
+        (s.dataset.clone(), s.train_size, s.val_split, s.seed),
+        (sgd, if sgd { s.momentum } else { 0.0 }, s.batch),
+    ))
 }
 
 impl StudioJob {
@@ -854,10 +862,9 @@ impl StudioJob {
         {
             d.take(s.train_size as usize)
         } else {
-            let ds = known(&s.dataset)
-                .ok_or_else(|| WireError::invalid(format!("unknown dataset '{}'", s.dataset)))?;
-            load_known(ds, self.ctx.data_dir.as_deref(), Split::Train)
-                .map_err(|e| WireError::new("not_found", format!("{e:#}")))?
+            self.ctx
+                .datasets
+                .load(&s.dataset, Split::Train)?
                 .take(s.train_size as usize)
         };
         let (train, val) = all.split(s.val_split, s.seed)?;
@@ -999,7 +1006,7 @@ impl StudioJob {
     /// Checks the data set a `dataset` setting names; an upload is read now (and kept), so a
     /// bad one is refused before anything changes.
     fn pick_dataset(&mut self, name: &str) -> Result<(), WireError> {
-        if known(name).is_some() {
+        if self.present.iter().any(|(n, _)| n == name) {
             return Ok(());
         }
         let Some(file) = name.strip_prefix(UPLOAD_PREFIX) else {
@@ -1010,7 +1017,12 @@ impl StudioJob {
         if self.uploaded.as_ref().is_some_and(|(n, _, _)| n == file) {
             return Ok(());
         }
-        let (d, scaling) = read_upload(&uploads_dir(&self.ctx), file)
+        let (d, scaling) = self
+            .ctx
+            .datasets
+            .read_upload(file)
+            .map_err(|e| e.to_string())
+            .and_then(|d| studio_data(file, d))
             .map_err(|e| WireError::invalid(format!("cannot use {file}: {e}")))?;
         self.uploaded = Some((file.to_string(), d, scaling));
         Ok(())
@@ -1035,23 +1047,15 @@ impl StudioJob {
             return Ok(if d.val.is_empty() { &d.train } else { &d.val });
         }
         if self.test.as_ref().is_none_or(|(n, _)| *n != name) {
-            let ds = known(&name)
-                .ok_or_else(|| WireError::invalid(format!("unknown dataset '{name}'")))?;
-            let test = load_known(ds, self.ctx.data_dir.as_deref(), Split::Test)
-                .map_err(|e| WireError::new("not_found", format!("{e:#}")))?;
+            let test = self.ctx.datasets.load(&name, Split::Test)?;
             self.test = Some((name, test));
         }
         Ok(&self.test.as_ref().expect("just read").1)
     }
 
     fn save(&mut self, name: &str, overwrite: bool) -> Result<Change, WireError> {
-        let dir = self.ctx.models_dir.clone();
-        let path = models::model_path(&dir, name).map_err(WireError::invalid)?;
-        let stem = name
-            .strip_suffix(models::EXTENSION)
-            .unwrap_or(name)
-            .to_string();
-        if path.exists() && !overwrite {
+        let stem = name.strip_suffix(EXTENSION).unwrap_or(name).to_string();
+        if self.ctx.models.exists(name)? && !overwrite {
             return Err(WireError::new(
                 "exists",
                 format!(
@@ -1127,29 +1131,25 @@ impl StudioJob {
             },
             tensors,
         };
-        std::fs::create_dir_all(&dir).map_err(|e| {
-            WireError::new(
-                "io",
-                format!("cannot create the models folder {}: {e}", dir.display()),
-            )
-        })?;
-        models::write_atomic(&path, &ck.to_bytes()?)
-            .map_err(|e| WireError::new("io", format!("{e:#}")))?;
+        let file = self.ctx.models.write(name, &ck, true)?;
         self.saved = Some(json!({
             "name": stem,
-            "file": path.file_name().map(|f| f.to_string_lossy().into_owned()),
+            "file": file,
             "metrics": {"mse": e.mse, "bce": e.bce, "psnr": e.psnr.is_finite().then_some(e.psnr), "ssim": e.ssim, "samples": e.samples},
             "set": set,
         }));
         self.loaded = Some(stem);
-        self.models = scan(&dir);
+        self.models = scan(self.ctx.models.as_ref());
         Ok(Change::Kept)
     }
 
     /// Loads a model of the models folder into the Studio: its settings and its weights (to
     /// look inside it, or to train it further).
     fn load(&mut self, name: &str) -> Result<Change, WireError> {
-        let ck = models::read_checkpoint(&self.ctx.models_dir, name)
+        let ck = self
+            .ctx
+            .models
+            .read(name)
             .map_err(|e| WireError::new("not_found", format!("cannot load '{name}': {e}")))?;
         let c = &ck.config;
         if c.architecture.input_size() != PIXELS {
@@ -1246,38 +1246,20 @@ impl StudioJob {
         self.start_trainer(model)?;
         self.epochs_before = c.epochs_trained;
         self.before = c.history.clone();
-        self.loaded = Some(name.strip_suffix(models::EXTENSION).unwrap_or(name).into());
+        self.loaded = Some(name.strip_suffix(EXTENSION).unwrap_or(name).into());
         self.saved = None;
         Ok(Change::Restarted)
     }
 
     fn delete(&mut self, name: &str) -> Result<Change, WireError> {
-        let path = models::model_path(&self.ctx.models_dir, name).map_err(WireError::invalid)?;
-        std::fs::remove_file(&path)
-            .map_err(|e| WireError::new("not_found", format!("cannot delete '{name}': {e}")))?;
-        self.models = scan(&self.ctx.models_dir);
+        self.ctx.models.delete(name)?;
+        self.models = scan(self.ctx.models.as_ref());
         Ok(Change::Kept)
     }
 
     fn rename(&mut self, from: &str, to: &str) -> Result<Change, WireError> {
-        let dir = &self.ctx.models_dir;
-        let a = models::model_path(dir, from).map_err(WireError::invalid)?;
-        let b = models::model_path(dir, to).map_err(WireError::invalid)?;
-        if !a.is_file() {
-            return Err(WireError::new(
-                "not_found",
-                format!("there is no model '{from}' to rename"),
-            ));
-        }
-        if b.exists() {
-            return Err(WireError::new(
-                "exists",
-                format!("a model called '{to}' is already in the models folder"),
-            ));
-        }
-        std::fs::rename(&a, &b)
-            .map_err(|e| WireError::new("io", format!("cannot rename '{from}' to '{to}': {e}")))?;
-        self.models = scan(dir);
+        self.ctx.models.rename(from, to)?;
+        self.models = scan(self.ctx.models.as_ref());
         Ok(Change::Kept)
     }
 
@@ -1344,8 +1326,10 @@ impl StudioJob {
                               "epochs": self.epochs_done(), "history": self.loss_history()});
             return Ok((info, self.model()?.clone()));
         }
-        let ck = models::read_checkpoint(&self.ctx.models_dir, name)
-            .map_err(|e| WireError::new("not_found", format!("cannot compare '{name}': {e}")))?;
+        let ck =
+            self.ctx.models.read(name).map_err(|e| {
+                WireError::new("not_found", format!("cannot compare '{name}': {e}"))
+            })?;
         let inputs = ck.config.architecture.input_size();
         if inputs != PIXELS {
             return Err(WireError::invalid(format!(
@@ -1354,7 +1338,7 @@ impl StudioJob {
         }
         let model =
             Autoencoder::from_tensors(&ck.config.architecture, &ck.tensors, &inference_device())?;
-        let info = json!({"name": name.strip_suffix(models::EXTENSION).unwrap_or(name),
+        let info = json!({"name": name.strip_suffix(EXTENSION).unwrap_or(name),
                           "describe": ck.config.architecture.describe(),
                           "epochs": ck.config.epochs_trained, "history": ck.config.history});
         Ok((info, model))
@@ -1444,7 +1428,7 @@ impl PageJob for StudioJob {
     const PUBLISH_EVERY: std::time::Duration = std::time::Duration::from_millis(400);
 
     fn info(ctx: &Context) -> Value {
-        let sets = datasets_json(&ctx.datasets_present());
+        let sets = datasets_json(&ctx.datasets.present());
         json!({"datasets": sets, "grid": GRID, "limits": {
             "hidden": MAX_HIDDEN, "convs": MAX_CONVS, "width": MAX_WIDTH,
             "filters": MAX_FILTERS, "params": MAX_PARAMS,
@@ -1455,9 +1439,10 @@ impl PageJob for StudioJob {
         let settings = StudioSettings::default();
         let arch = architecture(&settings)?;
         Ok(StudioJob {
-            present: ctx.datasets_present(),
-            models: scan(&ctx.models_dir),
-            uploads: hourglass_data::uploads::list(&uploads_dir(&ctx)),
+            present: ctx.datasets.present(),
+            models: scan(ctx.models.as_ref()),
+            uploads: ctx.datasets.uploads(),
+            download: FetchWatch::new(ctx.datasets.as_ref()),
             ctx,
             settings,
             arch,
@@ -1478,7 +1463,6 @@ impl PageJob for StudioJob {
             saved: None,
             data_read: false,
             uploaded: None,
-            download: DatasetDownload::default(),
         })
     }
 
@@ -1492,13 +1476,7 @@ impl PageJob for StudioJob {
         if next.dataset != self.settings.dataset {
             self.pick_dataset(&next.dataset)?;
         }
-        let a = &self.settings;
-        let kept = |s: &StudioSettings| StudioSettings {
-            lr: 0.0,
-            epochs: 0,
-            ..s.clone()
-        };
-        let restart = kept(a) != kept(&next);
+        let restart = run_key(&self.settings)? != run_key(&next)?;
         if !restart {
             if let Some(t) = &mut self.trainer {
                 t.set_learning_rate(next.lr)?;
@@ -1536,22 +1514,22 @@ impl PageJob for StudioJob {
             StudioCommand::Delete { name } => self.delete(&name),
             StudioCommand::Rename { from, to } => self.rename(&from, &to),
             StudioCommand::Fetch { dataset } => {
-                self.download.start(&self.ctx, &dataset)?;
+                self.ctx.datasets.fetch(&dataset)?;
                 Ok(Change::Kept)
             }
             StudioCommand::Rescan => {
-                self.models = scan(&self.ctx.models_dir);
-                self.present = self.ctx.datasets_present();
-                self.uploads = hourglass_data::uploads::list(&uploads_dir(&self.ctx));
+                self.models = scan(self.ctx.models.as_ref());
+                self.present = self.ctx.datasets.present();
+                self.uploads = self.ctx.datasets.uploads();
                 Ok(Change::Kept)
             }
         }
     }
 
     fn poll(&mut self) -> bool {
-        let (changed, finished) = self.download.poll();
+        let (changed, finished) = self.download.poll(self.ctx.datasets.as_ref());
         if finished {
-            self.present = self.ctx.datasets_present();
+            self.present = self.ctx.datasets.present();
         }
         std::mem::take(&mut self.data_read) || changed
     }
@@ -1642,7 +1620,7 @@ impl PageJob for StudioJob {
             "loaded": self.loaded,
             "saved": self.saved,
             "models": self.models,
-            "models_dir": self.ctx.models_dir.display().to_string(),
+            "models_dir": self.ctx.models.location(),
             "uploads": self.uploads,
             "held_out": self.held_out(),
             "datasets": datasets_json(&self.present),
@@ -1651,7 +1629,7 @@ impl PageJob for StudioJob {
             "weights_version": self.weights_version,
         }));
         f.set("grid_ready", json!(self.data.is_some()));
-        if let Some(d) = self.download.state() {
+        if let Some(d) = self.download.state(self.ctx.datasets.as_ref()) {
             f.set("download", d);
         }
         f
@@ -1721,19 +1699,16 @@ pub enum StudioCommand {
 mod tests {
     use std::path::PathBuf;
 
+    use hourglass_data::{known, load_known, models};
+
     use super::*;
     use crate::runtime::{
-        Budget, Outgoing,
+        Outgoing,
         test_support::{Probe, test_data, wait_for},
     };
 
     fn probe(models_dir: PathBuf) -> Probe {
-        let ctx = Arc::new(Context {
-            data_dir: Some(test_data()),
-            models_dir,
-            budget: Budget::new(2),
-            mirror: None,
-        });
+        let ctx = crate::runtime::Host::for_tests_with(Some(test_data()), models_dir);
         Probe::with(crate::runtime::spawn::<StudioJob>(ctx).expect("the job starts"))
     }
 

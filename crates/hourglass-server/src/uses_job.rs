@@ -29,7 +29,7 @@ use std::{
 use hourglass_core::{
     architecture::{Architecture, Code},
     checkpoint::Checkpoint,
-    data::{Dataset, jpeg_scan},
+    data::{Dataset, Split, jpeg_scan},
     glass::Activation,
     metrics::{Pca, RocPoint, auc, mse, psnr, roc, ssim},
     project::{self, Flow, Method, TsneOptions, UmapOptions},
@@ -41,12 +41,12 @@ use hourglass_core::{
     },
     variant::{Noise, Variant},
 };
-use hourglass_data::{Split, known, load_known, shipped};
+use hourglass_lab::{FetchWatch, shipped};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::runtime::{
-    Change, Context, DatasetDownload, Frame, PageJob, Progress, RunState, WireError, datasets_json,
+    Change, Context, Frame, PageJob, Progress, RunState, WireError, datasets_json,
     fields::{PIXELS, pixels, whole},
 };
 
@@ -306,10 +306,10 @@ pub struct UsesJob {
     ctx: Arc<Context>,
     settings: UsesSettings,
     present: Vec<(String, bool)>,
-    download: DatasetDownload,
+    download: FetchWatch,
     /// (dataset, train size) → the training images; the test split.
     train: Option<(String, Dataset)>,
-    test: Option<(String, Dataset)>,
+    test: Option<(String, Arc<Dataset>)>,
     queue: Option<Queue>,
     anomaly: Option<AnomalyResult>,
     denoise: Option<DenoiseModels>,
@@ -423,12 +423,8 @@ impl UsesJob {
         self.present.iter().any(|(n, p)| n == dataset && *p)
     }
 
-    fn load(&self, split: Split) -> Result<Dataset, WireError> {
-        let ds = known(&self.settings.dataset).ok_or_else(|| {
-            WireError::invalid(format!("unknown dataset '{}'", self.settings.dataset))
-        })?;
-        load_known(ds, self.ctx.data_dir.as_deref(), split)
-            .map_err(|e| WireError::new("not_found", e.to_string()))
+    fn load(&self, split: Split) -> Result<Arc<Dataset>, WireError> {
+        Ok(self.ctx.datasets.load(&self.settings.dataset, split)?)
     }
 
     fn test_set(&mut self) -> Result<&Dataset, WireError> {
@@ -1319,7 +1315,7 @@ impl PageJob for UsesJob {
 
     fn info(ctx: &Context) -> Value {
         json!({
-            "datasets": datasets_json(&ctx.datasets_present()),
+            "datasets": datasets_json(&ctx.datasets.present()),
             "experiments": EXPERIMENTS, "ladder": LADDER, "jpeg_qualities": JPEG_QUALITIES,
             "measured": MEASURED, "trust_k": TRUST_K, "tsne_iterations": TSNE_ITERATIONS,
         })
@@ -1327,8 +1323,8 @@ impl PageJob for UsesJob {
 
     fn start(ctx: Arc<Context>) -> Result<Self, WireError> {
         Ok(UsesJob {
-            present: ctx.datasets_present(),
-            download: DatasetDownload::default(),
+            present: ctx.datasets.present(),
+            download: FetchWatch::new(ctx.datasets.as_ref()),
             ctx,
             settings: UsesSettings::default(),
             train: None,
@@ -1379,16 +1375,16 @@ impl PageJob for UsesJob {
     fn command(&mut self, cmd: UsesCommand) -> Result<Change, WireError> {
         match cmd {
             UsesCommand::Fetch { dataset } => {
-                self.download.start(&self.ctx, &dataset)?;
+                self.ctx.datasets.fetch(&dataset)?;
                 Ok(Change::Kept)
             }
         }
     }
 
     fn poll(&mut self) -> bool {
-        let (changed, finished) = self.download.poll();
+        let (changed, finished) = self.download.poll(self.ctx.datasets.as_ref());
         if finished {
-            self.present = self.ctx.datasets_present();
+            self.present = self.ctx.datasets.present();
         }
         changed
     }
@@ -1473,7 +1469,7 @@ impl PageJob for UsesJob {
             "generate": self.generate.as_ref().map(|_| json!({"latent": 2})),
             "map": map,
         }));
-        if let Some(d) = self.download.state() {
+        if let Some(d) = self.download.state(self.ctx.datasets.as_ref()) {
             f.set("download", d);
         }
         if let Some(m) = &self.map
@@ -1511,17 +1507,15 @@ impl PageJob for UsesJob {
 mod tests {
     use super::*;
     use crate::runtime::{
-        Budget, Outgoing,
+        Outgoing,
         test_support::{Probe, test_data, wait_for},
     };
 
     fn probe() -> Probe {
-        let ctx = Arc::new(Context {
-            data_dir: Some(test_data()),
-            models_dir: std::env::temp_dir().join("hourglass-uses-no-models"),
-            budget: Budget::new(2),
-            mirror: None,
-        });
+        let ctx = crate::runtime::Host::for_tests_with(
+            Some(test_data()),
+            std::env::temp_dir().join("hourglass-uses-no-models"),
+        );
         Probe::with(crate::runtime::spawn::<UsesJob>(ctx).expect("the job starts"))
     }
 

@@ -4,6 +4,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, rng::Rng};
 
+/// Which part of a known dataset (MNIST, Fashion-MNIST).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Split {
+    Train,
+    Test,
+}
+
 /// Samples stored row-major as f32, with optional labels (for colouring, never training).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {

@@ -11,7 +11,7 @@ mod patterns;
 mod points3d;
 
 pub use csv::{LabelColumn, read_csv, write_csv};
-pub use dataset::{Dataset, Scaling};
+pub use dataset::{Dataset, Scaling, Split};
 pub use idx::{IdxArray, MAX_IDX_BYTES, idx_dataset, maybe_gunzip, read_idx, write_idx};
 pub use images::{
     decode_image, decode_image_native, encode_png, image_grid, images_dataset, jpeg_scan,

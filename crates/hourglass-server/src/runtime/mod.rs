@@ -5,183 +5,101 @@
 //! heavy jobs, a place in the [`Budget`]. Sessions and the socket loop hold a job through the
 //! one handle type [`JobLink`] and never know which page it is.
 
+//! The page runtime on the server: the pages' jobs (from `hourglass-lab`) each run on a
+//! worker thread of their own around a [`hourglass_lab::Driver`], with a command channel, a
+//! pace, a publish throttle and, for heavy jobs, a place in the [`Budget`]. Sessions and the
+//! socket loop hold a job through the one handle type [`JobLink`] and never know which page
+//! it is.
+
 mod budget;
-mod download;
-pub mod fields;
 mod pace;
 mod runner;
-pub mod series;
-pub mod wire;
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{path::PathBuf, sync::Arc, time::Instant};
 
-use hourglass_core::settings::Settings;
-use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use hourglass_data::store::{FileDatasets, FileModels};
+pub use hourglass_lab::{
+    Change, Context, Frame, Outgoing, PageJob, Progress, RunState, SERIES_POINTS, Series,
+    WireError, datasets_json, fields, wire,
+};
+use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 
 pub use budget::{Budget, Permit, Ticket};
-pub use download::DatasetDownload;
 pub use pace::Pace;
 pub use runner::spawn;
-pub use series::{SERIES_POINTS, Series};
-pub use wire::{Frame, WireError};
 
-/// What the server gives every job: where data and models live, and the heavy-work budget.
-#[derive(Debug, Clone)]
-pub struct Context {
-    /// Where to look for datasets first (`serve --data-dir`).
-    pub data_dir: Option<PathBuf>,
-    /// Where models are kept (`serve --models`).
-    pub models_dir: PathBuf,
+/// The host's clock: seconds since the server started.
+#[derive(Debug)]
+pub struct SystemClock(Instant);
+
+impl Default for SystemClock {
+    fn default() -> Self {
+        SystemClock(Instant::now())
+    }
+}
+
+impl hourglass_lab::Clock for SystemClock {
+    fn now(&self) -> f64 {
+        self.0.elapsed().as_secs_f64()
+    }
+}
+
+/// What the server gives every job: the jobs' context (clock, datasets, models — file-backed
+/// and shared by every session), the heavy-work budget, and the folders behind the stores
+/// (for the HTTP routes that read and write them).
+#[derive(Clone)]
+pub struct Host {
+    pub lab: Arc<Context>,
     pub budget: Budget,
-    /// Download datasets from this base URL (`URL/<dataset>/<file>`) instead of their
-    /// public mirrors (`serve --mirror`; tests point it at a local server).
-    pub mirror: Option<String>,
+    pub datasets: Arc<FileDatasets>,
+    pub models: Arc<FileModels>,
 }
 
-impl Context {
-    /// Which known datasets (MNIST, Fashion-MNIST) are on this machine, by name.
-    pub fn datasets_present(&self) -> Vec<(String, bool)> {
-        hourglass_data::KNOWN
-            .iter()
-            .map(|ds| {
-                let found = hourglass_data::catalog::locate(ds, self.data_dir.as_deref()).is_some();
-                (ds.name.to_string(), found)
-            })
-            .collect()
+impl Host {
+    /// A host whose datasets are looked for in `data_dir` first and whose models (and
+    /// uploads, in its `datasets` folder) are kept in `models_dir`.
+    pub fn new(
+        data_dir: Option<PathBuf>,
+        models_dir: PathBuf,
+        mirror: Option<String>,
+        budget: Budget,
+    ) -> Self {
+        let datasets = Arc::new(FileDatasets::new(
+            data_dir,
+            models_dir.join("datasets"),
+            mirror,
+        ));
+        let models = Arc::new(FileModels::new(models_dir));
+        Host {
+            lab: Arc::new(Context {
+                clock: Arc::new(SystemClock::default()),
+                datasets: datasets.clone(),
+                models: models.clone(),
+            }),
+            budget,
+            datasets,
+            models,
+        }
     }
 
-    /// A context for tests and tools: no data folder, models in a temporary folder, one
-    /// heavy job at a time per core.
+    /// A host for tests and tools: no data folder, models in a temporary folder, one heavy
+    /// job at a time per core.
     pub fn for_tests() -> Arc<Self> {
-        Arc::new(Context {
-            data_dir: None,
-            models_dir: std::env::temp_dir().join("hourglass-test-models"),
-            mirror: None,
-            budget: Budget::new(
-                std::thread::available_parallelism()
-                    .map(|n| n.get())
-                    .unwrap_or(1),
-            ),
-        })
-    }
-}
-
-/// Which datasets are on the machine, as pages read it: `[{"name", "present"}, …]`.
-pub fn datasets_json(present: &[(String, bool)]) -> Value {
-    present
-        .iter()
-        .map(|(name, present)| serde_json::json!({"name": name, "present": present}))
-        .collect()
-}
-
-/// What the runner knows of a job's run, for its frames.
-#[derive(Debug, Clone, Copy)]
-pub struct RunState<'a> {
-    pub training: bool,
-    /// For a heavy job waiting for the budget: its place in the queue (1 = next).
-    pub queued: Option<usize>,
-    /// Steps per second asked for (0 = as fast as it goes).
-    pub speed: f64,
-    /// Steps per second reached over the last half second or so.
-    pub steps_per_second: f64,
-    /// `(x, loss)`, thinned to a bounded length.
-    pub losses: &'a [(f64, f64)],
-}
-
-/// What applying a setting or command did to the job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
-    /// Training goes on from where it was.
-    Kept,
-    /// The model started again (new data, shape or weights): training pauses and the loss
-    /// series starts again.
-    Restarted,
-    /// Training pauses; the model and its loss series stay (a stop part-way through a run).
-    Paused,
-}
-
-/// One step of training, as the loss series records it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Progress {
-    /// Where on the x axis of the loss chart (the epoch, or the step).
-    pub x: f64,
-    pub loss: f64,
-}
-
-/// A page's job: everything that differs between pages.
-pub trait PageJob: Sized + Send + 'static {
-    /// The page's settings (one struct, one schema, one validate).
-    type Settings: Settings + Send;
-    /// The page's own messages (beyond the shared ones), as a serde-tagged enum on `type`.
-    type Command: DeserializeOwned + Send + 'static;
-
-    /// Its name in `/ws?page=…` and its path.
-    const NAME: &'static str;
-    /// Its title in the navigation bar.
-    const TITLE: &'static str;
-    /// Default steps per second (0 = as fast as it goes).
-    const DEFAULT_SPEED: f64;
-    /// Trains on the heavy-work budget (tensor models).
-    const HEAVY: bool = false;
-    /// Snapshots are published at most this often.
-    const PUBLISH_EVERY: Duration = Duration::from_millis(16);
-
-    /// Extra facts the page gets once, when it connects (e.g. thumbnails of datasets).
-    fn info(_ctx: &Context) -> Value {
-        Value::Null
+        Self::for_tests_with(None, std::env::temp_dir().join("hourglass-test-models"))
     }
 
-    /// The job on its default settings.
-    fn start(ctx: Arc<Context>) -> Result<Self, WireError>;
-
-    fn settings(&self) -> Self::Settings;
-
-    /// Applies checked settings (every field is within the schema).
-    fn configure(&mut self, next: Self::Settings) -> Result<Change, WireError>;
-
-    /// Applies one of the page's own commands.
-    fn command(&mut self, cmd: Self::Command) -> Result<Change, WireError>;
-
-    /// New weights from the settings' seed; step 0.
-    fn reset(&mut self) -> Result<(), WireError>;
-
-    /// One step of training (an epoch of a small network, a mini-batch of a tensor model).
-    fn step(&mut self) -> Result<Option<Progress>, WireError>;
-
-    /// Where the job is now, for the loss series when it (re)starts: `x` and the loss (if
-    /// there is one yet).
-    fn origin(&self) -> Option<Progress>;
-
-    /// The snapshot: page-specific header fields (an object) and arrays.
-    fn frame(&mut self, run: &RunState) -> Frame;
-
-    /// Answers a query (`name` and its fields), or says why not.
-    fn query(&mut self, name: &str, fields: &Map<String, Value>) -> Result<Frame, WireError>;
-
-    /// Asked after every step: has training reached its end (the epochs asked for)? When it
-    /// says so, training pauses and the page is told why.
-    fn finished(&mut self) -> Option<String> {
-        None
+    /// A host for tests with these folders.
+    pub fn for_tests_with(data_dir: Option<PathBuf>, models_dir: PathBuf) -> Arc<Self> {
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        Arc::new(Self::new(data_dir, models_dir, None, Budget::new(cores)))
     }
-
-    /// Asked between steps and while idle: did something change outside a step (a download
-    /// in the background, say), so that a new snapshot is due?
-    fn poll(&mut self) -> bool {
-        false
-    }
-}
-
-/// A message for one connection: an answer to its query, or an error.
-#[derive(Debug, Clone)]
-pub enum Outgoing {
-    Frame(Frame),
-    Error(WireError),
 }
 
 /// Starts a page's job (see [`spawn`]).
-pub type StartJob = fn(Arc<Context>) -> Result<Arc<dyn JobLink>, WireError>;
+pub type StartJob = fn(Arc<Host>) -> Result<Arc<dyn JobLink>, WireError>;
 
 /// Where a job sends what one connection asked for.
 pub type Replies = mpsc::Sender<Outgoing>;
@@ -209,7 +127,7 @@ pub(crate) mod test_support {
 
     use tokio::sync::mpsc;
 
-    use super::{Context, Frame, JobLink, Outgoing, PageJob};
+    use super::{Frame, Host, JobLink, Outgoing, PageJob};
 
     pub struct Probe {
         pub link: Arc<dyn JobLink>,
@@ -219,7 +137,7 @@ pub(crate) mod test_support {
 
     impl Probe {
         pub fn start<J: PageJob>() -> Self {
-            Self::with(super::spawn::<J>(Context::for_tests()).expect("the job starts"))
+            Self::with(super::spawn::<J>(Host::for_tests()).expect("the job starts"))
         }
 
         pub fn with(link: Arc<dyn JobLink>) -> Self {

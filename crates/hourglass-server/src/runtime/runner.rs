@@ -1,7 +1,8 @@
-//! The one runner every page's job runs in: a worker thread that owns the job, reads
-//! messages between steps, trains at its pace (waiting for the heavy-work budget when the
-//! job is heavy), keeps the loss series, and publishes the latest snapshot at most every
-//! `J::PUBLISH_EVERY`. Training never waits for a page.
+//! The one runner every page's job runs in on the server: a worker thread that owns the
+//! job's [`Driver`], hands it messages between steps, trains at its pace (waiting for the
+//! heavy-work budget when the job is heavy), and publishes the latest snapshot at most every
+//! `J::PUBLISH_EVERY`. Training never waits for a page. What a job does — and a panic inside
+//! it — is the driver's to contain; the thread outlives it.
 
 use std::{
     marker::PhantomData,
@@ -14,13 +15,12 @@ use std::{
     time::{Duration, Instant},
 };
 
-use hourglass_core::settings::Settings;
-use serde_json::{Value, json};
+use hourglass_lab::Driver;
+use serde_json::Value;
 use tokio::sync::watch;
 
 use super::{
-    Change, Context, Frame, JobLink, Outgoing, PageJob, Permit, Replies, RunState, Series, Ticket,
-    WireError,
+    Frame, Host, JobLink, PageJob, Permit, Replies, Ticket, WireError,
     pace::Pace,
     wire::{self, Control},
 };
@@ -68,24 +68,17 @@ impl<J: PageJob> JobLink for Handle<J> {
 }
 
 /// Starts `J` on its default settings on a worker thread of its own.
-pub fn spawn<J: PageJob>(ctx: Arc<Context>) -> Result<Arc<dyn JobLink>, WireError> {
-    let job = J::start(ctx.clone())?;
+pub fn spawn<J: PageJob>(host: Arc<Host>) -> Result<Arc<dyn JobLink>, WireError> {
+    let mut driver = Driver::<J>::start(host.lab.clone())?;
+    let greeting = driver.greeting();
     let (tx, rx) = mpsc::channel::<Envelope<J::Command>>();
-    let mut worker = Worker {
-        job,
-        ctx: ctx.clone(),
-        training: false,
-        speed: J::DEFAULT_SPEED,
-        series: Series::default(),
-        rate: (Instant::now(), 0, 0.0),
-        steps: 0,
+    let (snap_tx, snap_rx) = watch::channel(Arc::new(driver.snapshot()));
+    let worker = Worker {
+        driver,
+        host,
         ticket: None,
         permit: None,
-        queued: None,
-        notice: None,
     };
-    worker.restart();
-    let (snap_tx, snap_rx) = watch::channel(Arc::new(worker.snapshot()));
     let pending = Arc::new(AtomicUsize::new(0));
     let waiting = pending.clone();
     thread::Builder::new()
@@ -96,196 +89,56 @@ pub fn spawn<J: PageJob>(ctx: Arc<Context>) -> Result<Arc<dyn JobLink>, WireErro
         commands: tx,
         pending,
         snapshots: snap_rx,
-        greeting: json!({
-            "page": J::NAME,
-            "schema": J::Settings::schema_json(),
-            "speed": {"default": J::DEFAULT_SPEED, "max": wire::MAX_SPEED},
-            "info": J::info(&ctx),
-        }),
+        greeting,
         _job: PhantomData,
     }))
 }
 
 struct Worker<J: PageJob> {
-    job: J,
-    ctx: Arc<Context>,
-    training: bool,
-    speed: f64,
-    series: Series,
-    /// (since, steps then, steps per second)
-    rate: (Instant, u64, f64),
-    steps: u64,
+    driver: Driver<J>,
+    host: Arc<Host>,
     /// A heavy job's place in the budget's queue, or its running slot.
     ticket: Option<Ticket>,
     permit: Option<Permit>,
-    queued: Option<usize>,
-    /// A message for every page of this session (e.g. why training stopped), counted so a
-    /// page shows each once.
-    notice: Option<(u64, String)>,
 }
 
 impl<J: PageJob> Worker<J> {
-    /// Step 0 of the current model: the loss series starts again.
-    fn restart(&mut self) {
-        self.series.clear();
-        if let Some(p) = self.job.origin() {
-            self.series.record(p.x, p.loss);
-        }
-    }
-
-    fn tell(&mut self, text: String) {
-        let n = self.notice.as_ref().map_or(0, |(n, _)| n + 1);
-        self.notice = Some((n, text));
-    }
-
-    fn pause(&mut self) {
-        self.training = false;
-        self.ticket = None;
-        self.permit = None;
-        self.queued = None;
-    }
-
-    /// May training run now? A heavy job needs a slot of the budget.
+    /// May training run now? A heavy job needs a slot of the budget; a paused one gives its
+    /// slot (or its place in the queue) back.
     fn may_run(&mut self) -> bool {
-        if !self.training {
+        if !self.driver.training() {
+            self.ticket = None;
+            self.permit = None;
+            self.driver.set_queued(None);
             return false;
         }
         if !J::HEAVY || self.permit.is_some() {
             return true;
         }
-        let budget = self.ctx.budget.clone();
+        let budget = self.host.budget.clone();
         let ticket = self.ticket.get_or_insert_with(|| budget.join());
         match budget.try_start(ticket) {
             Ok(p) => {
                 self.permit = Some(p);
                 self.ticket = None;
-                self.queued = None;
+                self.driver.set_queued(None);
                 true
             }
             Err(place) => {
-                self.queued = Some(place);
+                self.driver.set_queued(Some(place));
                 false
             }
         }
     }
 
-    fn after(&mut self, change: Result<Change, WireError>, replies: &Replies) {
-        match change {
-            Ok(Change::Kept) => {}
-            Ok(Change::Paused) => self.pause(),
-            Ok(Change::Restarted) => {
-                self.pause();
-                self.restart();
-            }
-            Err(e) => {
-                let _ = replies.try_send(Outgoing::Error(e));
-            }
-        }
-    }
-
-    /// One step; false (and paused, with a notice) when it failed.
-    fn step(&mut self) -> bool {
-        match self.job.step() {
-            Ok(p) => {
-                self.steps += 1;
-                if let Some(p) = p {
-                    self.series.record(p.x, p.loss);
-                }
-                if let Some(done) = self.job.finished() {
-                    self.pause();
-                    self.tell(done);
-                    return false;
-                }
-                true
-            }
-            Err(e) => {
-                self.pause();
-                self.tell(e.message);
-                false
-            }
-        }
-    }
-
-    /// Applies one message; false when it changed nothing a snapshot shows (a query).
+    /// Applies one message and sends its reply; false when it changed nothing a snapshot
+    /// shows (a query).
     fn apply(&mut self, env: Envelope<J::Command>) -> bool {
-        let Envelope { control, replies } = env;
-        match control {
-            Control::Play => self.training = true,
-            Control::Pause => self.pause(),
-            Control::Step => {
-                self.pause();
-                self.step();
-            }
-            Control::Reset => {
-                self.pause();
-                let r = self.job.reset().map(|_| Change::Restarted);
-                self.after(r, &replies);
-            }
-            Control::Speed(v) => self.speed = v,
-            Control::Configure(patch) => {
-                let r = self
-                    .job
-                    .settings()
-                    .patched(&patch)
-                    .map_err(WireError::from)
-                    .and_then(|next| self.job.configure(next));
-                self.after(r, &replies);
-            }
-            Control::Command(c) => {
-                let r = self.job.command(c);
-                self.after(r, &replies);
-            }
-            Control::Query { id, name, fields } => {
-                let answer = match self.job.query(&name, &fields) {
-                    Ok(mut f) => {
-                        f.set("type", json!("answer"));
-                        f.set("id", json!(id));
-                        f.set("query", json!(name));
-                        Outgoing::Frame(f)
-                    }
-                    Err(e) => Outgoing::Error(e.with_id(Some(id))),
-                };
-                let _ = replies.try_send(answer);
-                return false;
-            }
+        let applied = self.driver.apply(env.control);
+        if let Some(reply) = applied.reply {
+            let _ = env.replies.try_send(reply);
         }
-        true
-    }
-
-    fn measure_rate(&mut self) {
-        let (t, s, _) = self.rate;
-        let elapsed = t.elapsed().as_secs_f64();
-        if !self.training || self.queued.is_some() {
-            self.rate = (Instant::now(), self.steps, 0.0);
-        } else if elapsed >= 0.5 {
-            let done = self.steps.saturating_sub(s);
-            self.rate = (Instant::now(), self.steps, done as f64 / elapsed);
-        }
-    }
-
-    fn snapshot(&mut self) -> Frame {
-        let run = RunState {
-            training: self.training,
-            queued: self.queued,
-            speed: self.speed,
-            steps_per_second: self.rate.2,
-            losses: self.series.points(),
-        };
-        let mut f = self.job.frame(&run);
-        f.set("type", json!("snapshot"));
-        f.set("settings", json!(self.job.settings()));
-        f.set(
-            "run",
-            json!({
-                "training": run.training,
-                "queued": run.queued,
-                "speed": run.speed,
-                "steps_per_second": run.steps_per_second,
-                "losses": run.losses,
-                "notice": self.notice.as_ref().map(|(id, text)| json!({"id": id, "text": text})),
-            }),
-        );
-        f
+        applied.dirty
     }
 
     fn run(
@@ -296,11 +149,11 @@ impl<J: PageJob> Worker<J> {
     ) {
         let mut last_publish = Instant::now();
         let mut dirty = false;
-        let mut pace = Pace::new(self.speed);
+        let mut pace = Pace::new(self.driver.speed());
         loop {
             // waits for a message when not running (waking to publish and to look at the
             // budget's queue); only polls between steps while running
-            let running = self.training && (self.permit.is_some() || !J::HEAVY);
+            let running = self.driver.training() && (self.permit.is_some() || !J::HEAVY);
             let first = if running {
                 match rx.try_recv() {
                     Ok(c) => Some(c),
@@ -323,25 +176,31 @@ impl<J: PageJob> Worker<J> {
                     Err(mpsc::RecvTimeoutError::Disconnected) => return,
                 }
             };
-            let (was_running, old_speed, old_queued) = (running, self.speed, self.queued);
+            let (was_running, old_speed, old_queued) =
+                (running, self.driver.speed(), self.driver.queued());
             for env in first.into_iter().chain(rx.try_iter()) {
                 pending.fetch_sub(1, Ordering::AcqRel);
                 dirty |= self.apply(env);
             }
             let running = self.may_run();
-            dirty |= self.queued != old_queued;
-            dirty |= self.job.poll();
-            if running && (!was_running || self.speed != old_speed) {
-                pace.restart(self.speed);
+            dirty |= self.driver.queued() != old_queued;
+            dirty |= self.driver.poll();
+            if running && (!was_running || self.driver.speed() != old_speed) {
+                pace.restart(self.driver.speed());
             }
             let waiting = || pending.load(Ordering::Acquire) > 0;
-            if running && pace.run(Duration::from_millis(5), waiting, || self.step()) > 0 {
+            let driver = &mut self.driver;
+            if running && pace.run(Duration::from_millis(5), waiting, || driver.step()) > 0 {
                 dirty = true;
             }
-            self.measure_rate();
-            let stopped = (was_running || running) && !self.training;
+            self.driver.measure_rate();
+            let stopped = (was_running || running) && !self.driver.training();
+            if stopped {
+                // a slot of the budget is given back as soon as training stops
+                self.may_run();
+            }
             if publish_due(dirty, stopped, last_publish.elapsed(), J::PUBLISH_EVERY) {
-                if out.send(Arc::new(self.snapshot())).is_err() {
+                if out.send(Arc::new(self.driver.snapshot())).is_err() {
                     return;
                 }
                 last_publish = Instant::now();
@@ -363,7 +222,115 @@ fn publish_due(dirty: bool, stopped: bool, since_last: Duration, every: Duration
 
 #[cfg(test)]
 mod tests {
+    use hourglass_core::glass::GlassSettings;
+    use hourglass_lab::{Change, Context, Progress, RunState, pages::glass::GlassJob};
+    use serde::Deserialize;
+    use serde_json::{Map, json};
+
     use super::*;
+    use crate::runtime::{
+        Outgoing,
+        test_support::{Probe, wait_for},
+    };
+
+    /// A job that fails inside when told to: in its step, or in a query.
+    struct Faulty {
+        armed: bool,
+        steps: u64,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+    enum FaultyCommand {
+        Arm,
+    }
+
+    impl PageJob for Faulty {
+        type Settings = GlassSettings;
+        type Command = FaultyCommand;
+        const NAME: &'static str = "faulty";
+        const TITLE: &'static str = "Faulty";
+        const DEFAULT_SPEED: f64 = 0.0;
+
+        fn start(_ctx: Arc<Context>) -> Result<Self, WireError> {
+            Ok(Faulty {
+                armed: false,
+                steps: 0,
+            })
+        }
+        fn settings(&self) -> GlassSettings {
+            GlassSettings::default()
+        }
+        fn configure(&mut self, _next: GlassSettings) -> Result<Change, WireError> {
+            Ok(Change::Kept)
+        }
+        fn command(&mut self, FaultyCommand::Arm: FaultyCommand) -> Result<Change, WireError> {
+            self.armed = true;
+            Ok(Change::Kept)
+        }
+        fn reset(&mut self) -> Result<(), WireError> {
+            self.armed = false;
+            self.steps = 0;
+            Ok(())
+        }
+        fn step(&mut self) -> Result<Option<Progress>, WireError> {
+            if self.armed && self.steps >= 3 {
+                let v: Vec<u32> = Vec::new();
+                // an index out of bounds, as a bug in a job would make
+                let _ = v[self.steps as usize];
+            }
+            self.steps += 1;
+            Ok(Some(Progress {
+                x: self.steps as f64,
+                loss: 1.0,
+            }))
+        }
+        fn origin(&self) -> Option<Progress> {
+            None
+        }
+        fn frame(&mut self, _run: &RunState) -> Frame {
+            Frame::new(json!({"steps": self.steps}))
+        }
+        fn query(&mut self, name: &str, _f: &Map<String, Value>) -> Result<Frame, WireError> {
+            if name == "crash" {
+                panic!("the query fell over");
+            }
+            Ok(Frame::new(json!({"steps": self.steps})))
+        }
+    }
+
+    #[test]
+    fn a_job_that_panics_pauses_with_the_reason_and_the_others_never_notice() {
+        let other = Probe::start::<GlassJob>();
+        other.send(r#"{"type":"speed","value":0}"#);
+        other.send(r#"{"type":"play"}"#);
+        let faulty = Probe::start::<Faulty>();
+        faulty.send(r#"{"type":"arm"}"#);
+        faulty.send(r#"{"type":"play"}"#);
+        let s = wait_for(&faulty, |f| !f.header["run"]["notice"].is_null());
+        let notice = s.header["run"]["notice"]["text"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(notice.contains("while training"), "{notice}");
+        assert!(notice.contains("index out of bounds"), "{notice}");
+        assert_eq!(s.header["run"]["training"], false);
+        assert_eq!(s.header["steps"], 3);
+        // the job still answers, and a panic in a query is an error for the asker
+        faulty.send(r#"{"type":"query","id":1,"query":"steps"}"#);
+        assert!(matches!(faulty.reply(), Outgoing::Frame(_)));
+        let e = faulty.answer_error(r#"{"type":"query","id":2,"query":"crash"}"#);
+        assert!(e.contains("the query fell over"), "{e}");
+        // after Reset it trains again
+        faulty.send(r#"{"type":"reset"}"#);
+        faulty.send(r#"{"type":"play"}"#);
+        wait_for(&faulty, |f| f.header["steps"].as_u64().unwrap() > 5);
+        // the other session trained on all along
+        let before = other.latest().header["epoch"].as_u64().unwrap();
+        wait_for(&other, |f| {
+            f.header["epoch"].as_u64().unwrap() > before + 10
+        });
+    }
 
     #[test]
     fn the_end_of_a_run_is_published_at_once_other_changes_once_a_period() {

@@ -16,7 +16,7 @@ use hourglass_core::{
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::runtime::{Change, Context, Frame, PageJob, Progress, RunState, WireError};
+use crate::{Change, Context, Frame, PageJob, Progress, RunState, WireError};
 
 /// Memory one session's timeline may use; the number of moments kept follows from it.
 pub const TIMELINE_BYTES: usize = 4 << 20;
@@ -407,14 +407,8 @@ impl PageJob for Latent3dJob {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
-    use crate::runtime::{
-        Outgoing,
-        test_support::{Probe, wait_for},
-        wire,
-    };
+    use crate::{Encoded, decode, testing::Probe};
 
     fn epoch(f: &Frame) -> u64 {
         f.header["epoch"].as_u64().unwrap()
@@ -426,7 +420,7 @@ mod tests {
 
     #[test]
     fn plays_pauses_steps_and_resets_with_a_timeline() {
-        let p = Probe::start::<Latent3dJob>();
+        let mut p = Probe::<Latent3dJob>::start();
         let first = p.latest();
         assert_eq!(epoch(&first), 0);
         assert_eq!(array(&first, "points").len(), 200 * 3);
@@ -434,34 +428,33 @@ mod tests {
         assert_eq!(first.header["timeline"], json!([0]));
         p.send(r#"{"type":"speed","value":0}"#);
         p.send(r#"{"type":"play"}"#);
-        let s = wait_for(&p, |f| epoch(f) >= 600);
+        p.run(600);
+        let s = p.latest();
         assert_eq!(s.header["run"]["training"], true);
         assert!(s.header["loss"].as_f64() < first.header["loss"].as_f64());
         let te = s.header["trails_epoch"].as_u64().unwrap();
         assert!(te.is_multiple_of(50) && te + 100 > epoch(&s));
         p.send(r#"{"type":"pause"}"#);
-        wait_for(&p, |f| f.header["run"]["training"] == false);
-        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(p.latest().header["run"]["training"], false);
         let frozen = epoch(&p.latest());
-        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(p.run(10), 0, "pause stops the steps");
         assert_eq!(epoch(&p.latest()), frozen, "pause freezes the epoch");
         p.send(r#"{"type":"step"}"#);
-        let stepped = wait_for(&p, |f| epoch(f) == frozen + 1);
+        let stepped = p.latest();
+        assert_eq!(epoch(&stepped), frozen + 1);
         // the timeline holds a moment every 50 epochs, starting at 0
         let tl = stepped.header["timeline"].as_array().unwrap();
         assert!(tl.len() >= 12);
         assert!(tl.iter().all(|e| e.as_u64().unwrap().is_multiple_of(50)));
-        p.send(r#"{"type":"query","id":9,"query":"moment","index":3}"#);
-        let Outgoing::Frame(m) = p.reply() else {
-            panic!("no moment")
-        };
+        let m = p.ask(r#"{"type":"query","id":9,"query":"moment","index":3}"#);
         assert_eq!((m.header["id"].as_u64(), epoch(&m)), (Some(9), 150));
         assert_eq!(m.header["moment"], 3);
         assert!(m.header["loss"].as_f64() > s.header["loss"].as_f64());
-        let e = p.answer_error(r#"{"type":"query","id":10,"query":"moment","index":100000}"#);
+        let e = p.refused(r#"{"type":"query","id":10,"query":"moment","index":100000}"#);
         assert!(e.contains("does not exist"), "{e}");
         p.send(r#"{"type":"reset"}"#);
-        let r = wait_for(&p, |f| epoch(f) == 0);
+        let r = p.latest();
+        assert_eq!(epoch(&r), 0);
         assert_eq!(
             array(&r, "codes"),
             array(&first, "codes"),
@@ -472,10 +465,10 @@ mod tests {
             r.header["timeline_generation"].as_u64() > first.header["timeline_generation"].as_u64()
         );
         // the whole snapshot survives the wire
-        let wire::Encoded::Binary(bytes) = r.encode() else {
+        let Encoded::Binary(bytes) = r.encode() else {
             panic!("a binary frame")
         };
-        let (h, arrays) = wire::decode(&bytes).unwrap();
+        let (h, arrays) = decode(&bytes).unwrap();
         assert_eq!(h["type"], "snapshot");
         assert_eq!(
             arrays.len(),
@@ -486,12 +479,13 @@ mod tests {
 
     #[test]
     fn changing_the_dataset_pauses_and_resets_and_bad_settings_change_nothing() {
-        let p = Probe::start::<Latent3dJob>();
+        let mut p = Probe::<Latent3dJob>::start();
         p.send(r#"{"type":"speed","value":0}"#);
         p.send(r#"{"type":"play"}"#);
-        wait_for(&p, |f| epoch(f) > 100);
+        p.run(101);
         p.send(r#"{"type":"configure","dataset":"saddle","points":40,"latent":1}"#);
-        let s = wait_for(&p, |f| f.header["settings"]["dataset"] == "saddle");
+        let s = p.latest();
+        assert_eq!(s.header["settings"]["dataset"], "saddle");
         assert_eq!(s.header["run"]["training"], false);
         assert_eq!(epoch(&s), 0);
         assert_eq!(array(&s, "points").len(), 40 * 3);
@@ -501,7 +495,8 @@ mod tests {
         assert_eq!(s.header["sizes"], json!([3, 64, 64, 1, 64, 64, 3]));
         // the learning rate applies without a reset
         p.send(r#"{"type":"configure","lr":0.05}"#);
-        let s = wait_for(&p, |f| f.header["settings"]["lr"] == 0.05);
+        let s = p.latest();
+        assert_eq!(s.header["settings"]["lr"], 0.05);
         assert_eq!(s.header["settings"]["dataset"], "saddle");
         // refused at once, or by the job, with the reason; nothing changes
         assert!(
@@ -521,7 +516,7 @@ mod tests {
 
     #[test]
     fn uploads_replace_the_points_or_are_refused_with_the_reason() {
-        let p = Probe::start::<Latent3dJob>();
+        let mut p = Probe::<Latent3dJob>::start();
         let csv: String = (0..30)
             .map(|i| format!("{},0.5,-0.5\n", i as f64 / 30.0))
             .collect();
@@ -529,7 +524,8 @@ mod tests {
             &json!({"type": "upload", "name": "line.csv", "csv": format!("x,y,z\n{csv}")})
                 .to_string(),
         );
-        let s = wait_for(&p, |f| f.header["settings"]["dataset"] == UPLOADED);
+        let s = p.latest();
+        assert_eq!(s.header["settings"]["dataset"], UPLOADED);
         assert_eq!(s.header["dataset_label"], "line.csv");
         assert_eq!(s.header["settings"]["points"], 30);
         // a line is one-dimensional: PCA reconstructs it exactly

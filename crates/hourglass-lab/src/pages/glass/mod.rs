@@ -13,7 +13,7 @@ use hourglass_core::{
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::runtime::{Change, Context, Frame, PageJob, Progress, RunState, WireError};
+use crate::{Change, Context, Frame, PageJob, Progress, RunState, WireError};
 
 /// The Glass Box's own messages.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -148,10 +148,8 @@ impl PageJob for GlassJob {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
-    use crate::runtime::test_support::{Probe, wait_for};
+    use crate::{SERIES_POINTS, testing::Probe};
 
     fn epoch(f: &Frame) -> u64 {
         f.header["epoch"].as_u64().unwrap()
@@ -159,24 +157,24 @@ mod tests {
 
     #[test]
     fn trains_pauses_steps_and_resets() {
-        let p = Probe::start::<GlassJob>();
+        let mut p = Probe::<GlassJob>::start();
         assert_eq!(p.latest().header["params"], 168);
         p.send(r#"{"type":"speed","value":0}"#);
         p.send(r#"{"type":"play"}"#);
-        let s = wait_for(&p, |f| epoch(f) >= 500);
+        p.run(500);
+        let s = p.latest();
+        assert_eq!(epoch(&s), 500);
         assert_eq!(s.header["run"]["training"], true);
         p.send(r#"{"type":"pause"}"#);
-        let paused = wait_for(&p, |f| f.header["run"]["training"] == false);
-        std::thread::sleep(Duration::from_millis(60));
-        let frozen = epoch(&p.latest());
-        assert!(frozen >= epoch(&paused));
-        std::thread::sleep(Duration::from_millis(60));
-        assert_eq!(epoch(&p.latest()), frozen, "pause freezes the epoch");
+        assert_eq!(p.latest().header["run"]["training"], false);
+        assert_eq!(p.run(10), 0, "pause stops the steps");
+        assert_eq!(epoch(&p.latest()), 500, "pause freezes the epoch");
         p.send(r#"{"type":"step"}"#);
-        wait_for(&p, |f| epoch(f) == frozen + 1);
+        assert_eq!(epoch(&p.latest()), 501);
         p.send(r#"{"type":"set_input","input":[0,0,1,0,1,0,1,0,0]}"#);
         p.send(r#"{"type":"configure","seed":5}"#);
-        let r = wait_for(&p, |f| epoch(f) == 0);
+        let r = p.latest();
+        assert_eq!(epoch(&r), 0);
         assert_eq!(
             r.header["input"],
             json!([0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0])
@@ -187,11 +185,12 @@ mod tests {
 
     #[test]
     fn settings_apply_while_training_and_bad_values_are_refused() {
-        let p = Probe::start::<GlassJob>();
+        let mut p = Probe::<GlassJob>::start();
         p.send(r#"{"type":"play"}"#);
-        wait_for(&p, |f| epoch(f) > 2);
+        p.run(3);
         p.send(r#"{"type":"configure","lr":0.4}"#);
-        let s = wait_for(&p, |f| f.header["settings"]["lr"] == 0.4);
+        let s = p.latest();
+        assert_eq!(s.header["settings"]["lr"], 0.4);
         assert_eq!(s.header["run"]["training"], true);
         assert!(
             p.refused(r#"{"type":"configure","lr":0.9}"#)
@@ -202,19 +201,33 @@ mod tests {
                 .contains("9")
         );
         assert!(
-            p.answer_error(r#"{"type":"query","id":3,"query":"x"}"#)
+            p.refused(r#"{"type":"query","id":3,"query":"x"}"#)
                 .contains("no query")
         );
     }
 
     #[test]
+    fn a_patch_with_the_current_values_changes_nothing() {
+        let mut p = Probe::<GlassJob>::start();
+        p.send(r#"{"type":"play"}"#);
+        p.run(40);
+        // the seed it has: no new weights, no pause, the curve goes on
+        p.send(r#"{"type":"configure","seed":1,"lr":0.15,"momentum":0.8}"#);
+        let s = p.latest();
+        assert_eq!(epoch(&s), 40);
+        assert_eq!(s.header["run"]["training"], true);
+        assert!(!s.header["run"]["losses"].as_array().unwrap().is_empty());
+    }
+
+    #[test]
     fn the_loss_series_stays_bounded() {
-        let p = Probe::start::<GlassJob>();
+        let mut p = Probe::<GlassJob>::start();
         p.send(r#"{"type":"speed","value":0}"#);
         p.send(r#"{"type":"play"}"#);
-        let s = wait_for(&p, |f| epoch(f) > 5000);
+        p.run(5001);
+        let s = p.latest();
         let l = s.header["run"]["losses"].as_array().unwrap();
-        assert!(l.len() < crate::runtime::SERIES_POINTS);
+        assert!(l.len() < SERIES_POINTS);
         assert!(l.windows(2).all(|w| w[0][0].as_f64() < w[1][0].as_f64()));
     }
 }
