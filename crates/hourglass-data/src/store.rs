@@ -266,3 +266,73 @@ impl ModelStore for FileModels {
         self.dir.display().to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use hourglass_core::checkpoint::Checkpoint;
+
+    use super::*;
+
+    fn test_data() -> PathBuf {
+        std::env::var_os("HOURGLASS_TEST_DATA").map_or_else(
+            || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets"),
+            PathBuf::from,
+        )
+    }
+
+    #[test]
+    fn a_split_is_read_once_and_shared_and_uploads_stay_in_their_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let uploads = dir.path().join("datasets");
+        let store = FileDatasets::new(Some(test_data()), uploads.clone(), None);
+        assert!(store.present().iter().any(|(n, p)| n == "mnist" && *p));
+        let a = store.load("mnist", Split::Test).unwrap();
+        let b = store.load("mnist", Split::Test).unwrap();
+        assert!(Arc::ptr_eq(&a, &b), "every session shares one copy");
+        assert!(matches!(
+            store.load("cifar", Split::Test),
+            Err(StoreError::NotFound(m)) if m.contains("unknown dataset 'cifar'")
+        ));
+        std::fs::create_dir_all(&uploads).unwrap();
+        std::fs::write(uploads.join("tiny.csv"), "1,2\n3,4\n").unwrap();
+        assert_eq!(store.uploads(), ["tiny.csv"]);
+        assert_eq!(store.read_upload("tiny.csv").unwrap().features, 2);
+        assert!(matches!(
+            store.read_upload("../x.csv"),
+            Err(StoreError::Invalid(_))
+        ));
+        let none = FileDatasets::new(Some(dir.path().to_path_buf()), uploads, None);
+        let e = none.load("mnist", Split::Test).unwrap_err().to_string();
+        assert!(e.contains("looked in"), "{e}");
+    }
+
+    #[test]
+    fn models_are_kept_whole_renamed_and_deleted_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileModels::new(dir.path().join("models"));
+        let ck =
+            Checkpoint::from_bytes("shipped", crate::shipped::model("mnist-2d").unwrap().bytes)
+                .unwrap();
+        assert!(!store.exists("mine").unwrap());
+        assert_eq!(store.write("mine", &ck, false).unwrap(), "mine.safetensors");
+        assert!(matches!(
+            store.write("mine", &ck, false),
+            Err(StoreError::Exists(_))
+        ));
+        assert_eq!(store.read("mine.safetensors").unwrap().config, ck.config);
+        assert!(matches!(
+            store.write("../up", &ck, true),
+            Err(StoreError::Invalid(_))
+        ));
+        store.rename("mine", "theirs").unwrap();
+        assert_eq!(store.list(), ["theirs.safetensors"]);
+        assert!(matches!(store.read("mine"), Err(StoreError::NotFound(_))));
+        std::fs::write(dir.path().join("models/bad.safetensors"), b"no").unwrap();
+        assert!(matches!(store.read("bad"), Err(StoreError::Invalid(_))));
+        store.delete("theirs").unwrap();
+        assert!(matches!(
+            store.delete("theirs"),
+            Err(StoreError::NotFound(_))
+        ));
+    }
+}

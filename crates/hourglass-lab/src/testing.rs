@@ -28,6 +28,8 @@ pub fn test_data() -> PathBuf {
 pub struct TestDatasets {
     dir: PathBuf,
     loaded: Mutex<HashMap<(String, Split), Arc<Dataset>>>,
+    /// Uploads as the host's reader made them (the server's reads CSV, NPY and zips).
+    uploads: Mutex<std::collections::BTreeMap<String, Dataset>>,
 }
 
 impl TestDatasets {
@@ -35,7 +37,13 @@ impl TestDatasets {
         TestDatasets {
             dir: dir.to_path_buf(),
             loaded: Mutex::new(HashMap::new()),
+            uploads: Mutex::new(Default::default()),
         }
+    }
+
+    /// An upload called `file`, as the host's reader read it.
+    pub fn put_upload(&self, file: &str, d: Dataset) {
+        self.uploads.lock().unwrap().insert(file.to_string(), d);
     }
 
     fn files(&self, name: &str, split: Split) -> [PathBuf; 2] {
@@ -77,11 +85,16 @@ impl DatasetStore for TestDatasets {
     }
 
     fn uploads(&self) -> Vec<String> {
-        Vec::new()
+        self.uploads.lock().unwrap().keys().cloned().collect()
     }
 
     fn read_upload(&self, file: &str) -> Result<Dataset, StoreError> {
-        Err(StoreError::NotFound(format!("no upload called '{file}'")))
+        self.uploads
+            .lock()
+            .unwrap()
+            .get(file)
+            .cloned()
+            .ok_or_else(|| StoreError::NotFound(format!("no upload called '{file}'")))
     }
 
     fn fetch(&self, name: &str) -> Result<(), StoreError> {

@@ -9,7 +9,6 @@ mod assets;
 pub mod pages;
 pub mod runtime;
 mod session;
-pub mod studio_job;
 pub mod uses_job;
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
@@ -36,6 +35,7 @@ use tokio::{
 
 pub use session::Sessions;
 
+use hourglass_lab::pages::studio;
 use runtime::{Budget, Host, Outgoing, wire::Encoded};
 
 /// What pages may load and run: scripts, styles, images and connections from this server only
@@ -360,8 +360,10 @@ async fn dataset_upload(
                 .file_name()
                 .map(|f| f.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let (d, scaling) =
-                studio_job::check_upload(&file, &body).map_err(|e| (StatusCode::BAD_REQUEST, e))?;
+            let (d, scaling) = hourglass_data::uploads::read(&file, &body, 28)
+                .map_err(|e| format!("{e:#}"))
+                .and_then(|d| studio::studio_data(&file, d))
+                .map_err(|e| (StatusCode::BAD_REQUEST, e))?;
             std::fs::create_dir_all(&dir).map_err(|e| {
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,

@@ -2,11 +2,12 @@
 //! /api/pages`), the page routes, and `/ws?page=…`. The web side mounts
 //! `web/pages/<name>.js` for each.
 
-use hourglass_lab::pages::{digits::DigitsJob, glass::GlassJob, latent3d::Latent3dJob};
+use hourglass_lab::pages::{
+    digits::DigitsJob, glass::GlassJob, latent3d::Latent3dJob, studio::StudioJob,
+};
 
 use crate::{
     runtime::{self, PageJob, StartJob, WireError},
-    studio_job::StudioJob,
     uses_job::UsesJob,
 };
 

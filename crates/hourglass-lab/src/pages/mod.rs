@@ -4,3 +4,4 @@
 pub mod digits;
 pub mod glass;
 pub mod latent3d;
+pub mod studio;

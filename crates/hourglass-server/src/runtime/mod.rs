@@ -172,14 +172,6 @@ pub(crate) mod test_support {
             }
         }
 
-        /// The message of the error a message gets, at once or from the job.
-        pub fn refused(&self, text: &str) -> String {
-            match self.link.deliver(text, &self.tx) {
-                Err(e) => e.message,
-                Ok(()) => self.answer_error(""),
-            }
-        }
-
         /// The error the job replies with (after sending `text` unless it is empty).
         pub fn answer_error(&self, text: &str) -> String {
             if !text.is_empty() {

@@ -1,0 +1,396 @@
+//! From settings to a model: the architecture the settings describe (an impossible one
+//! refused with its field, its layer and the reason), the variant, the diagram and summary
+//! the page shows, and what a run is (`run_key`).
+
+use super::*;
+
+/// Why settings cannot be built into a model: the field, the 1-based layer where there is
+/// one, and the reason.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConfigError {
+    pub field: &'static str,
+    pub layer: Option<usize>,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub(super) fn new(
+        field: &'static str,
+        layer: Option<usize>,
+        message: impl Into<String>,
+    ) -> Self {
+        ConfigError {
+            field,
+            layer,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<ConfigError> for WireError {
+    fn from(e: ConfigError) -> Self {
+        WireError::invalid(e.message)
+    }
+}
+
+/// The parts of a comma-separated list (none for an empty one).
+pub(super) fn parts(text: &str) -> Vec<&str> {
+    if text.trim().is_empty() {
+        vec![]
+    } else {
+        text.split(',').map(str::trim).collect()
+    }
+}
+
+/// A dense model's hidden layer sizes, or which one is wrong and why.
+pub(super) fn hidden_layers(text: &str) -> Result<Vec<usize>, ConfigError> {
+    let parts = parts(text);
+    if parts.len() > MAX_HIDDEN {
+        return Err(ConfigError::new(
+            "layers",
+            Some(MAX_HIDDEN + 1),
+            format!(
+                "{} hidden layers: the Studio builds at most {MAX_HIDDEN}",
+                parts.len()
+            ),
+        ));
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| match p.parse::<usize>() {
+            Ok(n) if (1..=MAX_WIDTH).contains(&n) => Ok(n),
+            _ => Err(ConfigError::new(
+                "layers",
+                Some(i + 1),
+                format!(
+                    "hidden layer {}: '{p}' is not a size from 1 to {MAX_WIDTH}",
+                    i + 1
+                ),
+            )),
+        })
+        .collect()
+}
+
+/// A dense model's activation per hidden layer (none: every layer uses the model's one), or
+/// which one is wrong and why.
+pub(super) fn hidden_activations(
+    text: &str,
+    hidden: usize,
+) -> Result<Vec<Activation>, ConfigError> {
+    let parts = parts(text);
+    if parts.is_empty() {
+        return Ok(vec![]);
+    }
+    if parts.len() != hidden {
+        return Err(ConfigError::new(
+            "activations",
+            None,
+            format!(
+                "{} activations for {hidden} hidden layer{}: give one per layer",
+                parts.len(),
+                if hidden == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            p.parse::<Activation>().map_err(|e| {
+                ConfigError::new(
+                    "activations",
+                    Some(i + 1),
+                    format!("hidden layer {}: {e}", i + 1),
+                )
+            })
+        })
+        .collect()
+}
+
+/// A conv model's layers, or which one is wrong and why.
+pub(super) fn conv_layers(text: &str) -> Result<Vec<ConvLayer>, ConfigError> {
+    let parts = parts(text);
+    if parts.is_empty() {
+        return Err(ConfigError::new(
+            "convs",
+            Some(1),
+            "a conv model needs at least one conv layer",
+        ));
+    }
+    if parts.len() > MAX_CONVS {
+        return Err(ConfigError::new(
+            "convs",
+            Some(MAX_CONVS + 1),
+            format!(
+                "{} conv layers: the Studio builds at most {MAX_CONVS}",
+                parts.len()
+            ),
+        ));
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let bad = |why: String| {
+                ConfigError::new("convs", Some(i + 1), format!("conv layer {}: {why}", i + 1))
+            };
+            let nums: Vec<usize> = p
+                .split(':')
+                .map(|s| s.trim().parse::<usize>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| bad(format!("'{p}' is not filters:kernel:stride:padding")))?;
+            let [filters, kernel, stride, padding] = nums[..] else {
+                return Err(bad(format!(
+                    "'{p}' is not filters:kernel:stride:padding (four whole numbers)"
+                )));
+            };
+            if !(1..=MAX_FILTERS).contains(&filters) {
+                return Err(bad(format!("{filters} filters: give 1 to {MAX_FILTERS}")));
+            }
+            if !(1..=15).contains(&kernel) {
+                return Err(bad(format!("a {kernel}×{kernel} kernel: give 1 to 15")));
+            }
+            if !(1..=8).contains(&stride) {
+                return Err(bad(format!("stride {stride}: give 1 to 8")));
+            }
+            if padding >= kernel {
+                return Err(bad(format!(
+                    "padding {padding} is not smaller than the kernel ({kernel})"
+                )));
+            }
+            Ok(ConvLayer {
+                filters,
+                kernel,
+                stride,
+                padding,
+            })
+        })
+        .collect()
+}
+
+/// The model the settings describe, or why it cannot be built (which field, which layer).
+/// The variant the settings train, with its options.
+pub fn variant_of(s: &StudioSettings) -> Result<Variant, ConfigError> {
+    let bad = |field: &'static str| {
+        move |e: hourglass_core::Error| ConfigError::new(field, None, e.to_string())
+    };
+    let noise: Noise = format!("{}:{}", s.noise, s.noise_level)
+        .parse()
+        .map_err(bad("noise"))?;
+    let sparsity = match s.sparsity.as_str() {
+        "kl" => Sparsity::Kl {
+            rho: s.rho,
+            beta: s.sparsity_weight,
+        },
+        _ => Sparsity::L1 {
+            weight: s.sparsity_weight,
+        },
+    };
+    let opts = VariantOptions {
+        noise,
+        beta: s.beta,
+        sparsity,
+        contraction: s.contraction,
+    };
+    Variant::from_name(&s.variant, &opts).map_err(bad("variant"))
+}
+
+/// The code layer the settings ask for (`auto`: the variant's), checked against the variant.
+pub(super) fn code_of(s: &StudioSettings, variant: Variant) -> Result<Code, ConfigError> {
+    let code = if s.code == "auto" {
+        variant.default_code()
+    } else {
+        s.code
+            .parse()
+            .map_err(|e: hourglass_core::Error| ConfigError::new("code", None, e.to_string()))?
+    };
+    variant
+        .check_code(code)
+        .map_err(|e| ConfigError::new("code", None, e.to_string()))?;
+    Ok(code)
+}
+
+pub fn architecture(s: &StudioSettings) -> Result<Architecture, ConfigError> {
+    let code = code_of(s, variant_of(s)?)?;
+    let activation: Activation = s
+        .activation
+        .parse()
+        .map_err(|e: hourglass_core::Error| ConfigError::new("activation", None, e.to_string()))?;
+    let output: Activation = s
+        .output
+        .parse()
+        .map_err(|e: hourglass_core::Error| ConfigError::new("output", None, e.to_string()))?;
+    let latent = s.latent as usize;
+    let arch = match s.kind.as_str() {
+        "dense" => {
+            let hidden = hidden_layers(&s.layers)?;
+            let each = hidden_activations(&s.activations, hidden.len())?;
+            let mut layers = vec![PIXELS];
+            layers.extend(hidden);
+            layers.push(latent);
+            // one activation for all is said once (the checkpoint of such a model is the
+            // CLI's); different ones are kept per layer
+            let (activation, activations) = match each.first() {
+                Some(&first) if each.iter().all(|&a| a == first) => (first, vec![]),
+                Some(_) => (activation, each),
+                None => (activation, vec![]),
+            };
+            Architecture::Dense {
+                layers,
+                activation,
+                output,
+                activations,
+                code,
+            }
+        }
+        "conv" => {
+            let convs = conv_layers(&s.convs)?;
+            // the first layer that cannot be built (or mirrored back) is named
+            for i in 1..=convs.len() {
+                let prefix = Architecture::Conv {
+                    input: [1, 28, 28],
+                    convs: convs[..i].to_vec(),
+                    latent,
+                    activation,
+                    output,
+                    code: Code::Linear,
+                };
+                if let Err(e) = prefix.conv_shapes() {
+                    let [_, h, w] = shape_before(&convs[..i - 1]);
+                    return Err(ConfigError::new(
+                        "convs",
+                        Some(i),
+                        format!("{e} (its input is {h}×{w})"),
+                    ));
+                }
+            }
+            Architecture::Conv {
+                input: [1, 28, 28],
+                convs,
+                latent,
+                activation,
+                output,
+                code,
+            }
+        }
+        other => {
+            return Err(ConfigError::new(
+                "kind",
+                None,
+                format!("'{other}' is not a kind of model (dense or conv)"),
+            ));
+        }
+    };
+    arch.validate()
+        .map_err(|e| ConfigError::new("latent", None, e.to_string()))?;
+    let params = arch
+        .param_count()
+        .map_err(|e| ConfigError::new("layers", None, e.to_string()))?;
+    if params > MAX_PARAMS {
+        let field = if s.kind == "conv" { "convs" } else { "layers" };
+        return Err(ConfigError::new(
+            field,
+            None,
+            format!(
+                "{params} parameters: the Studio builds models of at most {MAX_PARAMS} (make a layer narrower)"
+            ),
+        ));
+    }
+    Ok(arch)
+}
+
+/// The `[c, h, w]` after `convs` (all of which fit) over a 28×28 image.
+pub(super) fn shape_before(convs: &[ConvLayer]) -> [usize; 3] {
+    if convs.is_empty() {
+        return [1, 28, 28];
+    }
+    let a = Architecture::Conv {
+        input: [1, 28, 28],
+        convs: convs.to_vec(),
+        latent: 1,
+        activation: Activation::Relu,
+        output: Activation::Sigmoid,
+        code: Code::Linear,
+    };
+    a.conv_shapes()
+        .ok()
+        .and_then(|(s, _)| s.last().copied())
+        .unwrap_or([1, 28, 28])
+}
+
+/// The model's layers as the page draws them (the hourglass): name and shape, input to output.
+pub(super) fn diagram(arch: &Architecture) -> Vec<Value> {
+    let mut out = vec![json!({"name": "input", "shape": [1, 28, 28]})];
+    match arch {
+        Architecture::Dense { layers, .. } => {
+            let hidden = &layers[1..layers.len() - 1];
+            for (i, n) in hidden.iter().enumerate() {
+                out.push(json!({"name": format!("encoder {}", i + 1), "shape": [n]}));
+            }
+            out.push(json!({"name": "code", "shape": [layers[layers.len() - 1]]}));
+            for (i, n) in hidden.iter().rev().enumerate() {
+                out.push(json!({"name": format!("decoder {}", i + 1), "shape": [n]}));
+            }
+        }
+        Architecture::Conv { latent, .. } => {
+            let (shapes, _) = arch.conv_shapes().unwrap_or_default();
+            for (i, s) in shapes.iter().enumerate().skip(1) {
+                out.push(json!({"name": format!("conv {i}"), "shape": s}));
+            }
+            out.push(json!({"name": "code", "shape": [latent]}));
+            let k = shapes.len();
+            for (j, s) in shapes
+                .iter()
+                .rev()
+                .enumerate()
+                .skip(1)
+                .take(k.saturating_sub(2))
+            {
+                out.push(json!({"name": format!("deconv {j}"), "shape": s}));
+            }
+        }
+    }
+    out.push(json!({"name": "output", "shape": [1, 28, 28]}));
+    out
+}
+
+/// What the `check` query and every snapshot say of a configuration.
+pub(super) fn summary(s: &StudioSettings) -> Value {
+    match architecture(s) {
+        Ok(a) => summary_of(&a),
+        Err(e) => json!({"ok": false, "error": e}),
+    }
+}
+
+/// What is said of a model that can be built.
+pub(super) fn summary_of(a: &Architecture) -> Value {
+    json!({
+        "ok": true,
+        "describe": a.describe(),
+        "params": a.param_count().unwrap_or(0),
+        "layers": diagram(a),
+    })
+}
+
+pub(super) fn loss_kind(s: &StudioSettings) -> LossKind {
+    if s.loss == "bce" {
+        LossKind::Bce
+    } else {
+        LossKind::Mse
+    }
+}
+
+/// What a run is: the model, its variant, its data and how it trains, apart from the
+/// learning rate and the epochs (which apply to a run under way). Two settings with the same
+/// key train the same model the same way, so changing from one to the other keeps the run —
+/// `relu,relu` for `relu`, a conv layer list edited while the model is dense, or SGD's
+/// momentum while Adam trains change nothing.
+pub(super) fn run_key(s: &StudioSettings) -> Result<impl PartialEq + use<>, ConfigError> {
+    let sgd = s.optimizer == "sgd";
+    Ok((
+        (architecture(s)?, variant_of(s)?, loss_kind(s)),
+        (s.dataset.clone(), s.train_size, s.val_split, s.seed),
+        (sgd, if sgd { s.momentum } else { 0.0 }, s.batch),
+    ))
+}
