@@ -1109,7 +1109,11 @@ fn flags_that_would_be_ignored_are_refused() {
             "--out",
             s(&out),
         ],
-        &["--conv 4:3:2", "filters:kernel:stride:padding"],
+        // the Studio refuses the same layer in the same words (one grammar, in core)
+        &[
+            "--conv 4:3:2",
+            "conv layer 1: '4:3:2' is not filters:kernel:stride:padding: give four whole numbers (e.g. 16:3:2:1), so the padding is not a guess",
+        ],
     );
     // --latent belongs to conv models
     bad(

@@ -131,43 +131,54 @@ pub fn parse_layers(text: &str) -> Result<Vec<usize>, Error> {
     Ok(layers)
 }
 
-/// Parses a conv spec like `16:3:2:1,32:3:2:1` (filters:kernel:stride:padding; stride and
-/// padding default to 1 and 0).
+/// Largest conv kernel side, and largest stride, the grammar accepts.
+pub const MAX_KERNEL: usize = 15;
+pub const MAX_STRIDE: usize = 8;
+
+/// Parses one conv layer, `filters:kernel:stride:padding` — all four, so the padding is
+/// never a guess — or says why it is not one. The one grammar of conv layers: the CLI's
+/// `--conv` and the Model Studio read a layer with it, so `16:3:2` is refused in both with
+/// the same sentence.
+pub fn parse_conv(part: &str) -> Result<ConvLayer, String> {
+    let nums: Option<Vec<usize>> = part.split(':').map(|s| s.trim().parse().ok()).collect();
+    let Some([filters, kernel, stride, padding]) =
+        nums.as_deref().and_then(|n| <[usize; 4]>::try_from(n).ok())
+    else {
+        return Err(format!(
+            "'{}' is not filters:kernel:stride:padding: give four whole numbers (e.g. 16:3:2:1), so the padding is not a guess",
+            part.trim()
+        ));
+    };
+    if filters == 0 {
+        return Err("0 filters: give 1 or more".into());
+    }
+    if !(1..=MAX_KERNEL).contains(&kernel) {
+        return Err(format!(
+            "a {kernel}×{kernel} kernel: give 1 to {MAX_KERNEL}"
+        ));
+    }
+    if !(1..=MAX_STRIDE).contains(&stride) {
+        return Err(format!("stride {stride}: give 1 to {MAX_STRIDE}"));
+    }
+    if padding >= kernel {
+        return Err(format!(
+            "padding {padding} is not smaller than the kernel ({kernel})"
+        ));
+    }
+    Ok(ConvLayer {
+        filters,
+        kernel,
+        stride,
+        padding,
+    })
+}
+
+/// Parses a conv spec like `16:3:2:1,32:3:2:1`, each layer as [`parse_conv`] reads it.
 pub fn parse_convs(text: &str) -> Result<Vec<ConvLayer>, Error> {
     text.split(',')
-        .map(|part| {
-            let nums: Vec<usize> = part
-                .split(':')
-                .map(|s| s.trim().parse::<usize>())
-                .collect::<Result<_, _>>()
-                .map_err(|_| {
-                    Error::invalid(format!(
-                        "conv layer '{part}' is not filters:kernel[:stride[:padding]]"
-                    ))
-                })?;
-            match nums[..] {
-                [f, k] => Ok(ConvLayer {
-                    filters: f,
-                    kernel: k,
-                    stride: 1,
-                    padding: 0,
-                }),
-                [f, k, s] => Ok(ConvLayer {
-                    filters: f,
-                    kernel: k,
-                    stride: s,
-                    padding: 0,
-                }),
-                [f, k, s, p] => Ok(ConvLayer {
-                    filters: f,
-                    kernel: k,
-                    stride: s,
-                    padding: p,
-                }),
-                _ => Err(Error::invalid(format!(
-                    "conv layer '{part}' is not filters:kernel[:stride[:padding]]"
-                ))),
-            }
+        .enumerate()
+        .map(|(i, part)| {
+            parse_conv(part).map_err(|why| Error::invalid(format!("conv layer {}: {why}", i + 1)))
         })
         .collect()
 }
@@ -524,9 +535,26 @@ mod tests {
         );
         assert!(parse_layers("784,abc").is_err());
         assert!(parse_convs("16:3:2:1:9").is_err());
+        let short = parse_convs("16:3:2,8:3:1:1").unwrap_err().to_string();
+        assert_eq!(
+            short,
+            "conv layer 1: '16:3:2' is not filters:kernel:stride:padding: give four whole numbers (e.g. 16:3:2:1), so the padding is not a guess"
+        );
+        assert!(
+            parse_convs("8:16:1:0")
+                .unwrap_err()
+                .to_string()
+                .contains("16×16 kernel")
+        );
+        assert!(
+            parse_convs("8:3:1:3")
+                .unwrap_err()
+                .to_string()
+                .contains("padding 3")
+        );
         let a = Architecture::Conv {
             input: [1, 4, 4],
-            convs: parse_convs("8:9").unwrap(),
+            convs: parse_convs("8:9:1:0").unwrap(),
             latent: 2,
             activation: Activation::Relu,
             output: Activation::Linear,

@@ -236,12 +236,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
             "--latent sets a conv model's bottleneck (with --conv); a dense model's is the last of --layers"
         );
     }
-    if let Some(conv) = &args.conv
-        && let Some(short) = conv.split(',').find(|c| c.split(':').count() != 4)
-    {
-        bail!(
-            "--conv {short}: give all four of filters:kernel:stride:padding (e.g. 16:3:2:1), so the padding is not a guess"
-        );
+    if let Some(conv) = &args.conv {
+        // the one grammar of conv layers (the Studio reads them with it too)
+        parse_convs(conv).map_err(|e| anyhow::anyhow!("--conv {conv}: {e}"))?;
     }
     if !args.val_split.is_finite() || !(0.0..1.0).contains(&args.val_split) {
         bail!("--val-split {} is outside [0, 1)", args.val_split);

@@ -135,36 +135,15 @@ pub(super) fn conv_layers(text: &str) -> Result<Vec<ConvLayer>, ConfigError> {
             let bad = |why: String| {
                 ConfigError::new("convs", Some(i + 1), format!("conv layer {}: {why}", i + 1))
             };
-            let nums: Vec<usize> = p
-                .split(':')
-                .map(|s| s.trim().parse::<usize>())
-                .collect::<Result<_, _>>()
-                .map_err(|_| bad(format!("'{p}' is not filters:kernel:stride:padding")))?;
-            let [filters, kernel, stride, padding] = nums[..] else {
+            // the one grammar (core's), then the Studio's own bound on filters
+            let layer = parse_conv(p).map_err(bad)?;
+            if layer.filters > MAX_FILTERS {
                 return Err(bad(format!(
-                    "'{p}' is not filters:kernel:stride:padding (four whole numbers)"
-                )));
-            };
-            if !(1..=MAX_FILTERS).contains(&filters) {
-                return Err(bad(format!("{filters} filters: give 1 to {MAX_FILTERS}")));
-            }
-            if !(1..=15).contains(&kernel) {
-                return Err(bad(format!("a {kernel}×{kernel} kernel: give 1 to 15")));
-            }
-            if !(1..=8).contains(&stride) {
-                return Err(bad(format!("stride {stride}: give 1 to 8")));
-            }
-            if padding >= kernel {
-                return Err(bad(format!(
-                    "padding {padding} is not smaller than the kernel ({kernel})"
+                    "{} filters: give 1 to {MAX_FILTERS}",
+                    layer.filters
                 )));
             }
-            Ok(ConvLayer {
-                filters,
-                kernel,
-                stride,
-                padding,
-            })
+            Ok(layer)
         })
         .collect()
 }

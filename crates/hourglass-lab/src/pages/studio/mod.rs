@@ -19,7 +19,7 @@
 use std::sync::Arc;
 
 use hourglass_core::{
-    architecture::{Architecture, Code, ConvLayer},
+    architecture::{Architecture, Code, ConvLayer, parse_conv},
     checkpoint::{Checkpoint, DatasetInfo, EpochLoss, FORMAT_VERSION, ModelConfig, TrainingInfo},
     data::{Dataset, Scaling, Split},
     glass::Activation,

@@ -91,6 +91,14 @@ fn an_impossible_model_names_its_layer_and_why() {
             "parameters",
         ),
     ];
+    // one grammar of conv layers: the CLI's `--conv` refuses the same layer in the same words
+    let short = architecture(&with(json!({"kind": "conv", "convs": "16:3:2"}))).unwrap_err();
+    assert_eq!(
+        short.message,
+        hourglass_core::architecture::parse_convs("16:3:2")
+            .unwrap_err()
+            .to_string()
+    );
     let mixed = architecture(&with(
         json!({"layers": "256,128", "activations": "tanh,relu"}),
     ))
