@@ -31,7 +31,7 @@ use hourglass_core::{
     checkpoint::Checkpoint,
     data::{Dataset, Split, jpeg_scan},
     glass::Activation,
-    metrics::{Pca, RocPoint, auc, mse, psnr, roc, ssim},
+    metrics::{Pca, RocPoint, anomaly, auc, mse, psnr, roc, ssim},
     project::{self, Flow, Method, TsneOptions, UmapOptions},
     rng::Rng,
     settings::{Field, Settings},
@@ -325,15 +325,6 @@ fn err(e: impl std::fmt::Display) -> WireError {
     WireError::invalid(e.to_string())
 }
 
-/// The per-image mean squared errors of `outputs` against `data`'s images.
-fn image_errors(outputs: &[f32], data: &[f32]) -> Vec<f32> {
-    outputs
-        .chunks(PIXELS)
-        .zip(data.chunks(PIXELS))
-        .map(|(a, b)| mse(a, b) as f32)
-        .collect()
-}
-
 /// The images PCA coordinates `z` (k per image) stand for.
 fn pca_decode(pca: &Pca, z: &[f32]) -> Vec<f32> {
     z.chunks(pca.components.len())
@@ -614,28 +605,21 @@ impl UsesJob {
         match experiment.as_str() {
             "anomaly" => {
                 let model = models.remove(0);
-                let normal_train = self.queue.as_ref().expect("a queue").train.clone();
                 let held = self.settings.held_out as u32;
                 let test = self.test_set()?.clone();
                 let labels: Vec<u32> = test.labels.clone().unwrap_or_default();
+                // scored as `hourglass anomaly --pca` scores (one function in core): the
+                // same model and class give the same AUC on the page and in the CLI
                 let rec = model.reconstruct_host(&test.values, 512);
-                let scores = image_errors(&rec, &test.values);
-                let fit = project::fit_pca(&normal_train.values, PIXELS, CODE, self.settings.seed)?;
-                let pca_scores =
-                    image_errors(&pca_reconstruct_all(&fit, &test.values), &test.values);
-                let split = |s: &[f32]| {
-                    let (mut n, mut a) = (Vec::new(), Vec::new());
-                    for (&v, &l) in s.iter().zip(&labels) {
-                        if l == held {
-                            a.push(v as f64)
-                        } else {
-                            n.push(v as f64)
-                        }
-                    }
-                    (n, a)
-                };
-                let (n, a) = split(&scores);
-                let (pn, pa) = split(&pca_scores);
+                let scores = anomaly::image_errors(&rec, &test.values, PIXELS);
+                let is_normal = |l: u32| l != held;
+                let full_train = self.load(Split::Train)?;
+                let fit = anomaly::pca_baseline(&full_train, CODE, &is_normal)?;
+                let pca_scores = anomaly::pca_errors(&fit, &test);
+                let (n, a) = anomaly::split_scores(&scores, &labels, &is_normal);
+                let (pn, pa) = anomaly::split_scores(&pca_scores, &labels, &is_normal);
+                let f32s = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
+                let (scores, pca_scores) = (f32s(&scores), f32s(&pca_scores));
                 self.anomaly = Some(AnomalyResult {
                     held_out: held,
                     auc: auc(&n, &a)?,
@@ -1569,6 +1553,19 @@ mod tests {
         assert_eq!(a["count"], 10_000);
         let auc = a["auc"].as_f64().unwrap();
         assert!(auc > 0.6 && auc < 1.0, "AUC {auc}");
+        // PCA's baseline is `hourglass anomaly --pca`'s: fitted on the first 10,000 normal
+        // images of the whole training split, so the page and the CLI agree to the bit
+        let mnist = hourglass_data::known("mnist").unwrap();
+        let load = |split| hourglass_data::load_known(mnist, Some(&test_data()), split).unwrap();
+        let (train, test) = (load(Split::Train), load(Split::Test));
+        let is_normal = |l: u32| l != 7;
+        let pca = anomaly::pca_baseline(&train, CODE, &is_normal).unwrap();
+        let s = anomaly::pca_errors(&pca, &test);
+        let (n, an) = anomaly::split_scores(&s, test.labels.as_deref().unwrap(), &is_normal);
+        assert_eq!(
+            a["pca_auc"].as_f64().unwrap(),
+            hourglass_core::metrics::auc(&n, &an).unwrap()
+        );
         let r = ask(&p, json!({"type": "query", "id": 1, "query": "anomaly"}));
         let scores = array(&r, "scores");
         let labels = array(&r, "labels");

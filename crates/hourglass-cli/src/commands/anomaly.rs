@@ -8,10 +8,7 @@ use std::{collections::BTreeSet, path::PathBuf};
 
 use anyhow::{Result, bail};
 use clap::Args;
-use hourglass_core::{
-    data::Dataset,
-    metrics::{Pca, RocPoint, at_fpr, auc, mse, roc},
-};
+use hourglass_core::metrics::{RocPoint, anomaly, at_fpr, auc, roc};
 use serde_json::json;
 
 use super::load_model;
@@ -63,18 +60,6 @@ pub fn parse_labels(text: &str, flag: &str) -> Result<BTreeSet<u32>> {
 }
 
 /// Scores of normal and anomalous samples split by `is_normal`.
-fn split_scores(
-    scores: &[f64],
-    labels: &[u32],
-    is_normal: &dyn Fn(u32) -> bool,
-) -> (Vec<f64>, Vec<f64>) {
-    let (mut n, mut a) = (Vec::new(), Vec::new());
-    for (&s, &l) in scores.iter().zip(labels) {
-        if is_normal(l) { n.push(s) } else { a.push(s) }
-    }
-    (n, a)
-}
-
 /// The figures of one scorer: AUC, the curve, and the operating point at `fpr`.
 struct Report {
     auc: f64,
@@ -131,41 +116,6 @@ impl Report {
     }
 }
 
-fn pca_scores(
-    train: &Dataset,
-    test: &Dataset,
-    k: usize,
-    is_normal: &dyn Fn(u32) -> bool,
-) -> Result<Vec<f64>> {
-    let labels = train.labels.as_deref().unwrap_or(&[]);
-    let rows: Vec<usize> = (0..train.len())
-        .filter(|&i| labels.get(i).is_some_and(|&l| is_normal(l)))
-        .take(10_000)
-        .collect();
-    if rows.len() <= k {
-        bail!(
-            "--pca: {} normal training images are too few for {k} components",
-            rows.len()
-        );
-    }
-    let fit: Vec<f64> = rows
-        .iter()
-        .flat_map(|&i| train.sample(i).iter().map(|&v| v as f64))
-        .collect();
-    let pca = Pca::fit(&fit, train.features, k)?;
-    Ok((0..test.len())
-        .map(|i| {
-            let x: Vec<f64> = test.sample(i).iter().map(|&v| v as f64).collect();
-            let back = pca.reconstruct(&pca.project(&x));
-            x.iter()
-                .zip(&back)
-                .map(|(a, b)| (a - b) * (a - b))
-                .sum::<f64>()
-                / x.len() as f64
-        })
-        .collect())
-}
-
 pub fn run(args: AnomalyArgs) -> Result<()> {
     if !(0.0..=1.0).contains(&args.fpr) {
         bail!("--fpr {} is outside [0, 1]", args.fpr);
@@ -195,11 +145,8 @@ pub fn run(args: AnomalyArgs) -> Result<()> {
     }
     let is_normal = |l: u32| normal.contains(&l);
     let rec = model.reconstruct_host(&data.values, 512);
-    let f = data.features;
-    let scores: Vec<f64> = (0..data.len())
-        .map(|i| mse(&rec[i * f..(i + 1) * f], data.sample(i)))
-        .collect();
-    let (n, a) = split_scores(&scores, &labels, &is_normal);
+    let scores = anomaly::image_errors(&rec, &data.values, data.features);
+    let (n, a) = anomaly::split_scores(&scores, &labels, &is_normal);
     if n.is_empty() || a.is_empty() {
         bail!(
             "{} has {} normal and {} anomalous images: both are needed",
@@ -211,8 +158,10 @@ pub fn run(args: AnomalyArgs) -> Result<()> {
     let ours = Report::new(&n, &a, args.fpr)?;
     let baseline = if args.pca {
         let train = datasets::load_for_model(&args.data, Split::Train, &ck.config.dataset)?;
-        let s = pca_scores(&train, &data, model.arch.latent_size(), &is_normal)?;
-        let (n, a) = split_scores(&s, &labels, &is_normal);
+        let pca = anomaly::pca_baseline(&train, model.arch.latent_size(), &is_normal)
+            .map_err(|e| anyhow::anyhow!("--pca: {e}"))?;
+        let s = anomaly::pca_errors(&pca, &data);
+        let (n, a) = anomaly::split_scores(&s, &labels, &is_normal);
         Some(Report::new(&n, &a, args.fpr)?)
     } else {
         None

@@ -5,6 +5,7 @@ mod pca;
 mod roc;
 mod ssim;
 
+pub mod anomaly;
 pub use image::{bce, mse, psnr};
 pub use pca::Pca;
 pub use roc::{RocPoint, at_fpr, auc, roc};
