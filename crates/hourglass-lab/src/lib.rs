@@ -29,7 +29,7 @@ pub use job::{Change, Context, PageJob, Progress, RunState};
 pub use memory::{MemoryModels, NoDatasets};
 pub use series::{SERIES_POINTS, Series};
 pub use store::{
-    DatasetStore, EXTENSION, FetchState, FetchWatch, MAX_NAME_CHARS, ModelStore, StoreError,
+    DatasetStore, DatasetsSeen, EXTENSION, FetchState, MAX_NAME_CHARS, ModelStore, StoreError,
     check_model_name, datasets_json,
 };
 

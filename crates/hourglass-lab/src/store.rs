@@ -140,39 +140,68 @@ pub fn datasets_json(present: &[(String, bool)]) -> serde_json::Value {
         .collect()
 }
 
-/// A job's view of the one dataset download: what it has seen of it, so it knows when a
-/// snapshot is due and when a dataset has arrived.
+/// A job's view of the datasets: which known ones are here (looked at again when a
+/// download finishes, or on a rescan) and what it has seen of the one dataset download, so
+/// it knows when a snapshot is due. Every page that offers datasets holds one.
 #[derive(Debug, Clone, Default)]
-pub struct FetchWatch {
+pub struct DatasetsSeen {
+    present: Vec<(String, bool)>,
     /// The download's version when the job started (an older, finished download is not
     /// news to it), and the last one it saw.
     first: u64,
     seen: u64,
 }
 
-impl FetchWatch {
-    /// A watch that takes the download as it is now as already seen.
+impl DatasetsSeen {
+    /// What the store has now; the download as it is now counts as seen.
     pub fn new(store: &dyn DatasetStore) -> Self {
         let v = store.fetching().map_or(0, |f| f.version);
-        FetchWatch { first: v, seen: v }
+        DatasetsSeen {
+            present: store.present(),
+            first: v,
+            seen: v,
+        }
     }
 
-    /// Has anything changed since the last look (a snapshot is due), and has the download
-    /// finished well (the dataset is here now)?
-    pub fn poll(&mut self, store: &dyn DatasetStore) -> (bool, bool) {
+    /// Is the known dataset `name` here?
+    pub fn is_present(&self, name: &str) -> bool {
+        self.present.iter().any(|(n, p)| n == name && *p)
+    }
+
+    /// Is `name` a known dataset (here or not)?
+    pub fn is_known(&self, name: &str) -> bool {
+        self.present.iter().any(|(n, _)| n == name)
+    }
+
+    /// Looks again at which datasets are here.
+    pub fn rescan(&mut self, store: &dyn DatasetStore) {
+        self.present = store.present();
+    }
+
+    /// Has the download changed since the last look (a snapshot is due)? When it finished
+    /// well, which datasets are here is looked at again.
+    pub fn poll(&mut self, store: &dyn DatasetStore) -> bool {
         let Some(f) = store.fetching() else {
-            return (false, false);
+            return false;
         };
         if f.version == self.seen {
-            return (false, false);
+            return false;
         }
         self.seen = f.version;
-        (true, f.state == "done")
+        if f.state == "done" {
+            self.rescan(store);
+        }
+        true
+    }
+
+    /// The known datasets as pages read them: `[{"name", "present"}, …]`.
+    pub fn json(&self) -> serde_json::Value {
+        datasets_json(&self.present)
     }
 
     /// The download as the page shows it: one running now, or one that changed since the
     /// job started (`None` otherwise).
-    pub fn state(&self, store: &dyn DatasetStore) -> Option<serde_json::Value> {
+    pub fn download(&self, store: &dyn DatasetStore) -> Option<serde_json::Value> {
         let f = store.fetching()?;
         (f.state == "running" || f.version != self.first).then(|| serde_json::json!(f))
     }

@@ -41,7 +41,7 @@ use hourglass_core::{
     },
     variant::{Noise, Variant},
 };
-use hourglass_lab::{FetchWatch, shipped};
+use hourglass_lab::{DatasetsSeen, shipped};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -305,8 +305,7 @@ struct MapResult {
 pub struct UsesJob {
     ctx: Arc<Context>,
     settings: UsesSettings,
-    present: Vec<(String, bool)>,
-    download: FetchWatch,
+    datasets: DatasetsSeen,
     /// (dataset, train size) → the training images; the test split.
     train: Option<(String, Dataset)>,
     test: Option<(String, Arc<Dataset>)>,
@@ -410,10 +409,6 @@ fn jpeg_round_trip(img: &[f32], quality: u8) -> Result<(Vec<f32>, usize), WireEr
 }
 
 impl UsesJob {
-    fn is_present(&self, dataset: &str) -> bool {
-        self.present.iter().any(|(n, p)| n == dataset && *p)
-    }
-
     fn load(&self, split: Split) -> Result<Arc<Dataset>, WireError> {
         Ok(self.ctx.datasets.load(&self.settings.dataset, split)?)
     }
@@ -771,7 +766,7 @@ impl UsesJob {
     /// shipped sample without the dataset.
     fn map_images(&mut self) -> Result<Dataset, WireError> {
         let n = self.settings.points as usize;
-        if !self.is_present(&self.settings.dataset) {
+        if !self.datasets.is_present(&self.settings.dataset) {
             let sample = shipped::sample(&self.settings.dataset)
                 .ok_or_else(|| WireError::invalid("no shipped sample of this dataset"))?
                 .map_err(err)?;
@@ -1307,8 +1302,7 @@ impl PageJob for UsesJob {
 
     fn start(ctx: Arc<Context>) -> Result<Self, WireError> {
         Ok(UsesJob {
-            present: ctx.datasets.present(),
-            download: FetchWatch::new(ctx.datasets.as_ref()),
+            datasets: DatasetsSeen::new(ctx.datasets.as_ref()),
             ctx,
             settings: UsesSettings::default(),
             train: None,
@@ -1366,11 +1360,7 @@ impl PageJob for UsesJob {
     }
 
     fn poll(&mut self) -> bool {
-        let (changed, finished) = self.download.poll(self.ctx.datasets.as_ref());
-        if finished {
-            self.present = self.ctx.datasets.present();
-        }
-        changed
+        self.datasets.poll(self.ctx.datasets.as_ref())
     }
 
     fn reset(&mut self) -> Result<(), WireError> {
@@ -1385,7 +1375,7 @@ impl PageJob for UsesJob {
         if self.settings.experiment == "project" {
             return self.map_step();
         }
-        if !self.is_present(&self.settings.dataset) {
+        if !self.datasets.is_present(&self.settings.dataset) {
             return Err(WireError::new(
                 "not_found",
                 format!(
@@ -1445,7 +1435,7 @@ impl PageJob for UsesJob {
         });
         let mut f = Frame::new(json!({
             "version": self.version,
-            "datasets": datasets_json(&self.present),
+            "datasets": self.datasets.json(),
             "training": training,
             "anomaly": anomaly,
             "denoise": self.denoise.as_ref().map(|d| json!({"noise": d.noise})),
@@ -1453,7 +1443,7 @@ impl PageJob for UsesJob {
             "generate": self.generate.as_ref().map(|_| json!({"latent": 2})),
             "map": map,
         }));
-        if let Some(d) = self.download.state(self.ctx.datasets.as_ref()) {
+        if let Some(d) = self.datasets.download(self.ctx.datasets.as_ref()) {
             f.set("download", d);
         }
         if let Some(m) = &self.map

@@ -112,7 +112,10 @@ impl DigitsJob {
             .fixed
             .as_ref()
             .map_or_else(|| "mnist".to_string(), |f| f.dataset.clone());
-        let source = match (self.is_present(&dataset), self.settings.map.as_str()) {
+        let source = match (
+            self.datasets.is_present(&dataset),
+            self.settings.map.as_str(),
+        ) {
             (false, _) => "sample",
             (true, "train") => "train",
             (true, _) => "test",

@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::{
-    Change, Context, FetchWatch, Frame, ModelStore, PageJob, Progress, RunState, WireError,
+    Change, Context, DatasetsSeen, Frame, ModelStore, PageJob, Progress, RunState, WireError,
     datasets_json,
     fields::{PIXELS, numbers, pixels, whole},
     shipped,
@@ -71,9 +71,8 @@ struct Loaded {
 
 pub struct DigitsJob {
     ctx: Arc<Context>,
-    download: FetchWatch,
     /// Which known datasets are on the machine (looked up again after a download).
-    present: Vec<(String, bool)>,
+    datasets: DatasetsSeen,
     settings: DigitsSettings,
     /// The picker's entries (the models folder is read again on `rescan`).
     models: Vec<ModelEntry>,
@@ -105,10 +104,6 @@ impl DigitsJob {
             seed: self.settings.seed,
             variant: Variant::Plain,
         }
-    }
-
-    fn is_present(&self, dataset: &str) -> bool {
-        self.present.iter().any(|(n, p)| n == dataset && *p)
     }
 
     /// Reads the training data if the settings need other data than those loaded.
@@ -200,9 +195,8 @@ impl PageJob for DigitsJob {
     fn start(ctx: Arc<Context>) -> Result<Self, WireError> {
         let settings = DigitsSettings::default();
         let mut job = DigitsJob {
-            present: ctx.datasets.present(),
+            datasets: DatasetsSeen::new(ctx.datasets.as_ref()),
             models: scan_models(ctx.models.as_ref()),
-            download: FetchWatch::new(ctx.datasets.as_ref()),
             ctx,
             fixed: None,
             data: None,
@@ -269,11 +263,7 @@ impl PageJob for DigitsJob {
     }
 
     fn poll(&mut self) -> bool {
-        let (changed, finished) = self.download.poll(self.ctx.datasets.as_ref());
-        if finished {
-            self.present = self.ctx.datasets.present();
-        }
-        changed
+        self.datasets.poll(self.ctx.datasets.as_ref())
     }
 
     fn reset(&mut self) -> Result<(), WireError> {
@@ -340,10 +330,10 @@ impl PageJob for DigitsJob {
             "steps_per_epoch": per_epoch,
             "epoch": per_epoch.map(|p| self.steps as f64 / p as f64),
             "loss": self.last_loss,
-            "datasets": datasets_json(&self.present),
+            "datasets": self.datasets.json(),
             "map_error": map_error,
         }));
-        if let Some(d) = self.download.state(self.ctx.datasets.as_ref()) {
+        if let Some(d) = self.datasets.download(self.ctx.datasets.as_ref()) {
             f.set("download", d);
         }
         if let (Some(c), Some(m)) = (&self.codes, &self.map) {

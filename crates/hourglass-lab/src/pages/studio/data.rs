@@ -73,7 +73,7 @@ impl StudioJob {
     /// Checks the data set a `dataset` setting names; an upload is read now (and kept), so a
     /// bad one is refused before anything changes.
     pub(super) fn pick_dataset(&mut self, name: &str) -> Result<(), WireError> {
-        if self.present.iter().any(|(n, _)| n == name) {
+        if self.datasets.is_known(name) {
             return Ok(());
         }
         let Some(file) = name.strip_prefix(UPLOAD_PREFIX) else {

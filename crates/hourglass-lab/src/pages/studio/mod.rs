@@ -34,8 +34,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::{
-    Change, Context, EXTENSION, FetchWatch, Frame, ModelStore, PageJob, Progress, RunState, Series,
-    WireError, datasets_json,
+    Change, Context, DatasetsSeen, EXTENSION, Frame, ModelStore, PageJob, Progress, RunState,
+    Series, WireError, datasets_json,
     fields::{PIXELS, pixels, whole},
 };
 
@@ -95,7 +95,7 @@ pub struct StudioJob {
     arch: Architecture,
     /// Each loss term per step (a variant's), for the chart.
     term_series: Vec<(&'static str, Series)>,
-    present: Vec<(String, bool)>,
+    datasets: DatasetsSeen,
     data: Option<Data>,
     test: Option<(String, Arc<Dataset>)>,
     trainer: Option<Trainer>,
@@ -123,7 +123,6 @@ pub struct StudioJob {
     /// scaled into [0, 1], with the scaling applied.
     uploaded: Option<(String, Dataset, Scaling)>,
     uploads: Vec<String>,
-    download: FetchWatch,
 }
 
 impl StudioJob {
@@ -188,10 +187,9 @@ impl PageJob for StudioJob {
         let settings = StudioSettings::default();
         let arch = architecture(&settings)?;
         Ok(StudioJob {
-            present: ctx.datasets.present(),
+            datasets: DatasetsSeen::new(ctx.datasets.as_ref()),
             models: scan(ctx.models.as_ref()),
             uploads: ctx.datasets.uploads(),
-            download: FetchWatch::new(ctx.datasets.as_ref()),
             ctx,
             settings,
             arch,
@@ -268,7 +266,7 @@ impl PageJob for StudioJob {
             }
             StudioCommand::Rescan => {
                 self.models = scan(self.ctx.models.as_ref());
-                self.present = self.ctx.datasets.present();
+                self.datasets.rescan(self.ctx.datasets.as_ref());
                 self.uploads = self.ctx.datasets.uploads();
                 Ok(Change::Kept)
             }
@@ -276,10 +274,7 @@ impl PageJob for StudioJob {
     }
 
     fn poll(&mut self) -> bool {
-        let (changed, finished) = self.download.poll(self.ctx.datasets.as_ref());
-        if finished {
-            self.present = self.ctx.datasets.present();
-        }
+        let changed = self.datasets.poll(self.ctx.datasets.as_ref());
         std::mem::take(&mut self.data_read) || changed
     }
 
@@ -372,13 +367,13 @@ impl PageJob for StudioJob {
             "models_dir": self.ctx.models.location(),
             "uploads": self.uploads,
             "held_out": self.held_out(),
-            "datasets": datasets_json(&self.present),
+            "datasets": self.datasets.json(),
             "train_samples": d.map(|d| d.train.len()),
             "val_samples": d.map(|d| d.val.len()),
             "weights_version": self.weights_version,
         }));
         f.set("grid_ready", json!(self.data.is_some()));
-        if let Some(d) = self.download.state(self.ctx.datasets.as_ref()) {
+        if let Some(d) = self.datasets.download(self.ctx.datasets.as_ref()) {
             f.set("download", d);
         }
         f
