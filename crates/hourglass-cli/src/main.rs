@@ -3,10 +3,11 @@
 mod commands;
 mod datasets;
 mod output;
+mod words;
 
 use std::{path::PathBuf, process::ExitCode};
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Hourglass: train, inspect and use autoencoders on MNIST-size data.
 #[derive(Parser, Debug)]
@@ -47,7 +48,7 @@ pub struct DataArgs {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Serve the web app (the Glass Box, the 3D Latent Explorer, the Digits Lab) on 127.0.0.1
+    /// Serve the web app on 127.0.0.1 (its pages are named from the page registry at run time)
     #[command(after_help = "Examples:
   hourglass serve --open
   hourglass serve --port 0
@@ -111,8 +112,27 @@ enum Command {
     Bench(commands::bench::BenchArgs),
 }
 
+/// What `serve` serves, in its help: every page of the registry, by title.
+fn serve_about() -> String {
+    let titles: Vec<&str> = hourglass_server::pages::PAGES
+        .iter()
+        .map(|p| p.title)
+        .collect();
+    format!(
+        "Serve the web app (pages: {}) on 127.0.0.1",
+        titles.join(", ")
+    )
+}
+
+/// The command line, with the help texts that are made at run time.
+fn parse() -> Cli {
+    let cmd = Cli::command().mut_subcommand("serve", |c| c.about(serve_about()));
+    let matches = cmd.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     if !matches!(cli.command, Command::Serve(_)) {
         // a command whose output is piped into `head` ends quietly when the reader is gone,
         // as Unix tools do, instead of panicking on the broken pipe (Rust ignores SIGPIPE);

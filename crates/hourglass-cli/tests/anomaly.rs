@@ -96,6 +96,28 @@ fn a_class_left_out_of_training_is_found_by_its_reconstruction_error() {
         "0,2,3,4,5,6,7,8,9",
     ]);
     assert!(text.contains("AUC"), "{text}");
+    // the share asked for is the one said; when no threshold keeps false alarms that low (the
+    // highest score is a normal image's), the line says so instead of an infinite threshold
+    let text = ok(&[
+        "anomaly",
+        "--model",
+        s(&model),
+        "--dataset",
+        "mnist",
+        "--data-dir",
+        s(&data),
+        "--limit",
+        "500",
+        "--held-out",
+        "1",
+        "--fpr",
+        "0",
+    ]);
+    assert!(!text.contains("inf"), "{text}");
+    assert!(
+        text.contains("at ≤ 0.0% false positives (--fpr): no threshold flags any image"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -85,6 +85,40 @@ fn help_on_every_command_describes_every_flag_and_has_examples() {
 }
 
 #[test]
+fn one_epoch_is_said_as_one_epoch() {
+    let dir = tmp();
+    let out = dir.path().join("p.safetensors");
+    let o = run(&[
+        "train",
+        "--dataset",
+        "patterns",
+        "--layers",
+        "9,6,3",
+        "--epochs",
+        "1",
+        "--out",
+        s(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("after 1 epoch in"), "{}", stderr(&o));
+}
+
+#[test]
+fn help_names_every_page_the_server_serves() {
+    for args in [&["--help"][..], &["serve", "--help"]] {
+        let out = ok(args);
+        for page in hourglass_server::pages::PAGES {
+            assert!(
+                out.contains(page.title),
+                "{args:?} names no {}:\n{out}",
+                page.title
+            );
+        }
+    }
+    assert!(ok(&["serve", "--help"]).contains("pages: Glass Box, 3D Latent Explorer, Digits Lab"));
+}
+
+#[test]
 fn train_json_prints_only_epochs_and_a_summary() {
     let dir = tmp();
     let model = dir.path().join("p.safetensors");
@@ -461,6 +495,13 @@ fn metrics_of_two_pngs_match_scikit_image() {
     );
     let human = ok(&["metrics", s(&pa), s(&pb)]);
     assert!(human.contains("PSNR") && human.contains("SSIM"));
+    // no "inf dB" beside JSON's null: the text says why there is no number
+    let human = ok(&["metrics", s(&pa), s(&pa)]);
+    assert!(!human.contains("inf dB"), "{human}");
+    assert!(
+        human.contains("PSNR  infinite: the images are identical"),
+        "{human}"
+    );
     let small = dir.path().join("small.png");
     fs::write(&small, encode_png(&[0.5; 16], 4, 4).unwrap()).unwrap();
     bad(&["metrics", s(&pa), s(&small)], &["same size"]);

@@ -59,12 +59,13 @@ pub fn parse_labels(text: &str, flag: &str) -> Result<BTreeSet<u32>> {
     Ok(set)
 }
 
-/// Scores of normal and anomalous samples split by `is_normal`.
 /// The figures of one scorer: AUC, the curve, and the operating point at `fpr`.
 struct Report {
     auc: f64,
     curve: Vec<RocPoint>,
     at: RocPoint,
+    /// The share of false positives asked for (`--fpr`).
+    asked: f64,
     normal: usize,
     anomalous: usize,
 }
@@ -75,6 +76,7 @@ impl Report {
         Ok(Report {
             auc: auc(normal, anomalous)?,
             at: at_fpr(&curve, fpr),
+            asked: fpr,
             curve,
             normal: normal.len(),
             anomalous: anomalous.len(),
@@ -105,13 +107,21 @@ impl Report {
     }
 
     fn line(&self, name: &str) -> String {
+        let asked = 100.0 * self.asked;
+        if !self.at.threshold.is_finite() {
+            // even the highest score flags more normal images than asked for
+            return format!(
+                "{name:<12} AUC {:.4}   at ≤ {asked:.1}% false positives (--fpr): no threshold flags any image while keeping false alarms that low; raise --fpr",
+                self.auc
+            );
+        }
         let (tp, fp, fn_, _) = self.counts();
         format!(
-            "{name:<12} AUC {:.4}   at ≤ {:.1}% false positives: threshold {:.5}, recall {:.3}, {tp} found, {fp} false alarms, {fn_} missed",
+            "{name:<12} AUC {:.4}   at ≤ {asked:.1}% false positives (--fpr): threshold {:.5}, recall {:.3}, {tp} found, {fp} false alarms ({:.1}%), {fn_} missed",
             self.auc,
-            100.0 * self.at.fpr.max(0.0),
             self.at.threshold,
-            self.at.tpr
+            self.at.tpr,
+            100.0 * self.at.fpr
         )
     }
 }

@@ -13,7 +13,7 @@ use hourglass_core::{
 };
 use serde_json::{Value, json};
 
-use super::{fmt, json_num, load_model};
+use super::{fmt, json_num, load_model, psnr_text};
 use crate::{
     DataArgs,
     datasets::{self, Split},
@@ -106,7 +106,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         );
         println!("MSE   {}", fmt(e.mse));
         println!("BCE   {}", fmt(e.bce));
-        println!("PSNR  {} dB", fmt(e.psnr));
+        println!("PSNR  {}", psnr_text(e.psnr));
         println!(
             "SSIM  {}",
             e.ssim.map_or("n/a (images smaller than 11×11)".into(), fmt)
@@ -131,13 +131,13 @@ pub fn run(args: EvalArgs) -> Result<()> {
             let ssim = |e: &Evaluation| e.ssim.map_or("n/a".into(), fmt);
             println!("on corrupted inputs ({}, seed {}):", d.noise, args.seed);
             println!(
-                "  noisy     PSNR {} dB  SSIM {}",
-                fmt(d.noisy.psnr),
+                "  noisy     PSNR {}  SSIM {}",
+                psnr_text(d.noisy.psnr),
                 ssim(&d.noisy)
             );
             println!(
-                "  denoised  PSNR {} dB  SSIM {}",
-                fmt(d.denoised.psnr),
+                "  denoised  PSNR {}  SSIM {}",
+                psnr_text(d.denoised.psnr),
                 ssim(&d.denoised)
             );
         }

@@ -7,7 +7,7 @@ use clap::Args;
 use hourglass_core::{data::decode_image_native, metrics};
 use serde_json::json;
 
-use super::{fmt, json_num};
+use super::{fmt, json_num, psnr_text};
 use crate::datasets::read_file;
 
 #[derive(Args, Debug)]
@@ -42,7 +42,7 @@ pub fn run(args: MetricsArgs) -> Result<()> {
     if args.json {
         println!("{}", json!({"psnr": json_num(psnr), "ssim": ssim}));
     } else {
-        println!("PSNR  {} dB", fmt(psnr));
+        println!("PSNR  {}", psnr_text(psnr));
         println!("SSIM  {}", fmt(ssim));
     }
     Ok(())

@@ -43,6 +43,16 @@ pub fn fmt(v: f64) -> String {
     }
 }
 
+/// A PSNR for people: in dB, or why it has no number (identical images; `--json` writes
+/// null for it, as JSON has no infinity).
+pub fn psnr_text(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.6} dB")
+    } else {
+        "infinite: the images are identical (null in --json)".into()
+    }
+}
+
 /// A metric for JSON: infinity (PSNR of identical images) becomes null.
 pub fn json_num(v: f64) -> serde_json::Value {
     if v.is_finite() {

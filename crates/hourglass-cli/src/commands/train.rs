@@ -451,9 +451,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
         );
     } else {
         eprintln!(
-            "{}saved {} after {epochs_trained} epochs in {seconds:.1}s",
+            "{}saved {} after {} in {seconds:.1}s",
             if stopped { "stopped; " } else { "" },
-            args.out.display()
+            args.out.display(),
+            crate::words::count(epochs_trained, "epoch", "epochs")
         );
     }
     if stopped {
