@@ -773,6 +773,17 @@ fn ctrl_c_stops_training_and_still_saves_the_model() {
     );
     let ck = Checkpoint::from_bytes("i", &fs::read(&model).unwrap()).unwrap();
     assert!(ck.config.epochs_trained >= 1);
+    // the file says the same: every epoch in its history, the cut one marked partial
+    let h = &ck.config.history;
+    assert_eq!(h.len(), epochs.len());
+    assert_eq!(h.iter().filter(|e| e.partial).count(), partial);
+    assert_eq!(
+        ck.config.epochs_trained,
+        h.iter().filter(|e| !e.partial).count()
+    );
+    for (e, line) in h.iter().zip(&epochs) {
+        assert_eq!(e.partial, line["partial"] == true, "epoch {}", e.epoch);
+    }
 }
 
 #[test]

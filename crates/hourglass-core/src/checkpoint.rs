@@ -63,6 +63,10 @@ pub struct EpochLoss {
     pub train_loss: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub val_loss: Option<f64>,
+    /// The epoch was cut short (Ctrl-C, the Studio's Stop): its losses cover part of the
+    /// data, and `epochs_trained` does not count it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
 }
 
 /// A named f32 tensor in PyTorch layout.

@@ -429,6 +429,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
                     epoch: r.epoch,
                     train_loss: r.train_loss,
                     val_loss: r.val_loss,
+                    partial: r.partial,
                 })
                 .collect(),
         },

@@ -99,6 +99,7 @@ impl StudioJob {
                 epoch: r.epoch,
                 train_loss: r.train_loss,
                 val_loss: r.val_loss,
+                partial: r.partial,
             }))
             .collect()
     }
