@@ -24,6 +24,25 @@ impl From<Split> for hourglass_data::Split {
     }
 }
 
+/// The split `--split` names, checked against `--dataset`: only a known dataset has parts,
+/// so a split given for a file or the patterns is refused rather than ignored. The test
+/// split when none is given.
+pub fn split_of(args: &DataArgs, given: Option<Split>) -> Result<Split> {
+    let known = hourglass_data::known(&args.dataset.to_ascii_lowercase()).is_some();
+    match given {
+        Some(s) if !known => bail!(
+            "--split {} applies to mnist and fashion-mnist only; {} is one set (leave --split out)",
+            match s {
+                Split::Train => "train",
+                Split::Test => "test",
+            },
+            args.dataset
+        ),
+        Some(s) => Ok(s),
+        None => Ok(Split::Test),
+    }
+}
+
 fn is_image(path: &Path) -> bool {
     matches!(
         path.extension()

@@ -85,6 +85,34 @@ fn help_on_every_command_describes_every_flag_and_has_examples() {
 }
 
 #[test]
+fn a_split_given_for_a_set_without_parts_is_refused_not_ignored() {
+    let dir = tmp();
+    let model = dir.path().join("p.safetensors");
+    train_patterns(&model, &[]);
+    for cmd in ["eval", "encode"] {
+        let mut args = vec![
+            cmd,
+            "--model",
+            s(&model),
+            "--dataset",
+            "patterns",
+            "--split",
+            "train",
+        ];
+        let out = dir.path().join("codes.csv");
+        if cmd == "encode" {
+            args.extend(["--out", s(&out)]);
+        }
+        bad(
+            &args,
+            &["--split train applies to mnist and fashion-mnist only; patterns is one set"],
+        );
+    }
+    // without --split it evaluates
+    assert!(ok(&["eval", "--model", s(&model), "--dataset", "patterns"]).contains("MSE"));
+}
+
+#[test]
 fn one_epoch_is_said_as_one_epoch() {
     let dir = tmp();
     let out = dir.path().join("p.safetensors");

@@ -25,9 +25,9 @@ pub struct AnomalyArgs {
     pub model: PathBuf,
     #[command(flatten)]
     pub data: DataArgs,
-    /// Which part of a known dataset is scored
-    #[arg(long, value_enum, default_value = "test", ignore_case = true)]
-    pub split: Split,
+    /// Which part of a known dataset is scored (mnist, fashion-mnist) [default: test]
+    #[arg(long, value_enum, ignore_case = true)]
+    pub split: Option<Split>,
     /// The normal classes, e.g. 0,1,2 (every other class is an anomaly)
     #[arg(long, value_name = "LABELS", conflicts_with = "held_out")]
     pub normal: Option<String>,
@@ -131,7 +131,11 @@ pub fn run(args: AnomalyArgs) -> Result<()> {
         bail!("--fpr {} is outside [0, 1]", args.fpr);
     }
     let (ck, model) = load_model(&args.model)?;
-    let data = datasets::load_for_model(&args.data, args.split, &ck.config.dataset)?;
+    let data = datasets::load_for_model(
+        &args.data,
+        datasets::split_of(&args.data, args.split)?,
+        &ck.config.dataset,
+    )?;
     let Some(labels) = data.labels.clone() else {
         bail!(
             "{} has no labels: anomaly detection needs to know which images are normal",

@@ -25,9 +25,9 @@ pub struct EncodeArgs {
     pub model: PathBuf,
     #[command(flatten)]
     pub data: DataArgs,
-    /// Which part of a known dataset
-    #[arg(long, value_enum, default_value = "test", ignore_case = true)]
-    pub split: Split,
+    /// Which part of a known dataset (mnist, fashion-mnist) [default: test]
+    #[arg(long, value_enum, ignore_case = true)]
+    pub split: Option<Split>,
     /// codes.csv (columns z0…, then label) or codes.npy (float32; labels as a last column)
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
@@ -87,9 +87,9 @@ pub struct ReconstructArgs {
     pub model: PathBuf,
     #[command(flatten)]
     pub data: DataArgs,
-    /// Which part of a known dataset
-    #[arg(long, value_enum, default_value = "test", ignore_case = true)]
-    pub split: Split,
+    /// Which part of a known dataset (mnist, fashion-mnist) [default: test]
+    #[arg(long, value_enum, ignore_case = true)]
+    pub split: Option<Split>,
     /// How many samples (the first ones)
     #[arg(long, default_value_t = 16)]
     pub count: usize,
@@ -125,7 +125,11 @@ pub fn encode(args: EncodeArgs) -> Result<()> {
         &["csv", "npy"],
     )?;
     let (ck, model) = load_model(&args.model)?;
-    let data = datasets::load_for_model(&args.data, args.split, &ck.config.dataset)?;
+    let data = datasets::load_for_model(
+        &args.data,
+        datasets::split_of(&args.data, args.split)?,
+        &ck.config.dataset,
+    )?;
     let latent = model.arch.latent_size();
     let mut codes = model.encode_host(&data.values, 512);
     let mut cols: Vec<String> = (0..latent).map(|i| format!("z{i}")).collect();
@@ -313,7 +317,11 @@ pub fn reconstruct(args: ReconstructArgs) -> Result<()> {
     } else {
         None
     };
-    let data = datasets::load_for_model(&args.data, args.split, &ck.config.dataset)?;
+    let data = datasets::load_for_model(
+        &args.data,
+        datasets::split_of(&args.data, args.split)?,
+        &ck.config.dataset,
+    )?;
     let data = data.take(args.count);
     let rec = model.reconstruct_host(&data.values, 512);
     let f = data.features;

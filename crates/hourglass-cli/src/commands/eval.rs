@@ -26,9 +26,9 @@ pub struct EvalArgs {
     pub model: PathBuf,
     #[command(flatten)]
     pub data: DataArgs,
-    /// Which part of a known dataset
-    #[arg(long, value_enum, default_value = "test", ignore_case = true)]
-    pub split: Split,
+    /// Which part of a known dataset (mnist, fashion-mnist) [default: test]
+    #[arg(long, value_enum, ignore_case = true)]
+    pub split: Option<Split>,
     /// Also score reconstructions of corrupted inputs against the clean images (e.g.
     /// gaussian:0.5) [default: a denoising model's own noise]
     #[arg(long, value_name = "KIND:LEVEL")]
@@ -51,7 +51,11 @@ fn metrics_json(e: &Evaluation) -> Value {
 
 pub fn run(args: EvalArgs) -> Result<()> {
     let (ck, model) = load_model(&args.model)?;
-    let data = datasets::load_for_model(&args.data, args.split, &ck.config.dataset)?;
+    let data = datasets::load_for_model(
+        &args.data,
+        datasets::split_of(&args.data, args.split)?,
+        &ck.config.dataset,
+    )?;
     let variant = ck.config.training.variant;
     let noise: Option<Noise> = match (&args.noise, variant) {
         (Some(n), _) => Some(n.parse().with_context(|| format!("--noise {n}"))?),
