@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod data;
 mod error;
 pub mod glass;
+pub mod latent;
 pub mod metrics;
 #[cfg(feature = "tensor")]
 pub mod project;

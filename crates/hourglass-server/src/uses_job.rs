@@ -31,9 +31,9 @@ use hourglass_core::{
     checkpoint::Checkpoint,
     data::{Dataset, Split, jpeg_scan},
     glass::Activation,
+    latent,
     metrics::{Pca, RocPoint, anomaly, auc, mse, psnr, roc, ssim},
     project::{self, Flow, Method, TsneOptions, UmapOptions},
-    rng::Rng,
     settings::{Field, Settings},
     tensor::{
         Autoencoder, LossKind, Optimizer, TrainOptions, Trainer, inference_device, initial_tensors,
@@ -1155,8 +1155,7 @@ impl UsesJob {
         let count = whole(fields, "count", (1, 64), 16)?;
         let seed = whole(fields, "seed", (0, u32::MAX as usize), 1)? as u64;
         let g = self.generate_models()?;
-        let mut rng = Rng::new(seed);
-        let z: Vec<f32> = (0..2 * count).map(|_| rng.normal() as f32).collect();
+        let z = latent::prior_codes(count, 2, seed);
         Ok(Frame::new(json!({"count": count, "seed": seed}))
             .with("vae", Arc::new(g.vae.decode_host(&z, 64)))
             .with("plain", Arc::new(g.plain.decode_host(&z, 64)))
@@ -1168,19 +1167,8 @@ impl UsesJob {
     fn manifold(&self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
         let n = whole(fields, "n", (2, 20), 10)?;
         let g = self.generate_models()?;
-        // quantiles of N(0, 1) from 5% to 95%: the inverse error function by bisection
-        let q = |p: f64| -> f32 {
-            let (mut lo, mut hi) = (-6.0f64, 6.0f64);
-            for _ in 0..60 {
-                let mid = 0.5 * (lo + hi);
-                if 0.5 * (1.0 + erf(mid / std::f64::consts::SQRT_2)) < p {
-                    lo = mid
-                } else {
-                    hi = mid
-                }
-            }
-            (0.5 * (lo + hi)) as f32
-        };
+        // quantiles of N(0, 1) from 5% to 95%
+        let q = |p: f64| latent::normal_quantile(p) as f32;
         let axis: Vec<f32> = (0..n)
             .map(|i| q(0.05 + 0.9 * i as f64 / (n - 1) as f64))
             .collect();
@@ -1213,15 +1201,7 @@ impl UsesJob {
         let path = |m: &Autoencoder| -> Vec<f32> {
             let za = m.encode_host(test.sample(a), 1);
             let zb = m.encode_host(test.sample(b), 1);
-            let z: Vec<f32> = (0..steps)
-                .flat_map(|s| {
-                    let t = s as f32 / (steps - 1) as f32;
-                    za.iter()
-                        .zip(&zb)
-                        .map(move |(x, y)| x + t * (y - x))
-                        .collect::<Vec<_>>()
-                })
-                .collect();
+            let z = latent::interpolate(&za, &zb, steps);
             m.decode_host(&z, 16)
         };
         Ok(Frame::new(json!({"steps": steps, "a": a, "b": b}))
@@ -1270,18 +1250,6 @@ impl UsesJob {
 
 /// Most training images PCA fits and 8-bit ranges are taken from.
 const PCA_FIT_LIMIT: usize = 5_000;
-
-/// The error function (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7: plenty for placing
-/// grid lines at the prior's quantiles).
-fn erf(x: f64) -> f64 {
-    let t = 1.0 / (1.0 + 0.327_591_1 * x.abs());
-    let y = 1.0
-        - (((((1.061_405_429 * t - 1.453_152_027) * t) + 1.421_413_741) * t - 0.284_496_736) * t
-            + 0.254_829_592)
-            * t
-            * (-x * x).exp();
-    if x < 0.0 { -y } else { y }
-}
 
 impl PageJob for UsesJob {
     type Settings = UsesSettings;

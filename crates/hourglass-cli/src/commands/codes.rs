@@ -8,7 +8,6 @@ use hourglass_core::{
     architecture::Code,
     checkpoint::Checkpoint,
     data::{LabelColumn, encode_png, image_grid, read_csv, read_npy, write_csv, write_npy_f32},
-    rng::Rng,
 };
 
 use super::load_model;
@@ -381,8 +380,7 @@ pub fn sample(args: SampleArgs) -> Result<()> {
         );
     }
     let k = model.arch.latent_size();
-    let mut rng = Rng::new(args.seed);
-    let codes: Vec<f32> = (0..args.count * k).map(|_| rng.normal() as f32).collect();
+    let codes = hourglass_core::latent::prior_codes(args.count, k, args.seed);
     let out = model.decode_host(&codes, 512);
     let shape = if extension(&args.out) == "png" {
         Some(image_shape(&ck, &args.out)?)

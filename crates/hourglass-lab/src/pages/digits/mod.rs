@@ -22,8 +22,8 @@ use hourglass_core::{
     checkpoint::Checkpoint,
     data::{Dataset, Split},
     glass::Activation,
+    latent,
     metrics::Pca,
-    rng::Rng,
     settings::{Field, Settings},
     tensor::{
         Autoencoder, LossKind, Optimizer, Reconstruction, TrainOptions, Trainer, inference_device,

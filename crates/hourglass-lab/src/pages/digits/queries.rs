@@ -114,12 +114,7 @@ impl DigitsJob {
                 "this model is not a VAE: its code is a point, with nothing to sample",
             )
         })?;
-        let mut rng = Rng::new(seed);
-        let code: Vec<f32> = mu
-            .iter()
-            .zip(&sigma)
-            .map(|(m, s)| m + s * rng.normal() as f32)
-            .collect();
+        let code = latent::resample(&mu, &sigma, seed);
         let image = model.decode_host(&code, 1);
         let at = Self::position(codes, &code);
         Ok(Frame::new(json!({"code": code, "position": at})).with("image", Arc::new(image)))
@@ -131,8 +126,7 @@ impl DigitsJob {
         let seed = whole(fields, "seed", (0, u32::MAX as usize), 1)? as u64;
         let model = self.model()?;
         let latent = model.arch.latent_size();
-        let mut rng = Rng::new(seed);
-        let codes: Vec<f32> = (0..count * latent).map(|_| rng.normal() as f32).collect();
+        let codes = latent::prior_codes(count, latent, seed);
         let images = model.decode_host(&codes, 64);
         Ok(Frame::new(
             json!({"count": count, "seed": seed, "vae": model.arch.code() == Code::Gaussian}),
@@ -280,15 +274,7 @@ impl DigitsJob {
         let latent = self.model()?.arch.latent_size();
         let a = numbers(fields, "a", Some(latent))?;
         let b = numbers(fields, "b", Some(latent))?;
-        let codes: Vec<f32> = (0..steps)
-            .flat_map(|k| {
-                let t = k as f32 / (steps - 1) as f32;
-                a.iter()
-                    .zip(&b)
-                    .map(move |(x, y)| x + t * (y - x))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
+        let codes = latent::interpolate(&a, &b, steps);
         let images = self.model()?.decode_host(&codes, 64);
         Ok(Frame::new(json!({"steps": steps})).with("images", Arc::new(images)))
     }
