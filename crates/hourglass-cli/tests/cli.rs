@@ -113,6 +113,31 @@ fn a_split_given_for_a_set_without_parts_is_refused_not_ignored() {
 }
 
 #[test]
+fn a_denoising_models_loss_line_says_which_noise_it_was_measured_with() {
+    let dir = tmp();
+    let model = dir.path().join("dae.safetensors");
+    train_patterns(
+        &model,
+        &["--variant", "denoising", "--noise", "gaussian:0.1"],
+    );
+    let out = ok(&[
+        "eval",
+        "--model",
+        s(&model),
+        "--dataset",
+        "patterns",
+        "--noise",
+        "mask:0.3",
+    ]);
+    assert!(!out.contains("()"), "{out}");
+    assert!(
+        out.contains("denoising loss") && out.contains("the model's own noise, gaussian:0.1"),
+        "{out}"
+    );
+    assert!(out.contains("on corrupted inputs (mask:0.3"), "{out}");
+}
+
+#[test]
 fn one_epoch_is_said_as_one_epoch() {
     let dir = tmp();
     let out = dir.path().join("p.safetensors");

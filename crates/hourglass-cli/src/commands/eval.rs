@@ -121,11 +121,19 @@ pub fn run(args: EvalArgs) -> Result<()> {
                 .iter()
                 .map(|(k, v)| format!("{k} {}", fmt(*v)))
                 .collect();
+            // what the loss is made of: its named terms, or (denoising) the inputs it was
+            // measured on, which are corrupted with the model's own noise whatever --noise says
+            let made_of = match variant {
+                Variant::Denoising { noise } => {
+                    format!(" (on inputs corrupted with the model's own noise, {noise})")
+                }
+                _ if terms.is_empty() => String::new(),
+                _ => format!(" ({})", terms.join(" + ")),
+            };
             println!(
-                "{} loss  {} per sample ({})",
+                "{} loss  {} per sample{made_of}",
                 variant.name(),
-                fmt(o.loss),
-                terms.join(" + ")
+                fmt(o.loss)
             );
         }
         if let Some(j) = jacobian {
