@@ -72,10 +72,11 @@ fn panic_text(payload: &(dyn Any + Send)) -> String {
         .unwrap_or_else(|| "an unknown fault".into())
 }
 
-/// The sentence a page shows when its job failed inside: what failed and what to do.
-fn fault_sentence(page: &str, during: &str, payload: &(dyn Any + Send)) -> String {
+/// The sentence a page shows when its job failed inside: what failed, what it did to the
+/// run, and what to do.
+fn fault_sentence(page: &str, during: &str, payload: &(dyn Any + Send), then: &str) -> String {
     format!(
-        "Something went wrong inside this page's job while {during} ({}): training paused. \
+        "Something went wrong inside this page's job while {during} ({}){then}. \
          The rest of Hourglass is unaffected; press Reset or reload the page to go on. \
          (page: {page})",
         panic_text(payload)
@@ -88,7 +89,7 @@ impl<J: PageJob> Driver<J> {
         let job = catch_unwind(AssertUnwindSafe(|| J::start(ctx.clone()))).map_err(|p| {
             WireError::new(
                 "internal",
-                fault_sentence(J::NAME, "starting", p.as_ref()).replace(": training paused", ""),
+                fault_sentence(J::NAME, "starting", p.as_ref(), ""),
             )
         })??;
         let now = ctx.clock.now();
@@ -151,7 +152,7 @@ impl<J: PageJob> Driver<J> {
         match catch_unwind(AssertUnwindSafe(|| f(&mut self.job))) {
             Ok(r) => r,
             Err(p) => {
-                let text = fault_sentence(J::NAME, during, p.as_ref());
+                let text = fault_sentence(J::NAME, during, p.as_ref(), ": training paused");
                 self.training = false;
                 self.tell(text.clone());
                 Err(WireError::new("internal", text))
@@ -265,18 +266,16 @@ impl<J: PageJob> Driver<J> {
                     }
                     Err(e) => Outgoing::Error(e.with_id(Some(id))),
                 };
-                // a query changes nothing a snapshot shows, unless it failed inside
+                // a query changes nothing a snapshot shows, unless it failed inside (the
+                // notice and the pause are news)
+                let failed_inside = matches!(&answer, Outgoing::Error(e) if e.code == "internal");
                 return Applied {
-                    dirty: self.notice_changed_by_fault(&answer),
+                    dirty: failed_inside,
                     reply: Some(answer),
                 };
             }
         };
         Applied { dirty: true, reply }
-    }
-
-    fn notice_changed_by_fault(&self, answer: &Outgoing) -> bool {
-        matches!(answer, Outgoing::Error(e) if e.code == "internal")
     }
 
     /// Did something change outside a step (a download, say), so that a snapshot is due?
