@@ -69,6 +69,8 @@ fn every_method_writes_a_labelled_map_and_tsne_and_umap_keep_what_pca_loses() {
         assert_eq!(lines.len(), 601);
         let row: Vec<f64> = lines[1].split(',').map(|v| v.parse().unwrap()).collect();
         assert!(row[0].is_finite() && row[1].is_finite() && (0.0..=9.0).contains(&row[2]));
+        // the estimate's own cost is said, with how to skip it
+        assert!(out.contains(" s; --trust-k 0 skips it)"), "{out}");
         trust(&out)
     };
     for method in ["pca", "tsne", "umap"] {

@@ -179,7 +179,7 @@ pub fn run(args: ProjectArgs) -> Result<()> {
     let cols = vec!["x".to_string(), "y".to_string()];
     write_atomic(&args.out, &write_csv(&cols, n, &xy, labels.as_deref()))?;
     eprintln!(
-        "wrote the {} map of {what} to {} ({seconds:.1} s)",
+        "wrote the {} map of {what} to {} ({seconds:.1} s for the map)",
         method.name(),
         args.out.display()
     );
@@ -187,13 +187,19 @@ pub fn run(args: ProjectArgs) -> Result<()> {
         if 2 * n < 3 * args.trust_k + 2 {
             bail!("--trust-k {} needs more points than {n}", args.trust_k);
         }
+        // on many points this can take longer than the map itself: say what it cost
+        let began = Instant::now();
         let t = project::trustworthiness(&values, dim, &xy, args.trust_k, 2_000, args.seed)?;
+        let cost = began.elapsed().as_secs_f64();
         let how = if n > 2_000 {
-            " (estimated from 2,000 points)"
+            "estimated from 2,000 points, "
         } else {
             ""
         };
-        println!("trustworthiness (k = {}): {t:.4}{how}", args.trust_k);
+        println!(
+            "trustworthiness (k = {}): {t:.4} ({how}{cost:.1} s; --trust-k 0 skips it)",
+            args.trust_k
+        );
     }
     Ok(())
 }
