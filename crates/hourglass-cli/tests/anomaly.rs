@@ -80,39 +80,29 @@ fn a_class_left_out_of_training_is_found_by_its_reconstruction_error() {
         assert_eq!(c("true_positives") + c("false_negatives"), a);
         assert_eq!(c("false_positives") + c("true_negatives"), n);
     }
+    // the text report of 500 test images, with the class choice in `extra`
+    let scored = |extra: &[&str]| {
+        let mut args = vec![
+            "anomaly",
+            "--model",
+            s(&model),
+            "--dataset",
+            "mnist",
+            "--data-dir",
+            s(&data),
+            "--limit",
+            "500",
+        ];
+        args.extend_from_slice(extra);
+        ok(&args)
+    };
     // 1s are the easiest digit to rebuild: even unseen, they score low; the scorer says so
     // honestly rather than the test assuming a high AUC
-    let text = ok(&[
-        "anomaly",
-        "--model",
-        s(&model),
-        "--dataset",
-        "mnist",
-        "--data-dir",
-        s(&data),
-        "--limit",
-        "500",
-        "--normal",
-        "0,2,3,4,5,6,7,8,9",
-    ]);
+    let text = scored(&["--normal", "0,2,3,4,5,6,7,8,9"]);
     assert!(text.contains("AUC"), "{text}");
     // the share asked for is the one said; when no threshold keeps false alarms that low (the
     // highest score is a normal image's), the line says so instead of an infinite threshold
-    let text = ok(&[
-        "anomaly",
-        "--model",
-        s(&model),
-        "--dataset",
-        "mnist",
-        "--data-dir",
-        s(&data),
-        "--limit",
-        "500",
-        "--held-out",
-        "1",
-        "--fpr",
-        "0",
-    ]);
+    let text = scored(&["--held-out", "1", "--fpr", "0"]);
     assert!(!text.contains("inf"), "{text}");
     assert!(
         text.contains("at ≤ 0.0% false positives (--fpr): no threshold flags any image"),
