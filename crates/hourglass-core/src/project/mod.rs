@@ -1,32 +1,29 @@
-//! Maps of many points in two dimensions: PCA, t-SNE, UMAP (in [`umap`]), how much of each point's
-//! neighbourhood a map keeps (trustworthiness), and nearest neighbours in the original space.
+//! Maps of many points in two dimensions: PCA, t-SNE (in [`tsne`]), UMAP (in [`umap`]), how
+//! much of each point's neighbourhood a map keeps (trustworthiness), and nearest neighbours in
+//! the original space (in [`neighbours`]).
 //!
-//! t-SNE is the `bhtsne` crate's (its vantage-point tree for the neighbours, perplexity
-//! calibration, and the FIt-SNE interpolation of the repulsive forces: O(n) per iteration,
-//! which is what makes 70,000 points fit in minutes). What is ours: the start (the data's
-//! first two principal components scaled to a standard deviation of 1e-4, as openTSNE does
-//! — deterministic, and better at keeping the global layout than a random start, Kobak &
-//! Linderman 2021), the reduction of wide inputs (pixels) to 50 principal components first,
-//! the checks that turn the crate's panics into errors, and stopping a run part-way (the
-//! crate has no stop: the iteration callback unwinds out of it, see [`tsne`]), and the
-//! exact neighbour lists (its vantage-point tree draws from an unseeded generator).
+//! t-SNE and UMAP are made a step at a time ([`Tsne`], [`Umap`], together [`MapRun`]): a
+//! page's job owns no threads, so a map must answer between steps; the CLI runs one to its end
+//! ([`tsne`], [`umap`]).
 //!
-//! Nothing here is drawn at random without a seed, but the crate sums in parallel: two runs
-//! on several threads differ in rounding, which t-SNE's dynamics amplify into visibly
-//! different (equally good) maps. On one thread a run is repeatable to the bit.
+//! Nothing here is drawn at random without a seed, but t-SNE sums in parallel: two runs on
+//! several threads differ in rounding, which t-SNE's dynamics amplify into visibly different
+//! (equally good) maps. On one thread a run is repeatable to the bit; UMAP's layout is one
+//! thread and always repeatable.
 
-use std::{
-    borrow::Cow,
-    panic::{AssertUnwindSafe, catch_unwind, resume_unwind},
-};
+use std::borrow::Cow;
 
-use bhtsne::{Neighbor, tSNE};
 use rayon::prelude::*;
 
 use crate::{Error, metrics::Pca, rng::Rng};
 
+mod neighbours;
+mod tsne;
 mod umap;
-pub use umap::{UmapOptions, check_umap, fit_ab, umap};
+use neighbours::sq_dist;
+pub use neighbours::{NeighbourSearch, knn, nearest};
+pub use tsne::{Tsne, TsneOptions, check_tsne, tsne};
+pub use umap::{Umap, UmapOptions, check_umap, fit_ab, umap};
 
 /// Inputs wider than this are reduced to this many principal components before t-SNE.
 pub const TSNE_INPUT_DIMS: usize = 50;
@@ -148,26 +145,6 @@ fn narrowed(values: &[f32], dim: usize, seed: u64) -> Result<(Cow<'_, [f32]>, us
     Ok((Cow::Owned(project_rows(&pca, values, dim)), TSNE_INPUT_DIMS))
 }
 
-/// t-SNE's settings.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TsneOptions {
-    pub perplexity: f64,
-    /// Gradient-descent iterations (the first 250 with early exaggeration).
-    pub iterations: usize,
-    /// Draws the PCA sample when there are more than [`PCA_FIT_ROWS`] points.
-    pub seed: u64,
-}
-
-impl Default for TsneOptions {
-    fn default() -> Self {
-        TsneOptions {
-            perplexity: 30.0,
-            iterations: 750,
-            seed: 1,
-        }
-    }
-}
-
 /// Whether a run goes on after an iteration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
@@ -175,219 +152,74 @@ pub enum Flow {
     Stop,
 }
 
-/// Unwound out of bhtsne's loop to stop a run.
-struct Stopped;
-
-/// Checks t-SNE's settings against the number of points.
-pub fn check_tsne(n: usize, opts: &TsneOptions) -> Result<(), Error> {
-    if !(opts.perplexity.is_finite() && opts.perplexity >= 2.0) {
-        return Err(Error::invalid(format!(
-            "perplexity {} must be at least 2",
-            opts.perplexity
-        )));
-    }
-    // the crate's own bound: each point needs 3 × perplexity neighbours
-    let needed = (3.0 * opts.perplexity).ceil() as usize + 1;
-    if n < needed {
-        return Err(Error::invalid(format!(
-            "t-SNE with perplexity {} needs at least {needed} points ({n} given)",
-            opts.perplexity
-        )));
-    }
-    if !(1..=10_000).contains(&opts.iterations) {
-        return Err(Error::invalid(format!(
-            "t-SNE iterations {} outside 1..=10000",
-            opts.iterations
-        )));
-    }
-    Ok(())
+/// A t-SNE or UMAP map made a step at a time (a page's map; see [`Tsne`] and [`Umap`]).
+pub enum MapRun {
+    Tsne(Tsne),
+    Umap(Umap),
 }
 
-/// A t-SNE map of the rows of `values` (`dim` values each): n × 2 coordinates. `each` sees
-/// every iteration's coordinates and may stop the run (then `Ok(None)`).
-pub fn tsne(
-    values: &[f32],
-    dim: usize,
-    opts: &TsneOptions,
-    mut each: impl FnMut(usize, &[f32]) -> Flow,
-) -> Result<Option<Vec<f32>>, Error> {
-    let n = rows(values, dim)?;
-    check_tsne(n, opts)?;
-    let (values, dim) = narrowed(values, dim, opts.seed)?;
-    let values = &values[..];
-    let start = pca_map(values, dim, opts.seed)?;
-    let sd = {
-        let xs: Vec<f64> = start.iter().step_by(2).map(|&x| x as f64).collect();
-        let mean = xs.iter().sum::<f64>() / n as f64;
-        (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64).sqrt()
-    };
-    let scale = if sd > 0.0 { 1e-4 / sd } else { 0.0 };
-    let mut init: Vec<f32> = start.iter().map(|&v| (v as f64 * scale) as f32).collect();
-    if scale == 0.0 {
-        // every point the same: a seeded scatter
-        let mut rng = Rng::new(opts.seed);
-        init.iter_mut()
-            .for_each(|v| *v = (rng.normal() * 1e-4) as f32);
-    }
-    let samples: Vec<&[f32]> = values.chunks_exact(dim).collect();
-    // exact neighbours, ours: bhtsne's vantage-point tree draws its vantage points from an
-    // unseeded generator, which made two runs on the same data differ
-    let k = ((3.0 * opts.perplexity) as usize).min(n - 1);
-    let neighbours = knn(values, dim, k);
-    let run = catch_unwind(AssertUnwindSafe(|| {
-        let mut t: tSNE<f32, &[f32]> = tSNE::new(&samples);
-        // openTSNE's learning rate, n / early exaggeration (the crate's default is a quarter
-        // of it): on 10,000 MNIST codes trustworthiness 0.957 → 0.972 (scikit-learn's
-        // measure), level with scikit-learn's own t-SNE
-        t.perplexity(opts.perplexity as f32)
-            .learning_rate((n as f32 / 12.0).max(50.0))
-            .epochs(opts.iterations)
-            .initial_embedding(init)
-            .epoch_callback(|i, y| {
-                if each(i, y) == Flow::Stop {
-                    // bhtsne's loop has no way out; unwinding without the panic hook
-                    // (nothing is printed) ends it, and the catch below says "stopped"
-                    resume_unwind(Box::new(Stopped));
-                }
-            })
-            .fit_sne_with_neighbors(&neighbours);
-        t.embedding()
-    }));
-    match run {
-        Ok(y) => Ok(Some(y)),
-        Err(e) if e.is::<Stopped>() => Ok(None),
-        Err(e) => {
-            let why = e
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown reason".into());
-            Err(Error::invalid(format!("t-SNE failed: {why}")))
+impl MapRun {
+    /// Checks the settings and prepares a run of `method` (PCA is one piece of work:
+    /// [`pca_map`]).
+    pub fn new(
+        method: Method,
+        values: &[f32],
+        dim: usize,
+        tsne: &TsneOptions,
+        umap: &UmapOptions,
+    ) -> Result<Self, Error> {
+        match method {
+            Method::Tsne => Ok(MapRun::Tsne(Tsne::new(values, dim, tsne)?)),
+            Method::Umap => Ok(MapRun::Umap(Umap::new(values, dim, umap)?)),
+            Method::Pca => Err(Error::invalid("a PCA map is made at once, not in steps")),
         }
     }
-}
 
-fn sq_dist(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
-}
-
-/// Rows of queries, and of candidates, one matrix product of the neighbour search covers: a
-/// 256 × 2,048 block of distances (2 MB) stays in cache while it is scanned.
-const QUERY_BLOCK: usize = 256;
-const BASE_BLOCK: usize = 2_048;
-/// Candidates kept beyond `k` before the exact distances decide.
-const SPARE: usize = 8;
-
-/// Every row's `k` nearest other rows, nearest first, ties by index: exact.
-///
-/// Candidates come from distances computed as ‖a‖² + ‖b‖² − 2 a·b, blocks of rows at a time
-/// with the dot products as one matrix product (the `gemm` crate, as the conv ops use) — ten
-/// times faster than row against row — and each row keeps `k` + 8 of them; their distances
-/// are then recomputed directly, so the rounding of the expansion can only reorder points
-/// within a few ulps of the k-th distance, and the 8 spares absorb that.
-pub fn knn(values: &[f32], dim: usize, k: usize) -> Vec<Vec<Neighbor<f32>>> {
-    let n = values.len() / dim.max(1);
-    let k = k.min(n.saturating_sub(1));
-    if k == 0 {
-        return vec![Vec::new(); n];
+    pub fn step(&mut self) -> Result<(), Error> {
+        match self {
+            MapRun::Tsne(r) => r.step(),
+            MapRun::Umap(r) => r.step(),
+        }
     }
-    let keep = (k + SPARE).min(n - 1);
-    let norms: Vec<f32> = values
-        .chunks_exact(dim)
-        .map(|r| r.iter().map(|x| x * x).sum())
-        .collect();
-    (0..n.div_ceil(QUERY_BLOCK))
-        .into_par_iter()
-        .flat_map_iter(|block| {
-            let (q0, q1) = (block * QUERY_BLOCK, ((block + 1) * QUERY_BLOCK).min(n));
-            let m = q1 - q0;
-            let queries = &values[q0 * dim..q1 * dim];
-            // each row's best candidates so far, sorted by (distance, index)
-            let mut best: Vec<Vec<(f32, usize)>> = vec![Vec::with_capacity(keep + 1); m];
-            let mut dots = vec![0.0f32; m * BASE_BLOCK];
-            for b0 in (0..n).step_by(BASE_BLOCK) {
-                let b1 = (b0 + BASE_BLOCK).min(n);
-                let cn = b1 - b0;
-                crate::tensor::matmul(
-                    m,
-                    cn,
-                    dim,
-                    &mut dots[..m * cn],
-                    false,
-                    crate::tensor::mat(queries, dim, 1),
-                    crate::tensor::mat(&values[b0 * dim..b1 * dim], 1, dim),
-                );
-                for (r, list) in best.iter_mut().enumerate() {
-                    let i = q0 + r;
-                    let row = &dots[r * cn..(r + 1) * cn];
-                    let mut worst = if list.len() == keep {
-                        list[keep - 1].0
-                    } else {
-                        f32::INFINITY
-                    };
-                    for (c, &dot) in row.iter().enumerate() {
-                        let j = b0 + c;
-                        let d = norms[i] + norms[j] - 2.0 * dot;
-                        if d < worst && j != i {
-                            let at = list.partition_point(|&(e, _)| e <= d);
-                            list.insert(at, (d, j));
-                            list.truncate(keep);
-                            if list.len() == keep {
-                                worst = list[keep - 1].0;
-                            }
-                        }
-                    }
-                }
-            }
-            best.into_iter().enumerate().map(move |(r, list)| {
-                let me = &values[(q0 + r) * dim..(q0 + r + 1) * dim];
-                let mut exact: Vec<(usize, f32)> = list
-                    .iter()
-                    .map(|&(_, j)| (j, sq_dist(me, &values[j * dim..(j + 1) * dim])))
-                    .collect();
-                smallest(&mut exact, k)
-                    .into_iter()
-                    .map(|(index, s)| Neighbor {
-                        index,
-                        distance: s.sqrt(),
-                    })
-                    .collect::<Vec<_>>()
-            })
-        })
-        .collect()
-}
 
-/// The `k` nearest rows to row `i` (itself left out), nearest first, with their distances.
-pub fn nearest(values: &[f32], dim: usize, i: usize, k: usize) -> Vec<(usize, f32)> {
-    let n = values.len() / dim.max(1);
-    if i >= n {
-        return Vec::new();
+    pub fn done(&self) -> bool {
+        match self {
+            MapRun::Tsne(r) => r.done(),
+            MapRun::Umap(r) => r.done(),
+        }
     }
-    let me = &values[i * dim..(i + 1) * dim];
-    let mut d: Vec<(usize, f32)> = values
-        .chunks_exact(dim)
-        .enumerate()
-        .filter(|&(j, _)| j != i)
-        .map(|(j, row)| (j, sq_dist(me, row)))
-        .collect();
-    smallest(&mut d, k)
-        .into_iter()
-        .map(|(j, s)| (j, s.sqrt()))
-        .collect()
-}
 
-/// The `k` (index, squared distance) pairs of `d` with the smallest distances, nearest first,
-/// ties by index.
-fn smallest(d: &mut [(usize, f32)], k: usize) -> Vec<(usize, f32)> {
-    let k = k.min(d.len());
-    if k == 0 {
-        return Vec::new();
+    /// Iterations (t-SNE) or epochs (UMAP) run so far.
+    pub fn iteration(&self) -> usize {
+        match self {
+            MapRun::Tsne(r) => r.iteration(),
+            MapRun::Umap(r) => r.epoch(),
+        }
     }
-    let by = |a: &(usize, f32), b: &(usize, f32)| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0));
-    d.select_nth_unstable_by(k - 1, by);
-    let mut near = d[..k].to_vec();
-    near.sort_by(by);
-    near
+
+    /// Iterations (t-SNE) or epochs (UMAP) the run makes.
+    pub fn iterations(&self) -> usize {
+        match self {
+            MapRun::Tsne(r) => r.iterations(),
+            MapRun::Umap(r) => r.epochs(),
+        }
+    }
+
+    /// Points whose neighbours are found, and of how many.
+    pub fn searched(&self) -> (usize, usize) {
+        match self {
+            MapRun::Tsne(r) => r.searched(),
+            MapRun::Umap(r) => r.searched(),
+        }
+    }
+
+    /// The map as it stands (n × 2), once past the neighbour search.
+    pub fn coords(&self) -> Option<&[f32]> {
+        match self {
+            MapRun::Tsne(r) => r.coords(),
+            MapRun::Umap(r) => r.coords(),
+        }
+    }
 }
 
 /// Trustworthiness (Venna & Kaski): how far a map's `k` nearest neighbours of a point are
@@ -520,100 +352,5 @@ mod tests {
         // a sample of the points estimates it
         let est = trustworthiness(&x, 5, &y, 5, 20, 1).unwrap();
         assert!((est - 0.7854687499999999).abs() < 0.1, "{est}");
-    }
-
-    #[test]
-    fn tsne_separates_blobs_and_keeps_neighbourhoods() {
-        let (v, labels) = blobs(60);
-        let opts = TsneOptions {
-            perplexity: 10.0,
-            iterations: 400,
-            seed: 3,
-        };
-        let mut seen = 0;
-        let y = tsne(&v, 10, &opts, |_, _| {
-            seen += 1;
-            Flow::Go
-        })
-        .unwrap()
-        .unwrap();
-        assert_eq!(seen, 400);
-        let t = check_blob_map(&v, &labels, &y, "t-SNE");
-        // another run differs only by the order of the parallel sums: as good a map
-        let again = tsne(&v, 10, &opts, |_, _| Flow::Go).unwrap().unwrap();
-        let t2 = trustworthiness(&v, 10, &again, 10, 1000, 1).unwrap();
-        assert!((t - t2).abs() < 0.02, "{t} vs {t2}");
-        // on one thread the sums are in one order: the same settings give the same map
-        let one = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .unwrap();
-        let a = one.install(|| tsne(&v, 10, &opts, |_, _| Flow::Go).unwrap().unwrap());
-        let b = one.install(|| tsne(&v, 10, &opts, |_, _| Flow::Go).unwrap().unwrap());
-        assert_eq!(a, b);
-    }
-
-    #[test]
-    fn a_run_stops_when_asked_and_bad_settings_are_errors() {
-        let (v, _) = blobs(20);
-        let opts = TsneOptions {
-            perplexity: 5.0,
-            iterations: 500,
-            seed: 1,
-        };
-        let mut last = 0;
-        let out = tsne(&v, 10, &opts, |i, _| {
-            last = i;
-            if i == 20 { Flow::Stop } else { Flow::Go }
-        })
-        .unwrap();
-        assert!(out.is_none());
-        assert_eq!(last, 20);
-        let too_many = TsneOptions {
-            perplexity: 30.0,
-            ..opts
-        };
-        let e = tsne(&v, 10, &too_many, |_, _| Flow::Go).unwrap_err();
-        assert!(e.to_string().contains("needs at least 91 points"), "{e}");
-        let mut nan = v.clone();
-        nan[15] = f32::NAN;
-        let e = tsne(&nan, 10, &opts, |_, _| Flow::Go).unwrap_err();
-        assert!(e.to_string().contains("point 1"), "{e}");
-        assert!(tsne(&v[..15], 10, &opts, |_, _| Flow::Go).is_err());
-    }
-
-    #[test]
-    fn the_blocked_neighbour_search_finds_what_row_against_row_finds() {
-        // more rows than a block of each kind, some of them repeated (ties at distance 0)
-        let mut rng = Rng::new(5);
-        let dim = 7;
-        let mut v: Vec<f32> = (0..2_600 * dim).map(|_| rng.normal() as f32).collect();
-        for r in [10usize, 300, 2_100] {
-            let copy = v[r * dim..(r + 1) * dim].to_vec();
-            v[(r + 1) * dim..(r + 2) * dim].copy_from_slice(&copy);
-        }
-        let all = knn(&v, dim, 12);
-        assert_eq!(all.len(), 2_600);
-        for i in (0..2_600).step_by(7).chain([10, 11, 300, 301, 2_599]) {
-            let want: Vec<usize> = nearest(&v, dim, i, 12).iter().map(|p| p.0).collect();
-            let got: Vec<usize> = all[i].iter().map(|p| p.index).collect();
-            assert_eq!(got, want, "row {i}");
-        }
-        assert_eq!(all[10][0].index, 11);
-        assert_eq!(all[10][0].distance, 0.0);
-        // fewer rows than asked for: every other row
-        assert_eq!(knn(&v[..3 * dim], dim, 5)[0].len(), 2);
-    }
-
-    #[test]
-    fn nearest_lists_the_closest_rows_first() {
-        let v = [0.0f32, 5.0, 1.0, 2.5, 10.0];
-        let n = nearest(&v, 1, 0, 3);
-        assert_eq!(
-            n.iter().map(|p| p.0).collect::<Vec<_>>(),
-            vec![2, 3, 1],
-            "{n:?}"
-        );
-        assert!((n[0].1 - 1.0).abs() < 1e-6);
     }
 }

@@ -24,7 +24,9 @@
 
 use rayon::prelude::*;
 
-use super::{Flow, knn, narrowed, pca_map, rows};
+use bhtsne::Neighbor;
+
+use super::{Flow, NeighbourSearch, narrowed, pca_map, rows};
 use crate::{Error, rng::Rng};
 
 /// UMAP's settings.
@@ -172,12 +174,17 @@ pub fn fit_ab(min_dist: f64) -> (f64, f64) {
     (a, b)
 }
 
-/// The fuzzy neighbour graph: every pair (i, j) joined with weight w > 0, both directions,
-/// sorted by (i, j), as umap-learn's symmetric COO matrix lists them.
-fn fuzzy_graph(values: &[f32], dim: usize, neighbours: usize) -> Vec<(u32, u32, f32)> {
-    let n = values.len() / dim;
-    let k = (neighbours - 1).min(n - 1);
-    let near = knn(values, dim, k);
+/// Neighbours each point's list holds (the point itself is counted in `neighbours`).
+fn list_len(n: usize, neighbours: usize) -> usize {
+    (neighbours - 1).min(n - 1)
+}
+
+/// The fuzzy neighbour graph of `near` (each point's [`list_len`] nearest): every pair (i, j)
+/// joined with weight w > 0, both directions, sorted by (i, j), as umap-learn's symmetric COO
+/// matrix lists them.
+fn fuzzy_graph(near: &[Vec<Neighbor<f32>>], neighbours: usize) -> Vec<(u32, u32, f32)> {
+    let n = near.len();
+    let k = list_len(n, neighbours);
     // umap-learn's distance lists begin with the point itself (distance 0)
     let total: f64 = near
         .iter()
@@ -257,50 +264,152 @@ fn fuzzy_graph(values: &[f32], dim: usize, neighbours: usize) -> Vec<(u32, u32, 
     graph
 }
 
-/// A UMAP map of the rows of `values` (`dim` values each): n × 2 coordinates. `each` sees
-/// every epoch's coordinates and may stop the run (then `Ok(None)`).
-pub fn umap(
-    values: &[f32],
-    dim: usize,
-    opts: &UmapOptions,
-    mut each: impl FnMut(usize, &[f32]) -> Flow,
-) -> Result<Option<Vec<f32>>, Error> {
-    let n = rows(values, dim)?;
-    check_umap(n, opts)?;
-    let (values, dim) = narrowed(values, dim, opts.seed)?;
-    let values = &values[..];
-    let epochs = opts.epochs_for(n);
-    let mut graph = fuzzy_graph(values, dim, opts.neighbours);
-    // edges too weak to be sampled once in the whole run are dropped
-    let max_w = graph.iter().map(|e| e.2).fold(0.0f32, f32::max);
-    graph.retain(|e| e.2 >= max_w / epochs as f32);
-    let (a, b) = fit_ab(opts.min_dist);
-    let (a, b) = (a as f32, b as f32);
+/// A UMAP map being made: first each point's neighbours, a few blocks of points a step, then
+/// one epoch of the layout a step. [`umap`] runs one to its end.
+pub struct Umap {
+    opts: UmapOptions,
+    epochs: usize,
+    stage: Stage,
+}
 
-    // the start: PCA scaled so the widest coordinate is 10, plus noise of σ 1e-4
-    let mut rng = Rng::new(opts.seed);
-    let mut y = pca_map(values, dim, opts.seed)?;
-    let widest = y.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-    let scale = if widest > 0.0 { 10.0 / widest } else { 0.0 };
-    for v in y.iter_mut() {
-        *v = *v * scale + (rng.normal() * 1e-4) as f32;
-    }
-    if scale == 0.0 {
-        // every point the same: a seeded scatter
-        y.iter_mut()
-            .for_each(|v| *v = rng.uniform(-10.0, 10.0) as f32);
+// one per map: the size of its variants does not matter
+#[allow(clippy::large_enum_variant)]
+enum Stage {
+    Searching(NeighbourSearch),
+    Layout(Layout),
+}
+
+/// The layout's state between epochs.
+struct Layout {
+    graph: Vec<(u32, u32, f32)>,
+    a: f32,
+    b: f32,
+    y: Vec<f32>,
+    rng: Rng,
+    per_sample: Vec<f64>,
+    per_negative: Vec<f64>,
+    next_sample: Vec<f64>,
+    next_negative: Vec<f64>,
+    epoch: usize,
+}
+
+impl Umap {
+    /// Checks the settings and prepares the run (the reduction to 50 principal components
+    /// when the points are wider).
+    pub fn new(values: &[f32], dim: usize, opts: &UmapOptions) -> Result<Self, Error> {
+        let n = rows(values, dim)?;
+        check_umap(n, opts)?;
+        let (values, dim) = narrowed(values, dim, opts.seed)?;
+        Ok(Umap {
+            opts: *opts,
+            epochs: opts.epochs_for(n),
+            stage: Stage::Searching(NeighbourSearch::new(
+                values.into_owned(),
+                dim,
+                list_len(n, opts.neighbours),
+            )),
+        })
     }
 
-    let per_sample: Vec<f64> = graph.iter().map(|e| (max_w / e.2) as f64).collect();
-    let per_negative: Vec<f64> = per_sample.iter().map(|p| p / NEGATIVE_RATE).collect();
-    let mut next_sample = per_sample.clone();
-    let mut next_negative = per_negative.clone();
-    let clip = |g: f32| g.clamp(-CLIP, CLIP);
-    for epoch in 0..epochs {
-        let alpha = 1.0 - epoch as f32 / epochs as f32;
-        let now = epoch as f64;
-        for (e, &(i, j, _)) in graph.iter().enumerate() {
-            if next_sample[e] > now {
+    /// The next piece of work: a few blocks of the neighbour search (the last one also builds
+    /// the graph and the start), or one epoch. Nothing once [`done`](Self::done).
+    pub fn step(&mut self) -> Result<(), Error> {
+        match &mut self.stage {
+            Stage::Searching(search) => {
+                if !search.step() {
+                    let search = std::mem::replace(search, NeighbourSearch::new(Vec::new(), 1, 0));
+                    let (values, near) = search.into_parts();
+                    self.stage = Stage::Layout(self.layout(&values, &near)?);
+                }
+            }
+            Stage::Layout(l) if l.epoch < self.epochs => l.epoch(self.epochs),
+            Stage::Layout(_) => {}
+        }
+        Ok(())
+    }
+
+    fn layout(&self, values: &[f32], near: &[Vec<Neighbor<f32>>]) -> Result<Layout, Error> {
+        let (opts, epochs, n) = (&self.opts, self.epochs, near.len());
+        let dim = values.len() / n;
+        let mut graph = fuzzy_graph(near, opts.neighbours);
+        // edges too weak to be sampled once in the whole run are dropped
+        let max_w = graph.iter().map(|e| e.2).fold(0.0f32, f32::max);
+        graph.retain(|e| e.2 >= max_w / epochs as f32);
+        let (a, b) = fit_ab(opts.min_dist);
+
+        // the start: PCA scaled so the widest coordinate is 10, plus noise of σ 1e-4
+        let mut rng = Rng::new(opts.seed);
+        let mut y = pca_map(values, dim, opts.seed)?;
+        let widest = y.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let scale = if widest > 0.0 { 10.0 / widest } else { 0.0 };
+        for v in y.iter_mut() {
+            *v = *v * scale + (rng.normal() * 1e-4) as f32;
+        }
+        if scale == 0.0 {
+            // every point the same: a seeded scatter
+            y.iter_mut()
+                .for_each(|v| *v = rng.uniform(-10.0, 10.0) as f32);
+        }
+        let per_sample: Vec<f64> = graph.iter().map(|e| (max_w / e.2) as f64).collect();
+        let per_negative: Vec<f64> = per_sample.iter().map(|p| p / NEGATIVE_RATE).collect();
+        Ok(Layout {
+            graph,
+            a: a as f32,
+            b: b as f32,
+            y,
+            rng,
+            next_sample: per_sample.clone(),
+            next_negative: per_negative.clone(),
+            per_sample,
+            per_negative,
+            epoch: 0,
+        })
+    }
+
+    pub fn done(&self) -> bool {
+        matches!(&self.stage, Stage::Layout(l) if l.epoch >= self.epochs)
+    }
+
+    /// Epochs run so far, and of how many.
+    pub fn epoch(&self) -> usize {
+        match &self.stage {
+            Stage::Searching(_) => 0,
+            Stage::Layout(l) => l.epoch,
+        }
+    }
+
+    pub fn epochs(&self) -> usize {
+        self.epochs
+    }
+
+    /// Points whose neighbours are found, and of how many.
+    pub fn searched(&self) -> (usize, usize) {
+        match &self.stage {
+            Stage::Searching(search) => search.rows(),
+            Stage::Layout(l) => (l.y.len() / 2, l.y.len() / 2),
+        }
+    }
+
+    /// The map as it stands (n × 2), once the layout has begun.
+    pub fn coords(&self) -> Option<&[f32]> {
+        match &self.stage {
+            Stage::Searching(_) => None,
+            Stage::Layout(l) => Some(&l.y),
+        }
+    }
+}
+
+impl Layout {
+    /// One pass over the edges due this epoch: attraction along each, repulsion from points
+    /// drawn at random, the step shrinking linearly to zero over `epochs`.
+    fn epoch(&mut self, epochs: usize) {
+        let (a, b, n) = (self.a, self.b, self.y.len() / 2);
+        let clip = |g: f32| g.clamp(-CLIP, CLIP);
+        let alpha = 1.0 - self.epoch as f32 / epochs as f32;
+        let now = self.epoch as f64;
+        let y = &mut self.y;
+        for (e, &(i, j, _)) in self.graph.iter().enumerate() {
+            if self.next_sample[e] > now {
                 continue;
             }
             let (i, j) = (i as usize, j as usize);
@@ -316,11 +425,11 @@ pub fn umap(
                 y[2 * j] -= gx;
                 y[2 * j + 1] -= gy;
             }
-            next_sample[e] += per_sample[e];
+            self.next_sample[e] += self.per_sample[e];
             // repulsion from points drawn at random
-            let negatives = ((now - next_negative[e]) / per_negative[e]) as usize;
+            let negatives = ((now - self.next_negative[e]) / self.per_negative[e]) as usize;
             for _ in 0..negatives {
-                let k = rng.below(n);
+                let k = self.rng.below(n);
                 if k == i {
                     continue;
                 }
@@ -336,13 +445,31 @@ pub fn umap(
                     y[2 * i + 1] += CLIP * alpha;
                 }
             }
-            next_negative[e] += negatives as f64 * per_negative[e];
+            self.next_negative[e] += negatives as f64 * self.per_negative[e];
         }
-        if each(epoch, &y) == Flow::Stop {
+        self.epoch += 1;
+    }
+}
+
+/// A UMAP map of the rows of `values` (`dim` values each): n × 2 coordinates. `each` sees
+/// every epoch's coordinates and may stop the run (then `Ok(None)`).
+pub fn umap(
+    values: &[f32],
+    dim: usize,
+    opts: &UmapOptions,
+    mut each: impl FnMut(usize, &[f32]) -> Flow,
+) -> Result<Option<Vec<f32>>, Error> {
+    let mut run = Umap::new(values, dim, opts)?;
+    while !run.done() {
+        run.step()?;
+        if let Some(y) = run.coords()
+            && run.epoch() > 0
+            && each(run.epoch() - 1, y) == Flow::Stop
+        {
             return Ok(None);
         }
     }
-    Ok(Some(y))
+    Ok(run.coords().map(<[f32]>::to_vec))
 }
 
 #[cfg(test)]
@@ -371,7 +498,7 @@ mod tests {
     #[test]
     fn the_graph_is_symmetric_and_joins_near_points_most() {
         let (v, labels) = blobs(30);
-        let g = fuzzy_graph(&v, 10, 8);
+        let g = fuzzy_graph(&super::super::knn(&v, 10, 7), 8);
         for &(i, j, w) in &g {
             assert!(w > 0.0 && w <= 1.0, "{w}");
             assert_ne!(i, j);
