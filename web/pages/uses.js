@@ -39,7 +39,7 @@ const METHODS = {
  *   anomaly: {held_out: number, auc: number, pca_auc: number, count: number}|null,
  *   denoise: {noise: string}|null, compress: {points: CompressPoint[]}|null, generate: {latent: number}|null,
  *   map: {method: string, source: string, count: number, dim: number, iteration: number, iterations: number,
- *     running: boolean, trust: number|null, seconds: number, images: string}|null,
+ *     running: boolean, searched: number|null, trust: number|null, seconds: number, images: string}|null,
  *   data?: Record<string, Float32Array>}} Snapshot
  */
 
@@ -508,7 +508,8 @@ export function mount(root) {
       showNumber(iteration, m.iteration, 0);
       showNumber(trust, m.trust, 3);
       iterationWord.textContent = m.method === 'umap' ? 'epoch' : 'iteration';
-      mapNote.textContent = `${METHOD_NAMES[m.method] ?? m.method} of ${m.count.toLocaleString()} ${m.source === 'codes' ? `${m.dim}-D codes (the shipped model)` : 'images\u2019 pixels'} — ${m.images}${m.running ? `; ${m.method === 'umap' ? 'epoch' : 'iteration'} ${m.iteration} of ${m.iterations}` : `; done in ${m.seconds.toFixed(1)} s`}.`;
+      const where = m.searched !== null ? `; finding each point\u2019s nearest neighbours: ${m.searched.toLocaleString()} of ${m.count.toLocaleString()} points` : `; ${m.method === 'umap' ? 'epoch' : 'iteration'} ${m.iteration} of ${m.iterations}`;
+      mapNote.textContent = `${METHOD_NAMES[m.method] ?? m.method} of ${m.count.toLocaleString()} ${m.source === 'codes' ? `${m.dim}-D codes (the shipped model)` : 'images\u2019 pixels'} — ${m.images}${m.running ? where : `; done in ${m.seconds.toFixed(1)} s`}.`;
     } else {
       showNumber(iteration, null, 0);
       showNumber(trust, null, 3);

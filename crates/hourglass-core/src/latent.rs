@@ -57,6 +57,45 @@ pub fn normal_quantile(p: f64) -> f64 {
     0.5 * (lo + hi)
 }
 
+/// Codes rounded to 8 bits per value over each dimension's range on the codes it was made
+/// from (the range is part of the model, stored once, not per image): the compression
+/// ladder's 8-bit codes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quantiser {
+    lo: Vec<f32>,
+    hi: Vec<f32>,
+}
+
+impl Quantiser {
+    /// The ranges of `fit`'s codes, `k` values each.
+    pub fn new(fit: &[f32], k: usize) -> Self {
+        let mut lo = vec![f32::INFINITY; k];
+        let mut hi = vec![f32::NEG_INFINITY; k];
+        for row in fit.chunks(k.max(1)) {
+            for (d, &v) in row.iter().enumerate() {
+                lo[d] = lo[d].min(v);
+                hi[d] = hi[d].max(v);
+            }
+        }
+        Quantiser { lo, hi }
+    }
+
+    /// `codes` as their 8-bit values stand for them.
+    pub fn apply(&self, codes: &[f32]) -> Vec<f32> {
+        codes
+            .chunks(self.lo.len().max(1))
+            .flat_map(|row| {
+                row.iter().enumerate().map(|(d, &v)| {
+                    let (lo, hi) = (self.lo[d], self.hi[d]);
+                    let span = (hi - lo).max(1e-12);
+                    let q = ((v - lo) / span * 255.0).round().clamp(0.0, 255.0);
+                    lo + q / 255.0 * span
+                })
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +115,17 @@ mod tests {
         assert!((normal_quantile(0.975) - 1.959964).abs() < 1e-5);
         assert!(normal_quantile(0.5).abs() < 1e-9);
         assert!((erf(1.0) - 0.842_700_79).abs() < 1e-6);
+    }
+
+    #[test]
+    fn eight_bit_codes_keep_the_ends_and_round_within_a_step() {
+        let fit = [0.0f32, -1.0, 10.0, 1.0, 5.0, 0.0];
+        let q = Quantiser::new(&fit, 2);
+        assert_eq!(q.apply(&[0.0, -1.0, 10.0, 1.0]), vec![0.0, -1.0, 10.0, 1.0]);
+        let out = q.apply(&[3.3, 0.2, 20.0, -5.0]);
+        assert!((out[0] - 3.3).abs() <= 10.0 / 255.0 / 2.0 + 1e-6, "{out:?}");
+        assert!((out[1] - 0.2).abs() <= 2.0 / 255.0 / 2.0 + 1e-6, "{out:?}");
+        // outside the fitted range: clamped to its ends
+        assert_eq!((out[2], out[3]), (10.0, -1.0));
     }
 }

@@ -103,6 +103,13 @@ impl Field {
         }
     }
 
+    /// A choice among the values of a [`Choice`] type, labelled as the type labels them:
+    /// the list is written once, in the type.
+    pub fn choice_of<C: Choice>(name: &'static str, label: &'static str) -> Self {
+        let pairs: Vec<(&str, &str)> = C::ALL.iter().map(|c| (c.name(), c.label())).collect();
+        Field::choice(name, label, &pairs)
+    }
+
     /// A free string of at most `max_len` characters.
     pub fn text(name: &'static str, label: &'static str, max_len: usize) -> Self {
         Field {
@@ -184,6 +191,46 @@ fn trim(x: f64) -> String {
     }
 }
 
+/// A setting whose values are a fixed list, as a type: a field of it is a [`Field::choice_of`]
+/// in the schema and is written on the wire as its [`name`](Choice::name) (serde through
+/// [`as_choice`]), so no code matches the setting as a string.
+pub trait Choice: Copy + PartialEq + Send + Sync + 'static {
+    /// Every value, in the order a page offers them.
+    const ALL: &'static [Self];
+    /// The value as the wire, the URL and the CLI write it.
+    fn name(self) -> &'static str;
+    /// The value as a page shows it.
+    fn label(self) -> &'static str;
+
+    /// The value called `name`.
+    fn from_name(name: &str) -> Result<Self, Error> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|c| c.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|c| c.name()).collect();
+                Error::invalid(format!("'{name}' is not one of {}", names.join(", ")))
+            })
+    }
+}
+
+/// Serde for a [`Choice`] field: `#[serde(with = "hourglass_core::settings::as_choice")]`.
+pub mod as_choice {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    use super::Choice;
+
+    pub fn serialize<C: Choice, S: Serializer>(c: &C, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(c.name())
+    }
+
+    pub fn deserialize<'de, C: Choice, D: Deserializer<'de>>(d: D) -> Result<C, D::Error> {
+        let name = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        C::from_name(&name).map_err(D::Error::custom)
+    }
+}
+
 /// A settings struct: its fields' schema, plus any checks across fields.
 pub trait Settings: Clone + Default + PartialEq + Serialize + DeserializeOwned {
     /// Every field, in the order a page shows them.
@@ -252,6 +299,74 @@ mod tests {
     use serde::{Deserialize, Serialize};
 
     use super::*;
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Shape {
+        Round,
+        Square,
+    }
+
+    impl Choice for Shape {
+        const ALL: &'static [Self] = &[Shape::Round, Shape::Square];
+        fn name(self) -> &'static str {
+            match self {
+                Shape::Round => "round",
+                Shape::Square => "square",
+            }
+        }
+        fn label(self) -> &'static str {
+            match self {
+                Shape::Round => "a circle",
+                Shape::Square => "a square",
+            }
+        }
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+    struct WithShape {
+        #[serde(with = "as_choice")]
+        shape: Shape,
+    }
+
+    impl Default for WithShape {
+        fn default() -> Self {
+            WithShape {
+                shape: Shape::Round,
+            }
+        }
+    }
+
+    impl Settings for WithShape {
+        fn schema() -> Vec<Field> {
+            vec![Field::choice_of::<Shape>("shape", "shape")]
+        }
+    }
+
+    #[test]
+    fn a_choice_type_is_its_schema_and_its_wire_names() {
+        let schema = WithShape::schema_json();
+        assert_eq!(
+            schema[0]["choices"],
+            json!([["round", "a circle"], ["square", "a square"]])
+        );
+        assert_eq!(schema[0]["default"], "round");
+        let mut patch = Map::new();
+        patch.insert("shape".into(), json!("square"));
+        let next = WithShape::default().patched(&patch).unwrap();
+        assert_eq!(next.shape, Shape::Square);
+        assert_eq!(
+            serde_json::to_value(&next).unwrap(),
+            json!({"shape": "square"})
+        );
+        patch.insert("shape".into(), json!("oval"));
+        let e = WithShape::default().patched(&patch).unwrap_err();
+        assert_eq!(e.to_string(), "shape 'oval' is not one of round, square");
+        let e = serde_json::from_value::<WithShape>(json!({"shape": "oval"})).unwrap_err();
+        assert!(
+            e.to_string().contains("'oval' is not one of round, square"),
+            "{e}"
+        );
+    }
 
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     struct Demo {

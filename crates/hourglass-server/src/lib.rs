@@ -9,7 +9,6 @@ mod assets;
 pub mod pages;
 pub mod runtime;
 mod session;
-pub mod uses_job;
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 

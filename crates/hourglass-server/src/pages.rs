@@ -3,13 +3,10 @@
 //! `web/pages/<name>.js` for each.
 
 use hourglass_lab::pages::{
-    digits::DigitsJob, glass::GlassJob, latent3d::Latent3dJob, studio::StudioJob,
+    digits::DigitsJob, glass::GlassJob, latent3d::Latent3dJob, studio::StudioJob, uses::UsesJob,
 };
 
-use crate::{
-    runtime::{self, PageJob, StartJob, WireError},
-    uses_job::UsesJob,
-};
+use crate::runtime::{self, PageJob, StartJob, WireError};
 
 /// A page: its name (and path `/<name>`), its title, and how its job starts.
 pub struct PageEntry {

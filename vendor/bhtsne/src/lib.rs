@@ -95,10 +95,10 @@ const PARALLEL_CODE_THRESHOLD: usize = 4096;
 /// Boxed closure invoked at the end of each fitting epoch with the epoch index and a
 /// snapshot of the current embedding. See [`tSNE::epoch_callback`].
 ///
-/// The callback is only ever invoked sequentially from the fitting thread, so it
-/// needs neither `Send` nor `Sync`. A [`tSNE`] holding a non-`Send`/non-`Sync`
-/// callback is itself non-`Send`/non-`Sync` while that callback is set.
-pub type EpochCallback<'data, T> = Box<dyn FnMut(usize, &[T]) + 'data>;
+/// The callback is only ever invoked sequentially from the fitting thread. It must be
+/// `Send` (Hourglass's copy: a fit in steps lives in a job that moves to a worker thread,
+/// and the type of the field decides whether a [`tSNE`] is `Send`).
+pub type EpochCallback<'data, T> = Box<dyn FnMut(usize, &[T]) + Send + 'data>;
 
 /// Records which fitting routine last ran, so [`tSNE::kl_divergence`] can pick
 /// the matching cost evaluation.
@@ -440,7 +440,7 @@ where
     /// ```
     pub fn epoch_callback<C>(&mut self, callback: C) -> &mut Self
     where
-        C: FnMut(usize, &[T]) + 'data,
+        C: FnMut(usize, &[T]) + Send + 'data,
     {
         self.epoch_callback = Some(Box::new(callback));
 

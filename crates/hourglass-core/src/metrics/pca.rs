@@ -88,6 +88,40 @@ impl Pca {
         out
     }
 
+    /// The points rows of coordinates `z` (as many values a row as components) stand for.
+    pub fn decode_rows(&self, z: &[f32]) -> Vec<f32> {
+        z.chunks(self.components.len().max(1))
+            .flat_map(|row| {
+                let r: Vec<f64> = row.iter().map(|&v| v as f64).collect();
+                self.reconstruct(&r).into_iter().map(|v| v as f32)
+            })
+            .collect()
+    }
+
+    /// Rows of `values` (`mean.len()` values each) through the components and back.
+    pub fn reconstruct_rows(&self, values: &[f32]) -> Vec<f32> {
+        values
+            .chunks(self.mean.len().max(1))
+            .flat_map(|row| {
+                let x: Vec<f64> = row.iter().map(|&v| v as f64).collect();
+                self.reconstruct(&self.project(&x))
+                    .into_iter()
+                    .map(|v| v as f32)
+            })
+            .collect()
+    }
+
+    /// The PCA of only the first `k` components (a PCA's first k components are the best
+    /// k: one fit serves every smaller size).
+    pub fn first(&self, k: usize) -> Pca {
+        let k = k.min(self.components.len());
+        Pca {
+            mean: self.mean.clone(),
+            components: self.components[..k].to_vec(),
+            variances: self.variances[..k].to_vec(),
+        }
+    }
+
     /// Mean squared reconstruction error (per value) of `data` through the components.
     pub fn reconstruction_mse(&self, data: &[f64]) -> f64 {
         let dim = self.mean.len();
@@ -103,6 +137,31 @@ impl Pca {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_go_through_the_components_and_back() {
+        // points on the line y = 2x (plus a mean): one component reconstructs them exactly
+        let data: Vec<f64> = (0..6)
+            .flat_map(|i| [i as f64 + 1.0, 2.0 * i as f64 + 3.0])
+            .collect();
+        let pca = Pca::fit(&data, 2, 2).unwrap();
+        let one = pca.first(1);
+        assert_eq!((one.components.len(), one.variances.len()), (1, 1));
+        let rows: Vec<f32> = data.iter().map(|&v| v as f32).collect();
+        let back = one.reconstruct_rows(&rows);
+        for (a, b) in back.iter().zip(&rows) {
+            assert!((a - b).abs() < 1e-4, "{a} vs {b}");
+        }
+        // coordinates decode to the same points as reconstruct does
+        let z: Vec<f32> = rows
+            .chunks(2)
+            .map(|r| one.project(&[r[0] as f64, r[1] as f64])[0] as f32)
+            .collect();
+        let decoded = one.decode_rows(&z);
+        for (a, b) in decoded.iter().zip(&back) {
+            assert!((a - b).abs() < 1e-4, "{a} vs {b}");
+        }
+    }
 
     /// Reconstruction errors and variances against NumPy's SVD of the centred data (recorded).
     #[test]

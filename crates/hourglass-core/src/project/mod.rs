@@ -68,6 +68,16 @@ impl Method {
     }
 }
 
+impl crate::settings::Choice for Method {
+    const ALL: &'static [Self] = &[Method::Pca, Method::Tsne, Method::Umap];
+    fn name(self) -> &'static str {
+        Method::name(self)
+    }
+    fn label(self) -> &'static str {
+        self.title()
+    }
+}
+
 /// Checks `values` is whole rows of `dim` finite values and returns the row count.
 fn rows(values: &[f32], dim: usize) -> Result<usize, Error> {
     if dim == 0 || values.is_empty() || !values.len().is_multiple_of(dim) {
@@ -153,6 +163,8 @@ pub enum Flow {
 }
 
 /// A t-SNE or UMAP map made a step at a time (a page's map; see [`Tsne`] and [`Umap`]).
+// one per map: the size of its variants does not matter
+#[allow(clippy::large_enum_variant)]
 pub enum MapRun {
     Tsne(Tsne),
     Umap(Umap),

@@ -5,3 +5,4 @@ pub mod digits;
 pub mod glass;
 pub mod latent3d;
 pub mod studio;
+pub mod uses;

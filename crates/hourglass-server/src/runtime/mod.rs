@@ -184,17 +184,6 @@ pub(crate) mod test_support {
         }
     }
 
-    /// The folder with mnist/ and fashion-mnist/: $HOURGLASS_TEST_DATA or ../shared/datasets.
-    pub fn test_data() -> std::path::PathBuf {
-        if let Some(d) = std::env::var_os("HOURGLASS_TEST_DATA") {
-            return std::path::PathBuf::from(d);
-        }
-        let d =
-            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets");
-        assert!(d.is_dir(), "test data not found: set HOURGLASS_TEST_DATA");
-        d
-    }
-
     /// Polls the latest snapshot until `pred` holds; panics after 30 s, naming the last one.
     pub fn wait_for(p: &Probe, pred: impl Fn(&Frame) -> bool) -> Arc<Frame> {
         let start = Instant::now();

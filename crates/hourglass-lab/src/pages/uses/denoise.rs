@@ -1,0 +1,88 @@
+//! Denoising: a plain and a denoising autoencoder (same layers) trained side by side on the
+//! chosen noise; the page compares them on noisy test images with PSNR and SSIM.
+
+use std::sync::Arc;
+
+use hourglass_core::{
+    tensor::{Autoencoder, LossKind},
+    variant::Variant,
+};
+use serde_json::{Map, Value, json};
+
+use super::{
+    MEASURED, UsesJob, UsesSettings,
+    anomaly::CODE,
+    distortion,
+    train::{HIDDEN, RunSpec, dense},
+};
+use crate::{
+    Frame, WireError,
+    fields::{PIXELS, whole},
+};
+
+pub(super) fn specs(s: &UsesSettings) -> Result<Vec<RunSpec>, WireError> {
+    let noise = s.noise()?;
+    Ok(vec![
+        RunSpec::plain(format!("plain 784-{HIDDEN}-{CODE}"), CODE, LossKind::Mse),
+        RunSpec {
+            name: format!("denoising 784-{HIDDEN}-{CODE} ({noise})"),
+            arch: dense(CODE, hourglass_core::architecture::Code::Linear),
+            variant: Variant::Denoising { noise },
+            loss: LossKind::Mse,
+        },
+    ])
+}
+
+pub(super) struct DenoiseModels {
+    /// The noise they were trained on.
+    pub noise: String,
+    plain: Autoencoder,
+    denoising: Autoencoder,
+}
+
+impl UsesJob {
+    pub(super) fn keep_denoisers(&mut self, models: Vec<Autoencoder>) -> Result<(), WireError> {
+        let [plain, denoising]: [Autoencoder; 2] = models
+            .try_into()
+            .map_err(|_| WireError::invalid("the denoising experiment trains two models"))?;
+        self.denoise = Some(DenoiseModels {
+            noise: self.settings.noise()?.to_string(),
+            plain,
+            denoising,
+        });
+        self.done_message =
+            Some("Both models are trained: compare them on the noise below.".into());
+        Ok(())
+    }
+
+    /// Test images under the chosen noise, through both models, with their figures.
+    pub(super) fn denoise_query(
+        &mut self,
+        fields: &Map<String, Value>,
+    ) -> Result<Frame, WireError> {
+        let count = whole(fields, "count", (1, 32), 8)?;
+        let seed = whole(fields, "seed", (0, u32::MAX as usize), 1)? as u64;
+        let noise = self.settings.noise()?;
+        let test = self.test_set()?.take(MEASURED);
+        let m = self
+            .denoise
+            .as_ref()
+            .ok_or_else(|| WireError::invalid("train the two denoising models first"))?;
+        let noisy = noise.corrupted(&test.values, seed);
+        let plain = m.plain.reconstruct_host(&noisy, 512);
+        let denoised = m.denoising.reconstruct_host(&noisy, 512);
+        let figures = |out: &[f32]| {
+            let (mse, psnr, ssim) = distortion(out, &test.values);
+            json!({"mse": mse, "psnr": psnr, "ssim": ssim})
+        };
+        let head = |v: &[f32]| Arc::new(v[..(count * PIXELS).min(v.len())].to_vec());
+        Ok(Frame::new(json!({
+            "noise": noise.to_string(), "trained_on": m.noise, "count": count, "measured": test.len(),
+            "noisy": figures(&noisy), "plain": figures(&plain), "denoised": figures(&denoised),
+        }))
+        .with("noisy", head(&noisy))
+        .with("plain", head(&plain))
+        .with("denoised", head(&denoised))
+        .with("clean", head(&test.values)))
+    }
+}
