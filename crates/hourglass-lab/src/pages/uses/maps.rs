@@ -62,6 +62,10 @@ pub(super) struct MapResult {
     /// Iterations (t-SNE) or epochs (UMAP) a run makes; 1 for PCA.
     iterations: usize,
     trust: Option<f64>,
+    /// A t-SNE or UMAP run not begun yet: its first step prepares it (the reduction of
+    /// pixels to 50 principal components: seconds for 70,000 images), so the page first
+    /// hears that it is being prepared.
+    pending: Option<(TsneOptions, UmapOptions)>,
     /// The run while it goes on.
     run: Option<MapRun>,
     seconds: f64,
@@ -71,7 +75,16 @@ pub(super) struct MapResult {
 
 impl MapResult {
     fn iteration(&self) -> usize {
-        self.run.as_ref().map_or(self.iterations, MapRun::iteration)
+        match (&self.run, &self.pending) {
+            (Some(run), _) => run.iteration(),
+            (None, Some(_)) => 0,
+            (None, None) => self.iterations,
+        }
+    }
+
+    /// Still being made (or about to be).
+    fn going(&self) -> bool {
+        self.run.is_some() || self.pending.is_some()
     }
 
     /// The coordinates as they stand (copied from a run when it moved on since last asked).
@@ -95,7 +108,7 @@ impl MapResult {
             .map(|r| r.searched().0);
         json!({"method": self.method.name(), "source": self.source.name(), "count": self.labels.len(),
                "dim": self.dim, "iteration": self.iteration(), "iterations": self.iterations,
-               "running": self.run.is_some(), "searched": searched, "trust": self.trust,
+               "running": self.going(), "preparing": self.pending.is_some(), "searched": searched, "trust": self.trust,
                "seconds": self.seconds, "images": self.images.name})
     }
 
@@ -184,10 +197,7 @@ impl UsesJob {
             .iter()
             .map(|&l| l as f32)
             .collect();
-        let run = match method {
-            Method::Pca => None,
-            _ => Some(MapRun::new(method, &values, dim, &tsne, &umap)?),
-        };
+        let n = images.len();
         let mut map = MapResult {
             key: key(&self.settings),
             method,
@@ -198,9 +208,14 @@ impl UsesJob {
             images: Arc::new(images),
             xy: None,
             xy_at: 0,
-            iterations: run.as_ref().map_or(1, MapRun::iterations),
+            iterations: match method {
+                Method::Pca => 1,
+                Method::Tsne => tsne.iterations,
+                Method::Umap => umap.epochs_for(n),
+            },
             trust: None,
-            run,
+            pending: (method != Method::Pca).then_some((tsne, umap)),
+            run: None,
             seconds: 0.0,
             started: self.ctx.clock.now(),
         };
@@ -220,11 +235,7 @@ impl UsesJob {
     /// asked for again), else the run's next step; at its end, the trustworthiness.
     pub(super) fn map_step(&mut self) -> Result<Option<Progress>, WireError> {
         let key = key(&self.settings);
-        if self
-            .map
-            .as_ref()
-            .is_none_or(|m| m.key != key || m.run.is_none())
-        {
+        if self.map.as_ref().is_none_or(|m| m.key != key || !m.going()) {
             self.map = None;
             self.start_map()?;
             return Ok(None);
@@ -234,10 +245,14 @@ impl UsesJob {
         let Some(map) = self.map.as_mut() else {
             return Ok(None);
         };
+        let name = map.method.title();
+        if let Some((tsne, umap)) = map.pending.take() {
+            map.run = Some(MapRun::new(map.method, &map.values, map.dim, &tsne, &umap)?);
+            return Ok(None);
+        }
         let Some(run) = map.run.as_mut() else {
             return Ok(None);
         };
-        let name = map.method.title();
         if let Err(e) = run.step() {
             map.run = None;
             return Err(WireError::invalid(format!("{name}: {e}")));

@@ -243,9 +243,18 @@ fn a_map_forms_step_by_step_waits_while_paused_and_a_changed_setting_drops_it() 
     let mut p = probe();
     p.send(r#"{"type":"configure","experiment":"project","method":"tsne","source":"codes","points":3000}"#);
     p.send(r#"{"type":"play"}"#);
-    // the first step starts the map; 3,000 points are 12 blocks of 256: three steps of four
+    // the first step reads the images (the page hears the map is being prepared), the next
+    // prepares the run; 3,000 points are 12 blocks of 256: three steps of four
     let map = |p: &mut P| p.latest().header["map"].clone();
     p.run(1);
+    let m = map(&mut p);
+    assert_eq!(
+        (m["preparing"].clone(), m["running"].clone()),
+        (json!(true), json!(true))
+    );
+    assert_eq!(m["searched"], Value::Null);
+    p.run(1);
+    assert_eq!(map(&mut p)["preparing"], false);
     assert_eq!(map(&mut p)["searched"], 0);
     p.run(1);
     assert_eq!(map(&mut p)["searched"], 1024);
