@@ -215,6 +215,20 @@ pub trait Choice: Copy + PartialEq + Send + Sync + 'static {
     }
 }
 
+/// `v` brought into the range `S`'s schema gives field `name` (a loaded model's values into
+/// what a page's control offers): the range is written once, in the schema. A field with no
+/// numeric range leaves `v` as it is.
+pub fn clamp_to<S: Settings>(name: &str, v: f64) -> f64 {
+    match S::schema()
+        .into_iter()
+        .find(|f| f.name == name)
+        .map(|f| f.kind)
+    {
+        Some(Kind::Number { min, max, .. }) => v.clamp(min, max),
+        _ => v,
+    }
+}
+
 /// Serde for a [`Choice`] field: `#[serde(with = "hourglass_core::settings::as_choice")]`.
 pub mod as_choice {
     use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
@@ -361,6 +375,7 @@ mod tests {
         patch.insert("shape".into(), json!("oval"));
         let e = WithShape::default().patched(&patch).unwrap_err();
         assert_eq!(e.to_string(), "shape 'oval' is not one of round, square");
+        assert_eq!(clamp_to::<WithShape>("shape", 7.0), 7.0);
         let e = serde_json::from_value::<WithShape>(json!({"shape": "oval"})).unwrap_err();
         assert!(
             e.to_string().contains("'oval' is not one of round, square"),
@@ -434,6 +449,11 @@ mod tests {
             "a saddle needs 2 or more"
         );
         assert!(d.validate().is_ok());
+        // a value from elsewhere (a loaded model) brought into the schema's range
+        assert_eq!(clamp_to::<Demo>("rate", 0.9), 0.5);
+        assert_eq!(clamp_to::<Demo>("rate", 0.001), 0.01);
+        assert_eq!(clamp_to::<Demo>("count", 40.0), 10.0);
+        assert_eq!(clamp_to::<Demo>("rate", 0.2), 0.2);
     }
 
     #[test]

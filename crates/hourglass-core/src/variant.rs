@@ -91,6 +91,54 @@ impl std::str::FromStr for Noise {
     }
 }
 
+/// The kinds of noise, as a page's setting (its level is a setting of its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoiseKind {
+    Gaussian,
+    Mask,
+    SaltPepper,
+}
+
+impl crate::settings::Choice for NoiseKind {
+    const ALL: &'static [Self] = &[NoiseKind::Gaussian, NoiseKind::Mask, NoiseKind::SaltPepper];
+    fn name(self) -> &'static str {
+        match self {
+            NoiseKind::Gaussian => "gaussian",
+            NoiseKind::Mask => "mask",
+            NoiseKind::SaltPepper => "salt-pepper",
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            NoiseKind::Gaussian => "Gaussian (σ)",
+            NoiseKind::Mask => "masking (share of pixels)",
+            NoiseKind::SaltPepper => "salt and pepper (share of pixels)",
+        }
+    }
+}
+
+impl NoiseKind {
+    /// This kind of noise at `level` (σ, or the share of pixels), checked.
+    pub fn at(self, level: f64) -> Result<Noise, Error> {
+        let noise = match self {
+            NoiseKind::Gaussian => Noise::Gaussian { sigma: level },
+            NoiseKind::Mask => Noise::Mask { fraction: level },
+            NoiseKind::SaltPepper => Noise::SaltPepper { fraction: level },
+        };
+        noise.validate()?;
+        Ok(noise)
+    }
+
+    /// The kind and level of `noise`.
+    pub fn of(noise: Noise) -> (NoiseKind, f64) {
+        match noise {
+            Noise::Gaussian { sigma } => (NoiseKind::Gaussian, sigma),
+            Noise::Mask { fraction } => (NoiseKind::Mask, fraction),
+            Noise::SaltPepper { fraction } => (NoiseKind::SaltPepper, fraction),
+        }
+    }
+}
+
 impl std::fmt::Display for Noise {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

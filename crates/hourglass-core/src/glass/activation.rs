@@ -112,6 +112,29 @@ impl std::str::FromStr for Activation {
     }
 }
 
+/// As a page's setting: the order the Model Studio offers them (ReLU first).
+impl crate::settings::Choice for Activation {
+    const ALL: &'static [Self] = &[
+        Activation::Relu,
+        Activation::LeakyRelu,
+        Activation::Tanh,
+        Activation::Sigmoid,
+        Activation::Linear,
+    ];
+    fn name(self) -> &'static str {
+        Activation::name(self)
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Activation::Relu => "ReLU",
+            Activation::LeakyRelu => "leaky ReLU",
+            Activation::Tanh => "tanh",
+            Activation::Sigmoid => "sigmoid",
+            Activation::Linear => "linear",
+        }
+    }
+}
+
 impl std::fmt::Display for Activation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())

@@ -39,6 +39,19 @@ impl std::str::FromStr for LossKind {
     }
 }
 
+impl crate::settings::Choice for LossKind {
+    const ALL: &'static [Self] = &[LossKind::Mse, LossKind::Bce];
+    fn name(self) -> &'static str {
+        LossKind::name(self)
+    }
+    fn label(self) -> &'static str {
+        match self {
+            LossKind::Mse => "mean squared error",
+            LossKind::Bce => "binary cross-entropy",
+        }
+    }
+}
+
 impl LossKind {
     pub fn name(self) -> &'static str {
         match self {

@@ -154,15 +154,13 @@ pub fn variant_of(s: &StudioSettings) -> Result<Variant, ConfigError> {
     let bad = |field: &'static str| {
         move |e: hourglass_core::Error| ConfigError::new(field, None, e.to_string())
     };
-    let noise: Noise = format!("{}:{}", s.noise, s.noise_level)
-        .parse()
-        .map_err(bad("noise"))?;
-    let sparsity = match s.sparsity.as_str() {
-        "kl" => Sparsity::Kl {
+    let noise: Noise = s.noise.at(s.noise_level).map_err(bad("noise"))?;
+    let sparsity = match s.sparsity {
+        SparsityKind::Kl => Sparsity::Kl {
             rho: s.rho,
             beta: s.sparsity_weight,
         },
-        _ => Sparsity::L1 {
+        SparsityKind::L1 => Sparsity::L1 {
             weight: s.sparsity_weight,
         },
     };
@@ -172,17 +170,16 @@ pub fn variant_of(s: &StudioSettings) -> Result<Variant, ConfigError> {
         sparsity,
         contraction: s.contraction,
     };
-    Variant::from_name(&s.variant, &opts).map_err(bad("variant"))
+    Variant::from_name(s.variant.name(), &opts).map_err(bad("variant"))
 }
 
 /// The code layer the settings ask for (`auto`: the variant's), checked against the variant.
 pub(super) fn code_of(s: &StudioSettings, variant: Variant) -> Result<Code, ConfigError> {
-    let code = if s.code == "auto" {
-        variant.default_code()
-    } else {
-        s.code
-            .parse()
-            .map_err(|e: hourglass_core::Error| ConfigError::new("code", None, e.to_string()))?
+    let code = match s.code {
+        CodeChoice::Auto => variant.default_code(),
+        CodeChoice::Linear => Code::Linear,
+        CodeChoice::Relu => Code::Relu,
+        CodeChoice::Sigmoid => Code::Sigmoid,
     };
     variant
         .check_code(code)
@@ -192,17 +189,10 @@ pub(super) fn code_of(s: &StudioSettings, variant: Variant) -> Result<Code, Conf
 
 pub fn architecture(s: &StudioSettings) -> Result<Architecture, ConfigError> {
     let code = code_of(s, variant_of(s)?)?;
-    let activation: Activation = s
-        .activation
-        .parse()
-        .map_err(|e: hourglass_core::Error| ConfigError::new("activation", None, e.to_string()))?;
-    let output: Activation = s
-        .output
-        .parse()
-        .map_err(|e: hourglass_core::Error| ConfigError::new("output", None, e.to_string()))?;
+    let (activation, output) = (s.activation, s.output.activation());
     let latent = s.latent as usize;
-    let arch = match s.kind.as_str() {
-        "dense" => {
+    let arch = match s.kind {
+        ModelKind::Dense => {
             let hidden = hidden_layers(&s.layers)?;
             let each = hidden_activations(&s.activations, hidden.len())?;
             let mut layers = vec![PIXELS];
@@ -223,7 +213,7 @@ pub fn architecture(s: &StudioSettings) -> Result<Architecture, ConfigError> {
                 code,
             }
         }
-        "conv" => {
+        ModelKind::Conv => {
             let convs = conv_layers(&s.convs)?;
             // the first layer that cannot be built (or mirrored back) is named
             for i in 1..=convs.len() {
@@ -253,13 +243,6 @@ pub fn architecture(s: &StudioSettings) -> Result<Architecture, ConfigError> {
                 code,
             }
         }
-        other => {
-            return Err(ConfigError::new(
-                "kind",
-                None,
-                format!("'{other}' is not a kind of model (dense or conv)"),
-            ));
-        }
     };
     arch.validate()
         .map_err(|e| ConfigError::new("latent", None, e.to_string()))?;
@@ -267,7 +250,10 @@ pub fn architecture(s: &StudioSettings) -> Result<Architecture, ConfigError> {
         .param_count()
         .map_err(|e| ConfigError::new("layers", None, e.to_string()))?;
     if params > MAX_PARAMS {
-        let field = if s.kind == "conv" { "convs" } else { "layers" };
+        let field = match s.kind {
+            ModelKind::Conv => "convs",
+            ModelKind::Dense => "layers",
+        };
         return Err(ConfigError::new(
             field,
             None,
@@ -352,23 +338,15 @@ pub(super) fn summary_of(a: &Architecture) -> Value {
     })
 }
 
-pub(super) fn loss_kind(s: &StudioSettings) -> LossKind {
-    if s.loss == "bce" {
-        LossKind::Bce
-    } else {
-        LossKind::Mse
-    }
-}
-
 /// What a run is: the model, its variant, its data and how it trains, apart from the
 /// learning rate and the epochs (which apply to a run under way). Two settings with the same
 /// key train the same model the same way, so changing from one to the other keeps the run —
 /// `relu,relu` for `relu`, a conv layer list edited while the model is dense, or SGD's
 /// momentum while Adam trains change nothing.
 pub(super) fn run_key(s: &StudioSettings) -> Result<impl PartialEq + use<>, ConfigError> {
-    let sgd = s.optimizer == "sgd";
+    let sgd = s.optimizer == OptimizerKind::Sgd;
     Ok((
-        (architecture(s)?, variant_of(s)?, loss_kind(s)),
+        (architecture(s)?, variant_of(s)?, s.loss),
         (s.dataset.clone(), s.train_size, s.val_split, s.seed),
         (sgd, if sgd { s.momentum } else { 0.0 }, s.batch),
     ))

@@ -1,40 +1,55 @@
 //! Keeping models: the list, save (the checkpoint as `hourglass train` writes it), load
 //! (settings and weights back), delete and rename, all through the model store.
 
+use hourglass_core::{
+    settings::{Choice, clamp_to},
+    variant::NoiseKind,
+};
+
 use super::*;
+
+/// A loaded model's output layer, if the Studio builds it (sigmoid or linear).
+fn output_of(name: &str, a: Activation) -> Result<Output, WireError> {
+    Output::from_name(a.name()).map_err(|_| {
+        WireError::invalid(format!(
+            "cannot load '{name}': its output layer is {a}, and the Studio builds sigmoid or linear outputs"
+        ))
+    })
+}
+
+/// `v` within the range the settings' schema gives `field`.
+fn clamp(field: &str, v: f64) -> f64 {
+    clamp_to::<StudioSettings>(field, v)
+}
 
 /// Settings that train `variant` with code layer `code` (a loaded model's).
 pub(super) fn set_variant(s: &mut StudioSettings, variant: Variant, code: Code) {
-    s.variant = variant.name().into();
+    s.variant = VariantKind::from_name(variant.name()).unwrap_or(VariantKind::Plain);
     s.code = if code == variant.default_code() {
-        "auto".into()
+        CodeChoice::Auto
     } else {
-        code.name().into()
+        CodeChoice::from_name(code.name()).unwrap_or(CodeChoice::Auto)
     };
     match variant {
         Variant::Plain => {}
         Variant::Denoising { noise } => {
-            let (kind, level) = match noise {
-                Noise::Gaussian { sigma } => ("gaussian", sigma),
-                Noise::Mask { fraction } => ("mask", fraction),
-                Noise::SaltPepper { fraction } => ("salt-pepper", fraction),
-            };
-            s.noise = kind.into();
-            s.noise_level = level.clamp(0.01, 1.0);
+            let (kind, level) = NoiseKind::of(noise);
+            s.noise = kind;
+            s.noise_level = clamp("noise_level", level);
         }
-        Variant::Vae { beta } => s.beta = beta.clamp(0.0, 100.0),
+        Variant::Vae { beta } => s.beta = clamp("beta", beta),
         Variant::Sparse { penalty } => match penalty {
             Sparsity::L1 { weight } => {
-                s.sparsity = "l1".into();
-                s.sparsity_weight = weight.clamp(1e-6, 10.0);
+                s.sparsity = SparsityKind::L1;
+                s.sparsity_weight = clamp("sparsity_weight", weight);
             }
             Sparsity::Kl { rho, beta } => {
-                s.sparsity = "kl".into();
-                s.rho = rho.clamp(0.01, 0.5);
-                s.sparsity_weight = beta.clamp(1e-6, 10.0);
+                s.sparsity = SparsityKind::Kl;
+                s.rho = clamp("rho", rho);
+                s.sparsity_weight = clamp("sparsity_weight", beta);
             }
         },
-        Variant::Contractive { weight } => s.contraction = weight.clamp(1e-6, 10.0),
+        Variant::Contractive { weight } => s.contraction = clamp("contraction", weight),
     }
 }
 
@@ -147,7 +162,7 @@ impl StudioJob {
                 },
                 training: TrainingInfo {
                     loss: opts.loss.name().into(),
-                    optimizer: s.optimizer.clone(),
+                    optimizer: s.optimizer.name().into(),
                     learning_rate: self.trainer.as_ref().map_or(s.lr, Trainer::learning_rate),
                     momentum: s.momentum,
                     batch_size: opts.batch_size,
@@ -207,7 +222,7 @@ impl StudioJob {
                 activations,
                 ..
             } => {
-                next.kind = "dense".into();
+                next.kind = ModelKind::Dense;
                 next.activations = activations
                     .iter()
                     .map(|a| a.to_string())
@@ -219,8 +234,8 @@ impl StudioJob {
                     .collect::<Vec<_>>()
                     .join(",");
                 next.latent = layers[layers.len() - 1] as u64;
-                next.activation = activation.to_string();
-                next.output = output.to_string();
+                next.activation = *activation;
+                next.output = output_of(name, *output)?;
             }
             Architecture::Conv {
                 convs,
@@ -229,7 +244,7 @@ impl StudioJob {
                 output,
                 ..
             } => {
-                next.kind = "conv".into();
+                next.kind = ModelKind::Conv;
                 next.activations = String::new();
                 next.convs = convs
                     .iter()
@@ -237,21 +252,25 @@ impl StudioJob {
                     .collect::<Vec<_>>()
                     .join(",");
                 next.latent = *latent as u64;
-                next.activation = activation.to_string();
-                next.output = output.to_string();
+                next.activation = *activation;
+                next.output = output_of(name, *output)?;
             }
         }
         let t = &c.training;
-        next.loss = if t.loss == "bce" { "bce" } else { "mse" }.into();
-        next.optimizer = if t.optimizer == "sgd" { "sgd" } else { "adam" }.into();
-        next.lr = t.learning_rate.clamp(1e-5, 1.0);
-        next.momentum = t.momentum.clamp(0.0, 0.99);
-        next.batch = (t.batch_size as u64).clamp(1, 4096);
-        next.val_split = t.val_split.clamp(0.0, 0.5);
+        // a checkpoint's loss and optimizer as the CLI writes them; one it does not write is
+        // refused by name rather than read as another
+        next.loss = LossKind::from_name(&t.loss)
+            .map_err(|e| WireError::invalid(format!("cannot load '{name}': its loss {e}")))?;
+        next.optimizer = OptimizerKind::from_name(&t.optimizer)
+            .map_err(|e| WireError::invalid(format!("cannot load '{name}': its optimizer {e}")))?;
+        next.lr = clamp("lr", t.learning_rate);
+        next.momentum = clamp("momentum", t.momentum);
+        next.batch = clamp("batch", t.batch_size as f64) as u64;
+        next.val_split = clamp("val_split", t.val_split);
         next.seed = t.seed;
         let total = c.dataset.train_samples + c.dataset.val_samples;
-        next.train_size = (total as u64).clamp(100, 60_000);
-        next.epochs = (c.epochs_trained as u64 + 1).clamp(1, 1000);
+        next.train_size = clamp("train_size", total as f64) as u64;
+        next.epochs = clamp("epochs", c.epochs_trained as f64 + 1.0) as u64;
         set_variant(&mut next, t.variant, c.architecture.code());
         let arch = architecture(&next).map_err(|e| {
             WireError::invalid(format!(

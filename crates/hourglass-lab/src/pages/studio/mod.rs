@@ -23,7 +23,7 @@ use hourglass_core::{
     checkpoint::{Checkpoint, DatasetInfo, EpochLoss, FORMAT_VERSION, ModelConfig, TrainingInfo},
     data::{Dataset, Scaling, Split},
     glass::Activation,
-    settings::{Field, Settings},
+    settings::{Choice, Field, Settings},
     tensor::{
         Autoencoder, LossKind, Optimizer, TrainOptions, Trainer, epoch_figures, evaluate,
         inference_device, initial_tensors, objective_for, training_device,
@@ -57,10 +57,12 @@ mod keep;
 mod settings;
 mod train;
 
-use build::{architecture, loss_kind, run_key, summary, summary_of, variant_of};
+use build::{architecture, run_key, summary, summary_of, variant_of};
 pub use data::{UPLOAD_PREFIX, studio_data};
 use keep::{ModelInfo, scan};
-pub use settings::StudioSettings;
+pub use settings::{
+    CodeChoice, ModelKind, OptimizerKind, Output, SparsityKind, StudioSettings, VariantKind,
+};
 
 /// The data a run trains on: the first `train_size` training images, split as
 /// `hourglass train` splits them.
@@ -129,8 +131,8 @@ impl StudioJob {
     fn options(&self) -> TrainOptions {
         let s = &self.settings;
         TrainOptions {
-            loss: loss_kind(s),
-            optimizer: if s.optimizer == "sgd" {
+            loss: s.loss,
+            optimizer: if s.optimizer == OptimizerKind::Sgd {
                 Optimizer::Sgd {
                     lr: s.lr,
                     momentum: s.momentum,

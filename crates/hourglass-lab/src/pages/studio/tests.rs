@@ -347,6 +347,37 @@ fn a_model_trained_here_is_saved_with_the_metrics_the_page_showed() {
         array(&a, "a3"),
         "the loaded model is the saved one"
     );
+    // a checkpoint whose loss, optimizer or output layer the Studio does not offer is refused
+    // by name, not read as another (a loss not "bce" was once read as MSE)
+    let kept = dir.read("small one").unwrap();
+    let mut odd = kept.clone();
+    odd.config.training.loss = "huber".into();
+    dir.write("odd loss", &odd, false).unwrap();
+    let e = p.refused(r#"{"type":"load","name":"odd loss"}"#);
+    assert_eq!(
+        e,
+        "cannot load 'odd loss': its loss 'huber' is not one of mse, bce"
+    );
+    let mut odd = kept.clone();
+    odd.config.training.optimizer = "rmsprop".into();
+    dir.write("odd optimizer", &odd, false).unwrap();
+    let e = p.refused(r#"{"type":"load","name":"odd optimizer"}"#);
+    assert!(
+        e.contains("its optimizer 'rmsprop' is not one of adam, sgd"),
+        "{e}"
+    );
+    let mut odd = kept.clone();
+    if let Architecture::Dense { output, .. } = &mut odd.config.architecture {
+        *output = Activation::Tanh;
+    }
+    dir.write("tanh out", &odd, false).unwrap();
+    let e = p.refused(r#"{"type":"load","name":"tanh out"}"#);
+    assert!(e.contains("its output layer is tanh"), "{e}");
+    // and the page's settings are as they were
+    assert_eq!(p.latest().header["loaded"], "small one");
+    for name in ["odd loss", "odd optimizer", "tanh out"] {
+        dir.delete(name).unwrap();
+    }
     p.send(r#"{"type":"delete","name":"small one"}"#);
     p.until(LONG, |f| {
         f.header["models"].as_array().is_some_and(|m| m.is_empty())

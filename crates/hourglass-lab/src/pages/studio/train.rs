@@ -55,7 +55,7 @@ impl StudioJob {
     /// Ends the running epoch (part-way when `partial`): its losses, the validation set's
     /// PSNR and SSIM, and the grid.
     pub(super) fn finish_epoch(&mut self) -> Result<(), WireError> {
-        let loss = loss_kind(&self.settings);
+        let loss = self.settings.loss;
         let plain = self.variant().is_plain();
         let (Some(t), Some(d)) = (self.trainer.as_mut(), self.data.as_ref()) else {
             return Ok(());

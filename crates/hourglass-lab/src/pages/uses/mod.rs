@@ -42,7 +42,7 @@ mod maps;
 mod settings;
 mod train;
 
-pub use settings::{Experiment, NoiseKind, Source, UsesSettings};
+pub use settings::{Experiment, Source, UsesSettings};
 
 /// Code sizes of the compression ladder.
 pub use compress::LADDER;

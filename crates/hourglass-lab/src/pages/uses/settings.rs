@@ -4,7 +4,7 @@ use hourglass_core::{
     Error,
     project::Method,
     settings::{Choice, Field, Settings, as_choice},
-    variant::Noise,
+    variant::{Noise, NoiseKind},
 };
 use serde::{Deserialize, Serialize};
 
@@ -42,32 +42,6 @@ impl Choice for Experiment {
             Experiment::Compress => "compression",
             Experiment::Generate => "generation",
             Experiment::Project => "maps of codes",
-        }
-    }
-}
-
-/// The noise the denoising experiment trains on and shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NoiseKind {
-    Gaussian,
-    Mask,
-    SaltPepper,
-}
-
-impl Choice for NoiseKind {
-    const ALL: &'static [Self] = &[NoiseKind::Gaussian, NoiseKind::Mask, NoiseKind::SaltPepper];
-    fn name(self) -> &'static str {
-        match self {
-            NoiseKind::Gaussian => "gaussian",
-            NoiseKind::Mask => "mask",
-            NoiseKind::SaltPepper => "salt-pepper",
-        }
-    }
-    fn label(self) -> &'static str {
-        match self {
-            NoiseKind::Gaussian => "Gaussian",
-            NoiseKind::Mask => "masking",
-            NoiseKind::SaltPepper => "salt and pepper",
         }
     }
 }
@@ -182,6 +156,6 @@ impl Settings for UsesSettings {
 impl UsesSettings {
     /// The denoising experiment's noise.
     pub fn noise(&self) -> Result<Noise, Error> {
-        format!("{}:{}", self.noise.name(), self.noise_level).parse()
+        self.noise.at(self.noise_level)
     }
 }
