@@ -234,6 +234,24 @@ impl MapRun {
     }
 }
 
+/// Runs `run` to its end; `each` sees every iteration's (or epoch's) coordinates and may stop
+/// it (then `Ok(None)`). The CLI's whole runs ([`tsne`], [`umap`]).
+fn run_to_end(
+    mut run: MapRun,
+    mut each: impl FnMut(usize, &[f32]) -> Flow,
+) -> Result<Option<Vec<f32>>, Error> {
+    while !run.done() {
+        run.step()?;
+        if let Some(y) = run.coords()
+            && run.iteration() > 0
+            && each(run.iteration() - 1, y) == Flow::Stop
+        {
+            return Ok(None);
+        }
+    }
+    Ok(run.coords().map(<[f32]>::to_vec))
+}
+
 /// Trustworthiness (Venna & Kaski): how far a map's `k` nearest neighbours of a point are
 /// from being its true nearest neighbours, 1 = all of them are; scikit-learn's
 /// `trustworthiness` (Euclidean). With more than `sample` points it is estimated from a

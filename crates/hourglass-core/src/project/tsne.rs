@@ -12,7 +12,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use bhtsne::{FitSneSteps, tSNE};
 
-use super::{Flow, NeighbourSearch, narrowed, pca_map, rows};
+use super::{Flow, MapRun, NeighbourSearch, narrowed, pca_map, rows};
 use crate::{Error, rng::Rng};
 
 /// t-SNE's settings.
@@ -210,19 +210,9 @@ pub fn tsne(
     values: &[f32],
     dim: usize,
     opts: &TsneOptions,
-    mut each: impl FnMut(usize, &[f32]) -> Flow,
+    each: impl FnMut(usize, &[f32]) -> Flow,
 ) -> Result<Option<Vec<f32>>, Error> {
-    let mut run = Tsne::new(values, dim, opts)?;
-    while !run.done() {
-        run.step()?;
-        if let Some(y) = run.coords()
-            && run.iteration() > 0
-            && each(run.iteration() - 1, y) == Flow::Stop
-        {
-            return Ok(None);
-        }
-    }
-    Ok(run.coords().map(<[f32]>::to_vec))
+    super::run_to_end(MapRun::Tsne(Tsne::new(values, dim, opts)?), each)
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ use rayon::prelude::*;
 
 use bhtsne::Neighbor;
 
-use super::{Flow, NeighbourSearch, narrowed, pca_map, rows};
+use super::{Flow, MapRun, NeighbourSearch, narrowed, pca_map, rows};
 use crate::{Error, rng::Rng};
 
 /// UMAP's settings.
@@ -457,19 +457,9 @@ pub fn umap(
     values: &[f32],
     dim: usize,
     opts: &UmapOptions,
-    mut each: impl FnMut(usize, &[f32]) -> Flow,
+    each: impl FnMut(usize, &[f32]) -> Flow,
 ) -> Result<Option<Vec<f32>>, Error> {
-    let mut run = Umap::new(values, dim, opts)?;
-    while !run.done() {
-        run.step()?;
-        if let Some(y) = run.coords()
-            && run.epoch() > 0
-            && each(run.epoch() - 1, y) == Flow::Stop
-        {
-            return Ok(None);
-        }
-    }
-    Ok(run.coords().map(<[f32]>::to_vec))
+    super::run_to_end(MapRun::Umap(Umap::new(values, dim, opts)?), each)
 }
 
 #[cfg(test)]
