@@ -136,3 +136,13 @@ test('t-SNE of 2,000 codes: the iteration count advances, the map changes, it is
   await expect(page.locator('[data-testid=uses-section-project] .facts')).toContainText('epoch 500');
   expect(await num(page, 'project-trust')).toBeGreaterThan(Math.max(0.9, pcaTrust));
 });
+
+test('the side\u2019s selects list their values in order, a value from the URL in its place', async ({ page }) => {
+  await page.goto(`${server.url}/uses?epochs=7`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  const values = (/** @type {string} */ id) => page.getByTestId(id).locator('option').evaluateAll((os) => os.map((o) => Number(/** @type {HTMLOptionElement} */ (o).value)));
+  await expect(page.getByTestId('uses-epochs')).toHaveValue('7');
+  expect(await values('uses-epochs')).toEqual([1, 3, 5, 7, 10]);
+  await expect(page.getByTestId('uses-train-size')).toHaveValue('20000');
+  expect(await values('uses-train-size')).toEqual([2000, 10000, 20000, 60000]);
+});

@@ -23,7 +23,13 @@ export function select(testid, label, options) {
 export function choose(sel, value) {
   const v = String(value);
   if (sel.value === v) return;
-  if (![...sel.options].some((o) => o.value === v)) sel.append(h('option', { value: v }, v));
+  const options = [...sel.options];
+  if (!options.some((o) => o.value === v)) {
+    // among numbers, in its place (1 | 3 | 5 | 10, not 1 | 3 | 10 | 5)
+    const n = Number(v);
+    const after = v !== '' && Number.isFinite(n) ? options.find((o) => o.value !== '' && Number(o.value) > n) : undefined;
+    sel.insertBefore(h('option', { value: v }, v), after || null);
+  }
   sel.value = v;
 }
 

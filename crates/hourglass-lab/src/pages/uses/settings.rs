@@ -145,9 +145,9 @@ impl Settings for UsesSettings {
             Field::number("perplexity", "perplexity", (5.0, 100.0)).offering(&[10.0, 30.0, 50.0]),
             Field::whole("neighbours", "UMAP neighbours", (2, 200)).offering(&[5.0, 15.0, 50.0]),
             Field::number("min_dist", "UMAP min. distance", (0.0, 1.0)).offering(&[0.0, 0.1, 0.5]),
-            Field::whole("epochs", "epochs per model", (1, 30)).offering(&[1.0, 3.0, 10.0]),
+            Field::whole("epochs", "epochs per model", (1, 30)).offering(&[1.0, 3.0, 5.0, 10.0]),
             Field::whole("train_size", "training images", (1_000, 60_000))
-                .offering(&[2_000.0, 10_000.0, 60_000.0]),
+                .offering(&[2_000.0, 10_000.0, 20_000.0, 60_000.0]),
             Field::seed(),
         ]
     }
