@@ -278,3 +278,23 @@ test('Train pressed right after choosing the dataset, the kind and the epochs tr
   await expect(page.getByTestId('studio-message')).toContainText('Trained 1 epoch');
   await expect(page.getByTestId('studio-chart')).toHaveAttribute('data-epochs', '1');
 });
+
+test('choosing a VAE brings binary cross-entropy, and putting it back on MSE says why that fails', async ({ page }, info) => {
+  await page.goto(`${server.url}/studio`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  await expect(page.getByTestId('studio-loss')).toHaveValue('mse');
+  await page.getByTestId('studio-variant').selectOption('vae');
+  await expect(page.getByTestId('studio-loss')).toHaveValue('bce');
+  await expect(page.getByTestId('studio-advice')).toBeHidden();
+  await page.getByTestId('studio-loss').selectOption('mse');
+  await expect(page.getByTestId('studio-advice')).toBeVisible();
+  await expect(page.getByTestId('studio-advice')).toContainText('grey blob');
+  await expect(page.getByTestId('studio-loss')).toHaveValue('mse');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByTestId('studio-advice').scrollIntoViewIfNeeded();
+  const shot = info.outputPath('studio-vae-advice.png');
+  await page.screenshot({ path: shot });
+  await info.attach('a VAE on MSE, explained', { path: shot, contentType: 'image/png' });
+  await page.getByTestId('studio-variant').selectOption('plain');
+  await expect(page.getByTestId('studio-advice')).toBeHidden();
+});

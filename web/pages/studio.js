@@ -31,7 +31,7 @@ const VARIANT_FIELDS = /** @type {Record<string, string[]>} */ ({
 const VARIANT_TEXT = /** @type {Record<string, string>} */ ({
   plain: 'The plain autoencoder: reconstruct the input through the bottleneck.',
   denoising: 'The input is corrupted (fresh noise every batch); the target is the clean image, so the model learns to remove the noise.',
-  vae: 'The encoder gives a mean μ and a log-variance per code unit; the decoder reconstructs a sample z = μ + σ·ε. The loss is the reconstruction summed over the pixels plus β × KL(q(z|x) ‖ N(0, I)), so codes fill a Gaussian you can sample from.',
+  vae: 'The encoder gives a mean μ and a log-variance per code unit; the decoder reconstructs a sample z = μ + σ·ε. The loss is the reconstruction summed over the pixels plus β × KL(q(z|x) ‖ N(0, I)), so codes fill a Gaussian you can sample from. Choosing it brings binary cross-entropy as the loss: with mean squared error the KL term wins.',
   sparse: 'Reconstruction plus a penalty on the code: L1 on its activity, or KL toward a small mean activation ρ (a sigmoid code). Few code units are active for each image.',
   contractive: 'Reconstruction plus λ‖∂z/∂x‖²: the code changes little when the input moves a little (computed exactly, one backward pass per code unit).',
 });
@@ -47,7 +47,7 @@ const IDS = { activation: 'studio-hidden-activation', train_size: 'studio-train-
  * @typedef {{type: string, settings: Record<string, any>, run: {training: boolean, queued: number|null, steps_per_second: number,
  *   losses: [number, number][], notice: {id: number, text: string}|null}, arch: Summary, step: number, steps_per_epoch: number|null,
  *   epochs_done: number, epoch: number, progress: number, seconds_left: number|null, loss: number|null, lr: number,
- *   history: EpochRow[], variant: string, terms: {name: string, points: [number, number][]}[], trained: boolean, loaded: string|null, saved: {name: string, file: string, set: string, metrics: Record<string, number|null>}|null,
+ *   history: EpochRow[], variant: string, advice: string|null, terms: {name: string, points: [number, number][]}[], trained: boolean, loaded: string|null, saved: {name: string, file: string, set: string, metrics: Record<string, number|null>}|null,
  *   uploads: string[], held_out: string, download?: import('../lib/download.js').Download,
  *   models: ModelInfo[], models_dir: string, datasets: {name: string, present: boolean}[], train_samples: number|null,
  *   val_samples: number|null, weights_version: number, grid_ready: boolean}} Snapshot
@@ -119,6 +119,8 @@ export function mount(root) {
   const controls = {};
   const boxes = { data: h('div', { class: 'settings' }), model: h('div', { class: 'settings' }), training: h('div', { class: 'settings' }), variant: h('div', { class: 'settings' }) };
   const variantText = h('p', { class: 'muted', 'data-testid': 'studio-variant-text' });
+  // why these settings will likely train a model that does not work (the job says when)
+  const advice = h('p', { class: 'message', 'data-testid': 'studio-advice', role: 'status', hidden: true });
   // the data set: MNIST, Fashion-MNIST, or one uploaded from here (a CSV, an NPY array, or a
   // .zip of PNG/JPEG images in class folders; 28×28, checked by the server before it is kept)
   const datasetPick = /** @type {HTMLSelectElement} */ (h('select', { 'data-testid': 'studio-dataset', 'aria-label': 'Data set' }));
@@ -398,7 +400,7 @@ export function mount(root) {
         h('p', { 'data-testid': 'studio-intro' }, 'Build an autoencoder, train it on real images, watch it learn, look inside it and keep it. Each change below is checked as you make it; a model that cannot be built says which layer and why.'),
         h('h2', {}, 'Data'), boxes.data,
         h('h2', {}, 'Model'), presets, editor.element, boxes.model,
-        h('h2', {}, 'Variant'), boxes.variant, variantText,
+        h('h2', {}, 'Variant'), boxes.variant, variantText, advice,
         h('h2', {}, 'Training'), boxes.training,
         h('p', { class: 'muted' }, 'Changing the data or the model starts again from new weights; the learning rate and the epochs change without stopping. Save first to keep a model.')),
       h('div', { class: 'middle' },
@@ -470,6 +472,8 @@ export function mount(root) {
       if (label) /** @type {HTMLElement} */ (label).hidden = !used.includes(n) || (n === 'rho' && s.settings.sparsity !== 'kl');
     }
     variantText.textContent = VARIANT_TEXT[s.settings.variant] || '';
+    advice.textContent = s.advice || '';
+    advice.hidden = !s.advice;
     editor.update(s.settings, s.arch);
     valid = editor.valid();
     syncButtons();

@@ -338,6 +338,16 @@ pub(super) fn summary_of(a: &Architecture) -> Value {
     })
 }
 
+/// Why the settings will likely train a model that does not work, when they will: a VAE on
+/// mean squared error (a pixel's squared error is ~0.05 while the KL term is tens of nats, so
+/// the KL wins: every code collapses onto the prior and every image decodes to the same grey
+/// blob — 10 dB after an epoch on 10,000 images).
+pub(super) fn advice(s: &StudioSettings) -> Option<&'static str> {
+    (s.variant == VariantKind::Vae && s.loss == LossKind::Mse).then_some(
+        "A VAE on mean squared error: the KL term outweighs a pixel's small squared error, so the codes collapse onto the prior and every image decodes to the same grey blob. Binary cross-entropy (a VAE's default here) works.",
+    )
+}
+
 /// What a run is: the model, its variant, its data and how it trains, apart from the
 /// learning rate and the epochs (which apply to a run under way). Two settings with the same
 /// key train the same model the same way, so changing from one to the other keeps the run —

@@ -57,7 +57,7 @@ mod keep;
 mod settings;
 mod train;
 
-use build::{architecture, run_key, summary, summary_of, variant_of};
+use build::{advice, architecture, run_key, summary, summary_of, variant_of};
 pub use data::{UPLOAD_PREFIX, studio_data};
 use keep::{ModelInfo, scan};
 pub use settings::{
@@ -219,7 +219,15 @@ impl PageJob for StudioJob {
         self.settings.clone()
     }
 
-    fn configure(&mut self, next: StudioSettings) -> Result<Change, WireError> {
+    fn configure(&mut self, mut next: StudioSettings) -> Result<Change, WireError> {
+        // choosing a VAE brings its loss, binary cross-entropy, unless the loss is chosen in
+        // the same breath (a VAE on MSE learns a grey blob: see `advice`)
+        if next.variant == VariantKind::Vae
+            && self.settings.variant != VariantKind::Vae
+            && next.loss == self.settings.loss
+        {
+            next.loss = LossKind::Bce;
+        }
         // an impossible model, an unknown data set or an unreadable upload changes nothing
         let arch = architecture(&next)?;
         if next.dataset != self.settings.dataset {
@@ -352,6 +360,7 @@ impl PageJob for StudioJob {
         let mut f = Frame::new(json!({
             "arch": summary_of(&self.arch),
             "variant": self.variant().describe(),
+            "advice": advice(&self.settings),
             "terms": self.term_series.iter().map(|(name, series)| json!({"name": name, "points": series.points()})).collect::<Vec<_>>(),
             "step": self.steps,
             "steps_per_epoch": per_epoch,

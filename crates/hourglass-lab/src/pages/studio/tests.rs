@@ -508,3 +508,31 @@ fn a_conv_model_shows_one_map_per_channel_and_stop_keeps_it() {
             .all(|&l| (0.0..=9.0).contains(&l))
     );
 }
+
+/// A VAE picked with the defaults learns (binary cross-entropy comes with it); one put back on
+/// mean squared error is kept, and the page is told why it will likely fail.
+#[test]
+fn a_vae_brings_its_loss_and_mse_with_a_vae_is_explained() {
+    let mut p = probe(temp_models("vae-loss"));
+    let f = p.latest();
+    assert_eq!(f.header["settings"]["loss"], "mse");
+    assert!(f.header["advice"].is_null());
+    p.send(r#"{"type":"configure","variant":"vae"}"#);
+    let f = p.latest();
+    assert_eq!(f.header["settings"]["loss"], "bce");
+    assert!(f.header["advice"].is_null());
+    p.send(r#"{"type":"configure","loss":"mse"}"#);
+    let f = p.latest();
+    assert_eq!(f.header["settings"]["loss"], "mse");
+    assert!(
+        f.header["advice"].as_str().unwrap().contains("grey blob"),
+        "{}",
+        f.header["advice"]
+    );
+    // leaving the VAE and coming back brings BCE again; other variants keep their loss
+    p.send(r#"{"type":"configure","variant":"plain"}"#);
+    assert_eq!(p.latest().header["settings"]["loss"], "mse");
+    assert!(p.latest().header["advice"].is_null());
+    p.send(r#"{"type":"configure","variant":"vae"}"#);
+    assert_eq!(p.latest().header["settings"]["loss"], "bce");
+}
