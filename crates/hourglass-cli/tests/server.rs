@@ -971,6 +971,8 @@ fn a_model_trained_and_saved_in_the_studio_evaluates_as_the_page_said_and_downlo
     let (status, body) = http_post(&server.host, "/api/models?name=junk", b"not a model");
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("not a model Hourglass can read"), "{body}");
+    // every refusal of the API is one shape: the sentence and a code a page can act on
+    assert!(body.contains(r#""code":"invalid""#), "{body}");
     let torn = &bytes[..bytes.len() / 2];
     let (status, body) = http_post(&server.host, "/api/models?name=torn", torn);
     assert_eq!(status, 400, "{body}");
@@ -987,6 +989,7 @@ fn a_model_trained_and_saved_in_the_studio_evaluates_as_the_page_said_and_downlo
     );
     let (status, body) = http_post(&server.host, "/api/models?name=copy", &bytes);
     assert_eq!(status, 409, "{body}");
+    assert!(body.contains(r#""code":"exists""#), "{body}");
     // a browser that goes away mid-upload: half the body sent, then the connection closed
     for path in ["/api/models?name=cut", "/api/datasets?name=cut.csv"] {
         use std::io::Write;

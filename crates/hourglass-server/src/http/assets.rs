@@ -1,7 +1,7 @@
 //! The pages, embedded in the binary (read from web/ on disk in debug builds).
 
 use axum::{
-    http::{StatusCode, header},
+    http::header,
     response::{IntoResponse, Response},
 };
 use rust_embed::RustEmbed;
@@ -32,6 +32,8 @@ pub fn serve(path: &str, pages: &[&str]) -> Response {
             )
                 .into_response()
         }
-        None => (StatusCode::NOT_FOUND, format!("no page or file '/{path}'")).into_response(),
+        None => {
+            super::error::ApiError::not_found(format!("no page or file '/{path}'")).into_response()
+        }
     }
 }
