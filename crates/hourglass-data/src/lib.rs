@@ -3,8 +3,11 @@
 //! download (verified, written atomically), loading a split, and the models folder.
 //! The engine (`hourglass-core`) reads bytes; this crate finds and fetches them.
 //!
-//! Errors are `anyhow` errors: every one is shown to a person as one line with its context
-//! (the file, the mirror, the checksum), and no caller branches on their kind.
+//! Errors: where a caller branches on the kind — a model file that is missing, unreadable or
+//! not a checkpoint ([`models::ModelFileError`], `thiserror`), which the stores map onto the
+//! lab's `StoreError` and the server onto its status codes — they are typed. The others
+//! (downloads, the catalog, readers of uploads) are `anyhow` errors, shown to a person as one
+//! line with its context (the file, the mirror, the checksum); no caller branches on them.
 
 pub mod catalog;
 pub mod fetch;

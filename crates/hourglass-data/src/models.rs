@@ -32,20 +32,52 @@ pub fn model_path(dir: &Path, name: &str) -> Result<PathBuf, String> {
     Ok(dir.join(format!("{stem}{EXTENSION}")))
 }
 
+/// Why a model of the models folder cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelFileError {
+    /// The name cannot be a model's (it would leave the folder, say).
+    #[error("{0}")]
+    Name(String),
+    #[error("there is no model '{name}' in the models folder ({path})")]
+    Missing { name: String, path: PathBuf },
+    #[error("{path}: {mb} MB is more than the models folder's 256 MB limit")]
+    TooLarge { path: PathBuf, mb: u64 },
+    #[error("{path}: {source}")]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The file is there but is not a checkpoint Hourglass can use.
+    #[error("{0}")]
+    Invalid(hourglass_core::Error),
+}
+
 /// Reads the checkpoint of the model `name` from `dir` (refusing files over 256 MB), or says
 /// why it cannot be used.
-pub fn read_checkpoint(dir: &Path, name: &str) -> Result<Checkpoint, String> {
-    let path = model_path(dir, name)?;
-    let meta = fs::metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+pub fn read_checkpoint(dir: &Path, name: &str) -> std::result::Result<Checkpoint, ModelFileError> {
+    let path = model_path(dir, name).map_err(ModelFileError::Name)?;
+    let unreadable = |source: std::io::Error| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            ModelFileError::Missing {
+                name: name.to_string(),
+                path: path.clone(),
+            }
+        } else {
+            ModelFileError::Unreadable {
+                path: path.clone(),
+                source,
+            }
+        }
+    };
+    let meta = fs::metadata(&path).map_err(unreadable)?;
     if meta.len() > MAX_MODEL_BYTES {
-        return Err(format!(
-            "{}: {} MB is more than the models folder's 256 MB limit",
-            path.display(),
-            meta.len() >> 20
-        ));
+        return Err(ModelFileError::TooLarge {
+            path,
+            mb: meta.len() >> 20,
+        });
     }
-    let bytes = fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    Checkpoint::from_bytes(&path.display().to_string(), &bytes).map_err(|e| e.to_string())
+    let bytes = fs::read(&path).map_err(unreadable)?;
+    Checkpoint::from_bytes(&path.display().to_string(), &bytes).map_err(ModelFileError::Invalid)
 }
 
 /// The model files of `dir` (names with their extension), sorted, at most [`MAX_LISTED`];
@@ -141,6 +173,22 @@ fn remove_stale_temporaries(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_model_file_that_cannot_be_read_says_which_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = read_checkpoint(dir.path(), "absent").unwrap_err();
+        assert!(matches!(e, ModelFileError::Missing { .. }), "{e}");
+        assert!(
+            e.to_string().starts_with("there is no model 'absent'"),
+            "{e}"
+        );
+        fs::write(dir.path().join("junk.safetensors"), b"not a model").unwrap();
+        let e = read_checkpoint(dir.path(), "junk").unwrap_err();
+        assert!(matches!(e, ModelFileError::Invalid(_)), "{e}");
+        let e = read_checkpoint(dir.path(), "../x").unwrap_err();
+        assert!(matches!(e, ModelFileError::Name(_)), "{e}");
+    }
 
     #[test]
     fn names_stay_in_the_models_folder() {

@@ -201,12 +201,10 @@ impl ModelStore for FileModels {
     }
 
     fn read(&self, name: &str) -> Result<Checkpoint, StoreError> {
-        models::read_checkpoint(&self.dir, name).map_err(|e| {
-            if models::model_path(&self.dir, name).is_ok_and(|p| !p.exists()) {
-                StoreError::NotFound(e)
-            } else {
-                StoreError::Invalid(e)
-            }
+        models::read_checkpoint(&self.dir, name).map_err(|e| match e {
+            models::ModelFileError::Missing { .. } => StoreError::NotFound(e.to_string()),
+            models::ModelFileError::Unreadable { .. } => StoreError::Io(e.to_string()),
+            _ => StoreError::Invalid(e.to_string()),
         })
     }
 
