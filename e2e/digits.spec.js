@@ -35,6 +35,28 @@ test('train the digit model on a subset and watch the loss fall and the map form
   expect(laterCodes).not.toEqual(firstCodes);
   await page.getByTestId('digits-pause').click();
   await expect(page.getByTestId('digits-train')).toBeVisible();
+  // the sliders follow the codes as they spread (they once kept the first map's range, and
+  // a trained model's digit sat pinned at their ends): test digits' codes fall within them
+  let inside = 0;
+  for (let t = 0; t < 5; t++) {
+    const before = await page.getByTestId('digits-code').getAttribute('data-value');
+    await page.getByTestId('digits-load-test').click();
+    const read = async () => {
+      const v = await page.getByTestId('digits-code').getAttribute('data-value');
+      const c = v && v !== before ? JSON.parse(v) : null;
+      return Array.isArray(c) ? c : null;
+    };
+    await expect.poll(read).not.toBeNull();
+    const code = /** @type {number[]} */ (await read());
+    let ok = true;
+    for (const i of [0, 1]) {
+      const slider = page.getByTestId(`digits-slider-${i}`);
+      const [lo, hi] = [Number(await slider.getAttribute('min')), Number(await slider.getAttribute('max'))];
+      ok = ok && lo < code[i] && code[i] < hi;
+    }
+    if (ok) inside++;
+  }
+  expect(inside, 'test digits whose code lies within the sliders').toBeGreaterThanOrEqual(4);
   // classes can be hidden from the legend
   await page.getByTestId('digits-class-1').click();
   await expect(page.getByTestId('digits-class-1')).toHaveAttribute('aria-pressed', 'false');

@@ -152,8 +152,7 @@ export function digitPanels(ctx) {
     if (!info) return;
     const n = info.latent;
     sliderInputs = info.ranges.map(([lo, hi], i) => {
-      const pad = (hi - lo) * 0.1 || 1;
-      const el = /** @type {HTMLInputElement} */ (h('input', { type: 'range', min: lo - pad, max: hi + pad, step: (hi - lo + 2 * pad) / 400, value: (lo + hi) / 2, 'data-testid': `digits-slider-${i}`, 'aria-label': `code unit ${i + 1}` }));
+      const el = /** @type {HTMLInputElement} */ (h('input', { type: 'range', value: (lo + hi) / 2, 'data-testid': `digits-slider-${i}`, 'aria-label': `code unit ${i + 1}` }));
       el.addEventListener('input', () => {
         if (!slid) slid = info ? info.ranges.map(([a, b]) => (a + b) / 2) : [];
         slid[i] = Number(el.value);
@@ -162,11 +161,24 @@ export function digitPanels(ctx) {
       });
       return el;
     });
+    setRanges();
     sliders.replaceChildren(...sliderInputs.map((el, i) => h('label', {}, h('span', { class: 'muted' }, `z${i + 1}`), el)));
     sliders.classList.toggle('many', n > 4);
     slidersNote.textContent = n === 2
       ? 'Two numbers are the whole code: the sliders move the digit across the map (the ring follows).'
       : `${n} numbers: each slider is one of them. Few of them alone change the digit much — a wide code spreads what it knows over many units.`;
+  }
+  /** Each slider spans its unit's codes on the map now (1st to 99th percentile, and a tenth more). */
+  function setRanges() {
+    if (!info) return;
+    info.ranges.forEach(([lo, hi], i) => {
+      const el = sliderInputs[i];
+      if (!el) return;
+      const pad = (hi - lo) * 0.1 || 1;
+      el.min = String(lo - pad);
+      el.max = String(hi + pad);
+      el.step = String((hi - lo + 2 * pad) / 400);
+    });
   }
   function syncSliders() {
     if (!info) return;
@@ -353,6 +365,11 @@ export function digitPanels(ctx) {
       if (next) {
         info = next;
         const k = `${key}:${next.latent}`;
+        if (k === sliderKey && moved) {
+          // a model in training spreads its codes: the sliders follow the map's ranges
+          setRanges();
+          syncSliders();
+        }
         if (k !== sliderKey) {
           sliderKey = k;
           buildSliders();
