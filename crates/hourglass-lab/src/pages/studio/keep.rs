@@ -24,11 +24,20 @@ fn clamp(field: &str, v: f64) -> f64 {
 
 /// Settings that train `variant` with code layer `code` (a loaded model's).
 pub(super) fn set_variant(s: &mut StudioSettings, variant: Variant, code: Code) {
-    s.variant = VariantKind::from_name(variant.name()).unwrap_or(VariantKind::Plain);
-    s.code = if code == variant.default_code() {
-        CodeChoice::Auto
-    } else {
-        CodeChoice::from_name(code.name()).unwrap_or(CodeChoice::Auto)
+    s.variant = match variant {
+        Variant::Plain => VariantKind::Plain,
+        Variant::Denoising { .. } => VariantKind::Denoising,
+        Variant::Vae { .. } => VariantKind::Vae,
+        Variant::Sparse { .. } => VariantKind::Sparse,
+        Variant::Contractive { .. } => VariantKind::Contractive,
+    };
+    s.code = match code {
+        _ if code == variant.default_code() => CodeChoice::Auto,
+        Code::Linear => CodeChoice::Linear,
+        Code::Relu => CodeChoice::Relu,
+        Code::Sigmoid => CodeChoice::Sigmoid,
+        // a gaussian code is a VAE's own (its default, above); `check_code` refuses it elsewhere
+        Code::Gaussian => CodeChoice::Auto,
     };
     match variant {
         Variant::Plain => {}

@@ -105,10 +105,10 @@ impl UsesJob {
                 .take(self.settings.train_size as usize);
             self.train = Some((key.clone(), t));
         }
-        match &self.train {
-            Some((_, t)) => Ok(t),
-            None => unreachable!("set above"),
-        }
+        self.train
+            .as_ref()
+            .map(|(_, t)| t)
+            .ok_or_else(|| WireError::invalid("no training images"))
     }
 }
 
