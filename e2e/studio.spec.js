@@ -182,6 +182,17 @@ test('your own data: an uploaded CSV of 28×28 images trains; a file that is not
   await expect(page.getByTestId('studio-message')).toContainText('Cannot use narrow.csv');
   await expect(page.getByTestId('studio-message')).toContainText('784');
   await expect(page.getByTestId('studio-dataset')).toHaveValue('mnist');
+  // a file that only pretends: the reason once, in words (the name is not said twice, no
+  // escape sequence shown as text)
+  await page.getByTestId('studio-upload').setInputFiles({ name: 'bad.npy', mimeType: 'application/octet-stream', buffer: Buffer.from('not numpy at all') });
+  await expect(page.getByTestId('studio-message')).toHaveText("Cannot use bad.npy: not an .npy file (it does not start with NumPy's magic bytes)");
+  // the upload is a button that says what it does, whole, at a desktop width (the browser's
+  // own control read "No fil...hosen")
+  await page.setViewportSize({ width: 1400, height: 900 });
+  const button = page.getByTestId('studio-upload-button');
+  await expect(button).toBeVisible();
+  await expect(button).toHaveText('Upload a data set\u2026');
+  expect(await button.evaluate((b) => b.scrollWidth <= b.clientWidth)).toBe(true);
   // 120 images in MNIST's CSV layout: the label, then 784 pixels from 0 to 255 (a stroke whose
   // place depends on the label)
   const rows = [];

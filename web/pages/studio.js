@@ -75,6 +75,17 @@ async function postFile(url, file) {
   return body;
 }
 
+/**
+ * Why a file was refused, without its name when the reason begins with it (the message
+ * names the file already).
+ * @param {string} name
+ * @param {any} e
+ */
+function reason(name, e) {
+  const why = String(e && e.message ? e.message : e);
+  return why.startsWith(`${name}: `) ? why.slice(name.length + 2) : why;
+}
+
 /** @param {HTMLElement} root */
 export function mount(root) {
   /** @type {Schema} */ let schema = [];
@@ -128,7 +139,10 @@ export function mount(root) {
     say('');
     send({ type: 'configure', dataset: datasetPick.value });
   });
-  const dataUpload = /** @type {HTMLInputElement} */ (h('input', { type: 'file', accept: '.csv,.npy,.zip', 'data-testid': 'studio-upload', 'aria-label': 'Upload a data set (.csv, .npy or .zip of images)' }));
+  const dataUpload = /** @type {HTMLInputElement} */ (h('input', { type: 'file', hidden: true, accept: '.csv,.npy,.zip', 'data-testid': 'studio-upload', 'aria-label': 'Upload a data set (.csv, .npy or .zip of images)' }));
+  // the browser's own file control shows "No file chosen", cut short in a narrow column: a
+  // button that opens it instead (the outcome is said in the message line)
+  const dataUploadButton = h('button', { type: 'button', class: 'file-button', 'data-testid': 'studio-upload-button', onclick: () => dataUpload.click() }, 'Upload a data set\u2026');
   dataUpload.addEventListener('change', async () => {
     const file = dataUpload.files && dataUpload.files[0];
     if (!file) return;
@@ -139,7 +153,7 @@ export function mount(root) {
       send({ type: 'rescan' });
       send({ type: 'configure', dataset: `upload:${body.file}` });
     } catch (e) {
-      say(`Cannot use ${file.name}: ${String(/** @type {any} */ (e).message || e)}`);
+      say(`Cannot use ${file.name}: ${reason(file.name, e)}`);
     } finally {
       dataUpload.value = '';
     }
@@ -165,7 +179,7 @@ export function mount(root) {
     for (const box of Object.values(boxes)) box.replaceChildren();
     boxes.data.append(h('label', { 'data-field': 'dataset' }, 'dataset', datasetPick),
       h('div', { class: 'row' }, download.button, download.progress),
-      h('label', { class: 'upload' }, 'or upload your own (28×28 images: .csv, .npy, or a .zip of PNG/JPEG in class folders)', dataUpload));
+      h('div', { class: 'upload' }, h('span', {}, 'or your own (28×28 images: .csv, .npy, or a .zip of PNG/JPEG in class folders)'), dataUploadButton, dataUpload));
     for (const f of schema) {
       const box = DATA.includes(f.name) ? boxes.data : MODEL.includes(f.name) ? boxes.model : TRAINING.includes(f.name) ? boxes.training : VARIANT.includes(f.name) ? boxes.variant : null;
       if (!box) continue;
@@ -273,7 +287,8 @@ export function mount(root) {
   const savedNote = h('p', { class: 'muted', 'data-testid': 'studio-saved', role: 'status' });
   // a checkpoint trained elsewhere (`hourglass train`) into the models folder: checked by the
   // server before anything is written
-  const upload = /** @type {HTMLInputElement} */ (h('input', { type: 'file', accept: '.safetensors', 'data-testid': 'studio-upload-model', 'aria-label': 'Upload a model (.safetensors)' }));
+  const upload = /** @type {HTMLInputElement} */ (h('input', { type: 'file', hidden: true, accept: '.safetensors', 'data-testid': 'studio-upload-model', 'aria-label': 'Upload a model (.safetensors)' }));
+  const uploadButton = h('button', { type: 'button', class: 'file-button', 'data-testid': 'studio-upload-model-button', onclick: () => upload.click() }, 'Upload a model\u2026');
   upload.addEventListener('change', async () => {
     const file = upload.files && upload.files[0];
     if (!file) return;
@@ -284,7 +299,7 @@ export function mount(root) {
       say(`Uploaded ${body.file}: ${body.describe}, ${body.epochs} epochs.`);
       send({ type: 'rescan' });
     } catch (e) {
-      say(`Cannot upload ${file.name}: ${String(/** @type {any} */ (e).message || e)}`);
+      say(`Cannot upload ${file.name}: ${reason(file.name, e)}`);
     } finally {
       upload.value = '';
     }
@@ -428,7 +443,7 @@ export function mount(root) {
           h('div', { class: 'row' }, name, save, h('label', { class: 'inline' }, replace, 'replace a model of that name')),
           savedNote,
           models,
-          h('label', { class: 'row upload' }, h('span', {}, 'Upload a model trained with hourglass train'), upload),
+          h('div', { class: 'row upload' }, h('span', {}, 'A model trained with hourglass train:'), uploadButton, upload),
           modelsNote,
           h('h3', {}, 'Compare two models'),
           h('div', { class: 'row' }, pickA, h('span', {}, 'with'), pickB, compareButton),

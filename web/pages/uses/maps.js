@@ -81,7 +81,7 @@ export function mapsSection(ctx) {
     if (i < 0) return;
     ctx.query('neighbours', { index: i, k: 8 }).then((m) => {
       const live = ctx.live();
-      neighbours.replaceChildren(h('p', { class: 'muted' }, `Its 8 nearest neighbours in the ${live && live.map ? (live.map.source === 'codes' ? 'code' : 'pixel') : ''} space (${m.kept_on_map} of them are among its 8 nearest on the map):`));
+      neighbours.replaceChildren(h('p', { class: 'muted' }, `Its 8 nearest neighbours in the ${live && live.map ? (live.map.source === 'codes' ? 'code' : 'pixel') : ''} space (${m.kept_on_map} of them ${m.kept_on_map === 1 ? 'is' : 'are'} among its 8 nearest on the map):`));
       const grid = h('div', { class: 'thumbs' });
       imageGrid(grid, m.neighbours.map((/** @type {{label: number, distance: number}} */ n, /** @type {number} */ j) => ({ values: m.data.images.subarray(j * PX, (j + 1) * PX), caption: `${ctx.names()[n.label] ?? n.label}` })), { w: 28, h: 28, cols: 4, testid: 'project-neighbour' });
       neighbours.append(grid);

@@ -28,7 +28,7 @@ pub fn read_npy(name: &str, bytes: &[u8]) -> Result<Dataset, Error> {
     if !bytes.starts_with(MAGIC) || bytes.len() < 10 {
         return Err(Error::format(
             name,
-            "not an .npy file (missing the \\x93NUMPY magic)",
+            "not an .npy file (it does not start with NumPy's magic bytes)",
         ));
     }
     let major = bytes[6];
