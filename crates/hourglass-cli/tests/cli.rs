@@ -1348,3 +1348,39 @@ fn the_readme_first_example_converges_as_the_readme_says() {
     let mse = e["mse"].as_f64().unwrap();
     assert!(mse < 0.0012, "MSE {mse}");
 }
+
+#[test]
+fn the_help_sgd_example_learns_its_patterns() {
+    // `train --help`'s SGD example, run as written (only the output path moved): it once
+    // ended at MSE 0.23, no better than guessing the mean pattern
+    let help = ok(&["train", "--help"]);
+    let line = help
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("hourglass train") && l.contains("--optimizer sgd"))
+        .expect("an SGD example in train --help");
+    let dir = tmp();
+    let model = dir.path().join("glass.safetensors");
+    let mut args: Vec<String> = line
+        .split_whitespace()
+        .skip(2) // "hourglass train"
+        .map(str::to_string)
+        .collect();
+    assert_eq!(args[0], "--dataset");
+    let out = args.iter().position(|a| a == "--out").unwrap();
+    args[out + 1] = s(&model).to_string();
+    let mut all = vec!["train"];
+    all.extend(args.iter().map(String::as_str));
+    ok(&all);
+    let e: Value = serde_json::from_str(&ok(&[
+        "eval",
+        "--model",
+        s(&model),
+        "--dataset",
+        "patterns",
+        "--json",
+    ]))
+    .unwrap();
+    let mse = e["mse"].as_f64().unwrap();
+    assert!(mse < 0.03, "MSE {mse}: the example learns nothing");
+}
