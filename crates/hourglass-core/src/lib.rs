@@ -5,6 +5,7 @@ pub mod architecture;
 pub mod checkpoint;
 pub mod data;
 mod error;
+pub mod fixed;
 pub mod glass;
 pub mod latent;
 pub mod metrics;

@@ -15,7 +15,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use hourglass_core::{
     architecture::{Architecture, Code, parse_convs, parse_layers},
-    checkpoint::{Checkpoint, DatasetInfo, EpochLoss, FORMAT_VERSION, ModelConfig, TrainingInfo},
+    checkpoint::{Checkpoint, DatasetInfo, EpochLoss, ModelConfig, TrainingInfo},
     glass::Activation,
     tensor::{
         Autoencoder, LossKind, Optimizer, Progress, TrainOptions, initial_tensors, train,
@@ -283,14 +283,20 @@ pub fn run(args: TrainArgs) -> Result<()> {
             train_set.len()
         );
     }
-    let opts = TrainOptions {
-        variant,
-        loss,
-        optimizer,
-        batch_size: batch,
-        epochs: args.epochs,
-        seed: args.seed,
-    };
+    // the run's one configuration: it trains with it, and the checkpoint records it
+    let training = TrainingInfo::of(
+        &TrainOptions {
+            variant,
+            loss,
+            optimizer,
+            batch_size: batch,
+            epochs: args.epochs,
+            seed: args.seed,
+        },
+        momentum,
+        args.val_split,
+    );
+    let opts = training.options()?;
     let model = Autoencoder::from_tensors(
         &arch,
         &initial_tensors(&arch, args.seed)?,
@@ -387,19 +393,11 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let seconds = started.elapsed().as_secs_f64();
     let stopped = stop.load(Ordering::Relaxed);
     let last = reports.last();
-    let mut metrics = BTreeMap::new();
-    if let Some(r) = last {
-        metrics.insert("train_loss".to_string(), r.train_loss);
-        if let Some(v) = r.val_loss {
-            metrics.insert("val_loss".to_string(), v);
-        }
-    }
     let epochs_trained = reports.iter().filter(|r| !r.partial).count();
     let ck = Checkpoint {
-        config: ModelConfig {
-            format_version: FORMAT_VERSION,
-            architecture: arch.clone(),
-            dataset: DatasetInfo {
+        config: ModelConfig::trained(
+            arch.clone(),
+            DatasetInfo {
                 name: data.name.clone(),
                 features: data.features,
                 image_shape: data.image_shape,
@@ -407,32 +405,11 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 train_samples: train_set.len(),
                 val_samples: val_set.len(),
             },
-            training: TrainingInfo {
-                loss: loss.name().into(),
-                optimizer: match args.optimizer {
-                    OptimizerName::Adam => "adam".into(),
-                    OptimizerName::Sgd => "sgd".into(),
-                },
-                learning_rate: args.lr,
-                momentum,
-                batch_size: batch,
-                epochs: args.epochs,
-                seed: args.seed,
-                val_split: args.val_split,
-                variant,
-            },
+            training,
             epochs_trained,
-            metrics,
-            history: reports
-                .iter()
-                .map(|r| EpochLoss {
-                    epoch: r.epoch,
-                    train_loss: r.train_loss,
-                    val_loss: r.val_loss,
-                    partial: r.partial,
-                })
-                .collect(),
-        },
+            reports.iter().map(EpochLoss::from).collect(),
+            BTreeMap::new(),
+        ),
         tensors: model.to_tensors(),
     };
     write_atomic(&args.out, &ck.to_bytes()?)?;

@@ -11,6 +11,7 @@ mod host;
 mod host_layers;
 mod init;
 mod objective;
+mod run;
 mod sigmoid;
 mod trainer;
 
@@ -28,6 +29,7 @@ pub use objective::{
     BatchLoss, Evaluated, Objective, Reconstruction, VariantObjective, mean_jacobian_norm,
     objective_for, reconstruction_loss,
 };
+pub use run::OPTIMIZERS;
 pub use sigmoid::fast_sigmoid;
 pub use trainer::{
     DenoisingEvaluation, EpochFigures, EpochReport, Evaluation, LossKind, Optimizer, Progress,
