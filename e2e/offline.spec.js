@@ -26,3 +26,26 @@ test('server gone: a banner and disabled controls; server back: the page resumes
   await expect(page.getByTestId('glass-epoch')).toHaveAttribute('data-value', '1');
   server.stop();
 });
+
+test('a phone scrolled to the Train card sees the server go; after a restart the lost run is named', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  let server = await startServer();
+  const port = new URL(server.url).port;
+  await page.goto(`${server.url}/studio?train_size=20000&batch=32&epochs=10&layers=64&latent=8`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  await page.getByTestId('studio-train').click();
+  await expect.poll(async () => Number(await page.getByTestId('studio-progress').getAttribute('data-value')), { timeout: 30_000 }).toBeGreaterThan(0.01);
+  await page.getByTestId('studio-chart').scrollIntoViewIfNeeded();
+  server.stop();
+  // where the learner is, not at the top of the page
+  await expect(page.getByTestId('offline')).toBeInViewport({ timeout: 15_000 });
+  await page.waitForTimeout(1000);
+  server = await startServer(['--port', port]);
+  await expect(page.getByTestId('offline')).toBeHidden({ timeout: 20_000 });
+  const said = page.getByTestId('studio-message');
+  await expect(said).toContainText('The server restarted');
+  await expect(said).toContainText(/the model it was training \(epoch \d+\.\d\d of 10\) was lost/);
+  await expect(said).toContainText('Press Train');
+  await expect(said).toBeInViewport();
+  server.stop();
+});

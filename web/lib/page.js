@@ -14,8 +14,27 @@ import { fromUrl, reconcile } from './settings.js';
  *   urlKeys?: Record<string, string>,
  *   onHello?: (hello: ServerMessage, q: URLSearchParams) => string[],
  *   fromUrlToo?: (s: any, fresh: boolean) => Record<string, any>[],
+ *   lostRun?: (last: any) => string|null,
  * }} PageOptions
  */
+
+/**
+ * A page's message line (errors and notes from its job): the element, and `say(text)`, which
+ * shows it with `text` or hides it when `text` is empty.
+ * @param {string} page the page's name (its test id is `<page>-message`)
+ */
+export function messageLine(page) {
+  const el = document.createElement('div');
+  el.className = 'message';
+  el.dataset.testid = `${page}-message`;
+  el.setAttribute('role', 'status');
+  el.hidden = true;
+  const say = (/** @type {string} */ text) => {
+    el.textContent = text;
+    el.hidden = !text;
+  };
+  return { el, say };
+}
 
 /**
  * Connects a page to its job.
@@ -24,6 +43,9 @@ import { fromUrl, reconcile } from './settings.js';
  *   to show.
  * - `fromUrlToo(snapshot, fresh)`: messages that bring the page's own URL state (beyond the
  *   settings) to a session, sent with the settings patch.
+ * - `lostRun(last)`: when the server restarted under the page (its session is new), what was
+ *   lost, from the last snapshot the page had (e.g. "the run was at epoch 0.22"), or null.
+ *   The page always says the server restarted; this says what that cost.
  * A new session takes all the URL's settings; an existing one (a reload, or a link opened in
  * the same tab) takes those the URL gives that differ from its own.
  * @param {string} name the page's name on the server
@@ -34,6 +56,8 @@ export function connectPage(name, opts) {
   /** @type {{settings: Record<string, any>, given: string[], problems: string[]}|null} */
   let url = null;
   let pending = false;
+  // the last snapshot shown, and whether a session was open before (a restart loses it)
+  /** @type {any} */ let last = null;
   const status = /** @type {HTMLElement} */ (document.getElementById('status'));
   const root = /** @type {HTMLElement} */ (document.getElementById('app'));
   // when the server is gone: a banner that says how to bring it back, and controls that
@@ -66,6 +90,11 @@ export function connectPage(name, opts) {
       const own = opts.onHello ? opts.onHello(msg, q) : [];
       url = fromUrl(schema, q, opts.urlKeys);
       const problems = [...url.problems, ...own];
+      if (last && session.fresh) {
+        // the server was restarted under the page: its session (and any run) is gone
+        const lost = opts.lostRun ? opts.lostRun(last) : null;
+        problems.unshift(`The server restarted, so this page started again from its address${lost ? `: ${lost}` : ''}. Models you saved are safe in the models folder.`);
+      }
       if (problems.length) opts.say(problems.join(' '));
       pending = true;
     } else if (msg.type === 'snapshot') {
@@ -77,6 +106,7 @@ export function connectPage(name, opts) {
         for (const m of more) session.send(m);
         if (patch || more.length) return;
       }
+      last = msg;
       opts.onSnapshot(msg);
     } else if (msg.type === 'error') {
       opts.say(String(msg.message));

@@ -75,6 +75,20 @@ export function toUrl(q, schema, settings, keys = {}) {
 }
 
 /**
+ * Shows a page's settings (and its own `extra` parameters) in the address bar: how every
+ * page keeps its URL a link to what it shows.
+ * @param {Schema} schema
+ * @param {Record<string, any>} settings
+ * @param {{extra?: Record<string, string>, keys?: Record<string, string>, base?: URLSearchParams}} [opts]
+ */
+export function settingsToUrl(schema, settings, opts = {}) {
+  const q = opts.base || new URLSearchParams();
+  toUrl(q, schema, settings, opts.keys);
+  for (const [k, v] of Object.entries(opts.extra || {})) q.set(k, v);
+  showInUrl(q);
+}
+
+/**
  * Puts the URL parameters `q` in the address bar (without a new history entry) when they
  * differ from it.
  * @param {URLSearchParams} q

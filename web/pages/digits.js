@@ -6,9 +6,9 @@
 // with it). This module holds the model picker, the training controls and the snapshot.
 
 import { h, svg, showNumber } from '../lib/dom.js';
-import { connectPage } from '../lib/page.js';
+import { connectPage, messageLine } from '../lib/page.js';
 import { lineChart } from '../lib/chart.js';
-import { check, showInUrl, toUrl } from '../lib/settings.js';
+import { check, settingsToUrl } from '../lib/settings.js';
 import { choose, controlFor, trainToggle } from '../lib/controls.js';
 import { mapPanel } from './digits/map.js';
 import { digitPanels } from './digits/digit.js';
@@ -44,11 +44,7 @@ export function mount(root) {
   let lastStep = -1;
   let lastMapKey = '';
 
-  const message = h('div', { class: 'message', 'data-testid': 'digits-message', role: 'status', hidden: true });
-  const say = (/** @type {string} */ text) => {
-    message.textContent = text;
-    message.hidden = !text;
-  };
+  const { el: message, say } = messageLine('digits');
   const send = (/** @type {Record<string, any>} */ m) => session.send(m);
   const dataset = () => (live && live.map ? live.map.dataset : live ? live.settings.dataset : 'mnist');
   const names = () => CLASS_NAMES[/** @type {'mnist'} */ (dataset())] || [];
@@ -206,10 +202,7 @@ export function mount(root) {
       h('div', { class: 'side' }, ...digit.panels)));
 
   function syncUrl() {
-    if (!live) return;
-    const q = new URLSearchParams();
-    toUrl(q, schema, live.settings);
-    showInUrl(q);
+    if (live) settingsToUrl(schema, live.settings);
   }
 
   /** @param {Snapshot} s */

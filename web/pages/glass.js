@@ -3,11 +3,11 @@
 
 import { h, svg, showNumber, Tooltip } from '../lib/dom.js';
 import { POSITIVE, NEGATIVE, HIGH, LOW, grey } from '../lib/colors.js';
-import { connectPage } from '../lib/page.js';
+import { connectPage, messageLine } from '../lib/page.js';
 import { lineChart } from '../lib/chart.js';
 import { lossNote } from '../lib/lossnotes.js';
 import { trainToggle } from '../lib/controls.js';
-import { check, field, showInUrl, toUrl } from '../lib/settings.js';
+import { check, field, settingsToUrl } from '../lib/settings.js';
 
 const PATTERNS = [
   '111000000', '000111000', '000000111', '100100100', '010010010', '001001001',
@@ -48,11 +48,7 @@ export function mount(root) {
   /** @type {Settings|null} */ let current = null;
 
   // ---- controls
-  const message = h('div', { class: 'message', 'data-testid': 'glass-message', role: 'status', hidden: true });
-  const say = (/** @type {string} */ text) => {
-    message.textContent = text;
-    message.hidden = !text;
-  };
+  const { el: message, say } = messageLine('glass');
   const toggle = trainToggle({ train: 'glass-train', pause: 'glass-stop' }, (training) => session.send({ type: training ? 'pause' : 'play' }));
   const step = h('button', { 'data-testid': 'glass-step', title: 'Train one epoch', onclick: () => session.send({ type: 'step' }) }, 'Step');
   const seed = /** @type {HTMLInputElement} */ (h('input', { type: 'number', min: 0, step: 1, 'data-testid': 'glass-seed', 'aria-label': 'Seed' }));
@@ -192,10 +188,9 @@ export function mount(root) {
   }
 
   function syncUrl() {
-    const q = new URLSearchParams(location.search);
-    if (current) toUrl(q, schema, current);
-    q.set('input', currentInput().map((v) => (v > 0.5 ? '1' : '0')).join(''));
-    showInUrl(q);
+    const input = currentInput().map((v) => (v > 0.5 ? '1' : '0')).join('');
+    // before the first snapshot there are no settings to show, only the input
+    settingsToUrl(current ? schema : [], current || {}, { extra: { input }, base: new URLSearchParams(location.search) });
   }
 
   /** @param {Snapshot} s */

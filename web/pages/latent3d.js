@@ -3,16 +3,18 @@
 // timeline of the training, and PCA beside it. The server trains; this page draws.
 
 import { h, svg, Tooltip } from '../lib/dom.js';
-import { connectPage } from '../lib/page.js';
+import { connectPage, messageLine } from '../lib/page.js';
 import { lineChart } from '../lib/chart.js';
 import { lossNote } from '../lib/lossnotes.js';
 import { byError } from '../lib/colors.js';
 import { attr, fmt, ratio, show } from '../lib/format.js';
 import { choose, offered, select, trainToggle } from '../lib/controls.js';
-import { check, field, toUrl } from '../lib/settings.js';
+import { check, field, settingsToUrl } from '../lib/settings.js';
 import { cameraFor, createStage } from './latent3d/views.js';
 import { createDatasets } from './latent3d/datasets.js';
 import { createTimeline } from './latent3d/timeline.js';
+import { bindViews } from './latent3d/interact.js';
+import { introText, verdictText } from './latent3d/words.js';
 
 /** @type {[number, string][]} */
 const SPEEDS = [[30, 'slow'], [250, 'normal'], [2000, 'fast'], [0, 'as fast as it goes']];
@@ -81,11 +83,7 @@ export function mount(root) {
   let colourMode = url.colour;
 
   // ---- controls
-  const message = h('div', { class: 'message', 'data-testid': 'latent3d-message', role: 'status', hidden: true });
-  const say = (/** @type {string} */ text) => {
-    message.textContent = text;
-    message.hidden = !text;
-  };
+  const { el: message, say } = messageLine('latent3d');
   const send = (/** @type {Record<string, any>} */ msg) => session.send(msg);
   const configure = (/** @type {Partial<Settings>} */ c) => send({ type: 'configure', ...c });
 
@@ -173,9 +171,6 @@ export function mount(root) {
   // the largest trail now and at epoch 0: trails are drawn against the latter
   const largest = h('p', { class: 'muted trail-figures', 'data-testid': 'latent3d-largest-trail' });
   const intro = h('p', { 'data-testid': 'latent3d-intro' });
-  const WORDS = ['', 'one number', 'two numbers', 'three numbers'];
-  /** @param {number} k */
-  const introText = (k) => `Each dot is a point in 3D. The encoder squeezes its three coordinates into ${WORDS[k] || `${k} numbers`} — its latent code — and the decoder tries to rebuild the point from ${k === 1 ? 'that one' : `those ${WORDS[k] ? WORDS[k].split(' ')[0] : k}`}.${k === 3 ? ' With three numbers nothing has to be squeezed: watch whether it still learns something useful.' : ''} Colours run along the shape, so a point and its reconstruction share a colour.`;
   intro.textContent = introText(2);
   // the colour scale, shown when points are coloured by error
   const legend = h('div', { class: 'error-legend', 'data-testid': 'latent3d-colour-legend', hidden: colourMode !== 'error' },
@@ -261,63 +256,9 @@ export function mount(root) {
             verdict)),
           h('figure', { class: 'panel' }, h('figcaption', {}, 'Loss over epochs'), chart, chartNote)))));
 
-  // ---- dragging a 3D view turns the shared camera
-  for (const v of [views.input, views.recon, views.layered, views.latent]) {
-    /** @type {{x: number, y: number}|null} */
-    let drag = null;
-    v.el.addEventListener('pointerdown', (ev) => {
-      if (!v.is3d && !(v.name === 'latent' && current() && /** @type {Snapshot} */ (current()).latent === 3)) return;
-      drag = { x: ev.clientX, y: ev.clientY };
-      v.el.setPointerCapture(ev.pointerId);
-      v.el.classList.add('dragging');
-    });
-    v.el.addEventListener('pointermove', (ev) => {
-      if (!drag) return;
-      camera.yaw += (ev.clientX - drag.x) * 0.01;
-      camera.pitch = Math.max(-1.5, Math.min(1.5, camera.pitch + (ev.clientY - drag.y) * 0.01));
-      drag = { x: ev.clientX, y: ev.clientY };
-      queueRender();
-    });
-    const end = () => { drag = null; v.el.classList.remove('dragging'); };
-    v.el.addEventListener('pointerup', end);
-    v.el.addEventListener('pointercancel', end);
-    // the keyboard too: a focused 3D view turns with the arrow keys
-    v.el.setAttribute('tabindex', '0');
-    v.el.addEventListener('keydown', (ev) => {
-      const turn = { ArrowLeft: [-0.1, 0], ArrowRight: [0.1, 0], ArrowUp: [0, -0.1], ArrowDown: [0, 0.1] }[ev.key];
-      if (!turn || (!v.is3d && !(v.name === 'latent' && current() && /** @type {Snapshot} */ (current()).latent === 3))) return;
-      ev.preventDefault();
-      camera.yaw += turn[0];
-      camera.pitch = Math.max(-1.5, Math.min(1.5, camera.pitch + turn[1]));
-      queueRender();
-    });
-  }
-  // and points: in any focused view, [ and ] (or , and .) step from point to point, each shown
-  // with its tooltip and found in every view, as hovering does; Escape lets go
-  let stepped = -1;
-  for (const v of Object.values(views)) {
-    if (v.el.getAttribute('tabindex') !== '0') v.el.setAttribute('tabindex', '0');
-    v.el.addEventListener('keydown', (ev) => {
-      const s = current();
-      if (!s) return;
-      const dir = { ']': 1, '.': 1, '[': -1, ',': -1 }[ev.key];
-      if (ev.key === 'Escape') {
-        stepped = -1;
-        setHover(null);
-        return;
-      }
-      if (!dir) return;
-      ev.preventDefault();
-      stepped = (stepped + dir + s.n) % s.n;
-      const dot = v.el.querySelector(`circle.pt:not(.input)[data-index="${stepped}"]`);
-      const r = (dot || v.el).getBoundingClientRect();
-      setHover(stepped, /** @type {MouseEvent} */ (/** @type {unknown} */ ({ clientX: r.left + r.width / 2, clientY: r.top + r.height / 2 })));
-    });
-    v.el.addEventListener('blur', () => {
-      if (stepped >= 0) setHover(null);
-      stepped = -1;
-    });
-  }
+  // ---- dragging a 3D view (or its arrow keys) turns the shared camera; [ and ] step
+  // from point to point (./latent3d/interact.js)
+  bindViews(views, { camera, current, queueRender, setHover });
 
   function current() {
     return tl.moment() || live;
@@ -350,12 +291,7 @@ export function mount(root) {
     show(aeError, s.ae_error);
     show(pcaError, s.pca_error);
     if (s.ae_error !== null && s.pca_error !== null) {
-      const [a, b] = [s.ae_error, s.pca_error];
-      const comps = `${k} component${k > 1 ? 's' : ''}`;
-      const text = b < 1e-12 && a < 1e-12 ? 'Both rebuild the points exactly.'
-        : b < 1e-12 ? `PCA with ${comps} rebuilds these points exactly: they lie flat (in a ${k === 1 ? 'line' : 'plane'}), so the best flat squeeze loses nothing. The autoencoder is still ${fmt(a)} away. Pick a curved shape (the Swiss roll, the twisted cubic) to see a curved squeeze win.`
-          : a < b ? `The autoencoder's error is ${ratio(a, b)} PCA's${b / a < 1.1 ? '' : ': a curved squeeze beats the best flat one'}.`
-            : `PCA's error is ${ratio(b, a)} the autoencoder's so far${a / b < 1.1 ? '' : ': the autoencoder has not yet found a better squeeze than a flat one'}.`;
+      const text = verdictText(s.ae_error, s.pca_error, k);
       if (verdict.textContent !== text) verdict.textContent = text;
     }
     stage.drawHourglass(s.sizes);
@@ -395,21 +331,12 @@ export function mount(root) {
     return text;
   }
 
-  let lastUrl = '';
   function syncUrl() {
     if (!live) return;
-    const q = new URLSearchParams();
-    toUrl(q, schema, live.settings, URL_KEYS);
-    q.set('speed', String(live.run.speed));
-    q.set('scale', String(trailScale));
-    q.set('colour', colourMode);
-    if (trailLog) q.set('tlog', '1');
-    const next = `${location.pathname}?${q}`;
-    // only when something changed: browsers throttle frequent history updates
-    if (next !== lastUrl) {
-      lastUrl = next;
-      history.replaceState(null, '', next);
-    }
+    /** @type {Record<string, string>} */
+    const extra = { speed: String(live.run.speed), scale: String(trailScale), colour: colourMode };
+    if (trailLog) extra.tlog = '1';
+    settingsToUrl(schema, live.settings, { extra, keys: URL_KEYS });
   }
 
   /** @param {Snapshot} s */

@@ -5,14 +5,16 @@
 // The architecture editor and the diagram live in pages/studio/editor.js.
 
 import { h, svg, showNumber } from '../lib/dom.js';
-import { connectPage } from '../lib/page.js';
+import { connectPage, messageLine } from '../lib/page.js';
 import { lineChart } from '../lib/chart.js';
-import { check, showInUrl, toUrl } from '../lib/settings.js';
+import { check, settingsToUrl } from '../lib/settings.js';
 import { choose, controlFor, trainToggle } from '../lib/controls.js';
 import { drawImage } from '../lib/images.js';
 import { architectureEditor, PRESETS } from './studio/editor.js';
 import { insidePanel } from './studio/inside.js';
 import { datasetDownload } from '../lib/download.js';
+import { keepPanel } from './studio/keep.js';
+import { postFile, reason } from './studio/files.js';
 
 /** Settings shown as plain controls (the architecture has its editor). */
 const DATA = ['train_size', 'val_split'];
@@ -41,13 +43,13 @@ const IDS = { activation: 'studio-hidden-activation', train_size: 'studio-train-
 /**
  * @typedef {import('../lib/settings.js').Schema} Schema
  * @typedef {import('./studio/editor.js').Summary} Summary
- * @typedef {{epoch: number, train_loss: number, val_loss: number|null, psnr: number|null, ssim: number|null, seconds: number, partial: boolean}} EpochRow
+ * @typedef {{epoch: number, at: number, train_loss: number, val_loss: number|null, psnr: number|null, ssim: number|null, seconds: number, partial: boolean}} EpochRow
  * @typedef {{name: string, file: string, describe: string|null, params: number|null, dataset: string|null, epochs: number|null,
  *   metrics: Record<string, number>|null, error: string|null}} ModelInfo
  * @typedef {{type: string, settings: Record<string, any>, run: {training: boolean, queued: number|null, steps_per_second: number,
  *   losses: [number, number][], notice: {id: number, text: string}|null}, arch: Summary, step: number, steps_per_epoch: number|null,
  *   epochs_done: number, epoch: number, progress: number, seconds_left: number|null, loss: number|null, lr: number,
- *   history: EpochRow[], variant: string, advice: string|null, terms: {name: string, points: [number, number][]}[], trained: boolean, loaded: string|null, saved: {name: string, file: string, set: string, metrics: Record<string, number|null>}|null,
+ *   history: EpochRow[], before: {epoch: number, train_loss: number, val_loss?: number|null, partial?: boolean}[], variant: string, advice: string|null, terms: {name: string, points: [number, number][]}[], trained: boolean, loaded: string|null, saved: {name: string, file: string, set: string, metrics: Record<string, number|null>}|null,
  *   uploads: string[], held_out: string, download?: import('../lib/download.js').Download,
  *   models: ModelInfo[], models_dir: string, datasets: {name: string, present: boolean}[], train_samples: number|null,
  *   val_samples: number|null, weights_version: number, grid_ready: boolean}} Snapshot
@@ -61,31 +63,6 @@ function duration(s) {
   return m < 60 ? `${m} min ${Math.round(s - 60 * m)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-/**
- * Uploads a file; resolves with the server's JSON answer, rejects with its sentence saying why
- * it was refused.
- * @param {string} url
- * @param {File} file
- * @returns {Promise<any>}
- */
-async function postFile(url, file) {
-  const r = await fetch(url, { method: 'POST', body: file });
-  const body = await r.json().catch(() => ({ error: `the server answered ${r.status}` }));
-  if (!r.ok) throw new Error(body.error || `the server answered ${r.status}`);
-  return body;
-}
-
-/**
- * Why a file was refused, without its name when the reason begins with it (the message
- * names the file already).
- * @param {string} name
- * @param {any} e
- */
-function reason(name, e) {
-  const why = String(e && e.message ? e.message : e);
-  return why.startsWith(`${name}: `) ? why.slice(name.length + 2) : why;
-}
-
 /** @param {HTMLElement} root */
 export function mount(root) {
   /** @type {Schema} */ let schema = [];
@@ -94,18 +71,14 @@ export function mount(root) {
   let lastNotice = -1;
   let valid = true;
 
-  const message = h('div', { class: 'message', 'data-testid': 'studio-message', role: 'status', hidden: true });
-  const say = (/** @type {string} */ text) => {
-    message.textContent = text;
-    message.hidden = !text;
-  };
+  const { el: message, say } = messageLine('studio');
   const send = (/** @type {Record<string, any>} */ m) => session.send(m);
   const query = (/** @type {string} */ name, /** @type {Record<string, any>} */ fields) => session.query(name, fields);
 
   // ---- build
   const editor = architectureEditor({
     check: async (patch) => {
-      const a = /** @type {any} */ (await query('check', patch));
+      const a = /** @type {any} */ (await query('check', { settings: patch }));
       return /** @type {Summary} */ (a.ok ? { ok: true, describe: a.describe, params: a.params, layers: a.layers } : { ok: false, error: a.error });
     },
     apply: (patch) => {
@@ -271,139 +244,8 @@ export function mount(root) {
    */
   const insideKey = (s) => (s.run.training ? `${s.weights_version}` : `${s.weights_version}:${s.step}`);
 
-  // ---- keep
-  const name = /** @type {HTMLInputElement} */ (h('input', { type: 'text', maxlength: 64, placeholder: 'my-model', 'data-testid': 'studio-name', 'aria-label': 'Model name' }));
-  const replace = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', 'data-testid': 'studio-replace' }));
-  const save = /** @type {HTMLButtonElement} */ (h('button', { class: 'primary', 'data-testid': 'studio-save', onclick: () => {
-    const n = name.value.trim();
-    if (!n) {
-      say('Give the model a name first.');
-      name.focus();
-      return;
-    }
-    say('');
-    send({ type: 'save', name: n, overwrite: replace.checked });
-  } }, 'Save'));
-  const savedNote = h('p', { class: 'muted', 'data-testid': 'studio-saved', role: 'status' });
-  // a checkpoint trained elsewhere (`hourglass train`) into the models folder: checked by the
-  // server before anything is written
-  const upload = /** @type {HTMLInputElement} */ (h('input', { type: 'file', hidden: true, accept: '.safetensors', 'data-testid': 'studio-upload-model', 'aria-label': 'Upload a model (.safetensors)' }));
-  const uploadButton = h('button', { type: 'button', class: 'file-button', 'data-testid': 'studio-upload-model-button', onclick: () => upload.click() }, 'Upload a model\u2026');
-  upload.addEventListener('change', async () => {
-    const file = upload.files && upload.files[0];
-    if (!file) return;
-    const stem = file.name.replace(/\.safetensors$/i, '');
-    say(`Uploading ${file.name}…`);
-    try {
-      const body = await postFile(`/api/models?name=${encodeURIComponent(stem)}`, file);
-      say(`Uploaded ${body.file}: ${body.describe}, ${body.epochs} epochs.`);
-      send({ type: 'rescan' });
-    } catch (e) {
-      say(`Cannot upload ${file.name}: ${reason(file.name, e)}`);
-    } finally {
-      upload.value = '';
-    }
-  });
-  const models = h('div', { class: 'models', 'data-testid': 'studio-models' });
-  const modelsNote = h('p', { class: 'muted', 'data-testid': 'studio-models-dir' });
-  let modelsKey = '';
-
-  /** @param {Snapshot} s */
-  function drawModels(s) {
-    const key = JSON.stringify(s.models);
-    if (key === modelsKey) return;
-    modelsKey = key;
-    modelsNote.textContent = `Models folder: ${s.models_dir}. The Digits Lab lists these too; \`hourglass eval --model <file>\` evaluates one.`;
-    if (!s.models.length) {
-      models.replaceChildren(h('p', { class: 'muted' }, 'No models saved yet.'));
-      return;
-    }
-    models.replaceChildren(h('table', {},
-      h('thead', {}, h('tr', {}, h('th', {}, 'name'), h('th', {}, 'model'), h('th', {}, 'test MSE'), h('th', {}, 'PSNR'), h('th', {}, 'SSIM'), h('th', {}, ''))),
-      h('tbody', {}, ...s.models.map((m) => {
-        const mt = m.metrics || {};
-        /** @param {number|undefined} v @param {number} d */
-        const num = (v, d) => (v === undefined || v === null ? '–' : Number(v).toFixed(d));
-        return h('tr', { 'data-testid': `studio-model-${m.name}` },
-          h('td', {}, m.name),
-          h('td', { class: 'muted' }, m.error ? `cannot be read: ${m.error}` : `${m.describe} · ${m.epochs} epochs · ${m.dataset}`),
-          h('td', {}, num(mt.test_mse, 4)), h('td', {}, num(mt.test_psnr, 2)), h('td', {}, num(mt.test_ssim, 3)),
-          h('td', { class: 'actions' },
-            h('button', { 'data-testid': `studio-load-${m.name}`, disabled: m.error ? true : undefined, onclick: () => { say(''); send({ type: 'load', name: m.name }); } }, 'Load'),
-            h('button', { 'data-testid': `studio-rename-${m.name}`, onclick: () => {
-              const to = prompt(`New name for ${m.name}`, m.name);
-              if (to && to !== m.name) send({ type: 'rename', from: m.name, to });
-            } }, 'Rename'),
-            h('a', { class: 'button', href: `/api/models/${encodeURIComponent(m.file)}`, download: m.file, 'data-testid': `studio-download-${m.name}` }, 'Download'),
-            h('button', { 'data-testid': `studio-delete-${m.name}`, onclick: () => { say(''); send({ type: 'delete', name: m.name }); } }, 'Delete')));
-      }))));
-  }
-
-  // ---- compare two models: the same 16 test images, the test set's metrics, the loss curves
-  const pickA = /** @type {HTMLSelectElement} */ (h('select', { 'data-testid': 'studio-compare-a', 'aria-label': 'First model to compare' }));
-  const pickB = /** @type {HTMLSelectElement} */ (h('select', { 'data-testid': 'studio-compare-b', 'aria-label': 'Second model to compare' }));
-  const compareResult = h('div', { class: 'compare-result', 'data-testid': 'studio-compare-result' });
-  const compareButton = /** @type {HTMLButtonElement} */ (h('button', { 'data-testid': 'studio-compare', onclick: async () => {
-    say('');
-    compareButton.disabled = true;
-    compareResult.textContent = 'Evaluating both on the test set…';
-    try {
-      drawCompare(await query('compare', { a: pickA.value, b: pickB.value }));
-    } catch (e) {
-      compareResult.textContent = '';
-      say(String(/** @type {any} */ (e).message || e));
-    } finally {
-      compareButton.disabled = false;
-    }
-  } }, 'Compare'));
-  /** @param {Snapshot} s */
-  function drawPickers(s) {
-    const options = [...(s.trained ? [['current', 'this model (here)']] : []), ...s.models.filter((m) => !m.error).map((m) => [m.name, m.name])];
-    const key = JSON.stringify(options);
-    if (pickA.dataset.key === key) return;
-    for (const [sel, k] of /** @type {[HTMLSelectElement, number][]} */ ([[pickA, 0], [pickB, 1]])) {
-      const was = sel.value;
-      sel.replaceChildren(...options.map(([v, t]) => h('option', { value: v }, t)));
-      sel.dataset.key = key;
-      if (options.some(([v]) => v === was)) sel.value = was;
-      else if (options[k]) sel.value = options[k][0];
-    }
-    compareButton.disabled = options.length < 2;
-  }
-  /** @param {any} c the answer */
-  function drawCompare(c) {
-    const [a, b] = c.models;
-    /** @param {number|null} v @param {number} d */
-    const f = (v, d) => (v === null || v === undefined ? '–' : Number(v).toFixed(d));
-    const rows = [['MSE', 'mse', 5, -1], ['BCE', 'bce', 5, -1], ['PSNR (dB)', 'psnr', 2, 1], ['SSIM', 'ssim', 4, 1]].map(([label, k, d, better]) => {
-      const [va, vb] = [a.metrics[k], b.metrics[k]];
-      const win = va === null || vb === null || va === vb ? '' : (Number(better) * (va - vb) > 0 ? 'a' : 'b');
-      return h('tr', { 'data-testid': `studio-compare-${k}` }, h('th', {}, String(label)),
-        h('td', { class: win === 'a' ? 'better' : '', 'data-value': String(va) }, f(va, Number(d))),
-        h('td', { class: win === 'b' ? 'better' : '', 'data-value': String(vb) }, f(vb, Number(d))));
-    });
-    const table = h('table', { 'data-testid': 'studio-compare-table' },
-      h('thead', {}, h('tr', {}, h('th', {}, `${c.set} set (${c.dataset}, ${a.metrics.samples.toLocaleString('en')} images)`), h('th', {}, `${a.name}`), h('th', {}, `${b.name}`))),
-      h('tbody', {}, ...rows,
-        h('tr', {}, h('th', {}, 'model'), h('td', { class: 'muted' }, `${a.describe}, ${a.epochs} epochs`), h('td', { class: 'muted' }, `${b.describe}, ${b.epochs} epochs`))));
-    const n = Math.floor(c.data.images.length / 784);
-    const half = Math.ceil(n / 2);
-    /** @param {Float32Array} v @param {string} label @param {string} id @param {number} from */
-    const row = (v, label, id, from) => h('div', { class: 'recon-row' }, h('span', { class: 'muted', title: label }, label),
-      ...Array.from({ length: Math.min(half, n - from) }, (_, k) => {
-        const i = from + k;
-        const cv = /** @type {HTMLCanvasElement} */ (h('canvas', { class: 'digit small', 'data-testid': `studio-compare-${id}-${i}` }));
-        drawImage(cv, v.subarray(i * 784, (i + 1) * 784), 28, 28);
-        return cv;
-      }));
-    const chartEl = /** @type {SVGSVGElement} */ (/** @type {unknown} */ (svg('svg', { class: 'chart', 'data-testid': 'studio-compare-chart', role: 'img', 'aria-label': 'The two models’ validation loss per epoch' })));
-    /** @param {any} m */
-    const curve = (m) => m.history.map((/** @type {any} */ r) => [r.epoch, r.val_loss === undefined || r.val_loss === null ? r.train_loss : r.val_loss]);
-    lineChart(chartEl, curve(a), { width: 420, height: 180, label: 'epoch', second: curve(b), legend: [a.name, b.name] });
-    compareResult.replaceChildren(table,
-      h('div', { class: 'recon-grid' }, ...[0, half].flatMap((from) => [row(c.data.images, 'input', 'input', from), row(c.data.a, a.name, 'a', from), row(c.data.b, b.name, 'b', from)])),
-      h('p', { class: 'muted' }, 'Validation loss per epoch (training loss where a model kept no validation set):'), chartEl);
-  }
+  // ---- keep: save, upload, the models folder, compare two models
+  const keep = keepPanel({ say, send, query });
 
   // ---- look inside
   const inside = insidePanel({ query, say });
@@ -438,16 +280,7 @@ export function mount(root) {
           h('h3', {}, 'Validation images and their reconstructions'),
           h('p', { class: 'muted' }, 'Redrawn at the end of every epoch: watch them sharpen.'),
           reconGrid),
-        h('div', { class: 'panel' },
-          h('h2', {}, 'Keep'),
-          h('div', { class: 'row' }, name, save, h('label', { class: 'inline' }, replace, 'replace a model of that name')),
-          savedNote,
-          models,
-          h('div', { class: 'row upload' }, h('span', {}, 'A model trained with hourglass train:'), uploadButton, upload),
-          modelsNote,
-          h('h3', {}, 'Compare two models'),
-          h('div', { class: 'row' }, pickA, h('span', {}, 'with'), pickB, compareButton),
-          compareResult)),
+        keep.element),
       h('div', { class: 'side' }, inside.element)));
 
   function syncButtons() {
@@ -458,14 +291,11 @@ export function mount(root) {
     stop.disabled = !s || !training;
     more.disabled = !valid || !s || training || !s.trained;
     reset.disabled = !s || !s.trained || training;
-    save.disabled = !s || !s.trained;
+    keep.canSave(!!s && s.trained);
   }
 
   function syncUrl() {
-    if (!live) return;
-    const q = new URLSearchParams();
-    toUrl(q, schema, live.settings);
-    showInUrl(q);
+    if (live) settingsToUrl(schema, live.settings);
   }
 
   /** @param {Snapshot} s */
@@ -513,11 +343,18 @@ export function mount(root) {
       lastNotice = run.notice.id;
       say(run.notice.text);
     }
-    lineChart(chart, run.losses, {
+    // a loaded model's own epochs first (one point each, from its file), then this run's steps;
+    // validation dots where each epoch ended
+    const before = s.before.map((r, i) => /** @type {[number, number, number|null]} */ ([i + 1, r.train_loss, r.val_loss ?? null]));
+    lineChart(chart, [...before.map(([x, y]) => /** @type {[number, number]} */ ([x, y])), ...run.losses], {
       width: 420, height: 200, label: 'epoch',
-      second: s.history.filter((r) => r.val_loss !== null).map((r) => [r.epoch, /** @type {number} */ (r.val_loss)]),
+      second: [
+        ...before.filter((r) => r[2] !== null).map(([x, , v]) => /** @type {[number, number]} */ ([x, /** @type {number} */ (v)])),
+        ...s.history.filter((r) => r.val_loss !== null).map((r) => /** @type {[number, number]} */ ([r.at, /** @type {number} */ (r.val_loss)])),
+      ],
       legend: ['training', 'validation'],
     });
+    chart.dataset.before = String(s.before.length);
     chart.dataset.points = String(run.losses.length);
     termsBox.hidden = s.terms.length === 0;
     if (s.terms.length) {
@@ -531,16 +368,7 @@ export function mount(root) {
     }
     chart.dataset.epochs = String(s.history.length);
     drawRecon(s).catch((e) => say(String(e.message || e)));
-    if (s.saved) {
-      const m = s.saved.metrics;
-      savedNote.textContent = `Saved as ${s.saved.file}. On all ${s.saved.set} images: MSE ${Number(m.mse).toFixed(5)}, BCE ${Number(m.bce).toFixed(5)}, PSNR ${m.psnr === null ? '–' : Number(m.psnr).toFixed(2)} dB, SSIM ${m.ssim === null ? '–' : Number(m.ssim).toFixed(4)}.`;
-      savedNote.dataset.value = JSON.stringify(m);
-    } else {
-      savedNote.textContent = s.loaded ? `Loaded ${s.loaded}: train it further, or look inside.` : '';
-      savedNote.dataset.value = '';
-    }
-    drawModels(s);
-    drawPickers(s);
+    keep.draw(s);
     drawDatasets(s);
     download.draw(s.download, s.settings.dataset, s.datasets);
     inside.update(gridImages, insideKey(s), run.training);
@@ -559,5 +387,8 @@ export function mount(root) {
       return missing.length ? [`Not on this machine: ${missing.join(', ')}. Training needs the dataset: press Download (or run \`hourglass data fetch ${missing[0]}\`, or start the server with --data-dir), or upload your own.`] : [];
     },
     onSnapshot: draw,
+    lostRun: (/** @type {Snapshot} */ last) => (last.trained
+      ? `the model it was training (epoch ${last.epoch.toFixed(2)} of ${last.settings.epochs}${last.loaded ? `, from ${last.loaded}` : ''}) was lost. Press Train to train again from the start`
+      : null),
   });
 }

@@ -8,9 +8,9 @@
 // shared settings, training progress) and hands every snapshot to the sections.
 
 import { h, svg } from '../lib/dom.js';
-import { connectPage } from '../lib/page.js';
+import { connectPage, messageLine } from '../lib/page.js';
 import { lineChart } from '../lib/chart.js';
-import { showInUrl, toUrl } from '../lib/settings.js';
+import { settingsToUrl } from '../lib/settings.js';
 import { choose, controlFor, trainToggle } from '../lib/controls.js';
 import { datasetDownload } from '../lib/download.js';
 import { CLASS_NAMES } from './uses/shared.js';
@@ -34,11 +34,7 @@ export function mount(root) {
   /** @type {Record<string, HTMLSelectElement|HTMLInputElement>} */
   const controls = {};
 
-  const message = h('div', { class: 'message', 'data-testid': 'uses-message', role: 'status', hidden: true });
-  const say = (/** @type {string} */ text) => {
-    message.textContent = text;
-    message.hidden = !text;
-  };
+  const { el: message, say } = messageLine('uses');
   const send = (/** @type {Record<string, any>} */ m) => session.send(m);
 
   /** A control for a setting, sent to the server when changed. @param {string} name @param {string} testid */
@@ -144,9 +140,7 @@ export function mount(root) {
     }
     root.dataset.training = String(run.training);
     root.dataset.experiment = s.settings.experiment;
-    const q = new URLSearchParams();
-    toUrl(q, schema, s.settings);
-    showInUrl(q);
+    settingsToUrl(schema, s.settings);
   }
 
   root.replaceChildren(

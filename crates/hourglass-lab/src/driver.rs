@@ -20,6 +20,7 @@ use std::{
 };
 
 use hourglass_core::settings::Settings;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::{
@@ -216,7 +217,7 @@ impl<J: PageJob> Driver<J> {
     }
 
     /// Applies one checked message.
-    pub fn apply(&mut self, control: Control<J::Command>) -> Applied {
+    pub fn apply(&mut self, control: Control<J::Command, J::Query>) -> Applied {
         let reply = match control {
             Control::Play => {
                 self.training = true;
@@ -256,8 +257,8 @@ impl<J: PageJob> Driver<J> {
                 let r = self.guarded("doing what the page asked", |j| j.command(c));
                 self.after(r)
             }
-            Control::Query { id, name, fields } => {
-                let answer = match self.guarded("answering the page", |j| j.query(&name, &fields)) {
+            Control::Query { id, name, query } => {
+                let answer = match self.guarded("answering the page", |j| j.query(query)) {
                     Ok(mut f) => {
                         f.set("type", json!("answer"));
                         f.set("id", json!(id));
@@ -323,19 +324,31 @@ impl<J: PageJob> Driver<J> {
             .unwrap_or(Value::Null);
         f.set("type", json!("snapshot"));
         f.set("settings", settings);
-        f.set(
-            "run",
-            json!({
-                "training": self.training,
-                "queued": self.queued,
-                "speed": self.speed,
-                "steps_per_second": self.rate.2,
-                "losses": losses,
-                "notice": self.notice.as_ref().map(|(id, text)| json!({"id": id, "text": text})),
-            }),
-        );
+        let view = RunView {
+            state: run,
+            notice: self
+                .notice
+                .as_ref()
+                .map(|(id, text)| Notice { id: *id, text }),
+        };
+        f.set("run", serde_json::to_value(view).unwrap_or_default());
         f
     }
+}
+
+/// The run's state in every snapshot, under `run`.
+#[derive(Serialize)]
+struct RunView<'a> {
+    #[serde(flatten)]
+    state: RunState<'a>,
+    /// Why the job paused on its own (a failure inside it), until the page is told again.
+    notice: Option<Notice<'a>>,
+}
+
+#[derive(Serialize)]
+struct Notice<'a> {
+    id: u64,
+    text: &'a str,
 }
 
 #[cfg(test)]

@@ -1,27 +1,19 @@
-//! Fields of a page's query, checked: numbers, whole numbers in a range, and images — with
+//! Values of a page's query, checked beyond their type (the wire layer has checked the
+//! shape: see each page's query enum): lengths, whole numbers in a range, and images — with
 //! a sentence naming what is wrong. Shared by every page's job.
-
-use serde_json::{Map, Value};
 
 use super::WireError;
 
 /// Values of a 28×28 image.
 pub const PIXELS: usize = 784;
 
-/// Numbers from a JSON array field, all finite, exactly `len` of them when given.
-pub fn numbers(
-    fields: &Map<String, Value>,
-    name: &str,
-    len: Option<usize>,
-) -> Result<Vec<f32>, WireError> {
-    let v: Vec<f32> = fields
-        .get(name)
-        .and_then(Value::as_array)
-        .ok_or_else(|| WireError::malformed(format!("\"{name}\" must be an array of numbers")))?
-        .iter()
-        .map(|v| v.as_f64().filter(|x| x.is_finite()).map(|x| x as f32))
-        .collect::<Option<_>>()
-        .ok_or_else(|| WireError::invalid(format!("\"{name}\" must hold finite numbers")))?;
+/// Numbers of the field `name`, all finite, exactly `len` of them when given.
+pub fn numbers(name: &str, v: Vec<f32>, len: Option<usize>) -> Result<Vec<f32>, WireError> {
+    if v.iter().any(|x| !x.is_finite()) {
+        return Err(WireError::invalid(format!(
+            "\"{name}\" must hold finite numbers"
+        )));
+    }
     if let Some(n) = len
         && v.len() != n
     {
@@ -33,28 +25,34 @@ pub fn numbers(
     Ok(v)
 }
 
-/// A whole number field in `lo..=hi`, or `default` when absent.
+/// The whole number of the field `name` in `lo..=hi`, or `default` when absent.
 pub fn whole(
-    fields: &Map<String, Value>,
     name: &str,
+    value: Option<usize>,
     (lo, hi): (usize, usize),
     default: usize,
 ) -> Result<usize, WireError> {
-    match fields.get(name) {
+    match value {
         None => Ok(default),
-        Some(v) => v
-            .as_u64()
-            .map(|x| x as usize)
-            .filter(|x| (lo..=hi).contains(x))
-            .ok_or_else(|| {
-                WireError::invalid(format!("\"{name}\" must be a whole number in {lo}–{hi}"))
-            }),
+        Some(x) if (lo..=hi).contains(&x) => Ok(x),
+        Some(_) => Err(WireError::invalid(format!(
+            "\"{name}\" must be a whole number in {lo}–{hi}"
+        ))),
     }
 }
 
+/// A seed (any whole number up to 2³² − 1), 1 when absent.
+pub fn seed(value: Option<u64>) -> Result<u64, WireError> {
+    Ok(whole(
+        "seed",
+        value.map(|s| s.min(usize::MAX as u64) as usize),
+        (0, u32::MAX as usize),
+        1,
+    )? as u64)
+}
+
 /// An image: 784 values in 0–1.
-pub fn pixels(fields: &Map<String, Value>) -> Result<Vec<f32>, WireError> {
-    let p = numbers(fields, "pixels", None)?;
+pub fn pixels(p: Vec<f32>) -> Result<Vec<f32>, WireError> {
     if p.len() != PIXELS || p.iter().any(|v| !(0.0..=1.0).contains(v)) {
         return Err(WireError::invalid(format!(
             "an image is {PIXELS} values in 0–1 (got {} values)",
@@ -62,4 +60,24 @@ pub fn pixels(fields: &Map<String, Value>) -> Result<Vec<f32>, WireError> {
         )));
     }
     Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_out_of_their_range_are_named() {
+        assert_eq!(whole("k", None, (1, 32), 8), Ok(8));
+        assert_eq!(whole("k", Some(32), (1, 32), 8), Ok(32));
+        let e = whole("k", Some(33), (1, 32), 8).unwrap_err();
+        assert_eq!(e.message, "\"k\" must be a whole number in 1–32");
+        assert_eq!(seed(Some(u64::MAX)).unwrap_err().code, "invalid");
+        assert_eq!(seed(None), Ok(1));
+        let e = numbers("at", vec![1.0, 2.0, 3.0], Some(2)).unwrap_err();
+        assert_eq!(e.message, "\"at\" needs 2 finite numbers (got 3)");
+        assert!(pixels(vec![0.5; PIXELS]).is_ok());
+        let e = pixels(vec![2.0; PIXELS]).unwrap_err();
+        assert_eq!(e.message, "an image is 784 values in 0–1 (got 784 values)");
+    }
 }

@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 /// A snapshot or an answer: a JSON header (an object) and named f32 arrays.
@@ -26,6 +27,13 @@ impl Frame {
             },
             arrays: Vec::new(),
         }
+    }
+
+    /// A frame whose header is `header` serialised: a page's snapshot struct, whose fields
+    /// and their documentation are the wire format of that page.
+    pub fn of(header: &impl Serialize) -> Self {
+        // our headers are structs with string keys: serialising them cannot fail
+        Frame::new(serde_json::to_value(header).unwrap_or_default())
     }
 
     /// Adds an array.

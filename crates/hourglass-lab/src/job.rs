@@ -5,8 +5,8 @@
 use std::{sync::Arc, time::Duration};
 
 use hourglass_core::settings::Settings;
-use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde_json::Value;
 
 use crate::{Clock, DatasetStore, Frame, ModelStore, WireError};
 
@@ -18,8 +18,9 @@ pub struct Context {
     pub models: Arc<dyn ModelStore>,
 }
 
-/// What the driver knows of a job's run, for its frames.
-#[derive(Debug, Clone, Copy)]
+/// What the driver knows of a job's run, for its frames (and, as it is, under `run` in
+/// every snapshot).
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct RunState<'a> {
     pub training: bool,
     /// For a heavy job waiting for the host's budget: its place in the queue (1 = next).
@@ -58,6 +59,10 @@ pub trait PageJob: Sized + Send + 'static {
     type Settings: Settings + Send;
     /// The page's own messages (beyond the shared ones), as a serde-tagged enum on `type`.
     type Command: DeserializeOwned + Send + 'static;
+    /// The page's questions, as a serde enum tagged on `query` whose variants refuse unknown
+    /// fields (`NoQuery` for a page that answers none). The wire layer parses them, so a
+    /// job meets only well-shaped questions; it checks the values that depend on its state.
+    type Query: DeserializeOwned + Send + 'static;
 
     /// Its name in `/ws?page=…` and its path.
     const NAME: &'static str;
@@ -100,8 +105,8 @@ pub trait PageJob: Sized + Send + 'static {
     /// The snapshot: page-specific header fields (an object) and arrays.
     fn frame(&mut self, run: &RunState) -> Frame;
 
-    /// Answers a query (`name` and its fields), or says why not.
-    fn query(&mut self, name: &str, fields: &Map<String, Value>) -> Result<Frame, WireError>;
+    /// Answers a query, or says why not.
+    fn query(&mut self, query: Self::Query) -> Result<Frame, WireError>;
 
     /// Asked after every step: has training reached its end (the epochs asked for)? When it
     /// says so, training pauses and the page is told why.
@@ -115,3 +120,8 @@ pub trait PageJob: Sized + Send + 'static {
         false
     }
 }
+
+/// The questions of a page that answers none.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "query", rename_all = "snake_case")]
+pub enum NoQuery {}

@@ -13,6 +13,7 @@ mod driver;
 mod error;
 pub mod fields;
 mod frame;
+mod inference;
 mod job;
 mod memory;
 pub mod pages;
@@ -25,12 +26,13 @@ pub use clock::{Clock, ManualClock};
 pub use driver::{Applied, Driver, Outgoing};
 pub use error::WireError;
 pub use frame::{Arrays, Encoded, Frame, decode, encode};
-pub use job::{Change, Context, PageJob, Progress, RunState};
+pub use inference::InferenceCache;
+pub use job::{Change, Context, NoQuery, PageJob, Progress, RunState};
 pub use memory::{MemoryModels, NoDatasets};
 pub use series::{SERIES_POINTS, Series};
 pub use store::{
-    DatasetStore, DatasetsSeen, EXTENSION, FetchState, MAX_NAME_CHARS, ModelStore, StoreError,
-    check_model_name, datasets_json,
+    DatasetStore, DatasetsSeen, EXTENSION, FetchState, MAX_NAME_CHARS, ModelStore, Presence,
+    StoreError, check_model_name, datasets_json, presence,
 };
 
 #[cfg(test)]

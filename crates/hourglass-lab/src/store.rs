@@ -132,12 +132,27 @@ pub fn check_model_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Which datasets are here, as pages read it: `[{"name", "present"}, …]`.
-pub fn datasets_json(present: &[(String, bool)]) -> serde_json::Value {
+/// A known dataset and whether it is here, as pages read it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Presence {
+    pub name: String,
+    pub present: bool,
+}
+
+/// Which datasets are here, as pages read it.
+pub fn presence(present: &[(String, bool)]) -> Vec<Presence> {
     present
         .iter()
-        .map(|(name, present)| serde_json::json!({"name": name, "present": present}))
+        .map(|(name, present)| Presence {
+            name: name.clone(),
+            present: *present,
+        })
         .collect()
+}
+
+/// Which datasets are here, as pages read it: `[{"name", "present"}, …]`.
+pub fn datasets_json(present: &[(String, bool)]) -> serde_json::Value {
+    serde_json::to_value(presence(present)).unwrap_or_default()
 }
 
 /// A job's view of the datasets: which known ones are here (looked at again when a
@@ -194,15 +209,15 @@ impl DatasetsSeen {
         true
     }
 
-    /// The known datasets as pages read them: `[{"name", "present"}, …]`.
-    pub fn json(&self) -> serde_json::Value {
-        datasets_json(&self.present)
+    /// The known datasets, and whether each is here.
+    pub fn list(&self) -> Vec<Presence> {
+        presence(&self.present)
     }
 
     /// The download as the page shows it: one running now, or one that changed since the
     /// job started (`None` otherwise).
-    pub fn download(&self, store: &dyn DatasetStore) -> Option<serde_json::Value> {
+    pub fn download(&self, store: &dyn DatasetStore) -> Option<FetchState> {
         let f = store.fetching()?;
-        (f.state == "running" || f.version != self.first).then(|| serde_json::json!(f))
+        (f.state == "running" || f.version != self.first).then_some(f)
     }
 }

@@ -173,7 +173,7 @@ impl<J: PageJob> Probe<J> {
 
     /// Sends a message; the reply, if any.
     pub fn deliver(&mut self, text: &str) -> Result<Option<Outgoing>, crate::WireError> {
-        let control = wire::parse::<J::Settings, J::Command>(text)?;
+        let control = wire::parse_for::<J>(text)?;
         Ok(self.driver.apply(control).reply)
     }
 

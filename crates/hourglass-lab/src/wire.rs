@@ -16,12 +16,12 @@ use hourglass_core::settings::{Settings, check_patch};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::WireError;
 pub use crate::frame::{Arrays, Encoded, decode, encode};
+use crate::{PageJob, WireError};
 
 /// A checked message from a page.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Control<C> {
+pub enum Control<C, Q> {
     Play,
     Pause,
     Step,
@@ -30,18 +30,27 @@ pub enum Control<C> {
     /// A patch whose every field is within the schema.
     Configure(Map<String, Value>),
     Command(C),
+    /// A question, well-shaped: its `name` (for the answer) and its typed fields.
     Query {
         id: u64,
         name: String,
-        fields: Map<String, Value>,
+        query: Q,
     },
 }
 
 /// Largest speed accepted, in steps per second.
 pub const MAX_SPEED: f64 = 100_000.0;
 
-/// Parses and checks one text message for a job with settings `S` and commands `C`.
-pub fn parse<S: Settings, C: DeserializeOwned>(text: &str) -> Result<Control<C>, WireError> {
+/// Parses and checks one message for the job `J`.
+pub fn parse_for<J: PageJob>(text: &str) -> Result<Control<J::Command, J::Query>, WireError> {
+    parse::<J::Settings, J::Command, J::Query>(text)
+}
+
+/// Parses and checks one text message for a job with settings `S`, commands `C` and
+/// queries `Q`.
+pub fn parse<S: Settings, C: DeserializeOwned, Q: DeserializeOwned>(
+    text: &str,
+) -> Result<Control<C, Q>, WireError> {
     let value: Value = serde_json::from_str(text).map_err(WireError::malformed)?;
     let Value::Object(mut obj) = value else {
         return Err(WireError::malformed("expected a JSON object"));
@@ -96,17 +105,26 @@ pub fn parse<S: Settings, C: DeserializeOwned>(text: &str) -> Result<Control<C>,
                 .and_then(|v| v.as_u64())
                 .ok_or_else(|| WireError::malformed("a query needs a whole-number \"id\""))?;
             let name = obj
-                .remove("query")
+                .get("query")
                 .and_then(|v| v.as_str().map(str::to_string))
                 .ok_or_else(|| {
                     WireError::malformed("a query needs a \"query\" name").with_id(Some(id))
                 })?;
             obj.remove("type");
-            Control::Query {
-                id,
-                name,
-                fields: obj,
-            }
+            let query = serde_json::from_value(Value::Object(obj)).map_err(|e| {
+                let e = e.to_string();
+                // serde names the queries there are: "unknown variant `x`, expected …"
+                if e.starts_with("unknown variant") {
+                    WireError::new(
+                        "unknown_query",
+                        format!("this page answers no query '{name}' ({e})"),
+                    )
+                } else {
+                    WireError::malformed(format!("query '{name}': {e}"))
+                }
+                .with_id(Some(id))
+            })?;
+            Control::Query { id, name, query }
         }
         _ => Control::Command(
             serde_json::from_value(Value::Object(obj)).map_err(WireError::malformed)?,
@@ -127,8 +145,17 @@ mod tests {
         Poke { n: u32 },
     }
 
-    fn p(text: &str) -> Result<Control<Own>, WireError> {
-        parse::<GlassSettings, Own>(text)
+    #[derive(Debug, PartialEq, Deserialize)]
+    #[serde(tag = "query", rename_all = "snake_case", deny_unknown_fields)]
+    enum Ask {
+        Moment { index: usize },
+        // a variant without fields is written `{}`: serde lets a unit variant of an
+        // internally tagged enum through with any fields
+        Codes {},
+    }
+
+    fn p(text: &str) -> Result<Control<Own, Ask>, WireError> {
+        parse::<GlassSettings, Own, Ask>(text)
     }
 
     #[test]
@@ -143,14 +170,21 @@ mod tests {
             panic!()
         };
         assert_eq!(c["lr"], 0.2);
-        let Control::Query { id, name, fields } =
-            p(r#"{"type":"query","id":7,"query":"moment","index":3}"#).unwrap()
-        else {
-            panic!()
-        };
         assert_eq!(
-            (id, name.as_str(), &fields["index"]),
-            (7, "moment", &serde_json::json!(3))
+            p(r#"{"type":"query","id":7,"query":"moment","index":3}"#),
+            Ok(Control::Query {
+                id: 7,
+                name: "moment".into(),
+                query: Ask::Moment { index: 3 }
+            })
+        );
+        assert_eq!(
+            p(r#"{"type":"query","id":8,"query":"codes"}"#),
+            Ok(Control::Query {
+                id: 8,
+                name: "codes".into(),
+                query: Ask::Codes {}
+            })
         );
     }
 
@@ -182,5 +216,28 @@ mod tests {
         );
         assert_eq!(e(r#"{"type":"query","query":"x"}"#).code, "malformed");
         assert_eq!(e(r#"{"type":"query","id":4}"#).id, Some(4));
+        // a query is checked like a command: its name, its fields and their types
+        let unknown = e(r#"{"type":"query","id":5,"query":"momentum"}"#);
+        assert_eq!((unknown.code, unknown.id), ("unknown_query", Some(5)));
+        assert!(unknown.message.contains("`moment`"), "{}", unknown.message);
+        let extra = e(r#"{"type":"query","id":6,"query":"moment","index":3,"at":1}"#);
+        assert_eq!((extra.code, extra.id), ("malformed", Some(6)));
+        assert!(
+            extra.message.contains("unknown field `at`"),
+            "{}",
+            extra.message
+        );
+        let extra = e(r#"{"type":"query","id":6,"query":"codes","at":1}"#);
+        assert!(
+            extra.message.contains("unknown field `at`"),
+            "{}",
+            extra.message
+        );
+        let typed = e(r#"{"type":"query","id":6,"query":"moment","index":"3"}"#);
+        assert!(
+            typed.message.contains("query 'moment'"),
+            "{}",
+            typed.message
+        );
     }
 }

@@ -162,7 +162,7 @@ export function mapPanel(ctx) {
     const drawn = [toShown([box.x0, box.y1]), toShown([box.x1, box.y1]), toShown([box.x0, box.y0])];
     return { box, drawn };
   }
-  const askGrid = latestOnly((f) => session.query('grid', f), (m, f) => {
+  const askGrid = latestOnly((f) => session.query('grid', { grid: f.grid, bounds: f.bounds }), (m, f) => {
     if (mode.value !== 'grid' || basinsOn) return;
     const n = m.grid;
     const tile = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 28, height: 28 }));
@@ -176,7 +176,7 @@ export function mapPanel(ctx) {
     map.background = { image: big, corners: f.drawn, alpha: 0.85 };
     map.draw();
   }, (e) => say(e.message));
-  const askImages = latestOnly((f) => session.query('images', f), (m, f) => {
+  const askImages = latestOnly((f) => session.query('images', { indices: f.indices }), (m, f) => {
     if (f.key !== setKey) return;
     const imgs = m.data.images;
     m.indices.forEach((/** @type {number} */ i, /** @type {number} */ k) => {

@@ -26,14 +26,14 @@ use super::{
 };
 
 /// One message for the worker, with where its answers go.
-struct Envelope<C> {
-    control: Control<C>,
+struct Envelope<J: PageJob> {
+    control: Control<J::Command, J::Query>,
     replies: Replies,
 }
 
 /// The handle sessions hold.
 struct Handle<J: PageJob> {
-    commands: mpsc::Sender<Envelope<J::Command>>,
+    commands: mpsc::Sender<Envelope<J>>,
     /// Messages sent and not yet taken by the worker: training yields between steps when
     /// there are any, so a question (a hover's decode) waits for one step at most.
     pending: Arc<AtomicUsize>,
@@ -48,7 +48,7 @@ impl<J: PageJob> JobLink for Handle<J> {
     }
 
     fn deliver(&self, text: &str, replies: &Replies) -> Result<(), WireError> {
-        let control = wire::parse::<J::Settings, J::Command>(text)?;
+        let control = wire::parse_for::<J>(text)?;
         self.pending.fetch_add(1, Ordering::AcqRel);
         self.commands
             .send(Envelope {
@@ -71,7 +71,7 @@ impl<J: PageJob> JobLink for Handle<J> {
 pub fn spawn<J: PageJob>(host: Arc<Host>) -> Result<Arc<dyn JobLink>, WireError> {
     let mut driver = Driver::<J>::start(host.lab.clone())?;
     let greeting = driver.greeting();
-    let (tx, rx) = mpsc::channel::<Envelope<J::Command>>();
+    let (tx, rx) = mpsc::channel::<Envelope<J>>();
     let (snap_tx, snap_rx) = watch::channel(Arc::new(driver.snapshot()));
     let worker = Worker {
         driver,
@@ -133,7 +133,7 @@ impl<J: PageJob> Worker<J> {
 
     /// Applies one message and sends its reply; false when it changed nothing a snapshot
     /// shows (a query).
-    fn apply(&mut self, env: Envelope<J::Command>) -> bool {
+    fn apply(&mut self, env: Envelope<J>) -> bool {
         let applied = self.driver.apply(env.control);
         if let Some(reply) = applied.reply {
             let _ = env.replies.try_send(reply);
@@ -143,7 +143,7 @@ impl<J: PageJob> Worker<J> {
 
     fn run(
         mut self,
-        rx: mpsc::Receiver<Envelope<J::Command>>,
+        rx: mpsc::Receiver<Envelope<J>>,
         pending: &AtomicUsize,
         out: watch::Sender<Arc<Frame>>,
     ) {
@@ -225,7 +225,7 @@ mod tests {
     use hourglass_core::glass::GlassSettings;
     use hourglass_lab::{Change, Context, Progress, RunState, pages::glass::GlassJob};
     use serde::Deserialize;
-    use serde_json::{Map, json};
+    use serde_json::json;
 
     use super::*;
     use crate::runtime::{
@@ -245,9 +245,17 @@ mod tests {
         Arm,
     }
 
+    #[derive(Debug, Deserialize)]
+    #[serde(tag = "query", rename_all = "snake_case", deny_unknown_fields)]
+    enum FaultyQuery {
+        Crash {},
+        Steps {},
+    }
+
     impl PageJob for Faulty {
         type Settings = GlassSettings;
         type Command = FaultyCommand;
+        type Query = FaultyQuery;
         const NAME: &'static str = "faulty";
         const TITLE: &'static str = "Faulty";
         const DEFAULT_SPEED: f64 = 0.0;
@@ -291,8 +299,8 @@ mod tests {
         fn frame(&mut self, _run: &RunState) -> Frame {
             Frame::new(json!({"steps": self.steps}))
         }
-        fn query(&mut self, name: &str, _f: &Map<String, Value>) -> Result<Frame, WireError> {
-            if name == "crash" {
+        fn query(&mut self, query: FaultyQuery) -> Result<Frame, WireError> {
+            if let FaultyQuery::Crash {} = query {
                 panic!("the query fell over");
             }
             Ok(Frame::new(json!({"steps": self.steps})))

@@ -93,15 +93,6 @@ pub(super) fn map_codes(key: String, latent: usize, codes: Vec<f32>, labels: &[f
     }
 }
 
-/// Euclidean distance of two codes.
-pub(super) fn distance(a: &[f32], b: &[f32]) -> f32 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y) * (x - y))
-        .sum::<f32>()
-        .sqrt()
-}
-
 impl DigitsJob {
     /// Which images the map shows now: (dataset, source).
     pub(super) fn wanted_map(&self) -> (String, &'static str) {

@@ -32,12 +32,12 @@ use hourglass_core::{
     variant::Variant,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::{
-    Change, Context, DatasetsSeen, Frame, ModelStore, PageJob, Progress, RunState, WireError,
-    datasets_json,
-    fields::{PIXELS, numbers, pixels, whole},
+    Change, Context, DatasetsSeen, FetchState, Frame, InferenceCache, ModelStore, PageJob,
+    Presence, Progress, RunState, WireError, datasets_json,
+    fields::{self, PIXELS, numbers, whole},
     shipped,
 };
 
@@ -46,9 +46,9 @@ mod models;
 mod queries;
 mod settings;
 
-use map::distance;
 use map::{MapCodes, MapSet};
 use models::{Fixed, ModelEntry, architecture, current_model, digit_model, scan_models};
+pub use queries::DigitsQuery;
 pub use settings::DigitsSettings;
 
 /// Test images whose codes every snapshot carries while a model trains.
@@ -83,7 +83,7 @@ pub struct DigitsJob {
     steps: u64,
     last_loss: Option<f64>,
     /// The trained model for inference as of a step (rebuilt when training moved on).
-    inference: Option<(u64, Autoencoder)>,
+    inference: InferenceCache<u64>,
     map: Option<MapSet>,
     codes: Option<MapCodes>,
     /// Other shipped models, loaded for `compare`.
@@ -154,7 +154,7 @@ impl DigitsJob {
         self.trainer = None;
         self.steps = 0;
         self.last_loss = None;
-        self.inference = None;
+        self.inference.clear();
     }
 
     /// The model the page looks at, and the map's codes (separate fields, borrowed together).
@@ -177,6 +177,7 @@ impl DigitsJob {
 impl PageJob for DigitsJob {
     type Settings = DigitsSettings;
     type Command = DigitsCommand;
+    type Query = DigitsQuery;
     const NAME: &'static str = "digits";
     const TITLE: &'static str = "Digits Lab";
     /// As fast as it goes.
@@ -203,7 +204,7 @@ impl PageJob for DigitsJob {
             trainer: None,
             steps: 0,
             last_loss: None,
-            inference: None,
+            inference: InferenceCache::default(),
             map: None,
             codes: None,
             others: Vec::new(),
@@ -318,34 +319,39 @@ impl PageJob for DigitsJob {
             ),
         };
         let vae = matches!((&self.fixed, training), (Some(f), false) if f.model.arch.code() == Code::Gaussian);
-        let mut f = Frame::new(json!({
-            "model": self.settings.model,
-            "vae": vae,
-            "title": model_title,
-            "layers": layers,
-            "latent": latent,
-            "quality": if training { Value::Null } else { self.fixed.as_ref().map_or(Value::Null, |f| f.quality.clone()) },
-            "models": self.models,
-            "step": self.steps,
-            "steps_per_epoch": per_epoch,
-            "epoch": per_epoch.map(|p| self.steps as f64 / p as f64),
-            "loss": self.last_loss,
-            "datasets": self.datasets.json(),
-            "map_error": map_error,
-        }));
-        if let Some(d) = self.datasets.download(self.ctx.datasets.as_ref()) {
-            f.set("download", d);
-        }
-        if let (Some(c), Some(m)) = (&self.codes, &self.map) {
-            f.set(
-                "map",
-                json!({
-                    "dataset": m.dataset, "source": m.source, "count": m.images.len(),
-                    "ranges": c.ranges, "class_means": c.class_means,
-                    "projected": c.projection.is_some(), "latent": c.latent,
-                    "vae": vae,
+        let mut f = Frame::of(&DigitsSnapshot {
+            model: &self.settings.model,
+            vae,
+            title: model_title,
+            layers,
+            latent,
+            quality: match (training, &self.fixed) {
+                (false, Some(f)) => &f.quality,
+                _ => &Value::Null,
+            },
+            models: &self.models,
+            step: self.steps,
+            steps_per_epoch: per_epoch,
+            epoch: per_epoch.map(|p| self.steps as f64 / p as f64),
+            loss: self.last_loss,
+            datasets: self.datasets.list(),
+            map_error,
+            download: self.datasets.download(self.ctx.datasets.as_ref()),
+            map: match (&self.codes, &self.map) {
+                (Some(c), Some(m)) => Some(MapView {
+                    dataset: &m.dataset,
+                    source: m.source,
+                    count: m.images.len(),
+                    ranges: &c.ranges,
+                    class_means: &c.class_means,
+                    projected: c.projection.is_some(),
+                    latent: c.latent,
+                    vae,
                 }),
-            );
+                _ => None,
+            },
+        });
+        if let (Some(c), Some(m)) = (&self.codes, &self.map) {
             f = f
                 .with("codes", c.positions.clone())
                 .with("labels", m.labels.clone());
@@ -353,27 +359,52 @@ impl PageJob for DigitsJob {
         f
     }
 
-    fn query(&mut self, name: &str, fields: &Map<String, Value>) -> Result<Frame, WireError> {
-        match name {
-            "encode" => self.encode(fields),
-            "decode" => self.decode(fields),
-            "sample" => self.sample(fields),
-            "iterate" => self.iterate(fields),
-            "basins" => self.basins(fields),
-            "interpolate" => self.interpolate(fields),
-            "grid" => self.grid(fields),
-            "resample" => self.resample(fields),
-            "prior" => self.prior(fields),
-            "images" => self.images(fields),
-            "compare" => self.compare(fields),
-            _ => Err(WireError::new(
-                "unknown_query",
-                format!(
-                    "the Digits Lab answers no query '{name}' (it answers encode, decode, sample, resample, prior, iterate, basins, interpolate, grid, images and compare)"
-                ),
-            )),
-        }
+    fn query(&mut self, query: DigitsQuery) -> Result<Frame, WireError> {
+        self.answer(query)
     }
+}
+
+/// What the Digits Lab shows. Arrays, with a map: `codes` (n × 2 positions) and `labels`.
+#[derive(Serialize)]
+struct DigitsSnapshot<'a> {
+    /// The model setting, the model's title, layers and code size; a VAE?
+    model: &'a str,
+    title: String,
+    layers: String,
+    latent: usize,
+    vae: bool,
+    /// Test error beside PCA's (shipped models) or the file's metrics; null while training.
+    quality: &'a Value,
+    models: &'a [ModelEntry],
+    /// The learner's own model: steps, steps per epoch, epochs (fractional), last loss.
+    step: u64,
+    steps_per_epoch: Option<usize>,
+    epoch: Option<f64>,
+    loss: Option<f64>,
+    datasets: Vec<Presence>,
+    /// Why the map could not be drawn, if it could not.
+    map_error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    download: Option<FetchState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    map: Option<MapView<'a>>,
+}
+
+/// The map the codes are drawn on.
+#[derive(Serialize)]
+struct MapView<'a> {
+    dataset: &'a str,
+    /// `test`, `train`, `sample` or `subset`.
+    source: &'static str,
+    count: usize,
+    /// Per code unit, its 1st and 99th percentile (the sliders' range); per class, the mean
+    /// code.
+    ranges: &'a [[f32; 2]],
+    class_means: &'a [Option<Vec<f32>>],
+    /// Positions are the codes' first two principal components (a code wider than 2).
+    projected: bool,
+    latent: usize,
+    vae: bool,
 }
 
 /// The Digits Lab's own messages: `{"type": "fetch", "dataset": "mnist"}` downloads a

@@ -137,41 +137,16 @@ pub(super) fn scan_models(models: &dyn ModelStore) -> Vec<ModelEntry> {
     out
 }
 
-/// The model for inference as of `steps`, kept in `cache` until training moves on: the
-/// trained one, or (before training) the one the seed gives.
-pub(super) fn inference_model<'a>(
-    cache: &'a mut Option<(u64, Autoencoder)>,
-    trainer: Option<&Trainer>,
-    seed: u64,
-    steps: u64,
-) -> Result<&'a Autoencoder, WireError> {
-    if cache.as_ref().is_none_or(|(at, _)| *at != steps) {
-        let m = match trainer {
-            Some(t) => t.inference_model(),
-            None => {
-                let arch = architecture();
-                Autoencoder::from_tensors(
-                    &arch,
-                    &initial_tensors(&arch, seed)?,
-                    &inference_device(),
-                )?
-            }
-        };
-        *cache = Some((steps, m));
-    }
-    Ok(&cache.as_ref().expect("just built").1)
-}
-
 /// The model the page looks at: the trained one (as of `steps`) or the fixed one.
 pub(super) fn current_model<'a>(
     settings: &DigitsSettings,
     fixed: Option<&'a Fixed>,
-    cache: &'a mut Option<(u64, Autoencoder)>,
+    cache: &'a mut InferenceCache<u64>,
     trainer: Option<&Trainer>,
     steps: u64,
 ) -> Result<&'a Autoencoder, WireError> {
     if settings.model == TRAIN_MODEL {
-        inference_model(cache, trainer, settings.seed, steps)
+        cache.get(steps, trainer, &architecture(), settings.seed)
     } else {
         fixed
             .map(|f| &f.model)

@@ -1,24 +1,114 @@
 //! What the page asks of the model: encode, decode, sample, resample and prior (a VAE),
 //! iterate to a fixed point, basins, interpolate, the decoded grid, images, compare.
 
+use hourglass_core::fixed;
+
 use super::*;
 
+/// What the Digits Lab answers, `{"type": "query", "id": n, "query": name, …fields}`. A
+/// code is given as `code` (the latent numbers) or `at` (a spot on the map).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "query", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DigitsQuery {
+    /// The code and reconstruction of one image (784 values in 0..=1).
+    Encode { pixels: Vec<f32> },
+    /// The image the decoder makes of one code.
+    Decode {
+        code: Option<Vec<f32>>,
+        at: Option<Vec<f32>>,
+    },
+    /// Map image `index`: pixels, label, code, position and reconstruction.
+    Sample { index: usize },
+    /// A VAE: a sample of the drawn digit's code distribution.
+    Resample { pixels: Vec<f32>, seed: Option<u64> },
+    /// `count` codes drawn from the prior, decoded.
+    Prior {
+        count: Option<usize>,
+        seed: Option<u64>,
+    },
+    /// x → decode(encode(x)) from an image (`pixels`) or a code until it stops moving.
+    Iterate {
+        pixels: Option<Vec<f32>>,
+        code: Option<Vec<f32>>,
+        at: Option<Vec<f32>>,
+        steps: Option<usize>,
+        eps: Option<f64>,
+    },
+    /// Where every cell of a grid over `bounds` (x0, x1, y0, y1) comes to rest.
+    Basins {
+        grid: Option<usize>,
+        iterations: Option<usize>,
+        bounds: Vec<f32>,
+    },
+    /// Images along the straight line from code `a` to code `b`.
+    Interpolate {
+        a: Vec<f32>,
+        b: Vec<f32>,
+        steps: Option<usize>,
+    },
+    /// The decoder's image at the centre of every cell of a grid over `bounds`.
+    Grid {
+        grid: Option<usize>,
+        bounds: Vec<f32>,
+    },
+    /// The pixels of map images (thumbnails).
+    Images { indices: Vec<usize> },
+    /// One image through every shipped model of the dataset.
+    Compare { pixels: Vec<f32> },
+}
+
 impl DigitsJob {
+    pub(super) fn answer(&mut self, q: DigitsQuery) -> Result<Frame, WireError> {
+        use DigitsQuery as Q;
+        match q {
+            Q::Encode { pixels } => self.encode(pixels),
+            Q::Decode { code, at } => self.decode(code, at),
+            Q::Sample { index } => self.sample(index),
+            Q::Resample { pixels, seed } => self.resample(pixels, seed),
+            Q::Prior { count, seed } => self.prior(count, seed),
+            Q::Iterate {
+                pixels,
+                code,
+                at,
+                steps,
+                eps,
+            } => self.iterate(pixels, code, at, steps, eps),
+            Q::Basins {
+                grid,
+                iterations,
+                bounds,
+            } => self.basins(grid, iterations, bounds),
+            Q::Interpolate { a, b, steps } => self.interpolate(a, b, steps),
+            Q::Grid { grid, bounds } => self.grid(grid, bounds),
+            Q::Images { indices } => self.images(indices),
+            Q::Compare { pixels } => self.compare(pixels),
+        }
+    }
+
     /// A code from `code` (latent numbers) or `at` (a spot on the map).
-    pub(super) fn code_from(&mut self, fields: &Map<String, Value>) -> Result<Vec<f32>, WireError> {
+    pub(super) fn code_from(
+        &mut self,
+        code: Option<Vec<f32>>,
+        at: Option<Vec<f32>>,
+    ) -> Result<Vec<f32>, WireError> {
         self.ensure_codes()?;
         let (model, codes) = self.parts()?;
         let latent = model.arch.latent_size();
-        if fields.contains_key("at") {
-            let at = numbers(fields, "at", Some(2))?;
-            return Ok(Self::code_at(codes, latent, [at[0], at[1]]));
+        match (code, at) {
+            (_, Some(at)) => {
+                let at = numbers("at", at, Some(2))?;
+                Ok(Self::code_at(codes, latent, [at[0], at[1]]))
+            }
+            (Some(code), None) => numbers("code", code, Some(latent)),
+            (None, None) => Err(WireError::invalid(
+                "give a code as \"code\" (its numbers) or \"at\" (a spot on the map)",
+            )),
         }
-        numbers(fields, "code", Some(latent))
     }
 
     /// The image the decoder makes of one code (anywhere on the plane: hovering the map).
-    pub(super) fn decode(&mut self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
-        let code = self.code_from(fields)?;
+    fn decode(&mut self, code: Option<Vec<f32>>, at: Option<Vec<f32>>) -> Result<Frame, WireError> {
+        let code = self.code_from(code, at)?;
         let (model, codes) = self.parts()?;
         let image = model.decode_host(&code, 1);
         let at = Self::position(codes, &code);
@@ -26,23 +116,15 @@ impl DigitsJob {
     }
 
     /// Map image `index`: its pixels, label, code, position and reconstruction.
-    pub(super) fn sample(&mut self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
+    fn sample(&mut self, i: usize) -> Result<Frame, WireError> {
         self.ensure_codes()?;
         let n = self.map.as_ref().map_or(0, |d| d.images.len());
-        let i = fields
-            .get("index")
-            .and_then(Value::as_u64)
-            .map(|i| i as usize)
-            .filter(|&i| i < n)
-            .ok_or_else(|| {
-                WireError::new(
-                    "not_found",
-                    format!(
-                        "the map has no image {} (it has {n})",
-                        fields.get("index").unwrap_or(&Value::Null)
-                    ),
-                )
-            })?;
+        if i >= n {
+            return Err(WireError::new(
+                "not_found",
+                format!("the map has no image {i} (it has {n})"),
+            ));
+        }
         let (pixels, label) = {
             let d = &self.map.as_ref().expect("n > 0").images;
             (d.sample(i).to_vec(), d.label(i))
@@ -60,8 +142,8 @@ impl DigitsJob {
     }
 
     /// The code and reconstruction of one image (784 values in 0..=1).
-    pub(super) fn encode(&mut self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
-        let pixels = pixels(fields)?;
+    fn encode(&mut self, pixels: Vec<f32>) -> Result<Frame, WireError> {
+        let pixels = fields::pixels(pixels)?;
         self.ensure_codes()?;
         let (model, codes) = self.parts()?;
         // a VAE's μ and σ come from one pass; another model's code is a point
@@ -104,9 +186,9 @@ impl DigitsJob {
 
     /// A VAE: decodes a sample z = μ + σ·ε of the drawn digit's code distribution (ε from
     /// `seed`).
-    pub(super) fn resample(&mut self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
-        let pixels = pixels(fields)?;
-        let seed = whole(fields, "seed", (0, u32::MAX as usize), 1)? as u64;
+    fn resample(&mut self, pixels: Vec<f32>, seed: Option<u64>) -> Result<Frame, WireError> {
+        let pixels = fields::pixels(pixels)?;
+        let seed = fields::seed(seed)?;
         self.ensure_codes()?;
         let (model, codes) = self.parts()?;
         let (mu, sigma) = Self::gaussian(model, &pixels).ok_or_else(|| {
@@ -121,9 +203,9 @@ impl DigitsJob {
     }
 
     /// Decodes `count` codes drawn from the prior N(0, I) (`seed`): a VAE's samples.
-    pub(super) fn prior(&mut self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
-        let count = whole(fields, "count", (1, 64), 16)?;
-        let seed = whole(fields, "seed", (0, u32::MAX as usize), 1)? as u64;
+    fn prior(&mut self, count: Option<usize>, seed: Option<u64>) -> Result<Frame, WireError> {
+        let count = whole("count", count, (1, 64), 16)?;
+        let seed = fields::seed(seed)?;
         let model = self.model()?;
         let latent = model.arch.latent_size();
         let codes = latent::prior_codes(count, latent, seed);
@@ -150,49 +232,45 @@ impl DigitsJob {
 
     /// x → decode(encode(x)) again and again from an image (or a code), until the code moves
     /// less than `eps` × the codes' spread (a fixed point) or `steps` rounds have run.
-    pub(super) fn iterate(&mut self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
-        let steps = whole(fields, "steps", (1, MAX_ITERATIONS), 100)?;
-        let eps = fields.get("eps").and_then(Value::as_f64).unwrap_or(1e-4);
+    fn iterate(
+        &mut self,
+        pixels: Option<Vec<f32>>,
+        code: Option<Vec<f32>>,
+        at: Option<Vec<f32>>,
+        steps: Option<usize>,
+        eps: Option<f64>,
+    ) -> Result<Frame, WireError> {
+        let steps = whole("steps", steps, (1, MAX_ITERATIONS), 100)?;
+        let eps = eps.unwrap_or(1e-4);
         if !(1e-9..=0.1).contains(&eps) {
             return Err(WireError::invalid("\"eps\" must be in 1e-9–0.1"));
         }
-        let start = if fields.contains_key("pixels") {
-            Some(pixels(fields)?)
-        } else {
-            None
-        };
-        let given = if start.is_none() {
-            Some(self.code_from(fields)?)
-        } else {
-            self.ensure_codes()?;
-            None
+        let start = match pixels {
+            Some(p) => {
+                let p = fields::pixels(p)?;
+                self.ensure_codes()?;
+                self.parts()?.0.encode_host(&p, 1)
+            }
+            None => self.code_from(code, at)?,
         };
         let (model, codes) = self.parts()?;
         let tol = eps as f32 * Self::code_scale(codes);
-        let mut z = match (&start, given) {
-            (Some(p), _) => model.encode_host(p, 1),
-            (None, Some(c)) => c,
-            (None, None) => unreachable!("one of the two"),
-        };
-        let mut path = vec![z.clone()];
         let mut images = Vec::new();
-        let mut fixed = false;
-        for _ in 0..steps {
-            let x = model.decode_host(&z, 1);
-            let next = model.encode_host(&x, 1);
-            images.extend_from_slice(&x);
-            let moved = distance(&next, &z);
-            path.push(next.clone());
-            z = next;
-            if moved < tol {
-                fixed = true;
-                break;
-            }
-        }
-        let positions: Vec<[f32; 2]> = path.iter().map(|c| Self::position(codes, c)).collect();
+        let walk = fixed::walk(
+            start,
+            steps,
+            tol,
+            |z| {
+                let x = model.decode_host(z, 1);
+                let next = model.encode_host(&x, 1);
+                (x, next)
+            },
+            |x| images.extend_from_slice(x),
+        );
+        let positions: Vec<[f32; 2]> = walk.path.iter().map(|c| Self::position(codes, c)).collect();
         Ok(Frame::new(json!({
-            "codes": path, "positions": positions, "fixed": fixed,
-            "iterations": path.len() - 1, "tolerance": tol,
+            "codes": walk.path, "positions": positions, "fixed": walk.fixed,
+            "iterations": walk.path.len() - 1, "tolerance": tol,
         }))
         .with("images", Arc::new(images)))
     }
@@ -200,89 +278,77 @@ impl DigitsJob {
     /// The basin map: every cell of an n × n grid over `bounds` (x0, x1, y0, y1 on the map)
     /// iterated through encode(decode(z)) in one batch per round, each cell's end grouped
     /// with the fixed point it reached.
-    pub(super) fn basins(&mut self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
-        let t0 = std::time::Instant::now();
-        let n = whole(fields, "grid", (2, MAX_GRID), 64)?;
-        let rounds = whole(fields, "iterations", (1, MAX_ITERATIONS), 50)?;
-        let b = numbers(fields, "bounds", Some(4))?;
+    fn basins(
+        &mut self,
+        grid: Option<usize>,
+        iterations: Option<usize>,
+        bounds: Vec<f32>,
+    ) -> Result<Frame, WireError> {
+        let t0 = self.ctx.clock.now();
+        let n = whole("grid", grid, (2, MAX_GRID), 64)?;
+        let rounds = whole("iterations", iterations, (1, MAX_ITERATIONS), 50)?;
+        let b = Self::bounds(bounds)?;
+        self.ensure_codes()?;
+        let (model, codes) = self.parts()?;
+        let latent = model.arch.latent_size();
+        let scale = Self::code_scale(codes);
+        let z = Self::grid_codes(codes, latent, &b, n);
+        // a cell settles when a round moves it less than 0.01% of the codes' spread, and
+        // joins the first fixed point within 2% of it
+        let basins = fixed::basins(z, latent, rounds, 1e-4 * scale, 0.02 * scale, |batch| {
+            model.encode_host(&model.decode_host(batch, 1024), 1024)
+        });
+        let flat: Vec<f32> = basins
+            .points
+            .iter()
+            .flat_map(|(p, _)| p.iter().copied())
+            .collect();
+        let images = model.decode_host(&flat, 256);
+        let described: Vec<Value> = basins
+            .points
+            .iter()
+            .map(|(p, count)| json!({"code": p, "position": Self::position(codes, p), "cells": count}))
+            .collect();
+        Ok(Frame::new(json!({
+            "grid": n, "bounds": b, "rounds": basins.rounds, "unsettled": basins.unsettled,
+            "fixed_points": described,
+            "ms": (self.ctx.clock.now() - t0) * 1000.0,
+        }))
+        .with("cells", Arc::new(basins.cells))
+        .with("images", Arc::new(images)))
+    }
+
+    /// Bounds on the map: x0, x1, y0, y1 with x0 < x1 and y0 < y1.
+    fn bounds(b: Vec<f32>) -> Result<Vec<f32>, WireError> {
+        let b = numbers("bounds", b, Some(4))?;
         if b[1] <= b[0] || b[3] <= b[2] {
             return Err(WireError::invalid(
                 "\"bounds\" are x0, x1, y0, y1 with x0 < x1 and y0 < y1",
             ));
         }
-        self.ensure_codes()?;
-        let (model, codes) = self.parts()?;
-        let latent = model.arch.latent_size();
-        let scale = Self::code_scale(codes);
-        let mut z = Self::grid_codes(codes, latent, &b, n);
-        let settle = 1e-4 * scale;
-        let mut active: Vec<usize> = (0..n * n).collect();
-        let mut ran = 0;
-        while !active.is_empty() && ran < rounds {
-            let batch: Vec<f32> = active
-                .iter()
-                .flat_map(|&i| z[i * latent..(i + 1) * latent].iter().copied())
-                .collect();
-            let next = model.encode_host(&model.decode_host(&batch, 1024), 1024);
-            let mut still = Vec::with_capacity(active.len());
-            for (k, &i) in active.iter().enumerate() {
-                let new = &next[k * latent..(k + 1) * latent];
-                let moved = distance(new, &z[i * latent..(i + 1) * latent]);
-                z[i * latent..(i + 1) * latent].copy_from_slice(new);
-                if moved >= settle {
-                    still.push(i);
-                }
-            }
-            active = still;
-            ran += 1;
-        }
-        // group the ends: a cell joins the first fixed point within 2% of the codes' spread
-        let join = 0.02 * scale;
-        let mut points: Vec<(Vec<f32>, usize)> = Vec::new();
-        let mut cells = vec![-1.0f32; n * n];
-        for (i, cell) in cells.iter_mut().enumerate() {
-            let end = &z[i * latent..(i + 1) * latent];
-            match points.iter().position(|(p, _)| distance(p, end) < join) {
-                Some(k) => {
-                    *cell = k as f32;
-                    points[k].1 += 1;
-                }
-                None if points.len() < 64 => {
-                    *cell = points.len() as f32;
-                    points.push((end.to_vec(), 1));
-                }
-                None => {}
-            }
-        }
-        let flat: Vec<f32> = points.iter().flat_map(|(p, _)| p.iter().copied()).collect();
-        let images = model.decode_host(&flat, 256);
-        let described: Vec<Value> = points
-            .iter()
-            .map(|(p, count)| json!({"code": p, "position": Self::position(codes, p), "cells": count}))
-            .collect();
-        Ok(Frame::new(json!({
-            "grid": n, "bounds": b, "rounds": ran, "unsettled": active.len(),
-            "fixed_points": described, "ms": t0.elapsed().as_secs_f64() * 1000.0,
-        }))
-        .with("cells", Arc::new(cells))
-        .with("images", Arc::new(images)))
+        Ok(b)
     }
 
     /// Images decoded along the straight line from code `a` to code `b` (`steps` of them).
-    pub(super) fn interpolate(&mut self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
-        let steps = whole(fields, "steps", (2, 64), 10)?;
+    fn interpolate(
+        &mut self,
+        a: Vec<f32>,
+        b: Vec<f32>,
+        steps: Option<usize>,
+    ) -> Result<Frame, WireError> {
+        let steps = whole("steps", steps, (2, 64), 10)?;
         let latent = self.model()?.arch.latent_size();
-        let a = numbers(fields, "a", Some(latent))?;
-        let b = numbers(fields, "b", Some(latent))?;
+        let a = numbers("a", a, Some(latent))?;
+        let b = numbers("b", b, Some(latent))?;
         let codes = latent::interpolate(&a, &b, steps);
         let images = self.model()?.decode_host(&codes, 64);
         Ok(Frame::new(json!({"steps": steps})).with("images", Arc::new(images)))
     }
 
     /// The decoder's image at the centre of every cell of an n × n grid over `bounds`.
-    pub(super) fn grid(&mut self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
-        let n = whole(fields, "grid", (2, 32), 16)?;
-        let b = numbers(fields, "bounds", Some(4))?;
+    fn grid(&mut self, grid: Option<usize>, bounds: Vec<f32>) -> Result<Frame, WireError> {
+        let n = whole("grid", grid, (2, 32), 16)?;
+        let b = numbers("bounds", bounds, Some(4))?;
         self.ensure_codes()?;
         let (model, codes) = self.parts()?;
         let latent = model.arch.latent_size();
@@ -292,26 +358,15 @@ impl DigitsJob {
     }
 
     /// The pixels of map images `indices` (thumbnails), at most 2,000 at a time.
-    pub(super) fn images(&mut self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
+    fn images(&mut self, idx: Vec<usize>) -> Result<Frame, WireError> {
         self.ensure_map()?;
         let map = self.map.as_ref().expect("ensured");
-        let idx: Vec<usize> = fields
-            .get("indices")
-            .and_then(Value::as_array)
-            .ok_or_else(|| WireError::malformed("\"indices\" must be an array"))?
-            .iter()
-            .map(|v| {
-                v.as_u64()
-                    .map(|i| i as usize)
-                    .filter(|&i| i < map.images.len())
-            })
-            .collect::<Option<_>>()
-            .ok_or_else(|| {
-                WireError::invalid(format!(
-                    "\"indices\" must be image numbers below {}",
-                    map.images.len()
-                ))
-            })?;
+        if idx.iter().any(|&i| i >= map.images.len()) {
+            return Err(WireError::invalid(format!(
+                "\"indices\" must be image numbers below {}",
+                map.images.len()
+            )));
+        }
         if idx.len() > 2000 {
             return Err(WireError::invalid("at most 2,000 images at a time"));
         }
@@ -321,8 +376,8 @@ impl DigitsJob {
 
     /// One image through every shipped model of the current dataset (2-D and 30-D side by
     /// side): their reconstructions and errors.
-    pub(super) fn compare(&mut self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
-        let pixels = pixels(fields)?;
+    fn compare(&mut self, pixels: Vec<f32>) -> Result<Frame, WireError> {
+        let pixels = fields::pixels(pixels)?;
         let dataset = self.wanted_map().0;
         let mut described = Vec::new();
         let mut out = Vec::new();

@@ -1,5 +1,7 @@
 use std::path::PathBuf;
 
+use hourglass_core::fixed::distance;
+
 use super::*;
 use crate::{
     DatasetStore, MemoryModels,

@@ -10,16 +10,47 @@ use hourglass_core::{
     data::PATTERNS,
     glass::{GLASS_BOTTLENECK, GlassBox, GlassSettings, Loss},
 };
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
 
-use crate::{Change, Context, Frame, PageJob, Progress, RunState, WireError};
+use crate::{Change, Context, Frame, NoQuery, PageJob, Progress, RunState, WireError};
 
 /// The Glass Box's own messages.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum GlassCommand {
     SetInput { input: Vec<f64> },
+}
+
+/// What the Glass Box shows, every step.
+#[derive(Serialize)]
+struct GlassSnapshot<'a> {
+    epoch: u64,
+    /// The last epoch's mean loss over the patterns (None before the first).
+    loss: Option<f64>,
+    params: usize,
+    /// Neurons per layer, input first (9, 6, 3, 6, 9).
+    sizes: Vec<usize>,
+    layers: Vec<LayerView<'a>>,
+    /// The learner's 3×3 input, its activations layer by layer, its output and error.
+    input: [f64; 9],
+    activations: Vec<Vec<f64>>,
+    output: Vec<f64>,
+    bottleneck: Vec<f64>,
+    error: f64,
+    /// Each pattern's reconstruction error, and its code.
+    pattern_errors: Vec<f64>,
+    pattern_codes: Vec<Vec<f64>>,
+    /// For each bottleneck neuron, the three patterns that drive it highest (best first).
+    top_patterns: Vec<Vec<usize>>,
+}
+
+/// One layer's weights (row-major, `outputs` × `inputs`) and biases.
+#[derive(Serialize)]
+struct LayerView<'a> {
+    inputs: usize,
+    outputs: usize,
+    weights: &'a [f64],
+    biases: &'a [f64],
 }
 
 pub struct GlassJob {
@@ -30,6 +61,7 @@ pub struct GlassJob {
 impl PageJob for GlassJob {
     type Settings = GlassSettings;
     type Command = GlassCommand;
+    type Query = NoQuery;
     const NAME: &'static str = "glass";
     const TITLE: &'static str = "Glass Box";
     /// Slow enough to watch it learn.
@@ -114,40 +146,41 @@ impl PageJob for GlassJob {
                 order
             })
             .collect();
-        let layers: Vec<Value> = net
-            .layers
-            .iter()
-            .map(|l| {
-                json!({"inputs": l.inputs, "outputs": l.outputs, "weights": l.weights, "biases": l.biases})
-            })
-            .collect();
-        Frame::new(json!({
-            "epoch": self.glass.epoch,
-            "loss": self.glass.last_epoch_loss,
-            "params": net.param_count(),
-            "sizes": net.sizes(),
-            "layers": layers,
-            "input": self.input,
-            "activations": trace.post,
-            "output": output,
-            "bottleneck": bottleneck,
-            "error": error,
-            "pattern_errors": self.glass.pattern_errors(),
-            "top_patterns": top_patterns,
-            "pattern_codes": codes,
-        }))
+        Frame::of(&GlassSnapshot {
+            epoch: self.glass.epoch,
+            loss: self.glass.last_epoch_loss,
+            params: net.param_count(),
+            sizes: net.sizes(),
+            layers: net
+                .layers
+                .iter()
+                .map(|l| LayerView {
+                    inputs: l.inputs,
+                    outputs: l.outputs,
+                    weights: &l.weights,
+                    biases: &l.biases,
+                })
+                .collect(),
+            input: self.input,
+            activations: trace.post,
+            output,
+            bottleneck,
+            error,
+            pattern_errors: self.glass.pattern_errors(),
+            top_patterns,
+            pattern_codes: codes,
+        })
     }
 
-    fn query(&mut self, name: &str, _fields: &Map<String, Value>) -> Result<Frame, WireError> {
-        Err(WireError::new(
-            "unknown_query",
-            format!("the glass box answers no query '{name}'"),
-        ))
+    fn query(&mut self, query: NoQuery) -> Result<Frame, WireError> {
+        match query {}
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
     use crate::{SERIES_POINTS, testing::Probe};
 

@@ -13,8 +13,8 @@ use hourglass_core::{
     glass::{Explorer, ExplorerSettings, UPLOADED},
     metrics::Pca,
 };
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 use crate::{Change, Context, Frame, PageJob, Progress, RunState, WireError};
 
@@ -155,23 +155,23 @@ impl Latent3dJob {
                 (&live, self.trails_epoch, self.trails.clone())
             }
         };
-        let finite = |v: f64| if v.is_finite() { json!(v) } else { Value::Null };
-        Frame::new(json!({
-            "moment": moment.map(|(i, _)| i),
-            "dataset_label": self.data.label,
-            "sizes": self.explorer.config.sizes(),
-            "params": self.explorer.net.param_count(),
-            "n": self.data.points.len() / 3,
-            "latent": self.settings.latent,
-            "epoch": m.epoch,
-            "loss": finite(m.loss),
-            "ae_error": finite(m.loss),
-            "pca_error": finite(self.data.pca_error),
-            "trails_epoch": trails_epoch,
-            "trail_reference": self.trail_reference,
-            "timeline": self.timeline.epochs(),
-            "timeline_generation": self.timeline.generation,
-        }))
+        let finite = |v: f64| v.is_finite().then_some(v);
+        Frame::of(&ExplorerSnapshot {
+            moment: moment.map(|(i, _)| i),
+            dataset_label: &self.data.label,
+            sizes: self.explorer.config.sizes(),
+            params: self.explorer.net.param_count(),
+            n: self.data.points.len() / 3,
+            latent: self.settings.latent,
+            epoch: m.epoch,
+            loss: finite(m.loss),
+            ae_error: finite(m.loss),
+            pca_error: finite(self.data.pca_error),
+            trails_epoch,
+            trail_reference: self.trail_reference,
+            timeline: self.timeline.epochs(),
+            timeline_generation: self.timeline.generation,
+        })
         .with("points", self.data.points.clone())
         .with("codes", Arc::new(m.codes.clone()))
         .with("reconstructions", Arc::new(m.reconstructions.clone()))
@@ -182,9 +182,34 @@ impl Latent3dJob {
     }
 }
 
+/// What the explorer shows: the live model or one moment of its timeline. Arrays: `points`
+/// (n × 3), `codes`, `reconstructions`, `errors`, `trails`, `pca_codes`, `pca_errors`.
+#[derive(Serialize)]
+struct ExplorerSnapshot<'a> {
+    /// The timeline moment shown (None: the live model).
+    moment: Option<usize>,
+    dataset_label: &'a str,
+    sizes: [usize; 7],
+    params: usize,
+    n: usize,
+    latent: usize,
+    epoch: u64,
+    loss: Option<f64>,
+    ae_error: Option<f64>,
+    /// PCA's error with as many components as the code (the line to beat).
+    pca_error: Option<f64>,
+    /// The epoch the trails were measured at, and the first trails' mean length.
+    trails_epoch: u64,
+    trail_reference: f32,
+    /// The epochs the timeline holds, and its generation (new after a restart).
+    timeline: Vec<u64>,
+    timeline_generation: u64,
+}
+
 impl PageJob for Latent3dJob {
     type Settings = ExplorerSettings;
     type Command = Latent3dCommand;
+    type Query = Latent3dQuery;
     const NAME: &'static str = "latent3d";
     const TITLE: &'static str = "3D Latent Explorer";
     const DEFAULT_SPEED: f64 = 250.0;
@@ -294,29 +319,27 @@ impl PageJob for Latent3dJob {
         self.view_frame(None)
     }
 
-    fn query(&mut self, name: &str, fields: &Map<String, Value>) -> Result<Frame, WireError> {
-        match name {
-            "moment" => {
-                let i = fields.get("index").and_then(Value::as_u64).ok_or_else(|| {
-                    WireError::malformed("a moment query needs a whole-number index")
-                })? as usize;
-                match self.timeline.get(i) {
-                    Some(m) => Ok(self.view_frame(Some((i, &m)))),
-                    None => Err(WireError::new(
-                        "not_found",
-                        format!(
-                            "timeline moment {i} does not exist (the timeline has {})",
-                            self.timeline.len()
-                        ),
-                    )),
-                }
-            }
-            _ => Err(WireError::new(
-                "unknown_query",
-                format!("the explorer answers no query '{name}' (only 'moment')"),
+    fn query(&mut self, query: Latent3dQuery) -> Result<Frame, WireError> {
+        let Latent3dQuery::Moment { index: i } = query;
+        match self.timeline.get(i) {
+            Some(m) => Ok(self.view_frame(Some((i, &m)))),
+            None => Err(WireError::new(
+                "not_found",
+                format!(
+                    "timeline moment {i} does not exist (the timeline has {})",
+                    self.timeline.len()
+                ),
             )),
         }
     }
+}
+
+/// What the explorer answers: `moment` (the model and its views at one recorded moment of
+/// the timeline).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "query", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Latent3dQuery {
+    Moment { index: usize },
 }
 
 #[cfg(test)]

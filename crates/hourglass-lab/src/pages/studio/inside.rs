@@ -1,7 +1,31 @@
-//! Looking inside: a layer's activations for one image, the first layer's filters, a 2-D
+//! The Studio's questions (`StudioQuery`), and looking inside: a layer's activations for one image, the first layer's filters, a 2-D
 //! model's map of codes, and two models compared on the same test images.
 
 use super::*;
+
+/// What the Model Studio answers, `{"type": "query", "id": n, "query": name, …fields}`. (A
+/// question without fields is an empty struct variant: serde lets a unit variant of an
+/// internally tagged enum through with any fields.)
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "query", rename_all = "snake_case", deny_unknown_fields)]
+pub enum StudioQuery {
+    /// What the settings with `settings` (a patch) applied would build: layers, parameters,
+    /// or the sentence saying why not. Changes nothing.
+    Check { settings: Map<String, Value> },
+    /// Every layer's activations for an image (`pixels`) or grid image `index`.
+    Activations {
+        pixels: Option<Vec<f32>>,
+        index: Option<usize>,
+    },
+    /// The validation images of the reconstruction grid, and their reconstructions.
+    Grid {},
+    /// The first layer's weights as images.
+    Filters {},
+    /// Two models (`"current"` or saved names) on the same test images.
+    Compare { a: String, b: String },
+    /// A 2-D model's codes of the validation images.
+    Codes {},
+}
 
 pub(super) const MAX_FILTER_IMAGES: usize = 64;
 /// Names of the activation arrays of an `activations` answer, layer by layer.
@@ -11,16 +35,44 @@ pub(super) const LAYER_ARRAYS: [&str; 24] = [
 ];
 
 impl StudioJob {
-    pub(super) fn activations(&mut self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
-        let input = if fields.contains_key("pixels") {
-            pixels(fields)?
+    pub(super) fn answer(&mut self, query: StudioQuery) -> Result<Frame, WireError> {
+        use StudioQuery as Q;
+        match query {
+            Q::Check { settings } => {
+                let next = self.settings.patched(&settings).map_err(WireError::from)?;
+                Ok(Frame::new(summary(&next)))
+            }
+            Q::Activations { pixels, index } => self.activations(pixels, index),
+            Q::Grid {} => {
+                let mut f = Frame::new(json!({"weights_version": self.weights_version}));
+                if let Some(g) = self.data.as_ref().map(|d| &d.grid) {
+                    f = f.with("grid", g.clone());
+                }
+                if let Some(r) = &self.recon {
+                    f = f.with("recon", r.clone());
+                }
+                Ok(f)
+            }
+            Q::Filters {} => self.filters(),
+            Q::Compare { a, b } => self.compare(&a, &b),
+            Q::Codes {} => self.codes(),
+        }
+    }
+
+    pub(super) fn activations(
+        &mut self,
+        pixels: Option<Vec<f32>>,
+        index: Option<usize>,
+    ) -> Result<Frame, WireError> {
+        let input = if let Some(p) = pixels {
+            fields::pixels(p)?
         } else {
-            if !fields.contains_key("index") {
+            if index.is_none() {
                 return Err(WireError::invalid(
                     "\"activations\" needs \"pixels\" (an image) or \"index\" (a grid image)",
                 ));
             }
-            let i = whole(fields, "index", (0, GRID - 1), 0)?;
+            let i = whole("index", index, (0, GRID - 1), 0)?;
             self.ensure_data()?;
             let d = self.data.as_ref().expect("just read");
             d.grid
@@ -94,21 +146,9 @@ impl StudioJob {
 
     /// Two models side by side on the test set of the Studio's dataset: their metrics, their
     /// loss curves, and the same 16 test images reconstructed by each.
-    pub(super) fn compare(&mut self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
-        let name = |k: &str| {
-            fields
-                .get(k)
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .ok_or_else(|| {
-                    WireError::invalid(format!(
-                        "'{k}' must name a model (\"current\" or one of the models folder)"
-                    ))
-                })
-        };
-        let (a, b) = (name("a")?, name("b")?);
-        let (info_a, model_a) = self.comparable(&a)?;
-        let (info_b, model_b) = self.comparable(&b)?;
+    pub(super) fn compare(&mut self, a: &str, b: &str) -> Result<Frame, WireError> {
+        let (info_a, model_a) = self.comparable(a)?;
+        let (info_b, model_b) = self.comparable(b)?;
         let dataset = self.settings.dataset.clone();
         let test = self.test_set()?;
         let shown = GRID.min(test.len());

@@ -127,20 +127,13 @@ impl StudioJob {
         let d = self.data.as_ref().expect("a trainer has its data");
         let (train_samples, val_samples) = (d.train.len(), d.val.len());
         let s = self.settings.clone();
-        let opts = self.options();
         // the metrics are those of the model as the file holds it (as `hourglass eval` reads it)
         let model = Autoencoder::from_tensors(&self.arch, &tensors, &inference_device())?;
         let e = evaluate(&model, self.test_set()?, 512)?;
-        let mut metrics = std::collections::BTreeMap::new();
-        if let Some(last) = self.history.last() {
-            metrics.insert("train_loss".to_string(), last.train_loss);
-            if let Some(v) = last.val_loss {
-                metrics.insert("val_loss".to_string(), v);
-            }
-        }
         // an upload has no test split: its figures are the validation set's
         let set = self.held_out();
         let key = |m: &str| format!("{}_{m}", if set == "test" { "test" } else { "val" });
+        let mut metrics = std::collections::BTreeMap::new();
         metrics.insert(key("mse"), e.mse);
         metrics.insert(key("bce"), e.bce);
         if e.psnr.is_finite() {
@@ -154,10 +147,9 @@ impl StudioJob {
             _ => Scaling::IDENTITY,
         };
         let ck = Checkpoint {
-            config: ModelConfig {
-                format_version: FORMAT_VERSION,
-                architecture: self.arch.clone(),
-                dataset: DatasetInfo {
+            config: ModelConfig::trained(
+                self.arch.clone(),
+                DatasetInfo {
                     name: s
                         .dataset
                         .strip_prefix(UPLOAD_PREFIX)
@@ -169,21 +161,15 @@ impl StudioJob {
                     train_samples,
                     val_samples,
                 },
-                training: TrainingInfo {
-                    loss: opts.loss.name().into(),
-                    optimizer: s.optimizer.name().into(),
+                TrainingInfo {
+                    // the rate the run has now (as the trainer holds it)
                     learning_rate: self.trainer.as_ref().map_or(s.lr, Trainer::learning_rate),
-                    momentum: s.momentum,
-                    batch_size: opts.batch_size,
-                    epochs: s.epochs as usize,
-                    seed: s.seed,
-                    val_split: s.val_split,
-                    variant: opts.variant,
+                    ..self.training_info()
                 },
-                epochs_trained: self.epochs_done(),
-                metrics: metrics.clone(),
-                history: self.loss_history(),
-            },
+                self.epochs_done(),
+                self.loss_history(),
+                metrics,
+            ),
             tensors,
         };
         let file = self.ctx.models.write(name, &ck, true)?;
@@ -279,7 +265,11 @@ impl StudioJob {
         next.seed = t.seed;
         let total = c.dataset.train_samples + c.dataset.val_samples;
         next.train_size = clamp("train_size", total as f64) as u64;
-        next.epochs = clamp("epochs", c.epochs_trained as f64 + 1.0) as u64;
+        // the Epochs asked for stay, unless the model has had them: then one more
+        next.epochs = clamp(
+            "epochs",
+            (self.settings.epochs as f64).max(c.epochs_trained as f64 + 1.0),
+        ) as u64;
         set_variant(&mut next, t.variant, c.architecture.code());
         let arch = architecture(&next).map_err(|e| {
             WireError::invalid(format!(

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use hourglass_core::{
     architecture::{Architecture, Code, ConvLayer, parse_conv},
-    checkpoint::{Checkpoint, DatasetInfo, EpochLoss, FORMAT_VERSION, ModelConfig, TrainingInfo},
+    checkpoint::{Checkpoint, DatasetInfo, EpochLoss, ModelConfig, TrainingInfo},
     data::{Dataset, Scaling, Split},
     glass::Activation,
     settings::{Choice, Field, Settings},
@@ -34,9 +34,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::{
-    Change, Context, DatasetsSeen, EXTENSION, Frame, ModelStore, PageJob, Progress, RunState,
-    Series, WireError, datasets_json,
-    fields::{PIXELS, pixels, whole},
+    Change, Context, DatasetsSeen, EXTENSION, FetchState, Frame, InferenceCache, ModelStore,
+    PageJob, Presence, Progress, RunState, Series, WireError, datasets_json,
+    fields::{self, PIXELS, whole},
 };
 
 /// Validation images shown above their reconstructions.
@@ -55,10 +55,12 @@ mod data;
 mod inside;
 mod keep;
 mod settings;
+mod snapshot;
 mod train;
 
 use build::{advice, architecture, run_key, summary, summary_of, variant_of};
 pub use data::{UPLOAD_PREFIX, studio_data};
+pub use inside::StudioQuery;
 use keep::{ModelInfo, scan};
 pub use settings::{
     CodeChoice, ModelKind, OptimizerKind, Output, SparsityKind, StudioSettings, VariantKind,
@@ -79,6 +81,9 @@ struct Data {
 #[derive(Debug, Clone, Serialize)]
 struct EpochRow {
     epoch: usize,
+    /// Where it ended on the loss chart's x axis: epochs of data seen (a cut-short epoch
+    /// counts as the part of the data it saw).
+    at: f64,
     train_loss: f64,
     val_loss: Option<f64>,
     psnr: Option<f64>,
@@ -116,7 +121,7 @@ pub struct StudioJob {
     /// Counts changes of the weights the page may want to look at again (filters).
     weights_version: u64,
     /// The model for inference, as of (steps, weights version).
-    inference: Option<((u64, u64), Autoencoder)>,
+    inference: InferenceCache<(u64, u64)>,
     models: Vec<ModelInfo>,
     saved: Option<Value>,
     /// Data were read outside a step (by a query): a snapshot is due, so the page gets the grid.
@@ -128,25 +133,33 @@ pub struct StudioJob {
 }
 
 impl StudioJob {
-    fn options(&self) -> TrainOptions {
+    /// The run's one configuration, as the settings give it: what it trains with
+    /// ([`TrainingInfo::options`]) and what Save records.
+    fn training_info(&self) -> TrainingInfo {
         let s = &self.settings;
-        TrainOptions {
+        let optimizer = if s.optimizer == OptimizerKind::Sgd {
+            Optimizer::Sgd {
+                lr: s.lr,
+                momentum: s.momentum,
+            }
+        } else {
+            Optimizer::adam(s.lr)
+        };
+        let options = TrainOptions {
             loss: s.loss,
-            optimizer: if s.optimizer == OptimizerKind::Sgd {
-                Optimizer::Sgd {
-                    lr: s.lr,
-                    momentum: s.momentum,
-                }
-            } else {
-                Optimizer::adam(s.lr)
-            },
+            optimizer,
             batch_size: (s.batch as usize)
                 .min(self.data.as_ref().map_or(usize::MAX, |d| d.train.len()))
                 .max(1),
             epochs: s.epochs as usize,
             seed: s.seed,
             variant: self.variant(),
-        }
+        };
+        TrainingInfo::of(&options, s.momentum, s.val_split)
+    }
+
+    fn options(&self) -> Result<TrainOptions, WireError> {
+        Ok(self.training_info().options()?)
     }
 
     /// The kind of autoencoder the settings train (checked when they were applied).
@@ -168,6 +181,7 @@ impl StudioJob {
 impl PageJob for StudioJob {
     type Settings = StudioSettings;
     type Command = StudioCommand;
+    type Query = StudioQuery;
 
     const NAME: &'static str = "studio";
     const TITLE: &'static str = "Model Studio";
@@ -208,7 +222,7 @@ impl PageJob for StudioJob {
             history: Vec::new(),
             recon: None,
             weights_version: 0,
-            inference: None,
+            inference: InferenceCache::default(),
             saved: None,
             data_read: false,
             uploaded: None,
@@ -259,11 +273,12 @@ impl PageJob for StudioJob {
                 Ok(Change::Paused)
             }
             StudioCommand::More => {
+                // one epoch more than the model has had, never fewer than were asked for
                 let done = self.epochs_done() as u64;
                 if done + 1 > 1000 {
                     return Err(WireError::invalid("the Studio trains at most 1,000 epochs"));
                 }
-                self.settings.epochs = done + 1;
+                self.settings.epochs = self.settings.epochs.max(done + 1);
                 Ok(Change::Kept)
             }
             StudioCommand::Save { name, overwrite } => self.save(&name, overwrite),
@@ -307,11 +322,10 @@ impl PageJob for StudioJob {
             return Ok(None);
         };
         let s = trainer.step(&data.train).map_err(WireError::from)?;
-        let per_epoch = trainer.steps_per_epoch();
         self.steps += 1;
         self.epoch_steps += 1;
         self.last_loss = Some(s.loss);
-        let x = self.epochs_before as f64 + self.steps as f64 / per_epoch as f64;
+        let x = self.position();
         for (i, &(name, v)) in s.terms.iter().enumerate() {
             if self.term_series.len() <= i {
                 self.term_series.push((name, Series::default()));
@@ -321,9 +335,8 @@ impl PageJob for StudioJob {
         if s.epoch_done {
             self.finish_epoch()?;
         }
-        let base = self.epochs_before as f64;
         Ok(Some(Progress {
-            x: base + self.steps as f64 / per_epoch as f64,
+            x: self.position(),
             loss: s.loss,
         }))
     }
@@ -344,79 +357,11 @@ impl PageJob for StudioJob {
     }
 
     fn frame(&mut self, run: &RunState) -> Frame {
-        let per_epoch = self.trainer.as_ref().map(Trainer::steps_per_epoch);
-        let done = self.epochs_done();
-        let target = self.settings.epochs as usize;
-        let into = per_epoch.map_or(0.0, |p| self.epoch_steps as f64 / p as f64);
-        let progress = ((done as f64 + into) / target.max(1) as f64).min(1.0);
-        let left_steps = per_epoch.map(|p| {
-            (target.saturating_sub(done) as f64 * p as f64 - self.epoch_steps as f64).max(0.0)
-        });
-        let seconds_left = match left_steps {
-            Some(l) if run.training && run.steps_per_second > 0.0 => Some(l / run.steps_per_second),
-            _ => None,
-        };
-        let d = self.data.as_ref();
-        let mut f = Frame::new(json!({
-            "arch": summary_of(&self.arch),
-            "variant": self.variant().describe(),
-            "advice": advice(&self.settings),
-            "terms": self.term_series.iter().map(|(name, series)| json!({"name": name, "points": series.points()})).collect::<Vec<_>>(),
-            "step": self.steps,
-            "steps_per_epoch": per_epoch,
-            "epochs_done": done,
-            "epoch": done as f64 + into,
-            "progress": progress,
-            "seconds_left": seconds_left,
-            "loss": self.last_loss,
-            "lr": self.trainer.as_ref().map_or(self.settings.lr, Trainer::learning_rate),
-            "history": self.history,
-            "trained": self.trainer.is_some(),
-            "loaded": self.loaded,
-            "saved": self.saved,
-            "models": self.models,
-            "models_dir": self.ctx.models.location(),
-            "uploads": self.uploads,
-            "held_out": self.held_out(),
-            "datasets": self.datasets.json(),
-            "train_samples": d.map(|d| d.train.len()),
-            "val_samples": d.map(|d| d.val.len()),
-            "weights_version": self.weights_version,
-        }));
-        f.set("grid_ready", json!(self.data.is_some()));
-        if let Some(d) = self.datasets.download(self.ctx.datasets.as_ref()) {
-            f.set("download", d);
-        }
-        f
+        self.snapshot(run)
     }
 
-    fn query(&mut self, name: &str, fields: &Map<String, Value>) -> Result<Frame, WireError> {
-        match name {
-            "check" => {
-                let next = self.settings.patched(fields).map_err(WireError::from)?;
-                Ok(Frame::new(summary(&next)))
-            }
-            "activations" => self.activations(fields),
-            "grid" => {
-                let mut f = Frame::new(json!({"weights_version": self.weights_version}));
-                if let Some(g) = self.data.as_ref().map(|d| &d.grid) {
-                    f = f.with("grid", g.clone());
-                }
-                if let Some(r) = &self.recon {
-                    f = f.with("recon", r.clone());
-                }
-                Ok(f)
-            }
-            "filters" => self.filters(),
-            "compare" => self.compare(fields),
-            "codes" => self.codes(),
-            _ => Err(WireError::new(
-                "unknown_query",
-                format!(
-                    "the Model Studio answers no query '{name}' (it answers check, activations, grid, filters, codes and compare)"
-                ),
-            )),
-        }
+    fn query(&mut self, query: StudioQuery) -> Result<Frame, WireError> {
+        self.answer(query)
     }
 }
 

@@ -197,7 +197,7 @@ fn a_model_trained_here_is_saved_with_the_metrics_the_page_showed() {
     // an impossible model is refused and changes nothing; `check` explains it first
     let c = ask(
         &mut p,
-        json!({"type": "query", "id": 1, "query": "check", "kind": "conv", "convs": "16:3:2:1,32:3:2:1,64:9:1:0"}),
+        json!({"type": "query", "id": 1, "query": "check", "settings": {"kind": "conv", "convs": "16:3:2:1,32:3:2:1,64:9:1:0"}}),
     );
     assert_eq!(c.header["ok"], false);
     assert_eq!(c.header["error"]["layer"], 3);
@@ -338,6 +338,8 @@ fn a_model_trained_here_is_saved_with_the_metrics_the_page_showed() {
     assert_eq!(loaded.header["settings"]["latent"], 8);
     assert_eq!(loaded.header["epochs_done"], 3);
     assert_eq!(loaded.header["settings"]["epochs"], 4);
+    // its own history comes with it, for the chart
+    assert_eq!(loaded.header["before"].as_array().map(Vec::len), Some(3));
     let b = ask(
         &mut p,
         json!({"type": "query", "id": 4, "query": "activations", "index": 0}),
@@ -535,4 +537,37 @@ fn a_vae_brings_its_loss_and_mse_with_a_vae_is_explained() {
     assert!(p.latest().header["advice"].is_null());
     p.send(r#"{"type":"configure","variant":"vae"}"#);
     assert_eq!(p.latest().header["settings"]["loss"], "bce");
+}
+
+/// A Stop part-way is the part of an epoch it was: not counted as a whole one, drawn where it
+/// ended; "one more epoch" never lowers the epochs asked for.
+#[test]
+fn a_stop_part_way_is_part_of_an_epoch() {
+    let mut p = probe(temp_models("stop"));
+    p.send(r#"{"type":"configure","layers":"32","latent":4,"train_size":2000,"val_split":0.1,"batch":10,"epochs":5}"#);
+    p.until(LONG, |f| f.header["settings"]["epochs"] == 5);
+    p.send(r#"{"type":"play"}"#);
+    p.until(LONG, |f| f.header["step"].as_u64() >= Some(36));
+    p.send(r#"{"type":"stop"}"#);
+    let f = p.until(LONG, |f| {
+        f.header["run"]["training"] == false && !f.header["history"].as_array().unwrap().is_empty()
+    });
+    let (row, per_epoch) = (
+        &f.header["history"][0],
+        f.header["steps_per_epoch"].as_f64().unwrap(),
+    );
+    let seen = f.header["step"].as_f64().unwrap() / per_epoch;
+    assert_eq!(row["partial"], true);
+    assert_eq!(
+        f.header["epochs_done"], 0,
+        "a cut-short epoch is not a whole one"
+    );
+    assert!(seen < 1.0 && (f.header["epoch"].as_f64().unwrap() - seen).abs() < 1e-9);
+    assert!((row["at"].as_f64().unwrap() - seen).abs() < 1e-9, "{row}");
+    p.send(r#"{"type":"more"}"#);
+    let f = p.latest();
+    assert_eq!(
+        f.header["settings"]["epochs"], 5,
+        "one more epoch never asks for fewer"
+    );
 }

@@ -20,7 +20,7 @@ impl StudioJob {
 
     pub(super) fn start_trainer(&mut self, model: Autoencoder) -> Result<(), WireError> {
         let samples = self.data.as_ref().map_or(0, |d| d.train.len());
-        let opts = self.options();
+        let opts = self.options()?;
         let objective = objective_for(opts.variant, opts.loss, opts.seed, &model)?;
         self.trainer = Some(Trainer::new(model, samples, &opts, objective)?);
         self.refresh_grid();
@@ -36,7 +36,7 @@ impl StudioJob {
         self.term_series.clear();
         self.history.clear();
         self.recon = None;
-        self.inference = None;
+        self.inference.clear();
         self.epochs_before = 0;
         self.before.clear();
         self.loaded = None;
@@ -75,8 +75,10 @@ impl StudioJob {
             Some(e) => Some(e.loss),
             None => None,
         };
+        let at = self.position();
         self.history.push(EpochRow {
             epoch: self.epochs_before + r.epoch,
+            at,
             train_loss: r.train_loss,
             val_loss,
             terms: r.terms,
@@ -104,25 +106,27 @@ impl StudioJob {
             .collect()
     }
 
-    /// Epochs the model has had in all.
+    /// Whole epochs the model has had in all (a cut-short one is not one: training goes on
+    /// until the Epochs asked for are whole ones, as `hourglass train` counts them).
     pub(super) fn epochs_done(&self) -> usize {
-        self.epochs_before + self.trainer.as_ref().map_or(0, Trainer::epochs_done)
+        self.epochs_before + self.history.iter().filter(|r| !r.partial).count()
+    }
+
+    /// Epochs of data seen, on the loss chart's x axis: the loaded model's epochs, then the
+    /// steps of this run.
+    pub(super) fn position(&self) -> f64 {
+        let per_epoch = self
+            .trainer
+            .as_ref()
+            .map_or(1, Trainer::steps_per_epoch)
+            .max(1);
+        self.epochs_before as f64 + self.steps as f64 / per_epoch as f64
     }
 
     /// The model as it is now, for inference (kept until training moves on).
     pub(super) fn model(&mut self) -> Result<&Autoencoder, WireError> {
         let now = (self.steps, self.weights_version);
-        if self.inference.as_ref().is_none_or(|(at, _)| *at != now) {
-            let m = match &self.trainer {
-                Some(t) => t.inference_model(),
-                None => Autoencoder::from_tensors(
-                    &self.arch,
-                    &initial_tensors(&self.arch, self.settings.seed)?,
-                    &inference_device(),
-                )?,
-            };
-            self.inference = Some((now, m));
-        }
-        Ok(&self.inference.as_ref().expect("just built").1)
+        self.inference
+            .get(now, self.trainer.as_ref(), &self.arch, self.settings.seed)
     }
 }

@@ -10,12 +10,13 @@ use hourglass_core::{
     metrics::{Pca, RocPoint, anomaly, auc, mse, roc},
     tensor::{Autoencoder, LossKind},
 };
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Value, json};
 
 use super::{UsesJob, UsesSettings, train::HIDDEN, train::RunSpec};
 use crate::{
     Frame, WireError,
-    fields::{PIXELS, pixels},
+    fields::{self, PIXELS},
 };
 
 /// Code size of the anomaly model.
@@ -44,10 +45,24 @@ pub(super) struct AnomalyResult {
     pca_roc: Vec<RocPoint>,
 }
 
+/// The anomaly run as the snapshot shows it (the ROC curves and images come by query).
+#[derive(Serialize)]
+pub struct AnomalyView {
+    held_out: u32,
+    auc: f64,
+    pca_auc: f64,
+    /// Test images scored.
+    count: usize,
+}
+
 impl AnomalyResult {
-    pub fn json(&self) -> Value {
-        json!({"held_out": self.held_out, "auc": self.auc, "pca_auc": self.pca_auc,
-               "count": self.scores.len()})
+    pub fn view(&self) -> AnomalyView {
+        AnomalyView {
+            held_out: self.held_out,
+            auc: self.auc,
+            pca_auc: self.pca_auc,
+            count: self.scores.len(),
+        }
     }
 }
 
@@ -134,9 +149,9 @@ impl UsesJob {
     }
 
     /// A drawing's (or any image's) anomaly score, by the model and by PCA.
-    pub(super) fn score_query(&self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
+    pub(super) fn score_query(&self, pixels: Vec<f32>) -> Result<Frame, WireError> {
         let r = self.anomaly.as_ref().ok_or_else(not_yet)?;
-        let img = pixels(fields)?;
+        let img = fields::pixels(pixels)?;
         let rec = r.model.reconstruct_host(&img, 1);
         let back = r.pca.reconstruct_rows(&img);
         let score = mse(&rec, &img);

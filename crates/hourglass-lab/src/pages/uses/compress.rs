@@ -10,8 +10,8 @@ use hourglass_core::{
     project,
     tensor::{Autoencoder, LossKind},
 };
-use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 use super::{MEASURED, UsesJob, distortion, train::HIDDEN, train::RunSpec};
 use crate::{
@@ -21,6 +21,22 @@ use crate::{
 
 /// Code sizes of the compression ladder.
 pub const LADDER: [usize; 6] = [2, 4, 8, 16, 32, 64];
+
+/// How one rung of the ladder is compressed, as a `compress_images` query names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CompressMethod {
+    /// The autoencoder's code as float32.
+    Ae,
+    /// The autoencoder's code quantised to 8 bits a number.
+    Ae8,
+    /// PCA with as many components as the code has numbers.
+    Pca,
+    /// PCA's components quantised to 8 bits.
+    Pca8,
+    /// JPEG at a quality.
+    Jpeg,
+}
 /// JPEG qualities on the compression plot.
 pub(super) const JPEG_QUALITIES: [u8; 8] = [1, 5, 10, 20, 35, 50, 75, 95];
 /// Most training images PCA fits and 8-bit ranges are taken from.
@@ -154,14 +170,11 @@ impl UsesJob {
     /// Eight test images through one method at one size.
     pub(super) fn compress_images(
         &mut self,
-        fields: &Map<String, Value>,
+        method: Option<CompressMethod>,
+        size: Option<usize>,
     ) -> Result<Frame, WireError> {
-        let method = fields
-            .get("method")
-            .and_then(Value::as_str)
-            .unwrap_or("ae")
-            .to_string();
-        let size = whole(fields, "size", (1, 100), 2)?;
+        let method = method.unwrap_or(CompressMethod::Ae);
+        let size = whole("size", size, (1, 100), 2)?;
         let test = self.test_set()?.take(8);
         let r = self
             .compress
@@ -179,29 +192,24 @@ impl UsesJob {
                 .find(|(k, ..)| *k == size)
                 .ok_or_else(|| WireError::invalid(format!("no PCA with {size} components")))
         };
-        let out: Vec<f32> = match method.as_str() {
-            "ae" => model()?.1.reconstruct_host(&test.values, 8),
-            "ae8" => {
+        let out: Vec<f32> = match method {
+            CompressMethod::Ae => model()?.1.reconstruct_host(&test.values, 8),
+            CompressMethod::Ae8 => {
                 let (_, m, eight) = model()?;
                 m.decode_host(&eight.apply(&m.encode_host(&test.values, 8)), 8)
             }
-            "pca" => pca()?.1.reconstruct_rows(&test.values),
-            "pca8" => {
+            CompressMethod::Pca => pca()?.1.reconstruct_rows(&test.values),
+            CompressMethod::Pca8 => {
                 let (_, p, eight) = pca()?;
                 p.decode_rows(&eight.apply(&project::project_rows(p, &test.values, PIXELS)))
             }
-            "jpeg" => {
+            CompressMethod::Jpeg => {
                 let q = u8::try_from(size).map_err(|e| WireError::invalid(e.to_string()))?;
                 let mut out = Vec::new();
                 for img in test.values.chunks(PIXELS) {
                     out.extend(jpeg_round_trip(img, q)?.0);
                 }
                 out
-            }
-            other => {
-                return Err(WireError::invalid(format!(
-                    "unknown method '{other}' (expected ae, ae8, pca, pca8 or jpeg)"
-                )));
             }
         };
         let out: Vec<f32> = out.iter().map(|v| v.clamp(0.0, 1.0)).collect();

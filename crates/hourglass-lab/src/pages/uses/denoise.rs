@@ -7,7 +7,7 @@ use hourglass_core::{
     tensor::{Autoencoder, LossKind},
     variant::Variant,
 };
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 use super::{
     MEASURED, UsesJob, UsesSettings,
@@ -17,7 +17,7 @@ use super::{
 };
 use crate::{
     Frame, WireError,
-    fields::{PIXELS, whole},
+    fields::{self, PIXELS, whole},
 };
 
 pub(super) fn specs(s: &UsesSettings) -> Result<Vec<RunSpec>, WireError> {
@@ -58,10 +58,11 @@ impl UsesJob {
     /// Test images under the chosen noise, through both models, with their figures.
     pub(super) fn denoise_query(
         &mut self,
-        fields: &Map<String, Value>,
+        count: Option<usize>,
+        seed: Option<u64>,
     ) -> Result<Frame, WireError> {
-        let count = whole(fields, "count", (1, 32), 8)?;
-        let seed = whole(fields, "seed", (0, u32::MAX as usize), 1)? as u64;
+        let count = whole("count", count, (1, 32), 8)?;
+        let seed = fields::seed(seed)?;
         let noise = self.settings.noise()?;
         let test = self.test_set()?.take(MEASURED);
         let m = self

@@ -9,13 +9,16 @@ use hourglass_core::{
     tensor::{Autoencoder, LossKind},
     variant::Variant,
 };
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 use super::{
     UsesJob,
     train::{HIDDEN, RunSpec, dense},
 };
-use crate::{Frame, WireError, fields::whole};
+use crate::{
+    Frame, WireError,
+    fields::{self, whole},
+};
 
 pub(super) fn specs() -> Vec<RunSpec> {
     vec![
@@ -51,9 +54,13 @@ impl UsesJob {
     }
 
     /// Codes drawn from the prior N(0, I), decoded by the VAE and by the plain model.
-    pub(super) fn samples(&self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
-        let count = whole(fields, "count", (1, 64), 16)?;
-        let seed = whole(fields, "seed", (0, u32::MAX as usize), 1)? as u64;
+    pub(super) fn samples(
+        &self,
+        count: Option<usize>,
+        seed: Option<u64>,
+    ) -> Result<Frame, WireError> {
+        let count = whole("count", count, (1, 64), 16)?;
+        let seed = fields::seed(seed)?;
         let g = self.generate_models()?;
         let z = latent::prior_codes(count, 2, seed);
         Ok(Frame::new(json!({"count": count, "seed": seed}))
@@ -64,8 +71,8 @@ impl UsesJob {
 
     /// Both decoders tiled over the plane: the VAE's over the prior's quantiles (5%–95%),
     /// the plain model's over the same square.
-    pub(super) fn manifold(&self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
-        let n = whole(fields, "n", (2, 20), 10)?;
+    pub(super) fn manifold(&self, n: Option<usize>) -> Result<Frame, WireError> {
+        let n = whole("n", n, (2, 20), 10)?;
         let g = self.generate_models()?;
         // quantiles of N(0, 1) from 5% to 95%
         let q = |p: f64| latent::normal_quantile(p) as f32;
@@ -86,10 +93,15 @@ impl UsesJob {
     }
 
     /// The straight path between two test images' codes, decoded by both models.
-    pub(super) fn interpolate(&mut self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
-        let steps = whole(fields, "steps", (2, 16), 8)?;
-        let a = whole(fields, "a", (0, 9_999), 0)?;
-        let b = whole(fields, "b", (0, 9_999), 1)?;
+    pub(super) fn interpolate(
+        &mut self,
+        a: Option<usize>,
+        b: Option<usize>,
+        steps: Option<usize>,
+    ) -> Result<Frame, WireError> {
+        let steps = whole("steps", steps, (2, 16), 8)?;
+        let a = whole("a", a, (0, 9_999), 0)?;
+        let b = whole("b", b, (0, 9_999), 1)?;
         let test = self.test_set()?;
         if a.max(b) >= test.len() {
             return Err(WireError::invalid(format!(

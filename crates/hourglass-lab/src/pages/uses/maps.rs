@@ -12,7 +12,8 @@ use hourglass_core::{
     settings::Choice,
     tensor::{Autoencoder, inference_device},
 };
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::json;
 
 use super::{Source, UsesJob, UsesSettings};
 use crate::{
@@ -99,17 +100,26 @@ impl MapResult {
         self.xy.clone()
     }
 
-    pub fn json(&self) -> Value {
-        // while a run finds each point's neighbours, how many it has done
-        let searched = self
-            .run
-            .as_ref()
-            .filter(|r| r.coords().is_none())
-            .map(|r| r.searched().0);
-        json!({"method": self.method.name(), "source": self.source.name(), "count": self.labels.len(),
-               "dim": self.dim, "iteration": self.iteration(), "iterations": self.iterations,
-               "running": self.going(), "preparing": self.pending.is_some(), "searched": searched, "trust": self.trust,
-               "seconds": self.seconds, "images": self.images.name})
+    pub fn view(&self) -> MapView<'_> {
+        MapView {
+            method: self.method.name(),
+            source: self.source.name(),
+            count: self.labels.len(),
+            dim: self.dim,
+            iteration: self.iteration(),
+            iterations: self.iterations,
+            running: self.going(),
+            preparing: self.pending.is_some(),
+            // while a run finds each point's neighbours, how many it has done
+            searched: self
+                .run
+                .as_ref()
+                .filter(|r| r.coords().is_none())
+                .map(|r| r.searched().0),
+            trust: self.trust,
+            seconds: self.seconds,
+            images: &self.images.name,
+        }
     }
 
     fn trustworthiness(&self, xy: &[f32], seed: u64) -> Result<f64, WireError> {
@@ -122,6 +132,30 @@ impl MapResult {
             seed,
         )?)
     }
+}
+
+/// The map as the snapshot shows it (its points travel as the arrays `map_xy` and
+/// `map_labels`).
+#[derive(Serialize)]
+pub struct MapView<'a> {
+    method: &'static str,
+    /// `pixels` or `codes`, and how many numbers each point has there.
+    source: &'static str,
+    dim: usize,
+    count: usize,
+    /// t-SNE's iterations or UMAP's epochs: done, and in all.
+    iteration: usize,
+    iterations: usize,
+    running: bool,
+    /// Reading the images or preparing the run (before the first iteration).
+    preparing: bool,
+    /// Points whose nearest neighbours have been found, while the run looks for them.
+    searched: Option<usize>,
+    /// Trustworthiness of the finished map (k = 12), and the seconds it took.
+    trust: Option<f64>,
+    seconds: f64,
+    /// The dataset's name of the images mapped.
+    images: &'a str,
 }
 
 impl UsesJob {
@@ -281,19 +315,23 @@ impl UsesJob {
     }
 
     /// One mapped image.
-    pub(super) fn map_image(&self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
+    pub(super) fn map_image(&self, index: Option<usize>) -> Result<Frame, WireError> {
         let m = self.map_ready()?;
-        let i = whole(fields, "index", (0, m.labels.len().saturating_sub(1)), 0)?;
+        let i = whole("index", index, (0, m.labels.len().saturating_sub(1)), 0)?;
         Ok(Frame::new(json!({"index": i, "label": m.labels.get(i)}))
             .with("pixels", Arc::new(m.images.sample(i).to_vec())))
     }
 
     /// A point's nearest neighbours in what was mapped (codes or pixels), not on the map,
     /// and how many of them are also among its nearest on the map.
-    pub(super) fn neighbours(&self, fields: &Map<String, Value>) -> Result<Frame, WireError> {
+    pub(super) fn neighbours(
+        &self,
+        index: Option<usize>,
+        k: Option<usize>,
+    ) -> Result<Frame, WireError> {
         let m = self.map_ready()?;
-        let i = whole(fields, "index", (0, m.labels.len().saturating_sub(1)), 0)?;
-        let k = whole(fields, "k", (1, 32), 8)?;
+        let i = whole("index", index, (0, m.labels.len().saturating_sub(1)), 0)?;
+        let k = whole("k", k, (1, 32), 8)?;
         let near = project::nearest(&m.values, m.dim, i, k);
         let images: Vec<f32> = near
             .iter()

@@ -26,12 +26,12 @@ use hourglass_core::{
     metrics::{mse, psnr, ssim},
     settings::Choice,
 };
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 use crate::{
-    Change, Context, DatasetsSeen, Frame, PageJob, Progress, RunState, WireError, datasets_json,
-    fields::PIXELS,
+    Change, Context, DatasetsSeen, FetchState, Frame, PageJob, Presence, Progress, RunState,
+    WireError, datasets_json, fields::PIXELS,
 };
 
 mod anomaly;
@@ -44,6 +44,7 @@ mod train;
 
 pub use settings::{Experiment, Source, UsesSettings};
 
+pub use compress::CompressMethod;
 /// Code sizes of the compression ladder.
 pub use compress::LADDER;
 use compress::{CompressResult, JPEG_QUALITIES};
@@ -130,6 +131,7 @@ fn distortion(outputs: &[f32], originals: &[f32]) -> (f64, f64, f64) {
 impl PageJob for UsesJob {
     type Settings = UsesSettings;
     type Command = UsesCommand;
+    type Query = UsesQuery;
     const NAME: &'static str = "uses";
     const TITLE: &'static str = "Uses";
     const DEFAULT_SPEED: f64 = 0.0;
@@ -242,19 +244,26 @@ impl PageJob for UsesJob {
     }
 
     fn frame(&mut self, _run: &RunState) -> Frame {
-        let mut f = Frame::new(json!({
-            "version": self.version,
-            "datasets": self.datasets.json(),
-            "training": self.queue.as_ref().and_then(|q| q.json(self.settings.epochs)),
-            "anomaly": self.anomaly.as_ref().map(anomaly::AnomalyResult::json),
-            "denoise": self.denoise.as_ref().map(|d| json!({"noise": d.noise})),
-            "compress": self.compress.as_ref().map(|r| json!({"points": r.points})),
-            "generate": self.generate.as_ref().map(|_| json!({"latent": 2})),
-            "map": self.map.as_ref().map(MapResult::json),
-        }));
-        if let Some(d) = self.datasets.download(self.ctx.datasets.as_ref()) {
-            f.set("download", d);
-        }
+        let mut f = Frame::of(&UsesSnapshot {
+            version: self.version,
+            datasets: self.datasets.list(),
+            training: self
+                .queue
+                .as_ref()
+                .and_then(|q| q.view(self.settings.epochs)),
+            anomaly: self.anomaly.as_ref().map(anomaly::AnomalyResult::view),
+            denoise: self
+                .denoise
+                .as_ref()
+                .map(|d| DenoiseView { noise: &d.noise }),
+            compress: self
+                .compress
+                .as_ref()
+                .map(|r| CompressView { points: &r.points }),
+            generate: self.generate.as_ref().map(|_| GenerateView { latent: 2 }),
+            map: self.map.as_ref().map(MapResult::view),
+            download: self.datasets.download(self.ctx.datasets.as_ref()),
+        });
         if let Some(m) = &mut self.map
             && let Some(xy) = m.xy()
         {
@@ -263,25 +272,95 @@ impl PageJob for UsesJob {
         f
     }
 
-    fn query(&mut self, name: &str, fields: &Map<String, Value>) -> Result<Frame, WireError> {
-        match name {
-            "anomaly" => self.anomaly_query(),
-            "score" => self.score_query(fields),
-            "denoise" => self.denoise_query(fields),
-            "compress_images" => self.compress_images(fields),
-            "samples" => self.samples(fields),
-            "manifold" => self.manifold(fields),
-            "interpolate" => self.interpolate(fields),
-            "map_image" => self.map_image(fields),
-            "neighbours" => self.neighbours(fields),
-            _ => Err(WireError::new(
-                "unknown_query",
-                format!(
-                    "the Uses page answers no query '{name}' (it answers anomaly, score, denoise, compress_images, samples, manifold, interpolate, map_image and neighbours)"
-                ),
-            )),
+    fn query(&mut self, query: UsesQuery) -> Result<Frame, WireError> {
+        use UsesQuery as Q;
+        match query {
+            Q::Anomaly {} => self.anomaly_query(),
+            Q::Score { pixels } => self.score_query(pixels),
+            Q::Denoise { count, seed } => self.denoise_query(count, seed),
+            Q::CompressImages { method, size } => self.compress_images(method, size),
+            Q::Samples { count, seed } => self.samples(count, seed),
+            Q::Manifold { n } => self.manifold(n),
+            Q::Interpolate { a, b, steps } => self.interpolate(a, b, steps),
+            Q::MapImage { index } => self.map_image(index),
+            Q::Neighbours { index, k } => self.neighbours(index, k),
         }
     }
+}
+
+/// What the Uses page shows: each experiment's result once it has one (its figures and
+/// images come by query), the training under way, the map (arrays `map_xy`, `map_labels`).
+#[derive(Serialize)]
+struct UsesSnapshot<'a> {
+    /// Bumped whenever a result changes (the page asks its queries again).
+    version: u64,
+    datasets: Vec<Presence>,
+    training: Option<train::TrainingView<'a>>,
+    anomaly: Option<anomaly::AnomalyView>,
+    denoise: Option<DenoiseView<'a>>,
+    compress: Option<CompressView<'a>>,
+    generate: Option<GenerateView>,
+    map: Option<maps::MapView<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    download: Option<FetchState>,
+}
+
+#[derive(Serialize)]
+struct DenoiseView<'a> {
+    /// The noise the denoiser was trained with.
+    noise: &'a str,
+}
+
+#[derive(Serialize)]
+struct CompressView<'a> {
+    /// Every method's distortion at every size, with its bits.
+    points: &'a [compress::CompressPoint],
+}
+
+#[derive(Serialize)]
+struct GenerateView {
+    latent: usize,
+}
+
+/// What the Uses page answers, `{"type": "query", "id": n, "query": name, …fields}`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "query", rename_all = "snake_case", deny_unknown_fields)]
+pub enum UsesQuery {
+    /// The anomaly run's test images: the most and least anomalous, and their scores.
+    Anomaly {},
+    /// A drawn image's anomaly score beside PCA's.
+    Score { pixels: Vec<f32> },
+    /// `count` test images: clean, noisy (noise from `seed`), and each model's output.
+    Denoise {
+        count: Option<usize>,
+        seed: Option<u64>,
+    },
+    /// Eight test images through one rung of the ladder (`size`: the code size or, for
+    /// JPEG, the quality).
+    CompressImages {
+        method: Option<CompressMethod>,
+        size: Option<usize>,
+    },
+    /// `count` codes from the prior through both generators.
+    Samples {
+        count: Option<usize>,
+        seed: Option<u64>,
+    },
+    /// Both decoders tiled over the prior's n × n quantiles.
+    Manifold { n: Option<usize> },
+    /// Test images `a` and `b` and the path between their codes.
+    Interpolate {
+        a: Option<usize>,
+        b: Option<usize>,
+        steps: Option<usize>,
+    },
+    /// The pixels of the map's point `index`.
+    MapImage { index: Option<usize> },
+    /// The map's point `index`'s `k` nearest neighbours.
+    Neighbours {
+        index: Option<usize>,
+        k: Option<usize>,
+    },
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use hourglass_core::{
     },
     variant::Variant,
 };
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::{Experiment, UsesJob, UsesSettings, anomaly, compress, denoise, generate};
 use crate::{Progress, WireError, fields::PIXELS};
@@ -81,13 +81,28 @@ pub(super) struct Queue {
     last_loss: Option<f64>,
 }
 
+/// The queue as the snapshot shows it: which model of the experiment trains, and where.
+#[derive(Serialize)]
+pub struct TrainingView<'a> {
+    experiment: &'static str,
+    /// The model training now (its name and place), and every model's name.
+    run: &'a str,
+    index: usize,
+    runs: usize,
+    names: Vec<&'a str>,
+    epoch: f64,
+    epochs: u64,
+    steps_per_epoch: usize,
+    loss: Option<f64>,
+}
+
 impl Queue {
     fn finished(&self) -> bool {
         self.at >= self.runs.len()
     }
 
     /// The training under way, for the page's frame (none once finished).
-    pub fn json(&self, epochs: u64) -> Option<Value> {
+    pub fn view(&self, epochs: u64) -> Option<TrainingView<'_>> {
         if self.finished() {
             return None;
         }
@@ -95,13 +110,17 @@ impl Queue {
             .trainer
             .as_ref()
             .map_or((0.0, 1), |t| (t.epochs_done() as f64, t.steps_per_epoch()));
-        Some(json!({
-            "experiment": self.experiment.name(),
-            "run": self.runs[self.at].name, "index": self.at, "runs": self.runs.len(),
-            "names": self.runs.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
-            "epoch": epoch, "epochs": epochs, "steps_per_epoch": of,
-            "loss": self.last_loss,
-        }))
+        Some(TrainingView {
+            experiment: self.experiment.name(),
+            run: &self.runs[self.at].name,
+            index: self.at,
+            runs: self.runs.len(),
+            names: self.runs.iter().map(|r| r.name.as_str()).collect(),
+            epoch,
+            epochs,
+            steps_per_epoch: of,
+            loss: self.last_loss,
+        })
     }
 }
 
