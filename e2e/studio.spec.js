@@ -82,10 +82,33 @@ test('train a small dense model, change its learning rate mid-run, save, reload,
   await expect(page.getByTestId('studio-latent')).toHaveValue('16');
   await expect(page.getByTestId('studio-layer-0-size')).toHaveValue('128');
   await expect.poll(() => num(page, 'studio-epoch')).toBe(1);
+  // its own history is drawn (the file has it); Epochs (1 in this tab's session) becomes one
+  // more than the model has had
+  await expect(page.getByTestId('studio-chart')).toHaveAttribute('data-before', '1');
+  await expect(page.getByTestId('studio-epochs')).toHaveValue('2');
   await expect(page.getByTestId('studio-activations').locator('[data-testid="studio-activation-latent"]')).toHaveAttribute('data-shape', '16');
   await page.getByTestId('studio-delete-e2e dense').click();
   await expect(page.getByTestId('studio-model-e2e dense')).toHaveCount(0);
   await expect(page.getByTestId('studio-models')).toContainText('No models saved yet');
+});
+
+test('Stop part-way counts part of an epoch; One more epoch never asks for fewer', async ({ page }) => {
+  await page.goto(`${server.url}/studio?train_size=30000&batch=32&epochs=5&layers=64&latent=8`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  await page.getByTestId('studio-train').click();
+  await expect.poll(() => num(page, 'studio-progress'), { timeout: 30_000 }).toBeGreaterThan(0.02);
+  await page.getByTestId('studio-stop').click();
+  await expect(page.getByTestId('studio-train')).toBeVisible();
+  // the epoch cut short is part of one, shown as such (e.g. 0.37, "0 of 5 epochs"), not as a
+  // whole one ("1.00", "1 of 5")
+  const epoch = await num(page, 'studio-epoch');
+  expect(epoch % 1).toBeGreaterThan(0);
+  await expect(page.getByTestId('studio-progress-text')).toContainText(`${Math.floor(epoch)} of 5 epochs`);
+  await page.getByTestId('studio-more').click();
+  await expect(page.getByTestId('studio-pause')).toBeVisible();
+  await expect(page.getByTestId('studio-epochs')).toHaveValue('5');
+  await page.getByTestId('studio-stop').click();
+  await expect(page.getByTestId('studio-train')).toBeVisible();
 });
 
 test('while a model trains, the filters below the fold wait, and catch up once scrolled into view', async ({ page }) => {
