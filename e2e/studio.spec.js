@@ -92,6 +92,19 @@ test('train a small dense model, change its learning rate mid-run, save, reload,
   await expect(page.getByTestId('studio-models')).toContainText('No models saved yet');
 });
 
+test('the look-inside picker shows the validation images of the grid, after the data change too', async ({ page }) => {
+  await page.goto(`${server.url}/studio?train_size=2000&layers=32&latent=4`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  const picture = (/** @type {import('@playwright/test').Locator} */ c) => c.evaluate((el) => /** @type {HTMLCanvasElement} */ (el).toDataURL());
+  const grid = () => picture(page.getByTestId('studio-original-3'));
+  const pick = () => picture(page.getByTestId('studio-input-3').locator('canvas'));
+  await expect.poll(async () => (await pick()) === (await grid()), { timeout: 15_000 }).toBe(true);
+  const before = await grid();
+  await page.getByTestId('studio-train-size').selectOption('10000');
+  await expect.poll(grid, { timeout: 15_000 }).not.toBe(before);
+  await expect.poll(async () => (await pick()) === (await grid())).toBe(true);
+});
+
 test('Stop part-way counts part of an epoch; One more epoch never asks for fewer', async ({ page }) => {
   await page.goto(`${server.url}/studio?train_size=30000&batch=32&epochs=5&layers=64&latent=8`);
   await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');

@@ -106,20 +106,27 @@ export function insidePanel(opts) {
     picks.querySelectorAll('button').forEach((b, j) => b.setAttribute('aria-pressed', String(j === i)));
   }
 
+  let drawnGrid = '';
+  /** The picker shows the grid's images: drawn again when they change (another data split). */
   function drawPicks() {
-    if (!grid) return;
+    if (!grid) return false;
     const n = Math.floor(grid.length / 784);
-    if (picks.childElementCount !== n) {
-      picks.replaceChildren(...Array.from({ length: n }, (_, i) => {
-        const c = /** @type {HTMLCanvasElement} */ (h('canvas', { class: 'digit small' }));
-        drawImage(c, /** @type {Float32Array} */ (grid).subarray(i * 784, (i + 1) * 784), 28, 28);
-        return h('button', { class: 'pick', 'data-testid': `studio-input-${i}`, 'aria-label': `Validation image ${i + 1}`, 'aria-pressed': String(input.kind === 'grid' && input.index === i), onclick: () => {
-          input = { kind: 'grid', index: i };
-          markPick(i);
-          refresh();
-        } }, c);
-      }));
-    }
+    let sum = 0;
+    for (let i = 0; i < grid.length; i++) sum += grid[i] * ((i % 97) + 1);
+    const sig = `${n}:${sum.toFixed(3)}`;
+    if (sig === drawnGrid) return false;
+    drawnGrid = sig;
+    picks.dataset.sum = sig;
+    picks.replaceChildren(...Array.from({ length: n }, (_, i) => {
+      const c = /** @type {HTMLCanvasElement} */ (h('canvas', { class: 'digit small' }));
+      drawImage(c, /** @type {Float32Array} */ (grid).subarray(i * 784, (i + 1) * 784), 28, 28);
+      return h('button', { class: 'pick', 'data-testid': `studio-input-${i}`, 'aria-label': `Validation image ${i + 1}`, 'aria-pressed': String(input.kind === 'grid' && input.index === i), onclick: () => {
+        input = { kind: 'grid', index: i };
+        markPick(i);
+        refresh();
+      } }, c);
+    }));
+    return true;
   }
 
   /** @param {any} a the answer */
@@ -271,7 +278,8 @@ export function insidePanel(opts) {
       currentVersion = version.split(':')[0];
       const first = !grid && g;
       if (g) grid = g;
-      drawPicks();
+      // other images under the same picks: what is looked inside changed too
+      const changed = drawPicks() && !first && input.kind === 'grid';
       if (version !== filtersVersion) {
         // while training, at most one refresh every 1.5 s, and none of a panel off screen
         const now = performance.now();
@@ -283,7 +291,7 @@ export function insidePanel(opts) {
           if (!filtersBehind) refreshFilters();
           if (!actsBehind) refresh();
         }
-      } else if (first) {
+      } else if (first || changed) {
         refresh();
       }
     },
