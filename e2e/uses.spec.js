@@ -64,6 +64,7 @@ test('denoising, compression and generation each run and show their figures', as
   expect(await num(page, 'denoise-psnr-clean')).toBeGreaterThan(await num(page, 'denoise-psnr-noisy'));
   await expect(page.getByTestId('denoise-noisy-0')).toBeVisible();
   await expect(page.getByTestId('denoise-trained-on')).toContainText('salt-pepper:0.3');
+  await expect(page.getByTestId('denoise-undertrained'), 'trained enough to teach the lesson').toBeHidden();
   await idle(page);
   await page.getByTestId('compress-run').click();
   const point = page.getByTestId('compress-point-pca-16');
@@ -75,6 +76,7 @@ test('denoising, compression and generation each run and show their figures', as
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('compress-reconstruction-0')).toBeVisible();
   await expect(page.getByTestId('compress-picked')).toContainText('16 numbers');
+  await expect(page.getByTestId('compress-undertrained')).toBeHidden();
   await idle(page);
   await page.getByTestId('generate-run').click();
   await expect(page.getByTestId('generate-sample-0')).toBeVisible({ timeout: 120_000 });
@@ -84,6 +86,20 @@ test('denoising, compression and generation each run and show their figures', as
   await expect(page.getByTestId('generate-samples')).toHaveAttribute('data-seed', '2');
   await expect.poll(() => page.getByTestId('generate-sample-0').evaluate((c) => /** @type {HTMLCanvasElement} */ (c).toDataURL())).not.toBe(before);
   await expect(page.getByTestId('generate-path-vae-7')).toBeVisible();
+});
+
+test('models that have not learned yet say so, with what to change', async ({ page }) => {
+  await page.goto(`${server.url}/uses?train_size=1000&epochs=1`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  await page.getByTestId('compress-run').click();
+  const ladder = page.getByTestId('compress-undertrained');
+  await expect(ladder).toBeVisible({ timeout: 120_000 });
+  await expect(ladder).toContainText('no better than the average image');
+  await expect(ladder).toContainText('1 epoch on 1000 training images');
+  await expect(ladder).toContainText('raise Epochs');
+  await idle(page);
+  await page.getByTestId('denoise-run').click();
+  await expect(page.getByTestId('denoise-undertrained')).toContainText('The denoiser is no better than the average image', { timeout: 120_000 });
 });
 
 test('t-SNE of 2,000 codes: the iteration count advances, the map changes, it is trustworthy, and it exports; PCA keeps less, UMAP as much', async ({ page }) => {

@@ -4,7 +4,7 @@
 
 import { h, svg } from '../../lib/dom.js';
 import { imageGrid } from '../../lib/images.js';
-import { PX } from './shared.js';
+import { PX, warningLine } from './shared.js';
 
 const METHODS = {
   ae: { label: 'autoencoder (float32 code)', colour: '#2563eb' },
@@ -28,11 +28,13 @@ export function compressSection(ctx) {
     h('option', { value: 'psnr' }, 'PSNR (dB, higher is better)'), h('option', { value: 'mse' }, 'MSE (lower is better)'), h('option', { value: 'ssim' }, 'SSIM (higher is better)')));
   metric.addEventListener('change', () => { const live = ctx.live(); if (live && live.compress) { lastCompress = `${metric.value}:${JSON.stringify(live.compress.points)}`; drawCompress(live.compress.points); } });
   const compressImages = h('div', { 'data-testid': 'compress-images' });
+  const warning = warningLine('compress-undertrained');
   const compressNote = h('p', { class: 'muted', 'data-testid': 'compress-picked' }, 'Click a point to see its reconstructions.');
   const el = h('section', { class: 'panel', 'data-testid': 'uses-section-compress' },
     h('h2', {}, 'Compression'),
     h('p', {}, 'A code is a compressed image. Six models with codes of 2 to 64 numbers (784-256-k), PCA with as many components, both stored as float32 (32 bits a number) or rounded to 8 bits, and JPEG at qualities 1–95 — counted by the bytes of its scan, leaving out its headers (tables shared by every image, as the model\u2019s weights are). Measured on 1,000 test images.'),
     h('div', { class: 'row' }, toggle.el, progress, h('label', {}, 'Show ', metric)),
+    warning.el,
     plot, h('div', { class: 'legend' }, ...Object.entries(METHODS).map(([, m]) => h('span', { class: 'legend-item' }, h('span', { class: 'swatch', style: `background:${m.colour}` }), m.label))),
     compressNote, compressImages);
 
@@ -98,6 +100,7 @@ export function compressSection(ctx) {
     toggle,
     progress,
     draw(s) {
+      warning.set(s.compress && s.compress.warning);
       const key = s.compress ? `${metric.value}:${JSON.stringify(s.compress.points)}` : '';
       if (key === lastCompress) return;
       lastCompress = key;

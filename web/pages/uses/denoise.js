@@ -3,7 +3,7 @@
 
 import { h, showNumber } from '../../lib/dom.js';
 import { imageGrid } from '../../lib/images.js';
-import { PX } from './shared.js';
+import { PX, warningLine } from './shared.js';
 
 /**
  * @param {import('./shared.js').UsesContext} ctx
@@ -20,6 +20,7 @@ export function denoiseSection(ctx) {
   const ssimPlain = h('strong', { 'data-testid': 'denoise-ssim-plain' }, '–');
   const ssimClean = h('strong', { 'data-testid': 'denoise-ssim-clean' }, '–');
   const trainedOn = h('p', { class: 'muted', 'data-testid': 'denoise-trained-on' });
+  const warning = warningLine('denoise-undertrained');
   let noiseSeed = 1;
   const redraw = h('button', { 'data-testid': 'denoise-redraw', onclick: () => { noiseSeed++; loadDenoise().catch(ctx.fail); } }, 'New noise');
   const denoiseSlot = h('div', { class: 'row' });
@@ -27,6 +28,7 @@ export function denoiseSection(ctx) {
     h('h2', {}, 'Denoising'),
     h('p', {}, 'Two models with the same layers (784-256-32): a plain one, trained to copy clean images, and a denoising one, trained to give back the clean image from a corrupted copy. Both see the same noisy test images; PSNR and SSIM are measured against the clean ones (1,000 test images).'),
     denoiseSlot,
+    warning.el,
     h('p', { class: 'facts' }, 'PSNR noisy ', psnrNoisy, ' dB · plain ', psnrPlain, ' dB · denoising ', psnrClean, ' dB'),
     h('p', { class: 'facts' }, 'SSIM noisy ', ssimNoisy, ' · plain ', ssimPlain, ' · denoising ', ssimClean),
     trainedOn, denoiseGrid, redraw);
@@ -57,6 +59,7 @@ export function denoiseSection(ctx) {
       denoiseSlot.replaceChildren(ctx.labelled('Noise ', ctx.bind('noise', 'denoise-noise')), ctx.labelled('Level ', ctx.bind('noise_level', 'denoise-level')), toggle.el, progress);
     },
     refresh(s) {
+      warning.set(s.denoise && s.denoise.warning);
       if (s.denoise) loadDenoise().catch(ctx.fail); else denoiseGrid.replaceChildren();
     },
   };

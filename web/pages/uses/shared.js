@@ -3,6 +3,27 @@
 
 export const PX = 784;
 
+/**
+ * A section's warning line (e.g. a model no better than the average image): shown with its
+ * text, hidden without.
+ * @param {string} testid
+ */
+export function warningLine(testid) {
+  const el = document.createElement('p');
+  el.className = 'message';
+  el.dataset.testid = testid;
+  el.setAttribute('role', 'status');
+  el.hidden = true;
+  return {
+    el,
+    /** @param {string|null|undefined} text */
+    set(text) {
+      el.textContent = text || '';
+      el.hidden = !text;
+    },
+  };
+}
+
 export const CLASS_NAMES = {
   mnist: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
   'fashion-mnist': ['T-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'boot'],
@@ -14,7 +35,7 @@ export const CLASS_NAMES = {
  *   datasets: {name: string, present: boolean}[], download?: any,
  *   training: {experiment: string, run: string, index: number, runs: number, names: string[], epoch: number, epochs: number, loss: number|null}|null,
  *   anomaly: {held_out: number, auc: number, pca_auc: number, count: number}|null,
- *   denoise: {noise: string}|null, compress: {points: CompressPoint[]}|null, generate: {latent: number}|null,
+ *   denoise: {noise: string, warning: string|null}|null, compress: {points: CompressPoint[], warning: string|null}|null, generate: {latent: number}|null,
  *   map: {method: string, source: string, count: number, dim: number, iteration: number, iterations: number,
  *     running: boolean, preparing: boolean, searched: number|null, trust: number|null, seconds: number, images: string}|null,
  *   data?: Record<string, Float32Array>}} Snapshot

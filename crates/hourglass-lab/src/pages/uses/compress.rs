@@ -81,6 +81,8 @@ pub(super) struct CompressResult {
     /// Each code size's model and PCA, with the 8-bit ranges of their codes.
     models: Vec<(usize, Autoencoder, Quantiser)>,
     pcas: Vec<(usize, Pca, Quantiser)>,
+    /// Said when even the widest code is no better than the average image (undertrained).
+    pub warning: Option<String>,
 }
 
 /// An image through JPEG at `quality`, and the bytes it took.
@@ -155,10 +157,26 @@ impl UsesJob {
                 &test.values,
             ));
         }
+        let widest = points
+            .iter()
+            .find(|p| p.method == "ae" && p.size == LADDER[LADDER.len() - 1])
+            .map(|p| (p.mse, p.psnr));
+        let warning = match widest {
+            Some(w) => self.no_better_than_average(
+                &format!(
+                    "Even the {}-number code's autoencoder",
+                    LADDER[LADDER.len() - 1]
+                ),
+                w,
+                &test,
+            )?,
+            None => None,
+        };
         self.compress = Some(CompressResult {
             points,
             models: kept,
             pcas,
+            warning,
         });
         self.done_message = Some(format!(
             "Measured {} code sizes, PCA and JPEG on {MEASURED} test images.",

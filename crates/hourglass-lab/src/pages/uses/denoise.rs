@@ -38,6 +38,8 @@ pub(super) struct DenoiseModels {
     pub noise: String,
     plain: Autoencoder,
     denoising: Autoencoder,
+    /// Said when the denoiser is no better than the average image (undertrained).
+    pub warning: Option<String>,
 }
 
 impl UsesJob {
@@ -45,10 +47,17 @@ impl UsesJob {
         let [plain, denoising]: [Autoencoder; 2] = models
             .try_into()
             .map_err(|_| WireError::invalid("the denoising experiment trains two models"))?;
+        // the denoiser on the measured test images under its noise (seed 1, as the page's first
+        // look): is it better than the average image?
+        let test = self.test_set()?.take(MEASURED);
+        let noisy = self.settings.noise()?.corrupted(&test.values, 1);
+        let (mse, psnr, _) = distortion(&denoising.reconstruct_host(&noisy, 512), &test.values);
+        let warning = self.no_better_than_average("The denoiser", (mse, psnr), &test)?;
         self.denoise = Some(DenoiseModels {
             noise: self.settings.noise()?.to_string(),
             plain,
             denoising,
+            warning,
         });
         self.done_message =
             Some("Both models are trained: compare them on the noise below.".into());

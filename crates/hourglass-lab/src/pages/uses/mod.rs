@@ -115,6 +115,55 @@ impl UsesJob {
 
 /// Mean MSE, PSNR and SSIM of reconstructions against the originals, image by image (outputs
 /// clamped to 0..1; an exact copy's infinite PSNR counts as 100 dB in the mean).
+/// A model is "no better than the average image" when its error is above this share of the
+/// average image's (1.5 dB of PSNR or less better).
+const TRIVIAL_SHARE: f64 = 0.7;
+
+impl UsesJob {
+    /// The trivial baseline: the mean of the training images given for every one of `test`;
+    /// its mean squared error and PSNR.
+    fn mean_image_baseline(&mut self, test: &Dataset) -> Result<(f64, f64), WireError> {
+        let train = self.train_set()?;
+        let n = train.len().max(1) as f32;
+        let mut mean = vec![0f32; PIXELS];
+        for img in train.values.chunks(PIXELS) {
+            for (m, v) in mean.iter_mut().zip(img) {
+                *m += v / n;
+            }
+        }
+        let out: Vec<f32> = (0..test.len()).flat_map(|_| mean.iter().copied()).collect();
+        let (m, p, _) = distortion(&out, &test.values);
+        Ok((m, p))
+    }
+
+    /// When a model (`what`, its error `mse` and PSNR `psnr` on `test`) is no better than the
+    /// average image, the sentence that says so and what to change.
+    fn no_better_than_average(
+        &mut self,
+        what: &str,
+        (mse, psnr): (f64, f64),
+        test: &Dataset,
+    ) -> Result<Option<String>, WireError> {
+        let (base, base_psnr) = self.mean_image_baseline(test)?;
+        let s = &self.settings;
+        Ok((mse >= TRIVIAL_SHARE * base).then(|| {
+            format!(
+                "{what} is no better than the average image: PSNR {psnr:.1} dB, against \
+                 {base_psnr:.1} dB for the average training image given for every test image. \
+                 It has not learned yet ({} on {} training images), so these figures do \
+                 not show what it can do: raise Epochs (5 or more) or the training images \
+                 (20,000), and run it again.",
+                if s.epochs == 1 {
+                    "1 epoch".to_string()
+                } else {
+                    format!("{} epochs", s.epochs)
+                },
+                s.train_size
+            )
+        }))
+    }
+}
+
 fn distortion(outputs: &[f32], originals: &[f32]) -> (f64, f64, f64) {
     let n = (originals.len() / PIXELS).max(1) as f64;
     let (mut m, mut p, mut s) = (0.0, 0.0, 0.0);
@@ -252,14 +301,14 @@ impl PageJob for UsesJob {
                 .as_ref()
                 .and_then(|q| q.view(self.settings.epochs)),
             anomaly: self.anomaly.as_ref().map(anomaly::AnomalyResult::view),
-            denoise: self
-                .denoise
-                .as_ref()
-                .map(|d| DenoiseView { noise: &d.noise }),
-            compress: self
-                .compress
-                .as_ref()
-                .map(|r| CompressView { points: &r.points }),
+            denoise: self.denoise.as_ref().map(|d| DenoiseView {
+                noise: &d.noise,
+                warning: &d.warning,
+            }),
+            compress: self.compress.as_ref().map(|r| CompressView {
+                points: &r.points,
+                warning: &r.warning,
+            }),
             generate: self.generate.as_ref().map(|_| GenerateView { latent: 2 }),
             map: self.map.as_ref().map(MapResult::view),
             download: self.datasets.download(self.ctx.datasets.as_ref()),
@@ -309,12 +358,18 @@ struct UsesSnapshot<'a> {
 struct DenoiseView<'a> {
     /// The noise the denoiser was trained with.
     noise: &'a str,
+    /// Why its figures teach nothing yet, when the denoiser is no better than the average
+    /// image.
+    warning: &'a Option<String>,
 }
 
 #[derive(Serialize)]
 struct CompressView<'a> {
     /// Every method's distortion at every size, with its bits.
     points: &'a [compress::CompressPoint],
+    /// Why the ladder teaches nothing yet, when even its widest code is no better than the
+    /// average image.
+    warning: &'a Option<String>,
 }
 
 #[derive(Serialize)]
