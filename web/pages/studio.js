@@ -122,7 +122,7 @@ export function mount(root) {
     say(`Uploading ${file.name}…`);
     try {
       const body = await postFile(`/api/datasets?name=${encodeURIComponent(file.name)}`, file);
-      say(`Uploaded ${body.file}: ${body.samples.toLocaleString('en')} images${body.labelled ? ' with labels' : ''}${body.scaled ? ', scaled into 0–1' : ''}. Training uses it now.`);
+      say(`Uploaded ${body.file}: ${body.samples.toLocaleString('en')} images${body.labelled ? ' with labels' : ''}${body.scaled ? ', scaled into 0–1' : ''}${body.changed ? ` (${body.changed})` : ''}. Training uses it now.`);
       send({ type: 'rescan' });
       send({ type: 'configure', dataset: `upload:${body.file}` });
     } catch (e) {

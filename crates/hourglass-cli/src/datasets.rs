@@ -76,12 +76,12 @@ fn load_image_folder(dir: &Path, size: u32) -> Result<Dataset> {
             files.push((p.display().to_string(), read_file(&p)?, Some(label as u32)));
         }
     }
-    Ok(data::images_dataset(
-        &dir.display().to_string(),
-        &files,
-        size,
-        size,
-    )?)
+    let name = dir.display().to_string();
+    let (data, changed) = data::images_dataset(&name, &files, size, size)?;
+    if let Some(said) = changed.sentence(size, size) {
+        eprintln!("note: {name}: {said}");
+    }
+    Ok(data)
 }
 
 fn load_file(path: &Path, args: &DataArgs) -> Result<Dataset> {
@@ -106,10 +106,17 @@ fn load_file(path: &Path, args: &DataArgs) -> Result<Dataset> {
     let lower = name.to_ascii_lowercase();
     let bytes = read_file(path)?;
     if lower.ends_with(".csv") || lower.ends_with(".txt") {
-        let label = args
-            .label_column
-            .as_deref()
-            .map(|c| c.parse::<LabelColumn>().expect("infallible"));
+        let label = match args.label_column.as_deref() {
+            Some(c) => Some(c.parse::<LabelColumn>().expect("infallible")),
+            // a column headed `label` holds the labels (as our own CSVs write them)
+            None => data::label_in_header(&bytes).inspect(|l| {
+                if let LabelColumn::Name(n) = l {
+                    eprintln!(
+                        "note: {name}: column '{n}' taken as the labels (--label-column names another)"
+                    );
+                }
+            }),
+        };
         return Ok(data::read_csv(&name, &bytes, label.as_ref())?);
     }
     if args.label_column.is_some() {

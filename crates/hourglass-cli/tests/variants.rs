@@ -285,3 +285,73 @@ fn conv_models_train_as_every_variant() {
         }
     }
 }
+
+#[test]
+fn decode_reads_what_encode_writes_and_names_a_column_it_cannot_use() {
+    let dir = tmp();
+    let vae = dir.path().join("vae.safetensors");
+    train(&vae, &["--variant", "vae"]);
+    let png = dir.path().join("grid.png");
+    for file in ["codes.csv", "codes.npy"] {
+        let codes = dir.path().join(file);
+        // μ and log σ² (and the labels, where the data have them), as encode writes them
+        ok(&[
+            "encode",
+            "--model",
+            s(&vae),
+            "--dataset",
+            "patterns",
+            "--logvar",
+            "--out",
+            s(&codes),
+        ]);
+        let o = run(&[
+            "decode",
+            "--model",
+            s(&vae),
+            "--codes",
+            s(&codes),
+            "--out",
+            s(&png),
+        ]);
+        assert!(o.status.success(), "{file}: {}", stderr(&o));
+        assert!(stderr(&o).contains("decoded 12 codes"), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("not part of"),
+            "what is skipped is said: {}",
+            stderr(&o)
+        );
+    }
+    // a column that is no part of a code is named, not dropped
+    let odd = dir.path().join("odd.csv");
+    fs::write(&odd, "z0,z1,weight\n0.1,0.2,3\n").unwrap();
+    bad(
+        &[
+            "decode",
+            "--model",
+            s(&vae),
+            "--codes",
+            s(&odd),
+            "--out",
+            s(&png),
+        ],
+        &["column 'weight' is not part of a code"],
+    );
+    // plain codes of the right width decode without a word
+    let plain = dir.path().join("plain.csv");
+    fs::write(&plain, "z0,z1\n0.1,0.2\n-0.3,0.4\n").unwrap();
+    let o = run(&[
+        "decode",
+        "--model",
+        s(&vae),
+        "--codes",
+        s(&plain),
+        "--out",
+        s(&png),
+    ]);
+    assert!(
+        o.status.success() && !stderr(&o).contains("note:"),
+        "{}",
+        stderr(&o)
+    );
+}

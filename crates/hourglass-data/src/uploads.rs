@@ -49,13 +49,32 @@ fn is_image(name: &str) -> bool {
     lower.ends_with(".png") || lower.ends_with(".jpg") || lower.ends_with(".jpeg")
 }
 
-/// Reads an upload called `name` (its extension says what it is). A CSV whose rows have 785
+/// Reads an upload called `name` (its extension says what it is). A CSV with a column headed
+/// `label` takes it as the labels; else one whose rows have 785
 /// values and whose first column holds whole numbers 0–9 (MNIST's CSV layout) takes that
 /// column as the label. Images are read as `size`×`size` greyscale; an archive's images in
 /// a folder are labelled by the folder (folders in name order: 0, 1, …).
 pub fn read(name: &str, bytes: &[u8], size: u32) -> Result<Dataset> {
+    Ok(read_noting(name, bytes, size)?.0)
+}
+
+/// [`read`], with what making an archive's images fit changed (colour made grey, sizes
+/// resized), in a sentence for the person who uploaded it.
+pub fn read_noting(name: &str, bytes: &[u8], size: u32) -> Result<(Dataset, Option<String>)> {
     let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".zip") {
+        let (data, changed) = read_zip(name, bytes, size)?;
+        return Ok((data, changed.sentence(size, size)));
+    }
+    Ok((read_table(name, &lower, bytes, size)?, None))
+}
+
+fn read_table(name: &str, lower: &str, bytes: &[u8], size: u32) -> Result<Dataset> {
     if lower.ends_with(".csv") || lower.ends_with(".txt") {
+        // a column headed `label` holds the labels
+        if let Some(label) = data::label_in_header(bytes) {
+            return Ok(data::read_csv(name, bytes, Some(&label))?);
+        }
         let plain = data::read_csv(name, bytes, None)?;
         let side = (size * size) as usize;
         if plain.features == side + 1 {
@@ -72,13 +91,10 @@ pub fn read(name: &str, bytes: &[u8], size: u32) -> Result<Dataset> {
     if lower.ends_with(".npy") {
         return Ok(data::read_npy(name, bytes)?);
     }
-    if lower.ends_with(".zip") {
-        return read_zip(name, bytes, size);
-    }
     bail!("{name}: not a .csv, .npy or .zip file")
 }
 
-fn read_zip(name: &str, bytes: &[u8], size: u32) -> Result<Dataset> {
+fn read_zip(name: &str, bytes: &[u8], size: u32) -> Result<(Dataset, data::ImageChanges)> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| anyhow!("{name}: not a readable .zip archive ({e})"))?;
     if zip.len() > MAX_ENTRIES {

@@ -62,7 +62,8 @@ pub struct DecodeArgs {
     /// A checkpoint written by `hourglass train`
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
-    /// Codes as .csv (a `label` column is ignored) or .npy, one row per code
+    /// Codes as encode writes them: .csv (its z0… columns; label and logvar… are skipped) or
+    /// .npy (k values a row, or encode's extra label and log σ² columns), one row per code
     #[arg(long, value_name = "FILE")]
     pub codes: PathBuf,
     /// grid.png (image models) or values.csv
@@ -225,47 +226,112 @@ fn write_decoded(
     }
 }
 
+/// Codes of `k` numbers from what `encode` writes (or any file of codes): a CSV's `z0…`
+/// columns (its `label` and a VAE's `logvar…` columns are skipped, any other is refused by
+/// name), or an .npy's rows of k values, k + 1 (a last label column), 2k (μ then log σ²) or
+/// 2k + 1. What is skipped is said.
+fn read_codes(
+    name: &str,
+    bytes: &[u8],
+    ext: &str,
+    k: usize,
+) -> Result<(hourglass_core::data::Dataset, Option<String>)> {
+    let data = match ext {
+        "csv" => {
+            let header: Option<Vec<String>> = std::str::from_utf8(bytes)
+                .ok()
+                .and_then(|t| t.lines().next())
+                .map(|h| h.split(',').map(|c| c.trim().to_string()).collect())
+                .filter(|cols: &Vec<String>| cols.iter().any(|c| c.parse::<f64>().is_err()));
+            let label = header
+                .as_ref()
+                .is_some_and(|h| h.iter().any(|c| c == "label"));
+            let data = read_csv(
+                name,
+                bytes,
+                label.then(|| LabelColumn::Name("label".into())).as_ref(),
+            )?;
+            let Some(header) = header else {
+                return Ok((data, None));
+            };
+            // the columns left after the label, in order
+            let cols: Vec<&String> = header.iter().filter(|c| *c != "label").collect();
+            let is = |c: &str, prefix: &str| {
+                c.strip_prefix(prefix)
+                    .is_some_and(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
+            };
+            if let Some(other) = cols.iter().find(|c| !is(c, "z") && !is(c, "logvar")) {
+                bail!(
+                    "{name}: column '{other}' is not part of a code (decode reads z0…z{}, and skips label and a VAE's logvar… columns)",
+                    k - 1
+                );
+            }
+            let zs: Vec<usize> = (0..k)
+                .map(|i| {
+                    cols.iter()
+                        .position(|c| **c == format!("z{i}"))
+                        .ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "{name}: no column z{i}; the model's codes have {k} numbers (z0…z{})",
+                                k - 1
+                            )
+                        })
+                })
+                .collect::<Result<_>>()?;
+            let z_count = cols.iter().filter(|c| is(c, "z")).count();
+            if z_count != k {
+                bail!("{name}: codes have {z_count} values, the model's latent size is {k}");
+            }
+            let skipped = cols.len() - k;
+            let values = data
+                .values
+                .chunks(data.features)
+                .flat_map(|row| zs.iter().map(|&i| row[i]).collect::<Vec<_>>())
+                .collect();
+            let note = (skipped > 0).then(|| {
+                format!("{name}: decoding the codes z0…z{}; the {skipped} logvar columns (a VAE's spread) are not part of them", k - 1)
+            });
+            return Ok((
+                hourglass_core::data::Dataset::new(name, k, values, None)?,
+                note,
+            ));
+        }
+        "npy" => read_npy(name, bytes)?,
+        _ => bail!("--codes {name}: expected a .csv or .npy file"),
+    };
+    let note = match data.features {
+        f if f == k => return Ok((data, None)),
+        f if f == k + 1 => "its last column (the labels encode writes) is not part of the codes",
+        f if f == 2 * k => {
+            "its last k columns (a VAE's log σ², from encode --logvar) are not part of the codes"
+        }
+        f if f == 2 * k + 1 => {
+            "its columns after the first k (a VAE's log σ², then the labels) are not part of the codes"
+        }
+        f => bail!("{name}: codes have {f} values, the model's latent size is {k}"),
+    };
+    let values = data
+        .values
+        .chunks(data.features)
+        .flat_map(|r| r[..k].to_vec())
+        .collect();
+    Ok((
+        hourglass_core::data::Dataset::new(name, k, values, None)?,
+        Some(format!(
+            "{name}: decoding the first {k} values of each row; {note}"
+        )),
+    ))
+}
+
 pub fn decode(args: DecodeArgs) -> Result<()> {
     check_output(&args.out, &[&args.model, &args.codes], &["png", "csv"])?;
     let (ck, model) = load_model(&args.model)?;
     let k = model.arch.latent_size();
     let name = args.codes.display().to_string();
     let bytes = read_file(&args.codes)?;
-    let mut codes = match extension(&args.codes).as_str() {
-        "csv" => {
-            let has_label = std::str::from_utf8(&bytes)
-                .ok()
-                .and_then(|t| t.lines().next())
-                .is_some_and(|h| h.split(',').any(|c| c.trim() == "label"));
-            read_csv(
-                &name,
-                &bytes,
-                has_label
-                    .then(|| LabelColumn::Name("label".into()))
-                    .as_ref(),
-            )?
-        }
-        "npy" => read_npy(&name, &bytes)?,
-        _ => bail!("--codes {name}: expected a .csv or .npy file"),
-    };
-    if codes.features == k + 1 && extension(&args.codes) == "npy" {
-        // encode's .npy carries labels as a last column
-        codes = hourglass_core::data::Dataset::new(
-            &name,
-            k,
-            codes
-                .values
-                .chunks(k + 1)
-                .flat_map(|r| r[..k].to_vec())
-                .collect(),
-            None,
-        )?;
-    }
-    if codes.features != k {
-        bail!(
-            "{name}: codes have {} values, the model's latent size is {k}",
-            codes.features
-        );
+    let (codes, note) = read_codes(&name, &bytes, &extension(&args.codes), k)?;
+    if let Some(note) = note {
+        eprintln!("note: {note}");
     }
     let png = extension(&args.out) == "png";
     let shape = if png {

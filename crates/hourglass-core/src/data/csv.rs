@@ -20,6 +20,21 @@ impl std::str::FromStr for LabelColumn {
     }
 }
 
+/// The column a header names `label` (any case): the labels, when no other column is named.
+/// (Our own CSVs — `encode`, `reconstruct`, the pages' exports — head their label column so.)
+pub fn label_in_header(bytes: &[u8]) -> Option<LabelColumn> {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(1 << 16)]);
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))?;
+    first
+        .split(',')
+        .map(|c| c.trim().trim_matches('"'))
+        .find(|c| c.eq_ignore_ascii_case("label"))
+        .map(|c| LabelColumn::Name(c.to_string()))
+}
+
 /// Parses numeric CSV. A first row with any non-numeric field is taken as a header.
 /// Every row must have the same number of fields. Labels are non-negative integers, or text
 /// (`cat`, `dog`), which is mapped to classes 0, 1, … in sorted order.
@@ -199,6 +214,11 @@ mod tests {
         assert!(read_csv("l.csv", b"1,2\n", Some(&LabelColumn::Name("z".into()))).is_err());
         assert!(read_csv("i.csv", b"1,inf\n", None).is_err());
         // a text column without --label-column: the hint names the flag and the column
+        assert_eq!(
+            label_in_header(b"# ours\nx,y,Label\n1,2,3\n"),
+            Some(LabelColumn::Name("Label".into()))
+        );
+        assert_eq!(label_in_header(b"x,labels\n1,2\n"), None);
         let err = read_csv("t.csv", b"x,y,kind\n1,2,dog\n", None)
             .unwrap_err()
             .to_string();

@@ -3,8 +3,60 @@
 use super::Dataset;
 use crate::Error;
 
+/// What making a folder's images fit one greyscale size changed, counted: said to the user,
+/// since colour and the images' own sizes are not kept (yet).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ImageChanges {
+    /// Colour images made grey.
+    pub colour: usize,
+    /// Images of another size resized, and of them those stretched (another shape).
+    pub resized: usize,
+    pub stretched: usize,
+}
+
+impl ImageChanges {
+    /// The changes in a sentence, or None when there were none.
+    pub fn sentence(&self, height: u32, width: u32) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.colour > 0 {
+            parts.push(format!(
+                "{} colour image{} made grey (Hourglass trains on greyscale for now)",
+                self.colour,
+                if self.colour == 1 { "" } else { "s" }
+            ));
+        }
+        if self.resized > 0 {
+            let stretched = if self.stretched > 0 {
+                format!(
+                    ", {} of them stretched to that shape (their sides were in another ratio)",
+                    self.stretched
+                )
+            } else {
+                String::new()
+            };
+            parts.push(format!(
+                "{} image{} resized to {height}×{width}{stretched}",
+                self.resized,
+                if self.resized == 1 { "" } else { "s" }
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
 /// Decodes one image to `height × width` greyscale values in [0, 1].
 pub fn decode_image(name: &str, bytes: &[u8], height: u32, width: u32) -> Result<Vec<f32>, Error> {
+    decode_counting(name, bytes, height, width, &mut ImageChanges::default())
+}
+
+/// [`decode_image`], counting what it changed in `seen`.
+fn decode_counting(
+    name: &str,
+    bytes: &[u8],
+    height: u32,
+    width: u32,
+    seen: &mut ImageChanges,
+) -> Result<Vec<f32>, Error> {
     if height == 0 || width == 0 {
         return Err(Error::invalid(format!(
             "image size {height}×{width} has a zero side"
@@ -12,10 +64,18 @@ pub fn decode_image(name: &str, bytes: &[u8], height: u32, width: u32) -> Result
     }
     let img = image::load_from_memory(bytes)
         .map_err(|e| Error::format(name, format!("not a readable PNG or JPEG image ({e})")))?;
+    if img.color().has_color() {
+        seen.colour += 1;
+    }
     let grey = img.to_luma8();
-    let grey = if grey.dimensions() == (width, height) {
+    let (w0, h0) = grey.dimensions();
+    let grey = if (w0, h0) == (width, height) {
         grey
     } else {
+        seen.resized += 1;
+        if u64::from(w0) * u64::from(height) != u64::from(h0) * u64::from(width) {
+            seen.stretched += 1;
+        }
         image::imageops::resize(&grey, width, height, image::imageops::FilterType::Triangle)
     };
     Ok(grey
@@ -25,27 +85,30 @@ pub fn decode_image(name: &str, bytes: &[u8], height: u32, width: u32) -> Result
         .collect())
 }
 
-/// Builds a dataset from images given as `(file name, bytes, label)`, in that order.
+/// Builds a dataset from images given as `(file name, bytes, label)`, in that order, with
+/// what making them fit changed.
 pub fn images_dataset(
     name: &str,
     files: &[(String, Vec<u8>, Option<u32>)],
     height: u32,
     width: u32,
-) -> Result<Dataset, Error> {
+) -> Result<(Dataset, ImageChanges), Error> {
     if files.is_empty() {
         return Err(Error::format(name, "no PNG or JPEG images found"));
     }
     let mut values = Vec::with_capacity(files.len() * (height * width) as usize);
+    let mut seen = ImageChanges::default();
     for (file, bytes, _) in files {
-        values.extend(decode_image(file, bytes, height, width)?);
+        values.extend(decode_counting(file, bytes, height, width, &mut seen)?);
     }
     let labels = if files.iter().all(|f| f.2.is_some()) {
         Some(files.iter().map(|f| f.2.expect("checked")).collect())
     } else {
         None
     };
-    Dataset::new(name, (height * width) as usize, values, labels)?
-        .with_image_shape(height as usize, width as usize)
+    let data = Dataset::new(name, (height * width) as usize, values, labels)?
+        .with_image_shape(height as usize, width as usize)?;
+    Ok((data, seen))
 }
 
 /// Encodes `height × width` greyscale values in [0, 1] as a PNG.
@@ -157,18 +220,31 @@ mod tests {
                 .all(|(a, b)| (a - b).abs() < 1.0 / 255.0 + 1e-6)
         );
         assert_eq!(decode_image("a.png", &png, 2, 3).unwrap().len(), 6);
-        let d = images_dataset(
+        let (d, changed) = images_dataset(
             "dir",
             &[
                 ("a.png".into(), png.clone(), Some(1)),
                 ("b.png".into(), png, Some(2)),
             ],
-            4,
+            2,
             4,
         )
         .unwrap();
         assert_eq!(d.len(), 2);
         assert_eq!(d.labels, Some(vec![1, 2]));
+        // grey, resized to 2×4 from another shape: said
+        assert_eq!(
+            changed,
+            ImageChanges {
+                colour: 0,
+                resized: 2,
+                stretched: 2
+            }
+        );
+        assert_eq!(
+            changed.sentence(2, 4).unwrap(),
+            "2 images resized to 2×4, 2 of them stretched to that shape (their sides were in another ratio)"
+        );
     }
 
     #[test]

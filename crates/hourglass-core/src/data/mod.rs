@@ -10,11 +10,12 @@ mod npy;
 mod patterns;
 mod points3d;
 
-pub use csv::{LabelColumn, read_csv, write_csv};
+pub use csv::{LabelColumn, label_in_header, read_csv, write_csv};
 pub use dataset::{Dataset, Scaling, Split};
 pub use idx::{IdxArray, MAX_IDX_BYTES, idx_dataset, maybe_gunzip, read_idx, write_idx};
 pub use images::{
-    decode_image, decode_image_native, encode_png, image_grid, images_dataset, jpeg_scan,
+    ImageChanges, decode_image, decode_image_native, encode_png, image_grid, images_dataset,
+    jpeg_scan,
 };
 pub use noise::{gaussian_noise, mask_noise};
 pub use npy::{read_npy, write_npy_f32};

@@ -41,10 +41,9 @@ pub(super) async fn dataset_upload(
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let (d, scaling) = hourglass_data::uploads::read(&file, &body, 28)
-            .map_err(|e| format!("{e:#}"))
-            .and_then(|d| studio::studio_data(&file, d))
-            .map_err(ApiError::invalid)?;
+        let (d, changed) = hourglass_data::uploads::read_noting(&file, &body, 28)
+            .map_err(|e| ApiError::invalid(format!("{e:#}")))?;
+        let (d, scaling) = studio::studio_data(&file, d).map_err(ApiError::invalid)?;
         std::fs::create_dir_all(&dir).map_err(|e| {
             ApiError::internal(format!(
                 "cannot create the uploads folder {}: {e}",
@@ -58,6 +57,7 @@ pub(super) async fn dataset_upload(
             "samples": d.len(),
             "labelled": d.labels.is_some(),
             "scaled": scaling != hourglass_core::data::Scaling::IDENTITY,
+            "changed": changed,
         }))
     })
     .await;

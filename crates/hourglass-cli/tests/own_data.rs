@@ -1,0 +1,96 @@
+//! Your own data as the CLI reads it: what it does to a file is said, never done silently — a
+//! column headed `label` is taken as the labels, colour images made grey and other sizes
+//! resized are counted.
+
+mod common;
+
+use std::fs;
+
+use common::*;
+
+fn train_on(data: &std::path::Path, out: &std::path::Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "train",
+        "--dataset",
+        s(data),
+        "--layers",
+        "3,2",
+        "--epochs",
+        "1",
+        "--batch",
+        "2",
+        "--out",
+        s(out),
+    ];
+    args.extend_from_slice(extra);
+    let o = run(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    stderr(&o)
+}
+
+#[test]
+fn a_column_headed_label_holds_the_labels() {
+    let dir = tmp();
+    let csv = dir.path().join("points.csv");
+    fs::write(
+        &csv,
+        "a,b,c,label\n0.1,0.2,0.3,1\n0.4,0.5,0.6,0\n0.7,0.8,0.9,1\n0.2,0.1,0.0,0\n",
+    )
+    .unwrap();
+    let model = dir.path().join("m.safetensors");
+    let said = train_on(&csv, &model, &[]);
+    assert!(
+        said.contains("column 'label' taken as the labels"),
+        "{said}"
+    );
+    // three features (not four): the label is no input
+    let codes = dir.path().join("codes.csv");
+    ok(&[
+        "encode",
+        "--model",
+        s(&model),
+        "--dataset",
+        s(&csv),
+        "--out",
+        s(&codes),
+    ]);
+    let text = fs::read_to_string(&codes).unwrap();
+    assert_eq!(text.lines().next(), Some("z0,z1,label"));
+    assert!(text.lines().nth(1).unwrap().ends_with(",1"), "{text}");
+    // another column named on purpose is used instead, and nothing is said
+    let said = train_on(&csv, &model, &["--label-column", "a"]);
+    assert!(!said.contains("taken as the labels"), "{said}");
+}
+
+#[test]
+fn colour_and_other_sizes_are_said_when_made_to_fit() {
+    let dir = tmp();
+    let folder = dir.path().join("pictures");
+    fs::create_dir(&folder).unwrap();
+    // a colour 40×30 picture and a grey 28×28 one
+    let colour = image::RgbImage::from_fn(40, 30, |x, y| {
+        image::Rgb([(x * 6) as u8, (y * 8) as u8, 90])
+    });
+    colour.save(folder.join("a.png")).unwrap();
+    let grey = image::GrayImage::from_fn(28, 28, |x, _| image::Luma([(x * 9) as u8]));
+    grey.save(folder.join("b.png")).unwrap();
+    let model = dir.path().join("m.safetensors");
+    let o = run(&[
+        "train",
+        "--dataset",
+        s(&folder),
+        "--layers",
+        "784,16,2",
+        "--epochs",
+        "1",
+        "--out",
+        s(&model),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let said = stderr(&o);
+    assert!(said.contains("1 colour image made grey"), "{said}");
+    assert!(
+        said.contains("1 image resized to 28×28, 1 of them stretched"),
+        "{said}"
+    );
+}
