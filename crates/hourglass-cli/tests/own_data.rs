@@ -15,8 +15,6 @@ fn train_on(data: &std::path::Path, out: &std::path::Path, extra: &[&str]) -> St
         s(data),
         "--layers",
         "3,2",
-        "--epochs",
-        "1",
         "--batch",
         "2",
         "--out",
@@ -38,7 +36,7 @@ fn a_column_headed_label_holds_the_labels() {
     )
     .unwrap();
     let model = dir.path().join("m.safetensors");
-    let said = train_on(&csv, &model, &[]);
+    let said = train_on(&csv, &model, &["--epochs", "1"]);
     assert!(
         said.contains("column 'label' taken as the labels"),
         "{said}"
@@ -58,7 +56,7 @@ fn a_column_headed_label_holds_the_labels() {
     assert_eq!(text.lines().next(), Some("z0,z1,label"));
     assert!(text.lines().nth(1).unwrap().ends_with(",1"), "{text}");
     // another column named on purpose is used instead, and nothing is said
-    let said = train_on(&csv, &model, &["--label-column", "a"]);
+    let said = train_on(&csv, &model, &["--epochs", "1", "--label-column", "a"]);
     assert!(!said.contains("taken as the labels"), "{said}");
 }
 
@@ -93,4 +91,65 @@ fn colour_and_other_sizes_are_said_when_made_to_fit() {
         said.contains("1 image resized to 28×28, 1 of them stretched"),
         "{said}"
     );
+}
+
+#[test]
+fn csv_outputs_are_in_the_datas_own_units() {
+    let dir = tmp();
+    let csv = dir.path().join("metres.csv");
+    // values 0–100: scaled into [0, 1] to train, the scaling saved with the model
+    let rows: String = (0..24)
+        .map(|i| format!("{},{},{}\n", 4 * i, 100 - 4 * i, (i * 7) % 100))
+        .collect();
+    fs::write(&csv, format!("a,b,c\n{rows}")).unwrap();
+    let model = dir.path().join("m.safetensors");
+    train_on(&csv, &model, &["--epochs", "1"]);
+    let rec = dir.path().join("rec.csv");
+    ok(&[
+        "reconstruct",
+        "--model",
+        s(&model),
+        "--dataset",
+        s(&csv),
+        "--count",
+        "24",
+        "--out",
+        s(&rec),
+    ]);
+    let values: Vec<f32> = fs::read_to_string(&rec)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .flat_map(|l| {
+            l.split(',')
+                .map(|v| v.parse::<f32>().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let max = values.iter().copied().fold(f32::MIN, f32::max);
+    assert!(
+        max > 10.0 && max <= 100.5,
+        "in metres, not the 0–1 training scale: max {max}"
+    );
+    let decoded = dir.path().join("dec.csv");
+    let codes = dir.path().join("z.csv");
+    fs::write(&codes, "z0,z1\n0,0\n").unwrap();
+    ok(&[
+        "decode",
+        "--model",
+        s(&model),
+        "--codes",
+        s(&codes),
+        "--out",
+        s(&decoded),
+    ]);
+    let row: Vec<f32> = fs::read_to_string(&decoded)
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert!(row.iter().any(|&v| v > 1.5), "{row:?}");
 }

@@ -7,7 +7,9 @@ use clap::Args;
 use hourglass_core::{
     architecture::Code,
     checkpoint::Checkpoint,
-    data::{LabelColumn, encode_png, image_grid, read_csv, read_npy, write_csv, write_npy_f32},
+    data::{
+        LabelColumn, Scaling, encode_png, image_grid, read_csv, read_npy, write_csv, write_npy_f32,
+    },
 };
 
 use super::load_model;
@@ -49,7 +51,7 @@ pub struct SampleArgs {
     /// Seed of the codes drawn from the prior N(0, I)
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// samples.png (image models) or samples.csv
+    /// samples.png (image models) or samples.csv (in the data's own units)
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// Pixels per image pixel in the grid [default: enough to make each image ≥ 28 px]
@@ -66,7 +68,7 @@ pub struct DecodeArgs {
     /// .npy (k values a row, or encode's extra label and log σ² columns), one row per code
     #[arg(long, value_name = "FILE")]
     pub codes: PathBuf,
-    /// grid.png (image models) or values.csv
+    /// grid.png (image models) or values.csv (in the data's own units)
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// Decode only the first N codes [default: 64 for a .png grid, all for a .csv]
@@ -97,7 +99,8 @@ pub struct ReconstructArgs {
     #[arg(long, default_value_t = 16)]
     pub cols: usize,
     /// grid.png (image models): the originals, then their reconstructions in the same places
-    /// below; or rec.csv: the reconstructions, one row per sample (any model)
+    /// below; or rec.csv: the reconstructions, one row per sample, in the data's own units
+    /// (any model)
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// Pixels per image pixel in the grid [default: enough to make each image ≥ 28 px]
@@ -205,14 +208,15 @@ fn write_grid(
     write_atomic(out, &encode_png(&big, sh as u32, sw as u32)?)
 }
 
-/// Decoded images (`f` values each) to a .png grid when `shape` is given, else to a .csv.
+/// Decoded images (`f` values each) to a .png grid when `shape` is given, else to a .csv
+/// in the data's own units (`units`: the scaling the model saved, undone).
 fn write_decoded(
     out_path: &Path,
     shape: Option<[usize; 2]>,
     out: &[f32],
     f: usize,
-    cols: usize,
-    scale: Option<usize>,
+    (cols, scale): (usize, Option<usize>),
+    units: Scaling,
 ) -> Result<()> {
     match shape {
         Some(shape) => {
@@ -221,7 +225,9 @@ fn write_decoded(
         }
         None => {
             let names: Vec<String> = (0..f).map(|i| format!("x{i}")).collect();
-            write_atomic(out_path, &write_csv(&names, out.len() / f, out, None))
+            let mut out = out.to_vec();
+            units.restore(&mut out);
+            write_atomic(out_path, &write_csv(&names, out.len() / f, &out, None))
         }
     }
 }
@@ -352,8 +358,8 @@ pub fn decode(args: DecodeArgs) -> Result<()> {
         shape,
         &out,
         model.arch.input_size(),
-        args.cols,
-        args.scale,
+        (args.cols, args.scale),
+        ck.config.dataset.scaling,
     )?;
     if n < codes.len() {
         eprintln!(
@@ -392,6 +398,9 @@ pub fn reconstruct(args: ReconstructArgs) -> Result<()> {
     let f = data.features;
     let Some(shape) = shape else {
         let cols: Vec<String> = (0..f).map(|i| format!("x{i}")).collect();
+        // in the data's own units, as they were read (the model's scaling undone)
+        let mut rec = rec;
+        ck.config.dataset.scaling.restore(&mut rec);
         write_atomic(&args.out, &write_csv(&cols, data.len(), &rec, None))?;
         eprintln!(
             "wrote the reconstructions of {} samples to {}",
@@ -458,8 +467,8 @@ pub fn sample(args: SampleArgs) -> Result<()> {
         shape,
         &out,
         model.arch.input_size(),
-        args.cols,
-        args.scale,
+        (args.cols, args.scale),
+        ck.config.dataset.scaling,
     )?;
     eprintln!(
         "decoded {} codes drawn from N(0, I) (seed {}) to {}",

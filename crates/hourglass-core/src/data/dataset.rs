@@ -36,6 +36,15 @@ impl Scaling {
         offset: 0.0,
         scale: 1.0,
     };
+
+    /// Values in the training scale brought back to the data's own units.
+    pub fn restore(&self, values: &mut [f32]) {
+        if *self != Scaling::IDENTITY {
+            values
+                .iter_mut()
+                .for_each(|v| *v = *v * self.scale + self.offset);
+        }
+    }
 }
 
 impl Dataset {
