@@ -19,8 +19,9 @@ fn fetch_downloads_verifies_and_list_finds_it() {
         "mnist",
         "--data-dir",
         s(dir.path()),
+        // a base URL, as `serve --mirror` takes it (URL/mnist/…)
         "--mirror",
-        &format!("{base}/mnist/"),
+        &base,
         "--quiet",
     ]);
     assert_eq!(out.trim(), dir.path().join("mnist").display().to_string());

@@ -88,6 +88,18 @@ pub const KNOWN: [KnownDataset; 2] = [
     },
 ];
 
+/// The folder a mirror keeps `dataset` in: `URL/<dataset>/` for a base URL (what `serve
+/// --mirror` and `data fetch --mirror` both take), or the URL itself when it already names
+/// that folder.
+pub fn mirror_folder(url: &str, dataset: &str) -> String {
+    let base = url.trim_end_matches('/');
+    if base.ends_with(&format!("/{dataset}")) {
+        format!("{base}/")
+    } else {
+        format!("{base}/{dataset}/")
+    }
+}
+
 pub fn known(name: &str) -> Option<&'static KnownDataset> {
     KNOWN.iter().find(|d| d.name == name)
 }
@@ -151,4 +163,18 @@ pub fn verify(file: &KnownFile, path: &Path) -> Result<()> {
         path.display(),
         file.name
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mirror_is_a_base_url_or_the_datasets_own_folder() {
+        let f = |u| mirror_folder(u, "mnist");
+        assert_eq!(f("http://h:1"), "http://h:1/mnist/");
+        assert_eq!(f("http://h:1/copies/"), "http://h:1/copies/mnist/");
+        assert_eq!(f("http://h:1/mnist"), "http://h:1/mnist/");
+        assert_eq!(f("http://h:1/mnist/"), "http://h:1/mnist/");
+    }
 }

@@ -113,7 +113,7 @@ impl DatasetStore for FileDatasets {
                 )
             })?;
         let mirrors: Vec<String> = match &self.mirror {
-            Some(m) => vec![format!("{}/{}/", m.trim_end_matches('/'), ds.name)],
+            Some(m) => vec![crate::catalog::mirror_folder(m, ds.name)],
             None => ds.mirrors.iter().map(|m| m.to_string()).collect(),
         };
         {

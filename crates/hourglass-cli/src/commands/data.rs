@@ -37,7 +37,8 @@ pub enum DataCommand {
         /// Where to put it (as DIR/NAME/); defaults to $HOURGLASS_DATA, then the user cache
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
-        /// Download from this base URL instead of the public mirrors
+        /// Download from this base URL (URL/NAME/…, as `serve --mirror` takes it) instead of the
+        /// public mirrors
         #[arg(long, value_name = "URL")]
         mirror: Option<String>,
         /// No progress output
@@ -148,7 +149,7 @@ pub fn run(cmd: DataCommand) -> Result<()> {
                 .map(|(_, r)| r)
                 .ok_or_else(|| anyhow!("no folder to download into; pass --data-dir"))?;
             let mirrors: Vec<String> = match mirror {
-                Some(m) => vec![m],
+                Some(m) => vec![catalog::mirror_folder(&m, ds.name)],
                 None => ds.mirrors.iter().map(|m| m.to_string()).collect(),
             };
             let dir = root.join(ds.name);
