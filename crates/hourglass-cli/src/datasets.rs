@@ -78,6 +78,20 @@ fn load_image_folder(dir: &Path, size: u32) -> Result<Dataset> {
     }
     let name = dir.display().to_string();
     let (data, changed) = data::images_dataset(&name, &files, size, size)?;
+    // the sub-folders name the classes
+    let data = if data.labels.is_some() {
+        data.with_classes(
+            subdirs
+                .iter()
+                .map(|d| {
+                    d.file_name()
+                        .map_or_else(String::new, |f| f.to_string_lossy().into_owned())
+                })
+                .collect(),
+        )
+    } else {
+        data
+    };
     if let Some(said) = changed.sentence(size, size) {
         eprintln!("note: {name}: {said}");
     }

@@ -153,3 +153,118 @@ fn csv_outputs_are_in_the_datas_own_units() {
         .collect();
     assert!(row.iter().any(|&v| v > 1.5), "{row:?}");
 }
+
+#[test]
+fn class_names_are_kept_accepted_and_written() {
+    let dir = tmp();
+    let csv = dir.path().join("animals.csv");
+    let rows: String = (0..12)
+        .map(|i| {
+            let animal = ["cat", "dog", "seven", "three"][i % 4];
+            format!(
+                "{},{},{},{animal}\n",
+                i as f32 / 12.0,
+                0.5,
+                1.0 - i as f32 / 12.0
+            )
+        })
+        .collect();
+    fs::write(&csv, format!("a,b,c,animal\n{rows}")).unwrap();
+    let model = dir.path().join("m.safetensors");
+    // a class named by its name; a number is not taken for the 8th name in sorted order
+    train_on(
+        &csv,
+        &model,
+        &[
+            "--epochs",
+            "1",
+            "--label-column",
+            "animal",
+            "--held-out",
+            "seven",
+        ],
+    );
+    let ck = hourglass_core::checkpoint::Checkpoint::from_bytes("m", &fs::read(&model).unwrap())
+        .unwrap();
+    assert_eq!(
+        ck.config.dataset.classes,
+        Some(vec![
+            "cat".into(),
+            "dog".into(),
+            "seven".into(),
+            "three".into()
+        ])
+    );
+    bad(
+        &[
+            "train",
+            "--dataset",
+            s(&csv),
+            "--label-column",
+            "animal",
+            "--layers",
+            "3,2",
+            "--held-out",
+            "7",
+            "--out",
+            s(&dir.path().join("x.safetensors")),
+        ],
+        &["'7' is not one of the classes", "cat, dog, seven, three"],
+    );
+    // anomaly takes names too
+    let o = run(&[
+        "anomaly",
+        "--model",
+        s(&model),
+        "--dataset",
+        s(&csv),
+        "--label-column",
+        "animal",
+        "--held-out",
+        "seven",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // encode and project write the names
+    let codes = dir.path().join("codes.csv");
+    ok(&[
+        "encode",
+        "--model",
+        s(&model),
+        "--dataset",
+        s(&csv),
+        "--label-column",
+        "animal",
+        "--out",
+        s(&codes),
+    ]);
+    assert!(
+        fs::read_to_string(&codes)
+            .unwrap()
+            .lines()
+            .nth(3)
+            .unwrap()
+            .ends_with(",seven")
+    );
+    let map = dir.path().join("map.csv");
+    ok(&[
+        "project",
+        "--dataset",
+        s(&csv),
+        "--label-column",
+        "animal",
+        "--method",
+        "pca",
+        "--trust-k",
+        "0",
+        "--out",
+        s(&map),
+    ]);
+    assert!(
+        fs::read_to_string(&map)
+            .unwrap()
+            .lines()
+            .nth(2)
+            .unwrap()
+            .ends_with(",dog")
+    );
+}

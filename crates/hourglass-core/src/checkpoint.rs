@@ -22,6 +22,10 @@ pub struct DatasetInfo {
     pub scaling: Scaling,
     pub train_samples: usize,
     pub val_samples: usize,
+    /// The classes' names by class number, when the data named them (absent in older files
+    /// and for numbered classes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes: Option<Vec<String>>,
 }
 
 /// How a model was trained.
@@ -276,6 +280,7 @@ mod tests {
                     scaling: Scaling::IDENTITY,
                     train_samples: 10,
                     val_samples: 0,
+                    classes: None,
                 },
                 training: TrainingInfo {
                     loss: "mse".into(),

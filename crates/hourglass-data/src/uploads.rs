@@ -163,7 +163,19 @@ fn read_zip(name: &str, bytes: &[u8], size: u32) -> Result<(Dataset, data::Image
             (format!("{name}:{path}"), bytes.clone(), label)
         })
         .collect();
-    Ok(data::images_dataset(name, &files, size, size)?)
+    let (data, changed) = data::images_dataset(name, &files, size, size)?;
+    // the folders name the classes
+    let data = if labelled {
+        data.with_classes(
+            folders
+                .iter()
+                .map(|f| f.rsplit('/').next().unwrap_or(f).to_string())
+                .collect(),
+        )
+    } else {
+        data
+    };
+    Ok((data, changed))
 }
 
 #[cfg(test)]

@@ -8,7 +8,10 @@ use std::{collections::BTreeSet, path::PathBuf};
 
 use anyhow::{Result, bail};
 use clap::Args;
-use hourglass_core::metrics::{RocPoint, anomaly, at_fpr, auc, roc};
+use hourglass_core::{
+    data::Dataset,
+    metrics::{RocPoint, anomaly, at_fpr, auc, roc},
+};
 use serde_json::json;
 
 use super::load_model;
@@ -28,10 +31,12 @@ pub struct AnomalyArgs {
     /// Which part of a known dataset is scored (mnist, fashion-mnist) [default: test]
     #[arg(long, value_enum, ignore_case = true)]
     pub split: Option<Split>,
-    /// The normal classes, e.g. 0,1,2 (every other class is an anomaly)
+    /// The normal classes, e.g. 0,1,2, or their names (cat,dog) when the data name them
+    /// (every other class is an anomaly)
     #[arg(long, value_name = "LABELS", conflicts_with = "held_out")]
     pub normal: Option<String>,
-    /// The anomalous classes, e.g. 7 (every other class is normal)
+    /// The anomalous classes, e.g. 7, or a name (cat) when the data name their classes (every
+    /// other class is normal)
     #[arg(long, value_name = "LABELS")]
     pub held_out: Option<String>,
     /// The false-positive rate the threshold is chosen for
@@ -46,17 +51,14 @@ pub struct AnomalyArgs {
     pub json: bool,
 }
 
-/// Class labels from `0,1,2`.
-pub fn parse_labels(text: &str, flag: &str) -> Result<BTreeSet<u32>> {
-    let set: BTreeSet<u32> = text
-        .split(',')
+/// Classes from `0,1,2`, or from their names (`cat,dog`) when the data name them.
+pub fn parse_labels(text: &str, flag: &str, data: &Dataset) -> Result<BTreeSet<u32>> {
+    text.split(',')
         .map(|t| {
-            t.trim()
-                .parse::<u32>()
-                .map_err(|_| anyhow::anyhow!("{flag} {text}: '{}' is not a class label", t.trim()))
+            data.class_named(t)
+                .map_err(|e| anyhow::anyhow!("{flag} {text}: {e}"))
         })
-        .collect::<Result<_>>()?;
-    Ok(set)
+        .collect()
 }
 
 /// The figures of one scorer: AUC, the curve, and the operating point at `fpr`.
@@ -144,17 +146,20 @@ pub fn run(args: AnomalyArgs) -> Result<()> {
     };
     let present: BTreeSet<u32> = labels.iter().copied().collect();
     let normal: BTreeSet<u32> = match (&args.normal, &args.held_out) {
-        (Some(n), None) => parse_labels(n, "--normal")?,
+        (Some(n), None) => parse_labels(n, "--normal", &data)?,
         (None, Some(h)) => {
-            let held = parse_labels(h, "--held-out")?;
+            let held = parse_labels(h, "--held-out", &data)?;
             present.difference(&held).copied().collect()
         }
         _ => bail!("say which classes are normal: --normal 0,1,… or --held-out K"),
     };
     if let Some(l) = normal.iter().find(|l| !present.contains(l)) {
+        let names: Vec<String> = present.iter().map(|&c| data.class_name(c)).collect();
         bail!(
-            "class {l} is not in {} (its classes: {present:?})",
-            data.name
+            "class {} is not in {} (its classes: {})",
+            data.class_name(*l),
+            data.name,
+            names.join(", ")
         );
     }
     let is_normal = |l: u32| normal.contains(&l);

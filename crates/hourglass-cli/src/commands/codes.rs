@@ -8,7 +8,8 @@ use hourglass_core::{
     architecture::Code,
     checkpoint::Checkpoint,
     data::{
-        LabelColumn, Scaling, encode_png, image_grid, read_csv, read_npy, write_csv, write_npy_f32,
+        LabelColumn, Scaling, encode_png, image_grid, read_csv, read_npy, write_csv,
+        write_csv_named, write_npy_f32,
     },
 };
 
@@ -148,7 +149,13 @@ pub fn encode(args: EncodeArgs) -> Result<()> {
     }
     let k = cols.len();
     let bytes = if ext == "csv" {
-        write_csv(&cols, data.len(), &codes, data.labels.as_deref())
+        write_csv_named(
+            &cols,
+            data.len(),
+            &codes,
+            data.labels.as_deref(),
+            data.classes.as_deref(),
+        )
     } else {
         match &data.labels {
             Some(labels) => {

@@ -6,7 +6,7 @@ use std::{path::PathBuf, time::Instant};
 use anyhow::{Result, bail};
 use clap::Args;
 use hourglass_core::{
-    data::{Dataset, write_csv},
+    data::{Dataset, write_csv_named},
     project::{self, Flow, Method, TsneOptions, UmapOptions},
 };
 
@@ -106,12 +106,16 @@ fn load_part(
                 }
                 _ => None,
             };
-            Ok(Dataset::new(
+            let joined = Dataset::new(
                 format!("{} (train + test)", b.name),
                 a.features,
                 values,
                 labels,
-            )?)
+            )?;
+            Ok(match b.classes {
+                Some(names) => joined.with_classes(names),
+                None => joined,
+            })
         }
     }
 }
@@ -122,7 +126,7 @@ pub fn run(args: ProjectArgs) -> Result<()> {
     inputs.extend(args.model.clone());
     let refs: Vec<&std::path::Path> = inputs.iter().map(|p| p.as_path()).collect();
     check_output(&args.out, &refs, &["csv"])?;
-    let (values, dim, labels, what) = match &args.model {
+    let (values, dim, labels, classes, what) = match &args.model {
         Some(path) => {
             let (ck, model) = load_model(path)?;
             let data = load_part(&args.data, args.split, &|a, s| {
@@ -131,14 +135,14 @@ pub fn run(args: ProjectArgs) -> Result<()> {
             let codes = model.encode_host(&data.values, 512);
             let latent = model.arch.latent_size();
             let what = format!("{} codes of {latent} values", data.len());
-            (codes, latent, data.labels, what)
+            (codes, latent, data.labels, data.classes, what)
         }
         None => {
             let data = load_part(&args.data, args.split, &|a, s| {
                 Ok(datasets::load(a, s, None)?.0)
             })?;
             let what = format!("{} samples of {} values", data.len(), data.features);
-            (data.values, data.features, data.labels, what)
+            (data.values, data.features, data.labels, data.classes, what)
         }
     };
     let n = values.len() / dim;
@@ -177,7 +181,10 @@ pub fn run(args: ProjectArgs) -> Result<()> {
     };
     let seconds = start.elapsed().as_secs_f64();
     let cols = vec!["x".to_string(), "y".to_string()];
-    write_atomic(&args.out, &write_csv(&cols, n, &xy, labels.as_deref()))?;
+    write_atomic(
+        &args.out,
+        &write_csv_named(&cols, n, &xy, labels.as_deref(), classes.as_deref()),
+    )?;
     eprintln!(
         "wrote the {} map of {what} to {} ({seconds:.1} s for the map)",
         method.name(),

@@ -99,8 +99,8 @@ pub struct TrainArgs {
     /// The code layer: linear, relu or sigmoid [default: the variant's: relu for l1 sparsity, sigmoid for kl, a VAE's is gaussian]
     #[arg(long, value_name = "CODE")]
     pub code: Option<String>,
-    /// Leave these classes out of training, e.g. 7 (a model of the others, for `hourglass
-    /// anomaly`)
+    /// Leave these classes out of training, e.g. 7, or a name (cat) when the data name their
+    /// classes (a model of the others, for `hourglass anomaly`)
     #[arg(long, value_name = "LABELS")]
     pub held_out: Option<String>,
     /// Where to save the trained model (.safetensors)
@@ -251,7 +251,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     )?;
     let (mut data, scaling) = datasets::load(&args.data, Split::Train, None)?;
     if let Some(h) = &args.held_out {
-        let held = super::anomaly::parse_labels(h, "--held-out")?;
+        let held = super::anomaly::parse_labels(h, "--held-out", &data)?;
         let Some(labels) = &data.labels else {
             bail!("--held-out: {} has no labels", data.name);
         };
@@ -404,6 +404,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 scaling,
                 train_samples: train_set.len(),
                 val_samples: val_set.len(),
+                classes: data.classes.clone(),
             },
             training,
             epochs_trained,

@@ -136,20 +136,28 @@ pub fn read_csv(name: &str, bytes: &[u8], label: Option<&LabelColumn>) -> Result
             }
         }
     }
-    // whole numbers are class numbers; any text maps every label to a class, in sorted order
+    // whole numbers are class numbers; any text maps every label to a class, in sorted order,
+    // and the names are kept
+    let mut names = None;
     let labels = label_idx.map(|_| {
         let numbers: Option<Vec<u32>> = texts.iter().map(|t| t.parse::<u32>().ok()).collect();
         numbers.unwrap_or_else(|| {
             let mut classes: Vec<&str> = texts.clone();
             classes.sort_unstable();
             classes.dedup();
-            texts
+            let labels = texts
                 .iter()
-                .map(|t| classes.binary_search(t).expect("listed") as u32)
-                .collect()
+                .map(|t| classes.binary_search(t).map_or(0, |i| i as u32))
+                .collect();
+            names = Some(classes.iter().map(|c| c.to_string()).collect());
+            labels
         })
     });
-    Dataset::new(name, features, values, labels)
+    let data = Dataset::new(name, features, values, labels)?;
+    Ok(match names {
+        Some(n) => data.with_classes(n),
+        None => data,
+    })
 }
 
 /// Writes samples (and optional labels, as the last column) as CSV with a header.
@@ -158,6 +166,17 @@ pub fn write_csv(
     rows: usize,
     values: &[f32],
     labels: Option<&[u32]>,
+) -> Vec<u8> {
+    write_csv_named(columns, rows, values, labels, None)
+}
+
+/// [`write_csv`], the labels written as the classes' names when `classes` names them.
+pub fn write_csv_named(
+    columns: &[String],
+    rows: usize,
+    values: &[f32],
+    labels: Option<&[u32]>,
+    classes: Option<&[String]>,
 ) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut head: Vec<String> = columns.to_vec();
@@ -172,7 +191,12 @@ pub fn write_csv(
             .map(|v| v.to_string())
             .collect();
         if let Some(l) = labels {
-            rec.push(l[r].to_string());
+            let c = l[r];
+            rec.push(
+                classes
+                    .and_then(|n| n.get(c as usize).cloned())
+                    .unwrap_or_else(|| c.to_string()),
+            );
         }
         w.write_record(&rec).expect("write to memory");
     }

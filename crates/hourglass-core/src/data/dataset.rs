@@ -21,6 +21,9 @@ pub struct Dataset {
     pub image_shape: Option<[usize; 2]>,
     pub values: Vec<f32>,
     pub labels: Option<Vec<u32>>,
+    /// The classes' names, by class number, when the data named them (text labels, image
+    /// sub-folders).
+    pub classes: Option<Vec<String>>,
 }
 
 /// The linear map applied after reading (readers already map pixels to [0, 1]):
@@ -89,7 +92,48 @@ impl Dataset {
             image_shape: None,
             values,
             labels,
+            classes: None,
         })
+    }
+
+    /// Names the classes (by class number).
+    pub fn with_classes(mut self, names: Vec<String>) -> Self {
+        self.classes = Some(names);
+        self
+    }
+
+    /// The class `text` names: one of the classes' names when the data have them (a number
+    /// is then refused unless it is a name, as an image folder `7` is), else a class number.
+    pub fn class_named(&self, text: &str) -> Result<u32, Error> {
+        let t = text.trim();
+        match &self.classes {
+            Some(names) => names
+                .iter()
+                .position(|n| n == t)
+                .or_else(|| names.iter().position(|n| n.eq_ignore_ascii_case(t)))
+                .map(|i| i as u32)
+                .ok_or_else(|| {
+                    Error::invalid(format!(
+                        "'{t}' is not one of the classes of {} ({})",
+                        self.name,
+                        names.join(", ")
+                    ))
+                }),
+            None => t.parse::<u32>().map_err(|_| {
+                Error::invalid(format!(
+                    "'{t}' is not a class of {}: its classes are numbers",
+                    self.name
+                ))
+            }),
+        }
+    }
+
+    /// Class `c` as people read it: its name, or its number.
+    pub fn class_name(&self, c: u32) -> String {
+        self.classes
+            .as_ref()
+            .and_then(|n| n.get(c as usize).cloned())
+            .unwrap_or_else(|| c.to_string())
     }
 
     /// Marks the samples as `height × width` greyscale images.
@@ -137,6 +181,7 @@ impl Dataset {
                 .labels
                 .as_ref()
                 .map(|l| indices.iter().map(|&i| l[i]).collect()),
+            classes: self.classes.clone(),
         }
     }
 

@@ -10,7 +10,7 @@ mod npy;
 mod patterns;
 mod points3d;
 
-pub use csv::{LabelColumn, label_in_header, read_csv, write_csv};
+pub use csv::{LabelColumn, label_in_header, read_csv, write_csv, write_csv_named};
 pub use dataset::{Dataset, Scaling, Split};
 pub use idx::{IdxArray, MAX_IDX_BYTES, idx_dataset, maybe_gunzip, read_idx, write_idx};
 pub use images::{

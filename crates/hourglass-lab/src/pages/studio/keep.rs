@@ -142,9 +142,9 @@ impl StudioJob {
         if let Some(v) = e.ssim {
             metrics.insert(key("ssim"), v);
         }
-        let scaling = match (&self.uploaded, s.dataset.strip_prefix(UPLOAD_PREFIX)) {
-            (Some((n, _, sc)), Some(f)) if n == f => *sc,
-            _ => Scaling::IDENTITY,
+        let (scaling, classes) = match (&self.uploaded, s.dataset.strip_prefix(UPLOAD_PREFIX)) {
+            (Some((n, d, sc)), Some(f)) if n == f => (*sc, d.classes.clone()),
+            _ => (Scaling::IDENTITY, None),
         };
         let ck = Checkpoint {
             config: ModelConfig::trained(
@@ -160,6 +160,7 @@ impl StudioJob {
                     scaling,
                     train_samples,
                     val_samples,
+                    classes,
                 },
                 TrainingInfo {
                     // the rate the run has now (as the trainer holds it)
