@@ -148,7 +148,10 @@ fn bad_class_lists_are_refused() {
     };
     bad(&with(&[]), &["--normal", "--held-out"]);
     bad(&with(&["--normal", "42"]), &["class 42 is not in"]);
-    bad(&with(&["--held-out", "x"]), &["'x' is not a class label"]);
+    bad(
+        &with(&["--held-out", "x"]),
+        &["'x' is not a class of mnist"],
+    );
     bad(
         &with(&["--normal", "0,1,2,3,4,5,6,7,8,9"]),
         &["0 anomalous"],
