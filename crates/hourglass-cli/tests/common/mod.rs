@@ -44,7 +44,8 @@ pub fn ok(args: &[&str]) -> String {
     stdout(&o)
 }
 
-/// Runs and asserts exit code 2 with one line on stderr containing every `needles`.
+/// Runs and asserts exit code 2 with one error line on stderr containing every `needles`
+/// (after any `note:` lines saying what was done to the input before the problem was found).
 pub fn bad(args: &[&str], needles: &[&str]) {
     let o = run(args);
     let err = stderr(&o);
@@ -53,10 +54,13 @@ pub fn bad(args: &[&str], needles: &[&str]) {
         Some(2),
         "hourglass {args:?} should exit 2; stderr: {err}"
     );
-    assert_eq!(
-        err.trim_end().lines().count(),
-        1,
-        "one line expected, got: {err}"
+    let lines: Vec<&str> = err.trim_end().lines().collect();
+    assert!(
+        lines.len() == 1
+            || lines[..lines.len() - 1]
+                .iter()
+                .all(|l| l.starts_with("note: ")),
+        "one line expected (notes aside), got: {err}"
     );
     for n in needles {
         assert!(err.contains(n), "'{n}' not in: {err}");
