@@ -47,5 +47,7 @@ test('a phone scrolled to the Train card sees the server go; after a restart the
   await expect(said).toContainText(/the model it was training \(epoch \d+\.\d\d of 10\) was lost/);
   await expect(said).toContainText('Press Train');
   await expect(said).toBeInViewport();
+  // and nothing of the lost model is shown as if it were there
+  await expect(page.getByTestId('studio-recon-grid')).not.toHaveAttribute('data-sum', /\d/);
   server.stop();
 });

@@ -211,8 +211,14 @@ export function mount(root) {
    */
   async function drawRecon(s) {
     const key = `${s.weights_version}:${s.grid_ready}`;
-    if (key === gridAsked || !s.grid_ready) return;
+    if (key === gridAsked) return;
     gridAsked = key;
+    if (!s.grid_ready) {
+      // no data read yet (a new session, after a restart): nothing to show, not the last one's
+      reconGrid.replaceChildren();
+      reconGrid.dataset.sum = '';
+      return;
+    }
     const a = /** @type {any} */ (await query('grid', {}));
     if (gridAsked !== key) return;
     const g = /** @type {Float32Array|undefined} */ (a.data.grid);
