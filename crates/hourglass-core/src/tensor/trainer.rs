@@ -2,10 +2,10 @@
 //! [`Objective`]), reshuffled every epoch, step by step ([`Trainer`]) or as a whole run with
 //! a stop flag checked after every step ([`train`]).
 
-use std::{
-    sync::atomic::{AtomicBool, Ordering},
-    time::Instant,
-};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+// std's Instant on native targets; the page's clock on wasm32 (std's panics there)
+use web_time::Instant;
 
 use burn::{
     module::Module,
