@@ -43,12 +43,14 @@ pub fn whole(
 
 /// A seed (any whole number up to 2³² − 1), 1 when absent.
 pub fn seed(value: Option<u64>) -> Result<u64, WireError> {
-    Ok(whole(
-        "seed",
-        value.map(|s| s.min(usize::MAX as u64) as usize),
-        (0, u32::MAX as usize),
-        1,
-    )? as u64)
+    match value {
+        None => Ok(1),
+        Some(s) if s <= u64::from(u32::MAX) => Ok(s),
+        Some(_) => Err(WireError::invalid(format!(
+            "\"seed\" must be a whole number in 0–{}",
+            u32::MAX
+        ))),
+    }
 }
 
 /// An image: 784 values in 0–1.

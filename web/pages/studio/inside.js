@@ -107,9 +107,12 @@ export function insidePanel(opts) {
   }
 
   let drawnGrid = '';
+  /** @type {Float32Array|null} */ let seenGrid = null;
   /** The picker shows the grid's images: drawn again when they change (another data split). */
   function drawPicks() {
-    if (!grid) return false;
+    // every snapshot hands over the same array until the grid is asked for again
+    if (!grid || grid === seenGrid) return false;
+    seenGrid = grid;
     const n = Math.floor(grid.length / 784);
     let sum = 0;
     for (let i = 0; i < grid.length; i++) sum += grid[i] * ((i % 97) + 1);

@@ -8,8 +8,8 @@ use hourglass_core::{
     architecture::Code,
     checkpoint::Checkpoint,
     data::{
-        LabelColumn, Scaling, encode_png, image_grid, read_csv, read_npy, write_csv,
-        write_csv_named, write_npy_f32,
+        LabelColumn, Scaling, encode_png, image_grid, label_in_header, read_csv, read_npy,
+        write_csv, write_csv_named, write_npy_f32,
     },
 };
 
@@ -256,19 +256,16 @@ fn read_codes(
                 .and_then(|t| t.lines().next())
                 .map(|h| h.split(',').map(|c| c.trim().to_string()).collect())
                 .filter(|cols: &Vec<String>| cols.iter().any(|c| c.parse::<f64>().is_err()));
-            let label = header
-                .as_ref()
-                .is_some_and(|h| h.iter().any(|c| c == "label"));
-            let data = read_csv(
-                name,
-                bytes,
-                label.then(|| LabelColumn::Name("label".into())).as_ref(),
-            )?;
+            let label = label_in_header(bytes);
+            let data = read_csv(name, bytes, label.as_ref())?;
             let Some(header) = header else {
                 return Ok((data, None));
             };
             // the columns left after the label, in order
-            let cols: Vec<&String> = header.iter().filter(|c| *c != "label").collect();
+            let cols: Vec<&String> = header
+                .iter()
+                .filter(|c| !matches!(&label, Some(LabelColumn::Name(n)) if n == *c))
+                .collect();
             let is = |c: &str, prefix: &str| {
                 c.strip_prefix(prefix)
                     .is_some_and(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))

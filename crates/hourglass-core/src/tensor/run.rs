@@ -145,19 +145,14 @@ mod tests {
             assert_eq!(info.options().unwrap(), options);
         }
         let mut info = TrainingInfo::of(
-            &TrainingInfo {
-                loss: "mse".into(),
-                optimizer: "adam".into(),
-                learning_rate: 0.01,
-                momentum: 0.9,
+            &TrainOptions {
+                variant: Variant::default(),
+                loss: LossKind::Mse,
+                optimizer: Optimizer::adam(0.01),
                 batch_size: 8,
                 epochs: 1,
                 seed: 1,
-                val_split: 0.0,
-                variant: Variant::default(),
-            }
-            .options()
-            .unwrap(),
+            },
             0.9,
             0.0,
         );
