@@ -2,7 +2,8 @@
 // schema the server sends, apply the URL's settings by the one rule every page follows, and
 // pass snapshots and errors on. A page gives only what is its own.
 
-import { Session } from './socket.js';
+import { WorkerSession } from './engine.js';
+import { Session, current, inBrowser } from './socket.js';
 import { fromUrl, reconcile } from './settings.js';
 
 /**
@@ -67,7 +68,9 @@ export function connectPage(name, opts) {
   banner.dataset.testid = 'offline';
   banner.setAttribute('role', 'alert');
   banner.hidden = true;
-  banner.textContent = 'The Hourglass server is not answering. Start it again (hourglass serve) — this page reconnects by itself and picks up where its URL says.';
+  banner.textContent = inBrowser
+    ? 'The engine in this tab stopped; it is starting again and picks up where the page\u2019s address says.'
+    : 'The Hourglass server is not answering. Start it again (hourglass serve) — this page reconnects by itself and picks up where its URL says.';
   document.body.prepend(banner);
   /** @param {boolean} offline */
   const setOffline = (offline) => {
@@ -83,7 +86,8 @@ export function connectPage(name, opts) {
       }
     }
   };
-  const session = new Session(name, (msg) => {
+  const Transport = inBrowser ? WorkerSession : Session;
+  const session = new Transport(name, (msg) => {
     if (msg.type === 'session') {
       schema = msg.schema;
       const q = new URLSearchParams(location.search);
@@ -93,7 +97,7 @@ export function connectPage(name, opts) {
       if (last && session.fresh) {
         // the server was restarted under the page: its session (and any run) is gone
         const lost = opts.lostRun ? opts.lostRun(last) : null;
-        problems.unshift(`The server restarted, so this page started again from its address${lost ? `: ${lost}` : ''}. Models you saved are safe in the models folder.`);
+        problems.unshift(`${session.lostWhy}, so this page started again from its address${lost ? `: ${lost}` : ''}. ${session.lostWhere}`);
       }
       if (problems.length) opts.say(problems.join(' '));
       pending = true;
@@ -112,9 +116,10 @@ export function connectPage(name, opts) {
       opts.say(String(msg.message));
     }
   }, (state) => {
-    status.textContent = state === 'open' ? 'connected' : 'server not answering; retrying…';
+    status.textContent = state === 'open' ? session.where : inBrowser ? 'engine starting again…' : 'server not answering; retrying…';
     status.dataset.value = state;
     setOffline(state !== 'open');
   });
+  current.link = session;
   return { session, schema: () => schema };
 }

@@ -13,6 +13,7 @@ import { choose, controlFor, trainToggle } from '../lib/controls.js';
 import { mapPanel } from './digits/map.js';
 import { digitPanels } from './digits/digit.js';
 import { datasetDownload } from '../lib/download.js';
+import { inBrowser } from '../lib/socket.js';
 
 const CLASS_NAMES = {
   mnist: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
@@ -32,7 +33,7 @@ const TRAINING = ['dataset', 'train_size', 'lr', 'batch', 'seed'];
  *   ranges: [number, number][], class_means: (number[]|null)[], vae?: boolean}} MapInfo
  * @typedef {{type: string, settings: Settings, run: Run, model: string, title: string, layers: string,
  *   latent: number, quality: any, models: ModelEntry[], step: number, steps_per_epoch: number|null,
- *   epoch: number|null, loss: number|null, datasets: {name: string, present: boolean}[],
+ *   epoch: number|null, loss: number|null, trains_on_sample: boolean, datasets: {name: string, present: boolean}[],
  *   download?: Download, map?: MapInfo, map_error: string|null, data?: Record<string, Float32Array>}} Snapshot
  */
 
@@ -146,6 +147,7 @@ export function mount(root) {
   const loss = h('span', { class: 'figure', 'data-testid': 'digits-loss' }, '–');
   const rate = h('span', { class: 'figure', 'data-testid': 'digits-rate' }, '–');
   const queued = h('p', { class: 'message', 'data-testid': 'digits-queued', hidden: true });
+  const onSample = h('p', { class: 'muted', 'data-testid': 'digits-on-sample', hidden: true }, 'Training on the shipped sample of 2,000 test images: the dataset is not here.');
   // a dataset that is not on the machine can be downloaded from here (checked by its sha256)
   const download = datasetDownload('digits', (dataset) => send({ type: 'fetch', dataset }), say);
   const chart = /** @type {SVGSVGElement} */ (/** @type {unknown} */ (svg('svg', { class: 'chart', 'data-testid': 'digits-chart' })));
@@ -155,6 +157,7 @@ export function mount(root) {
       h('dt', {}, 'epoch'), h('dd', {}, epoch),
       h('dt', {}, 'loss (mean squared error)'), h('dd', {}, loss),
       h('dt', {}, 'steps per second'), h('dd', {}, rate)),
+    onSample,
     chart);
 
   const intro = h('p', { 'data-testid': 'digits-intro' });
@@ -229,6 +232,7 @@ export function mount(root) {
     drawPicker(s);
     drawIntro(s);
     showNumber(epoch, s.epoch, 2);
+    onSample.hidden = !s.trains_on_sample;
     showNumber(loss, s.loss, 4);
     showNumber(rate, run.training ? run.steps_per_second : null, 0);
     queued.hidden = run.queued === null;
@@ -260,7 +264,10 @@ export function mount(root) {
       schema = hello.schema;
       buildControls();
       const missing = hello.info.datasets.filter((/** @type {{present: boolean}} */ d) => !d.present).map((/** @type {{name: string}} */ d) => d.name);
-      return missing.length ? [`Not on this machine: ${missing.join(', ')}. The shipped models work without them (on a sample of 2,000 test images); press Download for the rest (or run \`hourglass data fetch ${missing[0]}\`, or start the server with --data-dir).`] : [];
+      if (!missing.length) return [];
+      return [inBrowser
+        ? `Not in this browser: ${missing.join(', ')}. The shipped models work without them, and your own model trains on their shipped sample of 2,000 test images; for the rest, pick the dataset's four IDX files from your disk (Use ${missing[0]} files from disk\u2026).`
+        : `Not on this machine: ${missing.join(', ')}. The shipped models work without them (on a sample of 2,000 test images), and your own model trains on that sample; press Download for the rest (or run \`hourglass data fetch ${missing[0]}\`, or start the server with --data-dir).`];
     },
     onSnapshot: draw,
   });

@@ -14,7 +14,7 @@ import { architectureEditor, PRESETS } from './studio/editor.js';
 import { insidePanel } from './studio/inside.js';
 import { datasetDownload } from '../lib/download.js';
 import { keepPanel } from './studio/keep.js';
-import { postFile, reason } from './studio/files.js';
+import { reason } from './studio/files.js';
 
 /** Settings shown as plain controls (the architecture has its editor). */
 const DATA = ['train_size', 'val_split'];
@@ -121,7 +121,7 @@ export function mount(root) {
     if (!file) return;
     say(`Uploading ${file.name}…`);
     try {
-      const body = await postFile(`/api/datasets?name=${encodeURIComponent(file.name)}`, file);
+      const body = await session.upload('datasets', { name: file.name }, file);
       say(`Uploaded ${body.file}: ${body.samples.toLocaleString('en')} images${body.labelled ? ' with labels' : ''}${body.scaled ? ', scaled into 0–1' : ''}${body.changed ? ` (${body.changed})` : ''}. Training uses it now.`);
       send({ type: 'rescan' });
       send({ type: 'configure', dataset: `upload:${body.file}` });
@@ -251,7 +251,7 @@ export function mount(root) {
   const insideKey = (s) => (s.run.training ? `${s.weights_version}` : `${s.weights_version}:${s.step}`);
 
   // ---- keep: save, upload, the models folder, compare two models
-  const keep = keepPanel({ say, send, query });
+  const keep = keepPanel({ say, send, query, upload: (kind, params, file) => session.upload(kind, params, file), download: (file) => session.download(file) });
 
   // ---- look inside
   const inside = insidePanel({ query, say });

@@ -10,8 +10,10 @@
 //! line with its context (the file, the mirror, the checksum); no caller branches on them.
 
 pub mod catalog;
+#[cfg(feature = "net")]
 pub mod fetch;
 pub mod models;
+#[cfg(feature = "net")]
 pub mod store;
 pub mod uploads;
 

@@ -69,6 +69,11 @@ impl MemoryModels {
         self.map().insert(file.to_string(), bytes);
     }
 
+    /// The bytes of the file `file` (a download).
+    pub fn bytes(&self, file: &str) -> Option<Vec<u8>> {
+        self.map().get(file).cloned()
+    }
+
     fn map(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Vec<u8>>> {
         self.models.lock().unwrap_or_else(|p| p.into_inner())
     }

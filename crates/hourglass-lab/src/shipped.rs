@@ -43,7 +43,9 @@ macro_rules! shipped {
 }
 
 /// Every shipped model.
-pub const MODELS: &[ShippedModel] = &[
+// a static, not a const: a const is copied into every crate that uses it (the engine once
+// carried three copies of each model)
+pub static MODELS: &[ShippedModel] = &[
     ShippedModel {
         name: "mnist-2d",
         title: "MNIST, 2-D code (784-100-50-25-2)",
@@ -71,7 +73,7 @@ pub const MODELS: &[ShippedModel] = &[
 ];
 
 const MANIFEST: &str = include_str!("../shipped/manifest.json");
-const SAMPLES: &[(&str, &[u8], &[u8])] = &[
+static SAMPLES: &[(&str, &[u8], &[u8])] = &[
     (
         "mnist",
         shipped!("mnist-sample-images.idx.gz"),

@@ -5,16 +5,17 @@
 import { h, svg } from '../../lib/dom.js';
 import { lineChart } from '../../lib/chart.js';
 import { drawImage } from '../../lib/images.js';
-import { postFile, reason } from './files.js';
+import { reason } from './files.js';
 
 /**
  * @typedef {import('../studio.js').Snapshot} Snapshot
  */
 
 /**
- * @param {{say: (text: string) => void, send: (m: Record<string, any>) => void, query: (name: string, fields: Record<string, any>) => Promise<any>}} opts
+ * @param {{say: (text: string) => void, send: (m: Record<string, any>) => void, query: (name: string, fields: Record<string, any>) => Promise<any>,
+ *   upload: (kind: 'datasets'|'models', params: {name: string}, file: File) => Promise<any>, download: (file: string) => Promise<void>}} opts
  */
-export function keepPanel({ say, send, query }) {
+export function keepPanel({ say, send, query, upload: sendFile, download }) {
   const name = /** @type {HTMLInputElement} */ (h('input', { type: 'text', maxlength: 64, placeholder: 'my-model', 'data-testid': 'studio-name', 'aria-label': 'Model name' }));
   const replace = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', 'data-testid': 'studio-replace' }));
   const save = /** @type {HTMLButtonElement} */ (h('button', { class: 'primary', 'data-testid': 'studio-save', onclick: () => {
@@ -38,7 +39,7 @@ export function keepPanel({ say, send, query }) {
     const stem = file.name.replace(/\.safetensors$/i, '');
     say(`Uploading ${file.name}…`);
     try {
-      const body = await postFile(`/api/models?name=${encodeURIComponent(stem)}`, file);
+      const body = await sendFile('models', { name: stem }, file);
       say(`Uploaded ${body.file}: ${body.describe}, ${body.epochs} epochs.`);
       send({ type: 'rescan' });
     } catch (e) {
@@ -77,7 +78,7 @@ export function keepPanel({ say, send, query }) {
               const to = prompt(`New name for ${m.name}`, m.name);
               if (to && to !== m.name) send({ type: 'rename', from: m.name, to });
             } }, 'Rename'),
-            h('a', { class: 'button', href: `/api/models/${encodeURIComponent(m.file)}`, download: m.file, 'data-testid': `studio-download-${m.name}` }, 'Download'),
+            h('button', { 'data-testid': `studio-download-${m.name}`, onclick: () => download(m.file).catch((e) => say(`Cannot download ${m.file}: ${String(e.message || e)}`)) }, 'Download'),
             h('button', { 'data-testid': `studio-delete-${m.name}`, onclick: () => { say(''); send({ type: 'delete', name: m.name }); } }, 'Delete')));
       }))));
   }

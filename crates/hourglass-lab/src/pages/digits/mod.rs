@@ -67,6 +67,10 @@ const MAX_GRID: usize = 128;
 /// The data the learner's model trains on.
 struct Loaded {
     dataset: String,
+    /// The training images asked for (the settings' `train_size`).
+    asked: u64,
+    /// The shipped sample of 2,000 test images, the dataset not being here.
+    from_sample: bool,
     train: Dataset,
 }
 
@@ -107,22 +111,34 @@ impl DigitsJob {
         }
     }
 
-    /// Reads the training data if the settings need other data than those loaded.
+    /// Reads the training data if the settings need other data than those loaded. Without
+    /// the dataset, the model trains on the shipped sample of its test split (2,000 images),
+    /// and the page says so; a run keeps its data when the dataset arrives part-way.
     fn ensure_data(&mut self) -> Result<(), WireError> {
         let s = &self.settings;
+        let here = self.datasets.is_present(&s.dataset);
         if let Some(d) = &self.data
             && d.dataset == s.dataset
-            && d.train.len() == (s.train_size as usize).min(60_000)
+            && d.asked == s.train_size
+            && (self.trainer.is_some() || d.from_sample != here)
         {
             return Ok(());
         }
-        let train = self
-            .ctx
-            .datasets
-            .load(&s.dataset, Split::Train)?
-            .take(s.train_size as usize);
+        let n = s.train_size as usize;
+        let (train, from_sample) = match shipped::sample(&s.dataset) {
+            Some(sample) if !here => {
+                let sample = sample.map_err(|e| WireError::invalid(format!("{e:#}")))?;
+                (sample.take(n), true)
+            }
+            _ => (
+                self.ctx.datasets.load(&s.dataset, Split::Train)?.take(n),
+                false,
+            ),
+        };
         self.data = Some(Loaded {
             dataset: s.dataset.clone(),
+            asked: s.train_size,
+            from_sample,
             train,
         });
         Ok(())

@@ -20,6 +20,9 @@ struct DigitsSnapshot<'a> {
     steps_per_epoch: Option<usize>,
     epoch: Option<f64>,
     loss: Option<f64>,
+    /// The learner's model trains on the shipped sample of 2,000 test images (the dataset is
+    /// not here).
+    trains_on_sample: bool,
     datasets: Vec<Presence>,
     /// Why the map could not be drawn, if it could not.
     map_error: Option<String>,
@@ -82,6 +85,7 @@ impl DigitsJob {
             steps_per_epoch: per_epoch,
             epoch: per_epoch.map(|p| self.steps as f64 / p as f64),
             loss: self.last_loss,
+            trains_on_sample: self.data.as_ref().is_some_and(|d| d.from_sample),
             datasets: self.datasets.list(),
             map_error,
             download: self.datasets.download(self.ctx.datasets.as_ref()),
