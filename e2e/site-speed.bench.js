@@ -57,12 +57,15 @@ test('the static site: time to interactive, hover decode, training speed; TF.js 
   // training in the worker
   await page.goto(`${site.url}/digits/?model=train&train_size=60000&batch=128`);
   await expect(page.getByTestId('connection')).toHaveText('runs in your browser', { timeout: 30_000 });
+  // the address's settings are applied first (a Train pressed before would be undone by them)
+  await expect(page.getByTestId('digits-train_size')).toHaveValue('60000');
   await page.getByTestId('digits-train').click();
   const digits = await stepsPerSecond(page);
   await page.getByTestId('digits-pause').click();
   console.log(`wasm worker, Digits Lab 784-100-50-25-2, batch 128: ${digits.toFixed(1)} steps/s`);
   await page.goto(`${site.url}/studio/?train_size=60000&batch=128&epochs=5&layers=256,128&latent=32`);
   await expect(page.getByTestId('connection')).toHaveText('runs in your browser', { timeout: 30_000 });
+  await expect(page.getByTestId('studio-latent')).toHaveValue('32');
   await page.getByTestId('studio-train').click();
   await expect(page.getByTestId('studio-pause')).toBeVisible();
   const rates = [];

@@ -3,7 +3,7 @@
 // request beyond the site. Each page does its core work here; the server build's own tests
 // cover every control.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
@@ -82,6 +82,15 @@ test('the Studio trains an epoch, saves, finds the model after a reload, and its
   if (!bin || !data) throw new Error('HOURGLASS_BIN and HOURGLASS_TEST_DATA are needed (scripts/test sets them)');
   const cli = JSON.parse(execFileSync(bin, ['eval', '--model', file, '--dataset', 'mnist', '--data-dir', data, '--json'], { encoding: 'utf8' }));
   for (const key of ['mse', 'psnr', 'ssim']) expect(Math.abs(cli[key] - saved[key]), key).toBeLessThanOrEqual(1e-5);
+  // a checkpoint from elsewhere (this one, under another name) is checked and kept; a file
+  // that is not one is refused with its reason
+  await page.getByTestId('studio-upload-model').setInputFiles({ name: 'notes.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model') });
+  await expect(page.getByTestId('studio-message')).toContainText('Cannot upload notes.safetensors: not a model Hourglass can read');
+  await page.getByTestId('studio-upload-model').setInputFiles({ name: 'copy.safetensors', mimeType: 'application/octet-stream', buffer: readFileSync(file) });
+  await expect(page.getByTestId('studio-message')).toContainText('Uploaded copy.safetensors: dense 784-64-8');
+  await expect(page.getByTestId('studio-model-copy')).toBeVisible();
+  await page.getByTestId('studio-delete-copy').click();
+  await expect(page.getByTestId('studio-model-copy')).toHaveCount(0);
   await page.getByTestId('studio-delete-in the browser').click();
   await expect(page.getByTestId('studio-model-in the browser')).toHaveCount(0);
   await page.reload();

@@ -2,10 +2,6 @@
 //! /api/pages`), the page routes, and `/ws?page=…`. The web side mounts
 //! `web/pages/<name>.js` for each.
 
-use hourglass_lab::pages::{
-    digits::DigitsJob, glass::GlassJob, latent3d::Latent3dJob, studio::StudioJob, uses::UsesJob,
-};
-
 use crate::runtime::{self, PageJob, StartJob, WireError};
 
 /// A page: its name (and path `/<name>`), its title, and how its job starts.
@@ -23,14 +19,14 @@ const fn page<J: PageJob>() -> PageEntry {
     }
 }
 
-/// Every page, in the navigation bar's order.
-pub const PAGES: &[PageEntry] = &[
-    page::<GlassJob>(),
-    page::<Latent3dJob>(),
-    page::<DigitsJob>(),
-    page::<StudioJob>(),
-    page::<UsesJob>(),
-];
+macro_rules! entry {
+    ($job:ty) => {
+        page::<$job>()
+    };
+}
+
+/// Every page, in the navigation bar's order (the lab's one list).
+pub const PAGES: &[PageEntry] = &hourglass_lab::pages!(entry);
 
 /// The page called `name`.
 pub fn find(name: &str) -> Result<&'static PageEntry, WireError> {

@@ -7,13 +7,7 @@
 
 use std::sync::Arc;
 
-use hourglass_lab::{
-    Clock, Context, Driver, Encoded, Outgoing, PageJob, WireError,
-    pages::{
-        digits::DigitsJob, glass::GlassJob, latent3d::Latent3dJob, studio::StudioJob, uses::UsesJob,
-    },
-    wire,
-};
+use hourglass_lab::{Clock, Context, Driver, Encoded, Outgoing, PageJob, WireError, wire};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -35,14 +29,14 @@ const fn page<J: PageJob>() -> PageEntry {
     }
 }
 
-/// Every page, in the navigation bar's order (the server's registry lists the same).
-pub const PAGES: &[PageEntry] = &[
-    page::<GlassJob>(),
-    page::<Latent3dJob>(),
-    page::<DigitsJob>(),
-    page::<StudioJob>(),
-    page::<UsesJob>(),
-];
+macro_rules! entry {
+    ($job:ty) => {
+        page::<$job>()
+    };
+}
+
+/// Every page, in the navigation bar's order (the lab's one list, as the server's registry).
+pub const PAGES: &[PageEntry] = &hourglass_lab::pages!(entry);
 
 /// The navigation bar's list, as `GET /api/pages` gives it on the server.
 #[derive(Serialize)]

@@ -1,11 +1,27 @@
-//! The pages whose jobs live here, one folder each. The server's registry (and the browser's
-//! worker) list them in the navigation bar's order.
+//! The pages whose jobs live here, one folder each. [`pages!`](crate::pages!) lists them once,
+//! in the navigation bar's order, for every host's registry (the server's, the browser's).
 
 pub mod digits;
 pub mod glass;
 pub mod latent3d;
 pub mod studio;
 pub mod uses;
+
+/// Every page's job, in the navigation bar's order: `pages!(entry)` is `[entry!(GlassJob),
+/// entry!(Latent3dJob), …]`, so a host builds its registry (even a `const` one) from this one
+/// list. Adding a page adds a line here.
+#[macro_export]
+macro_rules! pages {
+    ($entry:ident) => {
+        [
+            $entry!($crate::pages::glass::GlassJob),
+            $entry!($crate::pages::latent3d::Latent3dJob),
+            $entry!($crate::pages::digits::DigitsJob),
+            $entry!($crate::pages::studio::StudioJob),
+            $entry!($crate::pages::uses::UsesJob),
+        ]
+    };
+}
 
 #[cfg(test)]
 mod tests {
