@@ -230,3 +230,46 @@ test('teaching aids: layer names, a hovered neuron\'s own connections, codes sid
   const opacity = await page.getByTestId('glass-network').locator('line.weight:not(.lit)').first().evaluate((l) => Number(getComputedStyle(l).opacity));
   expect(opacity).toBeLessThan(0.2);
 });
+
+test('challenges: training until every pattern is learned marks that one done, and it stays done after a reload', async ({ page }) => {
+  await open(page, '?seed=1');
+  await page.evaluate(() => localStorage.removeItem('hourglass-challenges-glass'));
+  await page.reload();
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  await page.getByTestId('challenges').locator('summary').click();
+  const all = page.getByTestId('challenge-glass-all-twelve');
+  await expect(all).toHaveAttribute('data-state', 'open');
+  await expect(page.getByTestId('challenge-why-all-twelve')).toBeHidden();
+  await page.getByTestId('challenge-show-hint-all-twelve').click();
+  await expect(page.getByTestId('challenge-hint-all-twelve')).toBeVisible();
+  // one epoch is not enough: still open
+  await page.getByTestId('glass-step').click();
+  await expect(page.getByTestId('glass-epoch')).toHaveAttribute('data-value', '1');
+  await expect(all).toHaveAttribute('data-state', 'open');
+  await page.getByTestId('glass-speed').selectOption('0');
+  await page.getByTestId('glass-train').click();
+  await expect(all).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  await page.getByTestId('glass-stop').click();
+  await expect(page.getByTestId('challenge-why-all-twelve')).toContainText('Three numbers are enough');
+  await expect(page.getByTestId('challenges-count')).toContainText('of 6 done');
+  await page.reload();
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  await expect(page.getByTestId('challenge-glass-all-twelve')).toHaveAttribute('data-state', 'done');
+  await page.getByTestId('challenges').locator('summary').click();
+  await page.getByTestId('challenges-reset').click();
+  await expect(page.getByTestId('challenge-glass-all-twelve')).toHaveAttribute('data-state', 'open');
+});
+
+test('a teacher link opens one challenge with chosen controls hidden', async ({ page }) => {
+  await open(page, '?challenge=momentum&hide=lr,seed&momentum=0');
+  await expect(page.getByTestId('challenges')).toHaveAttribute('open', '');
+  await expect(page.getByTestId('challenge-glass-momentum')).toHaveClass(/chosen/);
+  await expect(page.getByTestId('glass-lr')).toBeHidden();
+  await expect(page.getByTestId('glass-seed')).toBeHidden();
+  await expect(page.getByTestId('glass-momentum')).toBeVisible();
+  await expect(page.getByTestId('challenges-hidden')).toHaveText('Hidden by this link: lr, seed.');
+  // the URL rule holds: the link's settings are applied, and the address keeps the link's parts
+  await expect(page.getByTestId('glass-momentum-value')).toHaveText('0.00');
+  await expect(page).toHaveURL(/challenge=momentum/);
+  await expect(page).toHaveURL(/hide=lr%2Cseed|hide=lr,seed/);
+});

@@ -8,15 +8,10 @@ import { lineChart } from '../lib/chart.js';
 import { lossNote } from '../lib/lossnotes.js';
 import { trainToggle } from '../lib/controls.js';
 import { check, field, settingsToUrl } from '../lib/settings.js';
+import { challengePanel } from '../lib/challenges.js';
+import { CHALLENGES, PATTERNS, PATTERN_NAMES } from '../challenges/glass.js';
 
-const PATTERNS = [
-  '111000000', '000111000', '000000111', '100100100', '010010010', '001001001',
-  '100010001', '001010100', '111100100', '001001111', '010111010', '000010000',
-];
-const PATTERN_NAMES = [
-  'top row', 'middle row', 'bottom row', 'left column', 'middle column', 'right column',
-  'diagonal', 'anti-diagonal', 'top-left corner', 'bottom-right corner', 'cross', 'dot',
-];
+
 const WEIGHT_SHOWN = 0.3;
 
 /**
@@ -131,6 +126,7 @@ export function mount(root) {
   const chartNote = h('p', { class: 'muted chart-note', 'data-testid': 'glass-loss-note' });
   const stuckNote = h('p', { class: 'message', 'data-testid': 'glass-stuck', hidden: true, role: 'status' });
 
+  const challenges = challengePanel('glass', CHALLENGES, { root });
   root.replaceChildren(
     h('section', { class: 'glass' },
       h('aside', { class: 'explain', 'data-testid': 'explain' },
@@ -143,6 +139,7 @@ export function mount(root) {
             h('li', {}, 'Draw a pattern that is not one of the twelve: what does the network rebuild, and why that?'),
             h('li', {}, 'Set the seed to 3 and train: two patterns are never learned, though the loss looks settled.'),
             h('li', {}, 'Push the learning rate to 0.5 and the momentum to 0.99: what happens to the loss?'))),
+        challenges.el,
         h('div', { class: 'controls' },
           h('div', { class: 'row' }, toggle.el, step, h('label', { class: 'seed' }, 'seed ', seed), reset),
           h('label', { class: 'slider' }, 'learning rate ', lr.input, lr.out),
@@ -166,6 +163,7 @@ export function mount(root) {
           h('table', { class: 'errors', 'data-testid': 'glass-errors' }, h('thead', {}, h('tr', {}, h('th', {}, 'pattern'), h('th', {}, 'error'), h('th', { title: 'the three bottleneck values it is squeezed into' }, 'code'))), tableBody),
           h('p', { class: 'muted' }, 'Similar patterns get similar codes: compare the rows with the columns, the two diagonals, the corners.')),
         h('div', {}, h('h2', {}, 'Loss over epochs'), chart, chartNote))));
+  challenges.applyLink();
 
   function currentInput() {
     return inputCells.map((c) => Number(c.dataset.value || 0));
@@ -331,6 +329,7 @@ export function mount(root) {
     }
     if (document.activeElement !== seed) seed.value = String(st.seed);
     speed.value = String(s.run.speed);
+    challenges.update({ snapshot: s });
     root.dataset.snapshotEpoch = String(s.epoch);
     root.dataset.snapshotLr = String(st.lr);
     syncUrl();
