@@ -295,3 +295,20 @@ test('the keyboard: [ and ] step through the points of a focused view, with thei
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('tooltip')).toBeHidden();
 });
+
+test('challenges: trails shrinking below a tenth is checked from the real trails and marked done', async ({ page }) => {
+  await open(page, '?speed=0&dataset=circle');
+  await page.evaluate(() => localStorage.removeItem('hourglass-challenges-latent3d'));
+  await page.reload();
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  await page.getByTestId('challenges').locator('summary').click();
+  const trails = page.getByTestId('challenge-latent3d-trails');
+  await expect(trails).toHaveAttribute('data-state', 'open');
+  await page.getByTestId('latent3d-play').click();
+  await expect(trails).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  await page.getByTestId('latent3d-pause').click();
+  await expect(page.getByTestId('challenge-why-trails')).toBeVisible();
+  // the others were not met on the way: the circle is not the Swiss roll, its code has 2 numbers
+  await expect(page.getByTestId('challenge-latent3d-beat-pca')).toHaveAttribute('data-state', 'open');
+  await expect(page.getByTestId('challenge-latent3d-one-number')).toHaveAttribute('data-state', 'open');
+});

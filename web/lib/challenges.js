@@ -36,15 +36,17 @@ export function doneOn(page) {
  * The Challenges panel of a page.
  * @param {string} page the page's name (test ids `challenge-<page>-<id>`)
  * @param {Challenge[]} defs
- * @param {{root: HTMLElement}} opts `root`: where controls to hide (a teacher's link) live
+ * @param {{root: HTMLElement, every?: number}} opts `root`: where controls to hide (a teacher's
+ *   link) live; `every`: check at most this often (ms), for checks that cost more than a frame
  */
-export function challengePanel(page, defs, { root }) {
+export function challengePanel(page, defs, { root, every = 0 }) {
   const q = new URLSearchParams(location.search);
   const chosen = q.get('challenge');
   const hide = (q.get('hide') || '').split(',').map((s) => s.trim()).filter(Boolean);
   const done = doneOn(page);
   /** @type {Record<string, any>} */ const memory = {};
   /** @type {Record<string, {li: HTMLElement, why: HTMLElement, note: HTMLElement}>} */ const rows = {};
+  let lastCheck = -Infinity;
   const count = h('span', { class: 'count', 'data-testid': 'challenges-count' });
   const save = () => {
     try {
@@ -119,6 +121,9 @@ export function challengePanel(page, defs, { root }) {
      * @param {any} state
      */
     update(state) {
+      const now = performance.now();
+      if (now - lastCheck < every) return;
+      lastCheck = now;
       let changed = false;
       for (const c of defs) {
         let out;

@@ -15,6 +15,8 @@ import { createDatasets } from './latent3d/datasets.js';
 import { createTimeline } from './latent3d/timeline.js';
 import { bindViews } from './latent3d/interact.js';
 import { introText, verdictText } from './latent3d/words.js';
+import { challengePanel } from '../lib/challenges.js';
+import { CHALLENGES } from '../challenges/latent3d.js';
 
 /** @type {[number, string][]} */
 const SPEEDS = [[30, 'slow'], [250, 'normal'], [2000, 'fast'], [0, 'as fast as it goes']];
@@ -215,12 +217,15 @@ export function mount(root) {
    */
   const panel = (v, caption) => h('figure', { class: 'panel' }, h('figcaption', {}, v.title), v.el, caption || null);
 
+  // the seam check compares every pair of points: four times a second is plenty
+  const challenges = challengePanel('latent3d', CHALLENGES, { root, every: 250 });
   root.replaceChildren(
     h('section', { class: 'latent3d' },
       h('aside', { class: 'explain', 'data-testid': 'explain' },
         h('h1', {}, '3D Latent Explorer'),
         intro,
         h('p', {}, 'Press Train and watch the codes spread out. The short lines in the latent view are trails: the direction each code would move to lower the loss (−∂L/∂z, exact). Drag a 3D view to turn it, hover a dot to find it everywhere, scrub the timeline to go back in time.'),
+        challenges.el,
         h('div', { class: 'controls' },
           h('div', { class: 'row' }, toggle.el, step, reset),
           // in view without scrolling, right under the buttons that change them
@@ -255,6 +260,7 @@ export function mount(root) {
               h('dt', {}, 'PCA error'), h('dd', {}, pcaError)),
             verdict)),
           h('figure', { class: 'panel' }, h('figcaption', {}, 'Loss over epochs'), chart, chartNote)))));
+  challenges.applyLink();
 
   // ---- dragging a 3D view (or its arrow keys) turns the shared camera; [ and ] step
   // from point to point (./latent3d/interact.js)
@@ -413,6 +419,7 @@ export function mount(root) {
         if (live) say(`Loaded ${s.n} points from ${s.dataset_label}, centred and scaled to fit the unit cube.`);
       }
       onLive(s);
+      challenges.update({ snapshot: s });
     },
   });
 }
