@@ -162,3 +162,22 @@ test('the side\u2019s selects list their values in order, a value from the URL i
   await expect(page.getByTestId('uses-train-size')).toHaveValue('20000');
   expect(await values('uses-train-size')).toEqual([2000, 10000, 20000, 60000]);
 });
+
+test('challenges: the autoencoder beating PCA is checked from the experiment\u2019s result; a teacher link keeps its place', async ({ page }) => {
+  await page.goto(`${server.url}/uses?train_size=2000&epochs=1&held_out=0&challenge=beat-pca&hide=seed`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  await page.evaluate(() => localStorage.removeItem('hourglass-challenges-uses'));
+  await page.reload();
+  await expect(page.getByTestId('challenges')).toHaveAttribute('open', '');
+  await expect(page.getByTestId('uses-seed')).toBeHidden();
+  const beat = page.getByTestId('challenge-uses-beat-pca');
+  await expect(beat).toHaveAttribute('data-state', 'open');
+  await page.getByTestId('anomaly-run').click();
+  await expect(page.getByTestId('anomaly-auc')).toHaveAttribute('data-value', /\d/, { timeout: 120_000 });
+  // held out: 0, on 2,000 images for one epoch, the autoencoder's AUC is above PCA's
+  expect(await num(page, 'anomaly-auc')).toBeGreaterThan(await num(page, 'anomaly-pca-auc'));
+  await expect(beat).toHaveAttribute('data-state', 'done');
+  await expect(page.getByTestId('challenge-why-beat-pca')).toBeVisible();
+  await expect(page.getByTestId('challenge-note-every-class')).toContainText('1 of 10 classes tried');
+  await expect(page).toHaveURL(/challenge=beat-pca/);
+});

@@ -74,6 +74,9 @@ export function toUrl(q, schema, settings, keys = {}) {
   for (const f of schema) q.set(keys[f.name] || f.name, String(settings[f.name]));
 }
 
+/** URL parameters of a teacher's link, kept by every page beside its settings. */
+const LINK_KEYS = ['challenge', 'hide'];
+
 /**
  * Shows a page's settings (and its own `extra` parameters) in the address bar: how every
  * page keeps its URL a link to what it shows.
@@ -85,6 +88,12 @@ export function settingsToUrl(schema, settings, opts = {}) {
   const q = opts.base || new URLSearchParams();
   toUrl(q, schema, settings, opts.keys);
   for (const [k, v] of Object.entries(opts.extra || {})) q.set(k, v);
+  // a teacher's link (lib/challenges.js) stays a link: its challenge and hidden controls
+  const now = new URLSearchParams(location.search);
+  for (const k of LINK_KEYS) {
+    const v = now.get(k);
+    if (v !== null && !q.has(k)) q.set(k, v);
+  }
   showInUrl(q);
 }
 

@@ -19,6 +19,8 @@ import { denoiseSection } from './uses/denoise.js';
 import { compressSection } from './uses/compress.js';
 import { generateSection } from './uses/generate.js';
 import { mapsSection } from './uses/maps.js';
+import { challengePanel } from '../lib/challenges.js';
+import { CHALLENGES } from '../challenges/uses.js';
 
 /**
  * @typedef {import('../lib/settings.js').Schema} Schema
@@ -89,11 +91,13 @@ export function mount(root) {
   const status = h('p', { class: 'muted', 'data-testid': 'uses-training' });
   const download = datasetDownload('uses', (dataset) => send({ type: 'fetch', dataset }), say);
   const side = h('aside', { class: 'explain' });
+  const challenges = challengePanel('uses', CHALLENGES, { root });
 
   function buildControls() {
     side.replaceChildren(
       h('h1', {}, 'Uses'),
       h('p', {}, 'What autoencoders are for, as experiments you run and measure. Each section trains what it needs (a few seconds to a minute here) and compares the autoencoder with the simple baseline a practitioner would try first.'),
+      challenges.el,
       h('div', { class: 'settings' },
         ctx.labelled('Dataset', bind('dataset', 'uses-dataset')),
         ctx.labelled('Epochs per model', bind('epochs', 'uses-epochs')),
@@ -105,6 +109,7 @@ export function mount(root) {
       status, chart,
       h('p', { class: 'muted credit' }, 'MNIST: Yann LeCun, Corinna Cortes and Christopher Burges. Fashion-MNIST: Zalando Research (MIT licence).'));
     for (const section of Object.values(sections)) if (section.build) section.build();
+    challenges.applyLink();
   }
 
   /** @param {Snapshot} s */
@@ -141,6 +146,7 @@ export function mount(root) {
     root.dataset.training = String(run.training);
     root.dataset.experiment = s.settings.experiment;
     settingsToUrl(schema, s.settings);
+    challenges.update({ snapshot: s });
   }
 
   root.replaceChildren(
