@@ -345,3 +345,18 @@ test('choosing a VAE brings binary cross-entropy, and putting it back on MSE say
   await page.getByTestId('studio-variant').selectOption('plain');
   await expect(page.getByTestId('studio-advice')).toBeHidden();
 });
+
+test('challenges: a small model under the target error is checked from its real history and marked done', async ({ page }) => {
+  await page.goto(`${server.url}/studio?train_size=60000&batch=32&epochs=3&layers=16&latent=8`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  await page.evaluate(() => localStorage.removeItem('hourglass-challenges-studio'));
+  await page.reload();
+  await expect(page.getByTestId('studio-latent')).toHaveValue('8');
+  await page.getByTestId('challenges').locator('summary').click();
+  const small = page.getByTestId('challenge-studio-small-and-good');
+  await expect(small).toHaveAttribute('data-state', 'open');
+  await page.getByTestId('studio-train').click();
+  await expect.poll(() => num(page, 'studio-epoch'), { timeout: 120_000 }).toBe(3);
+  await expect(small).toHaveAttribute('data-state', 'done');
+  await expect(page.getByTestId('challenge-why-small-and-good')).toBeVisible();
+});

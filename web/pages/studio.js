@@ -15,6 +15,8 @@ import { insidePanel } from './studio/inside.js';
 import { datasetDownload } from '../lib/download.js';
 import { keepPanel } from './studio/keep.js';
 import { reason } from './studio/files.js';
+import { challengePanel } from '../lib/challenges.js';
+import { CHALLENGES } from '../challenges/studio.js';
 
 /** Settings shown as plain controls (the architecture has its editor). */
 const DATA = ['train_size', 'val_split'];
@@ -256,11 +258,13 @@ export function mount(root) {
   // ---- look inside
   const inside = insidePanel({ query, say });
 
+  const challenges = challengePanel('studio', CHALLENGES, { root });
   root.replaceChildren(
     h('section', { class: 'studio' },
       h('aside', { class: 'panel build', 'data-testid': 'explain' },
         h('h1', {}, 'Model Studio'),
         h('p', { 'data-testid': 'studio-intro' }, 'Build an autoencoder, train it on real images, watch it learn, look inside it and keep it. Each change below is checked as you make it; a model that cannot be built says which layer and why.'),
+        challenges.el,
         h('h2', {}, 'Data'), boxes.data,
         h('h2', {}, 'Model'), presets, editor.element, boxes.model,
         h('h2', {}, 'Variant'), boxes.variant, variantText, advice,
@@ -288,6 +292,7 @@ export function mount(root) {
           reconGrid),
         keep.element),
       h('div', { class: 'side' }, inside.element)));
+  challenges.applyLink();
 
   function syncButtons() {
     const s = live;
@@ -306,6 +311,7 @@ export function mount(root) {
 
   /** @param {Snapshot} s */
   function draw(s) {
+    challenges.update({ snapshot: s });
     live = s;
     const run = s.run;
     toggle.set(run.training);
