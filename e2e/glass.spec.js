@@ -273,3 +273,16 @@ test('a teacher link opens one challenge with chosen controls hidden', async ({ 
   await expect(page).toHaveURL(/challenge=momentum/);
   await expect(page).toHaveURL(/hide=lr%2Cseed|hide=lr,seed/);
 });
+
+test('the course lists the challenges across pages with their progress, and leads to each', async ({ page }) => {
+  await open(page);
+  await page.evaluate(() => localStorage.setItem('hourglass-challenges-glass', JSON.stringify(['all-twelve'])));
+  await page.getByTestId('course').locator('summary').click();
+  await expect(page.getByTestId('course-count')).toHaveText('(1 of 9)');
+  await expect(page.getByTestId('course-step-1')).toHaveAttribute('data-state', 'done');
+  await expect(page.getByTestId('course-step-2')).toHaveAttribute('data-state', 'open');
+  await page.getByTestId('course-step-4').locator('a').click();
+  await expect(page).toHaveURL(/\/latent3d\?challenge=trails/);
+  await expect(page.getByTestId('challenges')).toHaveAttribute('open', '');
+  await expect(page.getByTestId('challenge-latent3d-trails')).toHaveClass(/chosen/);
+});

@@ -5,6 +5,7 @@
 // and a folder per page (glass/, digits/, …) so any static host serves every address.
 
 import { inBrowser } from './lib/socket.js';
+import { courseMenu } from './lib/course.js';
 
 async function main() {
   const nav = /** @type {HTMLElement} */ (document.getElementById('nav'));
@@ -14,14 +15,17 @@ async function main() {
   // the page is the address's last part: /digits on the server, …/digits/ in the site
   let path = '/' + (location.pathname.split('/').filter(Boolean).pop() || '');
   if (!pages.some((p) => p.path === path)) path = pages[0].path;
+  /** @param {string} name */
+  const pageHref = (name) => (inBrowser ? new URL(`./${name}/`, import.meta.url).pathname : `/${name}`);
   for (const p of pages) {
     const a = document.createElement('a');
-    a.href = (inBrowser ? new URL(`.${p.path}/`, import.meta.url).pathname : p.path) + location.search;
+    a.href = pageHref(p.name) + location.search;
     a.textContent = p.title;
     a.dataset.testid = 'nav-' + p.path.slice(1);
     if (p.path === path) a.setAttribute('aria-current', 'page');
     nav.append(a);
   }
+  nav.after(courseMenu(pageHref));
   const name = /** @type {{name: string}} */ (pages.find((p) => p.path === path)).name;
   // each page's CSS is scoped under its own class and loaded with it
   const css = document.createElement('link');
