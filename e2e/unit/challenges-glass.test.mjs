@@ -4,22 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { feed as feedOne } from './job.mjs';
 import { CHALLENGES } from '../../web/challenges/glass.js';
 
 /** @type {Record<string, any[]>} */
 const runs = JSON.parse(readFileSync(new URL('./glass.fixtures.json', import.meta.url), 'utf8'));
-const byId = Object.fromEntries(CHALLENGES.map((c) => [c.id, c]));
-
-/**
- * Feeds snapshots to a check, one after another, as the page does; returns the last verdict.
- * @param {string} id @param {any[]} snapshots
- */
-function feed(id, snapshots) {
-  let memory;
-  let verdict = { status: 'open' };
-  for (const snapshot of snapshots) ({ verdict, memory } = byId[id].check({ snapshot }, memory));
-  return verdict;
-}
+/** @param {string} id @param {any[]} snapshots */
+const feed = (id, snapshots) => feedOne(CHALLENGES, id, snapshots);
 
 test('every pattern rebuilt below 0.05: done when trained, not before; a stuck seed is told to change', () => {
   assert.equal(feed('all-twelve', [runs.seed1[0]]).status, 'open');

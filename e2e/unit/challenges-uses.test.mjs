@@ -3,18 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { feed as feedOne } from './job.mjs';
 import { CHALLENGES } from '../../web/challenges/uses.js';
 
 /** @type {any[]} */
 const runs = JSON.parse(readFileSync(new URL('./uses.fixtures.json', import.meta.url), 'utf8'));
-const byId = Object.fromEntries(CHALLENGES.map((c) => [c.id, c]));
 /** @param {string} id @param {any[]} snapshots */
-function feed(id, snapshots) {
-  let memory;
-  let verdict = { status: 'open' };
-  for (const snapshot of snapshots) ({ verdict, memory } = byId[id].check({ snapshot }, memory));
-  return verdict;
-}
+const feed = (id, snapshots) => feedOne(CHALLENGES, id, snapshots);
 
 test('the autoencoder beats PCA: done where it does; where PCA wins the attempt is said', () => {
   const wins = runs.find((s) => s.anomaly.auc > s.anomaly.pca_auc);

@@ -4,6 +4,7 @@
 // checks read; a run is its first snapshot (epoch below 100) and the one where it ends.
 import { writeFileSync } from 'node:fs';
 import { startServer } from '../server.js';
+import { openJob } from './job.mjs';
 
 const KEEP = ['epoch', 'loss', 'settings', 'input', 'error', 'pattern_errors', 'pattern_codes', 'top_patterns'];
 /** @param {any} s */
@@ -16,29 +17,18 @@ const trim = (s) => ({ ...Object.fromEntries(KEEP.map((k) => [k, s[k]])), run: {
  * @param {(s: any) => boolean} done @param {any[]} [after]
  */
 async function run(url, settings, done, after = []) {
-  const ws = new WebSocket(`${url.replace('http', 'ws')}/ws?page=glass`);
-  /** @type {any[]} */ const seen = [];
-  let wake = () => {};
-  ws.onmessage = (ev) => {
-    const m = JSON.parse(String(ev.data));
-    if (m.type === 'snapshot') { seen.push(m); wake(); }
-  };
-  await new Promise((r) => { ws.onopen = r; });
-  const next = (/** @type {(s: any) => boolean} */ p) => new Promise((resolve) => {
-    const look = () => { const s = seen.find(p); if (s) resolve(s); };
-    wake = look;
-    look();
-  });
-  ws.send(JSON.stringify({ type: 'configure', ...settings }));
-  ws.send(JSON.stringify({ type: 'speed', value: 0 }));
+  const job = await openJob(url, 'glass');
+  const { seen, until: next } = job;
+  job.send({ type: 'configure', ...settings });
+  job.send({ type: 'speed', value: 0 });
   const first = await next((s) => Object.entries(settings).every(([k, v]) => s.settings[k] === v));
-  ws.send(JSON.stringify({ type: 'play' }));
+  job.send({ type: 'play' });
   await next((s) => s.epoch > 0 && done(s));
-  ws.send(JSON.stringify({ type: 'pause' }));
-  for (const m of after) ws.send(JSON.stringify(m));
+  job.send({ type: 'pause' });
+  for (const m of after) job.send(m);
   const n = seen.length;
   const last = await next((s) => seen.indexOf(s) >= n && !s.run.training);
-  ws.close();
+  job.close();
   return [trim(first), trim(last)];
 }
 

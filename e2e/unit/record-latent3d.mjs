@@ -4,7 +4,7 @@
 // trimmed to what the checks read (the header, and points, codes and trails).
 import { writeFileSync } from 'node:fs';
 import { startServer } from '../server.js';
-import { decodeFrame } from '../../web/lib/frames.js';
+import { openJob } from './job.mjs';
 
 const KEEP = ['moment', 'epoch', 'n', 'latent', 'ae_error', 'pca_error', 'trail_reference', 'settings'];
 /** @param {any} s */
@@ -15,30 +15,17 @@ const trim = (s) => ({
 
 /** @param {string} url @param {Record<string, any>} settings @param {number} epochs */
 async function run(url, settings, epochs) {
-  const ws = new WebSocket(`${url.replace('http', 'ws')}/ws?page=latent3d`);
-  ws.binaryType = 'arraybuffer';
-  /** @type {any[]} */ const seen = [];
-  ws.onmessage = (ev) => {
-    const m = typeof ev.data === 'string' ? JSON.parse(ev.data) : decodeFrame(ev.data);
-    if (m.type === 'snapshot') seen.push(m);
-  };
-  await new Promise((r) => { ws.onopen = r; });
-  const until = async (/** @type {(s: any) => boolean} */ p) => {
-    for (;;) {
-      const s = seen.find(p);
-      if (s) return s;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  ws.send(JSON.stringify({ type: 'configure', ...settings }));
-  ws.send(JSON.stringify({ type: 'speed', value: 0 }));
+  const job = await openJob(url, 'latent3d');
+  const { seen, until } = job;
+  job.send({ type: 'configure', ...settings });
+  job.send({ type: 'speed', value: 0 });
   const first = await until((s) => Object.entries(settings).every(([k, v]) => s.settings[k] === v) && s.data.codes);
-  ws.send(JSON.stringify({ type: 'play' }));
+  job.send({ type: 'play' });
   await until((s) => s.epoch >= epochs);
-  ws.send(JSON.stringify({ type: 'pause' }));
+  job.send({ type: 'pause' });
   const n = seen.length;
   const last = await until((s) => seen.indexOf(s) >= n && !s.run.training);
-  ws.close();
+  job.close();
   return [trim(first), trim(last)];
 }
 

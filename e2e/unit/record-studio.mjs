@@ -4,34 +4,20 @@
 // trimmed to what the checks read (settings, the model's parameters, the epoch history).
 import { writeFileSync } from 'node:fs';
 import { startServer } from '../server.js';
-import { decodeFrame } from '../../web/lib/frames.js';
+import { openJob } from './job.mjs';
 
 /** @param {any} s */
 const trim = (s) => ({ settings: { dataset: s.settings.dataset }, arch: { params: s.arch.params }, epochs_done: s.epochs_done, history: s.history.map((/** @type {any} */ r) => ({ epoch: r.epoch, val_loss: r.val_loss, partial: r.partial })) });
 
 /** @param {string} url @param {Record<string, any>} settings */
 async function run(url, settings) {
-  const ws = new WebSocket(`${url.replace('http', 'ws')}/ws?page=studio`);
-  ws.binaryType = 'arraybuffer';
-  /** @type {any[]} */ const seen = [];
-  ws.onmessage = (ev) => {
-    const m = typeof ev.data === 'string' ? JSON.parse(ev.data) : decodeFrame(ev.data);
-    if (m.type === 'snapshot') seen.push(m);
-  };
-  await new Promise((r) => { ws.onopen = r; });
-  const until = async (/** @type {(s: any) => boolean} */ p) => {
-    for (;;) {
-      const s = seen.find(p);
-      if (s) return s;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  ws.send(JSON.stringify({ type: 'configure', ...settings }));
-  await until((s) => s.settings.latent === settings.latent && s.arch.params > 0);
-  ws.send(JSON.stringify({ type: 'play' }));
+  const job = await openJob(url, 'studio');
+  job.send({ type: 'configure', ...settings });
+  await job.until((s) => s.settings.latent === settings.latent && s.arch.params > 0);
+  job.send({ type: 'play' });
   const out = [];
-  for (let e = 1; e <= settings.epochs; e++) out.push(trim(await until((s) => s.epochs_done === e && s.history.length === e)));
-  ws.close();
+  for (let e = 1; e <= settings.epochs; e++) out.push(trim(await job.until((s) => s.epochs_done === e && s.history.length === e)));
+  job.close();
   return out;
 }
 
