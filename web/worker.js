@@ -125,16 +125,13 @@ async function start(page, run) {
   /** @type {string[]} */
   const site = await fetch(`${base}/index.json`).then((r) => (r.ok ? r.json() : [])).catch(() => []);
   lab = new engine.Lab(site, base);
-  let stored = { models: 0, datasets: 0 };
   try {
     for (const [file, bytes] of await entries('models')) {
       lab.restore_model(file, bytes);
-      stored.models += 1;
     }
     for (const [key, bytes] of await entries('datasets')) {
       try {
         lab.pick_dataset_file(key, bytes);
-        stored.datasets += 1;
       } catch {
         await keep('datasets', key, null);
       }

@@ -218,11 +218,3 @@ impl<J: PageJob> Hosting for Hosted<J> {
         Tick { snapshot, next_ms }
     }
 }
-
-/// A frame's header, for tests and for the host's own messages.
-pub fn header(e: &Encoded) -> Value {
-    match e {
-        Encoded::Text(t) => serde_json::from_str(t).unwrap_or(Value::Null),
-        Encoded::Binary(b) => wire::decode(b).map(|(h, _)| h).unwrap_or(Value::Null),
-    }
-}

@@ -8,9 +8,17 @@ use serde_json::Value;
 
 use crate::{
     datasets::SiteDatasets,
-    host::{self, header},
+    host,
     models::{BrowserModels, Kept},
 };
+
+/// A published frame's header.
+fn header(e: &Encoded) -> Value {
+    match e {
+        Encoded::Text(t) => serde_json::from_str(t).unwrap_or(Value::Null),
+        Encoded::Binary(b) => hourglass_lab::wire::decode(b).expect("a frame").0,
+    }
+}
 
 /// The folder with mnist/ and fashion-mnist/: $HOURGLASS_TEST_DATA or ../shared/datasets.
 fn test_data() -> std::path::PathBuf {
