@@ -11,9 +11,15 @@ export async function openJob(url, page) {
   const ws = new WebSocket(`${url.replace('http', 'ws')}/ws?page=${page}`);
   ws.binaryType = 'arraybuffer';
   /** @type {any[]} */ const seen = [];
+  /** @type {Map<number, (m: any) => void>} */ const asked = new Map();
+  let nextId = 1;
   ws.onmessage = (ev) => {
     const m = typeof ev.data === 'string' ? JSON.parse(ev.data) : decodeFrame(ev.data);
     if (m.type === 'snapshot') seen.push(m);
+    if ((m.type === 'answer' || m.type === 'error') && asked.has(m.id)) {
+      /** @type {(m: any) => void} */ (asked.get(m.id))(m);
+      asked.delete(m.id);
+    }
   };
   await new Promise((r) => { ws.onopen = r; });
   return {
@@ -31,6 +37,18 @@ export async function openJob(url, page) {
         if (s) return s;
         await new Promise((r) => setTimeout(r, 20));
       }
+    },
+    /**
+     * Asks the job a question, as the page does; resolves with its answer (rejects with its
+     * error).
+     * @param {string} name
+     * @param {Record<string, any>} fields
+     * @returns {Promise<any>}
+     */
+    query(name, fields = {}) {
+      const id = nextId++;
+      ws.send(JSON.stringify({ ...fields, type: 'query', id, query: name }));
+      return new Promise((resolve, reject) => asked.set(id, (m) => (m.type === 'answer' ? resolve(m) : reject(new Error(m.message)))));
     },
     close: () => ws.close(),
   };

@@ -14,6 +14,8 @@ import { mapPanel } from './digits/map.js';
 import { digitPanels } from './digits/digit.js';
 import { datasetDownload } from '../lib/download.js';
 import { inBrowser } from '../lib/socket.js';
+import { challengePanel } from '../lib/challenges.js';
+import { CHALLENGES } from '../challenges/digits.js';
 
 const CLASS_NAMES = {
   mnist: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
@@ -173,7 +175,13 @@ export function mount(root) {
 
   // ---- the map and your digit (they ask the server through `server`: the session opens below)
   const server = { query: (/** @type {string} */ name, /** @type {Record<string, any>} */ fields) => session.query(name, fields) };
-  const mp = mapPanel({ session: server, say, names, onDot: (i) => digit.loadImage(i) });
+  // the challenges are checked on what the learner does (each answer, as an event) against
+  // the map as it is
+  const challenges = challengePanel('digits', CHALLENGES, { root });
+  const onEvent = (/** @type {import('../challenges/digits.js').Event} */ event) => {
+    if (live) challenges.update({ snapshot: live, event });
+  };
+  const mp = mapPanel({ session: server, say, names, onDot: (i) => digit.loadImage(i), onEvent });
   const digit = digitPanels({
     session: server,
     say,
@@ -183,6 +191,7 @@ export function mount(root) {
     setPath: (p) => mp.setPath(p),
     markFixed: (p) => mp.markFixed(p),
     setOutline: (p) => mp.setOutline(p),
+    onEvent,
   });
 
   root.replaceChildren(
@@ -190,6 +199,7 @@ export function mount(root) {
       h('aside', { class: 'explain', 'data-testid': 'explain' },
         h('h1', {}, 'Digits Lab'),
         intro,
+        challenges.el,
         h('label', { class: 'picker' }, 'Model ', picker, rescan),
         modelNote, quality, mapNote, mapSource,
         h('div', { class: 'controls' },
@@ -271,4 +281,5 @@ export function mount(root) {
     },
     onSnapshot: draw,
   });
+  challenges.applyLink();
 }

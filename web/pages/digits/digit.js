@@ -11,7 +11,8 @@ import { drawImage, imageGrid } from '../../lib/images.js';
 /**
  * @typedef {{session: {query: (name: string, fields: Record<string, any>) => Promise<any>}, say: (t: string) => void,
  *   names: () => string[], count: () => number, setMarker: (p: number[]|null) => void,
- *   setPath: (p: number[][]|null) => void, markFixed: (p: number[]) => void, setOutline: (p: number[][]|null) => void}} Ctx
+ *   setPath: (p: number[][]|null) => void, markFixed: (p: number[]) => void, setOutline: (p: number[][]|null) => void,
+ *   onEvent: (e: import('../../challenges/digits.js').Event) => void}} Ctx
  * @typedef {{latent: number, ranges: [number, number][], class_means: (number[]|null)[], vae?: boolean}} MapInfo
  */
 
@@ -40,6 +41,8 @@ export function digitPanels(ctx) {
   /** @type {number[]|null} */ let code = null;
   /** @type {number[]|null} the code the sliders show */ let slid = null;
   /** @type {MapInfo|null} */ let info = null;
+  /** where the digit came from: a drawing, or a map image with its label */
+  /** @type {{source: 'drawing'|'test', label: number|null}} */ let origin = { source: 'drawing', label: null };
   let sliderKey = '';
 
   // ---- draw pad and input
@@ -52,6 +55,7 @@ export function digitPanels(ctx) {
   const source = h('p', { class: 'muted', 'data-testid': 'digits-source' });
   const drawPad = new DrawPad(pad, (px) => {
     source.textContent = 'your drawing';
+    origin = { source: 'drawing', label: null };
     setInput(px);
   });
   const blank = new Float32Array(784);
@@ -101,6 +105,7 @@ export function digitPanels(ctx) {
       drawPad.clear();
       source.textContent = `image ${m.index} of the map: ${ctx.names()[m.label] ?? m.label}`;
       source.dataset.value = String(m.index);
+      origin = { source: 'test', label: m.label };
       setInput(m.data.image);
     } catch (e) {
       say(/** @type {Error} */ (e).message);
@@ -132,6 +137,7 @@ export function digitPanels(ctx) {
     sigmaOut.dataset.value = m.sigma ? JSON.stringify(m.sigma) : '';
     syncSliders();
     compareAsk();
+    ctx.onEvent({ kind: 'encode', ...origin, pixels, position: m.position });
   }, (e) => say(e.message));
   function ask() {
     if (pixels) encodeDigit({ pixels: Array.from(pixels, (v) => Math.round(v * 1000) / 1000) });
@@ -263,6 +269,7 @@ export function digitPanels(ctx) {
         : `Still moving after ${n} rounds: the path on the map has not settled.`));
       fixedPoint.dataset.value = String(m.fixed);
       if (m.fixed) ctx.markFixed(m.positions[m.positions.length - 1]);
+      ctx.onEvent({ kind: 'iterate', label: origin.label, fixed: m.fixed, positions: m.positions });
     } catch (e) {
       say(/** @type {Error} */ (e).message);
     }
@@ -278,6 +285,7 @@ export function digitPanels(ctx) {
     models.forEach((x, k) => items.push({ values: r.subarray(k * 784, (k + 1) * 784), caption: `${x.latent}-D: error ${x.error.toFixed(4)}` }));
     imageGrid(compare, items, { w: 28, h: 28, cols: items.length, testid: 'digits-compare' });
     compare.dataset.value = JSON.stringify(models.map((x) => ({ latent: x.latent, error: x.error })));
+    if (m.input_read !== null) ctx.onEvent({ kind: 'compare', label: origin.label, input_read: m.input_read, models: m.models });
   }, (e) => say(e.message));
   const compareAsk = () => { if (pixels) compareNow({ pixels: Array.from(pixels, (v) => Math.round(v * 1000) / 1000) }); };
 
@@ -294,12 +302,13 @@ export function digitPanels(ctx) {
   } }, 'Two at random');
   go.addEventListener('click', async () => {
     try {
-      const a = fromMine.checked && code ? { code, label: 'your digit' } : await endpoint(Number(fromIndex.value));
+      const a = fromMine.checked && code ? { code, label: 'your digit', class: origin.label } : await endpoint(Number(fromIndex.value));
       const b = await endpoint(Number(toIndex.value));
       const m = await session.query('interpolate', { a: a.code, b: b.code, steps: 10 });
       const imgs = m.data.images;
       imageGrid(strip, [...Array(m.steps).keys()].map((k) => ({ values: imgs.subarray(k * 784, (k + 1) * 784), caption: k === 0 ? a.label : k === m.steps - 1 ? b.label : '' })), { w: 28, h: 28, cols: 5, testid: 'digits-interp' });
       strip.dataset.value = String(m.steps);
+      ctx.onEvent({ kind: 'interpolate', from: a.class, to: b.class, positions: m.positions });
     } catch (e) {
       say(/** @type {Error} */ (e).message);
     }
@@ -307,7 +316,7 @@ export function digitPanels(ctx) {
   /** @param {number} index */
   async function endpoint(index) {
     const m = await session.query('sample', { index });
-    return { code: /** @type {number[]} */ (m.code), label: `${ctx.names()[m.label] ?? m.label} (${m.index})` };
+    return { code: /** @type {number[]} */ (m.code), label: `${ctx.names()[m.label] ?? m.label} (${m.index})`, class: /** @type {number|null} */ (m.label) };
   }
 
   // ---- samples from the prior (a VAE's reason to exist)

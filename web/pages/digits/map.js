@@ -24,7 +24,8 @@ const BASIN_COLOURS = ['#bfdbfe', '#fde68a', '#bbf7d0', '#fecaca', '#ddd6fe', '#
 
 /**
  * @typedef {{session: {query: (name: string, fields: Record<string, any>) => Promise<any>}, say: (t: string) => void,
- *   names: () => string[], onDot: (index: number) => void}} Ctx
+ *   names: () => string[], onDot: (index: number) => void,
+ *   onEvent: (e: import('../../challenges/digits.js').Event) => void}} Ctx
  */
 
 /** @param {Ctx} ctx */
@@ -80,7 +81,10 @@ export function mapPanel(ctx) {
   /** round-trip times of hover decodes, page → server → image drawn (ms), for the benchmark */
   const decodeTimes = /** @type {number[]} */ ([]);
   /** @type {any} */ (window).digitsDecodeTimes = decodeTimes;
+  /** the image decoded under the mouse (a stamp is a copy of it) */
+  /** @type {Float32Array|null} */ let decodedImage = null;
   const decodeAt = latestOnly((f) => session.query('decode', f), (m, f, ms) => {
+    decodedImage = m.data.image;
     drawImage(decoded, m.data.image, 28, 28);
     decoded.dataset.value = JSON.stringify(m.code);
     decoded.dataset.at = JSON.stringify(f.at);
@@ -147,6 +151,7 @@ export function mapPanel(ctx) {
     map.stamp(toShown(code), copy);
     stamps.textContent = String(map.stamps.length);
     stamps.dataset.value = String(map.stamps.length);
+    if (decodedImage) ctx.onEvent({ kind: 'stamp', at: code, image: decodedImage });
   });
 
   // ---- the layers: thumbnails, the decoded grid, the basins (asked for the view shown)

@@ -21,7 +21,7 @@ mod neighbours;
 mod tsne;
 mod umap;
 use neighbours::sq_dist;
-pub use neighbours::{NeighbourSearch, knn, nearest};
+pub use neighbours::{NeighbourSearch, knn, majority, nearest, nearest_to};
 pub use tsne::{Tsne, TsneOptions, check_tsne, tsne};
 pub use umap::{Umap, UmapOptions, check_umap, fit_ab, umap};
 

@@ -198,6 +198,38 @@ pub fn nearest(values: &[f32], dim: usize, i: usize, k: usize) -> Vec<(usize, f3
         .collect()
 }
 
+/// The `k` rows of `values` nearest to `query` (a row of its own), nearest first, with their
+/// distances.
+pub fn nearest_to(values: &[f32], dim: usize, query: &[f32], k: usize) -> Vec<(usize, f32)> {
+    if dim == 0 || query.len() != dim {
+        return Vec::new();
+    }
+    let mut d: Vec<(usize, f32)> = values
+        .chunks_exact(dim)
+        .enumerate()
+        .map(|(j, row)| (j, sq_dist(query, row)))
+        .collect();
+    smallest(&mut d, k)
+        .into_iter()
+        .map(|(j, s)| (j, s.sqrt()))
+        .collect()
+}
+
+/// The label most of `near` (nearest first) carry; a tie goes to the label of the nearest
+/// among those tied. `None` when `near` is empty.
+pub fn majority(labels: &[u32], near: &[(usize, f32)]) -> Option<u32> {
+    let mut votes: Vec<(u32, usize)> = Vec::new();
+    for &(j, _) in near {
+        match votes.iter_mut().find(|(l, _)| *l == labels[j]) {
+            Some(v) => v.1 += 1,
+            None => votes.push((labels[j], 1)),
+        }
+    }
+    // `votes` is in order of first appearance, nearest first: max_by_key keeps the last of
+    // equal maxima, so look from the far end
+    votes.iter().rev().max_by_key(|v| v.1).map(|v| v.0)
+}
+
 /// The `k` (index, squared distance) pairs of `d` with the smallest distances, nearest first,
 /// ties by index.
 pub(super) fn smallest(d: &mut [(usize, f32)], k: usize) -> Vec<(usize, f32)> {
@@ -261,6 +293,28 @@ mod tests {
         let (values, lists) = search.into_parts();
         assert_eq!(values, v);
         assert_eq!(lists, knn(&v, dim, 9));
+    }
+
+    #[test]
+    fn a_query_is_read_by_the_label_most_of_its_neighbours_carry() {
+        // five points on a line: labels 0 0 1 1 1
+        let values = [0.0, 1.0, 2.0, 3.0, 4.0];
+        let labels = [0, 0, 1, 1, 1];
+        let near = nearest_to(&values, 1, &[0.2], 3);
+        assert_eq!(near.iter().map(|n| n.0).collect::<Vec<_>>(), vec![0, 1, 2]);
+        assert!((near[2].1 - 1.8).abs() < 1e-6);
+        assert_eq!(majority(&labels, &near), Some(0));
+        assert_eq!(
+            majority(&labels, &nearest_to(&values, 1, &[3.9], 3)),
+            Some(1)
+        );
+        // a tie (one each) goes to the nearest
+        assert_eq!(
+            majority(&labels, &nearest_to(&values, 1, &[1.6], 2)),
+            Some(1)
+        );
+        assert_eq!(majority(&labels, &[]), None);
+        assert!(nearest_to(&values, 1, &[0.0, 1.0], 3).is_empty());
     }
 
     #[test]

@@ -340,9 +340,16 @@ impl DigitsJob {
         let latent = self.model()?.arch.latent_size();
         let a = numbers("a", a, Some(latent))?;
         let b = numbers("b", b, Some(latent))?;
-        let codes = latent::interpolate(&a, &b, steps);
-        let images = self.model()?.decode_host(&codes, 64);
-        Ok(Frame::new(json!({"steps": steps})).with("images", Arc::new(images)))
+        let line = latent::interpolate(&a, &b, steps);
+        self.ensure_codes()?;
+        let (model, codes) = self.parts()?;
+        let images = model.decode_host(&line, 64);
+        let positions: Vec<[f32; 2]> = line
+            .chunks_exact(latent)
+            .map(|c| Self::position(codes, c))
+            .collect();
+        Ok(Frame::new(json!({"steps": steps, "positions": positions}))
+            .with("images", Arc::new(images)))
     }
 
     /// The decoder's image at the centre of every cell of an n × n grid over `bounds`.
@@ -378,6 +385,12 @@ impl DigitsJob {
     /// side): their reconstructions and errors.
     fn compare(&mut self, pixels: Vec<f32>) -> Result<Frame, WireError> {
         let pixels = fields::pixels(pixels)?;
+        // the reads are extras: without a map the reconstructions still come, unread
+        let reader = match self.ensure_map() {
+            Ok(()) => self.map.as_ref().map(|m| Arc::clone(&m.images)),
+            Err(_) => None,
+        };
+        let read = |image: &[f32]| reader.as_deref().and_then(|d| Self::read(d, image));
         let dataset = self.wanted_map().0;
         let mut described = Vec::new();
         let mut out = Vec::new();
@@ -396,9 +409,27 @@ impl DigitsJob {
             let r = model.decode_host(&code, 1);
             let error = LossKind::Mse.host(&r, &pixels);
             described.push(json!({"name": m.name, "title": m.title,
-                                  "latent": code.len(), "error": error}));
+                                  "latent": code.len(), "error": error, "read": read(&r)}));
             out.extend(r);
         }
-        Ok(Frame::new(json!({"models": described})).with("reconstructions", Arc::new(out)))
+        Ok(
+            Frame::new(json!({"models": described, "input_read": read(&pixels)}))
+                .with("reconstructions", Arc::new(out)),
+        )
+    }
+
+    /// Which class an image shows, read by the labels of its ten nearest map images in pixels
+    /// (the first `READERS` of them: enough to read a clear digit, quick on every stroke).
+    fn read(images: &Dataset, image: &[f32]) -> Option<u32> {
+        const READERS: usize = 5000;
+        let labels = images.labels.as_deref()?;
+        let n = images.len().min(READERS);
+        let near = hourglass_core::project::nearest_to(
+            &images.values[..n * images.features],
+            images.features,
+            image,
+            10,
+        );
+        hourglass_core::project::majority(labels, &near)
     }
 }

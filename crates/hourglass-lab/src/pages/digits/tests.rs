@@ -227,6 +227,11 @@ fn iteration_stops_at_a_fixed_point_and_the_basin_map_agrees_with_it() {
     );
     let imgs = array(&line, "images");
     assert_eq!(imgs.len(), 5 * 784);
+    // each image's spot on the map: a 2-D code is its own spot
+    let spots: Vec<[f32; 2]> = serde_json::from_value(line.header["positions"].clone()).unwrap();
+    assert_eq!(spots.len(), 5);
+    assert_eq!(spots[0], a);
+    assert_eq!(spots[4], z);
     let end = ask(
         &mut p,
         json!({"type": "query", "id": 21, "query": "decode", "code": z}),
@@ -249,6 +254,17 @@ fn iteration_stops_at_a_fixed_point_and_the_basin_map_agrees_with_it() {
         "{models:?}"
     );
     assert_eq!(array(&cmp, "reconstructions").len(), 2 * 784);
+    // each image is read by its nearest map images: a test image from the map reads as its
+    // own label (it is among its own neighbours), and the 30-D model rebuilds it as that too
+    let label = it.header["label"].as_u64().unwrap();
+    assert_eq!(
+        cmp.header["input_read"].as_u64(),
+        Some(label),
+        "{:?}",
+        cmp.header
+    );
+    assert_eq!(models[1]["read"].as_u64(), Some(label), "{models:?}");
+    assert!(models[0]["read"].as_u64().is_some_and(|r| r < 10));
     // the 30-D model: 30 sliders' ranges, its codes placed on the map by PCA
     p.send(r#"{"type":"configure","model":"mnist-30d"}"#);
     let wide = p.until(2000, |f| f.header["map"]["latent"] == 30);
