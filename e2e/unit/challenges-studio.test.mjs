@@ -1,9 +1,10 @@
 // The Model Studio's challenge checks on states recorded from the real job
-// (studio.fixtures.json, made by record-studio.mjs).
+// (studio.fixtures.json, made by record-studio.mjs; studio-filters.fixtures.json, made by
+// record-studio-filters.mjs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { CHALLENGES } from '../../web/challenges/studio.js';
+import { CHALLENGES, isStroke, strokeShape } from '../../web/challenges/studio.js';
 
 /** @type {Record<string, any[]>} */
 const runs = JSON.parse(readFileSync(new URL('./studio.fixtures.json', import.meta.url), 'utf8'));
@@ -21,4 +22,43 @@ test('a small model below the target error: not after two epochs, done after thr
   const big = verdict(runs.big[0]);
   assert.equal(big.status, 'open');
   assert.match(big.note, /205,856 parameters: make it smaller/);
+});
+
+/** @type {{random: any, trained: any[]}} */
+const filters = JSON.parse(readFileSync(new URL('./studio-filters.fixtures.json', import.meta.url), 'utf8'));
+/** The filters as the page hands them to the checks. @param {{height: number, width: number, filters: number[][]}} f */
+const asShown = (f) => ({ height: f.height, width: f.width, shown: f.filters.length, values: Float32Array.from(f.filters.flat()) });
+
+test('a stroke filter: none among random weights; found after training, and kept when other state comes', () => {
+  const c = /** @type {any} */ (CHALLENGES.find((x) => x.id === 'stroke-filter'));
+  const snapshot = runs.small[0];
+  // random weights: rough, so no stroke, and the note says how smooth the smoothest is
+  for (const w of filters.random.filters) assert.ok(strokeShape(w).smooth < 0.3, `${strokeShape(w).smooth}`);
+  const first = c.check({ snapshot, filters: asShown(filters.random) }, undefined);
+  assert.equal(first.verdict.status, 'open');
+  assert.match(first.verdict.note, /None yet: the smoothest filter/);
+  // a snapshot without filters keeps the verdict
+  assert.deepEqual(c.check({ snapshot }, first.memory).verdict, first.verdict);
+  const trained = filters.trained[0];
+  assert.ok(trained.strokes > 0);
+  const shape = strokeShape(trained.filters[0]);
+  assert.ok(isStroke(shape) && shape.elongation >= 2.5 && shape.smooth >= 0.5, JSON.stringify(shape));
+  const v = c.check({ snapshot, filters: asShown(trained) }, first.memory).verdict;
+  assert.equal(v.status, 'done');
+  // the same filters without the strokes among them: not done
+  const rest = { ...trained, filters: trained.filters.slice(trained.strokes) };
+  assert.equal(c.check({ snapshot, filters: asShown(rest) }, undefined).verdict.status, 'open');
+  // a conv model's kernels are said to be something else
+  const conv = c.check({ snapshot, filters: { height: 3, width: 3, shown: 1, values: new Float32Array(9) } }, undefined).verdict;
+  assert.match(conv.note, /conv layer/);
+});
+
+test('a line of strong weights (two pixels wide) is a stroke; a round blob and a random field are not', () => {
+  const line = Array.from({ length: 784 }, (_, i) => ((i % 28 === 13 || i % 28 === 14) && i >= 28 * 8 && i < 28 * 20 ? 1 : 0));
+  const blob = Array.from({ length: 784 }, (_, i) => (Math.hypot((i % 28) - 14, Math.floor(i / 28) - 14) < 4 ? 1 : 0));
+  let s = 7;
+  const noise = Array.from({ length: 784 }, () => ((s = (s * 16807) % 2147483647) / 2147483647) - 0.5);
+  assert.ok(isStroke(strokeShape(line)), JSON.stringify(strokeShape(line)));
+  assert.ok(!isStroke(strokeShape(blob)), JSON.stringify(strokeShape(blob)));
+  assert.ok(!isStroke(strokeShape(noise)), JSON.stringify(strokeShape(noise)));
 });

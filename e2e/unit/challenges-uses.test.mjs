@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { feed as feedOne } from './job.mjs';
-import { CHALLENGES } from '../../web/challenges/uses.js';
+import { CHALLENGES, jpegAt, matchesJpeg } from '../../web/challenges/uses.js';
 
 /** @type {any[]} */
 const runs = JSON.parse(readFileSync(new URL('./uses.fixtures.json', import.meta.url), 'utf8'));
@@ -29,4 +29,43 @@ test('every class held out in turn: done at the tenth, naming the easiest to cat
   assert.equal(v.status, 'done');
   const best = runs.reduce((a, b) => (b.anomaly.auc > a.anomaly.auc ? b : a)).anomaly.held_out;
   assert.match(v.note || '', new RegExp(`best so far is ${best} `));
+});
+
+/** @type {{small: any, full: any}} */
+const ladders = {
+  small: JSON.parse(readFileSync(new URL('./uses-compress.fixtures.json', import.meta.url), 'utf8')),
+  full: JSON.parse(readFileSync(new URL('./uses-compress-full.fixtures.json', import.meta.url), 'utf8')),
+};
+/** @param {any} snapshot @param {{method: string, size: number}[]} picks */
+const pick = (snapshot, picks) => {
+  const c = /** @type {any} */ (CHALLENGES.find((x) => x.id === 'match-jpeg'));
+  let memory;
+  let verdict = { status: 'open' };
+  for (const picked of picks) ({ verdict, memory } = c.check({ snapshot, picked }, memory));
+  return verdict;
+};
+
+test('JPEG at equal bits: read off its curve between its qualities, nothing outside them', () => {
+  const points = ladders.small.compress.points;
+  const jpeg = points.filter((/** @type {any} */ p) => p.method === 'jpeg');
+  for (const p of jpeg) assert.ok(Math.abs(/** @type {number} */ (jpegAt(points, p.bits)) - p.psnr) < 1e-9);
+  const lo = Math.min(...jpeg.map((/** @type {any} */ p) => p.bits));
+  assert.equal(jpegAt(points, lo - 1), null);
+});
+
+test('the code that matches JPEG: done when that point is opened; a ladder trained too little says so', () => {
+  // three epochs on 10,000 images: no code matches, and opening a point says why
+  assert.equal(matchesJpeg(ladders.small.compress.points), null);
+  const v = pick(ladders.small, [{ method: 'ae8', size: 64 }]);
+  assert.equal(v.status, 'failed');
+  assert.match(v.note || '', /No code on this ladder matches JPEG yet/);
+  // trained on all 60,000 for 10 epochs: one does
+  const full = ladders.full;
+  const m = /** @type {any} */ (matchesJpeg(full.compress.points));
+  assert.ok(m, 'a code matches JPEG after full training');
+  assert.equal(pick(full, [{ method: 'jpeg', size: 50 }]).status, 'open');
+  const sizes = full.compress.points.filter((/** @type {any} */ p) => p.method === 'ae8').map((/** @type {any} */ p) => p.size);
+  const other = sizes.find((/** @type {number} */ s) => s !== m.size && jpegAt(full.compress.points, full.compress.points.find((/** @type {any} */ p) => p.method === 'ae8' && p.size === s).bits) !== null);
+  if (other !== undefined) assert.equal(pick(full, [{ method: 'ae8', size: other }]).status, 'open');
+  assert.equal(pick(full, [{ method: 'ae8', size: other ?? m.size }, { method: 'ae8', size: m.size }]).status, 'done');
 });

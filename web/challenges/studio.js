@@ -1,6 +1,7 @@
 // The Model Studio's challenges: data and pure checks of its snapshots (the settings, the
-// model's parameter count under `arch`, the epoch history), unit-tested in Node on recorded
-// states (e2e/unit/).
+// model's parameter count under `arch`, the epoch history) and of the first layer's filters
+// when the page draws them (`state.filters`), unit-tested in Node on recorded states
+// (e2e/unit/).
 
 /**
  * @typedef {{settings: {dataset: string}, arch: {params?: number}, history: {epoch: number, val_loss: number|null, partial: boolean}[]}} Snapshot
@@ -8,6 +9,76 @@
 
 /** The goal of the small-model challenge. */
 export const SMALL = { params: 30_000, mse: 0.035 };
+
+/**
+ * How much a 28×28 filter looks like a stroke, read from its weights inside the 20×20 box
+ * where MNIST's digits are drawn (pixels outside it are always blank, so their weights never
+ * move from where they started): `smooth`, the correlation of neighbouring weights (about 0
+ * for random weights); `size`, the pixels within half of its strongest weight's value on that
+ * weight's side; `elongation`, the square root of the ratio of those pixels' spread along
+ * their main axis and across it (1 for a round blob).
+ * @param {ArrayLike<number>} w
+ */
+export function strokeShape(w) {
+  const inBox = (/** @type {number} */ i) => {
+    const x = i % 28;
+    const y = (i - x) / 28;
+    return x >= 4 && x < 24 && y >= 4 && y < 24;
+  };
+  let top = 0;
+  let sign = 1;
+  for (let i = 0; i < 784; i++) {
+    if (inBox(i) && Math.abs(w[i]) > top) {
+      top = Math.abs(w[i]);
+      sign = Math.sign(w[i]);
+    }
+  }
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < 784; i++) {
+    if (!inBox(i)) continue;
+    for (const j of [i + 1, i + 28]) {
+      if (j >= 784 || !inBox(j)) continue;
+      num += w[i] * w[j];
+      den += (w[i] * w[i] + w[j] * w[j]) / 2;
+    }
+  }
+  let mass = 0;
+  let sx = 0;
+  let sy = 0;
+  let size = 0;
+  /** @type {[number, number, number][]} */ const strong = [];
+  for (let i = 0; i < 784; i++) {
+    const v = sign * w[i];
+    if (!inBox(i) || v <= 0.5 * top) continue;
+    const x = i % 28;
+    const y = (i - x) / 28;
+    strong.push([x, y, v]);
+    mass += v;
+    sx += v * x;
+    sy += v * y;
+    size++;
+  }
+  const cx = sx / mass;
+  const cy = sy / mass;
+  let xx = 0;
+  let yy = 0;
+  let xy = 0;
+  for (const [x, y, v] of strong) {
+    xx += (v * (x - cx) ** 2) / mass;
+    yy += (v * (y - cy) ** 2) / mass;
+    xy += (v * (x - cx) * (y - cy)) / mass;
+  }
+  const half = (xx + yy) / 2;
+  const root = Math.sqrt(Math.max(0, half * half - (xx * yy - xy * xy)));
+  return { smooth: den > 0 ? num / den : 0, size, elongation: Math.sqrt((half + root) / Math.max(half - root, 1e-6)) };
+}
+
+/** What makes a filter a stroke detector: smooth, a few strong pixels, in a line. */
+export const STROKE = { smooth: 0.5, elongation: 2.5, size: [6, 80] };
+
+/** @param {{smooth: number, size: number, elongation: number}} f */
+export const isStroke = (f) => f.smooth >= STROKE.smooth && f.elongation >= STROKE.elongation && f.size >= STROKE.size[0] && f.size <= STROKE.size[1];
 
 /** @type {import('../lib/challenges.js').Challenge[]} */
 export const CHALLENGES = [
@@ -26,6 +97,36 @@ export const CHALLENGES = [
         ? `This model has ${params.toLocaleString('en')} parameters: make it smaller.`
         : `Validation MSE ${best.toFixed(4)} so far, with ${params.toLocaleString('en')} parameters.`;
       return { verdict: { status: 'open', note }, memory: mem };
+    },
+  },
+  {
+    id: 'stroke-filter',
+    goal: 'Train a dense model until one of its first-layer filters has become a stroke detector: a short, smooth line of strong weights.',
+    hint: 'Keep “First-layer filters” in view while a dense model trains for two or three epochs. Random weights look like static; watch for a filter with one bright bar.',
+    why: 'A unit of the first layer adds up the pixels under its weights, so it fires most for an image shaped like its filter. Digits are made of strokes, and a unit that answers to one stroke in one place is useful to rebuild many digits; gradient descent finds such units without being shown a single stroke. Conv models find the same: edge and line kernels.',
+    check(state, mem) {
+      /** @type {{height: number, width: number, shown: number, values: ArrayLike<number>}|undefined} */ const f = state.filters;
+      const last = mem || { verdict: { status: 'open' } };
+      if (!f) return { verdict: last.verdict, memory: last };
+      if (f.height !== 28 || f.width !== 28) {
+        const verdict = { status: /** @type {const} */ ('open'), note: 'This model’s first layer is a conv layer: its 3×3 kernels are edge detectors already. Pick a dense model to see strokes.' };
+        return { verdict, memory: { verdict } };
+      }
+      const per = f.values.length / f.shown;
+      const shapes = Array.from({ length: f.shown }, (_, i) => strokeShape(Array.prototype.slice.call(f.values, i * per, i * per + 784)));
+      const found = shapes.findIndex(isStroke);
+      if (found >= 0) {
+        const verdict = { status: /** @type {const} */ ('done'), note: `Filter ${found + 1} is one.` };
+        return { verdict, memory: { verdict } };
+      }
+      const smoothest = Math.max(...shapes.map((x) => x.smooth));
+      const verdict = {
+        status: /** @type {const} */ ('open'),
+        note: smoothest < STROKE.smooth
+          ? `None yet: the smoothest filter’s neighbouring weights agree ${smoothest.toFixed(2)} of the way (a stroke needs ${STROKE.smooth}). Train on.`
+          : 'Some filters have smoothed into blobs, none into a line yet. Train on.',
+      };
+      return { verdict, memory: { verdict } };
     },
   },
 ];

@@ -1,10 +1,44 @@
 // The Uses page's challenges: data and pure checks of its snapshots (the anomaly experiment's
-// result under `anomaly`: the class held out, the autoencoder's AUC and PCA's), unit-tested in
-// Node on recorded states (e2e/unit/).
+// result under `anomaly`: the class held out, the autoencoder's AUC and PCA's; the compression
+// ladder's points under `compress`) and of the point the learner opened (`state.picked`),
+// unit-tested in Node on recorded states (e2e/unit/).
 
 /**
- * @typedef {{settings: {dataset: string}, anomaly: {held_out: number, auc: number, pca_auc: number}|null}} Snapshot
+ * @typedef {{method: string, size: number, bits: number, psnr: number}} Point
+ * @typedef {{settings: {dataset: string}, anomaly: {held_out: number, auc: number, pca_auc: number}|null,
+ *   compress?: {points: Point[]}|null}} Snapshot
  */
+
+/**
+ * JPEG's PSNR at `bits` per image, read off its curve (straight between its points on a log
+ * scale of bits); null outside the bits its qualities span.
+ * @param {Point[]} points
+ * @param {number} bits
+ */
+export function jpegAt(points, bits) {
+  const jpeg = points.filter((p) => p.method === 'jpeg').sort((a, b) => a.bits - b.bits);
+  for (let i = 1; i < jpeg.length; i++) {
+    const [a, b] = [jpeg[i - 1], jpeg[i]];
+    if (bits >= a.bits && bits <= b.bits) {
+      const t = (Math.log(bits) - Math.log(a.bits)) / (Math.log(b.bits) - Math.log(a.bits) || 1);
+      return a.psnr + t * (b.psnr - a.psnr);
+    }
+  }
+  return null;
+}
+
+/**
+ * The smallest code whose autoencoder, its code stored in 8 bits a number, is at least as
+ * sharp (PSNR) as JPEG at the same bits per image; null when none is.
+ * @param {Point[]} points
+ */
+export function matchesJpeg(points) {
+  const ladder = points.filter((p) => p.method === 'ae8').sort((a, b) => a.size - b.size);
+  return ladder.find((p) => {
+    const j = jpegAt(points, p.bits);
+    return j !== null && p.psnr >= j;
+  }) || null;
+}
 
 /** @type {import('../lib/challenges.js').Challenge[]} */
 export const CHALLENGES = [
@@ -36,6 +70,31 @@ export const CHALLENGES = [
       const [best, auc] = mine.reduce((x, y) => (y[1] > x[1] ? y : x));
       const note = `${mine.length} of 10 classes tried; the best so far is ${best} (AUC ${auc.toFixed(3)}).`;
       return { verdict: { status: mine.length === 10 ? 'done' : 'open', note }, memory: seen };
+    },
+  },
+  {
+    id: 'match-jpeg',
+    goal: 'Find the smallest code at which the autoencoder (its code in 8 bits a number) is as sharp as JPEG at the same number of bits, and open that point.',
+    hint: 'Run the compression ladder, then compare the light blue points with the green line straight above or below them (same bits). Click a point to open it.',
+    why: 'JPEG keeps a fixed recipe for any picture: blocks of cosine waves, rounded. The autoencoder learned what digits look like, so a few numbers can say which digit-shaped image it is, where JPEG must still spend bits on every 8×8 block the digit touches. The price is paid once, in the model’s weights (which the bits here leave out, as they leave out JPEG’s tables), and it only works for images like those it learned.',
+    check(state, mem) {
+      const last = mem || { verdict: { status: 'open' } };
+      /** @type {Snapshot} */ const s = state.snapshot;
+      /** @type {{method: string, size: number}|undefined} */ const p = state.picked;
+      if (!p || !s.compress) return { verdict: last.verdict, memory: last };
+      const points = s.compress.points;
+      const match = matchesJpeg(points);
+      const it = points.find((x) => x.method === p.method && x.size === p.size);
+      /** @param {import('../lib/challenges.js').Verdict} verdict */
+      const say = (verdict) => ({ verdict, memory: { verdict } });
+      if (!it || p.method !== 'ae8') return say({ status: 'open', note: 'Open one of the autoencoder’s points with an 8-bit code (light blue).' });
+      const j = jpegAt(points, it.bits);
+      const here = `At ${it.size} numbers (${it.bits.toFixed(0)} bits) the autoencoder reaches ${it.psnr.toFixed(1)} dB`;
+      if (j === null) return say({ status: 'open', note: `${here}; JPEG cannot make a file that small, so there is nothing to compare: try a larger code.` });
+      const vs = `${here}, JPEG ${j.toFixed(1)} dB at those bits.`;
+      if (!match) return say({ status: 'failed', note: `${vs} No code on this ladder matches JPEG yet: train the ladder on more images and epochs, and look again.` });
+      if (match.size === it.size) return say({ status: 'done', note: vs });
+      return say({ status: 'open', note: `${vs} ${it.size < match.size ? 'Not yet: look at larger codes.' : 'It matches, but a smaller code does too.'}` });
     },
   },
 ];

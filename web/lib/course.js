@@ -13,9 +13,14 @@ export const COURSE = [
   { page: 'latent3d', id: 'trails', title: 'Watch the gradients die down' },
   { page: 'latent3d', id: 'beat-pca', title: 'Unroll the Swiss roll that PCA cannot' },
   { page: 'latent3d', id: 'one-number', title: 'Find where one number cuts a loop' },
+  { page: 'digits', id: 'two-or-thirty', title: 'Two numbers or thirty' },
+  { page: 'digits', id: 'two-twos', title: 'Find both ways of writing a 2' },
+  { page: 'digits', id: 'letter-b', title: 'Show it a letter it never saw' },
   { page: 'studio', id: 'small-and-good', title: 'A small model that is good enough' },
+  { page: 'studio', id: 'stroke-filter', title: 'Watch a unit learn a stroke' },
   { page: 'uses', id: 'beat-pca', title: 'Catch a digit it never saw' },
   { page: 'uses', id: 'every-class', title: 'Which digit is easiest to catch?' },
+  { page: 'uses', id: 'match-jpeg', title: 'Beat JPEG at its own game' },
 ];
 
 /**

@@ -256,7 +256,8 @@ export function mount(root) {
   const keep = keepPanel({ say, send, query, upload: (kind, params, file) => session.upload(kind, params, file), download: (file) => session.download(file) });
 
   // ---- look inside
-  const inside = insidePanel({ query, say });
+  // the challenges see each snapshot, and the first layer's filters whenever they are drawn
+  const inside = insidePanel({ query, say, onFilters: (filters) => { if (live) challenges.update({ snapshot: live, filters }); } });
 
   const challenges = challengePanel('studio', CHALLENGES, { root });
   root.replaceChildren(

@@ -76,6 +76,8 @@ export function mount(root) {
     runButton,
     bind,
     labelled: (label, el) => h('label', {}, h('span', {}, label), el),
+    // a compression point the learner opened: the challenges see it beside the snapshot
+    picked: (p) => { if (live) challenges.update({ snapshot: live, picked: p }); },
   };
   /** The experiments, by name, in the page's order. */
   const sections = {

@@ -56,7 +56,8 @@ function absMax(v) {
 }
 
 /**
- * @param {{query: (name: string, fields: Record<string, any>) => Promise<any>, say: (t: string) => void}} opts
+ * @param {{query: (name: string, fields: Record<string, any>) => Promise<any>, say: (t: string) => void,
+ *   onFilters?: (f: {height: number, width: number, shown: number, values: Float32Array}) => void}} opts
  */
 export function insidePanel(opts) {
   /** @type {Float32Array|null} */ let grid = null;
@@ -221,6 +222,7 @@ export function insidePanel(opts) {
         return c;
       }));
       filters.dataset.count = String(shown);
+      if (opts.onFilters) opts.onFilters({ height, width, shown, values: v });
       // the weights shown (tests read it: off screen while training, no refresh)
       filters.dataset.version = version;
       filtersNote.textContent = height === 28

@@ -88,6 +88,7 @@ export function compressSection(ctx) {
     const m = await ctx.query('compress_images', { method, size: p.size });
     compressNote.textContent = `${METHODS[/** @type {'ae'} */ (method)].label}, ${method === 'jpeg' ? `quality ${p.size}` : `${p.size} numbers`}: ${p.bits.toFixed(0)} bits per image, PSNR ${p.psnr.toFixed(2)} dB, SSIM ${p.ssim.toFixed(3)}. Originals above, reconstructions below.`;
     compressImages.replaceChildren();
+    ctx.picked({ method, size: p.size });
     for (const key of ['original', 'reconstruction']) {
       const row = h('div', { class: 'thumbs' });
       imageGrid(row, Array.from({ length: 8 }, (_, i) => ({ values: m.data[key].subarray(i * PX, (i + 1) * PX), caption: '' })), { w: 28, h: 28, cols: 8, testid: `compress-${key}` });

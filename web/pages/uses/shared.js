@@ -49,6 +49,7 @@ export const CLASS_NAMES = {
  *   runButton: (experiment: string, ids: {train: string, pause: string}) => Toggle,
  *   bind: (name: string, testid: string) => HTMLSelectElement|HTMLInputElement,
  *   labelled: (label: string, el: HTMLElement) => HTMLElement,
+ *   picked: (p: {method: string, size: number}) => void,
  * }} UsesContext
  * @typedef {{
  *   el: HTMLElement,
