@@ -278,7 +278,7 @@ test('the course lists the challenges across pages with their progress, and lead
   await open(page);
   await page.evaluate(() => localStorage.setItem('hourglass-challenges-glass', JSON.stringify(['all-twelve'])));
   await page.getByTestId('course').locator('summary').click();
-  await expect(page.getByTestId('course-count')).toHaveText('(1 of 14)');
+  await expect(page.getByTestId('course-count')).toHaveText('(1 of 15)');
   await expect(page.getByTestId('course-step-1')).toHaveAttribute('data-state', 'done');
   await expect(page.getByTestId('course-step-2')).toHaveAttribute('data-state', 'open');
   await page.getByTestId('course-step-4').locator('a').click();

@@ -62,3 +62,34 @@ test('a line of strong weights (two pixels wide) is a stroke; a round blob and a
   assert.ok(!isStroke(strokeShape(blob)), JSON.stringify(strokeShape(blob)));
   assert.ok(!isStroke(strokeShape(noise)), JSON.stringify(strokeShape(noise)));
 });
+
+/** @type {Record<'blown'|'lowered'|'again', any[]>} */
+const blowup = JSON.parse(readFileSync(new URL('./studio-blowup.fixtures.json', import.meta.url), 'utf8'));
+/** Feeds snapshots to the blow-up check in order; returns every verdict. @param {any[]} states */
+function blowUp(states) {
+  const c = /** @type {any} */ (CHALLENGES.find((x) => x.id === 'blow-up'));
+  let memory;
+  /** @type {any[]} */ const verdicts = [];
+  for (const snapshot of states) {
+    const out = c.check({ snapshot }, memory);
+    memory = out.memory;
+    verdicts.push(out.verdict);
+  }
+  return verdicts;
+}
+
+test('blown up at 0.5, not brought back by 0.001 mid-run, rescued by starting again', () => {
+  const blown = blowUp(blowup.blown);
+  assert.ok(blown.every((v) => v.status === 'open'));
+  assert.match(blown[blown.length - 1].note, /Blown up at learning rate 0.5/);
+  const lowered = blowUp([...blowup.blown, ...blowup.lowered]);
+  const last = lowered[lowered.length - 1];
+  assert.equal(last.status, 'failed');
+  assert.match(last.note, /lowering the rate did not bring it back/);
+  assert.ok(lowered.every((v) => v.status !== 'done'));
+  const all = blowUp([...blowup.blown, ...blowup.lowered, ...blowup.again]);
+  assert.equal(all[all.length - 1].status, 'done');
+  assert.match(all[all.length - 1].note, /starting again/);
+  // a run that never blew up is never done by learning well
+  assert.ok(blowUp(blowup.again).every((v) => v.status === 'open'));
+});

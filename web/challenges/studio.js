@@ -80,6 +80,22 @@ export const STROKE = { smooth: 0.5, elongation: 2.5, size: [6, 80] };
 /** @param {{smooth: number, size: number, elongation: number}} f */
 export const isStroke = (f) => f.smooth >= STROKE.smooth && f.elongation >= STROKE.elongation && f.size >= STROKE.size[0] && f.size <= STROKE.size[1];
 
+/**
+ * A blown-up run, in numbers: on MNIST with MSE, a model whose output has gone blank scores
+ * about 0.11 (the mean squared pixel), and one that outputs the mean image about 0.067; a
+ * model that learns at all is far below both within a hundred steps.
+ */
+export const BLOWN = { loss: 0.09, after: 50, rescued: 0.05, tried: 200 };
+
+/**
+ * The loss of the last few steps of a run (their median: one noisy batch does not count).
+ * @param {{run: {losses: [number, number][]}}} s
+ */
+export function recentLoss(s) {
+  const last = s.run.losses.slice(-9).map((p) => p[1]).sort((a, b) => a - b);
+  return last.length ? last[last.length >> 1] : NaN;
+}
+
 /** @type {import('../lib/challenges.js').Challenge[]} */
 export const CHALLENGES = [
   {
@@ -97,6 +113,42 @@ export const CHALLENGES = [
         ? `This model has ${params.toLocaleString('en')} parameters: make it smaller.`
         : `Validation MSE ${best.toFixed(4)} so far, with ${params.toLocaleString('en')} parameters.`;
       return { verdict: { status: 'open', note }, memory: mem };
+    },
+  },
+  {
+    id: 'blow-up',
+    goal: 'Blow training up with a learning rate far too high; then rescue it: lower the rate mid-run, and if that does not bring it back, find what does.',
+    hint: 'Set the learning rate to 0.5 and train: the loss jumps to about 0.11 and stays. Then set it to 0.001 while it trains, and watch.',
+    why: 'One step at a huge rate throws the weights so far that every ReLU in a layer outputs zero for every image and the sigmoid output saturates: their gradients are zero, so no learning rate, however small, can move them again — the model is dead, not just lost. With Adam this happens in the first steps from 0.02 up (measured here on the default model); 0.01 still trains. Lowering the rate mid-run rescues a run that is only wobbling; a dead one has to start again, at a rate that does not kill it.',
+    check(state, mem) {
+      /** @type {{settings: {dataset: string, loss: string, lr: number}, step: number, run: {losses: [number, number][]}}} */ const s = state.snapshot;
+      const m = { blown: null, lowered: null, verdict: { status: 'open' }, step: 0, ...(mem || {}) };
+      if (state.filters || s.settings.dataset !== 'mnist' || s.settings.loss !== 'mse') return { verdict: m.verdict, memory: m };
+      // a new run (Reset, or settings that start again) forgets this run's rates, not the blow-up
+      const fresh = s.step < m.step;
+      m.step = s.step;
+      const loss = recentLoss(s);
+      /** @param {import('../lib/challenges.js').Verdict} verdict */
+      const say = (verdict) => ({ verdict, memory: { ...m, verdict } });
+      if (!m.blown) {
+        if (s.step >= BLOWN.after && loss >= BLOWN.loss) {
+          m.blown = { lr: s.settings.lr, step: s.step };
+          return say({ status: 'open', note: `Blown up at learning rate ${s.settings.lr}: the loss sits at ${loss.toFixed(3)}, what a blank output scores. Now lower the rate without starting again.` });
+        }
+        return say(m.verdict);
+      }
+      if (fresh) {
+        m.lowered = null;
+        m.restarted = true;
+      }
+      if (!m.restarted && !m.lowered && s.settings.lr <= m.blown.lr / 10) m.lowered = { step: s.step };
+      if (loss < BLOWN.rescued && (m.lowered || m.restarted)) {
+        return say({ status: 'done', note: m.restarted ? 'Rescued by starting again at a lower rate.' : 'Rescued mid-run by the lower rate.' });
+      }
+      if (m.lowered && s.step - m.lowered.step >= BLOWN.tried) {
+        return say({ status: 'failed', note: `${s.step - m.lowered.step} steps at ${s.settings.lr} and the loss is still ${loss.toFixed(3)}: lowering the rate did not bring it back. Why not? Start again (Reset) at a rate that trains, and it learns.` });
+      }
+      return say(m.verdict);
     },
   },
   {

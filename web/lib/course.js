@@ -18,6 +18,7 @@ export const COURSE = [
   { page: 'digits', id: 'letter-b', title: 'Show it a letter it never saw' },
   { page: 'studio', id: 'small-and-good', title: 'A small model that is good enough' },
   { page: 'studio', id: 'stroke-filter', title: 'Watch a unit learn a stroke' },
+  { page: 'studio', id: 'blow-up', title: 'Blow it up, then rescue it' },
   { page: 'uses', id: 'beat-pca', title: 'Catch a digit it never saw' },
   { page: 'uses', id: 'every-class', title: 'Which digit is easiest to catch?' },
   { page: 'uses', id: 'match-jpeg', title: 'Beat JPEG at its own game' },
