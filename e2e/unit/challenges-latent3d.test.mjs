@@ -36,3 +36,18 @@ test('a one-number code of the circle has a cut: neighbours with codes at opposi
   assert.equal(verdict('one-number', runs.circle1[0]).status, 'open');
   assert.equal(verdict('one-number', runs.circle[1]).status, 'open');
 });
+
+test('a flat shape: PCA is exact on the circle, and the autoencoder trained 1,000 epochs and more is compared with it', () => {
+  assert.ok(runs.circle[1].pca_error < 1e-9 && runs.circle[1].epoch >= 1000);
+  const start = verdict('flat-shape', runs.circle[0]);
+  assert.equal(start.status, 'open');
+  assert.match(start.note || '', /PCA is exact on this flat shape/);
+  const trained = verdict('flat-shape', runs.circle[1]);
+  assert.equal(trained.status, 'done');
+  // the Swiss roll is not flat: said once it trains
+  const roll = verdict('flat-shape', runs.roller[1]);
+  assert.equal(roll.status, 'open');
+  assert.match(roll.note || '', /it is not flat/);
+  // a moment of the timeline is not the run now
+  assert.equal(verdict('flat-shape', { ...runs.circle[1], moment: 3 }).status, 'open');
+});

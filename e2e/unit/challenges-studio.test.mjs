@@ -93,3 +93,19 @@ test('blown up at 0.5, not brought back by 0.001 mid-run, rescued by starting ag
   // a run that never blew up is never done by learning well
   assert.ok(blowUp(blowup.again).every((v) => v.status === 'open'));
 });
+
+test('two code sizes of the same layers: done once both are trained, with both errors said', () => {
+  /** @type {any[]} */
+  const [two, wide] = JSON.parse(readFileSync(new URL('./studio-codes.fixtures.json', import.meta.url), 'utf8'));
+  const c = /** @type {any} */ (CHALLENGES.find((x) => x.id === 'code-size'));
+  const first = c.check({ snapshot: two }, undefined);
+  assert.equal(first.verdict.status, 'open');
+  assert.match(first.verdict.note, /A code of 2: validation MSE 0\.\d{4}\. Now the same layers/);
+  const both = c.check({ snapshot: wide }, first.memory).verdict;
+  assert.equal(both.status, 'done');
+  assert.ok(wide.history[0].val_loss < two.history[0].val_loss, 'the wider code rebuilds better');
+  assert.match(both.note, /of 32: /);
+  // other layers do not pair with the first run
+  const other = { ...wide, settings: { ...wide.settings, layers: '128' } };
+  assert.equal(c.check({ snapshot: other }, first.memory).verdict.status, 'open');
+});

@@ -69,3 +69,18 @@ test('the code that matches JPEG: done when that point is opened; a ladder train
   if (other !== undefined) assert.equal(pick(full, [{ method: 'ae8', size: other }]).status, 'open');
   assert.equal(pick(full, [{ method: 'ae8', size: other ?? m.size }, { method: 'ae8', size: m.size }]).status, 'done');
 });
+
+test('a map that keeps neighbours better than PCA: t-SNE after PCA on the same codes', () => {
+  /** @type {any[]} */
+  const [pca, tsne] = JSON.parse(readFileSync(new URL('./uses-maps.fixtures.json', import.meta.url), 'utf8'));
+  assert.ok(tsne.map.trust > pca.map.trust);
+  assert.equal(feed('keep-neighbours', [pca]).status, 'open');
+  assert.match(feed('keep-neighbours', [pca]).note || '', /PCA keeps 0\.\d{3} of the neighbours here\. Now t-SNE or UMAP/);
+  assert.equal(feed('keep-neighbours', [pca, tsne]).status, 'done');
+  // a map still running does not count; another set of codes does not pair
+  assert.equal(feed('keep-neighbours', [pca, { ...tsne, map: { ...tsne.map, running: true } }]).status, 'open');
+  assert.equal(feed('keep-neighbours', [pca, { ...tsne, map: { ...tsne.map, count: 5000 } }]).status, 'open');
+  // PCA winning (here, made so) is said
+  const v = feed('keep-neighbours', [pca, { ...tsne, map: { ...tsne.map, trust: 0.5 } }]);
+  assert.equal(v.status, 'failed');
+});

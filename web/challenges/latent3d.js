@@ -98,4 +98,17 @@ export const CHALLENGES = [
       return { verdict: { status: 'open', note: 'No cut found yet: train on.' }, memory: mem };
     },
   },
+  {
+    id: 'flat-shape',
+    goal: 'Find a shape that PCA squeezes into the code without losing anything, train the autoencoder on it, and see whether it can do better.',
+    hint: 'Look at \u201cPCA error\u201d under the views for each dataset: one of them lies in a plane. Train on that one for a thousand epochs or more.',
+    why: 'Points that lie in a plane are described exactly by two numbers along it, and PCA finds that plane in one step: its error is zero, and nothing can beat zero. The autoencoder has to learn the same plane by gradient descent, through curved layers, and only creeps towards it. Its bends pay off only where the data bends.',
+    check(state, mem) {
+      /** @type {Snapshot} */ const s = state.snapshot;
+      if (s.pca_error === null || s.ae_error === null) return { verdict: { status: 'open' }, memory: mem };
+      if (s.pca_error > 1e-9) return { verdict: { status: 'open', note: s.epoch > 0 ? `PCA loses ${s.pca_error.toFixed(4)} on this shape: it is not flat. Try another.` : '' }, memory: mem };
+      if (s.moment === null && s.epoch >= 1000) return { verdict: { status: 'done', note: `After ${s.epoch} epochs the autoencoder is ${s.ae_error.toExponential(1)} away; PCA is exact.` }, memory: mem };
+      return { verdict: { status: 'open', note: `PCA is exact on this flat shape. Train the autoencoder for at least 1,000 epochs (${s.epoch} so far).` }, memory: mem };
+    },
+  },
 ];

@@ -116,6 +116,31 @@ export const CHALLENGES = [
     },
   },
   {
+    id: 'code-size',
+    goal: 'Train the same model with a code of 2 numbers and with one of 16 or more, an epoch each: how much worse does 2 rebuild?',
+    hint: 'Keep the hidden layers, set the code size to 2 and train one epoch; then set it to 32 and train again. The page remembers both.',
+    why: 'Every image has to pass through the code, so its size caps what survives: two numbers can say roughly which digit and how it leans, thirty-two keep the strokes. The error falls steeply for the first few numbers and slowly after: the first ones carry what most images share, the later ones the details of a few.',
+    check(state, mem) {
+      /** @type {Snapshot & {settings: {layers: string, kind: string, latent: number, variant: string}}} */ const s = state.snapshot;
+      /** @type {Record<string, Record<string, number>>} */ const seen = { ...((mem && mem.seen) || {}) };
+      const last = (mem && mem.verdict) || { status: 'open' };
+      const done = s.history.filter((r) => !r.partial && r.val_loss !== null);
+      if (state.filters || !done.length || s.settings.dataset !== 'mnist') return { verdict: last, memory: { seen, verdict: last } };
+      const key = `${s.settings.kind}:${s.settings.layers}:${s.settings.variant}`;
+      const best = Math.min(...done.map((r) => /** @type {number} */ (r.val_loss)));
+      seen[key] = { ...(seen[key] || {}), [s.settings.latent]: Math.min(best, (seen[key] || {})[s.settings.latent] ?? Infinity) };
+      const mine = seen[key];
+      const wide = Object.keys(mine).map(Number).filter((k) => k >= 16).sort((a, b) => b - a)[0];
+      /** @type {import('../lib/challenges.js').Verdict} */ let verdict;
+      if (mine[2] !== undefined && wide !== undefined) {
+        verdict = { status: 'done', note: `A code of 2: validation MSE ${mine[2].toFixed(4)}; of ${wide}: ${mine[wide].toFixed(4)} (${(mine[2] / mine[wide]).toFixed(1)}\u00d7 lower).` };
+      } else {
+        verdict = { status: 'open', note: mine[2] !== undefined ? `A code of 2: validation MSE ${mine[2].toFixed(4)}. Now the same layers with a code of 16 or more.` : `A code of ${s.settings.latent}: validation MSE ${best.toFixed(4)}. Now the same layers with ${s.settings.latent >= 16 ? 'a code of 2' : 'codes of 2 and of 16 or more'}.` };
+      }
+      return { verdict, memory: { seen, verdict } };
+    },
+  },
+  {
     id: 'blow-up',
     goal: 'Blow training up with a learning rate far too high; then rescue it: lower the rate mid-run, and if that does not bring it back, find what does.',
     hint: 'Set the learning rate to 0.5 and train: the loss jumps to about 0.11 and stays. Then set it to 0.001 while it trains, and watch.',

@@ -6,7 +6,8 @@
 /**
  * @typedef {{method: string, size: number, bits: number, psnr: number}} Point
  * @typedef {{settings: {dataset: string}, anomaly: {held_out: number, auc: number, pca_auc: number}|null,
- *   compress?: {points: Point[]}|null}} Snapshot
+ *   compress?: {points: Point[]}|null,
+ *   map?: {method: string, source: string, count: number, running: boolean, trust: number|null}|null}} Snapshot
  */
 
 /**
@@ -95,6 +96,29 @@ export const CHALLENGES = [
       if (!match) return say({ status: 'failed', note: `${vs} No code on this ladder matches JPEG yet: train the ladder on more images and epochs, and look again.` });
       if (match.size === it.size) return say({ status: 'done', note: vs });
       return say({ status: 'open', note: `${vs} ${it.size < match.size ? 'Not yet: look at larger codes.' : 'It matches, but a smaller code does too.'}` });
+    },
+  },
+  {
+    id: 'keep-neighbours',
+    goal: 'Map the same codes with PCA and with t-SNE or UMAP: make a map that keeps each image\u2019s neighbours better than PCA\u2019s does.',
+    hint: 'In \u201cMaps of the codes\u201d, run PCA, then t-SNE (or UMAP) on the same images; the trustworthiness under each map says how many of its neighbours are real.',
+    why: 'PCA keeps the two directions along which the codes vary most, so codes that differ in the other directions land on top of each other. t-SNE and UMAP only try to keep each point\u2019s nearest neighbours near, bending the space as they need: neighbours survive, while the distances between clusters and their sizes mean nothing.',
+    check(state, mem) {
+      /** @type {Snapshot} */ const s = state.snapshot;
+      /** @type {Record<string, Record<string, number>>} */ const seen = { ...((mem && mem.seen) || {}) };
+      const last = (mem && mem.verdict) || { status: 'open' };
+      const m = s.map;
+      if (!m || m.running || m.trust === null || state.picked) return { verdict: last, memory: { seen, verdict: last } };
+      const key = `${s.settings.dataset}:${m.source}:${m.count}`;
+      seen[key] = { ...(seen[key] || {}), [m.method]: m.trust };
+      const mine = seen[key];
+      const bent = ['tsne', 'umap'].filter((k) => mine[k] !== undefined).sort((a, b) => mine[b] - mine[a])[0];
+      const name = (/** @type {string} */ k) => ({ tsne: 't-SNE', umap: 'UMAP', pca: 'PCA' })[k] || k;
+      /** @type {import('../lib/challenges.js').Verdict} */ let verdict;
+      if (mine.pca !== undefined && bent && mine[bent] > mine.pca) verdict = { status: 'done', note: `${name(bent)} keeps ${mine[bent].toFixed(3)}, PCA ${mine.pca.toFixed(3)}.` };
+      else if (mine.pca !== undefined && bent) verdict = { status: 'failed', note: `${name(bent)} kept ${mine[bent].toFixed(3)}, PCA ${mine.pca.toFixed(3)}: run ${name(bent)} longer, or with another perplexity.` };
+      else verdict = { status: 'open', note: `${name(m.method)} keeps ${m.trust.toFixed(3)} of the neighbours here. Now ${m.method === 'pca' ? 't-SNE or UMAP' : 'PCA'} on the same images.` };
+      return { verdict, memory: { seen, verdict } };
     },
   },
 ];
