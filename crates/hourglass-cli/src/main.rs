@@ -69,6 +69,11 @@ enum Command {
     #[command(after_help = "Example:
   hourglass eval --model mnist.safetensors --dataset mnist --split test --json")]
     Eval(commands::eval::EvalArgs),
+    /// List the models shipped inside Hourglass (every --model also takes their names)
+    #[command(after_help = "Examples:
+  hourglass models
+  hourglass eval --model mnist-30d --dataset mnist")]
+    Models(commands::models::ModelsArgs),
     /// Write the latent code of every sample (labels included) to .csv or .npy
     #[command(after_help = "Example:
   hourglass encode --model mnist.safetensors --dataset mnist --out codes.csv")]
@@ -147,6 +152,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => commands::serve::run(a),
         Command::Train(a) => commands::train::run(*a),
         Command::Eval(a) => commands::eval::run(a),
+        Command::Models(a) => commands::models::run(a),
         Command::Encode(a) => commands::codes::encode(a),
         Command::Decode(a) => commands::codes::decode(a),
         Command::Reconstruct(a) => commands::codes::reconstruct(a),

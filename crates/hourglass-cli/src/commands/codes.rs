@@ -22,7 +22,8 @@ use crate::{
 
 #[derive(Args, Debug)]
 pub struct EncodeArgs {
-    /// A checkpoint written by `hourglass train`
+    /// A checkpoint written by `hourglass train`, or a shipped model by name (`hourglass
+    /// models`: mnist-2d, mnist-30d, fashion-2d, fashion-30d)
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
     #[command(flatten)]
@@ -62,7 +63,8 @@ pub struct SampleArgs {
 
 #[derive(Args, Debug)]
 pub struct DecodeArgs {
-    /// A checkpoint written by `hourglass train`
+    /// A checkpoint written by `hourglass train`, or a shipped model by name (`hourglass
+    /// models`: mnist-2d, mnist-30d, fashion-2d, fashion-30d)
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
     /// Codes as encode writes them: .csv (its z0… columns; label and logvar… are skipped) or
@@ -85,7 +87,8 @@ pub struct DecodeArgs {
 
 #[derive(Args, Debug)]
 pub struct ReconstructArgs {
-    /// A checkpoint written by `hourglass train`
+    /// A checkpoint written by `hourglass train`, or a shipped model by name (`hourglass
+    /// models`: mnist-2d, mnist-30d, fashion-2d, fashion-30d)
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
     #[command(flatten)]

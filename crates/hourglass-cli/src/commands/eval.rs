@@ -21,7 +21,8 @@ use crate::{
 
 #[derive(Args, Debug)]
 pub struct EvalArgs {
-    /// A checkpoint written by `hourglass train`
+    /// A checkpoint written by `hourglass train`, or a shipped model by name (`hourglass
+    /// models`: mnist-2d, mnist-30d, fashion-2d, fashion-30d)
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
     #[command(flatten)]

@@ -6,6 +6,7 @@ pub mod codes;
 pub mod data;
 pub mod eval;
 pub mod metrics;
+pub mod models;
 pub mod project;
 pub mod serve;
 pub mod train;
@@ -18,8 +19,24 @@ use hourglass_core::{
     tensor::{Autoencoder, inference_device},
 };
 
-/// Reads and validates a checkpoint, and builds its model for inference.
+/// Reads and validates a checkpoint — a file, or a model shipped in the binary by its name
+/// (`mnist-30d`; a file of that name wins) — and builds its model for inference.
 pub fn load_model(path: &Path) -> Result<(Checkpoint, Autoencoder)> {
+    if !path.exists() {
+        if let Some(m) = path.to_str().and_then(hourglass_lab::shipped::model) {
+            return model_from_bytes(&format!("the shipped model {}", m.name), m.bytes);
+        }
+        let names: Vec<&str> = hourglass_lab::shipped::MODELS
+            .iter()
+            .map(|m| m.name)
+            .collect();
+        anyhow::bail!(
+            "{}: no such file, and no model shipped in Hourglass has that name (shipped: {}; \
+             `hourglass models` lists them)",
+            path.display(),
+            names.join(", ")
+        );
+    }
     let bytes = crate::datasets::read_file(path)?;
     model_from_bytes(&path.display().to_string(), &bytes)
 }

@@ -28,8 +28,8 @@ pub enum Part {
 
 #[derive(Args, Debug)]
 pub struct ProjectArgs {
-    /// A checkpoint written by `hourglass train`: map its codes (without it, the data's own
-    /// values are mapped)
+    /// A checkpoint written by `hourglass train` or a shipped model by name: map its codes
+    /// (without it, the data's own values are mapped)
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
     #[command(flatten)]
