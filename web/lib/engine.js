@@ -23,6 +23,10 @@ export class WorkerSession extends Link {
     /** @type {Worker|null} */
     this.worker = null;
     this.ready = false;
+    /** starts that failed in a row, and why the last did once they keep failing */
+    this.failures = 0;
+    /** @type {string|null} */
+    this.stuckWhy = null;
     /** @type {string|null} the session id of the worker the page had */
     this.id = null;
     /** @type {Map<number, {resolve: (v: any) => void, reject: (e: Error) => void}>} file work */
@@ -71,6 +75,10 @@ export class WorkerSession extends Link {
 
   /** @param {string} why */
   restart(why) {
+    // starts that fail one after another, never reaching a session: the engine cannot run
+    // here (no WebAssembly, engine files missing or broken), and the page says why
+    this.failures = this.ready ? 1 : (this.failures || 0) + 1;
+    this.stuckWhy = this.failures >= 3 ? why : null;
     if (this.worker) this.worker.terminate();
     this.worker = null;
     this.ready = false;

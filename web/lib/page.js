@@ -68,9 +68,10 @@ export function connectPage(name, opts) {
   banner.dataset.testid = 'offline';
   banner.setAttribute('role', 'alert');
   banner.hidden = true;
-  banner.textContent = inBrowser
+  const bannerText = inBrowser
     ? 'The engine in this tab stopped; it is starting again and picks up where the page\u2019s address says.'
     : 'The Hourglass server is not answering. Start it again (hourglass serve) — this page reconnects by itself and picks up where its URL says.';
+  banner.textContent = bannerText;
   document.body.prepend(banner);
   /** @param {boolean} offline */
   const setOffline = (offline) => {
@@ -118,6 +119,10 @@ export function connectPage(name, opts) {
   }, (state) => {
     status.textContent = state === 'open' ? session.where : inBrowser ? 'engine starting again…' : 'server not answering; retrying…';
     status.dataset.value = state;
+    const stuck = /** @type {{stuckWhy?: string|null}} */ (session).stuckWhy;
+    banner.textContent = stuck
+      ? `The engine could not start in this tab (${stuck}). It keeps trying; if reloading the page does not help, this browser may lack WebAssembly, or the site is missing its engine files (engine/).`
+      : bannerText;
     setOffline(state !== 'open');
   });
   current.link = session;
