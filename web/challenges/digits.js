@@ -32,6 +32,21 @@ function dotsOf(s) {
 }
 
 /**
+ * The `k` dots nearest to a spot, nearest first (their indices), among those `keep` lets in.
+ * @param {Dots} dots
+ * @param {number[]} at
+ * @param {number} k
+ * @param {(i: number) => boolean} [keep]
+ */
+function nearest(dots, at, k, keep = () => true) {
+  /** @type {[number, number][]} */ const near = [];
+  for (let i = 0; i < dots.labels.length; i++) {
+    if (keep(i)) near.push([(dots.codes[2 * i] - at[0]) ** 2 + (dots.codes[2 * i + 1] - at[1]) ** 2, i]);
+  }
+  return near.sort((a, b) => a[0] - b[0]).slice(0, k).map((x) => x[1]);
+}
+
+/**
  * What a spot on the map reads as: the label most of its `k` nearest dots carry (a tie goes
  * to the label of the nearest), and the share of them that carry it.
  * @param {Dots} dots
@@ -39,19 +54,10 @@ function dotsOf(s) {
  * @param {number} [k]
  */
 export function readAt(dots, at, k = READ_K) {
-  const n = dots.labels.length;
-  /** @type {[number, number][]} */ const near = [];
-  for (let i = 0; i < n; i++) {
-    const d = (dots.codes[2 * i] - at[0]) ** 2 + (dots.codes[2 * i + 1] - at[1]) ** 2;
-    if (near.length < k || d < near[near.length - 1][0]) {
-      near.push([d, i]);
-      near.sort((a, b) => a[0] - b[0]);
-      if (near.length > k) near.pop();
-    }
-  }
+  const near = nearest(dots, at, k);
   /** @type {Map<number, number>} */ const votes = new Map();
-  for (const [, i] of near) votes.set(dots.labels[i], (votes.get(dots.labels[i]) || 0) + 1);
-  let label = dots.labels[near[0][1]];
+  for (const i of near) votes.set(dots.labels[i], (votes.get(dots.labels[i]) || 0) + 1);
+  let label = dots.labels[near[0]];
   for (const [l, v] of votes) if (v > /** @type {number} */ (votes.get(label))) label = l;
   return { label, share: /** @type {number} */ (votes.get(label)) / near.length };
 }
@@ -64,12 +70,7 @@ export function readAt(dots, at, k = READ_K) {
  * @param {number} [k]
  */
 export function nearestOf(dots, label, at, k = READ_K) {
-  /** @type {[number, number][]} */ const near = [];
-  for (let i = 0; i < dots.labels.length; i++) {
-    if (dots.labels[i] !== label) continue;
-    near.push([(dots.codes[2 * i] - at[0]) ** 2 + (dots.codes[2 * i + 1] - at[1]) ** 2, i]);
-  }
-  return near.sort((a, b) => a[0] - b[0]).slice(0, k).map((x) => x[1]);
+  return nearest(dots, at, k, (i) => dots.labels[i] === label);
 }
 
 /**
