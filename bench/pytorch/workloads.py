@@ -17,7 +17,11 @@ W8 t-SNE of the codes in --codes (.npy; the parent writes the shipped mnist-30d 
    of the 10,000 test images) with scikit-learn's TSNE: perplexity 30, 750 iterations, PCA
    start, n_jobs = --threads: seconds. scikit-learn, not PyTorch (which has no t-SNE).
 
+With --device cuda (W1, W2, W4, W5, W7) the model and each batch go to the GPU, a batch copied
+from the host every step as Hourglass does; each step still reads its loss (a sync).
+
 Usage: python workloads.py --workload W1 [--quick] [--data-dir DIR] [--threads N] [--codes F]
+       [--device cpu|cuda]
 """
 import argparse
 import json
@@ -65,17 +69,20 @@ def conv():
     return enc, dec
 
 
+DEVICE = torch.device("cpu")
+
+
 def train_seconds(make, x, batch):
     """Seconds for one epoch over x (shuffled mini-batches, MSE, Adam 1e-3)."""
     enc, dec = make()
-    net = nn.Sequential(enc, dec)
+    net = nn.Sequential(enc, dec).to(DEVICE)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     loss_fn = nn.MSELoss()
     g = torch.Generator().manual_seed(1)
     start = time.perf_counter()
     perm = torch.randperm(len(x), generator=g)
     for i in range(0, len(x), batch):
-        xb = x[perm[i:i + batch]]
+        xb = x[perm[i:i + batch]].to(DEVICE)
         opt.zero_grad()
         loss = loss_fn(net(xb), xb)
         loss.backward()
@@ -86,15 +93,16 @@ def train_seconds(make, x, batch):
 
 def vae_epoch_seconds(x, batch=128):
     """Seconds for one epoch of the PyTorch examples' VAE over x."""
-    fc1, fc21, fc22, fc3, fc4 = (nn.Linear(784, 400), nn.Linear(400, 20), nn.Linear(400, 20),
-                                 nn.Linear(20, 400), nn.Linear(400, 784))
+    fc1, fc21, fc22, fc3, fc4 = (nn.Linear(784, 400).to(DEVICE), nn.Linear(400, 20).to(DEVICE),
+                                 nn.Linear(400, 20).to(DEVICE), nn.Linear(20, 400).to(DEVICE),
+                                 nn.Linear(400, 784).to(DEVICE))
     params = [p for m in (fc1, fc21, fc22, fc3, fc4) for p in m.parameters()]
     opt = torch.optim.Adam(params, lr=1e-3)
     g = torch.Generator().manual_seed(1)
     start = time.perf_counter()
     perm = torch.randperm(len(x), generator=g)
     for i in range(0, len(x), batch):
-        xb = x[perm[i:i + batch]]
+        xb = x[perm[i:i + batch]].to(DEVICE)
         h = torch.relu(fc1(xb))
         mu, logvar = fc21(h), fc22(h)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
@@ -147,7 +155,10 @@ def main():
     p.add_argument("--data-dir")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--codes", help="W8: the codes to map (.npy)")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     a = p.parse_args()
+    global DEVICE
+    DEVICE = torch.device(a.device)
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     w = a.workload
@@ -166,7 +177,8 @@ def main():
         value, unit, data = glass_epochs_per_second(0.05 if a.quick else 1.0), "epochs/s", "built-in"
     elif w == "W4":
         _, dec = dense()
-        z = torch.randn(1, 32)
+        dec = dec.to(DEVICE)
+        z = torch.randn(1, 32, device=DEVICE)
         calls = 50 if a.quick else 2000
         times = []
         with torch.no_grad():
@@ -174,7 +186,7 @@ def main():
                 dec(z)
             for _ in range(calls):
                 t = time.perf_counter()
-                dec(z)
+                dec(z).cpu()  # the decoded image back on the host, as a page needs it
                 times.append((time.perf_counter() - t) * 1e6)
         value, unit = statistics.median(times), "µs"
     elif w == "W8":
@@ -196,12 +208,13 @@ def main():
         n = 1000 if a.quick else 10000
         x, data = images(a.data_dir, "test", n)
         enc, _ = dense()
+        enc = enc.to(DEVICE)
         times = []
         with torch.no_grad():
-            enc(x[:256])
+            enc(x[:256].to(DEVICE))
             for _ in range(3):
                 t = time.perf_counter()
-                enc(x)
+                enc(x.to(DEVICE)).cpu()
                 times.append((time.perf_counter() - t) * 1e3)
         value, unit = statistics.median(times), "ms"
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux

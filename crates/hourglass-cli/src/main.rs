@@ -15,6 +15,10 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Where tensors train and run: cpu (Hourglass's own engine), wgpu (Vulkan, Metal or DX12),
+    /// cuda, or auto (CUDA, else a hardware wgpu adapter, else the CPU)
+    #[arg(long, global = true, value_name = "DEVICE", default_value = "cpu")]
+    device: String,
 }
 
 const EXAMPLES: &str = "Examples:
@@ -102,6 +106,13 @@ enum Command {
   hourglass project --model mnist.safetensors --dataset mnist --method umap --out umap.csv
   hourglass project --dataset mnist --split all --method pca --out pixels-pca.csv")]
     Project(commands::project::ProjectArgs),
+    /// A linear probe: a classifier's test accuracy on a model's codes, PCA or the pixels,
+    /// trained on the first N labelled images of each class
+    #[command(after_help = "Examples:
+  hourglass probe --dataset mnist --labels-per-class 10,100
+  hourglass probe --model mnist-30d --dataset mnist --json
+  hourglass probe --model mnist-30d --dataset mnist --features pca")]
+    Probe(commands::probe::ProbeArgs),
     /// PSNR and SSIM of two greyscale images of the same size
     #[command(after_help = "Example:
   hourglass metrics original.png reconstruction.png --json")]
@@ -148,21 +159,7 @@ fn main() -> ExitCode {
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         }
     }
-    let result = match cli.command {
-        Command::Serve(a) => commands::serve::run(a),
-        Command::Train(a) => commands::train::run(*a),
-        Command::Eval(a) => commands::eval::run(a),
-        Command::Models(a) => commands::models::run(a),
-        Command::Encode(a) => commands::codes::encode(a),
-        Command::Decode(a) => commands::codes::decode(a),
-        Command::Reconstruct(a) => commands::codes::reconstruct(a),
-        Command::Sample(a) => commands::codes::sample(a),
-        Command::Anomaly(a) => commands::anomaly::run(a),
-        Command::Project(a) => commands::project::run(a),
-        Command::Metrics(a) => commands::metrics::run(a),
-        Command::Data(c) => commands::data::run(c),
-        Command::Bench(a) => commands::bench::run(a),
-    };
+    let result = choose_device(&cli.device).and_then(|()| run(cli));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -175,5 +172,35 @@ fn main() -> ExitCode {
             eprintln!("error: {msg}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Opens the device `--device` names (the CPU needs no opening) and says which it is.
+fn choose_device(name: &str) -> anyhow::Result<()> {
+    use hourglass_core::tensor::{DeviceChoice, use_device};
+    let choice = DeviceChoice::parse(name)?;
+    if choice != DeviceChoice::Cpu {
+        let opened = use_device(choice)?;
+        eprintln!("device: {opened}");
+    }
+    Ok(())
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(a) => commands::serve::run(a),
+        Command::Train(a) => commands::train::run(*a),
+        Command::Eval(a) => commands::eval::run(a),
+        Command::Models(a) => commands::models::run(a),
+        Command::Encode(a) => commands::codes::encode(a),
+        Command::Decode(a) => commands::codes::decode(a),
+        Command::Reconstruct(a) => commands::codes::reconstruct(a),
+        Command::Sample(a) => commands::codes::sample(a),
+        Command::Anomaly(a) => commands::anomaly::run(a),
+        Command::Project(a) => commands::project::run(a),
+        Command::Probe(a) => commands::probe::run(a),
+        Command::Metrics(a) => commands::metrics::run(a),
+        Command::Data(c) => commands::data::run(c),
+        Command::Bench(a) => commands::bench::run(a, &cli.device),
     }
 }

@@ -10,6 +10,8 @@ pub mod glass;
 pub mod latent;
 pub mod metrics;
 #[cfg(feature = "tensor")]
+pub mod probe;
+#[cfg(feature = "tensor")]
 pub mod project;
 pub mod rng;
 pub mod settings;

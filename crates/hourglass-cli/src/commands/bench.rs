@@ -172,7 +172,7 @@ fn names() -> String {
     format!("{} or {last}", rest.join(", "))
 }
 
-pub fn run(args: BenchArgs) -> Result<()> {
+pub fn run(args: BenchArgs, device: &str) -> Result<()> {
     if let Some(w) = &args.worker {
         let m = worker(w, args.quick, &args)?;
         println!("{}", serde_json::to_string(&m)?);
@@ -217,7 +217,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
             // alternate which engine goes first
             let mut runs: Vec<(&str, Command)> = Vec::new();
             let mut ours = Command::new(&exe);
-            ours.args(["bench", "--worker", w.id]);
+            ours.args(["bench", "--worker", w.id, "--device", device]);
             if args.quick {
                 ours.arg("--quick");
             }
@@ -235,6 +235,13 @@ pub fn run(args: BenchArgs) -> Result<()> {
                     w.id,
                     "--threads",
                     &threads.to_string(),
+                    // PyTorch has no wgpu: any GPU device runs its side on CUDA
+                    "--device",
+                    if device.eq_ignore_ascii_case("cpu") {
+                        "cpu"
+                    } else {
+                        "cuda"
+                    },
                 ]);
                 if args.quick {
                     theirs.arg("--quick");
@@ -276,7 +283,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
                 })
             })
             .collect();
-        let doc = json!({"quick": args.quick, "reps": reps, "threads": threads, "cpu": cpu_model(),
+        let doc = json!({"quick": args.quick, "reps": reps, "threads": threads, "cpu": cpu_model(), "device": hourglass_core::tensor::current_device().to_string(),
                          "measurements": all, "medians": medians});
         crate::output::write_atomic(path, serde_json::to_string_pretty(&doc)?.as_bytes())?;
     }
@@ -360,8 +367,9 @@ fn print_table(all: &[Measurement], reps: usize, quick: bool, with_pytorch: bool
     let data = all.first().map_or("–", |m| m.data.as_str());
     println!();
     println!(
-        "Hourglass bench on {} ({threads} threads); medians of {reps} run(s) per engine; data: {data}{}",
+        "Hourglass bench on {} ({threads} threads), device {}; medians of {reps} run(s) per engine; data: {data}{}",
         cpu_model(),
+        hourglass_core::tensor::current_device(),
         if quick {
             "; QUICK sizes: these figures judge nothing"
         } else {

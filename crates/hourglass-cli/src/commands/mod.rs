@@ -7,6 +7,7 @@ pub mod data;
 pub mod eval;
 pub mod metrics;
 pub mod models;
+pub mod probe;
 pub mod project;
 pub mod serve;
 pub mod train;

@@ -108,6 +108,37 @@ impl Constants {
     }
 }
 
+impl FusedAdam {
+    /// The same update in Burn's tensor ops, for a GPU: the tensors stay on their device
+    /// (taking them to the host every step would cost more than the update).
+    fn step_on_device<const D: usize>(
+        &self,
+        lr: LearningRate,
+        tensor: Tensor<D>,
+        grad: Tensor<D>,
+        state: Option<FusedAdamState<D>>,
+    ) -> (Tensor<D>, Option<FusedAdamState<D>>) {
+        let (b1, b2) = (self.beta1, self.beta2);
+        let (time, m, v) = match state {
+            Some(s) => (s.time + 1, s.moment_1, s.moment_2),
+            None => (1, grad.zeros_like(), grad.zeros_like()),
+        };
+        let t = time.min(i32::MAX as usize) as i32;
+        let bias2_sqrt = (1.0 - b2.powi(t)).sqrt();
+        let factor = bias2_sqrt / (1.0 - b1.powi(t));
+        let eps = self.epsilon * bias2_sqrt;
+        let m = m * b1 + grad.clone() * (1.0 - b1);
+        let v = v * b2 + grad.clone() * grad * (1.0 - b2);
+        let step = m.clone() * (lr as f32 * factor) / (v.clone().sqrt() + eps);
+        let state = FusedAdamState {
+            time,
+            moment_1: m,
+            moment_2: v,
+        };
+        (tensor - step, Some(state))
+    }
+}
+
 impl Optimizer for FusedAdam {
     type State<const D: usize> = FusedAdamState<D>;
 
@@ -119,6 +150,9 @@ impl Optimizer for FusedAdam {
         state: Option<Self::State<D>>,
     ) -> (Tensor<D>, Option<Self::State<D>>) {
         let device = tensor.device();
+        if !super::backend::on_cpu_engine(&device) {
+            return self.step_on_device(lr, tensor, grad, state);
+        }
         let shape = tensor.shape();
         let mut p = host(tensor);
         let g = host(grad);

@@ -617,7 +617,11 @@ impl Autoencoder {
             out
         };
         // on one of rayon's workers, as a training step is (see `Trainer::step`): the ops
-        // fork inside the pool rather than parking this thread around each one
+        // fork inside the pool rather than parking this thread around each one; on a GPU,
+        // on this thread (see `Trainer::step`)
+        if !super::backend::on_cpu_engine(&super::inference_device()) {
+            return run();
+        }
         rayon::scope(|_| run())
     }
 

@@ -29,6 +29,8 @@ use burn::{
 };
 use rayon::prelude::*;
 
+use super::backend::on_cpu_engine;
+
 use super::host::{owned, values};
 use super::sigmoid::exp_f32;
 
@@ -228,6 +230,12 @@ impl<C: CheckpointStrategy> FastBce for Autodiff<Flex, C> {
 /// [0, 1], on the engine's CPU backend (with or without autodiff); the gradient flows to `z`
 /// only.
 pub fn bce_with_logits<const D: usize>(z: Tensor<D>, target: Tensor<D>) -> Tensor<D> {
+    if z.dtype() != DType::F32 || !on_cpu_engine(&z.device()) {
+        // Burn's own ops: max(z, 0) − z·t + ln(1 + e^−|z|), the stable form
+        let target = target.detach();
+        let soft = z.clone().abs().neg().exp().log1p();
+        return z.clone().clamp_min(0.0) - z * target + soft;
+    }
     Tensor::from_dispatch(<Dispatch as FastBce>::bce_with_logits(
         z.into_dispatch(),
         target.into_dispatch(),
@@ -237,6 +245,10 @@ pub fn bce_with_logits<const D: usize>(z: Tensor<D>, target: Tensor<D>) -> Tenso
 /// Each element's squared error `(σ(z) − t)²` of the sigmoid of logits `z` against targets,
 /// on the engine's CPU backend (with or without autodiff); the gradient flows to `z` only.
 pub fn sigmoid_mse<const D: usize>(z: Tensor<D>, target: Tensor<D>) -> Tensor<D> {
+    if z.dtype() != DType::F32 || !on_cpu_engine(&z.device()) {
+        let d = burn::tensor::activation::sigmoid(z) - target.detach();
+        return d.clone() * d;
+    }
     Tensor::from_dispatch(<Dispatch as FastBce>::sigmoid_mse(
         z.into_dispatch(),
         target.into_dispatch(),

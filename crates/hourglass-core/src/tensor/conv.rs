@@ -817,7 +817,7 @@ pub fn conv2d(
     g: ConvGeometry,
     a: DenseActivation,
 ) -> Tensor<4> {
-    if x.dtype() != DType::F32 {
+    if x.dtype() != DType::F32 || !super::backend::on_cpu_engine(&x.device()) {
         let p = g.padding;
         let z = burn_conv2d(
             x,
@@ -845,7 +845,7 @@ pub fn conv_transpose2d(
     g: ConvGeometry,
     a: DenseActivation,
 ) -> Tensor<4> {
-    if x.dtype() != DType::F32 {
+    if x.dtype() != DType::F32 || !super::backend::on_cpu_engine(&x.device()) {
         let p = g.padding;
         let options =
             ConvTransposeOptions::new([g.stride; 2], [p, p], [g.out_padding; 2], [1, 1], 1);

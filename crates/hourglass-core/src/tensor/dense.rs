@@ -266,7 +266,7 @@ impl<C: CheckpointStrategy> FastDense for Autodiff<Flex, C> {
 /// `act(x · W + b)` for `x [n, i]`, `weight [i, o]` and `bias [o]`, on the engine's CPU
 /// backend (with or without autodiff). Other dtypes than f32 go through Burn's own ops.
 pub fn dense(x: Tensor<2>, weight: Tensor<2>, bias: Tensor<1>, a: DenseActivation) -> Tensor<2> {
-    if x.dtype() != DType::F32 {
+    if x.dtype() != DType::F32 || !super::backend::on_cpu_engine(&x.device()) {
         return a.on(x.matmul(weight) + bias.unsqueeze::<2>());
     }
     Tensor::from_dispatch(<Dispatch as FastDense>::fast_dense(

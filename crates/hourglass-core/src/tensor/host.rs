@@ -49,7 +49,7 @@ pub(crate) fn matmul(
 }
 
 /// [`matmul`] split across all cores when it is large enough to pay for it.
-pub(super) fn matmul_parallel(
+pub(crate) fn matmul_parallel(
     m: usize,
     n: usize,
     k: usize,

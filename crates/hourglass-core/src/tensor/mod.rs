@@ -17,14 +17,17 @@ mod trainer;
 
 pub use adam::FusedAdam;
 pub use autoencoder::{AeModule, Autoencoder, HOST_DECODE_MAX, LayerActivations};
-pub use backend::{inference_device, training_device};
+pub use backend::{
+    DeviceChoice, OpenedDevice, current_device, inference_device, on_cpu_engine, training_device,
+    use_device,
+};
 pub use bce::{bce_with_logits, sigmoid_mse};
 pub use conv::{ConvGeometry, conv_transpose2d, conv2d};
 pub use dense::{DenseActivation, dense};
 pub use host_layers::HostLayers;
 pub use init::initial_tensors;
 // the matrix product, for the maps' neighbour search
-pub(crate) use host::{mat, matmul};
+pub(crate) use host::{mat, matmul, matmul_parallel};
 pub use objective::{
     BatchLoss, Evaluated, Objective, Reconstruction, VariantObjective, mean_jacobian_norm,
     objective_for, reconstruction_loss,

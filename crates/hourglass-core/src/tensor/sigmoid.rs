@@ -186,6 +186,9 @@ impl<C: CheckpointStrategy> FastSigmoid for Autodiff<Flex, C> {
 
 /// The sigmoid of every element, on the engine's CPU backend (with or without autodiff).
 pub fn fast_sigmoid<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    if !super::backend::on_cpu_engine(&x.device()) {
+        return burn::tensor::activation::sigmoid(x);
+    }
     Tensor::from_dispatch(<Dispatch as FastSigmoid>::fast_sigmoid(x.into_dispatch()))
 }
 

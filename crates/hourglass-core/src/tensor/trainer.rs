@@ -494,7 +494,12 @@ impl Trainer {
         // The whole step runs on one of rayon's workers: the engine's parallel ops (products,
         // elementwise passes, the optimizer) are then forked from inside the pool instead of
         // each being injected from outside it, which parked and woke the calling thread
-        // around every op (~40 a step).
+        // around every op (~40 a step). Not on a GPU: there a step stays on the calling
+        // thread, as cubecl keeps one stream of work per thread, and a step on another worker
+        // each time hands every tensor across streams (results then depended on timing).
+        if !super::backend::on_cpu_engine(&super::inference_device()) {
+            return self.step_in_pool(train_set);
+        }
         rayon::scope(|_| self.step_in_pool(train_set))
     }
 

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The GPU figures (issue 31) on a lent accelerator machine, as one short script: Hourglass on
+# wgpu (Vulkan) against PyTorch on CUDA, W1, W2, W4, W5 and W7, then both on that machine's CPU.
+#
+# That machine has no Rust and no network, so everything travels from here, in two folders
+# ignored by git (.git/info/exclude: /.gl/ and /.gpu/):
+#   .gl/   the Vulkan loader, Debian's libvulkan1 .deb (apt-get download libvulkan1)
+#   .gpu/  hourglass.xz (the release binary, stripped, xz'd to fit the 64 MiB carry),
+#          datasets/mnist/*.gz, workloads.py and train_mnist.py from bench/pytorch/,
+#          and this script
+# and the call is: run(command="bash .gpu/device-run.sh", carry=[".gl", ".gpu"]).
+# A CUDA build of Hourglass could not be made here: cubecl-cuda's build script downloads LLVM.
+cd "$(dirname "$0")/.."
+for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
+nvidia-smi -L
+ldconfig -p | grep -E "libvulkan" | head -2
+icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+[ -f $icd ] && export VK_DRIVER_FILES=$icd
+ls /usr/share/vulkan/icd.d/ /etc/vulkan/icd.d/ 2>/dev/null
+xz -dc .gpu/hourglass.xz > /tmp/hourglass && chmod +x /tmp/hourglass
+H=/tmp/hourglass
+D=.gpu/datasets
+log() { echo "== $*"; }
+log "wgpu sanity: a small dense model, 2 epochs, cpu then wgpu"
+timeout 60 $H train --dataset mnist --data-dir $D --limit 1024 --layers 784,64,16 --epochs 2 --seed 3 --json --out /tmp/c.safetensors
+timeout 120 $H train --device wgpu --dataset mnist --data-dir $D --limit 1024 --layers 784,64,16 --epochs 2 --seed 3 --json --out /tmp/w.safetensors 2>&1 | tail -4
+log "bench: Hourglass on wgpu (Vulkan), PyTorch on CUDA"
+timeout ${BT:-330} $H bench --device wgpu --python python3 --script .gpu/workloads.py --only ${ONLY:-W1,W2,W7,W5,W4} --reps ${REPS:-3} --data-dir $D --json-out $OUT/bench-gpu.json 2>&1 | tail -40
+log "bench: both on the CPU of this machine, for scale"
+timeout 120 $H bench --python python3 --script .gpu/workloads.py --only W1,W2 --reps 1 --data-dir $D 2>&1 | tail -12
+nvidia-smi --query-gpu=name,driver_version,memory.used --format=csv
