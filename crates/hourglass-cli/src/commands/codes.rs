@@ -37,6 +37,12 @@ pub struct EncodeArgs {
     /// A VAE: also write each code's log σ² (columns logvar0… after z0…)
     #[arg(long)]
     pub logvar: bool,
+    /// Write this layer's activations instead of the codes (columns h0…; a .npy without the
+    /// label column): encoder.0, encoder.conv.1, latent, decoder.0, output … — a wrong name
+    /// lists the model's. A dictionary can then be trained on them (`train --dataset
+    /// acts.npy`)
+    #[arg(long, value_name = "NAME")]
+    pub layer: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -138,8 +144,19 @@ pub fn encode(args: EncodeArgs) -> Result<()> {
         &ck.config.dataset,
     )?;
     let latent = model.arch.latent_size();
-    let mut codes = model.encode_host(&data.values, 512);
-    let mut cols: Vec<String> = (0..latent).map(|i| format!("z{i}")).collect();
+    let (mut codes, mut cols) = match &args.layer {
+        Some(name) => {
+            if args.logvar {
+                bail!("--logvar is a VAE code's; with --layer the layer's activations are written");
+            }
+            let (rows, units) = model.layer_rows(&data.values, name, 512)?;
+            (rows, (0..units).map(|i| format!("h{i}")).collect())
+        }
+        None => (
+            model.encode_host(&data.values, 512),
+            (0..latent).map(|i| format!("z{i}")).collect::<Vec<_>>(),
+        ),
+    };
     if args.logvar {
         if model.arch.code() != Code::Gaussian {
             bail!(
@@ -160,7 +177,8 @@ pub fn encode(args: EncodeArgs) -> Result<()> {
             data.classes.as_deref(),
         )
     } else {
-        match &data.labels {
+        // a layer's activations go alone, so `train --dataset acts.npy` reads them as they are
+        match data.labels.as_ref().filter(|_| args.layer.is_none()) {
             Some(labels) => {
                 let mut with = Vec::with_capacity(codes.len() + labels.len());
                 for (row, &l) in codes.chunks(k).zip(labels) {
@@ -174,8 +192,11 @@ pub fn encode(args: EncodeArgs) -> Result<()> {
     };
     write_atomic(&args.out, &bytes)?;
     eprintln!(
-        "wrote {} codes of {k} values to {}",
+        "wrote {} {} of {k} values to {}",
         data.len(),
+        args.layer
+            .as_ref()
+            .map_or("codes".to_owned(), |l| format!("activations of {l}")),
         args.out.display()
     );
     Ok(())

@@ -5,9 +5,13 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 use hourglass_core::{
+    architecture::Code,
+    data::Dataset,
+    metrics::{self, CodeSparsity, code_sparsity, fvu},
+    project::fit_pca,
     tensor::{
-        Evaluation, LossKind, Objective, VariantObjective, evaluate, evaluate_denoising,
-        mean_jacobian_norm,
+        Autoencoder, Evaluation, LossKind, Objective, VariantObjective, evaluate,
+        evaluate_denoising, mean_jacobian_norm,
     },
     variant::{Noise, Variant},
 };
@@ -80,6 +84,10 @@ pub fn run(args: EvalArgs) -> Result<()> {
     } else {
         None
     };
+    let sparse = match variant {
+        Variant::Sparse { .. } => Some(sparse_figures(&model, &data)?),
+        _ => None,
+    };
     if args.json {
         let mut out = json!({"samples": e.samples, "mse": e.mse, "bce": e.bce, "psnr": json_num(e.psnr), "ssim": e.ssim, "variant": variant});
         if let Some(o) = &objective {
@@ -92,6 +100,13 @@ pub fn run(args: EvalArgs) -> Result<()> {
         }
         if let Some(j) = jacobian {
             out["jacobian_norm"] = json!(j);
+        }
+        if let Some(f) = &sparse {
+            out["sparsity"] = json!({
+                "l0": f.code.l0, "units": f.code.units, "dead": f.code.dead,
+                "dead_fraction": f.code.dead_fraction(), "fvu": f.fvu,
+                "pca_components": f.pca_components, "pca_fvu": f.pca_fvu,
+            });
         }
         if let Some(d) = &denoising {
             out["denoising"] = json!({"noise": d.noise, "seed": args.seed, "noisy": metrics_json(&d.noisy), "denoised": metrics_json(&d.denoised)});
@@ -140,6 +155,21 @@ pub fn run(args: EvalArgs) -> Result<()> {
         if let Some(j) = jacobian {
             println!("‖∂z/∂x‖²  {} (mean over the samples)", fmt(j));
         }
+        if let Some(f) = &sparse {
+            println!(
+                "code  L0 {:.2} of {} units active per sample, {} dead ({:.1}%: never active here)",
+                f.code.l0,
+                f.code.units,
+                f.code.dead,
+                100.0 * f.code.dead_fraction()
+            );
+            println!(
+                "FVU   {} (variance unexplained; PCA with {} components: {})",
+                fmt(f.fvu),
+                f.pca_components,
+                fmt(f.pca_fvu)
+            );
+        }
         if let Some(d) = &denoising {
             let ssim = |e: &Evaluation| e.ssim.map_or("n/a".into(), fmt);
             println!("on corrupted inputs ({}, seed {}):", d.noise, args.seed);
@@ -156,4 +186,44 @@ pub fn run(args: EvalArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A sparse model's figures on the evaluated samples.
+struct SparseFigures {
+    code: CodeSparsity,
+    fvu: f64,
+    /// PCA with as many components as the code's L0 (rounded, at least 1), fitted on the
+    /// same samples: the linear method's best case at the same number of active numbers.
+    pca_components: usize,
+    pca_fvu: f64,
+}
+
+fn sparse_figures(model: &Autoencoder, data: &Dataset) -> Result<SparseFigures> {
+    let units = model.arch.latent_size();
+    let codes = model.encode_host(&data.values, 512);
+    // a sigmoid (KL-sparse) code is never exactly 0: it counts as active above one half
+    let threshold = if model.arch.code() == Code::Sigmoid {
+        0.5
+    } else {
+        0.0
+    };
+    let code = code_sparsity(&codes, units, threshold)?;
+    let fvu = fvu(
+        &data.values,
+        &model.reconstruct_host(&data.values, 512),
+        data.features,
+    )?;
+    let k = (code.l0.round() as usize).clamp(1, data.features);
+    let pca = fit_pca(&data.values, data.features, k, 1)?;
+    let pca_fvu = metrics::fvu(
+        &data.values,
+        &pca.reconstruct_rows(&data.values),
+        data.features,
+    )?;
+    Ok(SparseFigures {
+        code,
+        fvu,
+        pca_components: k,
+        pca_fvu,
+    })
 }

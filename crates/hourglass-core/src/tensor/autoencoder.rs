@@ -41,7 +41,7 @@ pub struct Autoencoder {
     /// Replaced in place by the trainer's optimizer steps (see [`Autoencoder::set_module`]).
     pub(super) module: AeModule,
     /// `[c, h, w]` after each conv, input first (empty for a dense model).
-    conv_shapes: Vec<[usize; 3]>,
+    pub(super) conv_shapes: Vec<[usize; 3]>,
     /// Each encoder conv's geometry, with the output padding its mirroring transposed conv
     /// needs (empty for a dense model).
     conv_geometry: Vec<ConvGeometry>,
@@ -138,7 +138,7 @@ fn tensor<const D: usize>(t: &NamedTensor, shape: [usize; D], device: &Device) -
     Tensor::<D>::from_data(TensorData::new(t.values.clone(), shape), device)
 }
 
-fn host(t: Tensor<2>) -> Vec<f32> {
+pub(super) fn host(t: Tensor<2>) -> Vec<f32> {
     t.into_data()
         .try_into_vec::<f32>()
         .expect("the engine computes in f32")
@@ -397,7 +397,11 @@ impl Autoencoder {
         }
     }
 
-    fn encode_traced(&self, x: Tensor<2>, trace: &mut dyn FnMut(String, Tensor<2>)) -> Tensor<2> {
+    pub(super) fn encode_traced(
+        &self,
+        x: Tensor<2>,
+        trace: &mut dyn FnMut(String, Tensor<2>),
+    ) -> Tensor<2> {
         let raw = self.encoder_output(x, trace);
         let z = self.code_of(raw);
         trace("latent".into(), z.clone());
@@ -522,7 +526,11 @@ impl Autoencoder {
         self.decode_traced(z, &mut |_, _| {})
     }
 
-    fn decode_traced(&self, z: Tensor<2>, trace: &mut dyn FnMut(String, Tensor<2>)) -> Tensor<2> {
+    pub(super) fn decode_traced(
+        &self,
+        z: Tensor<2>,
+        trace: &mut dyn FnMut(String, Tensor<2>),
+    ) -> Tensor<2> {
         let n = z.dims()[0];
         let a = self.hidden();
         let mut h = z;
@@ -714,49 +722,6 @@ impl Autoencoder {
         self.batched(values, self.arch.input_size(), batch, |m, x| {
             m.reconstruct(x)
         })
-    }
-
-    /// Every layer's activations for one input (the pages draw activation maps).
-    pub fn layer_activations(&self, sample: &[f32]) -> Result<Vec<LayerActivations>, Error> {
-        let width = self.arch.input_size();
-        if sample.len() != width {
-            return Err(Error::invalid(format!(
-                "sample has {} values, the model takes {width}",
-                sample.len()
-            )));
-        }
-        let x = Tensor::from_data(TensorData::new(sample.to_vec(), [1, width]), &self.device());
-        let mut layers: Vec<(String, Tensor<2>)> = Vec::new();
-        let z = self.encode_traced(x, &mut |name, t| layers.push((name, t)));
-        let logits = self.decode_traced(z, &mut |name, t| layers.push((name, t)));
-        layers.push(("output".into(), self.output_activation(logits)));
-        let shape_of = |name: &str, units: usize| -> Vec<usize> {
-            let conv_index = |prefix: &str| {
-                name.strip_prefix(prefix)
-                    .and_then(|i| i.parse::<usize>().ok())
-            };
-            if let Some(i) = conv_index("encoder.conv.") {
-                self.conv_shapes[i + 1].to_vec()
-            } else if let Some(j) = conv_index("decoder.deconv.") {
-                self.conv_shapes[self.conv_shapes.len() - 2 - j].to_vec()
-            } else if name == "output" && !self.conv_shapes.is_empty() {
-                self.conv_shapes[0].to_vec()
-            } else {
-                vec![units]
-            }
-        };
-        Ok(layers
-            .into_iter()
-            .map(|(name, t)| {
-                let values = host(t);
-                let shape = shape_of(&name, values.len());
-                LayerActivations {
-                    name,
-                    shape,
-                    values,
-                }
-            })
-            .collect())
     }
 }
 

@@ -10,6 +10,7 @@ mod dense;
 mod host;
 mod host_layers;
 mod init;
+mod inspect;
 mod objective;
 mod run;
 mod sigmoid;
