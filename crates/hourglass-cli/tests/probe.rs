@@ -65,9 +65,45 @@ fn the_shipped_models_codes_probe_as_scikit_learn_does() {
 }
 
 #[test]
+fn a_hidden_layer_probes_too() {
+    let data = data_dir();
+    let out: Value = serde_json::from_str(&ok(&[
+        "probe",
+        "--model",
+        "mnist-30d",
+        "--layer",
+        "encoder.0",
+        "--dataset",
+        "mnist",
+        "--data-dir",
+        s(&data),
+        "--labels-per-class",
+        "100",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(out["features"], "encoder.0 (200)", "{out}");
+    let acc = out["probes"][0]["accuracy"].as_f64().unwrap();
+    // the 200-unit first layer keeps more than the 30-D code (86.2% at 100 per class)
+    assert!(acc > 0.8, "{out}");
+}
+
+#[test]
 fn bad_requests_are_refused_with_what_was_wrong() {
     let data = data_dir();
     let d = s(&data);
+    bad(
+        &[
+            "probe",
+            "--dataset",
+            "mnist",
+            "--data-dir",
+            d,
+            "--layer",
+            "encoder.0",
+        ],
+        &["--layer names a model's layer", "needs --model"],
+    );
     bad(
         &["probe", "--dataset", "patterns"],
         &["needs a labelled training and test split"],

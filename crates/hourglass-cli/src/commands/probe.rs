@@ -47,6 +47,10 @@ pub struct ProbeArgs {
         default_value = "10,100,1000,all"
     )]
     pub labels_per_class: Vec<String>,
+    /// With --model: probe this layer's activations instead of the codes (encoder.0,
+    /// latent, decoder.0 … as `encode --layer` names them)
+    #[arg(long, value_name = "NAME")]
+    pub layer: Option<String>,
     /// PCA's components without --model [default: 30]
     #[arg(long, value_name = "K")]
     pub components: Option<usize>,
@@ -96,6 +100,11 @@ pub fn run(args: ProbeArgs) -> Result<()> {
     if args.components.is_some() && (features != Features::Pca || args.model.is_some()) {
         bail!("--components is PCA's without a model (with --model PCA takes the code's size)");
     }
+    if args.layer.is_some() && features != Features::Codes {
+        bail!(
+            "--layer names a model's layer whose activations the probe reads: it needs --model, without --features pixels or pca"
+        );
+    }
     let model = args.model.as_ref().map(|m| load_model(m)).transpose()?;
     let load = |split| -> Result<Dataset> {
         match &model {
@@ -115,6 +124,13 @@ pub fn run(args: ProbeArgs) -> Result<()> {
             test.values.clone(),
             "pixels".to_owned(),
         ),
+        Features::Codes if args.layer.is_some() => {
+            let (_, m) = model.as_ref().expect("checked: codes need a model");
+            let name = args.layer.as_deref().unwrap_or_default();
+            let (train_x, k) = m.layer_rows(&train.values, name, 512)?;
+            let (test_x, _) = m.layer_rows(&test.values, name, 512)?;
+            (k, train_x, test_x, format!("{name} ({k})"))
+        }
         Features::Codes => {
             let (_, m) = model.as_ref().expect("checked: codes need a model");
             let k = m.arch.latent_size();
