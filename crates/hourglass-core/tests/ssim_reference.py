@@ -32,3 +32,12 @@ a, b, _ = test_images(28, 28)
 qa = np.round(a.astype(np.float32) * 255) / 255
 qb = np.round(b.astype(np.float32) * 255) / 255
 print("SKIMAGE_AB_PNG", repr(skimage_ssim(qa.astype(np.float64), qb.astype(np.float64))))
+
+# Colour (issue 31): three channels, channel-last here, channel-first in ssim.rs's test.
+from skimage.metrics import peak_signal_noise_ratio
+a, b, c = test_images(28, 28)
+x = np.stack([a, b, c], axis=-1)
+y = np.stack([b, c, a], axis=-1)
+print("SKIMAGE_RGB", repr(structural_similarity(x, y, channel_axis=-1, gaussian_weights=True, sigma=1.5,
+                                                use_sample_covariance=False, data_range=1)))
+print("SKIMAGE_RGB_PSNR", repr(peak_signal_noise_ratio(x, y, data_range=1)))

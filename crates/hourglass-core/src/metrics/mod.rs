@@ -12,4 +12,4 @@ pub use image::{bce, mse, psnr};
 pub use pca::Pca;
 pub use roc::{RocPoint, at_fpr, auc, roc};
 pub use sparse::{CodeSparsity, code_sparsity, fvu};
-pub use ssim::ssim;
+pub use ssim::{ssim, ssim_channels};

@@ -50,6 +50,31 @@ pub fn ssim(a: &[f32], b: &[f32], h: usize, w: usize) -> Result<f64, Error> {
     Ok(mean_ssim(a, b, h, w))
 }
 
+/// Mean SSIM of two images of `channels` planes of `h × w` (channel-first, C×H×W, as the
+/// conv models take them): each channel's SSIM, averaged — as scikit-image's
+/// `structural_similarity(…, channel_axis=-1)` scores a colour image. One channel is [`ssim`].
+pub fn ssim_channels(
+    a: &[f32],
+    b: &[f32],
+    channels: usize,
+    h: usize,
+    w: usize,
+) -> Result<f64, Error> {
+    let plane = h * w;
+    if channels == 0 || a.len() != channels * plane || b.len() != channels * plane {
+        return Err(Error::invalid(format!(
+            "SSIM needs two {channels}×{h}×{w} images, got {} and {} values",
+            a.len(),
+            b.len()
+        )));
+    }
+    let mut total = 0.0;
+    for (pa, pb) in a.chunks(plane).zip(b.chunks(plane)) {
+        total += ssim(pa, pb, h, w)?;
+    }
+    Ok(total / channels as f64)
+}
+
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     /// The same loops compiled 4-wide for f64 (no FMA: the results are the portable ones).
@@ -187,6 +212,32 @@ mod tests {
         );
     }
 
+    #[test]
+    fn colour_ssim_and_psnr_equal_scikit_image() {
+        // channel-first here, channel-last (H×W×3) in scikit-image: the same pixels
+        let (a, b, c) = test_images(28, 28);
+        let x: Vec<f32> = [a.as_slice(), &b, &c].concat();
+        let y: Vec<f32> = [b.as_slice(), &c, &a].concat();
+        let ours = ssim_channels(&x, &y, 3, 28, 28).unwrap();
+        assert!(
+            (ours - SKIMAGE_RGB).abs() < 1e-4,
+            "ours {ours}, scikit-image {SKIMAGE_RGB}"
+        );
+        let psnr = crate::metrics::psnr(&x, &y);
+        assert!(
+            (psnr - SKIMAGE_RGB_PSNR).abs() < 1e-4,
+            "ours {psnr}, scikit-image {SKIMAGE_RGB_PSNR}"
+        );
+        assert_eq!(
+            ssim_channels(&a, &b, 1, 28, 28).unwrap(),
+            ssim(&a, &b, 28, 28).unwrap()
+        );
+        let e = ssim_channels(&x, &y[..100], 3, 28, 28)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("3×28×28"), "{e}");
+    }
+
     /// SSIM the plain way: each of the five maps filtered on its own (the way this file
     /// computed it before the fused pass).
     fn one_map_at_a_time(a: &[f32], b: &[f32], h: usize, w: usize) -> f64 {
@@ -260,4 +311,7 @@ mod tests {
     const SKIMAGE_AB: f64 = 0.7775084775138627;
     const SKIMAGE_AC: f64 = 0.007044749826872161;
     const SKIMAGE_AB_20X33: f64 = 0.7671425863069516;
+    // the colour pair: structural_similarity(…, channel_axis=-1) and peak_signal_noise_ratio
+    const SKIMAGE_RGB: f64 = 0.26422485544569024;
+    const SKIMAGE_RGB_PSNR: f64 = 9.892945236475274;
 }
