@@ -1,7 +1,7 @@
 """The speed workloads of `hourglass bench`, in PyTorch, one per process.
 
 Each run prints one JSON line: workload, engine, value, unit, peak_rss_mib, data. The
-shapes, batch sizes and timing windows match crates/hourglass-cli/src/commands/bench.rs:
+shapes, batch sizes and timing windows match crates/hourglass-cli/src/commands/bench/worker.rs:
 
 W1 dense 784-256-128-32-128-256-784 (ReLU, sigmoid out, MSE, Adam, batch 256): seconds per
    60,000-sample epoch (after a warm-up epoch of 1,280 samples on a separate model).

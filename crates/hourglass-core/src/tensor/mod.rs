@@ -7,6 +7,7 @@ mod backend;
 mod bce;
 mod conv;
 mod dense;
+mod evaluation;
 mod host;
 mod host_layers;
 mod init;
@@ -28,6 +29,10 @@ pub use dense::{DenseActivation, dense};
 pub use host_layers::HostLayers;
 pub use init::initial_tensors;
 // the matrix product, for the maps' neighbour search
+pub use evaluation::{
+    DenoisingEvaluation, EpochFigures, Evaluation, compare, epoch_figures, evaluate,
+    evaluate_denoising,
+};
 pub(crate) use host::{mat, matmul, matmul_parallel};
 pub use objective::{
     BatchLoss, Evaluated, Objective, Reconstruction, VariantObjective, mean_jacobian_norm,
@@ -36,6 +41,5 @@ pub use objective::{
 pub use run::OPTIMIZERS;
 pub use sigmoid::fast_sigmoid;
 pub use trainer::{
-    DenoisingEvaluation, EpochFigures, EpochReport, Evaluation, LossKind, Optimizer, Progress,
-    StepReport, TrainOptions, Trainer, compare, epoch_figures, evaluate, evaluate_denoising, train,
+    EpochReport, LossKind, Optimizer, Progress, StepReport, TrainOptions, Trainer, train,
 };
