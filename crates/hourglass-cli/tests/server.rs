@@ -1132,3 +1132,61 @@ fn a_studio_configure_with_the_values_it_has_does_not_undo_a_run() {
         assert_eq!(done["settings"]["activations"], "relu,relu");
     });
 }
+
+/// `serve --device wgpu`: the Model Studio's run trains on the GPU device (Mesa's software
+/// Vulkan where there is no GPU), and the model it saves evaluates on the CPU to the figures
+/// the page showed.
+#[test]
+fn served_on_wgpu_the_studio_trains_and_its_model_evaluates_on_the_cpu_alike() {
+    let data = data_dir();
+    let dir = tmp();
+    let models = dir.path().join("models");
+    let server = start(&[
+        "--device",
+        "wgpu",
+        "--data-dir",
+        s(&data),
+        "--models",
+        s(&models),
+    ]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let shown = rt.block_on(async {
+        let (mut ws, _) = connect_async(format!("ws://{}/ws?page=studio", server.host))
+            .await
+            .unwrap();
+        until(&mut ws, |v| v["type"] == "session").await;
+        send(
+            &mut ws,
+            json!({"type": "configure", "dataset": "mnist", "kind": "dense", "layers": "64",
+                   "latent": 16, "train_size": 2000, "batch": 100, "epochs": 1}),
+        )
+        .await;
+        header_until(&mut ws, |h| h["settings"]["train_size"] == 2000).await;
+        send(&mut ws, json!({"type": "play"})).await;
+        header_until(&mut ws, |h| {
+            h["epochs_done"] == 1 && h["run"]["training"] == false
+        })
+        .await;
+        send(&mut ws, json!({"type": "save", "name": "on wgpu"})).await;
+        let saved = header_until(&mut ws, |h| h["saved"]["name"] == "on wgpu").await;
+        saved["saved"]["metrics"].clone()
+    });
+    let out = ok(&[
+        "eval",
+        "--model",
+        s(&models.join("on wgpu.safetensors")),
+        "--dataset",
+        "mnist",
+        "--data-dir",
+        s(&data),
+        "--json",
+    ]);
+    let cli: Value = serde_json::from_str(out.trim()).unwrap();
+    for key in ["mse", "bce", "psnr", "ssim"] {
+        let (a, b) = (cli[key].as_f64().unwrap(), shown[key].as_f64().unwrap());
+        assert!(
+            (a - b).abs() <= 1e-4 * a.abs().max(1.0),
+            "{key}: eval on the CPU {a}, the page on wgpu {b}"
+        );
+    }
+}
