@@ -10,6 +10,7 @@ mod dense;
 mod evaluation;
 mod host;
 mod host_layers;
+mod host_paths;
 mod init;
 mod inspect;
 mod objective;
