@@ -35,8 +35,8 @@ pub struct ProbeOptions {
     pub c: f64,
     /// At most this many L-BFGS iterations.
     pub max_iterations: u64,
-    /// Converged when the gradient's largest component is below this (scikit-learn's `tol`
-    /// is 1e-4 on the same scale).
+    /// Converged when the gradient's L2 norm is below this (scikit-learn's `tol`, 1e-4, is
+    /// on the largest component of the same gradient).
     pub tolerance: f64,
 }
 

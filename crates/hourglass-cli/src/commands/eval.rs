@@ -210,7 +210,8 @@ fn sparse_figures(model: &Autoencoder, data: &Dataset) -> Result<SparseFigures> 
     let code = code_sparsity(&codes, units, threshold)?;
     let fvu = fvu(
         &data.values,
-        &model.reconstruct_host(&data.values, 512),
+        // the codes just made, decoded: the same reconstructions without encoding twice
+        &model.decode_host(&codes, 512),
         data.features,
     )?;
     let k = (code.l0.round() as usize).clamp(1, data.features);

@@ -112,16 +112,17 @@ pub fn run(args: ProbeArgs) -> Result<()> {
             None => Ok(datasets::load(&args.data, split, None)?.0),
         }
     };
-    let (train, test) = (load(Split::Train)?, load(Split::Test)?);
-    let (Some(train_labels), Some(test_labels)) = (&train.labels, &test.labels) else {
+    let (mut train, mut test) = (load(Split::Train)?, load(Split::Test)?);
+    let (Some(train_labels), Some(test_labels)) = (train.labels.take(), test.labels.take()) else {
         bail!("{} has no labels to probe with", train.name);
     };
     let started = Instant::now();
     let (dim, train_x, test_x, what) = match features {
         Features::Pixels => (
             train.features,
-            train.values.clone(),
-            test.values.clone(),
+            // the pixels are the features: moved, not copied (60,000 × 784 floats)
+            std::mem::take(&mut train.values),
+            std::mem::take(&mut test.values),
             "pixels".to_owned(),
         ),
         Features::Codes if args.layer.is_some() => {
@@ -168,7 +169,7 @@ pub fn run(args: ProbeArgs) -> Result<()> {
     let mut rows = Vec::new();
     for n in counts {
         let picked = match n {
-            Some(n) => first_per_class(train_labels, n),
+            Some(n) => first_per_class(&train_labels, n),
             None => (0..train_labels.len()).collect(),
         };
         let x: Vec<f32> = picked
@@ -178,7 +179,7 @@ pub fn run(args: ProbeArgs) -> Result<()> {
         let y: Vec<u32> = picked.iter().map(|&i| train_labels[i]).collect();
         let t = Instant::now();
         let probe = Probe::fit(&x, dim, &y, &opts)?;
-        let accuracy = probe.accuracy(&test_x, test_labels)?;
+        let accuracy = probe.accuracy(&test_x, &test_labels)?;
         let label = n.map_or_else(|| "all".to_owned(), |n| n.to_string());
         if !args.json {
             println!(

@@ -209,6 +209,20 @@ pub fn training_device() -> Device {
     inference_device().autodiff()
 }
 
+/// Runs `work` where the device's ops want it. On the CPU engine: on one of rayon's workers,
+/// so the ops' parallel loops fork inside the pool instead of each being injected from
+/// outside it (which parked and woke the calling thread around every op, ~40 a training
+/// step). On a GPU: on the calling thread, as cubecl keeps one stream of work per thread,
+/// and work on whichever worker is free hands every tensor across streams (wgpu's results
+/// then depended on timing).
+pub(super) fn on_engine_threads<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    if on_cpu_engine(&inference_device()) {
+        rayon::scope(|_| work())
+    } else {
+        work()
+    }
+}
+
 /// Whether a tensor on `device` runs on the CPU engine, where Hourglass's custom ops (dense,
 /// convolution, sigmoid, the losses, fused Adam) live; on any other device every op is Burn's
 /// own.

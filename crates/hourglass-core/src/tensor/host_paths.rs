@@ -40,13 +40,8 @@ impl Autoencoder {
             }
             out
         };
-        // on one of rayon's workers, as a training step is (see `Trainer::step`): the ops
-        // fork inside the pool rather than parking this thread around each one; on a GPU,
-        // on this thread (see `Trainer::step`)
-        if !super::backend::on_cpu_engine(&super::inference_device()) {
-            return run();
-        }
-        rayon::scope(|_| run())
+        // as a training step runs (see `on_engine_threads`)
+        super::backend::on_engine_threads(run)
     }
 
     /// Codes for host samples (row-major `[n × features]`). A dense model with a linear,

@@ -333,16 +333,8 @@ impl Trainer {
     /// One mini-batch of `train_set` (which must be the set the trainer was made for);
     /// begins an epoch (a fresh shuffle) when none is running.
     pub fn step(&mut self, train_set: &Dataset) -> Result<StepReport, Error> {
-        // The whole step runs on one of rayon's workers: the engine's parallel ops (products,
-        // elementwise passes, the optimizer) are then forked from inside the pool instead of
-        // each being injected from outside it, which parked and woke the calling thread
-        // around every op (~40 a step). Not on a GPU: there a step stays on the calling
-        // thread, as cubecl keeps one stream of work per thread, and a step on another worker
-        // each time hands every tensor across streams (results then depended on timing).
-        if !super::backend::on_cpu_engine(&super::inference_device()) {
-            return self.step_in_pool(train_set);
-        }
-        rayon::scope(|_| self.step_in_pool(train_set))
+        // on rayon's workers on the CPU, on this thread on a GPU (see `on_engine_threads`)
+        super::backend::on_engine_threads(|| self.step_in_pool(train_set))
     }
 
     fn step_in_pool(&mut self, train_set: &Dataset) -> Result<StepReport, Error> {
