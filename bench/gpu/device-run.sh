@@ -4,7 +4,7 @@
 #
 # That machine has no Rust and no network, so everything travels from here, in two folders
 # ignored by git (.git/info/exclude: /.gl/ and /.gpu/):
-#   .gl/   the Vulkan loader, Debian's libvulkan1 .deb (apt-get download libvulkan1)
+#   .gl/   the Vulkan loader and glvnd, Debian's .debs (the device README's apt-get download line)
 #   .gpu/  hourglass.xz (the release binary, stripped, xz'd to fit the 64 MiB carry),
 #          datasets/mnist/*.gz, workloads.py and train_mnist.py from bench/pytorch/,
 #          and this script
@@ -14,9 +14,14 @@ cd "$(dirname "$0")/.."
 for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
 nvidia-smi -L
 ldconfig -p | grep -E "libvulkan" | head -2
-icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-[ -f $icd ] && export VK_DRIVER_FILES=$icd
-ls /usr/share/vulkan/icd.d/ /etc/vulkan/icd.d/ 2>/dev/null
+# The NVIDIA Vulkan ICD needs glvnd's libraries (libGLX, libGLdispatch, libEGL): .gl carries
+# libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 (the device README's list).
+for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json; do
+  [ -f $icd ] && export VK_DRIVER_FILES=$icd && cat $icd && break
+done
+egl=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+[ -f $egl ] && export __EGL_VENDOR_LIBRARY_FILENAMES=$egl
+ldconfig -p | grep -i -E "nvidia|GLX|GLdispatch" | head -8
 xz -dc .gpu/hourglass.xz > /tmp/hourglass && chmod +x /tmp/hourglass
 H=/tmp/hourglass
 D=.gpu/datasets
