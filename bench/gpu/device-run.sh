@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GPU figures (issue 31) on a lent accelerator machine, as one short script: Hourglass on
-# wgpu (Vulkan) against PyTorch on CUDA, W1, W2, W4, W5 and W7, then both on that machine's CPU.
+# wgpu (Vulkan) against PyTorch on CUDA, W1, W2, W9 (colour 64×64), W5, W7 and W4, then both on that machine's CPU.
 #
 # That machine has no Rust and no network, so everything travels from here, in two folders
 # ignored by git (.git/info/exclude: /.gl/ and /.gpu/):
@@ -30,7 +30,7 @@ log "wgpu sanity: a small dense model, 2 epochs, cpu then wgpu"
 timeout 60 $H train --dataset mnist --data-dir $D --limit 1024 --layers 784,64,16 --epochs 2 --seed 3 --json --out /tmp/c.safetensors
 timeout 120 $H train --device wgpu --dataset mnist --data-dir $D --limit 1024 --layers 784,64,16 --epochs 2 --seed 3 --json --out /tmp/w.safetensors 2>&1 | tail -4
 log "bench: Hourglass on wgpu (Vulkan), PyTorch on CUDA"
-timeout ${BT:-330} $H bench --device wgpu --python python3 --script .gpu/workloads.py --only ${ONLY:-W1,W2,W7,W5,W4} --reps ${REPS:-3} --data-dir $D --json-out $OUT/bench-gpu.json 2>&1 | tail -40
+timeout ${BT:-330} $H bench --device wgpu --python python3 --script .gpu/workloads.py --only ${ONLY:-W1,W2,W9,W5,W7,W4} --reps ${REPS:-3} --data-dir $D --json-out $OUT/bench-gpu.json 2>&1 | tail -40
 log "bench: both on the CPU of this machine, for scale"
-timeout 120 $H bench --python python3 --script .gpu/workloads.py --only W1,W2 --reps 1 --data-dir $D 2>&1 | tail -12
+timeout 120 $H bench --python python3 --script .gpu/workloads.py --only ${CPU_ONLY:-W9,W2} --reps 1 --data-dir $D 2>&1 | tail -12
 nvidia-smi --query-gpu=name,driver_version,memory.used --format=csv
