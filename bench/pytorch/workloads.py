@@ -16,8 +16,11 @@ W7 the PyTorch examples' VAE (784-400-(20 μ, 20 log σ²), 20-400-784, ReLU, si
 W8 t-SNE of the codes in --codes (.npy; the parent writes the shipped mnist-30d model's codes
    of the 10,000 test images) with scikit-learn's TSNE: perplexity 30, 750 iterations, PCA
    start, n_jobs = --threads: seconds. scikit-learn, not PyTorch (which has no t-SNE).
+W9 colour conv AE on 3×64×64: Conv 3→32→64→128 (3×3, stride 2, padding 1), Linear →128,
+   mirrored with ConvTranspose (ReLU, sigmoid out, MSE, Adam, batch 64; seeded random
+   pixels): ms per step.
 
-With --device cuda (W1, W2, W4, W5, W7) the model and each batch go to the GPU, a batch copied
+With --device cuda (W1, W2, W4, W5, W7, W9) the model and each batch go to the GPU, a batch copied
 from the host every step as Hourglass does; each step still reads its loss (a sync).
 
 Usage: python workloads.py --workload W1 [--quick] [--data-dir DIR] [--threads N] [--codes F]
@@ -65,6 +68,22 @@ def conv():
         nn.Linear(16, 32 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (32, 7, 7)),
         nn.ConvTranspose2d(32, 16, 3, 2, 1, output_padding=1), nn.ReLU(),
         nn.ConvTranspose2d(16, 1, 3, 2, 1, output_padding=1), nn.Sigmoid(),
+        nn.Flatten())
+    return enc, dec
+
+
+def colour_conv():
+    enc = nn.Sequential(
+        nn.Unflatten(1, (3, 64, 64)),
+        nn.Conv2d(3, 32, 3, 2, 1), nn.ReLU(),
+        nn.Conv2d(32, 64, 3, 2, 1), nn.ReLU(),
+        nn.Conv2d(64, 128, 3, 2, 1), nn.ReLU(),
+        nn.Flatten(), nn.Linear(128 * 8 * 8, 128))
+    dec = nn.Sequential(
+        nn.Linear(128, 128 * 8 * 8), nn.ReLU(), nn.Unflatten(1, (128, 8, 8)),
+        nn.ConvTranspose2d(128, 64, 3, 2, 1, output_padding=1), nn.ReLU(),
+        nn.ConvTranspose2d(64, 32, 3, 2, 1, output_padding=1), nn.ReLU(),
+        nn.ConvTranspose2d(32, 3, 3, 2, 1, output_padding=1), nn.Sigmoid(),
         nn.Flatten())
     return enc, dec
 
@@ -150,7 +169,7 @@ def glass_epochs_per_second(window):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--workload", required=True, choices=["W1", "W2", "W3", "W4", "W5", "W7", "W8"])
+    p.add_argument("--workload", required=True, choices=["W1", "W2", "W3", "W4", "W5", "W7", "W8", "W9"])
     p.add_argument("--quick", action="store_true")
     p.add_argument("--data-dir")
     p.add_argument("--threads", type=int, default=os.cpu_count())
@@ -173,6 +192,12 @@ def main():
         x, data = images(a.data_dir, "train", 128 * steps)
         train_seconds(conv, x[:256], 128)
         value, unit = 1000 * train_seconds(conv, x, 128) / steps, "ms/step"
+    elif w == "W9":
+        steps = 2 if a.quick else 20
+        g = torch.Generator().manual_seed(7)
+        x = torch.rand(64 * steps, 3 * 64 * 64, generator=g)
+        train_seconds(colour_conv, x[:128], 64)
+        value, unit = 1000 * train_seconds(colour_conv, x, 64) / steps, "ms/step"
     elif w == "W3":
         value, unit, data = glass_epochs_per_second(0.05 if a.quick else 1.0), "epochs/s", "built-in"
     elif w == "W4":

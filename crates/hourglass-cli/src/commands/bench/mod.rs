@@ -18,6 +18,9 @@
 //!    perplexity 30, 750 iterations, PCA start: seconds, against scikit-learn's `TSNE` (the
 //!    t-SNE Python users run; PyTorch has none) on the same codes, written once to a .npy
 //!    file both workers read.
+//! W9 a colour conv autoencoder on 3×64×64 (Conv 3→32→64→128, each 3×3 stride 2, Linear
+//!    →128, mirrored with transposed convolutions; batch 64; seeded random pixels): ms per
+//!    training step.
 //! W6 (the Digits Lab's hover-decode round trip) is measured in the browser, by
 //! `e2e/digits-decode.bench.js`.
 
@@ -101,7 +104,7 @@ enum Target {
     AtMost(f64),
 }
 
-const WORKLOADS: [Workload; 7] = [
+const WORKLOADS: [Workload; 8] = [
     Workload {
         id: "W1",
         title: "dense AE 784-256-128-32, batch 256: s per 60k-sample epoch",
@@ -136,6 +139,12 @@ const WORKLOADS: [Workload; 7] = [
     Workload {
         id: "W7",
         title: "VAE 784-400-20 (BCE + KL), batch 128: s per 60k-sample epoch",
+        higher_is_better: false,
+        target: Target::Ratio(1.0),
+    },
+    Workload {
+        id: "W9",
+        title: "colour conv AE 3×64×64 → 128, batch 64: ms per step",
         higher_is_better: false,
         target: Target::Ratio(1.0),
     },

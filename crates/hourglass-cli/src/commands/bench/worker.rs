@@ -114,6 +114,27 @@ fn conv() -> Architecture {
     }
 }
 
+/// W9's colour conv autoencoder: 3×64×64 through three stride-2 convolutions (32, 64, 128
+/// filters: 32², 16², 8²) to a 128-number code, mirrored.
+fn colour_conv() -> Architecture {
+    let c = |filters| ConvLayer {
+        filters,
+        kernel: 3,
+        stride: 2,
+        padding: 1,
+    };
+    Architecture::Conv {
+        input: COLOUR_INPUT,
+        convs: vec![c(32), c(64), c(128)],
+        latent: 128,
+        activation: Activation::Relu,
+        output: Activation::Sigmoid,
+        code: Code::Linear,
+    }
+}
+
+const COLOUR_INPUT: [usize; 3] = [3, 64, 64];
+
 /// The PyTorch examples' VAE: 784-400-20 with a gaussian code (μ and log σ²).
 fn vae() -> Architecture {
     Architecture::Dense {
@@ -164,6 +185,18 @@ pub(super) fn worker(id: &str, quick: bool, args: &BenchArgs) -> Result<Measurem
             train_seconds(&conv(), x[..128 * 784 * 2].to_vec(), 128)?;
             let secs = train_seconds(&conv(), x, 128)?;
             (1000.0 * secs / steps as f64, "ms/step", data)
+        }
+        "W9" => {
+            // seeded random colour pixels: the step's time does not depend on what they show
+            let steps = if quick { 2 } else { 20 };
+            let width: usize = COLOUR_INPUT.iter().product();
+            let mut rng = Rng::new(7);
+            let x: Vec<f32> = (0..64 * steps * width)
+                .map(|_| rng.uniform(0.0, 1.0) as f32)
+                .collect();
+            train_seconds(&colour_conv(), x[..64 * 2 * width].to_vec(), 64)?;
+            let secs = train_seconds(&colour_conv(), x, 64)?;
+            (1000.0 * secs / steps as f64, "ms/step", "random")
         }
         "W3" => {
             let window = Duration::from_secs_f64(if quick { 0.05 } else { 1.0 });
