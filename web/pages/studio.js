@@ -22,13 +22,13 @@ import { CHALLENGES } from '../challenges/studio.js';
 const DATA = ['train_size', 'val_split'];
 const MODEL = ['activation', 'output'];
 const TRAINING = ['loss', 'optimizer', 'lr', 'momentum', 'batch', 'epochs', 'seed'];
-const VARIANT = ['variant', 'noise', 'noise_level', 'beta', 'sparsity', 'sparsity_weight', 'rho', 'contraction', 'code'];
+const VARIANT = ['variant', 'noise', 'noise_level', 'beta', 'sparsity', 'sparsity_weight', 'rho', 'topk', 'contraction', 'code'];
 /** The options each variant uses (the others are hidden). */
 const VARIANT_FIELDS = /** @type {Record<string, string[]>} */ ({
   plain: ['code'],
   denoising: ['noise', 'noise_level', 'code'],
   vae: ['beta'],
-  sparse: ['sparsity', 'sparsity_weight', 'rho', 'code'],
+  sparse: ['sparsity', 'sparsity_weight', 'rho', 'topk', 'code'],
   contractive: ['contraction', 'code'],
 });
 /** What each variant does, in a sentence. */
@@ -327,7 +327,8 @@ export function mount(root) {
     const used = VARIANT_FIELDS[s.settings.variant] || [];
     for (const n of VARIANT.slice(1)) {
       const label = boxes.variant.querySelector(`[data-field="${n}"]`);
-      if (label) /** @type {HTMLElement} */ (label).hidden = !used.includes(n) || (n === 'rho' && s.settings.sparsity !== 'kl');
+      if (label) /** @type {HTMLElement} */ (label).hidden = !used.includes(n) || (n === 'rho' && s.settings.sparsity !== 'kl')
+        || (n === 'topk' && s.settings.sparsity !== 'topk') || (n === 'sparsity_weight' && s.settings.sparsity === 'topk');
     }
     variantText.textContent = VARIANT_TEXT[s.settings.variant] || '';
     advice.textContent = s.advice || '';

@@ -174,3 +174,126 @@ fn a_layers_activations_are_written_and_a_model_trains_on_them() {
         ],
     );
 }
+
+#[test]
+fn a_topk_dictionary_keeps_k_units_per_image_and_is_overcomplete() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = data_dir();
+    let model = dir.path().join("topk.safetensors");
+    let train = |extra: &[&str]| {
+        let mut args = vec![
+            "train",
+            "--dataset",
+            "mnist",
+            "--data-dir",
+            s(&data),
+            "--limit",
+            "2048",
+            "--variant",
+            "sparse",
+            "--output-activation",
+            "linear",
+            "--epochs",
+            "2",
+            "--out",
+            s(&model),
+        ];
+        args.extend_from_slice(extra);
+        args.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    fn refs(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+    // wider than the input: 784 → 1024
+    ok(&refs(&train(&[
+        "--layers",
+        "784,1024",
+        "--sparsity",
+        "topk:12",
+    ])));
+    let e: Value = serde_json::from_str(&ok(&[
+        "eval",
+        "--model",
+        s(&model),
+        "--dataset",
+        "mnist",
+        "--data-dir",
+        s(&data),
+        "--limit",
+        "500",
+        "--json",
+    ]))
+    .unwrap();
+    let f = &e["sparsity"];
+    assert_eq!(f["units"].as_u64().unwrap(), 1024, "{e}");
+    let l0 = f["l0"].as_f64().unwrap();
+    // K kept on each image (a kept unit the ReLU cuts to zero would count less, never more)
+    assert!(l0 <= 12.0 && l0 > 11.0, "{e}");
+    assert_eq!(e["variant"]["penalty"]["k"].as_u64(), Some(12), "{e}");
+    // its codes, image by image: never more than K active
+    let csv = dir.path().join("codes.csv");
+    ok(&[
+        "encode",
+        "--model",
+        s(&model),
+        "--dataset",
+        "mnist",
+        "--data-dir",
+        s(&data),
+        "--limit",
+        "200",
+        "--out",
+        s(&csv),
+    ]);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    for (i, line) in text.lines().skip(1).enumerate() {
+        let cells: Vec<&str> = line.split(',').collect();
+        let active = cells[..1024]
+            .iter()
+            .filter(|c| c.parse::<f64>().unwrap() != 0.0)
+            .count();
+        assert!(active <= 12, "image {i}: {active} active units");
+    }
+    // what cannot be trained says why
+    for (extra, why) in [
+        (
+            &["--layers", "784,8", "--sparsity", "topk:16"][..],
+            "within 1..=8",
+        ),
+        (
+            &["--layers", "784,64", "--sparsity", "topk:0"][..],
+            "between 1 and",
+        ),
+        (
+            &[
+                "--layers",
+                "784,64",
+                "--sparsity",
+                "topk:8",
+                "--code",
+                "relu",
+            ][..],
+            "topk:8 sparsity is its code layer",
+        ),
+    ] {
+        bad(&refs(&train(extra)), &[why]);
+    }
+    bad(
+        &[
+            "train",
+            "--dataset",
+            "mnist",
+            "--data-dir",
+            s(&data),
+            "--limit",
+            "256",
+            "--layers",
+            "784,64",
+            "--code",
+            "topk:8",
+            "--out",
+            s(&model),
+        ],
+        &["belongs to the sparse variant"],
+    );
+}

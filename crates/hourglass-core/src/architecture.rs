@@ -15,8 +15,10 @@ pub struct ConvLayer {
 }
 
 /// What the code layer gives: the last encoder layer's output as it is (linear), through a
-/// ReLU or a sigmoid (sparse codes), or a Gaussian (a VAE's: the layer gives μ and log σ² for
-/// each code unit, twice the latent size; the code is μ, or a sample while training).
+/// ReLU or a sigmoid (sparse codes), its K largest units through a ReLU and the rest zeroed
+/// (TopK, Gao et al. 2024: exactly K or fewer active per sample), or a Gaussian (a VAE's: the
+/// layer gives μ and log σ² for each code unit, twice the latent size; the code is μ, or a
+/// sample while training).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Code {
@@ -25,9 +27,12 @@ pub enum Code {
     Relu,
     Sigmoid,
     Gaussian,
+    /// Keeps the K largest units of each sample (then a ReLU), zeroes the rest.
+    TopK(usize),
 }
 
 impl Code {
+    /// The code layers that take no number (TopK is written `topk:K`).
     pub const ALL: [Code; 4] = [Code::Linear, Code::Relu, Code::Sigmoid, Code::Gaussian];
 
     pub fn name(self) -> &'static str {
@@ -36,6 +41,7 @@ impl Code {
             Code::Relu => "relu",
             Code::Sigmoid => "sigmoid",
             Code::Gaussian => "gaussian",
+            Code::TopK(_) => "topk",
         }
     }
 
@@ -51,17 +57,39 @@ impl Code {
             latent
         }
     }
+
+    /// Checks the code against the code layer's width (TopK's K within 1..=latent).
+    pub fn validate(self, latent: usize) -> Result<(), Error> {
+        match self {
+            Code::TopK(k) if k == 0 || k > latent => Err(Error::invalid(format!(
+                "topk:{k} keeps {k} of a {latent}-unit code: K must be within 1..={latent}"
+            ))),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl std::str::FromStr for Code {
     type Err = Error;
+    /// `linear`, `relu`, `sigmoid`, `gaussian` or `topk:K`.
     fn from_str(s: &str) -> Result<Self, Error> {
+        let s = s.trim();
+        if let Some((name, k)) = s.split_once(':')
+            && name.eq_ignore_ascii_case("topk")
+        {
+            return match k.trim().parse::<usize>() {
+                Ok(k) if k > 0 => Ok(Code::TopK(k)),
+                _ => Err(Error::invalid(format!(
+                    "topk:{k} needs a whole number of units above 0 (e.g. topk:32)"
+                ))),
+            };
+        }
         Code::ALL
             .into_iter()
-            .find(|c| c.name().eq_ignore_ascii_case(s.trim()))
+            .find(|c| c.name().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
                 Error::invalid(format!(
-                    "unknown code layer '{s}' (expected linear, relu, sigmoid or gaussian)"
+                    "unknown code layer '{s}' (expected linear, relu, sigmoid, gaussian or topk:K)"
                 ))
             })
     }
@@ -69,7 +97,10 @@ impl std::str::FromStr for Code {
 
 impl std::fmt::Display for Code {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+        match self {
+            Code::TopK(k) => write!(f, "topk:{k}"),
+            c => f.write_str(c.name()),
+        }
     }
 }
 
@@ -187,8 +218,13 @@ pub fn parse_convs(text: &str) -> Result<Vec<ConvLayer>, Error> {
 pub const MAX_WIDTH: usize = 1 << 16;
 
 impl Architecture {
-    /// Checks sizes and that the convolutions can be mirrored exactly.
+    /// Checks sizes, that the convolutions can be mirrored exactly, and the code layer.
     pub fn validate(&self) -> Result<(), Error> {
+        self.validate_shape()?;
+        self.code().validate(self.latent_size())
+    }
+
+    fn validate_shape(&self) -> Result<(), Error> {
         match self {
             Architecture::Dense {
                 layers,

@@ -27,6 +27,9 @@ pub enum Sparsity {
     /// `beta · Σ_j KL(ρ ‖ ρ̂_j)`, ρ̂_j the batch's mean activation of code unit j (a sigmoid
     /// code, so that it is a probability).
     Kl { rho: f64, beta: f64 },
+    /// No penalty: the code keeps its K largest units per sample (a TopK code layer, Gao et
+    /// al. 2024), and a one-layer dictionary's decoder directions are kept at unit norm.
+    TopK { k: usize },
 }
 
 /// The kind of autoencoder and its options.
@@ -206,9 +209,17 @@ impl std::str::FromStr for Sparsity {
                 rho: number(rho, "target activation ρ")?,
                 beta: number(beta, "sparsity weight β")?,
             },
+            [name, k] if name.eq_ignore_ascii_case("topk") => match k.trim().parse::<usize>() {
+                Ok(k) => Sparsity::TopK { k },
+                Err(_) => {
+                    return Err(Error::invalid(format!(
+                        "topk:{k} needs a whole number of units (e.g. topk:32)"
+                    )));
+                }
+            },
             _ => {
                 return Err(Error::invalid(format!(
-                    "sparsity '{s}' is not l1:WEIGHT or kl:RHO:BETA (e.g. l1:1e-4, kl:0.05:3)"
+                    "sparsity '{s}' is not l1:WEIGHT, kl:RHO:BETA or topk:K (e.g. l1:1e-4, kl:0.05:3, topk:32)"
                 )));
             }
         };
@@ -222,6 +233,7 @@ impl std::fmt::Display for Sparsity {
         match self {
             Sparsity::L1 { weight } => write!(f, "l1:{weight}"),
             Sparsity::Kl { rho, beta } => write!(f, "kl:{rho}:{beta}"),
+            Sparsity::TopK { k } => write!(f, "topk:{k}"),
         }
     }
 }
@@ -237,6 +249,15 @@ impl Sparsity {
                     )));
                 }
                 within(beta, 0.0, 100.0, "sparsity weight β").map(|_| ())
+            }
+            Sparsity::TopK { k } => {
+                if k == 0 || k > crate::architecture::MAX_WIDTH {
+                    return Err(Error::invalid(format!(
+                        "topk:{k} must keep between 1 and {} units",
+                        crate::architecture::MAX_WIDTH
+                    )));
+                }
+                Ok(())
             }
         }
     }
@@ -311,7 +332,7 @@ impl Variant {
 
     /// The code layer this variant needs when the user names none: a VAE's is Gaussian, a
     /// KL-sparse one's a sigmoid (its mean activation is a probability), an L1-sparse one's
-    /// a ReLU (as in the Keras tutorial), the others linear.
+    /// a ReLU (as in the Keras tutorial), a TopK-sparse one's TopK, the others linear.
     pub fn default_code(&self) -> Code {
         match self {
             Variant::Vae { .. } => Code::Gaussian,
@@ -321,6 +342,9 @@ impl Variant {
             Variant::Sparse {
                 penalty: Sparsity::L1 { .. },
             } => Code::Relu,
+            Variant::Sparse {
+                penalty: Sparsity::TopK { k },
+            } => Code::TopK(*k),
             _ => Code::Linear,
         }
     }
@@ -344,6 +368,24 @@ impl Variant {
             ) if c != Code::Sigmoid => Err(Error::invalid(format!(
                 "KL sparsity needs a sigmoid code (its mean activation is a probability), not a {c} one"
             ))),
+            (
+                Variant::Sparse {
+                    penalty: Sparsity::TopK { k },
+                },
+                c,
+            ) if c != Code::TopK(*k) => Err(Error::invalid(format!(
+                "topk:{k} sparsity is its code layer (topk:{k}), not a {c} one"
+            ))),
+            (
+                Variant::Sparse {
+                    penalty: Sparsity::TopK { .. },
+                },
+                _,
+            ) => Ok(()),
+            (other, Code::TopK(k)) => Err(Error::invalid(format!(
+                "a topk:{k} code belongs to the sparse variant (--variant sparse --sparsity topk:{k}), not a {} autoencoder",
+                other.name()
+            ))),
             _ => Ok(()),
         }
     }
@@ -364,6 +406,9 @@ impl Variant {
         match self {
             Variant::Plain | Variant::Denoising { .. } => &[],
             Variant::Vae { .. } => &["reconstruction", "kl"],
+            Variant::Sparse {
+                penalty: Sparsity::TopK { .. },
+            } => &[],
             Variant::Sparse { .. } => &["reconstruction", "sparsity"],
             Variant::Contractive { .. } => &["reconstruction", "contraction"],
         }

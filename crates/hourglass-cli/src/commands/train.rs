@@ -90,13 +90,15 @@ pub struct TrainArgs {
     /// VAE: the weight β of the KL term (β-VAE) [default: 1]
     #[arg(long, allow_negative_numbers = true)]
     pub beta: Option<f64>,
-    /// Sparse: l1:WEIGHT (on the code's activity) or kl:RHO:BETA [default: l1:1e-4]
+    /// Sparse: l1:WEIGHT (on the code's activity), kl:RHO:BETA, or topk:K (keep each image's K
+    /// largest code units, zero the rest; a one-layer dictionary such as --layers 784,1024
+    /// keeps its decoder directions at unit length) [default: l1:1e-4]
     #[arg(long, value_name = "PENALTY")]
     pub sparsity: Option<String>,
     /// Contractive: the weight λ of ‖J‖²_F, the encoder's squared Jacobian norm [default: 1e-4]
     #[arg(long, value_name = "LAMBDA", allow_negative_numbers = true)]
     pub contraction: Option<f64>,
-    /// The code layer: linear, relu or sigmoid [default: the variant's: relu for l1 sparsity, sigmoid for kl, a VAE's is gaussian]
+    /// The code layer: linear, relu or sigmoid [default: the variant's: relu for l1 sparsity, sigmoid for kl, topk:K for topk, a VAE's is gaussian]
     #[arg(long, value_name = "CODE")]
     pub code: Option<String>,
     /// Leave these classes out of training, e.g. 7, or a name (cat) when the data name their

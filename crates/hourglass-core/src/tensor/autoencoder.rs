@@ -390,6 +390,7 @@ impl Autoencoder {
             Code::Linear => raw,
             Code::Relu => activation::relu(raw),
             Code::Sigmoid => super::fast_sigmoid(raw),
+            Code::TopK(k) => super::topk::topk_code(raw, k),
             Code::Gaussian => {
                 let [n, width] = raw.dims();
                 raw.slice([0..n, 0..width / 2])
@@ -465,6 +466,11 @@ impl Autoencoder {
             Code::Linear => Activation::Linear,
             Code::Relu => Activation::Relu,
             Code::Sigmoid => Activation::Sigmoid,
+            Code::TopK(k) => {
+                return Err(Error::invalid(format!(
+                    "a topk:{k} code is cut where its K-th unit lies: it has no Jacobian there"
+                )));
+            }
             Code::Gaussian => {
                 return Err(Error::invalid(
                     "a VAE's code is a sample: it has no encoder Jacobian to contract",

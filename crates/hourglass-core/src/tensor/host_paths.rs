@@ -45,7 +45,7 @@ impl Autoencoder {
     }
 
     /// Codes for host samples (row-major `[n × features]`). A dense model with a linear,
-    /// ReLU or gaussian (μ) code encodes on the host ([`HostLayers::forward_rows`]), others
+    /// ReLU, TopK or gaussian (μ) code encodes on the host ([`HostLayers::forward_rows`]), others
     /// through the engine in batches of `batch`.
     pub fn encode_host(&self, values: &[f32], batch: usize) -> Vec<f32> {
         if let Some(e) = self.host_encoder() {
@@ -59,6 +59,11 @@ impl Autoencoder {
                 }
                 // μ: the first half of the last layer's outputs
                 Code::Gaussian => Some(e.forward_rows(values, Some(latent))),
+                Code::TopK(k) => {
+                    let mut z = e.forward_rows(values, None);
+                    super::topk::topk_rows(&mut z, latent, k);
+                    Some(z)
+                }
                 Code::Sigmoid => None,
             };
             if let Some(z) = z {

@@ -16,6 +16,7 @@ mod inspect;
 mod objective;
 mod run;
 mod sigmoid;
+mod topk;
 mod trainer;
 
 pub use adam::FusedAdam;

@@ -195,6 +195,13 @@ impl VariantObjective {
                 let z = model.encode(x.clone());
                 let rec = logits_loss(model, model.decode_logits(z.clone()), x, self.loss);
                 let term = match penalty {
+                    // the code layer itself keeps K units: no penalty term
+                    Sparsity::TopK { .. } => {
+                        return BatchLoss {
+                            total: rec,
+                            terms: Vec::new(),
+                        };
+                    }
                     Sparsity::L1 { weight } => z.abs().sum() / n as f64 * weight,
                     Sparsity::Kl { rho, beta } => {
                         let mean = z.mean_dim(0).clamp(1e-6, 1.0 - 1e-6);

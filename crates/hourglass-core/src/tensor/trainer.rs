@@ -16,7 +16,13 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{Autoencoder, BatchLoss, Objective, objective_for};
-use crate::{Error, data::Dataset, metrics, rng::Rng, variant::Variant};
+use crate::{
+    Error,
+    data::Dataset,
+    metrics,
+    rng::Rng,
+    variant::{Sparsity, Variant},
+};
 
 /// The reconstruction loss, a mean over every value of the batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -245,6 +251,9 @@ pub struct Trainer {
     seen: usize,
     steps_done: usize,
     started: Instant,
+    /// A TopK dictionary of one layer: its decoder directions are put back on the unit
+    /// sphere after every step (see [`super::topk::unit_norm_decoder`]).
+    unit_decoder: bool,
 }
 
 impl Trainer {
@@ -257,6 +266,16 @@ impl Trainer {
         objective: Box<dyn Objective>,
     ) -> Result<Self, Error> {
         opts.optimizer.validate()?;
+        let mut model = model;
+        let unit_decoder = matches!(
+            opts.variant,
+            Variant::Sparse {
+                penalty: Sparsity::TopK { .. }
+            }
+        ) && super::topk::is_dictionary(&model.module);
+        if unit_decoder {
+            super::topk::start_dictionary(&mut model.module);
+        }
         if samples == 0 {
             return Err(Error::invalid("no training samples"));
         }
@@ -278,6 +297,7 @@ impl Trainer {
             seen: 0,
             steps_done: 0,
             started: Instant::now(),
+            unit_decoder,
         })
     }
 
@@ -406,6 +426,9 @@ impl Trainer {
         // place); host copies of the old weights are dropped
         let module = std::mem::replace(&mut self.model.module, empty_module());
         self.model.module = self.optim.step(self.lr, module, grads);
+        if self.unit_decoder {
+            super::topk::unit_norm_decoder(&mut self.model.module);
+        }
         self.model.host = Default::default();
         Ok(StepReport {
             epoch: self.epoch,

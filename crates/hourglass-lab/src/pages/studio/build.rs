@@ -163,6 +163,7 @@ pub fn variant_of(s: &StudioSettings) -> Result<Variant, ConfigError> {
         SparsityKind::L1 => Sparsity::L1 {
             weight: s.sparsity_weight,
         },
+        SparsityKind::TopK => Sparsity::TopK { k: s.topk as usize },
     };
     let opts = VariantOptions {
         noise,

@@ -36,8 +36,9 @@ pub(super) fn set_variant(s: &mut StudioSettings, variant: Variant, code: Code) 
         Code::Linear => CodeChoice::Linear,
         Code::Relu => CodeChoice::Relu,
         Code::Sigmoid => CodeChoice::Sigmoid,
-        // a gaussian code is a VAE's own (its default, above); `check_code` refuses it elsewhere
-        Code::Gaussian => CodeChoice::Auto,
+        // a gaussian code is a VAE's own and a TopK code a TopK-sparse model's (their
+        // defaults, above); `check_code` refuses them elsewhere
+        Code::Gaussian | Code::TopK(_) => CodeChoice::Auto,
     };
     match variant {
         Variant::Plain => {}
@@ -56,6 +57,10 @@ pub(super) fn set_variant(s: &mut StudioSettings, variant: Variant, code: Code) 
                 s.sparsity = SparsityKind::Kl;
                 s.rho = clamp("rho", rho);
                 s.sparsity_weight = clamp("sparsity_weight", beta);
+            }
+            Sparsity::TopK { k } => {
+                s.sparsity = SparsityKind::TopK;
+                s.topk = clamp("topk", k as f64) as u64;
             }
         },
         Variant::Contractive { weight } => s.contraction = clamp("contraction", weight),

@@ -79,7 +79,11 @@ choice! {
 
 choice! {
     /// A sparse autoencoder's penalty.
-    SparsityKind { L1 = ("l1", "L1 on the code"), Kl = ("kl", "KL toward ρ") }
+    SparsityKind {
+        L1 = ("l1", "L1 on the code"),
+        Kl = ("kl", "KL toward ρ"),
+        TopK = ("topk", "TopK: keep the K largest"),
+    }
 }
 
 choice! {
@@ -144,11 +148,18 @@ pub struct StudioSettings {
     pub sparsity: SparsityKind,
     pub sparsity_weight: f64,
     pub rho: f64,
+    /// Sparse, TopK: the code units kept per image (the rest are zeroed).
+    #[serde(default = "default_topk")]
+    pub topk: u64,
     /// Contractive: the weight of ‖J‖²_F.
     pub contraction: f64,
     /// The code layer: `auto` (the variant's), linear, relu or sigmoid.
     #[serde(with = "as_choice")]
     pub code: CodeChoice,
+}
+
+fn default_topk() -> u64 {
+    8
 }
 
 impl Default for StudioSettings {
@@ -178,6 +189,7 @@ impl Default for StudioSettings {
             sparsity: SparsityKind::L1,
             sparsity_weight: 1e-4,
             rho: 0.05,
+            topk: default_topk(),
             contraction: 1e-4,
             code: CodeChoice::Auto,
         }
@@ -217,6 +229,7 @@ impl Settings for StudioSettings {
                 .log()
                 .offering(&[1e-5, 1e-4, 1e-3, 0.1, 1.0, 3.0]),
             Field::number("rho", "target activation ρ", (0.01, 0.5)).offering(&[0.01, 0.05, 0.1]),
+            Field::whole("topk", "K (units kept)", (1, 4096)).offering(&[4.0, 8.0, 16.0, 32.0]),
             Field::number("contraction", "contraction weight λ", (1e-6, 10.0))
                 .log()
                 .offering(&[1e-5, 1e-4, 1e-3, 1e-2]),
