@@ -97,43 +97,39 @@ fn dense() -> Architecture {
     }
 }
 
+/// W2's conv autoencoder: 1×28×28 through Conv 16 and 32 (3×3, stride 2) to 16 numbers.
 fn conv() -> Architecture {
-    let c = |filters| ConvLayer {
-        filters,
-        kernel: 3,
-        stride: 2,
-        padding: 1,
-    };
-    Architecture::Conv {
-        input: [1, 28, 28],
-        convs: vec![c(16), c(32)],
-        latent: 16,
-        activation: Activation::Relu,
-        output: Activation::Sigmoid,
-        code: Code::Linear,
-    }
+    conv_autoencoder([1, 28, 28], &[16, 32], 16)
 }
 
 /// W9's colour conv autoencoder: 3×64×64 through three stride-2 convolutions (32, 64, 128
 /// filters: 32², 16², 8²) to a 128-number code, mirrored.
 fn colour_conv() -> Architecture {
-    let c = |filters| ConvLayer {
-        filters,
-        kernel: 3,
-        stride: 2,
-        padding: 1,
-    };
+    conv_autoencoder(COLOUR_INPUT, &[32, 64, 128], 128)
+}
+
+const COLOUR_INPUT: [usize; 3] = [3, 64, 64];
+
+/// 3×3 convolutions of stride 2 (padding 1) with these filters, then a linear code; ReLU,
+/// sigmoid out.
+fn conv_autoencoder(input: [usize; 3], filters: &[usize], latent: usize) -> Architecture {
     Architecture::Conv {
-        input: COLOUR_INPUT,
-        convs: vec![c(32), c(64), c(128)],
-        latent: 128,
+        input,
+        convs: filters
+            .iter()
+            .map(|&filters| ConvLayer {
+                filters,
+                kernel: 3,
+                stride: 2,
+                padding: 1,
+            })
+            .collect(),
+        latent,
         activation: Activation::Relu,
         output: Activation::Sigmoid,
         code: Code::Linear,
     }
 }
-
-const COLOUR_INPUT: [usize; 3] = [3, 64, 64];
 
 /// The PyTorch examples' VAE: 784-400-20 with a gaussian code (μ and log σ²).
 fn vae() -> Architecture {
