@@ -853,9 +853,9 @@ fn bench_quick_measures_the_glass_box_and_refuses_unknown_workloads() {
         .expect("a number in the W3 row");
     assert!(rate > 0.0, "{row}");
     assert!(out.contains("QUICK"), "{out}");
-    let o = run(&["bench", "--only", "W9"]);
+    let o = run(&["bench", "--only", "W10"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown workload 'W9'"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown workload 'W10'"));
 }
 
 #[test]
