@@ -36,7 +36,7 @@ const VARIANT_TEXT = /** @type {Record<string, string>} */ ({
   plain: 'The plain autoencoder: reconstruct the input through the bottleneck.',
   denoising: 'The input is corrupted (fresh noise every batch); the target is the clean image, so the model learns to remove the noise.',
   vae: 'The encoder gives a mean μ and a log-variance per code unit; the decoder reconstructs a sample z = μ + σ·ε. The loss is the reconstruction summed over the pixels plus β × KL(q(z|x) ‖ N(0, I)), so codes fill a Gaussian you can sample from. Choosing it brings binary cross-entropy as the loss: with mean squared error the KL term wins.',
-  sparse: 'Reconstruction plus a penalty on the code: L1 on its activity, or KL toward a small mean activation ρ (a sigmoid code). Few code units are active for each image.',
+  sparse: 'Reconstruction plus a penalty on the code: L1 on its activity, or KL toward a small mean activation ρ (a sigmoid code); or TopK, no penalty: each image keeps only its K largest code units. Few code units are active for each image.',
   contractive: 'Reconstruction plus λ‖∂z/∂x‖²: the code changes little when the input moves a little (computed exactly, one backward pass per code unit).',
 });
 /** Test ids of some controls, as the issue names them. */
