@@ -86,9 +86,26 @@ pub fn first_per_class(labels: &[u32], per_class: usize) -> Vec<usize> {
         .collect()
 }
 
-impl Probe {
-    /// Fits the probe to `n` rows of `dim` features (`x`, row-major) with their labels.
-    pub fn fit(x: &[f32], dim: usize, labels: &[u32], opts: &ProbeOptions) -> Result<Probe, Error> {
+/// A probe being fitted, a few solver iterations at a time (a page's job fits one between
+/// its other work). Each [`ProbeFit::advance`] restarts L-BFGS from where the last stopped:
+/// the objective is strictly convex, so the restarts reach the same minimiser as one long run
+/// ([`Probe::fit`] is one `advance` of the whole budget).
+pub struct ProbeFit {
+    problem: Objective,
+    opts: ProbeOptions,
+    mean: Vec<f32>,
+    scale: Vec<f32>,
+    theta: Vec<f64>,
+    iterations: u64,
+    converged: bool,
+    /// The solver stopped before a call's limit (converged, or nothing left to gain).
+    stopped: bool,
+    gradient_norm: f64,
+}
+
+impl ProbeFit {
+    /// Checks the labelled set and standardises it; nothing is solved yet.
+    pub fn new(x: &[f32], dim: usize, labels: &[u32], opts: &ProbeOptions) -> Result<Self, Error> {
         let n = labels.len();
         if dim == 0 || x.len() != n * dim {
             return Err(Error::invalid(format!(
@@ -130,23 +147,63 @@ impl Probe {
             penalty: 1.0 / (opts.c * n as f64),
             last: Mutex::new(None),
         };
-        let start = vec![0.0; (dim + 1) * classes];
+        Ok(ProbeFit {
+            theta: vec![0.0; (dim + 1) * classes],
+            problem,
+            opts: *opts,
+            mean,
+            scale,
+            iterations: 0,
+            converged: false,
+            stopped: false,
+            gradient_norm: f64::INFINITY,
+        })
+    }
+
+    /// Cost of one evaluation of the objective, in multiply-adds (two products of the
+    /// labelled set with the weights): a caller sizes its `advance` by it.
+    pub fn work_per_iteration(&self) -> usize {
+        2 * self.problem.n * self.problem.dim * self.problem.classes
+    }
+
+    /// L-BFGS iterations taken so far.
+    pub fn iterations(&self) -> u64 {
+        self.iterations
+    }
+
+    /// Converged, or out of iterations: [`ProbeFit::probe`] is final.
+    pub fn done(&self) -> bool {
+        self.converged || self.stopped || self.iterations >= self.opts.max_iterations
+    }
+
+    /// Up to `iterations` more L-BFGS iterations (fewer once the budget of
+    /// `max_iterations` is spent); true when the fit is done.
+    pub fn advance(&mut self, iterations: u64) -> Result<bool, Error> {
+        if self.done() {
+            return Ok(true);
+        }
+        let budget = iterations
+            .max(1)
+            .min(self.opts.max_iterations - self.iterations);
         let line = MoreThuenteLineSearch::new();
         let solver = LBFGS::new(line, 10)
-            .with_tolerance_grad(opts.tolerance)
+            .with_tolerance_grad(self.opts.tolerance)
             .and_then(|s| s.with_tolerance_cost(0.0))
             .map_err(|e| Error::invalid(format!("the probe's solver: {e}")))?;
-        let result = Executor::new(&problem, solver)
-            .configure(|state| state.param(start).max_iters(opts.max_iterations))
+        let start = self.theta.clone();
+        let result = Executor::new(&self.problem, solver)
+            .configure(|state| state.param(start).max_iters(budget))
             .run()
             .map_err(|e| Error::invalid(format!("the probe did not fit: {e}")))?;
         let state = result.state();
         let theta = state
             .get_best_param()
-            .ok_or_else(|| Error::invalid("the probe's solver returned no parameters"))?;
+            .ok_or_else(|| Error::invalid("the probe's solver returned no parameters"))?
+            .clone();
         // at the best point (a stopped line search leaves no gradient in the state)
-        let gradient_norm = problem
-            .evaluate(theta)
+        self.gradient_norm = self
+            .problem
+            .evaluate(&theta)
             .1
             .iter()
             .map(|v| v * v)
@@ -155,22 +212,45 @@ impl Probe {
         // The line search gives up when the cost, summed in f32 products, no longer falls by
         // more than its rounding: at that point the gradient is as small as f32 allows, and
         // the fit is as converged as it gets.
-        let converged = matches!(
-            state.get_termination_status(),
+        let status = state.get_termination_status();
+        self.converged = matches!(
+            status,
             TerminationStatus::Terminated(TerminationReason::SolverConverged)
-        ) || gradient_norm < 100.0 * opts.tolerance;
-        let iterations = state.get_iter();
-        Ok(Probe {
+        ) || self.gradient_norm < 100.0 * self.opts.tolerance;
+        // stopped for any reason but this call's limit: a longer run would have stopped there too
+        self.stopped = !matches!(
+            status,
+            TerminationStatus::Terminated(TerminationReason::MaxItersReached)
+        );
+        let taken = state.get_iter();
+        self.iterations += taken.max(1);
+        self.theta = theta;
+        Ok(self.done())
+    }
+
+    /// The probe at the point reached.
+    pub fn probe(&self) -> Probe {
+        let (dim, classes) = (self.problem.dim, self.problem.classes);
+        Probe {
             dim,
             classes,
-            mean,
-            scale,
-            weights: theta[..dim * classes].iter().map(|&v| v as f32).collect(),
-            bias: theta[dim * classes..].iter().map(|&v| v as f32).collect(),
-            iterations,
-            converged,
-            gradient_norm,
-        })
+            mean: self.mean.clone(),
+            scale: self.scale.clone(),
+            weights: self.theta[..dim * classes].iter().map(|&v| v as f32).collect(),
+            bias: self.theta[dim * classes..].iter().map(|&v| v as f32).collect(),
+            iterations: self.iterations,
+            converged: self.converged,
+            gradient_norm: self.gradient_norm,
+        }
+    }
+}
+
+impl Probe {
+    /// Fits the probe to `n` rows of `dim` features (`x`, row-major) with their labels.
+    pub fn fit(x: &[f32], dim: usize, labels: &[u32], opts: &ProbeOptions) -> Result<Probe, Error> {
+        let mut fit = ProbeFit::new(x, dim, labels, opts)?;
+        fit.advance(opts.max_iterations)?;
+        Ok(fit.probe())
     }
 
     /// Each row's most likely class.
@@ -418,6 +498,27 @@ mod tests {
         let (tx, ty) = blobs(200, 3);
         let acc = probe.accuracy(&tx, &ty).unwrap();
         assert!(acc > 0.85, "{acc}");
+    }
+
+    #[test]
+    fn a_fit_in_small_advances_reaches_the_same_classifier_as_one_run() {
+        let (x, y) = blobs(100, 2);
+        let opts = ProbeOptions::default();
+        let whole = Probe::fit(&x, 5, &y, &opts).unwrap();
+        let mut fit = ProbeFit::new(&x, 5, &y, &opts).unwrap();
+        let mut calls = 0;
+        while !fit.advance(3).unwrap() {
+            calls += 1;
+            assert!(calls < 1_000, "never done");
+        }
+        assert!(calls > 1, "the fit took one call: it was not split");
+        let parts = fit.probe();
+        assert!(parts.converged, "{} iterations", parts.iterations);
+        let (tx, _) = blobs(200, 3);
+        assert_eq!(parts.predict(&tx).unwrap(), whole.predict(&tx).unwrap());
+        for (a, b) in parts.weights.iter().zip(&whole.weights) {
+            assert!((a - b).abs() < 1e-2, "{a} against {b}");
+        }
     }
 
     #[test]
