@@ -236,8 +236,14 @@ impl ProbeFit {
             classes,
             mean: self.mean.clone(),
             scale: self.scale.clone(),
-            weights: self.theta[..dim * classes].iter().map(|&v| v as f32).collect(),
-            bias: self.theta[dim * classes..].iter().map(|&v| v as f32).collect(),
+            weights: self.theta[..dim * classes]
+                .iter()
+                .map(|&v| v as f32)
+                .collect(),
+            bias: self.theta[dim * classes..]
+                .iter()
+                .map(|&v| v as f32)
+                .collect(),
             iterations: self.iterations,
             converged: self.converged,
             gradient_norm: self.gradient_norm,

@@ -5,13 +5,9 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 use hourglass_core::{
-    architecture::Code,
-    data::Dataset,
-    metrics::{self, CodeSparsity, code_sparsity, fvu},
-    project::fit_pca,
     tensor::{
-        Autoencoder, Evaluation, LossKind, Objective, VariantObjective, evaluate,
-        evaluate_denoising, mean_jacobian_norm,
+        Evaluation, LossKind, Objective, VariantObjective, evaluate, evaluate_denoising,
+        mean_jacobian_norm, sparse_figures,
     },
     variant::{Noise, Variant},
 };
@@ -85,7 +81,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         None
     };
     let sparse = match variant {
-        Variant::Sparse { .. } => Some(sparse_figures(&model, &data)?),
+        Variant::Sparse { .. } => Some(sparse_figures(&model, &data.values, data.features)?),
         _ => None,
     };
     if args.json {
@@ -186,45 +182,4 @@ pub fn run(args: EvalArgs) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// A sparse model's figures on the evaluated samples.
-struct SparseFigures {
-    code: CodeSparsity,
-    fvu: f64,
-    /// PCA with as many components as the code's L0 (rounded, at least 1), fitted on the
-    /// same samples: the linear method's best case at the same number of active numbers.
-    pca_components: usize,
-    pca_fvu: f64,
-}
-
-fn sparse_figures(model: &Autoencoder, data: &Dataset) -> Result<SparseFigures> {
-    let units = model.arch.latent_size();
-    let codes = model.encode_host(&data.values, 512);
-    // a sigmoid (KL-sparse) code is never exactly 0: it counts as active above one half
-    let threshold = if model.arch.code() == Code::Sigmoid {
-        0.5
-    } else {
-        0.0
-    };
-    let code = code_sparsity(&codes, units, threshold)?;
-    let fvu = fvu(
-        &data.values,
-        // the codes just made, decoded: the same reconstructions without encoding twice
-        &model.decode_host(&codes, 512),
-        data.features,
-    )?;
-    let k = (code.l0.round() as usize).clamp(1, data.features);
-    let pca = fit_pca(&data.values, data.features, k, 1)?;
-    let pca_fvu = metrics::fvu(
-        &data.values,
-        &pca.reconstruct_rows(&data.values),
-        data.features,
-    )?;
-    Ok(SparseFigures {
-        code,
-        fvu,
-        pca_components: k,
-        pca_fvu,
-    })
 }

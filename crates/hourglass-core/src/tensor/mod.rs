@@ -7,6 +7,7 @@ mod backend;
 mod bce;
 mod conv;
 mod dense;
+mod dictionary;
 mod evaluation;
 mod host;
 mod host_layers;
@@ -28,6 +29,9 @@ pub use backend::{
 pub use bce::{bce_with_logits, sigmoid_mse};
 pub use conv::{ConvGeometry, conv_transpose2d, conv2d};
 pub use dense::{DenseActivation, dense};
+pub use dictionary::{
+    CodeFigures, SparseFigures, code_figures, pca_fvu, pca_fvu_curve, sparse_figures,
+};
 pub use host_layers::HostLayers;
 pub use init::initial_tensors;
 // the matrix product, for the maps' neighbour search

@@ -2,6 +2,7 @@
 //! in the navigation bar's order, for every host's registry (the server's, the browser's).
 
 pub mod digits;
+pub mod features;
 pub mod glass;
 pub mod latent3d;
 pub mod studio;
@@ -19,6 +20,7 @@ macro_rules! pages {
             $entry!($crate::pages::digits::DigitsJob),
             $entry!($crate::pages::studio::StudioJob),
             $entry!($crate::pages::uses::UsesJob),
+            $entry!($crate::pages::features::FeaturesJob),
         ]
     };
 }
@@ -66,5 +68,6 @@ mod tests {
         offers_its_default::<digits::DigitsJob>();
         offers_its_default::<studio::StudioJob>();
         offers_its_default::<uses::UsesJob>();
+        offers_its_default::<features::FeaturesJob>();
     }
 }

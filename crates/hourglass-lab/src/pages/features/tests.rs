@@ -1,0 +1,206 @@
+use hourglass_core::probe::{Probe as LinearProbe, ProbeOptions, first_per_class};
+
+use super::*;
+use crate::{
+    DatasetStore, MemoryModels,
+    testing::{Probe, TestDatasets, test_data},
+};
+
+type P = Probe<FeaturesJob>;
+
+fn with_data() -> P {
+    Probe::with(
+        Arc::new(TestDatasets::new(&test_data())),
+        Arc::new(MemoryModels::default()),
+    )
+}
+
+fn array<'a>(f: &'a Frame, name: &str) -> &'a [f32] {
+    &f.arrays
+        .iter()
+        .find(|(n, _)| *n == name)
+        .unwrap_or_else(|| panic!("no array {name}"))
+        .1
+}
+
+fn ask(p: &mut P, q: Value) -> Frame {
+    p.ask(&q.to_string())
+}
+
+/// Configures, plays and steps until `done`.
+fn run(p: &mut P, settings: Value, done: impl Fn(&Frame) -> bool) -> Frame {
+    let mut msg = settings;
+    msg["type"] = json!("configure");
+    p.send(&msg.to_string());
+    p.send(r#"{"type":"play"}"#);
+    p.until(200_000, done)
+}
+
+fn trained(p: &mut P, settings: Value) -> Frame {
+    run(p, settings, |f| !f.header["dictionary"].is_null())
+}
+
+#[test]
+fn a_topk_dictionary_keeps_k_features_per_image_and_its_cards_read_back() {
+    let mut p = with_data();
+    let f = trained(
+        &mut p,
+        json!({"task": "dictionary", "width": 256, "k": 16, "train_size": 10000, "epochs": 1}),
+    );
+    let d = &f.header["dictionary"];
+    assert_eq!(d["width"], 256);
+    assert!((d["l0"].as_f64().unwrap() - 16.0).abs() < 1e-9, "{d}");
+    let fvu = d["fvu"].as_f64().unwrap();
+    assert!(fvu > 0.0 && fvu < 0.5, "FVU {fvu}");
+    assert_eq!(d["analysed"], 10_000);
+    assert_eq!(f.header["frontier"].as_array().unwrap().len(), 1);
+    assert!(!f.header["pca"].is_null());
+
+    let cards = ask(
+        &mut p,
+        json!({"type": "query", "id": 1, "query": "cards", "sort": "rate", "count": 12}),
+    );
+    let list = cards.header["cards"].as_array().unwrap();
+    assert_eq!(list.len(), 12);
+    assert_eq!(array(&cards, "directions").len(), 12 * 784);
+    let rates: Vec<f64> = list.iter().map(|c| c["rate"].as_f64().unwrap()).collect();
+    assert!(rates.windows(2).all(|w| w[0] >= w[1]), "{rates:?}");
+
+    // a feature's top images are the ones it fires most on, and each of them uses it
+    let j = list[0]["index"].as_u64().unwrap() as usize;
+    let card = ask(
+        &mut p,
+        json!({"type": "query", "id": 2, "query": "feature", "index": j}),
+    );
+    let top = card.header["top"].as_array().unwrap();
+    assert_eq!(top.len(), 9);
+    assert_eq!(array(&card, "top_pixels").len(), 9 * 784);
+    let acts: Vec<f64> = top
+        .iter()
+        .map(|t| t["activation"].as_f64().unwrap())
+        .collect();
+    assert!(acts.windows(2).all(|w| w[0] >= w[1]), "{acts:?}");
+    let classes: f64 = card.header["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_f64().unwrap())
+        .sum();
+    assert!((classes - 1.0).abs() < 1e-9);
+    let image = top[0]["image"].as_u64().unwrap();
+    let used = ask(
+        &mut p,
+        json!({"type": "query", "id": 3, "query": "image", "index": image}),
+    );
+    assert_eq!(used.header["active"], 16);
+    let strongest = &used.header["features"].as_array().unwrap();
+    assert!(strongest.iter().any(|u| u["index"] == j));
+    assert_eq!(array(&used, "reconstruction").len(), 784);
+
+    // clamping a feature changes the reconstruction by its direction; its own value none
+    let was = strongest[0]["activation"].as_f64().unwrap();
+    let k = strongest[0]["index"].as_u64().unwrap();
+    let same = ask(
+        &mut p,
+        json!({"type": "query", "id": 4, "query": "steer", "index": image, "feature": k, "value": was}),
+    );
+    assert!(same.header["largest_change"].as_f64().unwrap() < 1e-5);
+    let off = ask(
+        &mut p,
+        json!({"type": "query", "id": 5, "query": "steer", "index": image, "feature": k, "value": 0.0}),
+    );
+    assert!(off.header["largest_change"].as_f64().unwrap() > 1e-3);
+    let (orig, steered) = (array(&off, "original"), array(&off, "reconstruction"));
+    assert_ne!(orig, steered);
+}
+
+#[test]
+fn bad_questions_are_refused_with_what_was_wrong() {
+    let mut p = Probe::<FeaturesJob>::start();
+    let e = p.refused(r#"{"type":"query","id":1,"query":"cards"}"#);
+    assert!(e.contains("train one first"), "{e}");
+    let e = p.refused(r#"{"type":"configure","width":64,"k":100}"#);
+    assert!(e.contains("cannot exceed"), "{e}");
+    // on the shipped sample (no dataset here): 1,000 images train, 1,000 measure
+    let f = trained(
+        &mut p,
+        json!({"task": "dictionary", "width": 64, "k": 8, "train_size": 1000}),
+    );
+    assert_eq!(f.header["sample"], true);
+    assert_eq!(f.header["dictionary"]["analysed"], 1000);
+    let e = p.refused(r#"{"type":"query","id":2,"query":"feature","index":64}"#);
+    assert!(e.contains("64 features"), "{e}");
+    let e = p.refused(r#"{"type":"query","id":3,"query":"image"}"#);
+    assert!(e.contains("one of the two"), "{e}");
+    let e =
+        p.refused(r#"{"type":"query","id":4,"query":"steer","index":0,"feature":1,"value":1e9}"#);
+    assert!(e.contains("value"), "{e}");
+    let e = p.refused(r#"{"type":"query","id":5,"query":"image","pixels":[0.5]}"#);
+    assert!(e.contains("784"), "{e}");
+    let e = p.refused(r#"{"type":"query","id":6,"query":"cards","sort":"colour"}"#);
+    assert!(e.contains("colour") || e.contains("variant"), "{e}");
+}
+
+#[test]
+fn the_frontier_trains_each_k_and_pca_is_beside_it() {
+    let mut p = Probe::<FeaturesJob>::start();
+    let f = run(
+        &mut p,
+        json!({"task": "frontier", "width": 64, "train_size": 1000, "epochs": 1}),
+        |f| {
+            f.header["frontier"]
+                .as_array()
+                .is_some_and(|a| a.len() == 5)
+        },
+    );
+    let points = f.header["frontier"].as_array().unwrap();
+    let l0: Vec<f64> = points.iter().map(|p| p["l0"].as_f64().unwrap()).collect();
+    // each TopK dictionary uses at most its k (all of it once trained a little)
+    for (l, k) in l0.iter().zip(train::FRONTIER_KS) {
+        assert!(
+            *l <= k as f64 + 1e-9 && *l > 0.5 * k as f64,
+            "L0 {l} for k {k}"
+        );
+    }
+    let pca = f.header["pca"].as_array().unwrap();
+    let fvus: Vec<f64> = pca.iter().map(|p| p[1].as_f64().unwrap()).collect();
+    assert!(fvus.windows(2).all(|w| w[1] < w[0]), "{fvus:?}");
+}
+
+#[test]
+fn the_probe_on_pixels_equals_the_cli_fit_and_every_representation_gets_a_line() {
+    let mut p = with_data();
+    let f = run(&mut p, json!({"task": "probe"}), |f| {
+        f.header["probe_lines"].as_array().is_some_and(|l| {
+            !l.is_empty()
+                && l.iter()
+                    .all(|l| !l["points"].as_array().unwrap().is_empty())
+        })
+    });
+    let lines = f.header["probe_lines"].as_array().unwrap();
+    let names: Vec<&str> = lines.iter().map(|l| l["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["pixels", "pca", "mnist-30d"]);
+    let page = lines[0]["points"][0][1].as_f64().unwrap();
+    assert_eq!(lines[0]["points"][0][0], 10);
+    // the same fit in one run, as `hourglass probe` makes it
+    let data = TestDatasets::new(&test_data());
+    let (train, test) = (
+        data.load("mnist", Split::Train).unwrap(),
+        data.load("mnist", Split::Test).unwrap(),
+    );
+    let chosen = first_per_class(train.labels.as_deref().unwrap(), 10);
+    let x = train.subset(&chosen);
+    let probe = LinearProbe::fit(
+        &x.values,
+        784,
+        x.labels.as_deref().unwrap(),
+        &ProbeOptions::default(),
+    )
+    .unwrap();
+    let t = test.take(probe::TEST_IMAGES);
+    let cli = probe
+        .accuracy(&t.values, t.labels.as_deref().unwrap())
+        .unwrap();
+    assert!((page - cli).abs() <= 0.005, "page {page} against {cli}");
+    assert!(page > 0.5, "{page}");
+}
