@@ -23,6 +23,7 @@ for (const [name, path, ready] of [
   ['Digits Lab', '/digits', 'digits-model'],
   ['Model Studio', '/studio', 'studio-train'],
   ['Uses', '/uses', 'anomaly-run'],
+  ['Features', '/features', 'features-train'],
 ]) {
   test(`${name}: no serious or critical accessibility violations`, async ({ page }) => {
     await page.goto(`${server.url}${path}`);

@@ -17,7 +17,7 @@ async function open(page, query = '') {
 
 test('the shell lists the pages that exist and explains this one', async ({ page }) => {
   await open(page);
-  await expect(page.getByTestId('nav').locator('a')).toHaveCount(5);
+  await expect(page.getByTestId('nav').locator('a')).toHaveCount(6);
   await expect(page.getByTestId('nav-uses')).toHaveText('Uses');
   await expect(page.getByTestId('nav-studio')).toHaveText('Model Studio');
   await expect(page.getByTestId('nav-digits')).toHaveText('Digits Lab');

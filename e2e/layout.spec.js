@@ -4,7 +4,7 @@ import { test, expect } from '@playwright/test';
 import { useServer } from './fixtures.js';
 
 const server = useServer(() => ['--data-dir', process.env.HOURGLASS_TEST_DATA || '../../shared/datasets']);
-const PAGES = [['glass', 'glass-train'], ['latent3d', 'latent3d-play'], ['digits', 'digits-model'], ['studio', 'studio-train'], ['uses', 'anomaly-run']];
+const PAGES = [['glass', 'glass-train'], ['latent3d', 'latent3d-play'], ['digits', 'digits-model'], ['studio', 'studio-train'], ['uses', 'anomaly-run'], ['features', 'features-train']];
 
 /**
  * Elements that reach past the right edge of the card (panel, aside, figure) holding them.
@@ -35,7 +35,7 @@ for (const [name, ready] of PAGES) {
     await page.waitForTimeout(300);
     expect(await page.evaluate(() => document.documentElement.scrollWidth - innerWidth)).toBeLessThanOrEqual(0);
     expect(await outOfCards(page)).toEqual([]);
-    if (name !== 'digits' && name !== 'uses') {
+    if (name !== 'digits' && name !== 'uses' && name !== 'features') {
       // the epoch and the loss are in view without scrolling
       for (const id of name === 'studio' ? ['studio-epoch', 'studio-train-loss'] : [`${name}-epoch`, `${name}-loss`]) {
         const box = await page.getByTestId(id).boundingBox();

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { openSitePage, useSite } from './site-fixtures.js';
+import { readADictionary } from './features-flow.js';
 
 const site = useSite();
 
@@ -17,11 +18,11 @@ const num = async (page, id) => Number(await page.getByTestId(id).getAttribute('
 test('every page opens in the browser, says where it runs, and the site root leads to the first', async ({ page }) => {
   await page.goto(`${site.url}/`);
   await expect(page).toHaveURL(/\/glass\/$/);
-  for (const name of ['glass', 'latent3d', 'digits', 'studio', 'uses']) {
+  for (const name of ['glass', 'latent3d', 'digits', 'studio', 'uses', 'features']) {
     await page.getByTestId(`nav-${name}`).click();
     await expect(page).toHaveURL(new RegExp(`/${name}/`));
     await expect(page.getByTestId('connection')).toHaveText('runs in your browser', { timeout: 30_000 });
-    await expect(page.getByTestId('nav').locator('a')).toHaveCount(5);
+    await expect(page.getByTestId('nav').locator('a')).toHaveCount(6);
     await expect(page.getByTestId('nav').locator('[aria-current="page"]')).toHaveAttribute('data-testid', `nav-${name}`);
     await expect(page.locator('#app')).not.toBeEmpty();
   }
@@ -104,4 +105,9 @@ test('the Uses page runs its anomaly experiment in the browser', async ({ page }
   await expect(page.getByTestId('anomaly-auc')).toHaveAttribute('data-value', /\d/, { timeout: 120_000 });
   expect(await num(page, 'anomaly-auc')).toBeGreaterThan(0.5);
   await expect(page.getByTestId('anomaly-roc').locator('path[data-series]')).toHaveCount(2);
+});
+
+test('the Features page trains a dictionary, reads and steers a feature, and probes the codes in the browser', async ({ page }) => {
+  await openSitePage(page, `${site.url}/features/?train_size=10000&width=256&k=16`);
+  await readADictionary(page);
 });

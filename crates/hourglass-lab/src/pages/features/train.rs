@@ -20,8 +20,8 @@ use crate::{Progress, WireError, fields::PIXELS};
 /// Test images the live figures and the frontier are measured on.
 pub const MEASURED: usize = 1_000;
 /// Adam's learning rate and the mini-batch of every dictionary here.
-pub const LEARNING_RATE: f64 = 4e-3;
-pub const BATCH: usize = 64;
+pub const LEARNING_RATE: f64 = 2e-3;
+pub const BATCH: usize = 128;
 /// Steps between two live measurements (and at every epoch's end).
 const MEASURE_EVERY: usize = 10;
 /// The frontier's k, those not above the width.
@@ -193,8 +193,10 @@ impl FeaturesJob {
         if run.trainer.is_none() {
             let opts = TrainOptions {
                 loss: LossKind::Mse,
-                // a dictionary learns much of what it will in one epoch at this rate (on
-                // 10,000 MNIST images: MSE 0.022 at 4e-3 and batch 64, 0.031 at 1e-3 and 128)
+                // one epoch of 10,000 MNIST images, 256 features, TopK 16 (hourglass eval):
+                // 4e-3 and batch 64: FVU 0.324, 68% dead; 2e-3 and 128: 0.375, 40% dead;
+                // 1e-3 and 128: 0.455, 30% dead (PCA-16: 0.396). A faster rate kills more
+                // features; this one beats PCA in one epoch and keeps most alive.
                 optimizer: Optimizer::adam(LEARNING_RATE),
                 batch_size: BATCH,
                 epochs,
