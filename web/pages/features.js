@@ -101,6 +101,7 @@ export function mount(root) {
       h('p', {}, 'What an autoencoder\u2019s codes are good for, and the sparse dictionaries that explain other networks — on images you can read.'),
       h('div', { class: 'settings' },
         labelled('Dataset', bind('dataset', 'features-dataset')),
+        labelled('Dictionary of', bind('source', 'features-source')),
         labelled('Features (width)', bind('width', 'features-width')),
         labelled('Sparsity', bind('penalty', 'features-penalty')),
         labelled('k (active per image)', bind('k', 'features-k')),

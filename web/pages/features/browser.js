@@ -110,7 +110,7 @@ export function browserSection(ctx) {
   async function loadCards(/** @type {boolean} */ fresh) {
     if (fresh) { grid.replaceChildren(); shown = 0; }
     const m = await ctx.query('cards', { sort: sort.value, offset: shown, count: 24 });
-    summary.textContent = `${m.total} features, statistics on the first ${m.analysed.toLocaleString('en')} test images. Blue adds ink, red takes it away. Click a card for its top images.`;
+    summary.textContent = `${m.total} features, statistics on the first ${m.analysed.toLocaleString('en')} test images. Blue adds ink, red takes it away${m.on_codes ? ' (a feature of the model\u2019s codes: what the model\u2019s decoder adds when it fires at its strongest)' : ''}. Click a card for its top images.`;
     m.cards.forEach((/** @type {{index: number, rate: number, label: string}} */ c, /** @type {number} */ i) => {
       const cv = canvas(`features-direction-${c.index}`, 'digit');
       drawDirection(cv, m.data.directions.subarray(i * PX, (i + 1) * PX));

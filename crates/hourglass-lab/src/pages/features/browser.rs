@@ -1,13 +1,13 @@
 //! The last dictionary trained, read feature by feature: each feature's decoder direction
-//! (an image: the pixels it adds when it fires), the test images it fires most on, how
-//! strongly it fires (a histogram), how often, on which classes, and a label from that mix.
-
-use std::sync::Arc;
+//! (an image: the pixels it adds when it fires; for a dictionary of a model's codes, what
+//! the model's decoder adds when the feature fires at its strongest), the test images it
+//! fires most on, how strongly it fires (a histogram), how often, on which classes, and a
+//! label from that mix.
 
 use hourglass_core::{data::Dataset, tensor::Autoencoder, tensor::code_figures};
 use serde::Serialize;
 
-use super::{class_names, train::Spec};
+use super::{Data, class_names, train::Spec};
 use crate::{WireError, fields::PIXELS};
 
 /// Code values analysed at most (test images × features): the images analysed are the first
@@ -42,12 +42,14 @@ pub struct FeatureStats {
 /// A trained dictionary and what the browser shows of it.
 pub(super) struct Dictionary {
     pub model: Autoencoder,
+    /// The model whose codes the dictionary reads (none on pixels).
+    pub base: Option<Autoencoder>,
     pub spec: Spec,
     pub dataset: String,
     /// The analysed test images (the first of the test split).
     pub images: Dataset,
     pub sample: bool,
-    /// `[width × 784]`: row j is feature j's decoder direction.
+    /// `[width × 784]`: row j is feature j's decoder direction as an image.
     pub directions: Vec<f32>,
     pub features: Vec<FeatureStats>,
     pub l0: f64,
@@ -61,25 +63,31 @@ impl Dictionary {
         model: Autoencoder,
         spec: Spec,
         dataset: &str,
-        test: &Arc<Dataset>,
-        sample: bool,
+        data: &Data,
     ) -> Result<Self, WireError> {
         let width = spec.width;
-        let n = (ANALYSED_VALUES / width).clamp(1, test.len().max(1));
-        let images = test.take(n);
-        let f = code_figures(&model, &images.values, PIXELS)?;
+        let n = (ANALYSED_VALUES / width).clamp(1, data.test.len().max(1));
+        let images = data.test.take(n);
+        let inputs = data.test_x.take(n);
+        let f = code_figures(&model, &inputs.values, spec.input)?;
         let labels = images.labels.clone().unwrap_or_default();
         let names = class_names(dataset);
-        let features = (0..width)
+        let features: Vec<FeatureStats> = (0..width)
             .map(|j| stats(j, &f.codes, width, &labels, &names))
             .collect();
+        let base = data.base.as_ref().map(|(_, m)| m.clone());
+        let directions = match &base {
+            None => directions(&model, spec.input, width)?,
+            Some(b) => through_decoder(&model, b, &features, spec.input, width)?,
+        };
         Ok(Dictionary {
-            directions: directions(&model, width)?,
+            directions,
             model,
+            base,
             spec,
             dataset: dataset.to_string(),
             images,
-            sample,
+            sample: data.sample,
             features,
             l0: f.code.l0,
             dead: f.code.dead_fraction(),
@@ -92,14 +100,23 @@ impl Dictionary {
         &self.directions[j * PIXELS..(j + 1) * PIXELS]
     }
 
-    /// The code of one image.
+    /// The dictionary's code of one image (through the model's encoder first, when it reads
+    /// a model's codes).
     pub fn encode(&self, pixels: &[f32]) -> Vec<f32> {
-        self.model.encode_host(pixels, 1)
+        match &self.base {
+            None => self.model.encode_host(pixels, 1),
+            Some(b) => self.model.encode_host(&b.encode_host(pixels, 1), 1),
+        }
     }
 
-    /// The reconstruction of one code.
+    /// The image a dictionary code stands for (through the model's decoder after, when it
+    /// reads a model's codes).
     pub fn decode(&self, code: &[f32]) -> Vec<f32> {
-        self.model.decode_host(code, 1)
+        let out = self.model.decode_host(code, 1);
+        match &self.base {
+            None => out,
+            Some(b) => b.decode_host(&out, 1),
+        }
     }
 }
 
@@ -192,20 +209,48 @@ fn stats(
     }
 }
 
-/// Every feature's decoder direction, a row of 784 each. The checkpoint's decoder weight is
-/// `[784, width]` (PyTorch's `[out, in]`): column j is feature j's direction.
-fn directions(model: &Autoencoder, width: usize) -> Result<Vec<f32>, WireError> {
+/// Every feature's decoder direction, a row of `input` values each. The checkpoint's decoder
+/// weight is `[input, width]` (PyTorch's `[out, in]`): column j is feature j's direction.
+fn directions(model: &Autoencoder, input: usize, width: usize) -> Result<Vec<f32>, WireError> {
     let tensors = model.to_tensors();
     let w = tensors
         .iter()
         .find(|t| t.name == "decoder.0.weight")
-        .filter(|t| t.shape == [PIXELS, width])
+        .filter(|t| t.shape == [input, width])
         .ok_or_else(|| WireError::invalid("the dictionary has no one-layer decoder"))?;
-    let mut out = vec![0f32; width * PIXELS];
-    for p in 0..PIXELS {
+    let mut out = vec![0f32; width * input];
+    for p in 0..input {
         for j in 0..width {
-            out[j * PIXELS + p] = w.values[p * width + j];
+            out[j * input + p] = w.values[p * width + j];
         }
     }
     Ok(out)
+}
+
+/// Each feature of a dictionary of `base`'s codes as an image: what `base`'s decoder draws
+/// when the feature fires at its largest activation, less what it draws for the dictionary's
+/// empty code (its decoder bias). A dead feature shows at activation 1.
+fn through_decoder(
+    model: &Autoencoder,
+    base: &Autoencoder,
+    features: &[FeatureStats],
+    input: usize,
+    width: usize,
+) -> Result<Vec<f32>, WireError> {
+    let dirs = directions(model, input, width)?;
+    let empty = model.decode_host(&vec![0f32; width], 1);
+    let codes: Vec<f32> = features
+        .iter()
+        .flat_map(|f| {
+            let a = if f.max > 0.0 { f.max } else { 1.0 };
+            let d = &dirs[f.index * input..(f.index + 1) * input];
+            empty.iter().zip(d).map(move |(e, v)| e + a * v)
+        })
+        .collect();
+    let images = base.decode_host(&codes, 256);
+    let plain = base.decode_host(&empty, 1);
+    Ok(images
+        .chunks(PIXELS)
+        .flat_map(|img| img.iter().zip(&plain).map(|(a, b)| a - b))
+        .collect())
 }

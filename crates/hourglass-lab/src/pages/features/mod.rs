@@ -13,14 +13,20 @@
 //!   on pixels, PCA, the shipped model's codes, the kept models' codes and the dictionary's
 //!   features, at 10, 100 and 1000 labels per class, a few solver iterations a step.
 //!
+//! A dictionary reads the pixels or the shipped 30-D model's codes of them (its code layer):
+//! then its features are directions in the code space, shown as images through the model's
+//! decoder, and steering one changes the code the model decodes.
+//!
 //! Without the dataset the page runs on the shipped sample of 2,000 test images: the first
 //! 1,000 to train (or label), the last 1,000 to measure.
 
 use std::{sync::Arc, time::Duration};
 
 use hourglass_core::{
+    checkpoint::Checkpoint,
     data::{Dataset, Split},
     settings::Choice,
+    tensor::{Autoencoder, inference_device},
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -37,7 +43,7 @@ mod settings;
 mod snapshot;
 mod train;
 
-pub use settings::{FeaturesSettings, Penalty, Task};
+pub use settings::{FeaturesSettings, Penalty, Source, Task};
 
 /// The classes' names of the known datasets, by class number.
 pub(super) fn class_names(dataset: &str) -> [&'static str; 10] {
@@ -60,15 +66,50 @@ pub enum FeaturesCommand {
 }
 
 /// The images the page works on: the training images, the test images, and the labelled
-/// pool the probe draws its first N of each class from.
+/// pool the probe draws its first N of each class from; and what a dictionary reads of them
+/// (the pixels, or a model's codes of them).
 pub(super) struct Data {
-    /// The dataset's name and the train size it was cut at.
+    /// The dataset's name, the train size it was cut at and the source.
     key: String,
-    pub train: Dataset,
     pub test: Arc<Dataset>,
     pub pool: Arc<Dataset>,
+    /// What the dictionary trains on and is measured on: the training images' and the test
+    /// images' pixels or codes.
+    pub train_x: Arc<Dataset>,
+    pub test_x: Arc<Dataset>,
+    /// The model whose codes a dictionary reads (none on pixels), and its name.
+    pub base: Option<(String, Autoencoder)>,
     /// True on the shipped sample (no dataset here).
     pub sample: bool,
+}
+
+/// The shipped 30-D model of `dataset`.
+pub(super) fn shipped_30d(dataset: &str) -> Result<(String, Autoencoder), WireError> {
+    let name = if dataset == "fashion-mnist" {
+        "fashion-30d"
+    } else {
+        "mnist-30d"
+    };
+    let m = shipped::model(name)
+        .ok_or_else(|| WireError::invalid(format!("no shipped model {name}")))?;
+    let ck = Checkpoint::from_bytes(m.name, m.bytes)?;
+    Ok((
+        name.to_string(),
+        Autoencoder::from_tensors(&ck.config.architecture, &ck.tensors, &inference_device())?,
+    ))
+}
+
+/// `images` as a dictionary reads them: through `base`'s encoder, or as they are.
+fn inputs(images: &Dataset, base: Option<&Autoencoder>) -> Result<Dataset, WireError> {
+    let Some(m) = base else {
+        return Ok(images.clone());
+    };
+    Ok(Dataset::new(
+        format!("{} codes", images.name),
+        m.arch.latent_size(),
+        m.encode_host(&images.values, 512),
+        images.labels.clone(),
+    )?)
 }
 
 pub struct FeaturesJob {
@@ -91,20 +132,19 @@ pub struct FeaturesJob {
 }
 
 impl FeaturesJob {
-    /// The images of the dataset in use (read once per dataset and train size).
+    /// The images of the dataset in use (read once per dataset, train size and source).
     pub(super) fn data(&mut self) -> Result<&Data, WireError> {
         let s = &self.settings;
-        let key = format!("{}/{}", s.dataset, s.train_size);
+        let key = format!("{}/{}/{}", s.dataset, s.train_size, s.source.name());
         if self.data.as_ref().is_none_or(|d| d.key != key) {
-            let data = if self.datasets.is_present(&s.dataset) {
-                let train = self.ctx.datasets.load(&s.dataset, Split::Train)?;
-                Data {
-                    key: key.clone(),
-                    train: train.take(s.train_size as usize),
-                    test: self.ctx.datasets.load(&s.dataset, Split::Test)?,
-                    pool: train,
-                    sample: false,
-                }
+            let (train, test, pool, sample) = if self.datasets.is_present(&s.dataset) {
+                let pool = self.ctx.datasets.load(&s.dataset, Split::Train)?;
+                (
+                    pool.take(s.train_size as usize),
+                    self.ctx.datasets.load(&s.dataset, Split::Test)?,
+                    pool,
+                    false,
+                )
             } else {
                 let sample = shipped::sample(&s.dataset)
                     .ok_or_else(|| {
@@ -115,15 +155,27 @@ impl FeaturesJob {
                 let first: Vec<usize> = (0..half).collect();
                 let last: Vec<usize> = (half..sample.len()).collect();
                 let train = sample.subset(&first);
-                Data {
-                    key: key.clone(),
-                    pool: Arc::new(train.clone()),
-                    train,
-                    test: Arc::new(sample.subset(&last)),
-                    sample: true,
-                }
+                let pool = Arc::new(train.clone());
+                (train, Arc::new(sample.subset(&last)), pool, true)
             };
-            self.data = Some(data);
+            let base = match s.source {
+                Source::Pixels => None,
+                Source::Codes => Some(shipped_30d(&s.dataset)?),
+            };
+            let base_model = base.as_ref().map(|(_, m)| m);
+            let test_x = match base_model {
+                None => test.clone(),
+                Some(_) => Arc::new(inputs(&test, base_model)?),
+            };
+            self.data = Some(Data {
+                key,
+                train_x: Arc::new(inputs(&train, base_model)?),
+                test_x,
+                test,
+                pool,
+                base,
+                sample,
+            });
         }
         self.data
             .as_ref()
@@ -180,8 +232,8 @@ impl PageJob for FeaturesJob {
             probe::key(&self.settings, self.dictionary.as_ref()),
         );
         let before = std::mem::replace(&mut self.settings, next);
-        if self.settings.dataset != before.dataset {
-            // results of another dataset no longer match the page's images
+        if self.settings.dataset != before.dataset || self.settings.source != before.source {
+            // results of another dataset (or source) no longer match the page's images
             self.dictionary = None;
             self.frontier.clear();
             self.pca_curve = None;

@@ -13,8 +13,8 @@ use hourglass_core::{
 };
 use serde::Serialize;
 
-use super::{FeaturesJob, FeaturesSettings, browser::Dictionary};
-use crate::{Progress, WireError, fields::PIXELS, shipped};
+use super::{FeaturesJob, FeaturesSettings, browser::Dictionary, shipped_30d};
+use crate::{Progress, WireError, fields::PIXELS};
 
 /// Labels per class the probe is fitted with (the CLI's `all` takes minutes: it is in the
 /// README, not on the page).
@@ -37,28 +37,41 @@ pub(super) fn key(s: &FeaturesSettings, dictionary: Option<&Dictionary>) -> Stri
     )
 }
 
-/// A representation the probe reads.
-enum Source {
+/// How a representation is read off the images.
+enum Reader {
     Pixels,
     Pca(Pca),
+    /// A model's codes.
     Model(Autoencoder),
+    /// A dictionary's features, of the pixels or of a model's codes (`base`).
+    Dictionary {
+        base: Option<Autoencoder>,
+        dictionary: Autoencoder,
+    },
 }
 
 /// A representation with its features of the labelled pool and of the test images.
 struct Representation {
     name: String,
     label: String,
-    source: Source,
+    reader: Reader,
     /// Computed when first probed: `[pool rows × dim]`, `[test rows × dim]`.
     features: Option<(Vec<f32>, Vec<f32>, usize)>,
 }
 
 impl Representation {
     fn features_of(&self, images: &[f32]) -> (Vec<f32>, usize) {
-        match &self.source {
-            Source::Pixels => (images.to_vec(), PIXELS),
-            Source::Pca(p) => (project_rows(p, images, PIXELS), p.components.len()),
-            Source::Model(m) => (m.encode_host(images, 512), m.arch.latent_size()),
+        match &self.reader {
+            Reader::Pixels => (images.to_vec(), PIXELS),
+            Reader::Pca(p) => (project_rows(p, images, PIXELS), p.components.len()),
+            Reader::Model(m) => (m.encode_host(images, 512), m.arch.latent_size()),
+            Reader::Dictionary { base, dictionary } => {
+                let features = match base {
+                    None => dictionary.encode_host(images, 512),
+                    Some(b) => dictionary.encode_host(&b.encode_host(images, 512), 512),
+                };
+                (features, dictionary.arch.latent_size())
+            }
         }
     }
 }
@@ -124,30 +137,23 @@ impl FeaturesJob {
             Representation {
                 name: "pixels".into(),
                 label: "pixels (784)".into(),
-                source: Source::Pixels,
+                reader: Reader::Pixels,
                 features: None,
             },
             Representation {
                 name: "pca".into(),
                 label: format!("PCA-{PCA_COMPONENTS}"),
-                source: Source::Pca(pca),
+                reader: Reader::Pca(pca),
                 features: None,
             },
         ];
-        let shipped_name = if dataset == "fashion-mnist" {
-            "fashion-30d"
-        } else {
-            "mnist-30d"
-        };
-        if let Some(m) = shipped::model(shipped_name) {
-            let ck = Checkpoint::from_bytes(m.name, m.bytes)?;
-            reps.push(Representation {
-                name: m.name.into(),
-                label: format!("shipped {} codes (30)", m.name),
-                source: Source::Model(model_of(&ck)?),
-                features: None,
-            });
-        }
+        let (name, model) = shipped_30d(&dataset)?;
+        reps.push(Representation {
+            label: format!("shipped {name} codes (30)"),
+            name,
+            reader: Reader::Model(model),
+            features: None,
+        });
         let mut kept = 0;
         for name in self.ctx.models.list() {
             if kept >= MAX_KEPT {
@@ -168,7 +174,7 @@ impl FeaturesJob {
                     ck.config.training.variant.name()
                 ),
                 name,
-                source: Source::Model(model_of(&ck)?),
+                reader: Reader::Model(model_of(&ck)?),
                 features: None,
             });
             kept += 1;
@@ -177,7 +183,10 @@ impl FeaturesJob {
             reps.push(Representation {
                 name: "dictionary".into(),
                 label: format!("dictionary: {}", d.spec.describe()),
-                source: Source::Model(d.model.clone()),
+                reader: Reader::Dictionary {
+                    base: d.base.clone(),
+                    dictionary: d.model.clone(),
+                },
                 features: None,
             });
         }

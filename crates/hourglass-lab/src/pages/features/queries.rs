@@ -133,7 +133,7 @@ fn cards(
         .collect();
     Ok(Frame::of(&json!({
         "total": total, "offset": offset, "cards": cards,
-        "analysed": d.images.len(),
+        "analysed": d.images.len(), "on_codes": d.base.is_some(),
     }))
     .with("directions", Arc::new(directions)))
 }

@@ -35,6 +35,31 @@ impl Choice for Task {
     }
 }
 
+/// What a dictionary is trained on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The images' 784 pixels.
+    Pixels,
+    /// The shipped 30-D model's codes of the images (its code layer's activations).
+    Codes,
+}
+
+impl Choice for Source {
+    const ALL: &'static [Self] = &[Source::Pixels, Source::Codes];
+    fn name(self) -> &'static str {
+        match self {
+            Source::Pixels => "pixels",
+            Source::Codes => "codes",
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Source::Pixels => "the pixels",
+            Source::Codes => "a 30-D model's codes",
+        }
+    }
+}
+
 /// How a dictionary keeps its code sparse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Penalty {
@@ -67,6 +92,9 @@ pub struct FeaturesSettings {
     pub dataset: String,
     #[serde(with = "as_choice")]
     pub task: Task,
+    /// What the dictionary reads: the pixels or a model's code layer.
+    #[serde(with = "as_choice")]
+    pub source: Source,
     /// Code units of the dictionary (wider than the 784 pixels is allowed).
     pub width: u64,
     #[serde(with = "as_choice")]
@@ -86,6 +114,7 @@ impl Default for FeaturesSettings {
         FeaturesSettings {
             dataset: "mnist".into(),
             task: Task::Dictionary,
+            source: Source::Pixels,
             width: 256,
             penalty: Penalty::TopK,
             k: 16,
@@ -109,6 +138,7 @@ impl Settings for FeaturesSettings {
                 ],
             ),
             Field::choice_of::<Task>("task", "train"),
+            Field::choice_of::<Source>("source", "dictionary of"),
             Field::whole("width", "features (width)", (64, 4096))
                 .offering(&[64.0, 128.0, 256.0, 512.0, 1024.0, 2048.0, 4096.0]),
             Field::choice_of::<Penalty>("penalty", "sparsity"),

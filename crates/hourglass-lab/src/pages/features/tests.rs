@@ -204,3 +204,60 @@ fn the_probe_on_pixels_equals_the_cli_fit_and_every_representation_gets_a_line()
     assert!((page - cli).abs() <= 0.005, "page {page} against {cli}");
     assert!(page > 0.5, "{page}");
 }
+
+#[test]
+fn a_dictionary_of_a_models_codes_shows_its_features_through_the_models_decoder() {
+    let mut p = Probe::<FeaturesJob>::start();
+    let f = trained(
+        &mut p,
+        json!({"task": "dictionary", "source": "codes", "width": 64, "k": 4, "train_size": 1000, "epochs": 3}),
+    );
+    let d = &f.header["dictionary"];
+    assert!(
+        d["name"].as_str().unwrap().contains("30-D model's codes"),
+        "{d}"
+    );
+    assert!((d["l0"].as_f64().unwrap() - 4.0).abs() < 1e-9, "{d}");
+    // PCA on 30 numbers: up to 16 components of the curve (32 and more are past the input)
+    let ks: Vec<u64> = f.header["pca"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p[0].as_u64().unwrap())
+        .collect();
+    assert_eq!(ks, [1, 2, 4, 8, 16]);
+    let cards = ask(
+        &mut p,
+        json!({"type": "query", "id": 1, "query": "cards", "count": 4}),
+    );
+    // each direction is an image: what the model's decoder adds when the feature fires
+    let dirs = array(&cards, "directions");
+    assert_eq!(dirs.len(), 4 * 784);
+    assert!(dirs.iter().any(|v| v.abs() > 1e-3));
+    let used = ask(
+        &mut p,
+        json!({"type": "query", "id": 2, "query": "image", "index": 0}),
+    );
+    assert_eq!(array(&used, "reconstruction").len(), 784);
+    let j = used.header["features"][0]["index"].as_u64().unwrap();
+    let off = ask(
+        &mut p,
+        json!({"type": "query", "id": 3, "query": "steer", "index": 0, "feature": j, "value": 0.0}),
+    );
+    assert!(off.header["largest_change"].as_f64().unwrap() > 1e-3);
+    // the probe reads the dictionary's features of the model's codes of the images
+    let f = run(&mut p, json!({"task": "probe"}), |f| {
+        f.header["probe_lines"].as_array().is_some_and(|l| {
+            l.iter()
+                .any(|l| l["name"] == "dictionary" && !l["points"].as_array().unwrap().is_empty())
+        })
+    });
+    let line = f.header["probe_lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "dictionary")
+        .unwrap()
+        .clone();
+    assert_eq!(line["dim"], 64);
+}

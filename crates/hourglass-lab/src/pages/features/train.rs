@@ -14,8 +14,8 @@ use hourglass_core::{
 };
 use serde::Serialize;
 
-use super::{FeaturesJob, FeaturesSettings, Penalty, Task, browser::Dictionary};
-use crate::{Progress, WireError, fields::PIXELS};
+use super::{FeaturesJob, FeaturesSettings, Penalty, Source, Task, browser::Dictionary};
+use crate::{Progress, WireError};
 
 /// Test images the live figures and the frontier are measured on.
 pub const MEASURED: usize = 1_000;
@@ -32,16 +32,20 @@ const PCA_KS: [usize; 8] = [1, 2, 4, 8, 16, 32, 64, 128];
 /// One dictionary to train: its width and sparsity.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct Spec {
+    /// Values the dictionary reads per image: 784 pixels, or a model's code size.
+    pub input: usize,
+    /// It reads a model's codes (not the pixels).
+    pub on_codes: bool,
     pub width: usize,
     pub sparsity: Sparsity,
 }
 
 impl Spec {
-    /// The one-layer model: pixels → `width` code units → pixels (linear output, as the
+    /// The one-layer model: input → `width` code units → input (linear output, as the
     /// CLI's `--layers 784,WIDTH --output-activation linear`).
     pub fn architecture(&self) -> Architecture {
         Architecture::Dense {
-            layers: vec![PIXELS, self.width],
+            layers: vec![self.input, self.width],
             activation: Activation::Relu,
             output: Activation::Linear,
             activations: vec![],
@@ -55,12 +59,17 @@ impl Spec {
         }
     }
 
-    /// "256 features, TopK 16" or "256 features, L1 0.001".
+    /// "256 features, TopK 16", "256 features, L1 0.001", "… on a 30-D model's codes".
     pub fn describe(&self) -> String {
-        match self.sparsity {
+        let what = match self.sparsity {
             Sparsity::TopK { k } => format!("{} features, TopK {k}", self.width),
             Sparsity::L1 { weight } => format!("{} features, L1 {weight}", self.width),
             Sparsity::Kl { .. } => format!("{} features", self.width),
+        };
+        if self.on_codes {
+            format!("{what} on a {}-D model's codes", self.input)
+        } else {
+            what
         }
     }
 }
@@ -68,9 +77,10 @@ impl Spec {
 /// What the dictionaries depend on: a different key trains them again.
 pub(super) fn run_key(s: &FeaturesSettings) -> String {
     format!(
-        "{}/{}/{}/{}/{}/{}/{}/{}/{}",
+        "{}/{}/{}/{}/{}/{}/{}/{}/{}/{}",
         s.task.name(),
         s.dataset,
+        s.source.name(),
         s.width,
         s.penalty.name(),
         s.k,
@@ -81,19 +91,24 @@ pub(super) fn run_key(s: &FeaturesSettings) -> String {
     )
 }
 
-/// The dictionaries a task trains, in order.
-fn specs(s: &FeaturesSettings) -> Vec<Spec> {
+/// The dictionaries a task trains, in order, on inputs of `input` values.
+fn specs(s: &FeaturesSettings, input: usize) -> Vec<Spec> {
     let width = s.width as usize;
+    let on_codes = s.source == Source::Codes;
     match s.task {
         Task::Frontier => FRONTIER_KS
             .iter()
             .filter(|&&k| k <= width)
             .map(|&k| Spec {
+                input,
+                on_codes,
                 width,
                 sparsity: Sparsity::TopK { k },
             })
             .collect(),
         _ => vec![Spec {
+            input,
+            on_codes,
             width,
             sparsity: match s.penalty {
                 Penalty::TopK => Sparsity::TopK { k: s.k as usize },
@@ -169,6 +184,7 @@ impl FeaturesJob {
     /// frontier and its analysis.
     pub(super) fn train_step(&mut self) -> Result<Option<Progress>, WireError> {
         let key = run_key(&self.settings);
+        let input = self.data()?.train_x.features;
         if self
             .run
             .as_ref()
@@ -176,7 +192,7 @@ impl FeaturesJob {
         {
             self.run = Some(Run {
                 key,
-                specs: specs(&self.settings),
+                specs: specs(&self.settings, input),
                 at: 0,
                 trainer: None,
                 steps: 0,
@@ -210,13 +226,13 @@ impl FeaturesJob {
                 &training_device(),
             )?;
             let objective = objective_for(opts.variant, opts.loss, opts.seed, &model)?;
-            run.trainer = Some(Trainer::new(model, data.train.len(), &opts, objective)?);
+            run.trainer = Some(Trainer::new(model, data.train_x.len(), &opts, objective)?);
             run.steps = 0;
         }
         let Some(trainer) = run.trainer.as_mut() else {
             return Ok(None);
         };
-        let s = trainer.step(&data.train)?;
+        let s = trainer.step(&data.train_x)?;
         if s.epoch_done {
             trainer.end_epoch(None);
         }
@@ -229,8 +245,8 @@ impl FeaturesJob {
         };
         let done = trainer.epochs_done() >= epochs;
         if done || s.epoch_done || run.steps % MEASURE_EVERY == 1 {
-            let measured = data.test.take(MEASURED.min(data.test.len()));
-            let f = code_figures(trainer.model(), &measured.values, PIXELS)?;
+            let measured = data.test_x.take(MEASURED);
+            let f = code_figures(trainer.model(), &measured.values, input)?;
             run.live = Some(Live {
                 l0: f.code.l0,
                 dead: f.code.dead_fraction(),
@@ -262,19 +278,13 @@ impl FeaturesJob {
                 dead: live.dead,
             });
             if self.pca_curve.is_none() {
-                let measured = data.test.take(MEASURED.min(data.test.len()));
-                let fvus = pca_fvu_curve(&measured.values, PIXELS, &PCA_KS)?;
-                self.pca_curve = Some(PCA_KS.iter().copied().zip(fvus).collect());
+                let measured = data.test_x.take(MEASURED);
+                let ks: Vec<usize> = PCA_KS.iter().copied().filter(|&k| k <= input).collect();
+                let fvus = pca_fvu_curve(&measured.values, input, &ks)?;
+                self.pca_curve = Some(ks.into_iter().zip(fvus).collect());
             }
             let dataset = self.settings.dataset.clone();
-            let test = data.test.clone();
-            self.dictionary = Some(Dictionary::analyse(
-                model,
-                spec,
-                &dataset,
-                &test,
-                data.sample,
-            )?);
+            self.dictionary = Some(Dictionary::analyse(model, spec, &dataset, data)?);
             self.version += 1;
             if finished {
                 self.done_message = Some(match self.settings.task {
