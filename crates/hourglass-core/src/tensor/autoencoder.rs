@@ -71,7 +71,7 @@ pub const HOST_DECODE_MAX: usize = 8;
 
 /// A linear layer and its activation: ReLU-like ones in the same op (see
 /// [`super::dense`]), the others as a separate op after it.
-fn layer(l: &Linear, x: Tensor<2>, a: Activation) -> Tensor<2> {
+pub(super) fn layer(l: &Linear, x: Tensor<2>, a: Activation) -> Tensor<2> {
     let (fused, after) = fused(a);
     act(after, dense(x, l.weight.val(), bias(&l.bias), fused))
 }
@@ -385,7 +385,7 @@ impl Autoencoder {
     }
 
     /// The code layer applied to the last encoder layer's output.
-    fn code_of(&self, raw: Tensor<2>) -> Tensor<2> {
+    pub(super) fn code_of(&self, raw: Tensor<2>) -> Tensor<2> {
         match self.arch.code() {
             Code::Linear => raw,
             Code::Relu => activation::relu(raw),

@@ -61,6 +61,48 @@ impl Autoencoder {
         Ok((out, units))
     }
 
+    /// Codes from a dense encoder layer's activations: rows `[n × width]` of `encoder.LAYER`
+    /// (as [`Autoencoder::layer_rows`] gives them) through the rest of the encoder and the
+    /// code layer, in batches of `batch` — so a change made at that layer (a sparse
+    /// dictionary's reconstruction, a feature clamped) can be decoded to an image.
+    pub fn codes_from_layer(
+        &self,
+        layer: usize,
+        rows: &[f32],
+        batch: usize,
+    ) -> Result<Vec<f32>, Error> {
+        let linears = &self.module.enc_linears;
+        if !self.module.enc_convs.is_empty() || layer + 1 >= linears.len() {
+            return Err(Error::invalid(format!(
+                "encoder.{layer} is not a hidden dense layer of this model"
+            )));
+        }
+        let width = linears[layer + 1].weight.dims()[0];
+        if rows.is_empty() || !rows.len().is_multiple_of(width) {
+            return Err(Error::invalid(format!(
+                "{} values are not whole rows of encoder.{layer}'s {width}",
+                rows.len()
+            )));
+        }
+        let last = linears.len() - 1;
+        let mut out = Vec::with_capacity(rows.len() / width * self.arch.latent_size());
+        for chunk in rows.chunks(batch.max(1) * width) {
+            let n = chunk.len() / width;
+            let mut h =
+                Tensor::from_data(TensorData::new(chunk.to_vec(), [n, width]), &self.device());
+            for (i, l) in linears.iter().enumerate().skip(layer + 1) {
+                let a = if i < last {
+                    self.hidden_at(i)
+                } else {
+                    crate::glass::Activation::Linear
+                };
+                h = super::autoencoder::layer(l, h, a);
+            }
+            out.extend(host(self.code_of(h)));
+        }
+        Ok(out)
+    }
+
     /// Every layer's activations for one input (the pages draw activation maps).
     pub fn layer_activations(&self, sample: &[f32]) -> Result<Vec<LayerActivations>, Error> {
         let width = self.arch.input_size();
@@ -102,5 +144,55 @@ impl Autoencoder {
                 }
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{
+        architecture::{Architecture, Code},
+        glass::Activation,
+        rng::Rng,
+        tensor::{Autoencoder, initial_tensors, training_device},
+    };
+
+    #[test]
+    fn codes_from_a_hidden_layer_are_the_codes_of_the_images() {
+        let arch = Architecture::Dense {
+            layers: vec![12, 9, 6, 3],
+            activation: Activation::Relu,
+            output: Activation::Sigmoid,
+            activations: vec![],
+            code: Code::Linear,
+        };
+        let model = Autoencoder::from_tensors(
+            &arch,
+            &initial_tensors(&arch, 4).unwrap(),
+            &training_device(),
+        )
+        .unwrap();
+        let mut rng = Rng::new(2);
+        let x: Vec<f32> = (0..5 * 12).map(|_| rng.uniform(0.0, 1.0) as f32).collect();
+        let codes = model.encode_host(&x, 2);
+        for layer in 0..2 {
+            let (rows, width) = model
+                .layer_rows(&x, &format!("encoder.{layer}"), 2)
+                .unwrap();
+            assert_eq!(width, [9, 6][layer]);
+            let again = model.codes_from_layer(layer, &rows, 2).unwrap();
+            for (a, b) in again.iter().zip(&codes) {
+                assert!((a - b).abs() < 1e-5, "encoder.{layer}: {a} against {b}");
+            }
+        }
+        let e = model
+            .codes_from_layer(2, &[0.0; 3], 1)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a hidden dense layer"), "{e}");
+        let e = model
+            .codes_from_layer(0, &[0.0; 4], 1)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("whole rows"), "{e}");
     }
 }

@@ -7,7 +7,7 @@
 use hourglass_core::{data::Dataset, tensor::Autoencoder, tensor::code_figures};
 use serde::Serialize;
 
-use super::{Data, class_names, train::Spec};
+use super::{Data, base::Base, class_names, train::Spec};
 use crate::{WireError, fields::PIXELS};
 
 /// Code values analysed at most (test images × features): the images analysed are the first
@@ -42,8 +42,8 @@ pub struct FeatureStats {
 /// A trained dictionary and what the browser shows of it.
 pub(super) struct Dictionary {
     pub model: Autoencoder,
-    /// The model whose codes the dictionary reads (none on pixels).
-    pub base: Option<Autoencoder>,
+    /// The model whose layer the dictionary reads (none on pixels).
+    pub base: Option<Base>,
     pub spec: Spec,
     pub dataset: String,
     /// The analysed test images (the first of the test split).
@@ -75,7 +75,7 @@ impl Dictionary {
         let features: Vec<FeatureStats> = (0..width)
             .map(|j| stats(j, &f.codes, width, &labels, &names))
             .collect();
-        let base = data.base.as_ref().map(|(_, m)| m.clone());
+        let base = data.base.clone();
         let directions = match &base {
             None => directions(&model, spec.input, width)?,
             Some(b) => through_decoder(&model, b, &features, spec.input, width)?,
@@ -102,20 +102,20 @@ impl Dictionary {
 
     /// The dictionary's code of one image (through the model's encoder first, when it reads
     /// a model's codes).
-    pub fn encode(&self, pixels: &[f32]) -> Vec<f32> {
-        match &self.base {
+    pub fn encode(&self, pixels: &[f32]) -> Result<Vec<f32>, WireError> {
+        Ok(match &self.base {
             None => self.model.encode_host(pixels, 1),
-            Some(b) => self.model.encode_host(&b.encode_host(pixels, 1), 1),
-        }
+            Some(b) => self.model.encode_host(&b.read(pixels)?.0, 1),
+        })
     }
 
     /// The image a dictionary code stands for (through the model's decoder after, when it
     /// reads a model's codes).
-    pub fn decode(&self, code: &[f32]) -> Vec<f32> {
+    pub fn decode(&self, code: &[f32]) -> Result<Vec<f32>, WireError> {
         let out = self.model.decode_host(code, 1);
         match &self.base {
-            None => out,
-            Some(b) => b.decode_host(&out, 1),
+            None => Ok(out),
+            Some(b) => b.draw(&out),
         }
     }
 }
@@ -227,12 +227,12 @@ fn directions(model: &Autoencoder, input: usize, width: usize) -> Result<Vec<f32
     Ok(out)
 }
 
-/// Each feature of a dictionary of `base`'s codes as an image: what `base`'s decoder draws
-/// when the feature fires at its largest activation, less what it draws for the dictionary's
-/// empty code (its decoder bias). A dead feature shows at activation 1.
+/// Each feature of a dictionary of a model's layer as an image: what the rest of the model
+/// draws when the feature fires at its largest activation, less what it draws for the
+/// dictionary's empty code (its decoder bias). A dead feature shows at activation 1.
 fn through_decoder(
     model: &Autoencoder,
-    base: &Autoencoder,
+    base: &Base,
     features: &[FeatureStats],
     input: usize,
     width: usize,
@@ -247,8 +247,8 @@ fn through_decoder(
             empty.iter().zip(d).map(move |(e, v)| e + a * v)
         })
         .collect();
-    let images = base.decode_host(&codes, 256);
-    let plain = base.decode_host(&empty, 1);
+    let images = base.draw(&codes)?;
+    let plain = base.draw(&empty)?;
     Ok(images
         .chunks(PIXELS)
         .flat_map(|img| img.iter().zip(&plain).map(|(a, b)| a - b))

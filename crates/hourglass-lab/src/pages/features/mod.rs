@@ -13,9 +13,9 @@
 //!   on pixels, PCA, the shipped model's codes, the kept models' codes and the dictionary's
 //!   features, at 10, 100 and 1000 labels per class, a few solver iterations a step.
 //!
-//! A dictionary reads the pixels or the shipped 30-D model's codes of them (its code layer):
-//! then its features are directions in the code space, shown as images through the model's
-//! decoder, and steering one changes the code the model decodes.
+//! A dictionary reads the pixels, or a layer of the shipped 30-D model (a hidden layer or its
+//! code, [`base`]): then its features are directions in that layer's space, shown as images
+//! through the rest of the model, and steering one changes what the model decodes.
 //!
 //! Without the dataset the page runs on the shipped sample of 2,000 test images: the first
 //! 1,000 to train (or label), the last 1,000 to measure.
@@ -36,6 +36,7 @@ use crate::{
     shipped,
 };
 
+mod base;
 mod browser;
 mod probe;
 mod queries;
@@ -68,7 +69,7 @@ pub enum FeaturesCommand {
 /// The images the page works on: the training images, the test images, and the labelled
 /// pool the probe draws its first N of each class from; and what a dictionary reads of them
 /// (the pixels, or a model's codes of them).
-pub(super) struct Data {
+struct Data {
     /// The dataset's name, the train size it was cut at and the source.
     key: String,
     pub test: Arc<Dataset>,
@@ -77,14 +78,14 @@ pub(super) struct Data {
     /// images' pixels or codes.
     pub train_x: Arc<Dataset>,
     pub test_x: Arc<Dataset>,
-    /// The model whose codes a dictionary reads (none on pixels), and its name.
-    pub base: Option<(String, Autoencoder)>,
+    /// The model whose layer a dictionary reads (none on pixels).
+    pub base: Option<base::Base>,
     /// True on the shipped sample (no dataset here).
     pub sample: bool,
 }
 
 /// The shipped 30-D model of `dataset`.
-pub(super) fn shipped_30d(dataset: &str) -> Result<(String, Autoencoder), WireError> {
+fn shipped_30d(dataset: &str) -> Result<(String, Autoencoder), WireError> {
     let name = if dataset == "fashion-mnist" {
         "fashion-30d"
     } else {
@@ -99,15 +100,16 @@ pub(super) fn shipped_30d(dataset: &str) -> Result<(String, Autoencoder), WireEr
     ))
 }
 
-/// `images` as a dictionary reads them: through `base`'s encoder, or as they are.
-fn inputs(images: &Dataset, base: Option<&Autoencoder>) -> Result<Dataset, WireError> {
-    let Some(m) = base else {
+/// `images` as a dictionary reads them: a model's layer of them, or as they are.
+fn inputs(images: &Dataset, base: Option<&base::Base>) -> Result<Dataset, WireError> {
+    let Some(b) = base else {
         return Ok(images.clone());
     };
+    let (rows, width) = b.read(&images.values)?;
     Ok(Dataset::new(
-        format!("{} codes", images.name),
-        m.arch.latent_size(),
-        m.encode_host(&images.values, 512),
+        format!("{} activations", images.name),
+        width,
+        rows,
         images.labels.clone(),
     )?)
 }
@@ -133,7 +135,7 @@ pub struct FeaturesJob {
 
 impl FeaturesJob {
     /// The images of the dataset in use (read once per dataset, train size and source).
-    pub(super) fn data(&mut self) -> Result<&Data, WireError> {
+    fn data(&mut self) -> Result<&Data, WireError> {
         let s = &self.settings;
         let key = format!("{}/{}/{}", s.dataset, s.train_size, s.source.name());
         if self.data.as_ref().is_none_or(|d| d.key != key) {
@@ -158,11 +160,8 @@ impl FeaturesJob {
                 let pool = Arc::new(train.clone());
                 (train, Arc::new(sample.subset(&last)), pool, true)
             };
-            let base = match s.source {
-                Source::Pixels => None,
-                Source::Codes => Some(shipped_30d(&s.dataset)?),
-            };
-            let base_model = base.as_ref().map(|(_, m)| m);
+            let base = base::Base::of(s.source, &s.dataset)?;
+            let base_model = base.as_ref();
             let test_x = match base_model {
                 None => test.clone(),
                 Some(_) => Arc::new(inputs(&test, base_model)?),

@@ -13,7 +13,7 @@ use hourglass_core::{
 };
 use serde::Serialize;
 
-use super::{FeaturesJob, FeaturesSettings, browser::Dictionary, shipped_30d};
+use super::{FeaturesJob, FeaturesSettings, base::Base, browser::Dictionary, shipped_30d};
 use crate::{Progress, WireError, fields::PIXELS};
 
 /// Labels per class the probe is fitted with (the CLI's `all` takes minutes: it is in the
@@ -45,7 +45,7 @@ enum Reader {
     Model(Autoencoder),
     /// A dictionary's features, of the pixels or of a model's codes (`base`).
     Dictionary {
-        base: Option<Autoencoder>,
+        base: Option<Base>,
         dictionary: Autoencoder,
     },
 }
@@ -60,19 +60,19 @@ struct Representation {
 }
 
 impl Representation {
-    fn features_of(&self, images: &[f32]) -> (Vec<f32>, usize) {
-        match &self.reader {
+    fn features_of(&self, images: &[f32]) -> Result<(Vec<f32>, usize), WireError> {
+        Ok(match &self.reader {
             Reader::Pixels => (images.to_vec(), PIXELS),
             Reader::Pca(p) => (project_rows(p, images, PIXELS), p.components.len()),
             Reader::Model(m) => (m.encode_host(images, 512), m.arch.latent_size()),
             Reader::Dictionary { base, dictionary } => {
                 let features = match base {
                     None => dictionary.encode_host(images, 512),
-                    Some(b) => dictionary.encode_host(&b.encode_host(images, 512), 512),
+                    Some(b) => dictionary.encode_host(&b.read(images)?.0, 512),
                 };
                 (features, dictionary.arch.latent_size())
             }
-        }
+        })
     }
 }
 
@@ -235,8 +235,8 @@ impl FeaturesJob {
         let chosen = first_per_class(&labels, n);
         let rep = &mut run.reps[ri];
         if rep.features.is_none() {
-            let (pool, dim) = rep.features_of(&run.pool.values);
-            let (test, _) = rep.features_of(&run.test.values);
+            let (pool, dim) = rep.features_of(&run.pool.values)?;
+            let (test, _) = rep.features_of(&run.test.values)?;
             rep.features = Some((pool, test, dim));
         }
         let Some((pool_x, test_x, dim)) = rep.features.as_ref() else {

@@ -184,7 +184,7 @@ fn image(
 }
 
 fn used(d: &Dictionary, pixels: Vec<f32>, label: Option<u32>) -> Result<Frame, WireError> {
-    let code = d.encode(&pixels);
+    let code = d.encode(&pixels)?;
     let mut active: Vec<(usize, f32)> = code
         .iter()
         .enumerate()
@@ -203,7 +203,7 @@ fn used(d: &Dictionary, pixels: Vec<f32>, label: Option<u32>) -> Result<Frame, W
         .iter()
         .flat_map(|&(j, _)| d.direction(j).iter().copied())
         .collect();
-    let reconstruction = d.decode(&code);
+    let reconstruction = d.decode(&code)?;
     Ok(Frame::of(&json!({
         "label": label.map(|l| names.get(l as usize).copied().unwrap_or("?")),
         "active": count, "features": features,
@@ -220,11 +220,11 @@ fn steer(d: &Dictionary, pixels: Vec<f32>, feature: usize, value: f32) -> Result
             "\"value\" must be a number from −{MAX_STEER} to {MAX_STEER}"
         )));
     }
-    let mut code = d.encode(&pixels);
-    let original = d.decode(&code);
+    let mut code = d.encode(&pixels)?;
+    let original = d.decode(&code)?;
     let was = code[feature];
     code[feature] = value;
-    let steered = d.decode(&code);
+    let steered = d.decode(&code)?;
     let change = steered
         .iter()
         .zip(&original)

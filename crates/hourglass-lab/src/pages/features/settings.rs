@@ -35,27 +35,40 @@ impl Choice for Task {
     }
 }
 
-/// What a dictionary is trained on.
+/// What a dictionary is trained on: the pixels, or a layer of the shipped 30-D model
+/// (784-200-100-30) of the images.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
-    /// The images' 784 pixels.
     Pixels,
-    /// The shipped 30-D model's codes of the images (its code layer's activations).
+    /// Its first hidden layer's 200 activations.
+    Hidden1,
+    /// Its second hidden layer's 100.
+    Hidden2,
+    /// Its 30-D code.
     Codes,
 }
 
 impl Choice for Source {
-    const ALL: &'static [Self] = &[Source::Pixels, Source::Codes];
+    const ALL: &'static [Self] = &[
+        Source::Pixels,
+        Source::Hidden1,
+        Source::Hidden2,
+        Source::Codes,
+    ];
     fn name(self) -> &'static str {
         match self {
             Source::Pixels => "pixels",
+            Source::Hidden1 => "layer-1",
+            Source::Hidden2 => "layer-2",
             Source::Codes => "codes",
         }
     }
     fn label(self) -> &'static str {
         match self {
             Source::Pixels => "the pixels",
-            Source::Codes => "a 30-D model's codes",
+            Source::Hidden1 => "a 30-D model's first hidden layer (200)",
+            Source::Hidden2 => "a 30-D model's second hidden layer (100)",
+            Source::Codes => "a 30-D model's codes (30)",
         }
     }
 }

@@ -206,6 +206,44 @@ fn the_probe_on_pixels_equals_the_cli_fit_and_every_representation_gets_a_line()
 }
 
 #[test]
+fn a_dictionary_of_a_hidden_layer_draws_and_steers_through_the_rest_of_the_model() {
+    let mut p = Probe::<FeaturesJob>::start();
+    let f = trained(
+        &mut p,
+        json!({"task": "dictionary", "source": "layer-2", "width": 128, "k": 8, "train_size": 1000, "epochs": 2}),
+    );
+    let d = &f.header["dictionary"];
+    assert!(
+        d["name"]
+            .as_str()
+            .unwrap()
+            .contains("second hidden layer (100)"),
+        "{d}"
+    );
+    assert!((d["l0"].as_f64().unwrap() - 8.0).abs() < 1e-9, "{d}");
+    let cards = ask(
+        &mut p,
+        json!({"type": "query", "id": 1, "query": "cards", "count": 2}),
+    );
+    assert_eq!(array(&cards, "directions").len(), 2 * 784);
+    let used = ask(
+        &mut p,
+        json!({"type": "query", "id": 2, "query": "image", "index": 3}),
+    );
+    let recon = array(&used, "reconstruction");
+    assert!(
+        recon.iter().all(|v| (0.0..=1.0).contains(v)),
+        "the model's sigmoid output"
+    );
+    let j = used.header["features"][0]["index"].as_u64().unwrap();
+    let off = ask(
+        &mut p,
+        json!({"type": "query", "id": 3, "query": "steer", "index": 3, "feature": j, "value": 0.0}),
+    );
+    assert!(off.header["largest_change"].as_f64().unwrap() > 1e-3);
+}
+
+#[test]
 fn a_dictionary_of_a_models_codes_shows_its_features_through_the_models_decoder() {
     let mut p = Probe::<FeaturesJob>::start();
     let f = trained(

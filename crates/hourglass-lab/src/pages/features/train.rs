@@ -34,8 +34,8 @@ const PCA_KS: [usize; 8] = [1, 2, 4, 8, 16, 32, 64, 128];
 pub(super) struct Spec {
     /// Values the dictionary reads per image: 784 pixels, or a model's code size.
     pub input: usize,
-    /// It reads a model's codes (not the pixels).
-    pub on_codes: bool,
+    /// What it reads (the pixels, or a model's layer).
+    pub source: Source,
     pub width: usize,
     pub sparsity: Sparsity,
 }
@@ -66,10 +66,9 @@ impl Spec {
             Sparsity::L1 { weight } => format!("{} features, L1 {weight}", self.width),
             Sparsity::Kl { .. } => format!("{} features", self.width),
         };
-        if self.on_codes {
-            format!("{what} on a {}-D model's codes", self.input)
-        } else {
-            what
+        match self.source {
+            Source::Pixels => what,
+            other => format!("{what} on {}", other.label()),
         }
     }
 }
@@ -94,21 +93,21 @@ pub(super) fn run_key(s: &FeaturesSettings) -> String {
 /// The dictionaries a task trains, in order, on inputs of `input` values.
 fn specs(s: &FeaturesSettings, input: usize) -> Vec<Spec> {
     let width = s.width as usize;
-    let on_codes = s.source == Source::Codes;
+    let source = s.source;
     match s.task {
         Task::Frontier => FRONTIER_KS
             .iter()
             .filter(|&&k| k <= width)
             .map(|&k| Spec {
                 input,
-                on_codes,
+                source,
                 width,
                 sparsity: Sparsity::TopK { k },
             })
             .collect(),
         _ => vec![Spec {
             input,
-            on_codes,
+            source,
             width,
             sparsity: match s.penalty {
                 Penalty::TopK => Sparsity::TopK { k: s.k as usize },
