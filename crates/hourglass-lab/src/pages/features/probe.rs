@@ -45,7 +45,7 @@ enum Reader {
     Model(Autoencoder),
     /// A dictionary's features, of the pixels or of a model's codes (`base`).
     Dictionary {
-        base: Option<Base>,
+        base: Option<Box<Base>>,
         dictionary: Autoencoder,
     },
 }
@@ -184,7 +184,7 @@ impl FeaturesJob {
                 name: "dictionary".into(),
                 label: format!("dictionary: {}", d.spec.describe()),
                 reader: Reader::Dictionary {
-                    base: d.base.clone(),
+                    base: d.base.clone().map(Box::new),
                     dictionary: d.model.clone(),
                 },
                 features: None,
