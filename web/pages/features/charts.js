@@ -12,7 +12,7 @@ const PALETTE = ['#555', '#999', '#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#d
  * @param {{w: number, h: number, x: [number, number], y: [number, number], logX: boolean, xTicks: number[], yTicks: number[], xLabel: string, yLabel: string, yFormat: (v: number) => string}} o
  */
 function axes(host, o) {
-  const pad = { l: 44, r: 10, t: 10, b: 34 };
+  const pad = { l: 44, r: 18, t: 10, b: 34 };
   host.replaceChildren();
   host.setAttribute('viewBox', `0 0 ${o.w} ${o.h}`);
   const fx = (/** @type {number} */ v) => (o.logX ? Math.log10(v) : v);

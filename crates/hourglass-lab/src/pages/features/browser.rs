@@ -55,6 +55,8 @@ pub(super) struct Dictionary {
     pub l0: f64,
     pub dead: f64,
     pub fvu: f64,
+    /// The training loss at its last step.
+    pub loss: f64,
 }
 
 impl Dictionary {
@@ -64,6 +66,7 @@ impl Dictionary {
         spec: Spec,
         dataset: &str,
         data: &Data,
+        loss: f64,
     ) -> Result<Self, WireError> {
         let width = spec.width;
         let n = (ANALYSED_VALUES / width).clamp(1, data.test.len().max(1));
@@ -92,6 +95,7 @@ impl Dictionary {
             l0: f.code.l0,
             dead: f.code.dead_fraction(),
             fvu: f.fvu,
+            loss,
         })
     }
 

@@ -33,6 +33,8 @@ struct DictionaryView {
     l0: f64,
     dead: f64,
     fvu: f64,
+    /// Its training loss at the last step.
+    loss: f64,
     analysed: usize,
     /// Analysed on the shipped sample's images.
     sample: bool,
@@ -52,6 +54,7 @@ impl FeaturesJob {
                 l0: d.l0,
                 dead: d.dead,
                 fvu: d.fvu,
+                loss: d.loss,
                 analysed: d.images.len(),
                 sample: d.sample,
             }),

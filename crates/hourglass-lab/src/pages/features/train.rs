@@ -283,7 +283,7 @@ impl FeaturesJob {
                 self.pca_curve = Some(ks.into_iter().zip(fvus).collect());
             }
             let dataset = self.settings.dataset.clone();
-            self.dictionary = Some(Dictionary::analyse(model, spec, &dataset, data)?);
+            self.dictionary = Some(Dictionary::analyse(model, spec, &dataset, data, s.loss)?);
             self.version += 1;
             if finished {
                 self.done_message = Some(match self.settings.task {
