@@ -85,10 +85,11 @@ export function mount(root) {
   const probeLegend = h('ul', { class: 'legend', 'data-testid': 'features-probe-legend' });
   const probeStatus = h('p', { class: 'muted', 'data-testid': 'features-probe-status' });
   const probeSentence = h('p', { 'data-testid': 'features-probe-sentence' });
+  const probeRow = h('div', { class: 'row' }, buttons.probe.el);
   const probe = h('section', { class: 'panel', 'data-testid': 'features-probe' },
     h('h2', {}, 'What the codes are worth'),
     h('p', {}, 'Feature learning: use a representation as the input of a simple classifier trained on few labels. A linear probe (logistic regression, scikit-learn\u2019s defaults) on pixels, PCA, the shipped 30-D model\u2019s codes, your kept models\u2019 codes and the dictionary\u2019s features, with 10, 100 and 1000 labels per class.'),
-    h('div', { class: 'row' }, buttons.probe.el), probeStatus, probeSvg, probeLegend, probeSentence);
+    probeRow, probeStatus, probeSvg, probeLegend, probeSentence);
 
   const browser = browserSection({ query: (name, fields = {}) => session.query(name, fields), fail });
 
@@ -96,6 +97,7 @@ export function mount(root) {
   const download = datasetDownload('features', (dataset) => send({ type: 'fetch', dataset }), say);
   const sampleNote = h('p', { class: 'message', 'data-testid': 'features-sample', hidden: true });
   function buildControls() {
+    probeRow.replaceChildren(buttons.probe.el, labelled('Labels per class up to ', bind('probe_up_to', 'features-probe-up-to')));
     side.replaceChildren(
       h('h1', {}, 'Features'),
       h('p', {}, 'What an autoencoder\u2019s codes are good for, and the sparse dictionaries that explain other networks — on images you can read.'),
@@ -145,7 +147,7 @@ export function mount(root) {
     if (s.settings.task !== 'probe') lineChart(lossChart, run.losses, { width: 300, height: 150, label: 'epoch' });
     frontierChart(frontier, s.frontier, s.pca);
     probeChart(probeSvg, s.probe_lines, probeLegend);
-    probeStatus.textContent = s.probe ? `Fitting ${s.probe.representation} with ${s.probe.labels_per_class} labels per class (${s.probe.iterations} solver iterations; fit ${s.probe.done + 1} of ${s.probe.total}).` : (s.probe_lines.length ? 'Scored on the first 5,000 test images.' : 'Press Run the probe.');
+    probeStatus.textContent = s.probe ? `Fitting ${s.probe.representation} with ${s.probe.labels_per_class > 1000 ? 'all labels' : `${s.probe.labels_per_class} labels per class`} (${s.probe.iterations} solver iterations; fit ${s.probe.done + 1} of ${s.probe.total}).` : (s.probe_lines.length ? `Scored on the first ${s.sample ? '1,000' : '5,000'} test images.` : 'Press Run the probe.');
     probeSentence.textContent = sentence(s.probe_lines);
     sampleNote.hidden = !s.sample;
     sampleNote.textContent = s.sample ? 'No dataset here: the page runs on the shipped sample of 2,000 test images (1,000 to train and label, 1,000 to measure). Download the dataset for the real figures.' : '';
@@ -191,10 +193,11 @@ function sentence(lines) {
   const top = best(few);
   const pixels = few.find((x) => x.name === 'pixels');
   let s = top.name === 'pixels' ? `With 10 labels per class the pixels do best (${(100 * top.acc).toFixed(1)}%): no representation here makes the few labels go further yet.` : `With 10 labels per class, ${top.label} does best (${(100 * top.acc).toFixed(1)}%${pixels && pixels !== top ? ` against the pixels\u2019 ${(100 * pixels.acc).toFixed(1)}%` : ''}): a representation learned without labels makes the few labels go further.`;
-  const many = at(1000);
-  if (many.length >= 2) {
+  const most = Math.max(...lines.flatMap((l) => l.points.map((p) => p[0])));
+  const many = at(most);
+  if (most >= 1000 && many.length >= 2) {
     const lead = best(many);
-    s += ` With 1000, ${lead.label} leads (${(100 * lead.acc).toFixed(1)}%): with enough labels, more numbers to separate the classes with matter more.`;
+    s += ` With ${most > 1000 ? 'every label' : '1000'}, ${lead.label} leads (${(100 * lead.acc).toFixed(1)}%): with enough labels, more numbers to separate the classes with matter more.`;
   }
   return s;
 }

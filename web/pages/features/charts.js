@@ -9,7 +9,7 @@ const PALETTE = ['#555', '#999', '#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#d
 /**
  * Axes with ticks into `host`; returns the x and y maps.
  * @param {SVGSVGElement} host
- * @param {{w: number, h: number, x: [number, number], y: [number, number], logX: boolean, xTicks: number[], yTicks: number[], xLabel: string, yLabel: string, yFormat: (v: number) => string}} o
+ * @param {{w: number, h: number, x: [number, number], y: [number, number], logX: boolean, xTicks: number[], yTicks: number[], xLabel: string, yLabel: string, yFormat: (v: number) => string, xFormat?: (v: number) => string}} o
  */
 function axes(host, o) {
   const pad = { l: 44, r: 18, t: 10, b: 34 };
@@ -22,7 +22,7 @@ function axes(host, o) {
   host.append(svg('path', { d: `M${pad.l},${pad.t} V${o.h - pad.b} H${o.w - pad.r}`, class: 'axis' }));
   for (const t of o.xTicks) {
     const e = svg('text', { x: X(t), y: o.h - pad.b + 13, 'text-anchor': 'middle', class: 'tick' });
-    e.textContent = String(t);
+    e.textContent = o.xFormat ? o.xFormat(t) : String(t);
     host.append(e);
   }
   for (const t of o.yTicks) {
@@ -47,7 +47,9 @@ function axes(host, o) {
 export function probeChart(host, lines, legend) {
   const all = lines.flatMap((l) => l.points.map((p) => p[1]));
   const lo = all.length ? Math.max(0, Math.floor(Math.min(...all) * 10) / 10 - 0.05) : 0.4;
-  const { X, Y } = axes(host, { w: 420, h: 240, x: [10, 1000], y: [lo, 1], logX: true, xTicks: [10, 100, 1000], yTicks: [lo, (lo + 1) / 2, 1].map((v) => Math.round(v * 100) / 100), xLabel: 'labels per class', yLabel: 'test accuracy', yFormat: (v) => `${Math.round(v * 100)}%` });
+  // `all` (the whole training split) sits at its mean labels per class, past 1000
+  const most = Math.max(1000, ...lines.flatMap((l) => l.points.map((p) => p[0])));
+  const { X, Y } = axes(host, { w: 420, h: 240, x: [10, most], y: [lo, 1], logX: true, xTicks: most > 1000 ? [10, 100, 1000, most] : [10, 100, 1000], xFormat: (v) => (v > 1000 ? 'all' : String(v)), yTicks: [lo, (lo + 1) / 2, 1].map((v) => Math.round(v * 100) / 100), xLabel: 'labels per class', yLabel: 'test accuracy', yFormat: (v) => `${Math.round(v * 100)}%` });
   legend.replaceChildren();
   lines.forEach((l, i) => {
     const colour = PALETTE[i % PALETTE.length];
@@ -57,7 +59,7 @@ export function probeChart(host, lines, legend) {
     for (const [n, a] of l.points) {
       const c = svg('circle', { cx: X(n), cy: Y(a), r: 3, fill: colour });
       const t = svg('title', {});
-      t.textContent = `${l.label}: ${(100 * a).toFixed(1)}% with ${n} labels per class`;
+      t.textContent = `${l.label}: ${(100 * a).toFixed(1)}% with ${n > 1000 ? `all labels (${n} per class on average)` : `${n} labels per class`}`;
       c.append(t);
       host.append(c);
     }

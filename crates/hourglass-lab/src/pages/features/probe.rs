@@ -3,6 +3,8 @@
 //! images. One fit at a time, a few L-BFGS iterations a step; the lines fill in by labels
 //! per class, so every representation has its first point soon.
 
+use std::sync::Arc;
+
 use hourglass_core::{
     checkpoint::Checkpoint,
     data::{Dataset, Scaling},
@@ -16,9 +18,18 @@ use serde::Serialize;
 use super::{FeaturesJob, FeaturesSettings, base::Base, browser::Dictionary, shipped_30d};
 use crate::{Progress, WireError, fields::PIXELS};
 
-/// Labels per class the probe is fitted with (the CLI's `all` takes minutes: it is in the
-/// README, not on the page).
+/// Labels per class the probe is fitted with; `all` (the whole training split, minutes on
+/// the pixels) follows when the settings ask for it.
 pub const LABELS_PER_CLASS: [usize; 3] = [10, 100, 1000];
+
+/// The labels per class to fit, in order (`usize::MAX`: all of them).
+fn counts(s: &FeaturesSettings) -> Vec<usize> {
+    let mut c = LABELS_PER_CLASS.to_vec();
+    if s.probe_up_to == "all" {
+        c.push(usize::MAX);
+    }
+    c
+}
 /// Test images a probe is scored on.
 pub const TEST_IMAGES: usize = 5_000;
 /// PCA's components (the shipped models' code size).
@@ -31,8 +42,9 @@ const WORK_PER_STEP: usize = 200_000_000;
 /// What the probe's runs depend on beyond the data: another dictionary probes again.
 pub(super) fn key(s: &FeaturesSettings, dictionary: Option<&Dictionary>) -> String {
     format!(
-        "{}/{}",
+        "{}/{}/{}",
         s.dataset,
+        s.probe_up_to,
         dictionary.map_or("none".into(), |d| d.spec.describe())
     )
 }
@@ -82,16 +94,29 @@ pub struct ProbeLine {
     pub name: String,
     pub label: String,
     pub dim: usize,
-    /// `(labels per class, accuracy)`.
+    /// `(labels per class, accuracy)`; `all` as the mean per class of the whole pool.
     pub points: Vec<(usize, f64)>,
+}
+
+/// Labels per class a fit used: its labelled images over the classes among them (10, 100,
+/// 1000, ~6000 for all of MNIST's; fewer where the pool runs short, as the shipped sample's
+/// ~100 a class).
+fn per_class(chosen: &[usize], labels: &[u32]) -> usize {
+    let mut seen = std::collections::BTreeSet::new();
+    chosen.iter().for_each(|&i| {
+        seen.insert(labels[i]);
+    });
+    (chosen.len() as f64 / seen.len().max(1) as f64).round() as usize
 }
 
 /// The probes in progress.
 pub(super) struct ProbeRun {
     key: String,
     reps: Vec<Representation>,
-    /// The labelled pool: the first 1000 of each class, their labels.
-    pool: Dataset,
+    /// The labels per class to fit, in order (`usize::MAX`: all).
+    counts: Vec<usize>,
+    /// The labelled pool: the first 1000 of each class (all of it when `all` is asked for).
+    pool: Arc<Dataset>,
     test: Dataset,
     /// Next (labels-per-class index, representation index) to fit.
     at: (usize, usize),
@@ -110,18 +135,26 @@ pub struct ProbeView {
 
 impl ProbeRun {
     fn finished(&self) -> bool {
-        self.at.0 >= LABELS_PER_CLASS.len()
+        self.at.0 >= self.counts.len()
     }
 
     pub fn view(&self) -> Option<ProbeView> {
         let rep = self.reps.get(self.at.1)?;
         (!self.finished()).then(|| ProbeView {
             representation: rep.label.clone(),
-            labels_per_class: LABELS_PER_CLASS[self.at.0],
+            labels_per_class: self.per_class(self.at.0),
             iterations: self.fit.as_ref().map_or(0, ProbeFit::iterations),
             done: self.at.0 * self.reps.len() + self.at.1,
-            total: LABELS_PER_CLASS.len() * self.reps.len(),
+            total: self.counts.len() * self.reps.len(),
         })
+    }
+
+    /// The labels per class of count `i`, `all` as the pool's mean per class.
+    fn per_class(&self, i: usize) -> usize {
+        match self.counts[i] {
+            usize::MAX => self.pool.len() / 10,
+            n => n,
+        }
     }
 }
 
@@ -202,10 +235,15 @@ impl FeaturesJob {
             .is_none_or(|p| p.key != key || p.finished())
         {
             let reps = self.representations()?;
+            let counts = counts(&self.settings);
             let data = self.data()?;
             let pool_labels = data.pool.labels.clone().unwrap_or_default();
-            let most = LABELS_PER_CLASS[LABELS_PER_CLASS.len() - 1];
-            let pool = data.pool.subset(&first_per_class(&pool_labels, most));
+            let most = counts[counts.len() - 1];
+            let pool = if most == usize::MAX {
+                data.pool.clone()
+            } else {
+                Arc::new(data.pool.subset(&first_per_class(&pool_labels, most)))
+            };
             let test = data.test.take(TEST_IMAGES);
             self.probe_lines = reps
                 .iter()
@@ -220,6 +258,7 @@ impl FeaturesJob {
             self.probe = Some(ProbeRun {
                 key,
                 reps,
+                counts,
                 pool,
                 test,
                 at: (0, 0),
@@ -230,7 +269,7 @@ impl FeaturesJob {
             return Ok(None);
         };
         let (ni, ri) = run.at;
-        let n = LABELS_PER_CLASS[ni];
+        let n = run.counts[ni];
         let labels = run.pool.labels.clone().unwrap_or_default();
         let chosen = first_per_class(&labels, n);
         let rep = &mut run.reps[ri];
@@ -265,7 +304,7 @@ impl FeaturesJob {
         run.fit = None;
         if let Some(line) = self.probe_lines.get_mut(ri) {
             line.dim = dim;
-            line.points.push((n, accuracy));
+            line.points.push((per_class(&chosen, &labels), accuracy));
         }
         // next: the following representation, then the next labels per class; features
         // of the last fitted kept for the next count
@@ -279,7 +318,15 @@ impl FeaturesJob {
             self.done_message = Some(format!(
                 "The probe is done: {} representations at {} labels per class.",
                 run.reps.len(),
-                LABELS_PER_CLASS.map(|n| n.to_string()).join(", ")
+                run.counts
+                    .iter()
+                    .map(|&n| if n == usize::MAX {
+                        "all".to_string()
+                    } else {
+                        n.to_string()
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
         self.version += 1;

@@ -116,6 +116,9 @@ pub struct FeaturesSettings {
     pub k: u64,
     /// The L1 penalty's weight.
     pub l1: f64,
+    /// The probe's labels per class: up to `1000`, or `all` as well (the whole training
+    /// split: minutes).
+    pub probe_up_to: String,
     pub epochs: u64,
     /// Training images (the first of the train split).
     pub train_size: u64,
@@ -132,6 +135,7 @@ impl Default for FeaturesSettings {
             penalty: Penalty::TopK,
             k: 16,
             l1: 1e-3,
+            probe_up_to: "1000".into(),
             epochs: 1,
             train_size: 10_000,
             seed: 1,
@@ -160,6 +164,14 @@ impl Settings for FeaturesSettings {
             Field::number("l1", "L1 weight", (1e-5, 1.0))
                 .log()
                 .offering(&[1e-4, 1e-3, 1e-2]),
+            Field::choice(
+                "probe_up_to",
+                "probe up to",
+                &[
+                    ("1000", "1000 labels per class"),
+                    ("all", "all labels (minutes)"),
+                ],
+            ),
             Field::whole("epochs", "epochs", (1, 20)).offering(&[1.0, 3.0, 5.0, 10.0]),
             Field::whole("train_size", "training images", (1_000, 60_000))
                 .offering(&[2_000.0, 10_000.0, 20_000.0, 60_000.0]),

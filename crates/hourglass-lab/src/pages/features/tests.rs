@@ -299,3 +299,33 @@ fn a_dictionary_of_a_models_codes_shows_its_features_through_the_models_decoder(
         .clone();
     assert_eq!(line["dim"], 64);
 }
+
+#[test]
+fn the_probe_with_every_label_adds_a_point_for_all_of_them() {
+    let mut p = Probe::<FeaturesJob>::start();
+    let f = run(
+        &mut p,
+        json!({"task": "probe", "probe_up_to": "all"}),
+        |f| {
+            f.header["probe"].is_null()
+                && f.header["probe_lines"].as_array().is_some_and(|l| {
+                    !l.is_empty() && l.iter().all(|l| l["points"].as_array().unwrap().len() == 4)
+                })
+        },
+    );
+    // on the shipped sample the pool is its first 1,000 images, about 100 a class: a point
+    // says how many labels per class it really had
+    for line in f.header["probe_lines"].as_array().unwrap() {
+        let ns: Vec<u64> = line["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p[0].as_u64().unwrap())
+            .collect();
+        assert_eq!(ns[0], 10, "{line}");
+        assert!(ns[1] > 80 && ns[1] <= 100, "{line}");
+        assert_eq!(ns[2], 100, "{line}");
+        assert_eq!(ns[3], 100, "{line}");
+    }
+    assert_eq!(f.header["sample"], true);
+}
