@@ -88,7 +88,7 @@ export function mount(root) {
   const probeRow = h('div', { class: 'row' }, buttons.probe.el);
   const probe = h('section', { class: 'panel', 'data-testid': 'features-probe' },
     h('h2', {}, 'What the codes are worth'),
-    h('p', {}, 'Feature learning: use a representation as the input of a simple classifier trained on few labels. A linear probe (logistic regression, scikit-learn\u2019s defaults) on pixels, PCA, the shipped 30-D model\u2019s codes, your kept models\u2019 codes and the dictionary\u2019s features, with 10, 100 and 1000 labels per class.'),
+    h('p', {}, 'Feature learning: use a representation as the input of a simple classifier trained on few labels. A linear probe (logistic regression, scikit-learn\u2019s defaults) on pixels, PCA, the shipped 30-D model\u2019s codes, your kept models\u2019 codes and the dictionary\u2019s features, with 10, 100 and 1000 labels per class — and every label, on request (minutes).'),
     probeRow, probeStatus, probeSvg, probeLegend, probeSentence);
 
   const browser = browserSection({ query: (name, fields = {}) => session.query(name, fields), fail });
