@@ -34,6 +34,21 @@ export function choose(sel, value) {
 }
 
 /**
+ * Shows the job's settings in a page's controls (by setting name), leaving alone the one the
+ * user is changing now.
+ * @param {Record<string, HTMLSelectElement|HTMLInputElement>} controls
+ * @param {Record<string, any>} settings
+ */
+export function showSettings(controls, settings) {
+  for (const [name, el] of Object.entries(controls)) {
+    if (document.activeElement === el) continue;
+    const v = String(settings[name]);
+    if (el instanceof HTMLSelectElement) choose(el, v);
+    else if (el.value !== v) el.value = v;
+  }
+}
+
+/**
  * The options a field offers: its choices, or the values a number field suggests.
  * @param {import('./settings.js').Field} f
  * @returns {[string|number, string][]}

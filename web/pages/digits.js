@@ -9,7 +9,7 @@ import { h, svg, showNumber } from '../lib/dom.js';
 import { connectPage, messageLine } from '../lib/page.js';
 import { lineChart } from '../lib/chart.js';
 import { check, settingsToUrl } from '../lib/settings.js';
-import { choose, controlFor, trainToggle } from '../lib/controls.js';
+import { choose, controlFor, trainToggle, showSettings } from '../lib/controls.js';
 import { mapPanel } from './digits/map.js';
 import { digitPanels } from './digits/digit.js';
 import { datasetDownload } from '../lib/download.js';
@@ -232,12 +232,7 @@ export function mount(root) {
     toggle.set(run.training);
     reset.hidden = !training;
     trainingBox.hidden = !training;
-    for (const [name, el] of Object.entries(controls)) {
-      const v = String(s.settings[/** @type {keyof Settings} */ (name)]);
-      if (document.activeElement === el) continue;
-      if (el instanceof HTMLSelectElement) choose(el, v);
-      else if (el.value !== v) el.value = v;
-    }
+    showSettings(controls, s.settings);
     if (document.activeElement !== mapSource) mapSource.value = s.settings.map;
     drawPicker(s);
     drawIntro(s);

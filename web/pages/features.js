@@ -9,7 +9,7 @@ import { h, svg } from '../lib/dom.js';
 import { connectPage, messageLine } from '../lib/page.js';
 import { lineChart } from '../lib/chart.js';
 import { settingsToUrl } from '../lib/settings.js';
-import { choose, controlFor, trainToggle } from '../lib/controls.js';
+import { controlFor, trainToggle, showSettings } from '../lib/controls.js';
 import { datasetDownload } from '../lib/download.js';
 import { probeChart, frontierChart } from './features/charts.js';
 import { browserSection } from './features/browser.js';
@@ -121,12 +121,7 @@ export function mount(root) {
     const first = !live;
     live = s;
     const run = s.run;
-    for (const [name, el] of Object.entries(controls)) {
-      if (document.activeElement === el) continue;
-      const v = String(s.settings[name]);
-      if (el instanceof HTMLSelectElement) choose(el, v);
-      else if (el.value !== v) el.value = v;
-    }
+    showSettings(controls, s.settings);
     const topk = s.settings.penalty === 'topk';
     for (const [name, show] of /** @type {[string, boolean][]} */ ([['k', topk], ['l1', !topk]])) {
       const label = controls[name] && controls[name].closest('label');

@@ -8,7 +8,7 @@ import { h, svg, showNumber } from '../lib/dom.js';
 import { connectPage, messageLine } from '../lib/page.js';
 import { lineChart } from '../lib/chart.js';
 import { check, settingsToUrl } from '../lib/settings.js';
-import { choose, controlFor, trainToggle } from '../lib/controls.js';
+import { choose, controlFor, trainToggle, showSettings } from '../lib/controls.js';
 import { drawImage } from '../lib/images.js';
 import { architectureEditor, PRESETS } from './studio/editor.js';
 import { insidePanel } from './studio/inside.js';
@@ -316,12 +316,7 @@ export function mount(root) {
     live = s;
     const run = s.run;
     toggle.set(run.training);
-    for (const [n, el] of Object.entries(controls)) {
-      const v = String(s.settings[n]);
-      if (document.activeElement === el) continue;
-      if (el instanceof HTMLSelectElement) choose(el, v);
-      else if (el.value !== v) el.value = v;
-    }
+    showSettings(controls, s.settings);
     const momentum = boxes.training.querySelector('[data-field="momentum"]');
     if (momentum) /** @type {HTMLElement} */ (momentum).hidden = s.settings.optimizer !== 'sgd';
     const used = VARIANT_FIELDS[s.settings.variant] || [];

@@ -11,7 +11,7 @@ import { h, svg } from '../lib/dom.js';
 import { connectPage, messageLine } from '../lib/page.js';
 import { lineChart } from '../lib/chart.js';
 import { settingsToUrl } from '../lib/settings.js';
-import { choose, controlFor, trainToggle } from '../lib/controls.js';
+import { controlFor, trainToggle, showSettings } from '../lib/controls.js';
 import { datasetDownload } from '../lib/download.js';
 import { CLASS_NAMES } from './uses/shared.js';
 import { anomalySection } from './uses/anomaly.js';
@@ -120,12 +120,7 @@ export function mount(root) {
     const datasetChanged = !live || live.settings.dataset !== s.settings.dataset;
     live = s;
     const run = s.run;
-    for (const [name, el] of Object.entries(controls)) {
-      if (document.activeElement === el) continue;
-      const v = String(s.settings[name]);
-      if (el instanceof HTMLSelectElement) choose(el, v);
-      else if (el.value !== v) el.value = v;
-    }
+    showSettings(controls, s.settings);
     const tr = s.training;
     status.textContent = tr ? `${tr.run} (model ${tr.index + 1} of ${tr.runs}): epoch ${tr.epoch} of ${tr.epochs}${tr.loss !== null ? `, loss ${tr.loss.toFixed(4)}` : ''}` : (run.training && s.settings.experiment === 'project' ? 'Making a map (below): no model trains for it.' : 'Nothing training.');
     for (const [experiment, section] of Object.entries(sections)) {

@@ -215,3 +215,30 @@ impl<J: PageJob> Probe<J> {
         self.driver.snapshot()
     }
 }
+
+/// The array `name` of a frame; panics naming it when the frame has none.
+pub fn array<'a>(f: &'a crate::Frame, name: &str) -> &'a [f32] {
+    &f.arrays
+        .iter()
+        .find(|(n, _)| *n == name)
+        .unwrap_or_else(|| panic!("no array {name}"))
+        .1
+}
+
+/// The answer to a query given as JSON, which must succeed.
+pub fn ask<J: PageJob>(p: &mut Probe<J>, q: serde_json::Value) -> crate::Frame {
+    p.ask(&q.to_string())
+}
+
+/// Configures `settings`, plays, and steps until a snapshot satisfies `done`.
+pub fn run<J: PageJob>(
+    p: &mut Probe<J>,
+    settings: serde_json::Value,
+    done: impl Fn(&crate::Frame) -> bool,
+) -> crate::Frame {
+    let mut msg = settings;
+    msg["type"] = serde_json::json!("configure");
+    p.send(&msg.to_string());
+    p.send(r#"{"type":"play"}"#);
+    p.until(200_000, done)
+}

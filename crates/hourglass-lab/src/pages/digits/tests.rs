@@ -5,7 +5,7 @@ use hourglass_core::fixed::distance;
 use super::*;
 use crate::{
     DatasetStore, MemoryModels,
-    testing::{Probe, TestDatasets, test_data},
+    testing::{Probe, TestDatasets, array, ask, test_data},
 };
 
 type P = Probe<DigitsJob>;
@@ -128,15 +128,6 @@ fn without_the_dataset_your_model_trains_on_the_shipped_sample_and_says_so() {
     assert_eq!(s.header["steps_per_epoch"], 20);
     assert!(s.header["loss"].as_f64().is_some_and(f64::is_finite));
     assert_eq!(s.header["run"]["training"], false);
-}
-
-/// The answer to one query (panics on an error).
-fn ask(p: &mut P, q: Value) -> Frame {
-    p.ask(&q.to_string())
-}
-
-fn array<'a>(f: &'a Frame, name: &str) -> &'a [f32] {
-    &f.arrays.iter().find(|(n, _)| *n == name).unwrap().1
 }
 
 #[test]

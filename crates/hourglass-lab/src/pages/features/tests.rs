@@ -3,7 +3,7 @@ use hourglass_core::probe::{Probe as LinearProbe, ProbeOptions, first_per_class}
 use super::*;
 use crate::{
     DatasetStore, MemoryModels,
-    testing::{Probe, TestDatasets, test_data},
+    testing::{Probe, TestDatasets, array, ask, run, test_data},
 };
 
 type P = Probe<FeaturesJob>;
@@ -13,27 +13,6 @@ fn with_data() -> P {
         Arc::new(TestDatasets::new(&test_data())),
         Arc::new(MemoryModels::default()),
     )
-}
-
-fn array<'a>(f: &'a Frame, name: &str) -> &'a [f32] {
-    &f.arrays
-        .iter()
-        .find(|(n, _)| *n == name)
-        .unwrap_or_else(|| panic!("no array {name}"))
-        .1
-}
-
-fn ask(p: &mut P, q: Value) -> Frame {
-    p.ask(&q.to_string())
-}
-
-/// Configures, plays and steps until `done`.
-fn run(p: &mut P, settings: Value, done: impl Fn(&Frame) -> bool) -> Frame {
-    let mut msg = settings;
-    msg["type"] = json!("configure");
-    p.send(&msg.to_string());
-    p.send(r#"{"type":"play"}"#);
-    p.until(200_000, done)
 }
 
 fn trained(p: &mut P, settings: Value) -> Frame {

@@ -1,12 +1,11 @@
 use super::*;
-use crate::{Encoded, decode, testing::Probe};
+use crate::{
+    Encoded, decode,
+    testing::{Probe, array},
+};
 
 fn epoch(f: &Frame) -> u64 {
     f.header["epoch"].as_u64().unwrap()
-}
-
-fn array<'a>(f: &'a Frame, name: &str) -> &'a [f32] {
-    &f.arrays.iter().find(|(n, _)| *n == name).unwrap().1
 }
 
 #[test]

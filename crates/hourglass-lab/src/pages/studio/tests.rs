@@ -3,7 +3,7 @@ use hourglass_core::data::{LabelColumn, read_csv};
 use super::*;
 use crate::{
     DatasetStore, MemoryModels,
-    testing::{Probe, TestDatasets, test_data},
+    testing::{Probe, TestDatasets, array, ask, test_data},
 };
 
 type P = Probe<StudioJob>;
@@ -21,18 +21,6 @@ fn probe_with(datasets: Arc<TestDatasets>, models: Arc<MemoryModels>) -> P {
 
 fn temp_models(_tag: &str) -> Arc<MemoryModels> {
     Arc::new(MemoryModels::default())
-}
-
-fn ask(p: &mut P, q: Value) -> Frame {
-    p.ask(&q.to_string())
-}
-
-fn array<'a>(f: &'a Frame, name: &str) -> &'a [f32] {
-    &f.arrays
-        .iter()
-        .find(|(n, _)| *n == name)
-        .unwrap_or_else(|| panic!("no array {name}"))
-        .1
 }
 
 fn with(patch: Value) -> StudioSettings {

@@ -3,7 +3,7 @@ use hourglass_core::metrics::anomaly;
 use super::*;
 use crate::{
     DatasetStore, MemoryModels,
-    testing::{Probe, TestDatasets, test_data},
+    testing::{Probe, TestDatasets, array, ask, run, test_data},
 };
 
 type P = Probe<UsesJob>;
@@ -13,27 +13,6 @@ fn probe() -> P {
         Arc::new(TestDatasets::new(&test_data())),
         Arc::new(MemoryModels::default()),
     )
-}
-
-fn array<'a>(f: &'a Frame, name: &str) -> &'a [f32] {
-    &f.arrays
-        .iter()
-        .find(|(n, _)| *n == name)
-        .unwrap_or_else(|| panic!("no array {name}"))
-        .1
-}
-
-fn ask(p: &mut P, q: Value) -> Frame {
-    p.ask(&q.to_string())
-}
-
-/// Runs the experiment the settings name until it says it is done.
-fn run(p: &mut P, settings: Value, done: impl Fn(&Frame) -> bool) -> Frame {
-    let mut msg = settings;
-    msg["type"] = json!("configure");
-    p.send(&msg.to_string());
-    p.send(r#"{"type":"play"}"#);
-    p.until(100_000, done)
 }
 
 #[test]
