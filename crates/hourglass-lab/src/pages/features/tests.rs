@@ -308,3 +308,26 @@ fn the_probe_with_every_label_adds_a_point_for_all_of_them() {
     }
     assert_eq!(f.header["sample"], true);
 }
+
+#[test]
+fn the_probe_reads_the_kept_models_of_the_dataset_and_skips_the_others() {
+    let store = Arc::new(MemoryModels::default());
+    let bytes = |name: &str| crate::shipped::model(name).unwrap().bytes.to_vec();
+    store.put("mine.safetensors", bytes("mnist-2d"));
+    store.put("clothes.safetensors", bytes("fashion-2d"));
+    store.put("broken.safetensors", b"not a checkpoint".to_vec());
+    let (ctx, _) = crate::testing::context();
+    let mut p = Probe::<FeaturesJob>::with(ctx.datasets.clone(), store);
+    let f = run(&mut p, json!({"task": "probe"}), |f| {
+        f.header["probe_lines"].as_array().is_some_and(|l| {
+            !l.is_empty()
+                && l.iter()
+                    .all(|l| !l["points"].as_array().unwrap().is_empty())
+        })
+    });
+    let lines = f.header["probe_lines"].as_array().unwrap();
+    let names: Vec<&str> = lines.iter().map(|l| l["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["pixels", "pca", "mnist-30d", "mine.safetensors"]);
+    assert_eq!(lines[3]["label"], "kept mine (plain, 2)");
+    assert_eq!(lines[3]["dim"], 2);
+}
