@@ -134,7 +134,7 @@ export function mount(root) {
     }
     const tr = s.training;
     const figs = tr && tr.live ? tr.live : s.dictionary;
-    status.textContent = tr ? `Training ${tr.name}${tr.runs > 1 ? ` (${tr.index + 1} of ${tr.runs})` : ''}: epoch ${tr.epoch.toFixed(2)} of ${tr.epochs}. Figures on the first ${s.sample ? 1000 : 1000} test images.` : (s.dictionary ? `Trained: ${s.dictionary.name}. Figures on the first ${s.dictionary.analysed.toLocaleString('en')} test images.` : 'Nothing trained yet.');
+    status.textContent = tr ? `Training ${tr.name}${tr.runs > 1 ? ` (${tr.index + 1} of ${tr.runs})` : ''}: epoch ${tr.epoch.toFixed(2)} of ${tr.epochs}. Figures on the first 1,000 test images.` : (s.dictionary ? `Trained: ${s.dictionary.name}. Figures on the first ${s.dictionary.analysed.toLocaleString('en')} test images.` : 'Nothing trained yet.');
     for (const [f, v, fmt] of /** @type {[any, number|undefined, (x: number) => string][]} */ ([[l0, figs && figs.l0, (x) => x.toFixed(2)], [dead, figs && figs.dead, (x) => `${(100 * x).toFixed(1)}%`], [fvu, figs && figs.fvu, (x) => x.toFixed(3)], [loss, tr && tr.live ? tr.live.loss : (s.dictionary ? s.dictionary.loss : undefined), (x) => x.toFixed(4)]])) {
       f.v.textContent = v === undefined || v === null ? '–' : fmt(v);
       f.v.dataset.value = v === undefined || v === null ? '' : String(v);
