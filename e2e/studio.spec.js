@@ -107,7 +107,9 @@ test('the look-inside picker shows the validation images of the grid, after the 
 });
 
 test('Stop part-way counts part of an epoch; One more epoch never asks for fewer', async ({ page }) => {
-  await page.goto(`${server.url}/studio?train_size=30000&batch=32&epochs=5&layers=64&latent=8`);
+  // epochs of a few seconds, so the stop lands inside one, not in the end-of-epoch work
+  // (a 784-64-8 model at batch 32 ran an epoch in ~0.4 s: one stop in ~7 landed on its end)
+  await page.goto(`${server.url}/studio?train_size=30000&batch=8&epochs=5&layers=512&latent=8`);
   await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
   await page.getByTestId('studio-train').click();
   await expect.poll(() => num(page, 'studio-progress'), { timeout: 30_000 }).toBeGreaterThan(0.02);
