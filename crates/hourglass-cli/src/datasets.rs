@@ -1,12 +1,34 @@
 //! Turning `--dataset` into a [`Dataset`]: a known name, the built-in patterns, or a file.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use hourglass_core::data::{self, Dataset, LabelColumn, Scaling};
 pub use hourglass_data::read_file;
+use hourglass_data::shipped;
 
 use crate::DataArgs;
+
+/// The colour planes an image folder is read into (`--colour`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Channels {
+    /// Colour when any image has colour, else grey
+    AsTheyAre,
+    /// One grey channel
+    Grey,
+    /// Red, green and blue
+    Colour,
+}
+
+impl From<Channels> for data::ImageColour {
+    fn from(c: Channels) -> Self {
+        match c {
+            Channels::AsTheyAre => data::ImageColour::AsTheyAre,
+            Channels::Grey => data::ImageColour::Grey,
+            Channels::Colour => data::ImageColour::Colour,
+        }
+    }
+}
 
 /// Which part of a known dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -28,10 +50,11 @@ impl From<Split> for hourglass_data::Split {
 /// so a split given for a file or the patterns is refused rather than ignored. The test
 /// split when none is given.
 pub fn split_of(args: &DataArgs, given: Option<Split>) -> Result<Split> {
-    let known = hourglass_data::known(&args.dataset.to_ascii_lowercase()).is_some();
+    let lower = args.dataset.to_ascii_lowercase();
+    let known = hourglass_data::known(&lower).is_some() || lower == shipped::PHOTOS_NAME;
     match given {
         Some(s) if !known => bail!(
-            "--split {} applies to mnist and fashion-mnist only; {} is one set (leave --split out)",
+            "--split {} applies to mnist, fashion-mnist and photo-patches only; {} is one set (leave --split out)",
             match s {
                 Split::Train => "train",
                 Split::Test => "test",
@@ -53,58 +76,39 @@ fn is_image(path: &Path) -> bool {
     )
 }
 
+/// The side images of a folder are resized to: `--image-size`, 28 by default.
+pub fn image_size(args: &DataArgs) -> Result<u32> {
+    let size = args.image_size.unwrap_or(28);
+    if size == 0 || size > 512 {
+        bail!("--image-size {size} is outside 1..=512");
+    }
+    Ok(size)
+}
+
+/// The channels `--colour` asks an image folder to be read in.
+pub fn image_colour(args: &DataArgs) -> data::ImageColour {
+    args.colour.map_or(data::ImageColour::AsTheyAre, Into::into)
+}
+
 /// A folder of images; images in sub-folders get the sub-folder's index (sorted by name) as
 /// their label.
-fn load_image_folder(dir: &Path, size: u32) -> Result<Dataset> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("{}: cannot read the folder", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    let subdirs: Vec<&PathBuf> = entries.iter().filter(|p| p.is_dir()).collect();
-    let mut files: Vec<(String, Vec<u8>, Option<u32>)> = Vec::new();
-    for p in entries.iter().filter(|p| p.is_file() && is_image(p)) {
-        files.push((p.display().to_string(), read_file(p)?, None));
-    }
-    for (label, sub) in subdirs.iter().enumerate() {
-        let mut inner: Vec<PathBuf> = std::fs::read_dir(sub)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && is_image(p))
-            .collect();
-        inner.sort();
-        for p in inner {
-            files.push((p.display().to_string(), read_file(&p)?, Some(label as u32)));
-        }
-    }
-    let name = dir.display().to_string();
-    let (data, changed) = data::images_dataset(&name, &files, size, size)?;
-    // the sub-folders name the classes
-    let data = if data.labels.is_some() {
-        data.with_classes(
-            subdirs
-                .iter()
-                .map(|d| {
-                    d.file_name()
-                        .map_or_else(String::new, |f| f.to_string_lossy().into_owned())
-                })
-                .collect(),
-        )
-    } else {
-        data
-    };
+fn load_image_folder(dir: &Path, size: u32, colour: data::ImageColour) -> Result<Dataset> {
+    let (data, changed) = hourglass_data::folder::load(dir, size, colour)?;
     if let Some(said) = changed.sentence(size, size) {
-        eprintln!("note: {name}: {said}");
+        eprintln!("note: {}: {said}", data.name);
     }
     Ok(data)
 }
 
 fn load_file(path: &Path, args: &DataArgs) -> Result<Dataset> {
     if path.is_dir() {
-        let size = args.image_size.unwrap_or(28);
-        if size == 0 || size > 512 {
-            bail!("--image-size {size} is outside 1..=512");
-        }
-        return load_image_folder(path, size);
+        return load_image_folder(path, image_size(args)?, image_colour(args));
+    }
+    if args.colour.is_some() {
+        bail!(
+            "--colour applies to image folders only ({} is a file)",
+            path.display()
+        );
     }
     if !path.exists() {
         // a name with a folder or an extension is a file that is not there
@@ -112,7 +116,7 @@ fn load_file(path: &Path, args: &DataArgs) -> Result<Dataset> {
             bail!("--dataset {}: no such file or folder", path.display());
         }
         bail!(
-            "unknown dataset '{}' (expected mnist, fashion-mnist, patterns, or an existing .csv, .npy, IDX file or image folder)",
+            "unknown dataset '{}' (expected mnist, fashion-mnist, patterns, photo-patches, or an existing .csv, .npy, IDX file or image folder)",
             path.display()
         );
     }
@@ -167,10 +171,26 @@ pub fn load_for_model(
     {
         args.image_size = Some(h as u32);
     }
+    // an image folder is read in the channels the model was trained on
+    if args.colour.is_none() && info.image_shape.is_some() && Path::new(&args.dataset).is_dir() {
+        args.colour = Some(if info.channels == 3 {
+            Channels::Colour
+        } else {
+            Channels::Grey
+        });
+    }
     let (data, _) = load(&args, split, Some(info.scaling))?;
     if data.features != info.features {
         let hint = match info.image_shape {
-            Some([h, w]) => format!(" (it was trained on {h}×{w} images: --image-size {h})"),
+            Some([h, w]) => format!(
+                " (it was trained on {} images: --image-size {h}{})",
+                data::shape_words(info.channels, h, w),
+                if info.channels == 3 {
+                    " --colour colour"
+                } else {
+                    ""
+                }
+            ),
             None => String::new(),
         };
         bail!(
@@ -191,6 +211,7 @@ pub fn load(args: &DataArgs, split: Split, scaling: Option<Scaling>) -> Result<(
     let lower = args.dataset.to_ascii_lowercase();
     let mut ds = match lower.as_str() {
         "patterns" => data::patterns_dataset(),
+        shipped::PHOTOS_NAME => shipped::photos(split.into())?,
         name => match hourglass_data::known(name) {
             Some(k) => hourglass_data::load_known(k, args.data_dir.as_deref(), split.into())?,
             None => load_file(Path::new(&args.dataset), args)?,

@@ -31,8 +31,8 @@ const EXAMPLES: &str = "Examples:
 /// Where to find data and how much of it to use.
 #[derive(Args, Debug, Clone)]
 pub struct DataArgs {
-    /// mnist, fashion-mnist, patterns, or a file: .csv, .npy, an IDX file (.idx, .gz,
-    /// *-ubyte), or a folder of PNG/JPEG images
+    /// mnist, fashion-mnist, patterns, photo-patches (64×64 colour, built in), or a file:
+    /// .csv, .npy, an IDX file (.idx, .gz, *-ubyte), or a folder of PNG/JPEG images
     #[arg(long)]
     pub dataset: String,
     /// Folder holding mnist/ and fashion-mnist/ (before $HOURGLASS_DATA and the user cache)
@@ -48,6 +48,10 @@ pub struct DataArgs {
     /// model was trained on]
     #[arg(long, value_name = "SIZE")]
     pub image_size: Option<u32>,
+    /// Image folders only: as-they-are (colour when any image has colour), grey, or colour
+    /// [default: as-they-are, or the channels the model was trained on]
+    #[arg(long, value_name = "CHANNELS", alias = "color")]
+    pub colour: Option<datasets::Channels>,
 }
 
 #[derive(Subcommand, Debug)]

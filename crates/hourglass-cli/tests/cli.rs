@@ -105,7 +105,9 @@ fn a_split_given_for_a_set_without_parts_is_refused_not_ignored() {
         }
         bad(
             &args,
-            &["--split train applies to mnist and fashion-mnist only; patterns is one set"],
+            &[
+                "--split train applies to mnist, fashion-mnist and photo-patches only; patterns is one set",
+            ],
         );
     }
     // without --split it evaluates

@@ -1,6 +1,6 @@
 //! Your own data as the CLI reads it: what it does to a file is said, never done silently — a
-//! column headed `label` is taken as the labels, colour images made grey and other sizes
-//! resized are counted.
+//! column headed `label` is taken as the labels, grey images given colour channels (or colour
+//! made grey) and other sizes resized are counted.
 
 mod common;
 
@@ -80,10 +80,35 @@ fn colour_and_other_sizes_are_said_when_made_to_fit() {
     let grey = image::GrayImage::from_fn(28, 28, |x, _| image::Luma([(x * 9) as u8]));
     grey.save(folder.join("b.png")).unwrap();
     let model = dir.path().join("m.safetensors");
+    // as they are: colour, since one has colour; the grey one given three channels
     let o = run(&[
         "train",
         "--dataset",
         s(&folder),
+        "--layers",
+        "2352,16,2",
+        "--epochs",
+        "1",
+        "--out",
+        s(&model),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let said = stderr(&o);
+    assert!(
+        said.contains("1 grey image given three equal colour channels"),
+        "{said}"
+    );
+    assert!(
+        said.contains("1 image resized to 28×28, 1 of them stretched"),
+        "{said}"
+    );
+    // grey asked for: the colour one made grey
+    let o = run(&[
+        "train",
+        "--dataset",
+        s(&folder),
+        "--colour",
+        "grey",
         "--layers",
         "784,16,2",
         "--epochs",
@@ -92,11 +117,25 @@ fn colour_and_other_sizes_are_said_when_made_to_fit() {
         s(&model),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let said = stderr(&o);
-    assert!(said.contains("1 colour image made grey"), "{said}");
     assert!(
-        said.contains("1 image resized to 28×28, 1 of them stretched"),
-        "{said}"
+        stderr(&o).contains("1 colour image made grey"),
+        "{}",
+        stderr(&o)
+    );
+    // a flag for image folders given with a file is refused, not ignored
+    bad(
+        &[
+            "train",
+            "--dataset",
+            s(&folder.join("a.png")),
+            "--colour",
+            "grey",
+            "--layers",
+            "784,2",
+            "--out",
+            s(&model),
+        ],
+        &["--colour applies to image folders only"],
     );
 }
 

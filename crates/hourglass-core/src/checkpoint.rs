@@ -19,6 +19,10 @@ pub struct DatasetInfo {
     pub name: String,
     pub features: usize,
     pub image_shape: Option<[usize; 2]>,
+    /// Colour planes of the images: 1 grey, 3 colour (absent, and so 1, in older files and
+    /// for grey images).
+    #[serde(default = "one_channel", skip_serializing_if = "is_one_channel")]
+    pub channels: usize,
     pub scaling: Scaling,
     pub train_samples: usize,
     pub val_samples: usize,
@@ -26,6 +30,21 @@ pub struct DatasetInfo {
     /// and for numbered classes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classes: Option<Vec<String>>,
+}
+
+fn one_channel() -> usize {
+    1
+}
+
+fn is_one_channel(c: &usize) -> bool {
+    *c == 1
+}
+
+impl DatasetInfo {
+    /// `[channels, height, width]` when the model was trained on images.
+    pub fn image_dims(&self) -> Option<[usize; 3]> {
+        self.image_shape.map(|[h, w]| [self.channels, h, w])
+    }
 }
 
 /// How a model was trained.
@@ -97,6 +116,29 @@ impl Checkpoint {
     /// Checks the tensors against the architecture: every expected tensor present with its
     /// shape and value count, nothing extra.
     pub fn validate(&self, source: &str) -> Result<(), Error> {
+        let d = &self.config.dataset;
+        if let Some([c, h, w]) = d.image_dims() {
+            if !matches!(c, 1 | 3) || c * h * w != d.features {
+                return Err(Error::format(
+                    source,
+                    format!(
+                        "its data are {c}-channel {h}×{w} images of {} values each: not a grey or colour image",
+                        d.features
+                    ),
+                ));
+            }
+            if let Architecture::Conv { input, .. } = &self.config.architecture
+                && *input != [c, h, w]
+            {
+                return Err(Error::format(
+                    source,
+                    format!(
+                        "its conv model takes {input:?} inputs but its data are {:?} images",
+                        [c, h, w]
+                    ),
+                ));
+            }
+        }
         let specs = self
             .config
             .architecture
@@ -277,6 +319,7 @@ mod tests {
                     name: "toy".into(),
                     features: 4,
                     image_shape: Some([2, 2]),
+                    channels: 1,
                     scaling: Scaling::IDENTITY,
                     train_samples: 10,
                     val_samples: 0,
@@ -308,12 +351,47 @@ mod tests {
     }
 
     #[test]
+    fn colour_images_are_recorded_and_checked_against_the_model() {
+        let mut ck = sample();
+        ck.config.dataset.features = 12;
+        ck.config.dataset.channels = 3;
+        ck.config.architecture = Architecture::Dense {
+            layers: vec![12, 2],
+            activation: Activation::Relu,
+            output: Activation::Sigmoid,
+            activations: vec![],
+            code: Code::Linear,
+        };
+        ck.tensors = ck
+            .config
+            .architecture
+            .tensor_specs()
+            .unwrap()
+            .into_iter()
+            .map(|s| NamedTensor {
+                values: vec![0.5; s.shape.iter().product()],
+                name: s.name,
+                shape: s.shape,
+            })
+            .collect();
+        let bytes = ck.to_bytes().unwrap();
+        let back = Checkpoint::from_bytes("c", &bytes).unwrap();
+        assert_eq!(back.config.dataset.image_dims(), Some([3, 2, 2]));
+        // channels that do not fill the values are refused, named
+        let mut bad = ck.clone();
+        bad.config.dataset.channels = 2;
+        let e = bad.to_bytes().unwrap_err().to_string();
+        assert!(e.contains("2-channel 2×2 images"), "{e}");
+    }
+
+    #[test]
     fn a_file_without_a_variant_is_plain_and_a_variant_round_trips() {
         // today's plain files and those written before variants existed are the same JSON
         let ck = sample();
         let json = serde_json::to_value(&ck.config).unwrap();
         assert!(json["training"].get("variant").is_none(), "{json}");
         assert!(json["architecture"].get("code").is_none(), "{json}");
+        assert!(json["dataset"].get("channels").is_none(), "{json}");
         let back: ModelConfig = serde_json::from_value(json).unwrap();
         assert_eq!(back.training.variant, Variant::Plain);
         assert_eq!(back.architecture.code(), Code::Linear);

@@ -12,9 +12,13 @@
 pub mod catalog;
 #[cfg(feature = "net")]
 pub mod fetch;
+pub mod folder;
 pub mod models;
 #[cfg(feature = "net")]
 pub mod store;
+// native only, as the file-backed stores: it reads ahead on a thread of its own
+#[cfg(feature = "net")]
+pub mod stream;
 pub mod uploads;
 
 /// The models and samples shipped inside the binary (kept with the pages' jobs).

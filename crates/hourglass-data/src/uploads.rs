@@ -163,7 +163,8 @@ fn read_zip(name: &str, bytes: &[u8], size: u32) -> Result<(Dataset, data::Image
             (format!("{name}:{path}"), bytes.clone(), label)
         })
         .collect();
-    let (data, changed) = data::images_dataset(name, &files, size, size)?;
+    // the Studio trains on grey 28×28 images: colour is made grey, and said
+    let (data, changed) = data::images_dataset(name, &files, size, size, data::ImageColour::Grey)?;
     // the folders name the classes
     let data = if labelled {
         data.with_classes(

@@ -6,6 +6,11 @@
 //!
 //! MNIST (Yann LeCun, Corinna Cortes, Christopher Burges) and Fashion-MNIST (Zalando
 //! Research, MIT licence) are redistributable with attribution; the pages and README credit them.
+//!
+//! `photo-patches`, the colour data set, is cut from four photographs that scikit-image ships in
+//! `skimage.data` (re-encoded as JPEG, quality 90): the astronaut Eileen Collins (NASA,
+//! public domain), Chelsea the cat (Stefan van der Walt, CC0), a coffee cup (Rachel
+//! Michetti, CC0) and the DSCOVR launch (SpaceX, public domain).
 
 use anyhow::{Context, Result};
 use hourglass_core::{data::Dataset, rng::Rng};
@@ -86,6 +91,38 @@ static SAMPLES: &[(&str, &[u8], &[u8])] = &[
     ),
 ];
 
+/// The photographs `photo-patches` is cut from, by the name its classes take.
+static PHOTOS: &[(&str, &[u8])] = &[
+    ("astronaut", shipped!("photos/astronaut.jpg")),
+    ("cat", shipped!("photos/cat.jpg")),
+    ("coffee", shipped!("photos/coffee.jpg")),
+    ("rocket", shipped!("photos/rocket.jpg")),
+];
+
+/// The built-in colour data set's name.
+pub const PHOTOS_NAME: &str = "photo-patches";
+/// Its patches' side, and how many each split holds.
+pub const PHOTO_SIZE: usize = 64;
+pub const PHOTO_PATCHES: (usize, usize) = (2000, 500);
+
+/// `photo-patches`: 64×64 colour patches of the shipped photographs (2,000 for training from the
+/// left three quarters of each, 500 for testing from the right quarter), labelled by
+/// photograph; the same patches on every machine.
+pub fn photos(split: hourglass_core::data::Split) -> Result<Dataset> {
+    let count = match split {
+        hourglass_core::data::Split::Train => PHOTO_PATCHES.0,
+        hourglass_core::data::Split::Test => PHOTO_PATCHES.1,
+    };
+    Ok(hourglass_core::data::photo_patches(
+        PHOTOS_NAME,
+        PHOTOS,
+        split,
+        count,
+        PHOTO_SIZE,
+        0x9407_0500,
+    )?)
+}
+
 /// A shipped model by name.
 pub fn model(name: &str) -> Option<&'static ShippedModel> {
     MODELS.iter().find(|m| m.name == name)
@@ -144,5 +181,6 @@ pub fn total_bytes() -> usize {
             .iter()
             .map(|(_, a, b)| a.len() + b.len())
             .sum::<usize>()
+        + PHOTOS.iter().map(|(_, b)| b.len()).sum::<usize>()
         + MANIFEST.len()
 }

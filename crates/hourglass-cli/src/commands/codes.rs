@@ -8,7 +8,7 @@ use hourglass_core::{
     architecture::Code,
     checkpoint::Checkpoint,
     data::{
-        LabelColumn, Scaling, encode_png, image_grid, label_in_header, read_csv, read_npy,
+        LabelColumn, Scaling, encode_image_png, image_grid, label_in_header, read_csv, read_npy,
         write_csv, write_csv_named, write_npy_f32,
     },
 };
@@ -202,8 +202,8 @@ pub fn encode(args: EncodeArgs) -> Result<()> {
     Ok(())
 }
 
-fn image_shape(ck: &Checkpoint, out: &Path) -> Result<[usize; 2]> {
-    ck.config.dataset.image_shape.ok_or_else(|| {
+fn image_shape(ck: &Checkpoint, out: &Path) -> Result<[usize; 3]> {
+    ck.config.dataset.image_dims().ok_or_else(|| {
         anyhow::anyhow!(
             "the model was not trained on images, so there is no picture to draw: write a .csv (--out {})",
             out.with_extension("csv").display()
@@ -212,7 +212,7 @@ fn image_shape(ck: &Checkpoint, out: &Path) -> Result<[usize; 2]> {
 }
 
 /// The scale that makes an image at least 28 pixels on its longer side, or `asked`.
-fn grid_scale(asked: Option<usize>, [h, w]: [usize; 2]) -> Result<usize> {
+fn grid_scale(asked: Option<usize>, [_, h, w]: [usize; 3]) -> Result<usize> {
     match asked {
         Some(0) | Some(33..) => bail!("--scale must be 1–32"),
         Some(k) => Ok(k),
@@ -223,27 +223,29 @@ fn grid_scale(asked: Option<usize>, [h, w]: [usize; 2]) -> Result<usize> {
 fn write_grid(
     out: &Path,
     images: &[&[f32]],
-    [h, w]: [usize; 2],
+    [c, h, w]: [usize; 3],
     cols: usize,
     scale: usize,
 ) -> Result<()> {
-    let (grid, gh, gw) = image_grid(images, h, w, cols);
-    // each pixel as a scale × scale block
+    let (grid, gh, gw) = image_grid(images, c, h, w, cols);
+    // each pixel as a scale × scale block, in each colour plane
     let (sh, sw) = (gh * scale, gw * scale);
-    let mut big = vec![0f32; sh * sw];
-    for y in 0..sh {
-        for x in 0..sw {
-            big[y * sw + x] = grid[(y / scale) * gw + x / scale];
+    let mut big = vec![0f32; c * sh * sw];
+    for ch in 0..c {
+        for y in 0..sh {
+            for x in 0..sw {
+                big[(ch * sh + y) * sw + x] = grid[(ch * gh + y / scale) * gw + x / scale];
+            }
         }
     }
-    write_atomic(out, &encode_png(&big, sh as u32, sw as u32)?)
+    write_atomic(out, &encode_image_png(&big, c, sh as u32, sw as u32)?)
 }
 
 /// Decoded images (`f` values each) to a .png grid when `shape` is given, else to a .csv
 /// in the data's own units (`units`: the scaling the model saved, undone).
 fn write_decoded(
     out_path: &Path,
-    shape: Option<[usize; 2]>,
+    shape: Option<[usize; 3]>,
     out: &[f32],
     f: usize,
     (cols, scale): (usize, Option<usize>),

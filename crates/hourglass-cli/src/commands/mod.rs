@@ -11,6 +11,7 @@ pub mod probe;
 pub mod project;
 pub mod serve;
 pub mod train;
+pub mod train_data;
 
 use std::path::Path;
 

@@ -28,7 +28,6 @@ use serde_json::json;
 
 use crate::{
     DataArgs,
-    datasets::{self, Split},
     output::{check_output, write_atomic},
 };
 
@@ -111,6 +110,10 @@ pub struct TrainArgs {
     /// Print one JSON object per epoch and a final summary on stdout, nothing else
     #[arg(long)]
     pub json: bool,
+    /// Image folders only: read the images from disk a batch at a time as training goes
+    /// (decoded ahead on a worker thread, a few batches held), for folders larger than memory
+    #[arg(long)]
+    pub stream: bool,
 }
 
 /// The variant from `--variant` and its options; an option of another variant is refused.
@@ -146,7 +149,7 @@ pub fn variant(args: &TrainArgs) -> Result<Variant> {
 fn architecture(
     args: &TrainArgs,
     features: usize,
-    image_shape: Option<[usize; 2]>,
+    image_dims: Option<[usize; 3]>,
     variant: Variant,
 ) -> Result<Architecture> {
     let code: Code = match &args.code {
@@ -179,14 +182,14 @@ fn architecture(
             }
         }
         (None, Some(conv)) => {
-            let [h, w] = image_shape.ok_or_else(|| {
+            let input = image_dims.ok_or_else(|| {
                 anyhow::anyhow!(
                     "--conv needs image data; {} is not images",
                     args.data.dataset
                 )
             })?;
             Architecture::Conv {
-                input: [1, h, w],
+                input,
                 convs: parse_convs(conv)?,
                 latent: args.latent.expect("clap requires it"),
                 activation,
@@ -251,31 +254,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
         &[std::path::Path::new(&args.data.dataset)],
         &["safetensors"],
     )?;
-    let (mut data, scaling) = datasets::load(&args.data, Split::Train, None)?;
-    if let Some(h) = &args.held_out {
-        let held = super::anomaly::parse_labels(h, "--held-out", &data)?;
-        let Some(labels) = &data.labels else {
-            bail!("--held-out: {} has no labels", data.name);
-        };
-        let keep: Vec<usize> = (0..data.len())
-            .filter(|&i| !held.contains(&labels[i]))
-            .collect();
-        if keep.len() == data.len() {
-            bail!(
-                "--held-out {h}: {} has no images of those classes",
-                data.name
-            );
-        }
-        if keep.is_empty() {
-            bail!(
-                "--held-out {h} leaves no images of {} to train on",
-                data.name
-            );
-        }
-        data = data.subset(&keep);
-    }
-    let arch = architecture(&args, data.features, data.image_shape, variant)?;
-    let (train_set, val_set) = data.split(args.val_split, args.seed)?;
+    let data = super::train_data::prepare(&args)?;
+    let arch = architecture(&args, data.features, data.image_dims(), variant)?;
+    let (train_set, val_set) = (data.train(), data.val());
     // a batch larger than the data is the data
     let batch = args.batch.min(train_set.len().max(1));
     if batch < args.batch && !args.json {
@@ -385,8 +366,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
     };
     let (model, reports) = train(
         model,
-        &train_set,
-        Some(&val_set).filter(|v| !v.is_empty()),
+        train_set,
+        Some(val_set).filter(|v| !v.is_empty()),
         &opts,
         &stop,
         &mut on_progress,
@@ -403,7 +384,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 name: data.name.clone(),
                 features: data.features,
                 image_shape: data.image_shape,
-                scaling,
+                channels: data.channels,
+                scaling: data.scaling,
                 train_samples: train_set.len(),
                 val_samples: val_set.len(),
                 classes: data.classes.clone(),
@@ -437,6 +419,11 @@ pub fn run(args: TrainArgs) -> Result<()> {
             args.out.display(),
             crate::words::count(epochs_trained, "epoch", "epochs")
         );
+        if let Some(w) = data.waited_seconds() {
+            eprintln!(
+                "streamed from disk: training waited {w:.1}s of {seconds:.1}s for images not yet decoded"
+            );
+        }
     }
     if stopped {
         // interrupted (Ctrl-C), the model saved: exit as an interrupted program does

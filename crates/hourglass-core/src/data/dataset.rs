@@ -17,8 +17,11 @@ pub struct Dataset {
     /// A name for messages and checkpoints ("mnist", a file name, …).
     pub name: String,
     pub features: usize,
-    /// `[height, width]` when the samples are greyscale images.
+    /// `[height, width]` when the samples are images.
     pub image_shape: Option<[usize; 2]>,
+    /// Colour planes of each image: 1 (grey) or 3 (red, green, blue), stored channel-first
+    /// (C×H×W, as conv models take them); 1 for data that are not images.
+    pub channels: usize,
     pub values: Vec<f32>,
     pub labels: Option<Vec<u32>>,
     /// The classes' names, by class number, when the data named them (text labels, image
@@ -47,6 +50,39 @@ impl Scaling {
                 .iter_mut()
                 .for_each(|v| *v = *v * self.scale + self.offset);
         }
+    }
+}
+
+/// The samples of a set of `n` that [`Dataset::split`] keeps for training and for validation
+/// (in that order): a seeded random `fraction` for validation. A set read from disk as
+/// training goes splits by it too, so it trains on the same samples in the same order.
+pub fn split_indices(
+    n: usize,
+    fraction: f64,
+    seed: u64,
+) -> Result<(Vec<usize>, Vec<usize>), Error> {
+    if !fraction.is_finite() || !(0.0..1.0).contains(&fraction) {
+        return Err(Error::invalid(format!(
+            "validation split {fraction} is outside [0, 1)"
+        )));
+    }
+    let order = Rng::new(seed).permutation(n);
+    let n_val = (n as f64 * fraction).round() as usize;
+    let (val, train) = order.split_at(n_val);
+    if train.is_empty() {
+        return Err(Error::invalid(
+            "the validation split leaves no training samples",
+        ));
+    }
+    Ok((train.to_vec(), val.to_vec()))
+}
+
+/// An image shape as people read it: `28×28` for grey, `64×64×3` for colour.
+pub fn shape_words(channels: usize, height: usize, width: usize) -> String {
+    if channels == 1 {
+        format!("{height}×{width}")
+    } else {
+        format!("{height}×{width}×{channels}")
     }
 }
 
@@ -90,6 +126,7 @@ impl Dataset {
             name,
             features,
             image_shape: None,
+            channels: 1,
             values,
             labels,
             classes: None,
@@ -137,16 +174,39 @@ impl Dataset {
     }
 
     /// Marks the samples as `height × width` greyscale images.
-    pub fn with_image_shape(mut self, height: usize, width: usize) -> Result<Self, Error> {
-        if height * width != self.features {
+    pub fn with_image_shape(self, height: usize, width: usize) -> Result<Self, Error> {
+        self.with_images(1, height, width)
+    }
+
+    /// Marks the samples as `channels × height × width` images (channel-first), grey (1) or
+    /// colour (3).
+    pub fn with_images(
+        mut self,
+        channels: usize,
+        height: usize,
+        width: usize,
+    ) -> Result<Self, Error> {
+        if !matches!(channels, 1 | 3) {
             return Err(Error::invalid(format!(
-                "{height}×{width} images need {} values per sample, not {}",
-                height * width,
+                "images of {channels} channels: Hourglass reads grey (1) or colour (3)"
+            )));
+        }
+        if channels * height * width != self.features {
+            return Err(Error::invalid(format!(
+                "{} images need {} values per sample, not {}",
+                shape_words(channels, height, width),
+                channels * height * width,
                 self.features
             )));
         }
         self.image_shape = Some([height, width]);
+        self.channels = channels;
         Ok(self)
+    }
+
+    /// `[channels, height, width]` when the samples are images.
+    pub fn image_dims(&self) -> Option<[usize; 3]> {
+        self.image_shape.map(|[h, w]| [self.channels, h, w])
     }
 
     pub fn len(&self) -> usize {
@@ -176,6 +236,7 @@ impl Dataset {
             name: self.name.clone(),
             features: self.features,
             image_shape: self.image_shape,
+            channels: self.channels,
             values,
             labels: self
                 .labels
@@ -194,20 +255,8 @@ impl Dataset {
     /// Splits off a seeded random `fraction` of the samples for validation.
     /// Returns `(train, validation)`.
     pub fn split(&self, fraction: f64, seed: u64) -> Result<(Dataset, Dataset), Error> {
-        if !fraction.is_finite() || !(0.0..1.0).contains(&fraction) {
-            return Err(Error::invalid(format!(
-                "validation split {fraction} is outside [0, 1)"
-            )));
-        }
-        let order = Rng::new(seed).permutation(self.len());
-        let n_val = (self.len() as f64 * fraction).round() as usize;
-        let (val, train) = order.split_at(n_val);
-        if train.is_empty() {
-            return Err(Error::invalid(
-                "the validation split leaves no training samples",
-            ));
-        }
-        Ok((self.subset(train), self.subset(val)))
+        let (train, val) = split_indices(self.len(), fraction, seed)?;
+        Ok((self.subset(&train), self.subset(&val)))
     }
 
     /// Smallest and largest value.

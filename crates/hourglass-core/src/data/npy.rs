@@ -1,4 +1,4 @@
-//! NumPy's .npy format (versions 1–3): float32, float64 or uint8 arrays, 2-D or 3-D.
+//! NumPy's .npy format (versions 1–3): float32, float64 or uint8 arrays, 2-D, 3-D or 4-D.
 //!
 //! Hand-written: the header is a short Python-literal dict, and parsing it here lets every
 //! refusal name the exact fault (dtype, order, shape, length).
@@ -22,8 +22,10 @@ fn header_value<'a>(header: &'a str, key: &str) -> Option<&'a str> {
     Some(rest[colon + 1..].trim_start())
 }
 
-/// Parses an .npy file into a dataset: 2-D `(samples, features)` or 3-D
-/// `(samples, height, width)` images. uint8 values are scaled to [0, 1].
+/// Parses an .npy file into a dataset: 2-D `(samples, features)`, 3-D
+/// `(samples, height, width)` grey images, or 4-D images of 1 or 3 channels, channels last
+/// `(samples, height, width, channels)` or first `(samples, channels, height, width)` (kept
+/// channel-first). uint8 values are scaled to [0, 1].
 pub fn read_npy(name: &str, bytes: &[u8]) -> Result<Dataset, Error> {
     if !bytes.starts_with(MAGIC) || bytes.len() < 10 {
         return Err(Error::format(
@@ -89,15 +91,20 @@ pub fn read_npy(name: &str, bytes: &[u8]) -> Result<Dataset, Error> {
         .map(|s| s.parse::<usize>())
         .collect::<Result<_, _>>()
         .map_err(|_| Error::format(name, format!("malformed shape ({shape_txt})")))?;
-    if !(shape.len() == 2 || shape.len() == 3) {
+    if !(2..=4).contains(&shape.len()) {
         return Err(Error::format(
             name,
             format!(
-                "array has {} dimensions {shape:?}; expected 2 (samples, features) or 3 (samples, height, width)",
+                "array has {} dimensions {shape:?}; expected 2 (samples, features), 3 (samples, height, width) or 4 (samples, height, width, channels)",
                 shape.len()
             ),
         ));
     }
+    let layout = if shape.len() == 4 {
+        Some(image_layout(name, &shape)?)
+    } else {
+        None
+    };
     let count = shape
         .iter()
         .try_fold(1usize, |a, &d| a.checked_mul(d))
@@ -132,12 +139,64 @@ pub fn read_npy(name: &str, bytes: &[u8]) -> Result<Dataset, Error> {
         Dtype::U1 => body.iter().map(|&b| b as f32 / 255.0).collect(),
     };
     let features = shape[1..].iter().product();
-    let d = Dataset::new(name, features, values, None)?;
-    if shape.len() == 3 {
-        d.with_image_shape(shape[1], shape[2])
-    } else {
-        Ok(d)
+    match layout {
+        None => {
+            let d = Dataset::new(name, features, values, None)?;
+            if shape.len() == 3 {
+                d.with_image_shape(shape[1], shape[2])
+            } else {
+                Ok(d)
+            }
+        }
+        Some(Layout::ChannelsFirst) => {
+            Dataset::new(name, features, values, None)?.with_images(shape[1], shape[2], shape[3])
+        }
+        Some(Layout::ChannelsLast) => {
+            let (h, w, c) = (shape[1], shape[2], shape[3]);
+            Dataset::new(name, features, channels_first(&values, h * w, c), None)?
+                .with_images(c, h, w)
+        }
     }
+}
+
+/// Where a 4-D array's channels are.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Layout {
+    ChannelsFirst,
+    ChannelsLast,
+}
+
+/// A 4-D shape's layout: channels (1 or 3) last, as NumPy and PIL hold images, or first, as
+/// PyTorch does; refused when neither or both could be.
+fn image_layout(name: &str, shape: &[usize]) -> Result<Layout, Error> {
+    let is_channels = |n: usize| matches!(n, 1 | 3);
+    match (is_channels(shape[1]), is_channels(shape[3])) {
+        (false, true) => Ok(Layout::ChannelsLast),
+        (true, false) => Ok(Layout::ChannelsFirst),
+        (true, true) => Err(Error::format(
+            name,
+            format!(
+                "shape {shape:?}: cannot tell whether the channels are first or last (both sides could be 1 or 3); save images of at least 4×4 pixels"
+            ),
+        )),
+        (false, false) => Err(Error::format(
+            name,
+            format!(
+                "shape {shape:?}: 4-D arrays are images with 1 or 3 channels, (samples, height, width, channels) or (samples, channels, height, width)"
+            ),
+        )),
+    }
+}
+
+/// Interleaved pixels (H×W×C per sample) as channel-first planes (C×H×W).
+fn channels_first(values: &[f32], plane: usize, c: usize) -> Vec<f32> {
+    let mut out = Vec::with_capacity(values.len());
+    for sample in values.chunks_exact(plane * c) {
+        for ch in 0..c {
+            out.extend(sample.iter().skip(ch).step_by(c));
+        }
+    }
+    out
 }
 
 /// Encodes a 2-D float32 array as .npy (version 1).
@@ -188,6 +247,32 @@ mod tests {
         let d = read_npy("c", &npy("|u1", "(1, 2, 2)", &[0, 255, 51, 0])).unwrap();
         assert_eq!(d.image_shape, Some([2, 2]));
         assert_eq!(d.values[1], 1.0);
+    }
+
+    #[test]
+    fn four_dimensional_images_are_kept_channel_first() {
+        // one 2×2 RGB image, channels last: pixel p has (p, 10 + p, 20 + p)
+        let last: Vec<u8> = (0..4u8).flat_map(|p| [p, 10 + p, 20 + p]).collect();
+        let d = read_npy("hwc", &npy("|u1", "(1, 2, 2, 3)", &last)).unwrap();
+        assert_eq!((d.channels, d.image_dims()), (3, Some([3, 2, 2])));
+        let want: Vec<f32> = [0u8, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23]
+            .iter()
+            .map(|&b| b as f32 / 255.0)
+            .collect();
+        assert_eq!(d.values, want);
+        // the same image channels first reads the same
+        let first: Vec<u8> = [0u8, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23].to_vec();
+        let d2 = read_npy("chw", &npy("|u1", "(1, 3, 2, 2)", &first)).unwrap();
+        assert_eq!(d2.values, want);
+        assert_eq!(d2.image_dims(), Some([3, 2, 2]));
+        // one channel last is grey
+        let g = read_npy("g", &npy("|u1", "(1, 5, 4, 1)", &[0; 20])).unwrap();
+        assert_eq!(g.image_dims(), Some([1, 5, 4]));
+        // neither side a channel count, or both: said
+        let e = read_npy("x", &npy("|u1", "(1, 5, 4, 2)", &[0; 40])).unwrap_err();
+        assert!(e.to_string().contains("1 or 3 channels"), "{e}");
+        let e = read_npy("y", &npy("|u1", "(1, 3, 4, 3)", &[0; 36])).unwrap_err();
+        assert!(e.to_string().contains("cannot tell"), "{e}");
     }
 
     #[test]

@@ -91,7 +91,7 @@ fn compare_with(outputs: &[f32], data: &Dataset, with_bce: bool) -> Result<Evalu
     let rec = outputs;
     let f = data.features;
     let n = data.len();
-    let shape = data.image_shape.filter(|[h, w]| *h >= 11 && *w >= 11);
+    let shape = data.image_dims().filter(|[_, h, w]| *h >= 11 && *w >= 11);
     // each image's metrics on every core, summed in order afterwards: the same figures
     // whatever the number of threads
     let per_image: Vec<(f64, f64, f64, f64)> = (0..n)
@@ -99,7 +99,8 @@ fn compare_with(outputs: &[f32], data: &Dataset, with_bce: bool) -> Result<Evalu
         .map(|i| {
             let (x, y) = (data.sample(i), &rec[i * f..(i + 1) * f]);
             let s = match shape {
-                Some([h, w]) => metrics::ssim(x, y, h, w)?,
+                // colour: the mean of the channels' SSIMs, as scikit-image's channel_axis
+                Some([c, h, w]) => metrics::ssim_channels(x, y, c, h, w)?,
                 None => 0.0,
             };
             Ok((

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::{Autoencoder, BatchLoss, Objective, objective_for};
 use crate::{
     Error,
-    data::Dataset,
+    data::{Dataset, Samples, for_each_block},
     metrics,
     rng::Rng,
     variant::{Sparsity, Variant},
@@ -350,26 +350,29 @@ impl Trainer {
         self.model.valid()
     }
 
-    /// One mini-batch of `train_set` (which must be the set the trainer was made for);
-    /// begins an epoch (a fresh shuffle) when none is running.
-    pub fn step(&mut self, train_set: &Dataset) -> Result<StepReport, Error> {
+    /// One mini-batch of `train_set` (which must be the set the trainer was made for: a
+    /// [`Dataset`], or samples read as training goes); begins an epoch (a fresh shuffle)
+    /// when none is running.
+    pub fn step(&mut self, train_set: &dyn Samples) -> Result<StepReport, Error> {
         // on rayon's workers on the CPU, on this thread on a GPU (see `on_engine_threads`)
         super::backend::on_engine_threads(|| self.step_in_pool(train_set))
     }
 
-    fn step_in_pool(&mut self, train_set: &Dataset) -> Result<StepReport, Error> {
+    fn step_in_pool(&mut self, train_set: &dyn Samples) -> Result<StepReport, Error> {
         let width = self.model.arch.input_size();
-        if train_set.len() != self.n || train_set.features != width {
+        if train_set.len() != self.n || train_set.features() != width {
             return Err(Error::invalid(format!(
                 "{} has {}×{} values, the trainer was made for {}×{width}",
-                train_set.name,
+                train_set.name(),
                 train_set.len(),
-                train_set.features,
+                train_set.features(),
                 self.n
             )));
         }
         if self.order.is_none() {
-            self.order = Some((self.rng.permutation(self.n), 0));
+            let order = self.rng.permutation(self.n);
+            train_set.begin_epoch(&order, self.batch_size);
+            self.order = Some((order, 0));
             self.epoch += 1;
             self.total = 0.0;
             self.term_totals.clear();
@@ -380,23 +383,11 @@ impl Trainer {
         let (order, at) = self.order.as_mut().expect("an epoch is running");
         let idx = &order[*at..(*at + self.batch_size).min(self.n)];
         *at += idx.len();
-        // a fresh buffer the tensor takes over (no copy of the gathered batch), its rows
-        // gathered on every core (random rows of a large set: cache misses, not copying)
         let rows = idx.len();
-        let mut batch = Vec::with_capacity(rows * width);
-        if width > 0 {
-            let spare = &mut batch.spare_capacity_mut()[..rows * width];
-            spare
-                .par_chunks_mut(width)
-                .zip(idx.par_iter())
-                .with_min_len(16)
-                .for_each(|(d, &i)| {
-                    d.write_copy_of_slice(train_set.sample(i));
-                });
-            // SAFETY: the `rows` chunks of `width` cover `..rows * width` and each was written
-            // whole just above (one chunk per index of `idx`, which has `rows` of them).
-            unsafe { batch.set_len(rows * width) };
-        }
+        let batch = match train_set.in_memory() {
+            Some(d) => gather_rows(d, idx, width),
+            None => train_set.gather(idx)?,
+        };
         let device = self.model.device();
         let x = Tensor::from_data(TensorData::new(batch, [rows, width]), &device);
         let BatchLoss { total, terms } = self.objective.loss(&self.model, x);
@@ -445,17 +436,48 @@ impl Trainer {
         self.objective.evaluate(&self.model.valid(), values)
     }
 
+    /// The objective's loss on `samples` for the model as it is now: [`Trainer::evaluate`]
+    /// of their values in memory, or the mean over blocks of samples read from elsewhere.
+    pub fn evaluate_samples(&self, samples: &dyn Samples) -> Result<f64, Error> {
+        if let Some(d) = samples.in_memory() {
+            return Ok(self.evaluate(&d.values).loss);
+        }
+        let model = self.model.valid();
+        let width = samples.features().max(1);
+        let (mut total, mut seen) = (0.0, 0usize);
+        for_each_block(samples, EVAL_BLOCK, |values| {
+            let n = values.len() / width;
+            total += self.objective.evaluate(&model, values).loss * n as f64;
+            seen += n;
+            Ok(())
+        })?;
+        Ok(total / seen.max(1) as f64)
+    }
+
     /// Ends the running epoch (part-way if steps remain): its mean training loss (and its
     /// terms) and, with a validation set, the objective's loss on it for the model as it is
     /// now.
     pub fn end_epoch(&mut self, val_set: Option<&Dataset>) -> Option<EpochReport> {
-        self.order.take()?;
+        self.end_epoch_with(val_set.map(|d| d as &dyn Samples))
+            .expect("a dataset in memory reads without failing")
+    }
+
+    /// [`Trainer::end_epoch`] with validation samples from anywhere (read from disk, say);
+    /// an error when they cannot be read.
+    pub fn end_epoch_with(
+        &mut self,
+        val_set: Option<&dyn Samples>,
+    ) -> Result<Option<EpochReport>, Error> {
+        if self.order.is_none() {
+            return Ok(None);
+        }
         let val_loss = match val_set {
-            Some(v) if !v.is_empty() => Some(self.evaluate(&v.values).loss),
+            Some(v) if !v.is_empty() => Some(self.evaluate_samples(v)?),
             _ => None,
         };
+        self.order = None;
         let seen = self.seen.max(1) as f64;
-        Some(EpochReport {
+        Ok(Some(EpochReport {
             epoch: self.epoch,
             train_loss: self.total / seen,
             val_loss,
@@ -466,8 +488,32 @@ impl Trainer {
                 .collect(),
             seconds: self.started.elapsed().as_secs_f64(),
             partial: self.seen < self.n,
-        })
+        }))
     }
+}
+
+/// Samples a block of a set read from elsewhere is validated in.
+const EVAL_BLOCK: usize = 1024;
+
+/// The rows `idx` of `data` gathered into a fresh buffer a tensor can take over (no copy of
+/// the batch), on every core (random rows of a large set: cache misses, not copying).
+fn gather_rows(data: &Dataset, idx: &[usize], width: usize) -> Vec<f32> {
+    let rows = idx.len();
+    let mut batch = Vec::with_capacity(rows * width);
+    if width > 0 {
+        let spare = &mut batch.spare_capacity_mut()[..rows * width];
+        spare
+            .par_chunks_mut(width)
+            .zip(idx.par_iter())
+            .with_min_len(16)
+            .for_each(|(d, &i)| {
+                d.write_copy_of_slice(data.sample(i));
+            });
+        // SAFETY: the `rows` chunks of `width` cover `..rows * width` and each was written
+        // whole just above (one chunk per index of `idx`, which has `rows` of them).
+        unsafe { batch.set_len(rows * width) };
+    }
+    batch
 }
 
 /// A module of no parameters, standing in for the real one while it is moved through the
@@ -481,23 +527,25 @@ fn empty_module() -> super::AeModule {
     }
 }
 
-/// Trains `model` (built on [`super::training_device`]) on `train_set`, reporting progress.
-/// Stops early, after the current step, when `stop` is set. Returns the trained model (on the
-/// inference device) and one report per completed epoch.
+/// Trains `model` (built on [`super::training_device`]) on `train_set` (in memory or read as
+/// training goes), reporting progress. Stops early, after the current step, when `stop` is
+/// set. Returns the trained model (on the inference device) and one report per completed
+/// epoch.
 pub fn train(
     model: Autoencoder,
-    train_set: &Dataset,
-    val_set: Option<&Dataset>,
+    train_set: &dyn Samples,
+    val_set: Option<&dyn Samples>,
     opts: &TrainOptions,
     stop: &AtomicBool,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<(Autoencoder, Vec<EpochReport>), Error> {
     let width = model.arch.input_size();
     for d in std::iter::once(train_set).chain(val_set) {
-        if d.features != width {
+        if d.features() != width {
             return Err(Error::invalid(format!(
                 "{} has {} values per sample, the model takes {width}",
-                d.name, d.features
+                d.name(),
+                d.features()
             )));
         }
     }
@@ -517,7 +565,9 @@ pub fn train(
                 break;
             }
         }
-        let report = trainer.end_epoch(val_set).expect("an epoch was running");
+        let report = trainer
+            .end_epoch_with(val_set)?
+            .expect("an epoch was running");
         on_progress(&Progress::Epoch(report.clone()));
         reports.push(report);
         if stop.load(Ordering::Relaxed) {

@@ -73,6 +73,7 @@ fn images(data_dir: &Option<PathBuf>, split: Split, n: usize) -> (Vec<f32>, &'st
         limit: Some(n),
         label_column: None,
         image_size: None,
+        colour: None,
     };
     if data_dir.is_some()
         && let Ok((ds, _)) = datasets::load(&args, split, None)

@@ -231,7 +231,7 @@ impl FeaturesJob {
         let Some(trainer) = run.trainer.as_mut() else {
             return Ok(None);
         };
-        let s = trainer.step(&data.train_x)?;
+        let s = trainer.step(data.train_x.as_ref())?;
         if s.epoch_done {
             trainer.end_epoch(None);
         }

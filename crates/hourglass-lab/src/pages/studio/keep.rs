@@ -162,6 +162,7 @@ impl StudioJob {
                         .to_string(),
                     features: PIXELS,
                     image_shape: Some([28, 28]),
+                    channels: 1,
                     scaling,
                     train_samples,
                     val_samples,
