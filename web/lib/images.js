@@ -1,23 +1,34 @@
-// Small greyscale images (digits) on canvases: a value of 1 is ink (black), 0 paper (white).
+// Small images on canvases: grey ones (digits) as ink — a value of 1 black, 0 paper (white) —
+// and colour ones in their own colours.
 
 /**
  * Draws a `w`×`h` image of values in [0, 1] into `canvas` (one canvas pixel per image pixel;
- * CSS scales it up, pixelated).
+ * CSS scales it up, pixelated): grey as ink (1 black, 0 paper), or — with 3 channels, held
+ * channel-first (red plane, green, blue) — in its own colours.
  * @param {HTMLCanvasElement} canvas
  * @param {ArrayLike<number>} values row-major
  * @param {number} w
  * @param {number} h
+ * @param {number} [channels] 1 (grey, the default) or 3
  */
-export function drawImage(canvas, values, w, h) {
+export function drawImage(canvas, values, w, h, channels = 1) {
   if (canvas.width !== w) canvas.width = w;
   if (canvas.height !== h) canvas.height = h;
   const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
   const img = ctx.createImageData(w, h);
-  for (let i = 0; i < w * h; i++) {
-    const v = Math.round(255 * (1 - Math.min(1, Math.max(0, values[i] || 0))));
-    img.data[4 * i] = v;
-    img.data[4 * i + 1] = v;
-    img.data[4 * i + 2] = v;
+  const byte = (/** @type {number} */ v) => Math.round(255 * Math.min(1, Math.max(0, v || 0)));
+  const plane = w * h;
+  for (let i = 0; i < plane; i++) {
+    if (channels === 3) {
+      img.data[4 * i] = byte(values[i]);
+      img.data[4 * i + 1] = byte(values[plane + i]);
+      img.data[4 * i + 2] = byte(values[2 * plane + i]);
+    } else {
+      const v = 255 - byte(values[i]);
+      img.data[4 * i] = v;
+      img.data[4 * i + 1] = v;
+      img.data[4 * i + 2] = v;
+    }
     img.data[4 * i + 3] = 255;
   }
   ctx.putImageData(img, 0, 0);

@@ -54,7 +54,7 @@ const IDS = { activation: 'studio-hidden-activation', train_size: 'studio-train-
  *   history: EpochRow[], before: {epoch: number, train_loss: number, val_loss?: number|null, partial?: boolean}[], variant: string, advice: string|null, terms: {name: string, points: [number, number][]}[], trained: boolean, loaded: string|null, saved: {name: string, file: string, set: string, metrics: Record<string, number|null>}|null,
  *   uploads: string[], held_out: string, download?: import('../lib/download.js').Download,
  *   models: ModelInfo[], models_dir: string, datasets: {name: string, present: boolean}[], train_samples: number|null,
- *   val_samples: number|null, weights_version: number, grid_ready: boolean}} Snapshot
+ *   val_samples: number|null, weights_version: number, grid_ready: boolean, channels?: number}} Snapshot
  */
 
 /** @param {number|null} s */
@@ -154,7 +154,7 @@ export function mount(root) {
     for (const box of Object.values(boxes)) box.replaceChildren();
     boxes.data.append(h('label', { 'data-field': 'dataset' }, 'dataset', datasetPick),
       h('div', { class: 'row' }, download.button, download.progress),
-      h('div', { class: 'upload' }, h('span', {}, 'or your own (28×28 images: .csv, .npy, or a .zip of PNG/JPEG in class folders)'), dataUploadButton, dataUpload));
+      h('div', { class: 'upload' }, h('span', {}, 'or your own (28×28 images, grey or colour: .csv, .npy, or a .zip of PNG/JPEG in class folders)'), dataUploadButton, dataUpload));
     for (const f of schema) {
       const box = DATA.includes(f.name) ? boxes.data : MODEL.includes(f.name) ? boxes.model : TRAINING.includes(f.name) ? boxes.training : VARIANT.includes(f.name) ? boxes.variant : null;
       if (!box) continue;
@@ -227,14 +227,16 @@ export function mount(root) {
     const r = /** @type {Float32Array|undefined} */ (a.data.recon);
     if (!g) return;
     gridImages = g;
-    const n = Math.floor(g.length / 784);
+    const channels = s.channels || 1;
+    const size = 784 * channels;
+    const n = Math.floor(g.length / size);
     const half = Math.ceil(n / 2);
     /** @param {Float32Array|undefined} v @param {string} what @param {number} from */
     const row = (v, what, from) => h('div', { class: 'recon-row' }, h('span', { class: 'muted' }, what),
       ...Array.from({ length: Math.min(half, n - from) }, (_, k) => {
         const i = from + k;
         const c = /** @type {HTMLCanvasElement} */ (h('canvas', { class: 'digit small', 'data-testid': `studio-${what === 'input' ? 'original' : 'recon'}-${i}` }));
-        if (v) drawImage(c, v.subarray(i * 784, (i + 1) * 784), 28, 28);
+        if (v) drawImage(c, v.subarray(i * size, (i + 1) * size), 28, 28, channels);
         return c;
       }));
     // eight images a row, each above its reconstruction
@@ -242,7 +244,7 @@ export function mount(root) {
     reconGrid.dataset.version = String(a.weights_version);
     // a fingerprint of the reconstructions, so a test (or a person) can tell they changed
     reconGrid.dataset.sum = r ? r.reduce((x, y) => x + y, 0).toFixed(3) : '';
-    inside.update(gridImages, insideKey(s), s.run.training);
+    inside.update(gridImages, insideKey(s), s.run.training, s.channels || 1);
   }
 
   /**
@@ -380,7 +382,7 @@ export function mount(root) {
     keep.draw(s);
     drawDatasets(s);
     download.draw(s.download, s.settings.dataset, s.datasets);
-    inside.update(gridImages, insideKey(s), run.training);
+    inside.update(gridImages, insideKey(s), run.training, s.channels || 1);
     root.dataset.step = String(s.step);
     root.dataset.training = String(run.training);
     syncUrl();

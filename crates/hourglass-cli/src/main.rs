@@ -66,6 +66,8 @@ enum Command {
     #[command(after_help = "Examples:
   hourglass train --dataset mnist --layers 784,256,128,32 --epochs 20 --out mnist.safetensors
   hourglass train --dataset fashion-mnist --conv 16:3:2:1,32:3:2:1 --latent 32 --out conv.safetensors
+  hourglass train --dataset photo-patches --conv 32:3:2:1,64:3:2:1 --latent 128 --out photos.safetensors
+  hourglass train --dataset ~/photos --image-size 64 --stream --conv 32:3:2:1,64:3:2:1 --latent 128 --out mine.safetensors
   hourglass train --dataset patterns --layers 9,6,3 --activation sigmoid --optimizer sgd --lr 5 --epochs 3000 --val-split 0 --out glass.safetensors
   hourglass train --dataset my-data.csv --label-column label --layers 64,16,2 --json --out mine.safetensors
   hourglass train --dataset mnist --layers 784,256,128,32 --variant denoising --noise gaussian:0.5 --out denoise.safetensors

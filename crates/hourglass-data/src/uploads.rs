@@ -52,14 +52,14 @@ fn is_image(name: &str) -> bool {
 /// Reads an upload called `name` (its extension says what it is). A CSV with a column headed
 /// `label` takes it as the labels; else one whose rows have 785
 /// values and whose first column holds whole numbers 0–9 (MNIST's CSV layout) takes that
-/// column as the label. Images are read as `size`×`size` greyscale; an archive's images in
+/// column as the label. Images are read as `size`×`size`, in colour when any has colour; an archive's images in
 /// a folder are labelled by the folder (folders in name order: 0, 1, …).
 pub fn read(name: &str, bytes: &[u8], size: u32) -> Result<Dataset> {
     Ok(read_noting(name, bytes, size)?.0)
 }
 
-/// [`read`], with what making an archive's images fit changed (colour made grey, sizes
-/// resized), in a sentence for the person who uploaded it.
+/// [`read`], with what making an archive's images fit changed (grey given three channels,
+/// sizes resized), in a sentence for the person who uploaded it.
 pub fn read_noting(name: &str, bytes: &[u8], size: u32) -> Result<(Dataset, Option<String>)> {
     let lower = name.to_ascii_lowercase();
     if lower.ends_with(".zip") {
@@ -163,8 +163,9 @@ fn read_zip(name: &str, bytes: &[u8], size: u32) -> Result<(Dataset, data::Image
             (format!("{name}:{path}"), bytes.clone(), label)
         })
         .collect();
-    // the Studio trains on grey 28×28 images: colour is made grey, and said
-    let (data, changed) = data::images_dataset(name, &files, size, size, data::ImageColour::Grey)?;
+    // colour when any image has colour (a grey one among them then gets three channels, said)
+    let (data, changed) =
+        data::images_dataset(name, &files, size, size, data::ImageColour::AsTheyAre)?;
     // the folders name the classes
     let data = if labelled {
         data.with_classes(

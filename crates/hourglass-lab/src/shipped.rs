@@ -113,13 +113,23 @@ pub fn photos(split: hourglass_core::data::Split) -> Result<Dataset> {
         hourglass_core::data::Split::Train => PHOTO_PATCHES.0,
         hourglass_core::data::Split::Test => PHOTO_PATCHES.1,
     };
+    photo_patches_from(split, count, 0)
+}
+
+/// `count` patches of the shipped photographs from `split`'s part of each, cut with `seed`
+/// (seed 0: `photo-patches` itself); the streaming benchmark's folders are made of them.
+pub fn photo_patches_from(
+    split: hourglass_core::data::Split,
+    count: usize,
+    seed: u64,
+) -> Result<Dataset> {
     Ok(hourglass_core::data::photo_patches(
         PHOTOS_NAME,
         PHOTOS,
         split,
         count,
         PHOTO_SIZE,
-        0x9407_0500,
+        0x9407_0500 ^ seed,
     )?)
 }
 

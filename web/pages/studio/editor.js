@@ -161,6 +161,9 @@ export function architectureEditor(opts) {
   }
 
   let rowsKey = '';
+  /** What a dense model's input is: grey 28×28, or colour 28×28×3 (the data say). */
+  let inputText = '784 pixels (28×28)';
+  let convInputText = '1×28×28 image';
   /** @type {Map<string, [HTMLInputElement|HTMLSelectElement, () => string]>} */ let inputs = new Map();
   /**
    * A number input of a layer row, kept in `inputs` so a later redraw can set its value in
@@ -201,7 +204,7 @@ export function architectureEditor(opts) {
     /** @param {number} i */
     const isBad = (i) => !!bad && bad.layer === i + 1 && (bad.field === 'layers' || bad.field === 'convs');
     const count = draft.kind === 'dense' ? draft.layers.length : draft.convs.length;
-    const key = `${draft.kind}:${count}:${bad && bad.layer}:${bad && bad.field}`;
+    const key = `${draft.kind}:${count}:${bad && bad.layer}:${bad && bad.field}:${inputText}`;
     if (key === rowsKey) {
       // the same rows: their values are set in place (never the one being edited)
       for (const [el, get] of inputs.values()) {
@@ -214,7 +217,7 @@ export function architectureEditor(opts) {
     inputs = new Map();
     if (draft.kind === 'dense') {
       list.replaceChildren(
-        h('div', { class: 'layer fixed' }, h('span', {}, 'input'), h('span', { class: 'muted' }, '784 pixels (28×28)')),
+        h('div', { class: 'layer fixed' }, h('span', {}, 'input'), h('span', { class: 'muted' }, inputText)),
         ...draft.layers.map((_, i) => h('div', { class: `layer${isBad(i) ? ' bad' : ''}`, 'data-testid': `studio-layer-${i}`, 'aria-invalid': isBad(i) ? 'true' : undefined },
           h('span', {}, `encoder ${i + 1}`),
           field(`studio-layer-${i}-size`, 'units', () => draft.layers[i], (v) => { draft.layers[i] = v; }, { min: 1, max: 4096 }),
@@ -223,7 +226,7 @@ export function architectureEditor(opts) {
       );
     } else {
       list.replaceChildren(
-        h('div', { class: 'layer fixed' }, h('span', {}, 'input'), h('span', { class: 'muted' }, '1×28×28 image')),
+        h('div', { class: 'layer fixed' }, h('span', {}, 'input'), h('span', { class: 'muted' }, convInputText)),
         ...draft.convs.map((_, i) => h('div', { class: `layer conv${isBad(i) ? ' bad' : ''}`, 'data-testid': `studio-layer-${i}`, 'aria-invalid': isBad(i) ? 'true' : undefined },
           h('span', {}, `conv ${i + 1}`),
           field(`studio-layer-${i}-filters`, 'filters', () => draft.convs[i].filters, (v) => { draft.convs[i].filters = v; }, { min: 1, max: 256 }),
@@ -297,6 +300,13 @@ export function architectureEditor(opts) {
      * @param {Summary} s
      */
     update(settings, s) {
+      const input = s.ok && s.layers && s.layers[0] ? s.layers[0].shape : [1, 28, 28];
+      const text = input[0] === 3 ? '2,352 values (28×28, colour)' : '784 pixels (28×28)';
+      if (text !== inputText) {
+        inputText = text;
+        convInputText = input[0] === 3 ? '3×28×28 colour image' : '1×28×28 image';
+        rows();
+      }
       const fromServer = draftOf(settings);
       serverKey = JSON.stringify(patchOf(fromServer));
       if (sent && (serverKey !== sent.before || performance.now() - sent.at > 2000)) sent = null;

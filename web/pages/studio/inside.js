@@ -61,6 +61,8 @@ function absMax(v) {
  */
 export function insidePanel(opts) {
   /** @type {Float32Array|null} */ let grid = null;
+  /** The images' channels: 1 grey, 3 colour (28×28 each). */
+  let channels = 1;
   /** @type {{kind: 'grid', index: number}|{kind: 'drawn', pixels: number[]}} */ let input = { kind: 'grid', index: 0 };
   let inflight = false;
   let again = false;
@@ -114,7 +116,8 @@ export function insidePanel(opts) {
     // every snapshot hands over the same array until the grid is asked for again
     if (!grid || grid === seenGrid) return false;
     seenGrid = grid;
-    const n = Math.floor(grid.length / 784);
+    const size = 784 * channels;
+    const n = Math.floor(grid.length / size);
     let sum = 0;
     for (let i = 0; i < grid.length; i++) sum += grid[i] * ((i % 97) + 1);
     const sig = `${n}:${sum.toFixed(3)}`;
@@ -123,7 +126,7 @@ export function insidePanel(opts) {
     picks.dataset.sum = sig;
     picks.replaceChildren(...Array.from({ length: n }, (_, i) => {
       const c = /** @type {HTMLCanvasElement} */ (h('canvas', { class: 'digit small' }));
-      drawImage(c, /** @type {Float32Array} */ (grid).subarray(i * 784, (i + 1) * 784), 28, 28);
+      drawImage(c, /** @type {Float32Array} */ (grid).subarray(i * size, (i + 1) * size), 28, 28, channels);
       return h('button', { class: 'pick', 'data-testid': `studio-input-${i}`, 'aria-label': `Validation image ${i + 1}`, 'aria-pressed': String(input.kind === 'grid' && input.index === i), onclick: () => {
         input = { kind: 'grid', index: i };
         markPick(i);
@@ -143,7 +146,7 @@ export function insidePanel(opts) {
       const caption = h('figcaption', {}, `${title(l.name)} · ${l.shape.join('×')}`);
       if (l.name === 'output') {
         const c = /** @type {HTMLCanvasElement} */ (h('canvas', { class: 'digit', role: 'img', 'aria-label': 'The reconstruction' }));
-        drawImage(c, v, 28, 28);
+        drawImage(c, v, 28, 28, channels);
         box.append(c);
       } else if (l.shape.length === 3) {
         const [ch, hh, ww] = l.shape;
@@ -211,6 +214,7 @@ export function insidePanel(opts) {
       const f = await opts.query('filters', {});
       if (mine !== filtersAsked) return;
       const { shown, count, height, width } = /** @type {any} */ (f);
+      // (a colour model's filters come summed over its three channels: one plane each)
       const v = /** @type {Float32Array} */ (f.data.filters);
       const per = v.length / shown;
       // a conv kernel has one slice per input channel: the first layer reads one channel.
@@ -225,9 +229,10 @@ export function insidePanel(opts) {
       if (opts.onFilters) opts.onFilters({ height, width, shown, values: v });
       // the weights shown (tests read it: off screen while training, no refresh)
       filters.dataset.version = version;
-      filtersNote.textContent = height === 28
+      const colour = f.channels === 3 ? ' Colour images: each picture is a unit\'s weights summed over red, green and blue (how it answers grey light).' : '';
+      filtersNote.textContent = (height === 28
         ? `The first layer's weights, one 28×28 picture per unit (${shown} of ${count}): orange pixels push the unit up, blue ones down (each on its own scale). Random at first; strokes and blobs appear as it trains.`
-        : `The first layer's ${count} kernels (${height}×${width}), ${shown} shown: orange weights push the channel up, blue ones down. Edge and spot detectors appear as it trains.`;
+        : `The first layer's ${count} kernels (${height}×${width}), ${shown} shown: orange weights push the channel up, blue ones down. Edge and spot detectors appear as it trains.`) + colour;
     } catch (e) {
       opts.say(String(/** @type {any} */ (e).message || e));
     }
@@ -278,9 +283,15 @@ export function insidePanel(opts) {
      * @param {Float32Array|null} g the 16 grid images
      * @param {string} version the weights' version and the step (a new one redraws)
      * @param {boolean} training
+     * @param {number} [ch] the images' channels: 1 grey, 3 colour
      */
-    update(g, version, training) {
+    update(g, version, training, ch = 1) {
       currentVersion = version.split(':')[0];
+      if (ch !== channels) {
+        channels = ch;
+        drawnGrid = '';
+        seenGrid = null;
+      }
       const first = !grid && g;
       if (g) grid = g;
       // other images under the same picks: what is looked inside changed too

@@ -130,14 +130,16 @@ export function keepPanel({ say, send, query, upload: sendFile, download }) {
       h('thead', {}, h('tr', {}, h('th', {}, `${c.set} set (${c.dataset}, ${a.metrics.samples.toLocaleString('en')} images)`), h('th', {}, `${a.name}`), h('th', {}, `${b.name}`))),
       h('tbody', {}, ...rows,
         h('tr', {}, h('th', {}, 'model'), h('td', { class: 'muted' }, `${a.describe}, ${a.epochs} epochs`), h('td', { class: 'muted' }, `${b.describe}, ${b.epochs} epochs`))));
-    const n = Math.floor(c.data.images.length / 784);
+    const channels = c.channels || 1;
+    const size = 784 * channels;
+    const n = Math.floor(c.data.images.length / size);
     const half = Math.ceil(n / 2);
     /** @param {Float32Array} v @param {string} label @param {string} id @param {number} from */
     const row = (v, label, id, from) => h('div', { class: 'recon-row' }, h('span', { class: 'muted', title: label }, label),
       ...Array.from({ length: Math.min(half, n - from) }, (_, k) => {
         const i = from + k;
         const cv = /** @type {HTMLCanvasElement} */ (h('canvas', { class: 'digit small', 'data-testid': `studio-compare-${id}-${i}` }));
-        drawImage(cv, v.subarray(i * 784, (i + 1) * 784), 28, 28);
+        drawImage(cv, v.subarray(i * size, (i + 1) * size), 28, 28, channels);
         return cv;
       }));
     const chartEl = /** @type {SVGSVGElement} */ (/** @type {unknown} */ (svg('svg', { class: 'chart', 'data-testid': 'studio-compare-chart', role: 'img', 'aria-label': 'The two models’ validation loss per epoch' })));

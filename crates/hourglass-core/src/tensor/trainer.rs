@@ -493,7 +493,7 @@ impl Trainer {
 }
 
 /// Samples a block of a set read from elsewhere is validated in.
-const EVAL_BLOCK: usize = 1024;
+const EVAL_BLOCK: usize = 256;
 
 /// The rows `idx` of `data` gathered into a fresh buffer a tensor can take over (no copy of
 /// the batch), on every core (random rows of a large set: cache misses, not copying).

@@ -188,7 +188,11 @@ pub(super) fn code_of(s: &StudioSettings, variant: Variant) -> Result<Code, Conf
     Ok(code)
 }
 
-pub fn architecture(s: &StudioSettings) -> Result<Architecture, ConfigError> {
+/// The shape of the images the Studio trains on unless an upload says otherwise: grey 28×28.
+pub const GREY: [usize; 3] = [1, 28, 28];
+
+/// The model `s` builds over images of `input` (`[channels, height, width]`).
+pub fn architecture(s: &StudioSettings, input: [usize; 3]) -> Result<Architecture, ConfigError> {
     let code = code_of(s, variant_of(s)?)?;
     let (activation, output) = (s.activation, s.output.activation());
     let latent = s.latent as usize;
@@ -196,7 +200,7 @@ pub fn architecture(s: &StudioSettings) -> Result<Architecture, ConfigError> {
         ModelKind::Dense => {
             let hidden = hidden_layers(&s.layers)?;
             let each = hidden_activations(&s.activations, hidden.len())?;
-            let mut layers = vec![PIXELS];
+            let mut layers = vec![input.iter().product()];
             layers.extend(hidden);
             layers.push(latent);
             // one activation for all is said once (the checkpoint of such a model is the
@@ -219,7 +223,7 @@ pub fn architecture(s: &StudioSettings) -> Result<Architecture, ConfigError> {
             // the first layer that cannot be built (or mirrored back) is named
             for i in 1..=convs.len() {
                 let prefix = Architecture::Conv {
-                    input: [1, 28, 28],
+                    input,
                     convs: convs[..i].to_vec(),
                     latent,
                     activation,
@@ -227,7 +231,7 @@ pub fn architecture(s: &StudioSettings) -> Result<Architecture, ConfigError> {
                     code: Code::Linear,
                 };
                 if let Err(e) = prefix.conv_shapes() {
-                    let [_, h, w] = shape_before(&convs[..i - 1]);
+                    let [_, h, w] = shape_before(&convs[..i - 1], input);
                     return Err(ConfigError::new(
                         "convs",
                         Some(i),
@@ -236,7 +240,7 @@ pub fn architecture(s: &StudioSettings) -> Result<Architecture, ConfigError> {
                 }
             }
             Architecture::Conv {
-                input: [1, 28, 28],
+                input,
                 convs,
                 latent,
                 activation,
@@ -266,13 +270,13 @@ pub fn architecture(s: &StudioSettings) -> Result<Architecture, ConfigError> {
     Ok(arch)
 }
 
-/// The `[c, h, w]` after `convs` (all of which fit) over a 28×28 image.
-pub(super) fn shape_before(convs: &[ConvLayer]) -> [usize; 3] {
+/// The `[c, h, w]` after `convs` (all of which fit) over images of `input`.
+pub(super) fn shape_before(convs: &[ConvLayer], input: [usize; 3]) -> [usize; 3] {
     if convs.is_empty() {
-        return [1, 28, 28];
+        return input;
     }
     let a = Architecture::Conv {
-        input: [1, 28, 28],
+        input,
         convs: convs.to_vec(),
         latent: 1,
         activation: Activation::Relu,
@@ -282,12 +286,13 @@ pub(super) fn shape_before(convs: &[ConvLayer]) -> [usize; 3] {
     a.conv_shapes()
         .ok()
         .and_then(|(s, _)| s.last().copied())
-        .unwrap_or([1, 28, 28])
+        .unwrap_or(input)
 }
 
 /// The model's layers as the page draws them (the hourglass): name and shape, input to output.
 pub(super) fn diagram(arch: &Architecture) -> Vec<Value> {
-    let mut out = vec![json!({"name": "input", "shape": [1, 28, 28]})];
+    let input = input_shape(arch);
+    let mut out = vec![json!({"name": "input", "shape": input})];
     match arch {
         Architecture::Dense { layers, .. } => {
             let hidden = &layers[1..layers.len() - 1];
@@ -317,13 +322,25 @@ pub(super) fn diagram(arch: &Architecture) -> Vec<Value> {
             }
         }
     }
-    out.push(json!({"name": "output", "shape": [1, 28, 28]}));
+    out.push(json!({"name": "output", "shape": input}));
     out
 }
 
+/// The images a Studio model takes: a conv model's input, a dense model's first layer as grey
+/// 28×28 or colour 28×28×3 images.
+pub(super) fn input_shape(arch: &Architecture) -> [usize; 3] {
+    match arch {
+        Architecture::Conv { input, .. } => *input,
+        Architecture::Dense { layers, .. } => match layers.first() {
+            Some(&n) if n == 3 * PIXELS => [3, 28, 28],
+            _ => GREY,
+        },
+    }
+}
+
 /// What the `check` query and every snapshot say of a configuration.
-pub(super) fn summary(s: &StudioSettings) -> Value {
-    match architecture(s) {
+pub(super) fn summary(s: &StudioSettings, input: [usize; 3]) -> Value {
+    match architecture(s, input) {
         Ok(a) => summary_of(&a),
         Err(e) => json!({"ok": false, "error": e}),
     }
@@ -354,10 +371,13 @@ pub(super) fn advice(s: &StudioSettings) -> Option<&'static str> {
 /// key train the same model the same way, so changing from one to the other keeps the run —
 /// `relu,relu` for `relu`, a conv layer list edited while the model is dense, or SGD's
 /// momentum while Adam trains change nothing.
-pub(super) fn run_key(s: &StudioSettings) -> Result<impl PartialEq + use<>, ConfigError> {
+pub(super) fn run_key(
+    s: &StudioSettings,
+    input: [usize; 3],
+) -> Result<impl PartialEq + use<>, ConfigError> {
     let sgd = s.optimizer == OptimizerKind::Sgd;
     Ok((
-        (architecture(s)?, variant_of(s)?, s.loss),
+        (architecture(s, input)?, variant_of(s)?, s.loss),
         (s.dataset.clone(), s.train_size, s.val_split, s.seed),
         (sgd, if sgd { s.momentum } else { 0.0 }, s.batch),
     ))

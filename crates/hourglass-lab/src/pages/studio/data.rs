@@ -8,12 +8,14 @@ use super::*;
 pub const UPLOAD_PREFIX: &str = "upload:";
 
 /// An upload as the host's reader read it (CSV, NPY, a zip of images) made into the data the
-/// Studio trains on — 28×28 images (784 values a sample), scaled into [0, 1] as `hourglass
-/// train` scales a file (one linear map, kept with the model) — or why it cannot be.
+/// Studio trains on — 28×28 images, grey (784 values a sample) or colour (3 channels, 2,352
+/// values), scaled into [0, 1] as `hourglass train` scales a file (one linear map, kept with
+/// the model) — or why it cannot be.
 pub fn studio_data(file: &str, mut d: Dataset) -> Result<(Dataset, Scaling), String> {
-    if d.features != PIXELS {
+    let colour = d.image_dims() == Some([3, 28, 28]);
+    if d.features != PIXELS && !colour {
         return Err(format!(
-            "{file} has {} values per sample; the Studio trains on 28×28 images (784 values)",
+            "{file} has {} values per sample; the Studio trains on 28×28 images, grey (784 values) or colour (28×28×3)",
             d.features
         ));
     }
@@ -29,10 +31,12 @@ pub fn studio_data(file: &str, mut d: Dataset) -> Result<(Dataset, Scaling), Str
     } else {
         Scaling::IDENTITY
     };
-    Ok((
-        d.with_image_shape(28, 28).map_err(|e| e.to_string())?,
-        scaling,
-    ))
+    let d = if colour {
+        d
+    } else {
+        d.with_image_shape(28, 28).map_err(|e| e.to_string())?
+    };
+    Ok((d, scaling))
 }
 
 impl StudioJob {
@@ -93,6 +97,15 @@ impl StudioJob {
             .map_err(|e| WireError::invalid(format!("cannot use {file}: {e}")))?;
         self.uploaded = Some((file.to_string(), d, scaling));
         Ok(())
+    }
+
+    /// The images settings `s` train on, `[channels, height, width]`: an upload's own (once
+    /// read), else grey 28×28.
+    pub(super) fn input_of(&self, s: &StudioSettings) -> [usize; 3] {
+        match (&self.uploaded, s.dataset.strip_prefix(UPLOAD_PREFIX)) {
+            (Some((n, d, _)), Some(f)) if n == f => d.image_dims().unwrap_or(GREY),
+            _ => GREY,
+        }
     }
 
     /// Which set the kept metrics are measured on: the test split of a known dataset, the

@@ -40,7 +40,7 @@ impl StudioJob {
         match query {
             Q::Check { settings } => {
                 let next = self.settings.patched(&settings).map_err(WireError::from)?;
-                Ok(Frame::new(summary(&next)))
+                Ok(Frame::new(summary(&next, self.input_of(&next))))
             }
             Q::Activations { pixels, index } => self.activations(pixels, index),
             Q::Grid {} => {
@@ -64,8 +64,11 @@ impl StudioJob {
         pixels: Option<Vec<f32>>,
         index: Option<usize>,
     ) -> Result<Frame, WireError> {
+        let features = self.arch.input_size();
         let input = if let Some(p) = pixels {
-            fields::pixels(p)?
+            // a drawing is grey: a colour model sees it in three equal channels
+            let grey = fields::pixels(p)?;
+            grey.repeat(features / PIXELS)
         } else {
             if index.is_none() {
                 return Err(WireError::invalid(
@@ -76,7 +79,7 @@ impl StudioJob {
             self.ensure_data()?;
             let d = self.data.as_ref().expect("just read");
             d.grid
-                .get(i * PIXELS..(i + 1) * PIXELS)
+                .get(i * features..(i + 1) * features)
                 .ok_or_else(|| WireError::invalid(format!("there is no grid image {i}")))?
                 .to_vec()
         };
@@ -104,7 +107,7 @@ impl StudioJob {
         let d = self.data.as_ref().expect("just read");
         let from = if d.val.is_empty() { &d.train } else { &d.val };
         let n = from.len().min(2_000);
-        let images = from.values[..n * PIXELS].to_vec();
+        let images = from.values[..n * from.features].to_vec();
         let labels: Vec<f32> = from
             .labels
             .as_ref()
@@ -131,9 +134,10 @@ impl StudioJob {
                 WireError::new("not_found", format!("cannot compare '{name}': {e}"))
             })?;
         let inputs = ck.config.architecture.input_size();
-        if inputs != PIXELS {
+        if inputs != self.arch.input_size() {
             return Err(WireError::invalid(format!(
-                "cannot compare '{name}': it takes {inputs} values per sample, not a 28×28 image"
+                "cannot compare '{name}': it takes {inputs} values per sample, and this model's images have {}",
+                self.arch.input_size()
             )));
         }
         let model =
@@ -152,7 +156,7 @@ impl StudioJob {
         let dataset = self.settings.dataset.clone();
         let test = self.test_set()?;
         let shown = GRID.min(test.len());
-        let images: Vec<f32> = test.values[..shown * PIXELS].to_vec();
+        let images: Vec<f32> = test.values[..shown * test.features].to_vec();
         let mut out = Vec::new();
         let mut recons = Vec::new();
         for (mut info, model) in [(info_a, model_a), (info_b, model_b)] {
@@ -165,15 +169,17 @@ impl StudioJob {
         let mut r = recons.into_iter();
         let set = self.held_out();
         Ok(
-            Frame::new(json!({"models": out, "dataset": dataset, "set": set}))
-                .with("images", Arc::new(images))
-                .with("a", Arc::new(r.next().expect("two")))
-                .with("b", Arc::new(r.next().expect("two"))),
+            Frame::new(json!({"models": out, "dataset": dataset, "set": set,
+                              "channels": input_shape(&self.arch)[0]}))
+            .with("images", Arc::new(images))
+            .with("a", Arc::new(r.next().expect("two")))
+            .with("b", Arc::new(r.next().expect("two"))),
         )
     }
 
     /// The first layer's weights as pictures: a dense model's first rows (28×28 each), a conv
-    /// model's first kernels (k×k each).
+    /// model's first kernels (k×k each). A colour model's are summed over the three channels
+    /// (how a unit answers grey light), so each is one picture.
     pub(super) fn filters(&mut self) -> Result<Frame, WireError> {
         let tensors = match &self.trainer {
             Some(t) => t.model().to_tensors(),
@@ -183,6 +189,7 @@ impl StudioJob {
             .iter()
             .find(|t| t.name == "encoder.0.weight" || t.name == "encoder.conv.0.weight")
             .ok_or_else(|| WireError::invalid("the model has no first layer"))?;
+        let channels = input_shape(&self.arch)[0];
         let (count, h, w) = match first.shape[..] {
             [out, _] => (out, 28, 28),
             [out, _, k, _] => (out, k, k),
@@ -194,9 +201,15 @@ impl StudioJob {
         };
         let shown = count.min(MAX_FILTER_IMAGES);
         let per = first.values.len() / count.max(1);
-        let values = first.values[..shown * per].to_vec();
+        let plane = h * w;
+        let values: Vec<f32> = first.values[..shown * per]
+            .chunks(per)
+            .flat_map(|f| {
+                (0..plane).map(move |i| (0..per / plane).map(|c| f[c * plane + i]).sum::<f32>())
+            })
+            .collect();
         Ok(Frame::new(json!({
-            "count": count, "shown": shown, "height": h, "width": w,
+            "count": count, "shown": shown, "height": h, "width": w, "channels": channels,
             "version": self.weights_version,
         }))
         .with("filters", Arc::new(values)))

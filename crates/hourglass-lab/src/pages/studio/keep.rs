@@ -160,9 +160,9 @@ impl StudioJob {
                         .strip_prefix(UPLOAD_PREFIX)
                         .unwrap_or(&s.dataset)
                         .to_string(),
-                    features: PIXELS,
+                    features: self.arch.input_size(),
                     image_shape: Some([28, 28]),
-                    channels: 1,
+                    channels: input_shape(&self.arch)[0],
                     scaling,
                     train_samples,
                     val_samples,
@@ -200,9 +200,9 @@ impl StudioJob {
             .read(name)
             .map_err(|e| WireError::new("not_found", format!("cannot load '{name}': {e}")))?;
         let c = &ck.config;
-        if c.architecture.input_size() != PIXELS {
+        if c.architecture.input_size() != PIXELS && c.dataset.image_dims() != Some([3, 28, 28]) {
             return Err(WireError::invalid(format!(
-                "cannot load '{name}': it takes {} values per sample; the Studio trains on 28×28 images",
+                "cannot load '{name}': it takes {} values per sample; the Studio trains on 28×28 images, grey or colour",
                 c.architecture.input_size()
             )));
         }
@@ -278,7 +278,7 @@ impl StudioJob {
             (self.settings.epochs as f64).max(c.epochs_trained as f64 + 1.0),
         ) as u64;
         set_variant(&mut next, t.variant, c.architecture.code());
-        let arch = architecture(&next).map_err(|e| {
+        let arch = architecture(&next, self.input_of(&next)).map_err(|e| {
             WireError::invalid(format!(
                 "cannot load '{name}': the Studio cannot build it ({})",
                 e.message
@@ -296,7 +296,8 @@ impl StudioJob {
         self.drop_model();
         if let Err(e) = self.ensure_data() {
             self.settings = previous;
-            self.arch = architecture(&self.settings).expect("the previous settings were valid");
+            self.arch = architecture(&self.settings, self.input_of(&self.settings))
+                .expect("the previous settings were valid");
             return Err(e);
         }
         self.start_trainer(model)?;

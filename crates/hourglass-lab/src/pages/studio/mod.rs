@@ -58,7 +58,7 @@ mod settings;
 mod snapshot;
 mod train;
 
-use build::{advice, architecture, run_key, summary, summary_of, variant_of};
+use build::{GREY, advice, architecture, input_shape, run_key, summary, summary_of, variant_of};
 pub use data::{UPLOAD_PREFIX, studio_data};
 pub use inside::StudioQuery;
 use keep::{ModelInfo, scan};
@@ -201,7 +201,7 @@ impl PageJob for StudioJob {
 
     fn start(ctx: Arc<Context>) -> Result<Self, WireError> {
         let settings = StudioSettings::default();
-        let arch = architecture(&settings)?;
+        let arch = architecture(&settings, GREY)?;
         Ok(StudioJob {
             datasets: DatasetsSeen::new(ctx.datasets.as_ref()),
             models: scan(ctx.models.as_ref()),
@@ -243,11 +243,13 @@ impl PageJob for StudioJob {
             next.loss = LossKind::Bce;
         }
         // an impossible model, an unknown data set or an unreadable upload changes nothing
-        let arch = architecture(&next)?;
+        // (an upload read is kept by its name, whatever the settings)
         if next.dataset != self.settings.dataset {
             self.pick_dataset(&next.dataset)?;
         }
-        let restart = run_key(&self.settings)? != run_key(&next)?;
+        let arch = architecture(&next, self.input_of(&next))?;
+        let restart = run_key(&self.settings, input_shape(&self.arch))?
+            != run_key(&next, self.input_of(&next))?;
         if !restart {
             if let Some(t) = &mut self.trainer {
                 t.set_learning_rate(next.lr)?;
@@ -395,5 +397,7 @@ pub enum StudioCommand {
     },
 }
 
+#[cfg(test)]
+mod colour_tests;
 #[cfg(test)]
 mod tests;

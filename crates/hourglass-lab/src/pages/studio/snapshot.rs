@@ -41,6 +41,8 @@ struct StudioSnapshot<'a> {
     weights_version: u64,
     /// The reconstruction grid can be asked for.
     grid_ready: bool,
+    /// The images' channels: 1 grey, 3 colour (each image of the grid is 28×28 of each).
+    channels: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     download: Option<FetchState>,
 }
@@ -103,6 +105,7 @@ impl StudioJob {
             val_samples: d.map(|d| d.val.len()),
             weights_version: self.weights_version,
             grid_ready: self.data.is_some(),
+            channels: input_shape(&self.arch)[0],
             download: self.datasets.download(self.ctx.datasets.as_ref()),
         })
     }

@@ -19,6 +19,11 @@ fn probe_with(datasets: Arc<TestDatasets>, models: Arc<MemoryModels>) -> P {
     Probe::with(datasets, models)
 }
 
+/// The model settings build over grey 28×28 images.
+fn architecture_of(s: &StudioSettings) -> Result<Architecture, build::ConfigError> {
+    architecture(s, GREY)
+}
+
 fn temp_models(_tag: &str) -> Arc<MemoryModels> {
     Arc::new(MemoryModels::default())
 }
@@ -31,13 +36,13 @@ fn with(patch: Value) -> StudioSettings {
 
 #[test]
 fn an_impossible_model_names_its_layer_and_why() {
-    let ok = architecture(&StudioSettings::default()).unwrap();
+    let ok = architecture(&StudioSettings::default(), GREY).unwrap();
     assert_eq!(ok.describe(), "dense 784-256-128-32 (relu, sigmoid out)");
     assert_eq!(
         ok.param_count().unwrap(),
         2 * (784 * 256 + 256 * 128 + 128 * 32) + 256 + 128 + 32 + 128 + 256 + 784
     );
-    let conv = architecture(&with(json!({"kind": "conv"}))).unwrap();
+    let conv = architecture_of(&with(json!({"kind": "conv"}))).unwrap();
     assert_eq!(conv.latent_size(), 32);
     let cases = [
         (json!({"layers": "256,abc"}), "layers", Some(2), "'abc'"),
@@ -80,14 +85,14 @@ fn an_impossible_model_names_its_layer_and_why() {
         ),
     ];
     // one grammar of conv layers: the CLI's `--conv` refuses the same layer in the same words
-    let short = architecture(&with(json!({"kind": "conv", "convs": "16:3:2"}))).unwrap_err();
+    let short = architecture_of(&with(json!({"kind": "conv", "convs": "16:3:2"}))).unwrap_err();
     assert_eq!(
         short.message,
         hourglass_core::architecture::parse_convs("16:3:2")
             .unwrap_err()
             .to_string()
     );
-    let mixed = architecture(&with(
+    let mixed = architecture_of(&with(
         json!({"layers": "256,128", "activations": "tanh,relu"}),
     ))
     .unwrap();
@@ -96,7 +101,7 @@ fn an_impossible_model_names_its_layer_and_why() {
         "dense 784-256-128-32 (tanh/relu, sigmoid out)"
     );
     assert_eq!(mixed.hidden_activation(0), Activation::Tanh);
-    let same = architecture(&with(json!({"activations": "tanh,tanh"}))).unwrap();
+    let same = architecture_of(&with(json!({"activations": "tanh,tanh"}))).unwrap();
     assert_eq!(
         same.describe(),
         "dense 784-256-128-32 (tanh, sigmoid out)",
@@ -119,7 +124,7 @@ fn an_impossible_model_names_its_layer_and_why() {
     .into_iter()
     .chain(cases);
     for (patch, field, layer, words) in cases {
-        let e = architecture(&with(patch.clone())).unwrap_err();
+        let e = architecture_of(&with(patch.clone())).unwrap_err();
         assert_eq!((e.field, e.layer), (field, layer), "{patch}: {e:?}");
         assert!(e.message.contains(words), "{patch}: {}", e.message);
     }
@@ -128,15 +133,15 @@ fn an_impossible_model_names_its_layer_and_why() {
 #[test]
 fn variants_train_with_their_terms_and_are_kept_in_the_file() {
     // a variant and its code are checked with the rest of the model
-    let e = architecture(&with(json!({"variant": "vae", "code": "relu"}))).unwrap_err();
+    let e = architecture_of(&with(json!({"variant": "vae", "code": "relu"}))).unwrap_err();
     assert_eq!(e.field, "code");
     assert!(e.message.contains("gaussian"), "{}", e.message);
-    let e = architecture(&with(
+    let e = architecture_of(&with(
         json!({"variant": "sparse", "sparsity": "kl", "code": "relu"}),
     ))
     .unwrap_err();
     assert!(e.message.contains("sigmoid"), "{}", e.message);
-    let vae = architecture(&with(json!({"variant": "vae"}))).unwrap();
+    let vae = architecture_of(&with(json!({"variant": "vae"}))).unwrap();
     assert_eq!(vae.code(), Code::Gaussian);
     assert!(vae.describe().contains("gaussian code"));
     let dir = temp_models("variants");
