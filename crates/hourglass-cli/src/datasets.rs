@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::{Result, bail};
 use hourglass_core::data::{self, Dataset, LabelColumn, Scaling};
 pub use hourglass_data::read_file;
-use hourglass_data::shipped;
+use hourglass_data::{folder::is_image, shipped};
 
 use crate::DataArgs;
 
@@ -64,16 +64,6 @@ pub fn split_of(args: &DataArgs, given: Option<Split>) -> Result<Split> {
         Some(s) => Ok(s),
         None => Ok(Split::Test),
     }
-}
-
-fn is_image(path: &Path) -> bool {
-    matches!(
-        path.extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref(),
-        Some("png" | "jpg" | "jpeg")
-    )
 }
 
 /// The side images of a folder are resized to: `--image-size`, 28 by default.

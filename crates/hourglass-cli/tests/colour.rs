@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::{fs, path::Path, process::Command};
+use std::{fs, path::Path};
 
 use common::*;
 use hourglass_core::{checkpoint::Checkpoint, data::write_npy_f32};
@@ -177,21 +177,8 @@ fn a_64x64_colour_model_reads_in_pytorchs_layout_and_reconstructs_alike() {
     fs::write(&data, npy).unwrap();
     let ours = reconstructions(&model, &data, &dir.path().join("rec.csv"));
     assert_eq!(ours.len(), n * 3 * h * w);
-    let python = std::env::var("HOURGLASS_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-    let out = Command::new(&python)
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pytorch_conv.py"))
-        .arg(&model)
-        .arg(&data)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run {python} ({e}); run the README's test command, which makes the venv")
-        });
-    assert!(
-        out.status.success(),
-        "python failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pytorch_conv.py");
+    let v = python_json(&[script.as_os_str(), model.as_os_str(), data.as_os_str()]);
     // PyTorch's layouts: Conv2d [out, in, k, k], ConvTranspose2d [in, out, k, k]
     assert_eq!(
         v["shapes"]["encoder.conv.0.weight"],

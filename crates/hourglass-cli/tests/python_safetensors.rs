@@ -4,11 +4,10 @@
 
 mod common;
 
-use std::{fs, process::Command};
+use std::fs;
 
 use common::*;
 use hourglass_core::checkpoint::Checkpoint;
-use serde_json::Value;
 
 #[test]
 fn python_safetensors_reads_our_checkpoint() {
@@ -27,7 +26,6 @@ fn python_safetensors_reads_our_checkpoint() {
         "--out",
         s(&model),
     ]);
-    let python = std::env::var("HOURGLASS_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
     let script = r#"
 import json, sys
 from safetensors import safe_open
@@ -41,20 +39,7 @@ print(json.dumps({"shape": list(w.shape), "dtype": str(w.dtype), "weight": w.fla
                   "bias": t["decoder.1.bias"].tolist(), "layers": config["architecture"]["layers"],
                   "names": sorted(t.keys())}))
 "#;
-    let out = Command::new(&python)
-        .arg("-c")
-        .arg(script)
-        .arg(&model)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run {python} ({e}); run the README's test command, which makes the venv")
-        });
-    assert!(
-        out.status.success(),
-        "python failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = python_json(&["-c".as_ref(), script.as_ref(), model.as_os_str()]);
     let ck = Checkpoint::from_bytes("m", &fs::read(&model).unwrap()).unwrap();
     assert_eq!(
         v["shape"],

@@ -289,6 +289,19 @@ mod tests {
     use crate::architecture::Code;
     use crate::glass::Activation;
 
+    /// Every tensor `arch` needs, each value `v`.
+    fn filled(arch: &Architecture, v: f32) -> Vec<NamedTensor> {
+        arch.tensor_specs()
+            .unwrap()
+            .into_iter()
+            .map(|s| NamedTensor {
+                values: vec![v; s.shape.iter().product()],
+                name: s.name,
+                shape: s.shape,
+            })
+            .collect()
+    }
+
     fn sample() -> Checkpoint {
         let architecture = Architecture::Dense {
             layers: vec![4, 2],
@@ -362,18 +375,7 @@ mod tests {
             activations: vec![],
             code: Code::Linear,
         };
-        ck.tensors = ck
-            .config
-            .architecture
-            .tensor_specs()
-            .unwrap()
-            .into_iter()
-            .map(|s| NamedTensor {
-                values: vec![0.5; s.shape.iter().product()],
-                name: s.name,
-                shape: s.shape,
-            })
-            .collect();
+        ck.tensors = filled(&ck.config.architecture, 0.5);
         let bytes = ck.to_bytes().unwrap();
         let back = Checkpoint::from_bytes("c", &bytes).unwrap();
         assert_eq!(back.config.dataset.image_dims(), Some([3, 2, 2]));
@@ -399,18 +401,7 @@ mod tests {
         let mut vae = sample();
         vae.config.architecture = vae.config.architecture.clone().with_code(Code::Gaussian);
         vae.config.training.variant = Variant::Vae { beta: 4.0 };
-        vae.tensors = vae
-            .config
-            .architecture
-            .tensor_specs()
-            .unwrap()
-            .into_iter()
-            .map(|s| NamedTensor {
-                values: vec![0.25; s.shape.iter().product()],
-                name: s.name,
-                shape: s.shape,
-            })
-            .collect();
+        vae.tensors = filled(&vae.config.architecture, 0.25);
         assert_eq!(vae.tensor("encoder.0.weight").unwrap().shape, vec![4, 4]);
         let bytes = vae.to_bytes().unwrap();
         assert_eq!(Checkpoint::from_bytes("vae", &bytes).unwrap(), vae);

@@ -17,7 +17,8 @@ pub struct FolderImages {
     pub classes: Option<Vec<String>>,
 }
 
-fn is_image(path: &Path) -> bool {
+/// A PNG or JPEG file, by its extension.
+pub fn is_image(path: &Path) -> bool {
     matches!(
         path.extension()
             .and_then(|e| e.to_str())

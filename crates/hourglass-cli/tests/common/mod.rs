@@ -140,3 +140,21 @@ pub const TRAIN_PATTERNS: &[&str] = &[
     "--lr",
     "0.5",
 ];
+
+/// Runs the test venv's Python ($HOURGLASS_TEST_PYTHON, which the README's test command
+/// makes) with `args`, asserts it succeeded, and reads its stdout as JSON.
+pub fn python_json(args: &[&std::ffi::OsStr]) -> serde_json::Value {
+    let python = std::env::var("HOURGLASS_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = Command::new(&python)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run {python} ({e}); run the README's test command, which makes the venv")
+        });
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("the script prints JSON")
+}

@@ -18,6 +18,7 @@ mod objective;
 mod run;
 mod sigmoid;
 mod topk;
+mod train_options;
 mod trainer;
 
 pub use adam::FusedAdam;
