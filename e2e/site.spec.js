@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { openSitePage, useSite } from './site-fixtures.js';
 import { readADictionary } from './features-flow.js';
+import { COLOUR_MODEL, trainOnColourPictures } from './studio-colour-flow.js';
 
 const site = useSite();
 
@@ -110,4 +111,9 @@ test('the Uses page runs its anomaly experiment in the browser', async ({ page }
 test('the Features page trains a dictionary, reads and steers a feature, and probes the codes in the browser', async ({ page }) => {
   await openSitePage(page, `${site.url}/features/?train_size=10000&width=256&k=16`);
   await readADictionary(page);
+});
+
+test('the Studio trains on an uploaded zip of colour pictures in the browser, drawn in colour', async ({ page }) => {
+  await openSitePage(page, `${site.url}/studio/?${COLOUR_MODEL}`);
+  await trainOnColourPictures(page);
 });
