@@ -73,18 +73,9 @@ impl ImageStream {
             .collect::<Result<_>>()?;
         let channels = colour.channels(headers.iter().any(|h| h.0));
         let mut changes = ImageChanges::default();
-        for &(has_colour, (w, h)) in &headers {
-            match (channels, has_colour) {
-                (1, true) => changes.colour += 1,
-                (3, false) => changes.grey += 1,
-                _ => {}
-            }
-            if (w, h) != (size, size) {
-                changes.resized += 1;
-                if w != h {
-                    changes.stretched += 1;
-                }
-            }
+        for &(has_colour, dims) in &headers {
+            changes.planes(has_colour, channels);
+            changes.sized(dims, (size, size));
         }
         let stream = ImageStream {
             name: folder.name.clone(),

@@ -49,6 +49,27 @@ fn plural(n: usize) -> &'static str {
 }
 
 impl ImageChanges {
+    /// Counts an image of `from` (width, height) made `to`: resized, and stretched when its
+    /// sides were in another ratio.
+    pub fn sized(&mut self, (w0, h0): (u32, u32), (width, height): (u32, u32)) {
+        if (w0, h0) != (width, height) {
+            self.resized += 1;
+            if u64::from(w0) * u64::from(height) != u64::from(h0) * u64::from(width) {
+                self.stretched += 1;
+            }
+        }
+    }
+
+    /// Counts an image that has colour (or not) read into `channels`: colour made grey, or
+    /// grey given three channels.
+    pub fn planes(&mut self, colour: bool, channels: usize) {
+        match (channels, colour) {
+            (1, true) => self.colour += 1,
+            (3, false) => self.grey += 1,
+            _ => {}
+        }
+    }
+
     /// The changes in a sentence, or None when there were none.
     pub fn sentence(&self, height: u32, width: u32) -> Option<String> {
         let mut parts = Vec::new();
@@ -109,13 +130,10 @@ fn decode_rgb(
     let colour = img.color().has_color();
     let rgb = img.to_rgb8();
     let (w0, h0) = rgb.dimensions();
+    seen.sized((w0, h0), (width, height));
     let rgb = if (w0, h0) == (width, height) {
         rgb
     } else {
-        seen.resized += 1;
-        if u64::from(w0) * u64::from(height) != u64::from(h0) * u64::from(width) {
-            seen.stretched += 1;
-        }
         image::imageops::resize(&rgb, width, height, image::imageops::FilterType::Triangle)
     };
     Ok(Decoded { rgb, colour })
@@ -123,17 +141,12 @@ fn decode_rgb(
 
 /// The image's values in [0, 1]: one grey plane, or red, green and blue planes (C×H×W).
 fn planes(d: Decoded, channels: usize, seen: &mut ImageChanges, out: &mut Vec<f32>) {
+    seen.planes(d.colour, channels);
     if channels == 1 {
-        if d.colour {
-            seen.colour += 1;
-        }
         // the image crate's own luma (Rec. 709 weights): a grey image's value unchanged
         let grey = image::DynamicImage::ImageRgb8(d.rgb).to_luma8();
         out.extend(grey.as_raw().iter().map(|&b| b as f32 / 255.0));
     } else {
-        if !d.colour {
-            seen.grey += 1;
-        }
         for c in 0..3 {
             out.extend(d.rgb.pixels().map(|p| p.0[c] as f32 / 255.0));
         }
