@@ -2,6 +2,7 @@
 // drawn digit, sliders, iteration to a fixed point, the 30-D model, and training your own.
 import { test, expect } from '@playwright/test';
 import { useServer } from './fixtures.js';
+import { COLOUR_DIGITS, mapColourPatches } from './digits-colour-flow.js';
 
 const server = useServer();
 
@@ -280,4 +281,13 @@ test('Procrustes finds the turn or flip between two frames of a map', async ({ p
     return out;
   });
   expect(worst).toBeLessThan(1e-3);
+});
+
+test('your model trains on colour photo patches, and the map, the decoder and your image are in colour', async ({ page }, info) => {
+  await page.goto(`${server.url}/digits?${COLOUR_DIGITS}`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  await mapColourPatches(page);
+  const shot = info.outputPath('digits-colour.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  await info.attach('colour patches on the map', { path: shot, contentType: 'image/png' });
 });

@@ -10,6 +10,7 @@ import { test, expect } from '@playwright/test';
 import { openSitePage, useSite } from './site-fixtures.js';
 import { readADictionary } from './features-flow.js';
 import { COLOUR_MODEL, trainOnColourPictures } from './studio-colour-flow.js';
+import { COLOUR_DIGITS, mapColourPatches } from './digits-colour-flow.js';
 
 const site = useSite();
 
@@ -116,4 +117,9 @@ test('the Features page trains a dictionary, reads and steers a feature, and pro
 test('the Studio trains on an uploaded zip of colour pictures in the browser, drawn in colour', async ({ page }) => {
   await openSitePage(page, `${site.url}/studio/?${COLOUR_MODEL}`);
   await trainOnColourPictures(page);
+});
+
+test('the Digits Lab trains on colour photo patches in the browser, drawn in colour', async ({ page }) => {
+  await openSitePage(page, `${site.url}/digits/?${COLOUR_DIGITS}`);
+  await mapColourPatches(page);
 });

@@ -12,7 +12,7 @@ export const COLOUR_MODEL = 'kind=conv&convs=8:3:2:1&latent=8&epochs=15&batch=8&
  * How far from grey a canvas's most colourful pixel is (0: every pixel grey).
  * @param {import('@playwright/test').Locator} canvas
  */
-function colourfulness(canvas) {
+export function colourfulness(canvas) {
   return canvas.evaluate((c) => {
     const cv = /** @type {HTMLCanvasElement} */ (c);
     const d = /** @type {CanvasRenderingContext2D} */ (cv.getContext('2d')).getImageData(0, 0, cv.width, cv.height).data;

@@ -39,7 +39,7 @@ export function drawImage(canvas, values, w, h, channels = 1) {
  * with its exact values' label in `data-value`). Replaces what `host` held.
  * @param {HTMLElement} host
  * @param {{values: ArrayLike<number>, caption: string}[]} images
- * @param {{w: number, h: number, cols: number, testid: string}} opts
+ * @param {{w: number, h: number, channels?: number, cols: number, testid: string}} opts
  */
 export function imageGrid(host, images, opts) {
   host.replaceChildren();
@@ -52,7 +52,7 @@ export function imageGrid(host, images, opts) {
     c.dataset.testid = `${opts.testid}-${i}`;
     c.setAttribute('role', 'img');
     c.setAttribute('aria-label', im.caption);
-    drawImage(c, im.values, opts.w, opts.h);
+    drawImage(c, im.values, opts.w, opts.h, opts.channels || 1);
     const f = document.createElement('figure');
     f.style.margin = '0';
     const cap = document.createElement('figcaption');
@@ -61,4 +61,36 @@ export function imageGrid(host, images, opts) {
     f.append(c, cap);
     host.append(f);
   });
+}
+
+/**
+ * Drawing the images of a page whose model may take 28×28 grey or larger colour images:
+ * `shape()` says which, as [channels, height, width], at the time of drawing.
+ * @param {() => number[]} shape
+ */
+export function shaped(shape) {
+  return {
+    /** the values of one image */
+    size: () => shape().reduce((a, b) => a * b, 1),
+    /** draws one image on a canvas (sized to it) */
+    paint: (/** @type {HTMLCanvasElement} */ canvas, /** @type {ArrayLike<number>} */ values) => {
+      const [c, h, w] = shape();
+      drawImage(canvas, values, w, h, c);
+    },
+    /** image `k` of a batch */
+    nth: (/** @type {Float32Array} */ all, /** @type {number} */ k) => {
+      const n = shape().reduce((a, b) => a * b, 1);
+      return all.subarray(k * n, (k + 1) * n);
+    },
+    /**
+     * a grid of them (see imageGrid)
+     * @param {HTMLElement} host
+     * @param {{values: ArrayLike<number>, caption: string}[]} images
+     * @param {{cols: number, testid: string}} opts
+     */
+    grid: (host, images, opts) => {
+      const [c, h, w] = shape();
+      imageGrid(host, images, { ...opts, w, h, channels: c });
+    },
+  };
 }

@@ -21,6 +21,10 @@ const CLASS_NAMES = {
   mnist: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
   'fashion-mnist': ['T-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'boot'],
 };
+/** The data sets' names as people write them. */
+const TITLES = { mnist: 'MNIST', 'fashion-mnist': 'Fashion-MNIST', 'photo-patches': 'photo-patches' };
+/** The built-in colour data set: 64×64 patches of four photographs (2,000 train, 500 test). */
+const PHOTOS = 'photo-patches';
 /** Settings that only training uses (hidden while a trained model is shown). */
 const TRAINING = ['dataset', 'train_size', 'lr', 'batch', 'seed'];
 
@@ -32,9 +36,9 @@ const TRAINING = ['dataset', 'train_size', 'lr', 'batch', 'seed'];
  * @typedef {import('../lib/download.js').Download} Download
  * @typedef {{name: string, title: string, kind: string, dataset: string|null, latent: number|null, error: string|null}} ModelEntry
  * @typedef {{dataset: string, source: string, count: number, latent: number, projected: boolean,
- *   ranges: [number, number][], class_means: (number[]|null)[], vae?: boolean}} MapInfo
+ *   ranges: [number, number][], class_means: (number[]|null)[], vae?: boolean, classes?: string[]}} MapInfo
  * @typedef {{type: string, settings: Settings, run: Run, model: string, title: string, layers: string,
- *   latent: number, quality: any, models: ModelEntry[], step: number, steps_per_epoch: number|null,
+ *   latent: number, image: number[], quality: any, models: ModelEntry[], step: number, steps_per_epoch: number|null,
  *   epoch: number|null, loss: number|null, trains_on_sample: boolean, datasets: {name: string, present: boolean}[],
  *   download?: Download, map?: MapInfo, map_error: string|null, data?: Record<string, Float32Array>}} Snapshot
  */
@@ -50,7 +54,11 @@ export function mount(root) {
   const { el: message, say } = messageLine('digits');
   const send = (/** @type {Record<string, any>} */ m) => session.send(m);
   const dataset = () => (live && live.map ? live.map.dataset : live ? live.settings.dataset : 'mnist');
-  const names = () => CLASS_NAMES[/** @type {'mnist'} */ (dataset())] || [];
+  const names = () => (live && live.map && live.map.classes) || CLASS_NAMES[/** @type {'mnist'} */ (dataset())] || [];
+  /** the images the model takes: [channels, height, width] */
+  const shape = () => (live && live.image ? live.image : [1, 28, 28]);
+  /** the model's layer sizes, e.g. 784-100-50-25-2 (null for a conv model) */
+  const sizesOf = (/** @type {Snapshot} */ s) => { const m = s.layers.match(/\d+(?:-\d+)+/); return m ? m[0] : null; };
 
   // ---- the model picker: shipped models, your own, and the models folder
   const picker = /** @type {HTMLSelectElement} */ (h('select', { 'data-testid': 'digits-model', 'aria-label': 'Model' }));
@@ -93,16 +101,20 @@ export function mount(root) {
       quality.textContent = `Trained for ${q.epochs} epochs${m ? `: ${m}` : ''}.`;
       quality.dataset.value = '';
     } else {
-      quality.textContent = s.settings.model === 'train' ? 'Your model: the tutorial\u2019s 784-100-50-25-2, trained here with Adam.' : '';
+      quality.textContent = s.settings.model === 'train' ? `Your model: the tutorial\u2019s ${sizesOf(s)}, trained here with Adam.` : '';
       quality.dataset.value = '';
     }
     const m = s.map;
-    const total = m && m.dataset === 'fashion-mnist' ? 'Fashion-MNIST' : 'MNIST';
+    const total = m ? TITLES[/** @type {'mnist'} */ (m.dataset)] || m.dataset : 'MNIST';
+    const photos = !!m && m.dataset === PHOTOS;
     mapNote.textContent = !m ? (s.map_error || '')
       : m.source === 'sample' ? `The map shows the 2,000 test images shipped with Hourglass. Download ${total} (below) for all 10,000.`
-        : m.source === 'subset' ? `The map shows a fixed 2,000 of the ${total} test images, re-encoded as the model trains.`
+        : m.source === 'subset' ? `The map shows ${photos ? `all ${m.count.toLocaleString('en')}` : `a fixed ${m.count.toLocaleString('en')} of the`} ${total} test images, re-encoded as the model trains.`
           : `The map shows all ${m.count.toLocaleString('en')} ${m.source === 'train' ? 'training' : 'test'} images of ${total}${m.projected ? `, placed by the first two principal components of their ${m.latent}-number codes` : ''}.`;
     mapSource.hidden = !m || m.source === 'sample' || m.source === 'subset';
+    const counts = photos ? ['500', '2,000'] : ['10,000', '60,000'];
+    mapSource.options[0].textContent = `test images (${counts[0]})`;
+    mapSource.options[1].textContent = `training images (${counts[1]})`;
   }
   const mapSource = /** @type {HTMLSelectElement} */ (h('select', { 'data-testid': 'digits-map-split', 'aria-label': 'Which images the map shows' },
     h('option', { value: 'test' }, 'test images (10,000)'), h('option', { value: 'train' }, 'training images (60,000)')));
@@ -163,14 +175,22 @@ export function mount(root) {
     chart);
 
   const intro = h('p', { 'data-testid': 'digits-intro' });
+  const trainNote = h('p', { class: 'muted' });
   /** @param {Snapshot} s */
   function drawIntro(s) {
-    const sizes = s.layers.match(/\d+(?:-\d+)+/);
-    const hidden = sizes ? `${sizes[0].split('-').slice(1, -1).join(', ')} neurons` : 'convolution layers';
+    const sizes = sizesOf(s);
+    const hidden = sizes ? `${sizes.split('-').slice(1, -1).join(', ')} neurons` : 'convolution layers';
+    const [c, hh, w] = s.image;
+    const what = c === 3
+      ? `An autoencoder of colour photographs: ${(c * hh * w).toLocaleString('en')} numbers (${hh}×${w} pixels, each red, green and blue)`
+      : `A real digit autoencoder: ${hh * w} pixels`;
     const text = s.latent === 2
-      ? `A real digit autoencoder: 784 pixels squeezed through ${hidden} down to a code of just two numbers, and rebuilt from those two. Because the code has two numbers, every image has a place on a map: each dot is an image at its code, coloured by what it shows. Similar images end up near each other, although the model never sees the labels.`
-      : `A real digit autoencoder: 784 pixels squeezed through ${hidden} down to a code of ${s.latent} numbers, and rebuilt from those. ${s.latent} numbers do not fit on a page, so the map places each image by the two directions along which the codes vary most (PCA of the codes): a flattened view, where classes overlap more than they do in the code itself.`;
+      ? `${what} squeezed through ${hidden} down to a code of just two numbers, and rebuilt from those two. Because the code has two numbers, every image has a place on a map: each dot is an image at its code, coloured by what it shows. Similar images end up near each other, although the model never sees the labels.`
+      : `${what} squeezed through ${hidden} down to a code of ${s.latent} numbers, and rebuilt from those. ${s.latent} numbers do not fit on a page, so the map places each image by the two directions along which the codes vary most (PCA of the codes): a flattened view, where classes overlap more than they do in the code itself.`;
     if (intro.textContent !== text) intro.textContent = text;
+    const first = s.settings.dataset === PHOTOS ? '12288' : '784';
+    const own = `Train your own: the tutorial\u2019s ${first}-100-50-25-2 model from random weights, on the dataset below (photo-patches: all 2,000 of its 64×64 colour training patches, built in); watch the map form.`;
+    if (trainNote.textContent !== own) trainNote.textContent = own;
   }
 
   // ---- the map and your digit (they ask the server through `server`: the session opens below)
@@ -181,11 +201,12 @@ export function mount(root) {
   const onEvent = (/** @type {import('../challenges/digits.js').Event} */ event) => {
     if (live) challenges.update({ snapshot: live, event });
   };
-  const mp = mapPanel({ session: server, say, names, onDot: (i) => digit.loadImage(i), onEvent });
+  const mp = mapPanel({ session: server, say, names, shape, onDot: (i) => digit.loadImage(i), onEvent });
   const digit = digitPanels({
     session: server,
     say,
     names,
+    shape,
     count: () => mp.map.xy.length / 2,
     setMarker: (p) => mp.setMarker(p),
     setPath: (p) => mp.setPath(p),
@@ -204,13 +225,13 @@ export function mount(root) {
         modelNote, quality, mapNote, mapSource,
         h('div', { class: 'controls' },
           h('div', { class: 'row' }, toggle.el, step, reset),
-          h('p', { class: 'muted' }, 'Train your own: the same 784-100-50-25-2 model from random weights, on the dataset below; watch the map form.'),
+          trainNote,
           trainingBox,
           queued,
           h('div', { class: 'row' }, download.button, download.progress),
           message),
         h('p', { class: 'muted' }, 'The shipped models are Hourglass\u2019s own: trained with Adam on all 60,000 training images (the tutorial pre-trained its layers as RBMs instead), with a sigmoid output and mean squared error.'),
-        h('p', { class: 'muted credit' }, 'MNIST: Yann LeCun, Corinna Cortes and Christopher Burges. Fashion-MNIST: Zalando Research (MIT licence). Both are redistributed here, as a sample of 2,000 test images each, with attribution.')),
+        h('p', { class: 'muted credit' }, 'MNIST: Yann LeCun, Corinna Cortes and Christopher Burges. Fashion-MNIST: Zalando Research (MIT licence). Both are redistributed here, as a sample of 2,000 test images each, with attribution. photo-patches is cut from four photographs scikit-image ships: the astronaut Eileen Collins (NASA, public domain), Chelsea the cat (Stefan van der Walt, CC0), a coffee cup (Rachel Michetti, CC0) and the DSCOVR launch (SpaceX, public domain).')),
       h('div', { class: 'middle' }, mp.element),
       h('div', { class: 'side' }, ...digit.panels)));
 
@@ -233,6 +254,9 @@ export function mount(root) {
     reset.hidden = !training;
     trainingBox.hidden = !training;
     showSettings(controls, s.settings);
+    // photo-patches has 2,000 training patches, all of them used: the size is not asked
+    const sizeLabel = controls.train_size && controls.train_size.parentElement;
+    if (sizeLabel) sizeLabel.hidden = s.settings.dataset === PHOTOS;
     if (document.activeElement !== mapSource) mapSource.value = s.settings.map;
     drawPicker(s);
     drawIntro(s);

@@ -55,9 +55,17 @@ pub fn seed(value: Option<u64>) -> Result<u64, WireError> {
 
 /// An image: 784 values in 0–1.
 pub fn pixels(p: Vec<f32>) -> Result<Vec<f32>, WireError> {
-    if p.len() != PIXELS || p.iter().any(|v| !(0.0..=1.0).contains(v)) {
+    image(p, [1, 28, 28])
+}
+
+/// An image of `[channels, height, width]`: that many values in 0–1.
+pub fn image(p: Vec<f32>, [c, h, w]: [usize; 3]) -> Result<Vec<f32>, WireError> {
+    let len = c * h * w;
+    if p.len() != len || p.iter().any(|v| !(0.0..=1.0).contains(v)) {
+        let what = if c == 1 { "" } else { " colour" };
         return Err(WireError::invalid(format!(
-            "an image is {PIXELS} values in 0–1 (got {} values)",
+            "an image is {len} values in 0–1 here ({}{what}; got {} values)",
+            hourglass_core::data::shape_words(c, h, w),
             p.len()
         )));
     }
@@ -80,6 +88,15 @@ mod tests {
         assert_eq!(e.message, "\"at\" needs 2 finite numbers (got 3)");
         assert!(pixels(vec![0.5; PIXELS]).is_ok());
         let e = pixels(vec![2.0; PIXELS]).unwrap_err();
-        assert_eq!(e.message, "an image is 784 values in 0–1 (got 784 values)");
+        assert_eq!(
+            e.message,
+            "an image is 784 values in 0–1 here (28×28; got 784 values)"
+        );
+        let e = image(vec![0.5; PIXELS], [3, 64, 64]).unwrap_err();
+        assert_eq!(
+            e.message,
+            "an image is 12288 values in 0–1 here (64×64×3 colour; got 784 values)"
+        );
+        assert!(image(vec![0.5; 12288], [3, 64, 64]).is_ok());
     }
 }

@@ -6,11 +6,11 @@
 import { h, showNumber } from '../../lib/dom.js';
 import { latestOnly } from '../../lib/socket.js';
 import { DrawPad } from '../../lib/drawpad.js';
-import { drawImage, imageGrid } from '../../lib/images.js';
+import { shaped } from '../../lib/images.js';
 
 /**
  * @typedef {{session: {query: (name: string, fields: Record<string, any>) => Promise<any>}, say: (t: string) => void,
- *   names: () => string[], count: () => number, setMarker: (p: number[]|null) => void,
+ *   names: () => string[], shape: () => number[], count: () => number, setMarker: (p: number[]|null) => void,
  *   setPath: (p: number[][]|null) => void, markFixed: (p: number[]) => void, setOutline: (p: number[][]|null) => void,
  *   onEvent: (e: import('../../challenges/digits.js').Event) => void}} Ctx
  * @typedef {{latent: number, ranges: [number, number][], class_means: (number[]|null)[], vae?: boolean}} MapInfo
@@ -34,6 +34,9 @@ const short = (x) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2));
 /** @param {Ctx} ctx */
 export function digitPanels(ctx) {
   const { session, say } = ctx;
+  // the model's images: 28×28 grey digits, or 64×64 colour patches (no drawing then)
+  const { paint, nth, grid: imageGrid, size } = shaped(ctx.shape);
+  const drawable = () => ctx.shape().join('x') === '1x28x28';
   const random = seeded(1);
   const pick = () => Math.floor(random() * ctx.count());
   /** the learner's digit: its pixels and, once asked, its code */
@@ -50,6 +53,28 @@ export function digitPanels(ctx) {
   const input = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 28, height: 28, class: 'digit', 'data-testid': 'digits-input', role: 'img', 'aria-label': 'the 28×28 input' }));
   const recon = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 28, height: 28, class: 'digit', 'data-testid': 'digits-reconstruction', role: 'img', 'aria-label': 'its reconstruction' }));
   const reconCaption = h('figcaption', {}, 'its reconstruction');
+  const inputCaption = h('figcaption', {}, 'the 28×28 input');
+  const yourCaption = h('figcaption', {}, 'Your digit');
+  const drawNote = h('p', { class: 'muted', 'data-testid': 'digits-draw-note' });
+  let shapeKey = '';
+  /** The pad draws 28×28 grey digits: a model of other images takes a map image instead. */
+  function followShape() {
+    const [c, hh, w] = ctx.shape();
+    const key = `${c}x${hh}x${w}`;
+    if (key === shapeKey) return;
+    const changed = shapeKey !== '';
+    shapeKey = key;
+    // an image of the old shape means nothing to the new model
+    if (changed) clear();
+    const grey = drawable();
+    pad.hidden = !grey;
+    loadTest.textContent = grey ? 'Load a test digit' : 'Load a test image';
+    yourCaption.textContent = grey ? 'Your digit' : 'Your image';
+    inputCaption.textContent = `the ${hh}×${w}${c === 3 ? ' colour' : ''} input`;
+    drawNote.textContent = grey
+      ? 'Draw with the mouse or a finger. Your drawing is made into an input the way MNIST\u2019s digits were: fitted into 20×20 pixels and centred by its centre of mass in 28×28. Its code is the ringed spot on the map.'
+      : `This model takes ${hh}×${w}${c === 3 ? ' colour' : ''} images, and the pad draws 28×28 grey digits, so drawing is off: load an image from the map (the button, or shift-click a dot). Its code is the ringed spot on the map.`;
+  }
   const codeOut = h('span', { class: 'figure code', 'data-testid': 'digits-code' }, '–');
   const errorOut = h('span', { class: 'figure', 'data-testid': 'digits-error' }, '–');
   const source = h('p', { class: 'muted', 'data-testid': 'digits-source' });
@@ -58,17 +83,17 @@ export function digitPanels(ctx) {
     origin = { source: 'drawing', label: null };
     setInput(px);
   });
-  const blank = new Float32Array(784);
-  drawImage(input, blank, 28, 28);
-  drawImage(recon, blank, 28, 28);
+  const blank = () => new Float32Array(size());
+  paint(input, blank());
+  paint(recon, blank());
 
   function clear() {
     drawPad.clear();
     pixels = null;
     code = null;
     slid = null;
-    drawImage(input, blank, 28, 28);
-    drawImage(recon, blank, 28, 28);
+    paint(input, blank());
+    paint(recon, blank());
     codeOut.textContent = '–';
     codeOut.dataset.value = '';
     source.textContent = '';
@@ -83,7 +108,7 @@ export function digitPanels(ctx) {
   let resampleSeed = 1;
   const resampled = latestOnly((f) => session.query('resample', f), (m) => {
     if (!pixels) return;
-    drawImage(recon, m.data.image, 28, 28);
+    paint(recon, m.data.image);
     reconCaption.textContent = `decoded from z = μ + σ·ε (draw ${resampleSeed - 1})`;
     recon.dataset.value = JSON.stringify(m.code);
     ctx.setMarker(m.position);
@@ -115,7 +140,7 @@ export function digitPanels(ctx) {
   /** @param {Float32Array} px */
   function setInput(px) {
     pixels = Float32Array.from(px);
-    drawImage(input, pixels, 28, 28);
+    paint(input, pixels);
     ask();
   }
 
@@ -128,7 +153,7 @@ export function digitPanels(ctx) {
     codeOut.textContent = code.length <= 4 ? `(${code.map(short).join(', ')})` : `${code.length} numbers: (${code.slice(0, 3).map(short).join(', ')}, …)`;
     codeOut.dataset.value = JSON.stringify(code);
     showNumber(errorOut, m.error, 4);
-    drawImage(recon, m.data.reconstruction, 28, 28);
+    paint(recon, m.data.reconstruction);
     reconCaption.textContent = 'its reconstruction';
     ctx.setMarker(m.position);
     // a VAE's code is a Gaussian: its 1-σ ellipse on the map, its σ in words
@@ -149,7 +174,7 @@ export function digitPanels(ctx) {
   const slidersNote = h('p', { class: 'muted' });
   /** @type {HTMLInputElement[]} */ let sliderInputs = [];
   const decodeSlid = latestOnly((f) => session.query('decode', f), (m) => {
-    drawImage(recon, m.data.image, 28, 28);
+    paint(recon, m.data.image);
     reconCaption.textContent = 'decoded from the sliders';
     recon.dataset.value = JSON.stringify(m.code);
     ctx.setMarker(m.position);
@@ -257,13 +282,12 @@ export function digitPanels(ctx) {
       const n = m.iterations;
       const imgs = m.data.images;
       const shown = n <= 12 ? [...Array(n).keys()] : [0, 1, 2, 3, 4, 5, 6, 7, 8, Math.floor(n / 2), n - 2, n - 1];
-      imageGrid(iterations, shown.map((k) => ({ values: imgs.subarray(k * 784, (k + 1) * 784), caption: `round ${k + 1}` })), { w: 28, h: 28, cols: 6, testid: 'digits-iteration' });
+      imageGrid(iterations, shown.map((k) => ({ values: nth(imgs, k), caption: `round ${k + 1}` })), { cols: 6, testid: 'digits-iteration' });
       iterations.dataset.value = String(n);
       ctx.setPath(m.positions);
-      const last = imgs.subarray((n - 1) * 784, n * 784);
       fixedPoint.replaceChildren();
-      const c = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 28, height: 28, class: 'digit' }));
-      drawImage(c, last, 28, 28);
+      const c = /** @type {HTMLCanvasElement} */ (h('canvas', { class: 'digit' }));
+      paint(c, nth(imgs, n - 1));
       fixedPoint.append(c, h('p', {}, m.fixed
         ? `A fixed point after ${n} round${n === 1 ? '' : 's'}: decoding its code and encoding the result gives the same code back (it moves less than ${m.tolerance.toExponential(1)}). It is marked ◆ on the map.`
         : `Still moving after ${n} rounds: the path on the map has not settled.`));
@@ -277,13 +301,18 @@ export function digitPanels(ctx) {
 
   // ---- 2-D versus 30-D on the same digit
   const compare = h('div', { class: 'strip', 'data-testid': 'digits-compare', tabindex: 0, role: 'group', 'aria-label': 'your digit through the 2-D and the 30-D model' });
+  const comparePanel = h('figure', { class: 'panel' }, h('figcaption', {}, '2 numbers or 30?'),
+    h('p', { class: 'muted' }, 'The same digit through the shipped model with a 2-number code and the one with 30: two numbers say roughly which digit it is; thirty keep its strokes.'),
+    compare);
   const compareNow = latestOnly((f) => session.query('compare', f), (m) => {
     const models = /** @type {{title: string, latent: number, error: number}[]} */ (m.models);
     const r = m.data.reconstructions;
     /** @type {{values: ArrayLike<number>, caption: string}[]} */
-    const items = [{ values: pixels || blank, caption: 'your digit' }];
-    models.forEach((x, k) => items.push({ values: r.subarray(k * 784, (k + 1) * 784), caption: `${x.latent}-D: error ${x.error.toFixed(4)}` }));
-    imageGrid(compare, items, { w: 28, h: 28, cols: items.length, testid: 'digits-compare' });
+    const items = [{ values: pixels || blank(), caption: 'your digit' }];
+    models.forEach((x, k) => items.push({ values: nth(r, k), caption: `${x.latent}-D: error ${x.error.toFixed(4)}` }));
+    // only the shipped data sets have a 2-D and a 30-D model to compare
+    comparePanel.hidden = !models.length;
+    imageGrid(compare, items, { cols: items.length, testid: 'digits-compare' });
     compare.dataset.value = JSON.stringify(models.map((x) => ({ latent: x.latent, error: x.error })));
     if (m.input_read !== null) ctx.onEvent({ kind: 'compare', label: origin.label, input_read: m.input_read, models: m.models });
   }, (e) => say(e.message));
@@ -306,7 +335,7 @@ export function digitPanels(ctx) {
       const b = await endpoint(Number(toIndex.value));
       const m = await session.query('interpolate', { a: a.code, b: b.code, steps: 10 });
       const imgs = m.data.images;
-      imageGrid(strip, [...Array(m.steps).keys()].map((k) => ({ values: imgs.subarray(k * 784, (k + 1) * 784), caption: k === 0 ? a.label : k === m.steps - 1 ? b.label : '' })), { w: 28, h: 28, cols: 5, testid: 'digits-interp' });
+      imageGrid(strip, [...Array(m.steps).keys()].map((k) => ({ values: nth(imgs, k), caption: k === 0 ? a.label : k === m.steps - 1 ? b.label : '' })), { cols: 5, testid: 'digits-interp' });
       strip.dataset.value = String(m.steps);
       ctx.onEvent({ kind: 'interpolate', from: a.class, to: b.class, positions: m.positions });
     } catch (e) {
@@ -324,7 +353,7 @@ export function digitPanels(ctx) {
   let priorSeed = 1;
   const priorAsk = latestOnly((f) => session.query('prior', f), (m) => {
     const im = m.data.images;
-    imageGrid(priorGrid, Array.from({ length: m.count }, (_, i) => ({ values: im.subarray(i * 784, (i + 1) * 784), caption: `sample ${i + 1}` })), { w: 28, h: 28, cols: 4, testid: 'digits-prior' });
+    imageGrid(priorGrid, Array.from({ length: m.count }, (_, i) => ({ values: nth(im, i), caption: `sample ${i + 1}` })), { cols: 4, testid: 'digits-prior' });
     priorGrid.dataset.seed = String(m.seed);
   }, (e) => say(e.message));
   const priorButton = h('button', { 'data-testid': 'digits-prior-new', onclick: () => priorAsk({ count: 16, seed: ++priorSeed }) }, 'New samples');
@@ -334,24 +363,22 @@ export function digitPanels(ctx) {
   let priorKey = '';
 
   const panels = [
-    h('figure', { class: 'panel' }, h('figcaption', {}, 'Your digit'),
+    h('figure', { class: 'panel' }, yourCaption,
       h('div', { class: 'pad-row' }, pad,
         h('div', {},
           h('div', { class: 'pair' },
-            h('figure', {}, input, h('figcaption', {}, 'the 28×28 input')),
+            h('figure', {}, input, inputCaption),
             h('figure', {}, recon, reconCaption)),
           h('dl', { class: 'figures' }, h('dt', {}, 'code'), h('dd', {}, codeOut), h('dt', {}, 'error (MSE)'), h('dd', {}, errorOut)),
           source)),
       sigmaOut,
       h('div', { class: 'row' }, clearButton, loadTest, resample),
-      h('p', { class: 'muted' }, 'Draw with the mouse or a finger. Your drawing is made into an input the way MNIST\u2019s digits were: fitted into 20×20 pixels and centred by its centre of mass in 28×28. Its code is the ringed spot on the map.'),
+      drawNote,
       h('h2', { class: 'sub' }, 'Sliders'), slidersNote, sliders, attribute),
     h('figure', { class: 'panel' }, h('figcaption', {}, 'Encode → decode, again and again'),
       h('p', { class: 'muted' }, 'Feed the reconstruction back in as the input, again and again. Each round the code moves; where it stops, the image is one the autoencoder rebuilds exactly — a fixed point. The Basin map on the left does this for a whole grid of codes at once.'),
       h('div', { class: 'row' }, iterateButton), iterations, fixedPoint),
-    h('figure', { class: 'panel' }, h('figcaption', {}, '2 numbers or 30?'),
-      h('p', { class: 'muted' }, 'The same digit through the shipped model with a 2-number code and the one with 30: two numbers say roughly which digit it is; thirty keep its strokes.'),
-      compare),
+    comparePanel,
     priorPanel,
     h('figure', { class: 'panel' }, h('figcaption', {}, 'Between two digits'),
       h('p', { class: 'muted' }, 'Decode the straight line between two codes: the images in between are what the decoder makes of the space between them.'),
@@ -371,6 +398,7 @@ export function digitPanels(ctx) {
      * @param {boolean} moved the model moved on (training)
      */
     update(next, key, moved) {
+      followShape();
       if (next) {
         info = next;
         const k = `${key}:${next.latent}`;

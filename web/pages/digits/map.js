@@ -7,7 +7,7 @@ import { h } from '../../lib/dom.js';
 import { latestOnly } from '../../lib/socket.js';
 import { CLASS_COLOURS } from '../../lib/colors.js';
 import { Scatter } from '../../lib/scatter.js';
-import { drawImage, imageGrid } from '../../lib/images.js';
+import { drawImage, shaped } from '../../lib/images.js';
 import { procrustes, apply, invert, applyAll, identity } from '../../lib/procrustes.js';
 
 /**
@@ -24,13 +24,15 @@ const BASIN_COLOURS = ['#bfdbfe', '#fde68a', '#bbf7d0', '#fecaca', '#ddd6fe', '#
 
 /**
  * @typedef {{session: {query: (name: string, fields: Record<string, any>) => Promise<any>}, say: (t: string) => void,
- *   names: () => string[], onDot: (index: number) => void,
+ *   names: () => string[], shape: () => number[], onDot: (index: number) => void,
  *   onEvent: (e: import('../../challenges/digits.js').Event) => void}} Ctx
  */
 
 /** @param {Ctx} ctx */
 export function mapPanel(ctx) {
   const { session, say } = ctx;
+  // the model's images: 28×28 grey digits, or 64×64 colour patches
+  const { paint, nth, grid: imageGrid } = shaped(ctx.shape);
   const canvas = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 560, height: 560, class: 'map', 'data-testid': 'digits-map', role: 'img', 'aria-label': 'The latent map: images at their codes. Hover to decode, click to stamp, wheel to zoom, drag to pan, double-click to see everything.' }));
   const map = new Scatter(canvas);
   /** from the model's plane to the one drawn (a Procrustes fit while training, else nothing) */
@@ -72,7 +74,7 @@ export function mapPanel(ctx) {
   });
   const alignLabel = h('label', { class: 'inline', title: 'Rotate or flip each new frame to match the last (orthogonal Procrustes), so the map does not spin while it trains' }, alignBox, ' keep frames aligned');
   const resetView = h('button', { 'data-testid': 'digits-view-reset', title: 'Show every point (or double-click the map)', onclick: () => map.resetView() }, 'Whole map');
-  const basinsButton = h('button', { 'data-testid': 'digits-basins', 'aria-pressed': 'false', title: 'Iterate encode→decode from every cell of a 64×64 grid over the view and colour each by where it ends' }, 'Basin map');
+  const basinsButton = h('button', { 'data-testid': 'digits-basins', 'aria-pressed': 'false', title: 'Iterate encode→decode from every cell of a grid over the view (64×64; 16×16 for colour images) and colour each by where it ends' }, 'Basin map');
   const basinInfo = h('p', { class: 'muted', 'data-testid': 'digits-basins-info' });
   const basinPoints = h('div', { class: 'strip', 'data-testid': 'digits-basin-points', tabindex: 0, role: 'group', 'aria-label': 'the fixed points and how many cells end at each' });
   let basinsOn = false;
@@ -85,7 +87,7 @@ export function mapPanel(ctx) {
   /** @type {Float32Array|null} */ let decodedImage = null;
   const decodeAt = latestOnly((f) => session.query('decode', f), (m, f, ms) => {
     decodedImage = m.data.image;
-    drawImage(decoded, m.data.image, 28, 28);
+    paint(decoded, m.data.image);
     decoded.dataset.value = JSON.stringify(m.code);
     decoded.dataset.at = JSON.stringify(f.at);
     const c = /** @type {number[]} */ (m.code);
@@ -97,8 +99,8 @@ export function mapPanel(ctx) {
   let lastDot = -1;
   const showDot = latestOnly((f) => session.query('sample', f), (m) => {
     const names = ctx.names();
-    drawImage(dotImage, m.data.image, 28, 28);
-    drawImage(dotRecon, m.data.reconstruction, 28, 28);
+    paint(dotImage, m.data.image);
+    paint(dotRecon, m.data.reconstruction);
     dotCaption.textContent = `image ${m.index}: ${names[m.label] ?? m.label}`;
     dot.hidden = false;
     dot.dataset.value = String(m.index);
@@ -146,7 +148,7 @@ export function mapPanel(ctx) {
     }
     const code = decoded.dataset.at ? JSON.parse(decoded.dataset.at) : null;
     if (!code) return;
-    const copy = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 28, height: 28 }));
+    const copy = /** @type {HTMLCanvasElement} */ (h('canvas', { width: decoded.width, height: decoded.height }));
     /** @type {CanvasRenderingContext2D} */ (copy.getContext('2d')).drawImage(decoded, 0, 0);
     map.stamp(toShown(code), copy);
     stamps.textContent = String(map.stamps.length);
@@ -170,13 +172,14 @@ export function mapPanel(ctx) {
   const askGrid = latestOnly((f) => session.query('grid', { grid: f.grid, bounds: f.bounds }), (m, f) => {
     if (mode.value !== 'grid' || basinsOn) return;
     const n = m.grid;
-    const tile = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 28, height: 28 }));
-    const big = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 28 * n, height: 28 * n }));
+    const [, th, tw] = ctx.shape();
+    const tile = /** @type {HTMLCanvasElement} */ (h('canvas', { width: tw, height: th }));
+    const big = /** @type {HTMLCanvasElement} */ (h('canvas', { width: tw * n, height: th * n }));
     const g = /** @type {CanvasRenderingContext2D} */ (big.getContext('2d'));
     const imgs = m.data.images;
     for (let k = 0; k < n * n; k++) {
-      drawImage(tile, imgs.subarray(k * 784, (k + 1) * 784), 28, 28);
-      g.drawImage(tile, (k % n) * 28, Math.floor(k / n) * 28);
+      paint(tile, nth(imgs, k));
+      g.drawImage(tile, (k % n) * tw, Math.floor(k / n) * th);
     }
     map.background = { image: big, corners: f.drawn, alpha: 0.85 };
     map.draw();
@@ -185,8 +188,8 @@ export function mapPanel(ctx) {
     if (f.key !== setKey) return;
     const imgs = m.data.images;
     m.indices.forEach((/** @type {number} */ i, /** @type {number} */ k) => {
-      const c = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 28, height: 28 }));
-      drawImage(c, imgs.subarray(k * 784, (k + 1) * 784), 28, 28);
+      const c = /** @type {HTMLCanvasElement} */ (h('canvas'));
+      paint(c, nth(imgs, k));
       thumbCache.set(i, c);
     });
     placeThumbs();
@@ -239,9 +242,12 @@ export function mapPanel(ctx) {
       return;
     }
     const { box, drawn } = viewInModel();
-    basinInfo.textContent = 'Iterating 4,096 codes…';
+    // a 64×64 colour patch is 16 times a digit's values: a 16×16 grid is as much work as 64×64
+    const [c, hh, w] = ctx.shape();
+    const grid = c * hh * w > 784 ? 16 : 64;
+    basinInfo.textContent = `Iterating ${(grid * grid).toLocaleString('en')} codes…`;
     try {
-      const m = await session.query('basins', { grid: 64, iterations: 50, bounds: [box.x0, box.x1, box.y0, box.y1] });
+      const m = await session.query('basins', { grid, iterations: 50, bounds: [box.x0, box.x1, box.y0, box.y1] });
       basinsOn = true;
       basinsButton.setAttribute('aria-pressed', 'true');
       const n = m.grid;
@@ -260,7 +266,7 @@ export function mapPanel(ctx) {
       basinInfo.textContent = `${points.length} fixed point${points.length === 1 ? '' : 's'} (diamonds): every cell of a ${n}×${n} grid was iterated up to ${m.iterations ?? 50} times; ${settled.toLocaleString('en')} of ${(n * n).toLocaleString('en')} settled, in ${Math.round(m.ms)} ms. Each colour is one basin: the codes that end at the same image.`;
       basinInfo.dataset.value = String(points.length);
       const shownPoints = points.slice(0, 24);
-      imageGrid(basinPoints, shownPoints.map((p, k) => ({ values: m.data.images.subarray(k * 784, (k + 1) * 784), caption: `${p.cells} cells` })), { w: 28, h: 28, cols: 8, testid: 'digits-basin-point' });
+      imageGrid(basinPoints, shownPoints.map((p, k) => ({ values: nth(m.data.images, k), caption: `${p.cells} cells` })), { cols: 8, testid: 'digits-basin-point' });
       [...basinPoints.querySelectorAll('canvas')].forEach((c, k) => {
         /** @type {HTMLElement} */ (c).style.outline = `4px solid ${BASIN_COLOURS[k % BASIN_COLOURS.length]}`;
       });
@@ -293,6 +299,8 @@ export function mapPanel(ctx) {
     /** the spot of the model's plane at canvas coordinates */
     toCode: (/** @type {number[]} */ p) => toModel(map.toCode(p)),
     count: () => map.xy.length / 2,
+    /** the thumbnails drawn on the map now (canvases) */
+    thumbs: () => (map.thumbs ? [...map.thumbs.values()] : []),
     /** the first n points, as drawn */
     codes: (/** @type {number} */ n) => Array.from(map.xy.slice(0, 2 * n)),
     /** canvas coordinates of dot i */

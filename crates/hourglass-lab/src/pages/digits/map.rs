@@ -103,10 +103,7 @@ impl DigitsJob {
             .fixed
             .as_ref()
             .map_or_else(|| "mnist".to_string(), |f| f.dataset.clone());
-        let source = match (
-            self.datasets.is_present(&dataset),
-            self.settings.map.as_str(),
-        ) {
+        let source = match (self.present(&dataset), self.settings.map.as_str()) {
             (false, _) => "sample",
             (true, "train") => "train",
             (true, _) => "test",
@@ -125,17 +122,16 @@ impl DigitsJob {
             return Ok(());
         }
         let missing = |e: anyhow::Error| WireError::new("not_found", format!("{e:#}"));
-        let datasets = &self.ctx.datasets;
         let images: Arc<Dataset> = match source {
             "sample" => Arc::new(
                 shipped::sample(&dataset)
                     .ok_or_else(|| WireError::invalid(format!("no shipped sample of {dataset}")))?
                     .map_err(missing)?,
             ),
-            "train" => datasets.load(&dataset, Split::Train)?,
-            "test" => datasets.load(&dataset, Split::Test)?,
+            "train" => self.load(&dataset, Split::Train)?,
+            "test" => self.load(&dataset, Split::Test)?,
             _ => {
-                let test = datasets.load(&dataset, Split::Test)?;
+                let test = self.load(&dataset, Split::Test)?;
                 Arc::new(test.subset(&shipped::sample_indices(test.len())))
             }
         };

@@ -37,7 +37,7 @@ use serde_json::{Value, json};
 use crate::{
     Change, Context, DatasetsSeen, FetchState, Frame, InferenceCache, ModelStore, PageJob,
     Presence, Progress, RunState, WireError, datasets_json,
-    fields::{self, PIXELS, numbers, whole},
+    fields::{self, numbers, whole},
     shipped,
 };
 
@@ -48,7 +48,9 @@ mod settings;
 mod snapshot;
 
 use map::{MapCodes, MapSet};
-use models::{Fixed, ModelEntry, architecture, current_model, digit_model, scan_models};
+use models::{
+    Fixed, ModelEntry, Shape, architecture, current_model, digit_model, scan_models, shape_of,
+};
 pub use queries::DigitsQuery;
 pub use settings::DigitsSettings;
 
@@ -116,7 +118,7 @@ impl DigitsJob {
     /// and the page says so; a run keeps its data when the dataset arrives part-way.
     fn ensure_data(&mut self) -> Result<(), WireError> {
         let s = &self.settings;
-        let here = self.datasets.is_present(&s.dataset);
+        let here = self.present(&s.dataset);
         if let Some(d) = &self.data
             && d.dataset == s.dataset
             && d.asked == s.train_size
@@ -130,10 +132,7 @@ impl DigitsJob {
                 let sample = sample.map_err(|e| WireError::invalid(format!("{e:#}")))?;
                 (sample.take(n), true)
             }
-            _ => (
-                self.ctx.datasets.load(&s.dataset, Split::Train)?.take(n),
-                false,
-            ),
+            _ => (self.load(&s.dataset, Split::Train)?.take(n), false),
         };
         self.data = Some(Loaded {
             dataset: s.dataset.clone(),
@@ -150,7 +149,7 @@ impl DigitsJob {
         if self.trainer.is_some() {
             return Ok(());
         }
-        let arch = architecture();
+        let arch = architecture(&self.settings.dataset);
         let model = Autoencoder::from_tensors(
             &arch,
             &initial_tensors(&arch, self.settings.seed)?,
@@ -188,6 +187,40 @@ impl DigitsJob {
 
     fn model(&mut self) -> Result<&Autoencoder, WireError> {
         Ok(self.parts()?.0)
+    }
+
+    /// The data set of the model the page looks at (the one it trains, or the fixed one's).
+    fn dataset(&self) -> &str {
+        match (&self.fixed, self.training()) {
+            (Some(f), false) => &f.dataset,
+            _ => &self.settings.dataset,
+        }
+    }
+
+    /// The images the model the page looks at takes: `[channels, height, width]`.
+    fn shape(&self) -> Shape {
+        shape_of(self.dataset())
+    }
+
+    /// An image sent by the page, checked against the model's images.
+    fn image(&self, values: Vec<f32>) -> Result<Vec<f32>, WireError> {
+        fields::image(values, self.shape())
+    }
+
+    /// Is the data set here? photo-patches is built in; a known dataset may be downloaded.
+    fn present(&self, dataset: &str) -> bool {
+        dataset == shipped::PHOTOS_NAME || self.datasets.is_present(dataset)
+    }
+
+    /// A split of a data set: photo-patches is cut from the shipped photographs, a known
+    /// dataset read from the machine.
+    fn load(&self, dataset: &str, split: Split) -> Result<Arc<Dataset>, WireError> {
+        if dataset == shipped::PHOTOS_NAME {
+            return shipped::photos(split)
+                .map(Arc::new)
+                .map_err(|e| WireError::new("internal", format!("{e:#}")));
+        }
+        Ok(self.ctx.datasets.load(dataset, split)?)
     }
 }
 
@@ -335,5 +368,7 @@ pub enum DigitsCommand {
     Rescan,
 }
 
+#[cfg(test)]
+mod colour_tests;
 #[cfg(test)]
 mod tests;

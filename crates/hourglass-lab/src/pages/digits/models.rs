@@ -26,9 +26,26 @@ pub(super) struct Fixed {
     pub(super) quality: Value,
 }
 
-pub(super) fn architecture() -> Architecture {
+/// The images a data set of the Digits Lab holds: channels, height, width.
+pub(super) type Shape = [usize; 3];
+
+/// The images of a data set the Digits Lab shows: MNIST's and Fashion-MNIST's 28×28 grey
+/// digits, or photo-patches' 64×64 colour patches.
+pub(super) fn shape_of(dataset: &str) -> Shape {
+    if dataset == shipped::PHOTOS_NAME {
+        [3, shipped::PHOTO_SIZE, shipped::PHOTO_SIZE]
+    } else {
+        [1, 28, 28]
+    }
+}
+
+/// The learner's own model of `dataset`'s images: the tutorial's layers with the data's
+/// width first (784 for digits, 12,288 for 64×64 colour patches).
+pub(super) fn architecture(dataset: &str) -> Architecture {
+    let mut layers = DIGIT_LAYERS.to_vec();
+    layers[0] = shape_of(dataset).iter().product();
     Architecture::Dense {
-        layers: DIGIT_LAYERS.to_vec(),
+        layers,
         activation: Activation::Relu,
         output: Activation::Sigmoid,
         activations: vec![],
@@ -43,17 +60,24 @@ pub(super) fn digit_model(source: &str, bytes: &[u8]) -> Result<(Checkpoint, Aut
     Ok((ck, model))
 }
 
-/// A checkpoint of a model that takes 28×28 images, or why not (read, not yet built).
+/// A checkpoint of a model of a data set the Digits Lab shows, or why not (read, not yet
+/// built).
 pub(super) fn digit_checkpoint(source: &str, bytes: &[u8]) -> Result<Checkpoint, String> {
     check_digit_model(Checkpoint::from_bytes(source, bytes).map_err(|e| e.to_string())?)
 }
 
-/// The checkpoint, if its model takes 28×28 images; otherwise why the Digits Lab cannot show it.
+/// The checkpoint, if its model takes the images of the data set it names (MNIST or
+/// Fashion-MNIST, 28×28; photo-patches, 64×64 colour); otherwise why the Digits Lab cannot
+/// show it.
 pub(super) fn check_digit_model(ck: Checkpoint) -> Result<Checkpoint, String> {
     let inputs = ck.config.architecture.input_size();
-    if inputs != PIXELS {
+    let dataset = dataset_of(&ck);
+    let [c, h, w] = shape_of(&dataset);
+    if inputs != c * h * w {
         return Err(format!(
-            "it takes {inputs} values per sample; the Digits Lab shows 28×28 images (784)"
+            "it takes {inputs} values per sample; the Digits Lab shows 28×28 images (784) of \
+             MNIST and Fashion-MNIST, and 64×64 colour patches (12,288) of {}",
+            shipped::PHOTOS_NAME
         ));
     }
     Ok(ck)
@@ -70,6 +94,8 @@ pub(super) fn dataset_of(ck: &Checkpoint) -> String {
     let n = ck.config.dataset.name.to_lowercase();
     if n.contains("fashion") {
         "fashion-mnist".into()
+    } else if n == shipped::PHOTOS_NAME {
+        shipped::PHOTOS_NAME.into()
     } else {
         "mnist".into()
     }
@@ -146,7 +172,12 @@ pub(super) fn current_model<'a>(
     steps: u64,
 ) -> Result<&'a Autoencoder, WireError> {
     if settings.model == TRAIN_MODEL {
-        cache.get(steps, trainer, &architecture(), settings.seed)
+        cache.get(
+            steps,
+            trainer,
+            &architecture(&settings.dataset),
+            settings.seed,
+        )
     } else {
         fixed
             .map(|f| &f.model)

@@ -10,7 +10,7 @@ use super::*;
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "query", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DigitsQuery {
-    /// The code and reconstruction of one image (784 values in 0..=1).
+    /// The code and reconstruction of one image (its values in 0..=1: 784 for a digit).
     Encode { pixels: Vec<f32> },
     /// The image the decoder makes of one code.
     Decode {
@@ -141,9 +141,9 @@ impl DigitsJob {
         .with("reconstruction", Arc::new(reconstruction)))
     }
 
-    /// The code and reconstruction of one image (784 values in 0..=1).
+    /// The code and reconstruction of one image (its values in 0..=1: 784 for a digit).
     fn encode(&mut self, pixels: Vec<f32>) -> Result<Frame, WireError> {
-        let pixels = fields::pixels(pixels)?;
+        let pixels = self.image(pixels)?;
         self.ensure_codes()?;
         let (model, codes) = self.parts()?;
         // a VAE's μ and σ come from one pass; another model's code is a point
@@ -187,7 +187,7 @@ impl DigitsJob {
     /// A VAE: decodes a sample z = μ + σ·ε of the drawn digit's code distribution (ε from
     /// `seed`).
     fn resample(&mut self, pixels: Vec<f32>, seed: Option<u64>) -> Result<Frame, WireError> {
-        let pixels = fields::pixels(pixels)?;
+        let pixels = self.image(pixels)?;
         let seed = fields::seed(seed)?;
         self.ensure_codes()?;
         let (model, codes) = self.parts()?;
@@ -247,7 +247,7 @@ impl DigitsJob {
         }
         let start = match pixels {
             Some(p) => {
-                let p = fields::pixels(p)?;
+                let p = self.image(p)?;
                 self.ensure_codes()?;
                 self.parts()?.0.encode_host(&p, 1)
             }
@@ -285,7 +285,8 @@ impl DigitsJob {
         bounds: Vec<f32>,
     ) -> Result<Frame, WireError> {
         let t0 = self.ctx.clock.now();
-        let n = whole("grid", grid, (2, MAX_GRID), 64)?;
+        let most = basin_grid_limit(self.shape().iter().product());
+        let n = whole("grid", grid, (2, most), 64.min(most))?;
         let rounds = whole("iterations", iterations, (1, MAX_ITERATIONS), 50)?;
         let b = Self::bounds(bounds)?;
         self.ensure_codes()?;
@@ -364,7 +365,8 @@ impl DigitsJob {
         Ok(Frame::new(json!({"grid": n, "bounds": b})).with("images", Arc::new(images)))
     }
 
-    /// The pixels of map images `indices` (thumbnails), at most 2,000 at a time.
+    /// The pixels of map images `indices` (thumbnails): at most 2,000 digits at a time, fewer
+    /// larger images (see [`image_limit`]).
     fn images(&mut self, idx: Vec<usize>) -> Result<Frame, WireError> {
         self.ensure_map()?;
         let map = self.map.as_ref().expect("ensured");
@@ -374,8 +376,12 @@ impl DigitsJob {
                 map.images.len()
             )));
         }
-        if idx.len() > 2000 {
-            return Err(WireError::invalid("at most 2,000 images at a time"));
+        let most = image_limit(map.images.features);
+        if idx.len() > most {
+            return Err(WireError::invalid(format!(
+                "at most {most} images of {} values at a time",
+                map.images.features
+            )));
         }
         let images = map.images.subset(&idx).values;
         Ok(Frame::new(json!({"indices": idx})).with("images", Arc::new(images)))
@@ -384,7 +390,7 @@ impl DigitsJob {
     /// One image through every shipped model of the current dataset (2-D and 30-D side by
     /// side): their reconstructions and errors.
     fn compare(&mut self, pixels: Vec<f32>) -> Result<Frame, WireError> {
-        let pixels = fields::pixels(pixels)?;
+        let pixels = self.image(pixels)?;
         // the reads are extras: without a map the reconstructions still come, unread
         let reader = match self.ensure_map() {
             Ok(()) => self.map.as_ref().map(|m| Arc::clone(&m.images)),
@@ -432,4 +438,18 @@ impl DigitsJob {
         );
         hourglass_core::project::majority(labels, &near)
     }
+}
+
+/// The largest basin grid (cells a side) for images of `values` numbers: 128 for a 28×28
+/// digit; a larger image costs more to decode and encode, so its grid is smaller, each round
+/// as much work (a 64×64 colour patch: 32).
+pub(super) fn basin_grid_limit(values: usize) -> usize {
+    let budget = MAX_GRID * MAX_GRID * fields::PIXELS;
+    (((budget / values.max(1)) as f64).sqrt() as usize).clamp(2, MAX_GRID)
+}
+
+/// The most map images one `images` query sends: 2,000 digits (1.6 million values), and
+/// as many values of larger images (600 thumbnails of 64×64 colour patches fit).
+pub(super) fn image_limit(values: usize) -> usize {
+    (8_000_000 / values.max(1)).clamp(1, 2000)
 }

@@ -12,7 +12,8 @@ pub struct DigitsSettings {
     /// Which split the map shows when the dataset is on the machine: `test` (10,000) or
     /// `train` (60,000).
     pub map: String,
-    /// What `train` trains on: `mnist` or `fashion-mnist`.
+    /// What `train` trains on: `mnist`, `fashion-mnist` or `photo-patches` (built in: 64×64
+    /// colour patches, 2,000 of them).
     pub dataset: String,
     /// Training images used (the first of the train split).
     pub train_size: u64,
@@ -53,6 +54,7 @@ impl Settings for DigitsSettings {
                 &[
                     ("mnist", "MNIST digits"),
                     ("fashion-mnist", "Fashion-MNIST"),
+                    ("photo-patches", "photo-patches (64×64 colour)"),
                 ],
             ),
             Field::whole("train_size", "training images", (500, 60_000))

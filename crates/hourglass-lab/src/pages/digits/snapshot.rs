@@ -12,6 +12,9 @@ struct DigitsSnapshot<'a> {
     layers: String,
     latent: usize,
     vae: bool,
+    /// The images the model takes and the map holds: channels (1 grey, 3 colour), height,
+    /// width.
+    image: Shape,
     /// Test error beside PCA's (shipped models) or the file's metrics; null while training.
     quality: &'a Value,
     models: &'a [ModelEntry],
@@ -39,6 +42,9 @@ struct MapView<'a> {
     /// `test`, `train`, `sample` or `subset`.
     source: &'static str,
     count: usize,
+    /// The classes' names, when the data name them (photo-patches: its photographs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    classes: Option<&'a [String]>,
     /// Per code unit, its 1st and 99th percentile (the sliders' range); per class, the mean
     /// code.
     ranges: &'a [[f32; 2]],
@@ -65,7 +71,7 @@ impl DigitsJob {
             ),
             _ => (
                 "Your model (trained here)".into(),
-                architecture().describe(),
+                architecture(&self.settings.dataset).describe(),
                 2,
             ),
         };
@@ -73,6 +79,7 @@ impl DigitsJob {
         let mut f = Frame::of(&DigitsSnapshot {
             model: &self.settings.model,
             vae,
+            image: self.shape(),
             title: model_title,
             layers,
             latent,
@@ -94,6 +101,7 @@ impl DigitsJob {
                     dataset: &m.dataset,
                     source: m.source,
                     count: m.images.len(),
+                    classes: m.images.classes.as_deref(),
                     ranges: &c.ranges,
                     class_means: &c.class_means,
                     projected: c.projection.is_some(),
