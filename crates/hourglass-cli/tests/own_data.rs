@@ -1,4 +1,5 @@
-//! Your own data as the CLI reads it: what it does to a file is said, never done silently — a
+//! Your own data as the CLI reads it — CSV, NPY and image folders train, evaluate and encode;
+//! text labels become classes — and what it does to a file is said, never done silently — a
 //! column headed `label` is taken as the labels, grey images given colour channels (or colour
 //! made grey) and other sizes resized are counted.
 
@@ -7,6 +8,8 @@ mod common;
 use std::fs;
 
 use common::*;
+use hourglass_core::{checkpoint::Checkpoint, data::encode_png};
+use serde_json::Value;
 
 /// The last field of row `row` (0: the header) of a CSV file.
 fn last_column(path: &std::path::Path, row: usize) -> String {
@@ -230,8 +233,7 @@ fn class_names_are_kept_accepted_and_written() {
             "seven",
         ],
     );
-    let ck = hourglass_core::checkpoint::Checkpoint::from_bytes("m", &fs::read(&model).unwrap())
-        .unwrap();
+    let ck = Checkpoint::from_bytes("m", &fs::read(&model).unwrap()).unwrap();
     assert_eq!(
         ck.config.dataset.classes,
         Some(vec![
@@ -299,4 +301,183 @@ fn class_names_are_kept_accepted_and_written() {
         s(&map),
     ]);
     assert_eq!(last_column(&map, 2), "dog");
+}
+
+#[test]
+fn own_data_csv_npy_and_image_folder() {
+    let dir = tmp();
+    // CSV with a header and a label column; values outside [0, 1] are scaled into it
+    let csv = dir.path().join("points.csv");
+    let mut text = String::from("a,b,c,d,kind\n");
+    for i in 0..40 {
+        let t = i as f32 / 10.0;
+        text.push_str(&format!("{},{},{},{},{}\n", t, 2.0 * t, -t, t * t, i % 3));
+    }
+    fs::write(&csv, text).unwrap();
+    let model = dir.path().join("csv.safetensors");
+    let out = run(&[
+        "train",
+        "--dataset",
+        s(&csv),
+        "--label-column",
+        "kind",
+        "--layers",
+        "4,2",
+        "--epochs",
+        "2",
+        "--batch",
+        "8",
+        "--out",
+        s(&model),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("scaled linearly"));
+    let ck = Checkpoint::from_bytes("csv", &fs::read(&model).unwrap()).unwrap();
+    // values span [-3.9, 3.9²]: the saved scaling maps them to [0, 1]
+    let sc = ck.config.dataset.scaling;
+    assert!(
+        (sc.offset + 3.9).abs() < 1e-5 && (sc.scale - (3.9 * 3.9 + 3.9)).abs() < 1e-4,
+        "{sc:?}"
+    );
+    // eval applies the model's scaling to the same file
+    let eval: Value = serde_json::from_str(&ok(&[
+        "eval",
+        "--model",
+        s(&model),
+        "--dataset",
+        s(&csv),
+        "--label-column",
+        "kind",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(eval["samples"], 40);
+    assert!(eval["ssim"].is_null(), "no SSIM for non-image data");
+
+    // a folder of PNGs in two class folders
+    for (k, class) in ["circles", "squares"].iter().enumerate() {
+        let sub = dir.path().join("imgs").join(class);
+        fs::create_dir_all(&sub).unwrap();
+        for i in 0..3 {
+            let v: Vec<f32> = (0..64)
+                .map(|p| ((p + i + k * 7) % 5) as f32 / 4.0)
+                .collect();
+            fs::write(sub.join(format!("{i}.png")), encode_png(&v, 8, 8).unwrap()).unwrap();
+        }
+    }
+    let imgs = dir.path().join("imgs");
+    let model = dir.path().join("img.safetensors");
+    ok(&[
+        "train",
+        "--dataset",
+        s(&imgs),
+        "--image-size",
+        "12",
+        "--layers",
+        "144,4",
+        "--epochs",
+        "1",
+        "--out",
+        s(&model),
+    ]);
+    let ck = Checkpoint::from_bytes("img", &fs::read(&model).unwrap()).unwrap();
+    assert_eq!(ck.config.dataset.image_shape, Some([12, 12]));
+    assert_eq!(
+        ck.config.dataset.train_samples + ck.config.dataset.val_samples,
+        6
+    );
+    // encode reads the folder as the model was trained on it (12×12), without being told
+    let codes = dir.path().join("img-codes.csv");
+    ok(&[
+        "encode",
+        "--model",
+        s(&model),
+        "--dataset",
+        s(&imgs),
+        "--out",
+        s(&codes),
+    ]);
+    assert_eq!(fs::read_to_string(&codes).unwrap().lines().count(), 7);
+    // told otherwise, the message names the size to use
+    bad(
+        &[
+            "encode",
+            "--model",
+            s(&model),
+            "--dataset",
+            s(&imgs),
+            "--image-size",
+            "28",
+            "--out",
+            s(&codes),
+        ],
+        &["784 values per sample", "takes 144", "--image-size 12"],
+    );
+}
+
+#[test]
+fn csv_text_labels_become_classes_and_uneven_columns_are_pointed_out() {
+    let dir = tmp();
+    let csv = dir.path().join("pets.csv");
+    fs::write(
+        &csv,
+        "id,x,y,kind\n1000,0.1,0.2,dog\n2000,0.3,0.1,cat\n3000,0.2,0.4,dog\n4000,0.5,0.3,bird\n",
+    )
+    .unwrap();
+    let out = dir.path().join("pets.safetensors");
+    // without --label-column: the text column is named, with the flag to add
+    bad(
+        &[
+            "train",
+            "--dataset",
+            s(&csv),
+            "--layers",
+            "4,2",
+            "--out",
+            s(&out),
+        ],
+        &["'dog'", "--label-column kind"],
+    );
+    let o = run(&[
+        "train",
+        "--dataset",
+        s(&csv),
+        "--label-column",
+        "kind",
+        "--layers",
+        "3,2",
+        "--epochs",
+        "1",
+        "--val-split",
+        "0",
+        "--out",
+        s(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("squeezes the narrow ones"),
+        "{}",
+        stderr(&o)
+    );
+    // the labels came through as classes: encode writes them
+    let codes = dir.path().join("codes.csv");
+    ok(&[
+        "encode",
+        "--model",
+        s(&out),
+        "--dataset",
+        s(&csv),
+        "--label-column",
+        "kind",
+        "--out",
+        s(&codes),
+    ]);
+    let text = fs::read_to_string(&codes).unwrap();
+    let labels: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap())
+        .collect();
+    // by their names (the classes' names are kept with the model and the data)
+    assert_eq!(labels, ["dog", "cat", "dog", "bird"]);
 }

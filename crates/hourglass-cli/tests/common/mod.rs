@@ -158,3 +158,23 @@ pub fn python_json(args: &[&std::ffi::OsStr]) -> serde_json::Value {
     );
     serde_json::from_slice(&out.stdout).expect("the script prints JSON")
 }
+
+/// Trains the 12-pattern model of `hourglass train --help` (SGD with momentum, 40 epochs) into
+/// `out`, with `extra` flags; returns what it printed.
+pub fn train_patterns(out: &std::path::Path, extra: &[&str]) -> String {
+    let mut args = TRAIN_PATTERNS.to_vec();
+    args.extend([
+        "--momentum",
+        "0.9",
+        "--batch",
+        "4",
+        "--epochs",
+        "40",
+        "--val-split",
+        "0.25",
+        "--out",
+        s(out),
+    ]);
+    args.extend_from_slice(extra);
+    ok(&args)
+}
