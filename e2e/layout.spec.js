@@ -44,3 +44,13 @@ for (const [name, ready] of PAGES) {
     }
   });
 }
+
+test('studio: after training, the validation images and their reconstructions fit a phone', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${server.url}/studio?train_size=2000&batch=100&epochs=1&layers=64&latent=8`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-value', 'open');
+  await page.getByTestId('studio-train').click();
+  await expect(page.getByTestId('studio-recon-7')).toBeVisible({ timeout: 60_000 });
+  // eight a row: they shrink to the card rather than run past it
+  expect(await outOfCards(page)).toEqual([]);
+});
