@@ -1,12 +1,12 @@
-//! `train --stream`: a folder of images read from disk a batch at a time trains to the same
-//! weights as the folder read into memory, with the same seed.
+//! `train --stream`: a folder of images, or an .npy file, read from disk a batch at a time
+//! trains to the same weights as the same data read into memory, with the same seed.
 
 mod common;
 
 use std::fs;
 
 use common::*;
-use hourglass_core::checkpoint::Checkpoint;
+use hourglass_core::{checkpoint::Checkpoint, data::write_npy_f32};
 
 #[test]
 fn a_streamed_folder_trains_to_the_same_weights_as_in_memory() {
@@ -28,29 +28,8 @@ fn a_streamed_folder_trains_to_the_same_weights_as_in_memory() {
         }
     }
     let train = |out: &std::path::Path, extra: &[&str]| {
-        let mut a = vec![
-            "train",
-            "--dataset",
-            s(&folder),
-            "--image-size",
-            "12",
-            "--conv",
-            "4:3:2:1",
-            "--latent",
-            "6",
-            "--epochs",
-            "3",
-            "--batch",
-            "16",
-            "--seed",
-            "7",
-            "--out",
-            s(out),
-        ];
-        a.extend_from_slice(extra);
-        let o = run(&a);
-        assert!(o.status.success(), "{}", stderr(&o));
-        stderr(&o)
+        let model = ["--image-size", "12", "--conv", "4:3:2:1", "--latent", "6"];
+        train_on(&folder, out, &[&model[..], extra].concat())
     };
     let memory = dir.path().join("memory.safetensors");
     let streamed = dir.path().join("streamed.safetensors");
@@ -102,8 +81,8 @@ fn stream_is_refused_where_it_cannot_apply() {
             s(&out),
         ],
         &[
-            "--stream reads a folder of images",
-            "patterns is not a folder",
+            "--stream reads a folder of images or an .npy file",
+            "patterns is neither",
         ],
     );
     let folder = dir.path().join("f");
@@ -125,5 +104,111 @@ fn stream_is_refused_where_it_cannot_apply() {
             s(&out),
         ],
         &["--held-out is not available with --stream"],
+    );
+}
+
+/// Trains a model on `data` (its layers and other flags in `extra`) for 3 epochs into `out`;
+/// returns what it said.
+fn train_on(data: &std::path::Path, out: &std::path::Path, extra: &[&str]) -> String {
+    let mut a = vec![
+        "train",
+        "--dataset",
+        s(data),
+        "--epochs",
+        "3",
+        "--batch",
+        "16",
+        "--seed",
+        "7",
+        "--out",
+        s(out),
+    ];
+    a.extend_from_slice(extra);
+    let o = run(&a);
+    assert!(o.status.success(), "{}", stderr(&o));
+    stderr(&o)
+}
+
+#[test]
+fn a_streamed_npy_file_trains_to_the_same_weights_as_in_memory() {
+    let dir = tmp();
+    // rows of numbers outside [0, 1]: both paths scale them by the same range
+    let rows = dir.path().join("rows.npy");
+    let values: Vec<f32> = (0..120 * 6)
+        .map(|i| ((i * 37 % 101) as f32 - 20.0) * 0.3)
+        .collect();
+    fs::write(&rows, write_npy_f32(120, 6, &values)).unwrap();
+    // 2×(4×4×3) colour images, channels last, as NumPy holds pictures
+    let mut npy = b"\x93NUMPY\x01\x00".to_vec();
+    let mut header =
+        "{'descr': '|u1', 'fortran_order': False, 'shape': (90, 4, 4, 3), }".to_string();
+    header.push_str(&" ".repeat((64 - (10 + header.len() + 1) % 64) % 64));
+    header.push('\n');
+    npy.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    npy.extend_from_slice(header.as_bytes());
+    npy.extend((0..90 * 48).map(|i| (i * 29 % 256) as u8));
+    let images = dir.path().join("images.npy");
+    fs::write(&images, npy).unwrap();
+    for (data, model) in [
+        (&rows, &["--layers", "6,4,2"][..]),
+        (&images, &["--conv", "4:3:2:1", "--latent", "3"][..]),
+    ] {
+        let memory = dir.path().join("memory.safetensors");
+        let streamed = dir.path().join("streamed.safetensors");
+        let said_memory = train_on(data, &memory, model);
+        let said = train_on(data, &streamed, &[model, &["--stream"]].concat());
+        assert!(
+            said.contains("streamed from disk: training waited"),
+            "{said}"
+        );
+        assert!(said.contains("samples read from the file"), "{said}");
+        assert!(!said_memory.contains("streamed"), "{said_memory}");
+        let a = Checkpoint::from_bytes("m", &fs::read(&memory).unwrap()).unwrap();
+        let b = Checkpoint::from_bytes("s", &fs::read(&streamed).unwrap()).unwrap();
+        assert_eq!(a.tensors, b.tensors, "{}", data.display());
+        assert_eq!(a.config.dataset, b.config.dataset);
+        for (x, y) in a.config.history.iter().zip(&b.config.history) {
+            assert_eq!(x.train_loss, y.train_loss);
+            let (vx, vy) = (x.val_loss.unwrap(), y.val_loss.unwrap());
+            assert!((vx - vy).abs() <= 1e-6 * vx.abs(), "{vx} vs {vy}");
+        }
+        if data == &rows {
+            assert!(
+                said.contains("values were scaled linearly to [0, 1]"),
+                "{said}"
+            );
+            assert_ne!(a.config.dataset.scaling.scale, 1.0);
+        } else {
+            assert_eq!(a.config.dataset.image_dims(), Some([3, 4, 4]));
+        }
+    }
+    // --limit streams the first samples only
+    let limited = dir.path().join("limited.safetensors");
+    train_on(
+        &rows,
+        &limited,
+        &["--layers", "6,4,2", "--stream", "--limit", "50"],
+    );
+    let l = Checkpoint::from_bytes("l", &fs::read(&limited).unwrap()).unwrap();
+    assert_eq!(
+        l.config.dataset.train_samples + l.config.dataset.val_samples,
+        50
+    );
+    // a file cut short is refused before training, naming what is missing
+    let short = dir.path().join("short.npy");
+    let bytes = fs::read(&rows).unwrap();
+    fs::write(&short, &bytes[..bytes.len() - 8]).unwrap();
+    bad(
+        &[
+            "train",
+            "--dataset",
+            s(&short),
+            "--stream",
+            "--layers",
+            "6,2",
+            "--out",
+            s(&limited),
+        ],
+        &["short.npy", "needs 2880 data bytes, file has 2872"],
     );
 }

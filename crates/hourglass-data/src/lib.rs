@@ -14,6 +14,9 @@ pub mod catalog;
 pub mod fetch;
 pub mod folder;
 pub mod models;
+// native only: the CLI's `train --stream` of a file on disk
+#[cfg(feature = "net")]
+pub mod npy_stream;
 #[cfg(feature = "net")]
 pub mod store;
 // native only, as the file-backed stores: it reads ahead on a thread of its own

@@ -110,8 +110,9 @@ pub struct TrainArgs {
     /// Print one JSON object per epoch and a final summary on stdout, nothing else
     #[arg(long)]
     pub json: bool,
-    /// Image folders only: read the images from disk a batch at a time as training goes
-    /// (decoded ahead on a worker thread, a few batches held), for folders larger than memory
+    /// Image folders and .npy files: read the data from disk a batch at a time as training
+    /// goes (a folder's images decoded ahead on a worker thread, a few batches held; an .npy
+    /// file's samples read from their place in it), for data larger than memory
     #[arg(long)]
     pub stream: bool,
 }
@@ -419,10 +420,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
             args.out.display(),
             crate::words::count(epochs_trained, "epoch", "epochs")
         );
-        if let Some(w) = data.waited_seconds() {
-            eprintln!(
-                "streamed from disk: training waited {w:.1}s of {seconds:.1}s for images not yet decoded"
-            );
+        if let Some((w, what)) = data.waited_seconds() {
+            eprintln!("streamed from disk: training waited {w:.1}s of {seconds:.1}s for {what}");
         }
     }
     if stopped {

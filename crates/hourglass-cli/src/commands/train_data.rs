@@ -1,12 +1,12 @@
 //! What `hourglass train` trains on: a data set read whole into memory, or — with `--stream`
-//! — a folder of images read from disk a batch at a time, split the same way (so the same
-//! seed trains on the same images in the same order).
+//! — a folder of images or an .npy file read from disk a batch at a time, split the same way
+//! (so the same seed trains on the same images in the same order).
 
 use std::path::Path;
 
 use anyhow::{Result, bail};
 use hourglass_core::data::{Dataset, Samples, Scaling, split_indices};
-use hourglass_data::{folder, stream::ImageStream};
+use hourglass_data::{folder, npy_stream::NpyStream, stream::ImageStream};
 
 use super::train::TrainArgs;
 use crate::datasets::{self, Split};
@@ -20,6 +20,10 @@ pub enum Source {
     Streamed {
         train: ImageStream,
         val: ImageStream,
+    },
+    StreamedNpy {
+        train: NpyStream,
+        val: NpyStream,
     },
 }
 
@@ -39,6 +43,7 @@ impl Prepared {
         match &self.source {
             Source::Memory { train, .. } => train,
             Source::Streamed { train, .. } => train,
+            Source::StreamedNpy { train, .. } => train,
         }
     }
 
@@ -46,6 +51,7 @@ impl Prepared {
         match &self.source {
             Source::Memory { val, .. } => val,
             Source::Streamed { val, .. } => val,
+            Source::StreamedNpy { val, .. } => val,
         }
     }
 
@@ -53,11 +59,16 @@ impl Prepared {
         self.image_shape.map(|[h, w]| [self.channels, h, w])
     }
 
-    /// For a streamed run: seconds training waited for images not yet decoded.
-    pub fn waited_seconds(&self) -> Option<f64> {
+    /// For a streamed run: seconds training waited for its data, and for what.
+    pub fn waited_seconds(&self) -> Option<(f64, &'static str)> {
         match &self.source {
             Source::Memory { .. } => None,
-            Source::Streamed { train, .. } => Some(train.waited().as_secs_f64()),
+            Source::Streamed { train, .. } => {
+                Some((train.waited().as_secs_f64(), "images not yet decoded"))
+            }
+            Source::StreamedNpy { train, .. } => {
+                Some((train.waited().as_secs_f64(), "samples read from the file"))
+            }
         }
     }
 }
@@ -102,17 +113,23 @@ pub fn prepare(args: &TrainArgs) -> Result<Prepared> {
     })
 }
 
-/// A folder of images opened for reading as training goes.
+/// A folder of images or an .npy file opened for reading as training goes.
 fn stream(args: &TrainArgs) -> Result<Prepared> {
     let dir = Path::new(&args.data.dataset);
-    if !dir.is_dir() {
+    let npy = dir.is_file() && args.data.dataset.to_ascii_lowercase().ends_with(".npy");
+    if !dir.is_dir() && !npy {
         bail!(
-            "--stream reads a folder of images a batch at a time; {} is not a folder (a file or a known dataset is read into memory: leave --stream out)",
+            "--stream reads a folder of images or an .npy file a batch at a time; {} is neither (a CSV, IDX file or known dataset is read into memory: leave --stream out)",
             args.data.dataset
         );
     }
     if args.held_out.is_some() {
-        bail!("--held-out is not available with --stream (move those classes' folders aside)");
+        bail!(
+            "--held-out is not available with --stream (move those classes' folders aside; an .npy file has no classes)"
+        );
+    }
+    if npy {
+        return stream_npy(args, dir);
     }
     let size = datasets::image_size(&args.data)?;
     let mut images = folder::list(dir)?;
@@ -136,6 +153,41 @@ fn stream(args: &TrainArgs) -> Result<Prepared> {
         classes: images.labels().and(images.classes.clone()),
         scaling: Scaling::IDENTITY,
         source: Source::Streamed {
+            train: all.subset(&train),
+            val: all.subset(&val),
+        },
+    })
+}
+
+/// An .npy file opened for reading as training goes: scaled as it would be in memory (its
+/// values' range found by reading it once, a block at a time).
+fn stream_npy(args: &TrainArgs, path: &Path) -> Result<Prepared> {
+    if args.data.limit == Some(0) {
+        bail!("--limit must be at least 1");
+    }
+    let all = NpyStream::open(path, args.data.limit)?;
+    let (lo, hi) = all.range()?;
+    let scaling = if lo < 0.0 || hi > 1.0 {
+        let scale = if hi > lo { hi - lo } else { 1.0 };
+        eprintln!(
+            "note: {} spans [{lo}, {hi}]; values were scaled linearly to [0, 1]",
+            all.name()
+        );
+        Scaling { offset: lo, scale }
+    } else {
+        Scaling::IDENTITY
+    };
+    let all = all.scaled(scaling);
+    let (train, val) = split_indices(all.len(), args.val_split, args.seed)?;
+    let dims = all.image_dims();
+    Ok(Prepared {
+        name: all.name().to_string(),
+        features: all.features(),
+        image_shape: dims.map(|[_, h, w]| [h, w]),
+        channels: dims.map_or(1, |[c, _, _]| c),
+        classes: None,
+        scaling,
+        source: Source::StreamedNpy {
             train: all.subset(&train),
             val: all.subset(&val),
         },

@@ -20,7 +20,7 @@ pub use images::{
     encode_image_png, encode_png, image_grid, images_dataset, jpeg_scan,
 };
 pub use noise::{gaussian_noise, mask_noise};
-pub use npy::{read_npy, write_npy_f32};
+pub use npy::{NpyHeader, read_npy, write_npy_f32};
 pub use patches::photo_patches;
 pub use patterns::{PATTERN_NAMES, PATTERNS};
 pub use points3d::{MAX_POINTS, PointSet, Shape3d, points_from_csv, points3d};

@@ -22,140 +22,210 @@ fn header_value<'a>(header: &'a str, key: &str) -> Option<&'a str> {
     Some(rest[colon + 1..].trim_start())
 }
 
+/// An .npy file's header: the values' type and shape, and where they start. Read from the
+/// first bytes of a file, it lets a reader take one sample at a time from disk
+/// ([`NpyHeader::decode`]) and get the values [`read_npy`] holds for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NpyHeader {
+    dtype: Dtype,
+    /// `(samples, …)`: 2, 3 or 4 dimensions.
+    pub shape: Vec<usize>,
+    layout: Option<Layout>,
+    /// Where the values start: bytes from the file's beginning.
+    pub data_start: usize,
+}
+
+impl NpyHeader {
+    /// Reads the header at the start of `bytes` (the whole file, or at least its header).
+    pub fn parse(name: &str, bytes: &[u8]) -> Result<NpyHeader, Error> {
+        if !bytes.starts_with(MAGIC) || bytes.len() < 10 {
+            return Err(Error::format(
+                name,
+                "not an .npy file (it does not start with NumPy's magic bytes)",
+            ));
+        }
+        let major = bytes[6];
+        let (hlen, start) = match major {
+            1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+            2 | 3 => {
+                if bytes.len() < 12 {
+                    return Err(Error::format(name, "truncated .npy header"));
+                }
+                (
+                    u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes")) as usize,
+                    12,
+                )
+            }
+            v => {
+                return Err(Error::format(
+                    name,
+                    format!(".npy format version {v} is not supported"),
+                ));
+            }
+        };
+        let header = bytes
+            .get(start..start + hlen)
+            .ok_or_else(|| Error::format(name, "truncated .npy header"))?;
+        let header = std::str::from_utf8(header)
+            .map_err(|_| Error::format(name, ".npy header is not text"))?;
+        let descr = header_value(header, "descr")
+            .and_then(|v| v.strip_prefix('\''))
+            .and_then(|v| v.split('\'').next())
+            .ok_or_else(|| Error::format(name, ".npy header has no 'descr'"))?;
+        let dtype = match descr {
+            "<f4" => Dtype::F4,
+            "<f8" => Dtype::F8,
+            "|u1" | "<u1" | "u1" => Dtype::U1,
+            other => {
+                return Err(Error::format(
+                    name,
+                    format!(
+                        "unsupported dtype '{other}' (supported: float32 '<f4', float64 '<f8', uint8 '|u1')"
+                    ),
+                ));
+            }
+        };
+        if header_value(header, "fortran_order").is_some_and(|v| v.starts_with("True")) {
+            return Err(Error::format(
+                name,
+                "Fortran-ordered arrays are not supported (save with C order)",
+            ));
+        }
+        let shape_txt = header_value(header, "shape")
+            .and_then(|v| v.strip_prefix('('))
+            .and_then(|v| v.split(')').next())
+            .ok_or_else(|| Error::format(name, ".npy header has no 'shape'"))?;
+        let shape: Vec<usize> = shape_txt
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse::<usize>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| Error::format(name, format!("malformed shape ({shape_txt})")))?;
+        if !(2..=4).contains(&shape.len()) {
+            return Err(Error::format(
+                name,
+                format!(
+                    "array has {} dimensions {shape:?}; expected 2 (samples, features), 3 (samples, height, width) or 4 (samples, height, width, channels)",
+                    shape.len()
+                ),
+            ));
+        }
+        let layout = if shape.len() == 4 {
+            Some(image_layout(name, &shape)?)
+        } else {
+            None
+        };
+        let h = NpyHeader {
+            dtype,
+            shape,
+            layout,
+            data_start: start + hlen,
+        };
+        h.data_bytes(name)?;
+        Ok(h)
+    }
+
+    /// Samples in the file.
+    pub fn samples(&self) -> usize {
+        self.shape[0]
+    }
+
+    /// Values per sample.
+    pub fn features(&self) -> usize {
+        self.shape[1..].iter().product()
+    }
+
+    /// Bytes per value.
+    fn width(&self) -> usize {
+        match self.dtype {
+            Dtype::F4 => 4,
+            Dtype::F8 => 8,
+            Dtype::U1 => 1,
+        }
+    }
+
+    /// Bytes per sample.
+    pub fn sample_bytes(&self) -> usize {
+        self.features() * self.width()
+    }
+
+    /// Bytes of all the values (the file's length less [`NpyHeader::data_start`]).
+    pub fn data_bytes(&self, name: &str) -> Result<usize, Error> {
+        self.shape
+            .iter()
+            .try_fold(self.width(), |a, &d| a.checked_mul(d))
+            .ok_or_else(|| Error::format(name, "shape overflows"))
+    }
+
+    /// Whether values may fall outside [0, 1] (floats; uint8 is scaled to [0, 1]).
+    pub fn is_float(&self) -> bool {
+        self.dtype != Dtype::U1
+    }
+
+    /// The images' `[channels, height, width]`: 3-D arrays are grey images, 4-D ones grey or
+    /// colour (None for 2-D rows).
+    pub fn image_dims(&self) -> Option<[usize; 3]> {
+        let s = &self.shape;
+        match (s.len(), self.layout) {
+            (3, _) => Some([1, s[1], s[2]]),
+            (4, Some(Layout::ChannelsFirst)) => Some([s[1], s[2], s[3]]),
+            (4, _) => Some([s[3], s[1], s[2]]),
+            _ => None,
+        }
+    }
+
+    /// Appends the values of whole samples' `bytes` to `out`, channel-first; uint8 values
+    /// scaled to [0, 1].
+    pub fn decode(&self, bytes: &[u8], out: &mut Vec<f32>) {
+        let at = out.len();
+        match self.dtype {
+            Dtype::F4 => out.extend(
+                bytes
+                    .chunks_exact(4)
+                    .map(|c| f32::from_le_bytes(c.try_into().expect("4"))),
+            ),
+            Dtype::F8 => out.extend(
+                bytes
+                    .chunks_exact(8)
+                    .map(|c| f64::from_le_bytes(c.try_into().expect("8")) as f32),
+            ),
+            Dtype::U1 => out.extend(bytes.iter().map(|&b| b as f32 / 255.0)),
+        }
+        if self.layout == Some(Layout::ChannelsLast) {
+            let (h, w, c) = (self.shape[1], self.shape[2], self.shape[3]);
+            let planar = channels_first(&out[at..], h * w, c);
+            out.truncate(at);
+            out.extend(planar);
+        }
+    }
+}
+
 /// Parses an .npy file into a dataset: 2-D `(samples, features)`, 3-D
 /// `(samples, height, width)` grey images, or 4-D images of 1 or 3 channels, channels last
 /// `(samples, height, width, channels)` or first `(samples, channels, height, width)` (kept
 /// channel-first). uint8 values are scaled to [0, 1].
 pub fn read_npy(name: &str, bytes: &[u8]) -> Result<Dataset, Error> {
-    if !bytes.starts_with(MAGIC) || bytes.len() < 10 {
-        return Err(Error::format(
-            name,
-            "not an .npy file (it does not start with NumPy's magic bytes)",
-        ));
-    }
-    let major = bytes[6];
-    let (hlen, start) = match major {
-        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
-        2 | 3 => {
-            if bytes.len() < 12 {
-                return Err(Error::format(name, "truncated .npy header"));
-            }
-            (
-                u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes")) as usize,
-                12,
-            )
-        }
-        v => {
-            return Err(Error::format(
-                name,
-                format!(".npy format version {v} is not supported"),
-            ));
-        }
-    };
-    let header = bytes
-        .get(start..start + hlen)
-        .ok_or_else(|| Error::format(name, "truncated .npy header"))?;
-    let header =
-        std::str::from_utf8(header).map_err(|_| Error::format(name, ".npy header is not text"))?;
-    let descr = header_value(header, "descr")
-        .and_then(|v| v.strip_prefix('\''))
-        .and_then(|v| v.split('\'').next())
-        .ok_or_else(|| Error::format(name, ".npy header has no 'descr'"))?;
-    let dtype = match descr {
-        "<f4" => Dtype::F4,
-        "<f8" => Dtype::F8,
-        "|u1" | "<u1" | "u1" => Dtype::U1,
-        other => {
-            return Err(Error::format(
-                name,
-                format!(
-                    "unsupported dtype '{other}' (supported: float32 '<f4', float64 '<f8', uint8 '|u1')"
-                ),
-            ));
-        }
-    };
-    if header_value(header, "fortran_order").is_some_and(|v| v.starts_with("True")) {
-        return Err(Error::format(
-            name,
-            "Fortran-ordered arrays are not supported (save with C order)",
-        ));
-    }
-    let shape_txt = header_value(header, "shape")
-        .and_then(|v| v.strip_prefix('('))
-        .and_then(|v| v.split(')').next())
-        .ok_or_else(|| Error::format(name, ".npy header has no 'shape'"))?;
-    let shape: Vec<usize> = shape_txt
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<usize>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| Error::format(name, format!("malformed shape ({shape_txt})")))?;
-    if !(2..=4).contains(&shape.len()) {
-        return Err(Error::format(
-            name,
-            format!(
-                "array has {} dimensions {shape:?}; expected 2 (samples, features), 3 (samples, height, width) or 4 (samples, height, width, channels)",
-                shape.len()
-            ),
-        ));
-    }
-    let layout = if shape.len() == 4 {
-        Some(image_layout(name, &shape)?)
-    } else {
-        None
-    };
-    let count = shape
-        .iter()
-        .try_fold(1usize, |a, &d| a.checked_mul(d))
-        .ok_or_else(|| Error::format(name, "shape overflows"))?;
-    let width = match dtype {
-        Dtype::F4 => 4,
-        Dtype::F8 => 8,
-        Dtype::U1 => 1,
-    };
-    let body = &bytes[start + hlen..];
-    let need = count
-        .checked_mul(width)
-        .ok_or_else(|| Error::format(name, "shape overflows"))?;
+    let header = NpyHeader::parse(name, bytes)?;
+    let body = &bytes[header.data_start.min(bytes.len())..];
+    let need = header.data_bytes(name)?;
     if body.len() != need {
         return Err(Error::format(
             name,
             format!(
-                "shape {shape:?} needs {need} data bytes, file has {}",
+                "shape {:?} needs {need} data bytes, file has {}",
+                header.shape,
                 body.len()
             ),
         ));
     }
-    let values: Vec<f32> = match dtype {
-        Dtype::F4 => body
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes(c.try_into().expect("4")))
-            .collect(),
-        Dtype::F8 => body
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes(c.try_into().expect("8")) as f32)
-            .collect(),
-        Dtype::U1 => body.iter().map(|&b| b as f32 / 255.0).collect(),
-    };
-    let features = shape[1..].iter().product();
-    match layout {
-        None => {
-            let d = Dataset::new(name, features, values, None)?;
-            if shape.len() == 3 {
-                d.with_image_shape(shape[1], shape[2])
-            } else {
-                Ok(d)
-            }
-        }
-        Some(Layout::ChannelsFirst) => {
-            Dataset::new(name, features, values, None)?.with_images(shape[1], shape[2], shape[3])
-        }
-        Some(Layout::ChannelsLast) => {
-            let (h, w, c) = (shape[1], shape[2], shape[3]);
-            Dataset::new(name, features, channels_first(&values, h * w, c), None)?
-                .with_images(c, h, w)
-        }
+    let mut values = Vec::with_capacity(need / header.width());
+    header.decode(body, &mut values);
+    let d = Dataset::new(name, header.features(), values, None)?;
+    match (header.shape.len(), header.image_dims()) {
+        (3, _) => d.with_image_shape(header.shape[1], header.shape[2]),
+        (4, Some([c, h, w])) => d.with_images(c, h, w),
+        _ => Ok(d),
     }
 }
 
@@ -273,6 +343,30 @@ mod tests {
         assert!(e.to_string().contains("1 or 3 channels"), "{e}");
         let e = read_npy("y", &npy("|u1", "(1, 3, 4, 3)", &[0; 36])).unwrap_err();
         assert!(e.to_string().contains("cannot tell"), "{e}");
+    }
+
+    #[test]
+    fn a_header_read_alone_decodes_a_sample_as_the_whole_file_reads_it() {
+        // two 2×2 colour images, channels last; and float rows
+        let last: Vec<u8> = (0..24u8).map(|b| b * 10).collect();
+        let bytes = npy("|u1", "(2, 2, 2, 3)", &last);
+        let whole = read_npy("w", &bytes).unwrap();
+        let h = NpyHeader::parse("w", &bytes[..bytes.len() - 24]).unwrap();
+        assert_eq!((h.samples(), h.features(), h.sample_bytes()), (2, 12, 12));
+        assert_eq!(h.image_dims(), Some([3, 2, 2]));
+        assert!(!h.is_float());
+        let mut one = vec![];
+        h.decode(&bytes[h.data_start + 12..], &mut one);
+        assert_eq!(one, whole.sample(1));
+        let f = write_npy_f32(3, 2, &[0.0, 2.0, -1.0, 4.0, 5.0, 6.0]);
+        let h = NpyHeader::parse("f", &f).unwrap();
+        assert_eq!(
+            (h.image_dims(), h.is_float(), h.sample_bytes()),
+            (None, true, 8)
+        );
+        let mut row = vec![];
+        h.decode(&f[h.data_start + 8..h.data_start + 16], &mut row);
+        assert_eq!(row, [-1.0, 4.0]);
     }
 
     #[test]
