@@ -101,13 +101,21 @@ pub fn prepare(args: &TrainArgs) -> Result<Prepared> {
         }
         data = data.subset(&keep);
     }
-    let (train, val) = data.split(args.val_split, args.seed)?;
+    let (name, features, image_shape, channels, classes) = (
+        data.name.clone(),
+        data.features,
+        data.image_shape,
+        data.channels,
+        data.classes.clone(),
+    );
+    // split in place: a large set is not held twice
+    let (train, val) = data.into_split(args.val_split, args.seed)?;
     Ok(Prepared {
-        name: data.name.clone(),
-        features: data.features,
-        image_shape: data.image_shape,
-        channels: data.channels,
-        classes: data.classes.clone(),
+        name,
+        features,
+        image_shape,
+        channels,
+        classes,
         scaling,
         source: Source::Memory { train, val },
     })

@@ -86,6 +86,32 @@ pub fn shape_words(channels: usize, height: usize, width: usize) -> String {
     }
 }
 
+/// Reorders the rows of `values` (`width` values each) in place so that row `k` holds what
+/// row `order[k]` held (`order` a permutation of the rows), following each cycle of the
+/// permutation with one row held aside.
+fn permute_rows(values: &mut [f32], width: usize, order: &[usize]) {
+    let mut done = vec![false; order.len()];
+    let mut held = vec![0f32; width];
+    for start in 0..order.len() {
+        if done[start] || order[start] == start {
+            done[start] = true;
+            continue;
+        }
+        held.copy_from_slice(&values[start * width..(start + 1) * width]);
+        let mut k = start;
+        loop {
+            done[k] = true;
+            let from = order[k];
+            if from == start {
+                values[k * width..(k + 1) * width].copy_from_slice(&held);
+                break;
+            }
+            values.copy_within(from * width..(from + 1) * width, k * width);
+            k = from;
+        }
+    }
+}
+
 impl Dataset {
     /// Builds a dataset, checking that the values fill whole samples and labels match.
     pub fn new(
@@ -259,6 +285,23 @@ impl Dataset {
         Ok((self.subset(&train), self.subset(&val)))
     }
 
+    /// [`Dataset::split`] of a set given up: the same two sets, but the training samples are
+    /// moved into place within this set's own values (the validation ones copied out) rather
+    /// than copied, so a large set splits without a second copy of itself in memory.
+    pub fn into_split(mut self, fraction: f64, seed: u64) -> Result<(Dataset, Dataset), Error> {
+        let (train, val) = split_indices(self.len(), fraction, seed)?;
+        let validation = self.subset(&val);
+        // row k takes row order[k]: the training rows first, in their order
+        let order: Vec<usize> = train.iter().chain(&val).copied().collect();
+        permute_rows(&mut self.values, self.features, &order);
+        if let Some(l) = &mut self.labels {
+            let old = std::mem::take(l);
+            *l = train.iter().map(|&i| old[i]).collect();
+        }
+        self.values.truncate(train.len() * self.features);
+        Ok((self, validation))
+    }
+
     /// Smallest and largest value.
     pub fn range(&self) -> (f32, f32) {
         self.values
@@ -291,6 +334,27 @@ mod tests {
             Some((0..10).collect()),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn into_split_gives_what_split_gives() {
+        let big = Dataset::new(
+            "big",
+            3,
+            (0..3000).map(|v| v as f32).collect(),
+            Some((0..1000).map(|v| v % 7).collect()),
+        )
+        .unwrap();
+        for d in [toy(), big] {
+            for (fraction, seed) in [(0.3, 5), (0.0, 1), (0.5, 9), (0.9, 2)] {
+                let (t, v) = d.split(fraction, seed).unwrap();
+                let (t2, v2) = d.clone().into_split(fraction, seed).unwrap();
+                assert_eq!((&t2.values, &t2.labels), (&t.values, &t.labels));
+                assert_eq!((&v2.values, &v2.labels), (&v.values, &v.labels));
+                assert_eq!(t2.len(), t.len());
+            }
+        }
+        assert!(toy().into_split(1.0, 1).is_err());
     }
 
     #[test]

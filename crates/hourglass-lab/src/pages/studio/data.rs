@@ -59,7 +59,7 @@ impl StudioJob {
                 .load(&s.dataset, Split::Train)?
                 .take(s.train_size as usize)
         };
-        let (train, val) = all.split(s.val_split, s.seed)?;
+        let (train, val) = all.into_split(s.val_split, s.seed)?;
         let from = if val.len() >= GRID { &val } else { &train };
         let grid: Vec<f32> = (0..GRID.min(from.len()))
             .flat_map(|i| from.sample(i).to_vec())
