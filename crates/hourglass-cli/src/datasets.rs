@@ -255,7 +255,16 @@ fn warn_uneven_columns(ds: &Dataset) {
             hi[c] = hi[c].max(v);
         }
     }
-    let spans: Vec<f32> = lo.iter().zip(&hi).map(|(a, b)| b - a).collect();
+    warn_uneven_spans(&lo, &hi);
+}
+
+/// [`warn_uneven_columns`] from each column's smallest and largest value (a file streamed
+/// from disk finds them as it reads it once).
+pub fn warn_uneven_spans(lo: &[f32], hi: &[f32]) {
+    if lo.len() < 2 {
+        return;
+    }
+    let spans: Vec<f32> = lo.iter().zip(hi).map(|(a, b)| b - a).collect();
     let (wide, widest) = spans
         .iter()
         .enumerate()

@@ -182,6 +182,19 @@ fn a_streamed_npy_file_trains_to_the_same_weights_as_in_memory() {
             assert_eq!(a.config.dataset.image_dims(), Some([3, 4, 4]));
         }
     }
+    // an id column beside small numbers: both paths say one scale squeezes the narrow ones
+    let ids = dir.path().join("ids.npy");
+    let id_rows: Vec<f32> = (0..60)
+        .flat_map(|i| [i as f32 * 100.0, (i % 5) as f32 * 0.1])
+        .collect();
+    fs::write(&ids, write_npy_f32(60, 2, &id_rows)).unwrap();
+    for extra in [&["--layers", "2,1"][..], &["--layers", "2,1", "--stream"]] {
+        let said = train_on(&ids, &dir.path().join("ids.safetensors"), extra);
+        assert!(
+            said.contains("column 1 spans 5900 but column 2 only 0.4"),
+            "{said}"
+        );
+    }
     // --limit streams the first samples only
     let limited = dir.path().join("limited.safetensors");
     train_on(

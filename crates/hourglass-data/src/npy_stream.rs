@@ -77,21 +77,25 @@ impl NpyStream {
         })
     }
 
-    /// The smallest and largest value, read a block at a time (uint8 values are in [0, 1]
-    /// and not read).
-    pub fn range(&self) -> Result<(f32, f32), Error> {
+    /// Each column's smallest and largest value, read a block at a time (uint8 values are
+    /// in [0, 1] and not read).
+    pub fn column_ranges(&self) -> Result<(Vec<f32>, Vec<f32>), Error> {
+        let f = self.header.features();
         if !self.header.is_float() {
-            return Ok((0.0, 1.0));
+            return Ok((vec![0.0; f], vec![1.0; f]));
         }
-        let mut range = (f32::INFINITY, f32::NEG_INFINITY);
+        let (mut lo, mut hi) = (vec![f32::INFINITY; f], vec![f32::NEG_INFINITY; f]);
         let n = self.rows.len();
         for at in (0..n).step_by(RANGE_BLOCK) {
             let idx: Vec<usize> = (at..(at + RANGE_BLOCK).min(n)).collect();
-            for v in self.read(&idx)? {
-                range = (range.0.min(v), range.1.max(v));
+            for row in self.read(&idx)?.chunks_exact(f) {
+                for (c, &v) in row.iter().enumerate() {
+                    lo[c] = lo[c].min(v);
+                    hi[c] = hi[c].max(v);
+                }
             }
         }
-        Ok(range)
+        Ok((lo, hi))
     }
 
     /// The stream with its values scaled as `s` says ((v − offset) / scale, as a data set in
@@ -192,7 +196,8 @@ mod tests {
         let whole = read_npy("rows", &bytes).unwrap();
         let s = NpyStream::open(&path, None).unwrap();
         assert_eq!((s.len(), s.features(), s.image_dims()), (10, 3, None));
-        assert_eq!(s.range().unwrap(), (-3.0, 11.5));
+        let (lo, hi) = s.column_ranges().unwrap();
+        assert_eq!((lo, hi), (vec![-3.0, -2.5, -2.0], vec![10.5, 11.0, 11.5]));
         assert_eq!(
             s.gather(&[7, 2]).unwrap(),
             [whole.sample(7), whole.sample(2)].concat()

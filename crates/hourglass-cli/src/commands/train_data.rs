@@ -174,8 +174,13 @@ fn stream_npy(args: &TrainArgs, path: &Path) -> Result<Prepared> {
         bail!("--limit must be at least 1");
     }
     let all = NpyStream::open(path, args.data.limit)?;
-    let (lo, hi) = all.range()?;
+    let (lows, highs) = all.column_ranges()?;
+    let lo = lows.iter().copied().fold(f32::INFINITY, f32::min);
+    let hi = highs.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let scaling = if lo < 0.0 || hi > 1.0 {
+        if all.image_dims().is_none() {
+            datasets::warn_uneven_spans(&lows, &highs);
+        }
         let scale = if hi > lo { hi - lo } else { 1.0 };
         eprintln!(
             "note: {} spans [{lo}, {hi}]; values were scaled linearly to [0, 1]",
