@@ -69,19 +69,17 @@ export function imageGrid(host, images, opts) {
  * @param {() => number[]} shape
  */
 export function shaped(shape) {
+  const size = () => shape().reduce((a, b) => a * b, 1);
   return {
     /** the values of one image */
-    size: () => shape().reduce((a, b) => a * b, 1),
+    size,
     /** draws one image on a canvas (sized to it) */
     paint: (/** @type {HTMLCanvasElement} */ canvas, /** @type {ArrayLike<number>} */ values) => {
       const [c, h, w] = shape();
       drawImage(canvas, values, w, h, c);
     },
     /** image `k` of a batch */
-    nth: (/** @type {Float32Array} */ all, /** @type {number} */ k) => {
-      const n = shape().reduce((a, b) => a * b, 1);
-      return all.subarray(k * n, (k + 1) * n);
-    },
+    nth: (/** @type {Float32Array} */ all, /** @type {number} */ k) => all.subarray(k * size(), (k + 1) * size()),
     /**
      * a grid of them (see imageGrid)
      * @param {HTMLElement} host

@@ -213,31 +213,21 @@ pub fn load(args: &DataArgs, split: Split, scaling: Option<Scaling>) -> Result<(
         }
         ds = ds.take(n);
     }
-    let scaling = match scaling {
-        Some(s) => {
-            if s != Scaling::IDENTITY {
-                ds.values
-                    .iter_mut()
-                    .for_each(|v| *v = (*v - s.offset) / s.scale);
-            }
-            s
-        }
-        None => {
-            let (lo, hi) = ds.range();
-            if lo < 0.0 || hi > 1.0 {
-                warn_uneven_columns(&ds);
-                let s = ds.normalize_to_unit();
-                eprintln!(
-                    "note: {} spans [{lo}, {hi}]; values were scaled linearly to [0, 1]",
-                    ds.name
-                );
-                s
-            } else {
-                Scaling::IDENTITY
-            }
-        }
-    };
+    let scaling =
+        scaling.unwrap_or_else(|| unit_scaling(&ds.name, ds.range(), || warn_uneven_columns(&ds)));
+    scaling.apply(&mut ds.values);
     Ok((ds, scaling))
+}
+
+/// The scaling that brings data spanning [lo, hi] into [0, 1] — none when they are in it —
+/// said when it scales (`uneven` first says whether columns' spans differ a lot).
+pub fn unit_scaling(name: &str, (lo, hi): (f32, f32), uneven: impl FnOnce()) -> Scaling {
+    if lo >= 0.0 && hi <= 1.0 {
+        return Scaling::IDENTITY;
+    }
+    uneven();
+    eprintln!("note: {name} spans [{lo}, {hi}]; values were scaled linearly to [0, 1]");
+    Scaling::spanning(lo, hi)
 }
 
 /// One linear scale maps every column into [0, 1]; when the columns' spans differ a lot (an id

@@ -169,12 +169,7 @@ impl Samples for NpyStream {
     fn gather(&self, indices: &[usize]) -> Result<Vec<f32>, Error> {
         let t0 = Instant::now();
         let mut values = self.read(indices)?;
-        let s = self.scaling;
-        if s != Scaling::IDENTITY {
-            values
-                .iter_mut()
-                .for_each(|v| *v = (*v - s.offset) / s.scale);
-        }
+        self.scaling.apply(&mut values);
         *self.waited.lock().expect("not poisoned") += t0.elapsed();
         Ok(values)
     }

@@ -32,7 +32,7 @@ const BASIN_COLOURS = ['#bfdbfe', '#fde68a', '#bbf7d0', '#fecaca', '#ddd6fe', '#
 export function mapPanel(ctx) {
   const { session, say } = ctx;
   // the model's images: 28×28 grey digits, or 64×64 colour patches
-  const { paint, nth, grid: imageGrid } = shaped(ctx.shape);
+  const { paint, nth, size, grid: imageGrid } = shaped(ctx.shape);
   const canvas = /** @type {HTMLCanvasElement} */ (h('canvas', { width: 560, height: 560, class: 'map', 'data-testid': 'digits-map', role: 'img', 'aria-label': 'The latent map: images at their codes. Hover to decode, click to stamp, wheel to zoom, drag to pan, double-click to see everything.' }));
   const map = new Scatter(canvas);
   /** from the model's plane to the one drawn (a Procrustes fit while training, else nothing) */
@@ -243,8 +243,7 @@ export function mapPanel(ctx) {
     }
     const { box, drawn } = viewInModel();
     // a 64×64 colour patch is 16 times a digit's values: a 16×16 grid is as much work as 64×64
-    const [c, hh, w] = ctx.shape();
-    const grid = c * hh * w > 784 ? 16 : 64;
+    const grid = size() > 784 ? 16 : 64;
     basinInfo.textContent = `Iterating ${(grid * grid).toLocaleString('en')} codes…`;
     try {
       const m = await session.query('basins', { grid, iterations: 50, bounds: [box.x0, box.x1, box.y0, box.y1] });

@@ -177,19 +177,11 @@ fn stream_npy(args: &TrainArgs, path: &Path) -> Result<Prepared> {
     let (lows, highs) = all.column_ranges()?;
     let lo = lows.iter().copied().fold(f32::INFINITY, f32::min);
     let hi = highs.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let scaling = if lo < 0.0 || hi > 1.0 {
+    let scaling = datasets::unit_scaling(all.name(), (lo, hi), || {
         if all.image_dims().is_none() {
             datasets::warn_uneven_spans(&lows, &highs);
         }
-        let scale = if hi > lo { hi - lo } else { 1.0 };
-        eprintln!(
-            "note: {} spans [{lo}, {hi}]; values were scaled linearly to [0, 1]",
-            all.name()
-        );
-        Scaling { offset: lo, scale }
-    } else {
-        Scaling::IDENTITY
-    };
+    });
     let all = all.scaled(scaling);
     let (train, val) = split_indices(all.len(), args.val_split, args.seed)?;
     let dims = all.image_dims();

@@ -43,6 +43,24 @@ impl Scaling {
         scale: 1.0,
     };
 
+    /// The scaling that maps values spanning [lo, hi] onto [0, 1] (a single value: shifted to
+    /// 0).
+    pub fn spanning(lo: f32, hi: f32) -> Scaling {
+        Scaling {
+            offset: lo,
+            scale: if hi > lo { hi - lo } else { 1.0 },
+        }
+    }
+
+    /// Values in the data's own units brought into the training scale (what `restore` undoes).
+    pub fn apply(&self, values: &mut [f32]) {
+        if *self != Scaling::IDENTITY {
+            values
+                .iter_mut()
+                .for_each(|v| *v = (*v - self.offset) / self.scale);
+        }
+    }
+
     /// Values in the training scale brought back to the data's own units.
     pub fn restore(&self, values: &mut [f32]) {
         if *self != Scaling::IDENTITY {
@@ -314,11 +332,9 @@ impl Dataset {
     /// Rescales every value linearly so the dataset spans [0, 1]; returns the scaling used.
     pub fn normalize_to_unit(&mut self) -> Scaling {
         let (lo, hi) = self.range();
-        let scale = if hi > lo { hi - lo } else { 1.0 };
-        for v in &mut self.values {
-            *v = (*v - lo) / scale;
-        }
-        Scaling { offset: lo, scale }
+        let s = Scaling::spanning(lo, hi);
+        s.apply(&mut self.values);
+        s
     }
 }
 

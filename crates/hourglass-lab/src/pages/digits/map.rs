@@ -99,10 +99,7 @@ impl DigitsJob {
         if self.training() {
             return (self.settings.dataset.clone(), "subset");
         }
-        let dataset = self
-            .fixed
-            .as_ref()
-            .map_or_else(|| "mnist".to_string(), |f| f.dataset.clone());
+        let dataset = self.dataset().to_string();
         let source = match (self.present(&dataset), self.settings.map.as_str()) {
             (false, _) => "sample",
             (true, "train") => "train",
