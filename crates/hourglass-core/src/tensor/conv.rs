@@ -427,9 +427,7 @@ impl Scratch {
 
 /// Applies `a` in place.
 fn activate(a: DenseActivation, values: &mut [f32]) {
-    if a != DenseActivation::Linear {
-        values.iter_mut().for_each(|v| *v = a.apply(*v));
-    }
+    a.apply_all(values);
 }
 
 /// What a convolution's forward pass keeps for its backward pass.

@@ -38,7 +38,15 @@ impl DenseActivation {
     pub(super) fn apply(self, z: f32) -> f32 {
         match self {
             DenseActivation::Linear => z,
-            DenseActivation::Relu => z.max(0.0),
+            // a comparison, not `f32::max` (which is a libm call in WebAssembly); NaN → 0 as
+            // `max` gives
+            DenseActivation::Relu => {
+                if z > 0.0 {
+                    z
+                } else {
+                    0.0
+                }
+            }
             DenseActivation::LeakyRelu(s) => {
                 if z > 0.0 {
                     z
@@ -46,6 +54,31 @@ impl DenseActivation {
                     z * s
                 }
             }
+        }
+    }
+
+    /// [`Self::apply`] to every value, the kind matched once so each loop vectorizes.
+    pub(super) fn apply_all(self, values: &mut [f32]) {
+        match self {
+            DenseActivation::Linear => {}
+            DenseActivation::Relu => values
+                .iter_mut()
+                .for_each(|v| *v = DenseActivation::Relu.apply(*v)),
+            DenseActivation::LeakyRelu(s) => values
+                .iter_mut()
+                .for_each(|v| *v = DenseActivation::LeakyRelu(s).apply(*v)),
+        }
+    }
+
+    /// `grad[i] *= slope(y[i])`, the kind matched once as in [`Self::apply_all`].
+    pub(super) fn scale_by_slope(self, grad: &mut [f32], y: &[f32]) {
+        let each = |a: DenseActivation, grad: &mut [f32]| {
+            grad.iter_mut().zip(y).for_each(|(d, &y)| *d *= a.slope(y));
+        };
+        match self {
+            DenseActivation::Linear => {}
+            DenseActivation::Relu => each(DenseActivation::Relu, grad),
+            DenseActivation::LeakyRelu(s) => each(DenseActivation::LeakyRelu(s), grad),
         }
     }
 
@@ -98,7 +131,7 @@ pub(super) fn before_activation(
     dz.storage_mut::<f32>()[..n]
         .par_chunks_mut(16 * 1024)
         .zip(y.par_chunks(16 * 1024))
-        .for_each(|(d, y)| d.iter_mut().zip(y).for_each(|(d, &y)| *d *= a.slope(y)));
+        .for_each(|(d, y)| a.scale_by_slope(d, y));
     dz
 }
 
@@ -149,7 +182,7 @@ fn forward(
     matmul_parallel(n, o, i, &mut y, true, mat(&xv, i, 1), mat(&wv, o, 1));
     if a != DenseActivation::Linear {
         y.par_chunks_mut(o.max(1) * ROWS_PER_TASK)
-            .for_each(|c| c.iter_mut().for_each(|v| *v = a.apply(*v)));
+            .for_each(|c| a.apply_all(c));
     }
     tensor(y, [n, o])
 }

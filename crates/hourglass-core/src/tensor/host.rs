@@ -26,13 +26,22 @@ const PARALLEL_FROM: usize = 64 * 64 * 64;
 /// A matrix view of a slice: element (i, j) at `i·rs + j·cs`.
 #[derive(Clone, Copy)]
 pub(crate) struct Mat<'a> {
-    data: &'a [f32],
-    rs: usize,
-    cs: usize,
+    pub(super) data: &'a [f32],
+    pub(super) rs: usize,
+    pub(super) cs: usize,
 }
 
 pub(crate) fn mat(data: &[f32], rs: usize, cs: usize) -> Mat<'_> {
     Mat { data, rs, cs }
+}
+
+impl Mat<'_> {
+    /// Element (i, j).
+    #[cfg(any(test, target_arch = "wasm32"))]
+    #[inline]
+    pub(super) fn at(&self, i: usize, j: usize) -> f32 {
+        self.data[i * self.rs + j * self.cs]
+    }
 }
 
 /// `dst [m×n, row-major] = (accumulate ? dst : 0) + lhs [m×k] · rhs [k×n]`, on this thread.
@@ -97,8 +106,16 @@ pub(super) fn matmul_with(
         }
         return;
     }
+    // In the browser (one thread, WebAssembly's 4-lane SIMD) a kernel sized for V8 does better
+    // than the `gemm` crate's: see `packed_gemm`.
+    #[cfg(target_arch = "wasm32")]
+    {
+        let _ = parallelism;
+        super::packed_gemm::matmul(m, n, k, dst, accumulate, lhs, rhs);
+    }
     // SAFETY: the assert above keeps every index gemm touches inside the three slices, and
     // `dst` is borrowed mutably so it cannot alias `lhs` or `rhs`.
+    #[cfg(not(target_arch = "wasm32"))]
     unsafe {
         gemm::gemm(
             m,

@@ -15,6 +15,8 @@ mod host_paths;
 mod init;
 mod inspect;
 mod objective;
+#[cfg(any(test, target_arch = "wasm32"))]
+mod packed_gemm;
 mod run;
 mod sigmoid;
 mod topk;
