@@ -5,11 +5,18 @@
 //! accumulators and four operand vectors, more than the fifteen XMM registers V8 allocates)
 //! was 65–70% of a training step. Measured here (Node's V8, one thread, a tile's inner loop
 //! in L1): a tile of that shape ran at 24 GFLOP/s, this 4×8 one (eight accumulators, two
-//! vectors of the right operand, a broadcast and a product: twelve registers) at 31–32; a
-//! 3×12 one reached 34–36 alone but lost it again to packing. With the packing below (4×4
-//! transposes, vector copies), a training step of the Digits Lab's 784-100-50-25-2 model went
-//! from 138–155 to 186–207 steps/s and the Studio's 784-256-128-32 from 55–62 to 77–84
-//! (`examples/train_steps.rs` under Node's WASI, best of five).
+//! vectors of the right operand, a broadcast and a product: twelve registers) at 31–32. With
+//! the packing below (4×4 transposes, vector copies), a training step of the Digits Lab's
+//! 784-100-50-25-2 model went from 138–155 to 186–207 steps/s and the Studio's
+//! 784-256-128-32 from 55–62 to 77–84 (`examples/train_steps.rs` under Node's WASI, best of
+//! five). Tried and not kept, each no faster in training or slower: a 3×12 tile (34–36 GFLOP/s
+//! alone, lost again to packing three-row strips); 5×8 and 6×8 tiles (20–24, spilled); the
+//! loop unrolled by 2 or 4 (LLVM hoists the loads, V8 spills: 25); one load of a step's four
+//! left values and lane shuffles instead of four broadcasts (30); reading row-major panels and
+//! transposed strips in place instead of packing them (the Studio's model 9% slower); deeper
+//! blocks (`KC` 512, 800); pack buffers kept between products. The inner loop is now bound by
+//! V8's instruction count (34 a step: WebAssembly's loads take no constant offsets from LLVM
+//! here, so each costs an address add).
 //!
 //! Natively the `gemm` crate (AVX2/FMA, chosen at run time) stays; there this module is
 //! compiled only for its tests, with plain-Rust loops of the same shapes, so the packing,
