@@ -15,8 +15,12 @@
 //! left values and lane shuffles instead of four broadcasts (30); reading row-major panels and
 //! transposed strips in place instead of packing them (the Studio's model 9% slower); deeper
 //! blocks (`KC` 512, 800); pack buffers kept between products. The inner loop is now bound by
-//! V8's instruction count (34 a step: WebAssembly's loads take no constant offsets from LLVM
-//! here, so each costs an address add).
+//! V8's instruction count (34 a step for 16 products and sums: LLVM writes each load's
+//! constant offset as an `i32.add`, not the load's offset immediate, because it cannot prove
+//! the add does not wrap, and V8 turns each into an address add and a move). Writing the
+//! addresses as an aligned base `|` the offset (buffers aligned to 32) does get the offsets
+//! folded, and won 8% on the tile alone, but V8 then spends the same instructions on the
+//! masks: 34 a step again, no faster in training.
 //!
 //! Natively the `gemm` crate (AVX2/FMA, chosen at run time) stays; there this module is
 //! compiled only for its tests, with plain-Rust loops of the same shapes, so the packing,
