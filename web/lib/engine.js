@@ -4,7 +4,7 @@
 // engine stops (a fault inside aborts wasm), the worker is started again and the page is told,
 // as it is when a server restarts.
 
-import { decodeFrame } from './frames.js';
+import { decodeMessage } from './frames.js';
 import { Link, saveHref } from './socket.js';
 
 let started = 0;
@@ -43,7 +43,7 @@ export class WorkerSession extends Link {
       const d = ev.data;
       if (d.kind === 'msg') {
         /** @type {import('./socket.js').ServerMessage} */
-        const msg = typeof d.data === 'string' ? JSON.parse(d.data) : decodeFrame(d.data);
+        const msg = decodeMessage(d.data);
         const known = this.id;
         if (msg.type === 'session') {
           this.id = msg.id;

@@ -23,3 +23,17 @@ export function decodeFrame(buf) {
   header.data = data;
   return header;
 }
+
+/**
+ * A message from a page's job, as either transport delivers it: a binary frame (arrays under
+ * `data`) or JSON text — which has no arrays, and reads as a frame with none (`data` empty),
+ * so a page can read `m.data.name` of any answer and find nothing rather than fail.
+ * @param {string | ArrayBuffer} raw
+ * @returns {{type: string, data: Record<string, Float32Array>, [key: string]: any}}
+ */
+export function decodeMessage(raw) {
+  if (typeof raw !== 'string') return decodeFrame(raw);
+  const msg = JSON.parse(raw);
+  msg.data = {};
+  return msg;
+}

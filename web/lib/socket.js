@@ -5,7 +5,7 @@
 // pause, step, reset, speed, configure), the page's own commands, and queries whose answers
 // (or errors) carry their id back; files (uploads, model downloads) go through it too.
 
-import { decodeFrame } from './frames.js';
+import { decodeMessage } from './frames.js';
 
 /**
  * @typedef {{type: string, [key: string]: any}} ServerMessage
@@ -153,7 +153,7 @@ export class Session extends Link {
     };
     ws.onmessage = (ev) => {
       /** @type {ServerMessage} */
-      const msg = ev.data instanceof ArrayBuffer ? decodeFrame(ev.data) : JSON.parse(ev.data);
+      const msg = decodeMessage(ev.data);
       if (msg.type === 'session') sessionStorage.setItem(this.key, msg.id);
       this.receive(msg, id);
     };

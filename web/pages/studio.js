@@ -225,7 +225,11 @@ export function mount(root) {
     if (gridAsked !== key) return;
     const g = /** @type {Float32Array|undefined} */ (a.data.grid);
     const r = /** @type {Float32Array|undefined} */ (a.data.recon);
-    if (!g) return;
+    if (!g) {
+      // the data went between the snapshot and the answer (a new upload): ask again later
+      gridAsked = '';
+      return;
+    }
     gridImages = g;
     const channels = s.channels || 1;
     const size = 784 * channels;
