@@ -59,14 +59,13 @@ impl DenseActivation {
 
     /// [`Self::apply`] to every value, the kind matched once so each loop vectorizes.
     pub(super) fn apply_all(self, values: &mut [f32]) {
+        let each = |a: DenseActivation, values: &mut [f32]| {
+            values.iter_mut().for_each(|v| *v = a.apply(*v));
+        };
         match self {
             DenseActivation::Linear => {}
-            DenseActivation::Relu => values
-                .iter_mut()
-                .for_each(|v| *v = DenseActivation::Relu.apply(*v)),
-            DenseActivation::LeakyRelu(s) => values
-                .iter_mut()
-                .for_each(|v| *v = DenseActivation::LeakyRelu(s).apply(*v)),
+            DenseActivation::Relu => each(DenseActivation::Relu, values),
+            DenseActivation::LeakyRelu(s) => each(DenseActivation::LeakyRelu(s), values),
         }
     }
 
