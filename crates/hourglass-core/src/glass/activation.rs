@@ -49,7 +49,15 @@ impl Activation {
         match self {
             Activation::Sigmoid => 1.0 / (1.0 + (-z).exp()),
             Activation::Tanh => z.tanh(),
-            Activation::Relu => z.max(0.0),
+            // a comparison, not `max`: on wasm32 `f32::max` is a call to libm's `fmaxf` (wasm's
+            // own max propagates NaN), 14% of a map encode there; NaN gives 0 either way
+            Activation::Relu => {
+                if z > 0.0 {
+                    z
+                } else {
+                    0.0
+                }
+            }
             Activation::LeakyRelu => {
                 if z > 0.0 {
                     z

@@ -54,7 +54,8 @@ impl Autoencoder {
                 Code::Linear => Some(e.forward_rows(values, None)),
                 Code::Relu => {
                     let mut z = e.forward_rows(values, None);
-                    z.iter_mut().for_each(|v| *v = v.max(0.0));
+                    z.iter_mut()
+                        .for_each(|v| *v = Activation::Relu.apply_f32(*v));
                     Some(z)
                 }
                 // μ: the first half of the last layer's outputs
