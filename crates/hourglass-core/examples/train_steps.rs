@@ -1,10 +1,12 @@
-//! Training steps per second of a dense autoencoder on random 784-wide data (batch 128, MSE,
+//! Training steps per second of a dense autoencoder on random 784-wide data or MNIST (batch 128, MSE,
 //! Adam): the engine alone, with no page, no worker and no data files. Built natively it gives
 //! the one-thread figure (`RAYON_NUM_THREADS=1`); built for `wasm32-wasip1` with `+simd128`
 //! it runs under Node's WASI, so the browser engine's inner loop can be timed and profiled
 //! (`node --cpu-prof`) away from a browser. Prints one line; asserts nothing.
 //!
-//! Usage: train_steps [LAYERS] [STEPS]   (default 784,100,50,25,2 and 300)
+//! Usage: train_steps [LAYERS] [STEPS] [IDX.gz]   (default 784,100,50,25,2, 300 and random
+//! pixels; an IDX file of images trains on those, e.g. /data/mnist/train-images-idx3-ubyte.gz
+//! under `bench/wasm/wasi-run.mjs`)
 //!
 //! Native, one thread:
 //!   RAYON_NUM_THREADS=1 cargo run --release -p hourglass-core --example train_steps
@@ -33,19 +35,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(str::parse)
         .collect::<Result<_, _>>()?;
     let steps: usize = args.next().map_or(Ok(300), |s| s.parse())?;
-    let n = 10_000;
+    let file = args.next();
     let width = layers[0];
-    // seeded pseudo-random pixels (an LCG: no data files and no extra crate on WASI)
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let values: Vec<f32> = (0..n * width)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1);
-            (state >> 40) as f32 / (1u64 << 24) as f32
-        })
-        .collect();
-    let data = Dataset::new("random", width, values, None)?;
+    let (n, values) = match &file {
+        // an IDX file of images (MNIST's, from /data under WASI): real digits, as the pages train
+        Some(path) => {
+            let idx = hourglass_core::data::read_idx(path, &std::fs::read(path)?)?;
+            let values: Vec<f32> = idx.data.iter().map(|&b| b as f32 / 255.0).collect();
+            (values.len() / width, values)
+        }
+        None => {
+            let n = 10_000;
+            // seeded pseudo-random pixels (an LCG: no data files and no extra crate on WASI)
+            let mut state = 0x2545_f491_4f6c_dd1d_u64;
+            let values = (0..n * width)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1);
+                    (state >> 40) as f32 / (1u64 << 24) as f32
+                })
+                .collect();
+            (n, values)
+        }
+    };
+    let data = Dataset::new(file.as_deref().unwrap_or("random"), width, values, None)?;
     let arch = Architecture::Dense {
         layers: layers.clone(),
         activation: Activation::Relu,

@@ -14,6 +14,8 @@ use burn::{
 };
 use rayon::prelude::*;
 
+use super::host::flush;
+
 /// Elements per parallel task; smaller tensors are updated on the calling thread.
 const CHUNK: usize = 32 * 1024;
 
@@ -83,8 +85,8 @@ impl Constants {
             eps,
         } = self;
         for (((p, m), v), &g) in p.iter_mut().zip(m).zip(v).zip(g) {
-            *m = *m * b1 + g * (1.0 - b1);
-            *v = *v * b2 + g * g * (1.0 - b2);
+            *m = flush(*m * b1 + g * (1.0 - b1));
+            *v = flush(*v * b2 + g * g * (1.0 - b2));
             *p -= lr * (*m * factor / (v.sqrt() + eps));
         }
     }
@@ -234,6 +236,38 @@ mod tests {
             .fold(0.0, f32::max);
         assert!(worst < 1e-6, "largest difference {worst}");
         assert_eq!(sa.unwrap().time, 5);
+    }
+
+    #[test]
+    fn moments_that_decay_toward_zero_become_zero_not_subnormal() {
+        let k = Constants {
+            b1: 0.9,
+            b2: 0.999,
+            lr: 1e-3,
+            factor: 1.0,
+            eps: 1e-8,
+        };
+        // one nonzero gradient, then zeros: m decays by 0.9 a step, past 1.2e-38 near step 700
+        let (mut p, mut m, mut v) = (vec![0.5f32; 9], vec![0.0f32; 9], vec![0.0f32; 9]);
+        k.update(&mut p, &mut m, &mut v, &[1e-3; 9]);
+        let mut seen_zero = false;
+        for _ in 0..2_000 {
+            k.update(&mut p, &mut m, &mut v, &[0.0; 9]);
+            assert!(
+                m.iter().chain(&v).all(|x| !x.is_subnormal()),
+                "m {m:?} v {v:?}"
+            );
+            seen_zero |= m.iter().all(|&x| x == 0.0);
+        }
+        assert!(seen_zero, "the first moment reached 0");
+        assert!(
+            v.iter().all(|&x| x > 0.0),
+            "the second moment is still normal"
+        );
+        assert!(
+            p.iter().all(|&x| x < 0.5 && x > 0.4),
+            "the weights moved once: {p:?}"
+        );
     }
 
     #[test]

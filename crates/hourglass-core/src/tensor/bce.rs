@@ -31,7 +31,7 @@ use rayon::prelude::*;
 
 use super::backend::on_cpu_engine;
 
-use super::host::{owned, values};
+use super::host::{flush, owned, values};
 use super::sigmoid::exp_f32;
 
 /// Elements per parallel task.
@@ -193,7 +193,10 @@ impl Backward<Flex, 1> for BceBackward {
             d.storage_mut::<f32>()[..n]
                 .par_chunks_mut(CHUNK)
                 .zip(g.par_chunks(CHUNK))
-                .for_each(|(d, g)| d.iter_mut().zip(g).for_each(|(d, g)| *d *= g));
+                .for_each(|(d, g)| {
+                    // no subnormal gradient into the decoder's products (see `flush`)
+                    d.iter_mut().zip(g).for_each(|(d, g)| *d = flush(*d * g))
+                });
             d
         });
     }
