@@ -123,3 +123,14 @@ test('the Digits Lab trains on colour photo patches in the browser, drawn in col
   await openSitePage(page, `${site.url}/digits/?${COLOUR_DIGITS}`);
   await mapColourPatches(page);
 });
+
+test('a click on Train as the page opens trains with the settings in the address, not before them', async ({ page }) => {
+  // the click lands while the engine is still starting: it waits for the address's settings
+  // (2,000 training images), which restart the job, instead of being undone by them
+  await page.goto(`${site.url}/digits/?model=train&train_size=2000`);
+  await page.getByTestId('digits-train').click();
+  await expect(page.getByTestId('digits-train_size')).toHaveValue('2000', { timeout: 30_000 });
+  await expect(page.getByTestId('digits-pause')).toBeVisible({ timeout: 30_000 });
+  await expect.poll(async () => Number(await page.locator('#app').getAttribute('data-step')), { timeout: 60_000 }).toBeGreaterThan(20);
+  await page.getByTestId('digits-pause').click();
+});

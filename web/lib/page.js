@@ -102,14 +102,16 @@ export function connectPage(name, opts) {
       }
       if (problems.length) opts.say(problems.join(' '));
       pending = true;
+      session.hold();
     } else if (msg.type === 'snapshot') {
       if (pending && url) {
         pending = false;
         const patch = reconcile(url, msg.settings, session.fresh);
         const more = opts.fromUrlToo ? opts.fromUrlToo(msg, session.fresh) : [];
-        if (patch) session.send({ type: 'configure', ...patch });
-        for (const m of more) session.send(m);
-        if (patch || more.length) return;
+        // the address first, then whatever the learner did while it was on its way
+        const first = [...(patch ? [{ type: 'configure', ...patch }] : []), ...more];
+        session.release(first);
+        if (first.length) return;
       }
       last = msg;
       opts.onSnapshot(msg);

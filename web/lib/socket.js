@@ -30,6 +30,13 @@ export class Link {
     this.onState = onState;
     /** @type {string[]} messages waiting for the job */
     this.queue = [];
+    /**
+     * What the page sent before its address was applied (a click on Train as the page
+     * opens): held until `release`, so the address's settings reach the job first and do
+     * not undo it. Null when nothing is held.
+     * @type {string[]|null}
+     */
+    this.held = [];
     /** a new job, not the one the page had (the first, or after a restart) */
     this.fresh = false;
     /** @type {ServerMessage|null} the session greeting: schema, info */
@@ -87,7 +94,26 @@ export class Link {
   /** @param {Record<string, any>} msg */
   send(msg) {
     const text = JSON.stringify(msg);
-    if (!this.transmit(text)) this.queue.push(text);
+    if (this.held) this.held.push(text);
+    else if (!this.transmit(text)) this.queue.push(text);
+  }
+
+  /** Holds what the page sends from now until `release` (a new session: its address first). */
+  hold() {
+    this.held ??= [];
+  }
+
+  /**
+   * Sends `first` (the page's address as messages), then what was held, in order.
+   * @param {Record<string, any>[]} first
+   */
+  release(first) {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const m of first) this.send(m);
+    for (const text of held) {
+      if (!this.transmit(text)) this.queue.push(text);
+    }
   }
 
   /**
