@@ -165,13 +165,19 @@ test('a drawn 1 lands among the 1s of the shipped model; the sliders morph it', 
   await expect(page.getByTestId('digits-code')).toHaveAttribute('data-value', /^\[-?\d/);
   // the code of the whole stroke: answers for parts of it may still be on their way
   const codeNow = () => page.getByTestId('digits-code').getAttribute('data-value');
-  let settled = await codeNow();
-  await expect.poll(async () => {
-    const [was, now] = [settled, await codeNow()];
-    settled = now;
-    return now === was;
-  }, { intervals: [300] }).toBe(true);
-  const code = JSON.parse(/** @type {string} */ (settled));
+  /** The code once it has held still for three looks 400 ms apart (the last answer is in). */
+  const settledCode = async () => {
+    let settled = await codeNow();
+    let still = 0;
+    await expect.poll(async () => {
+      const now = await codeNow();
+      still = now === settled ? still + 1 : 0;
+      settled = now;
+      return still >= 3;
+    }, { intervals: [400], timeout: 30_000 }).toBe(true);
+    return /** @type {number[]} */ (JSON.parse(/** @type {string} */ (settled)));
+  };
+  const code = await settledCode();
   // the classes of the 25 test images nearest to the drawing's code: mostly 1s
   const near = await page.evaluate((c) => {
     const m = /** @type {any} */ (window).digitsMap;
@@ -181,7 +187,9 @@ test('a drawn 1 lands among the 1s of the shipped model; the sliders morph it', 
     return all.slice(0, 25).map((x) => x[1]);
   }, code);
   expect(near.filter((k) => k === 1).length, `classes near the drawn 1: ${near}`).toBeGreaterThan(12);
-  // a slider moves the code: the reconstruction changes, and the ring with it
+  // a slider moves the code: the reconstruction changes, and the ring with it (the sliders
+  // start from the code shown: read it again, in case a late answer for the stroke came in)
+  const start = await settledCode();
   const recon = () => page.getByTestId('digits-reconstruction').evaluate((c) => /** @type {HTMLCanvasElement} */ (c).toDataURL());
   const before = await recon();
   const slider = page.getByTestId('digits-slider-0');
@@ -192,7 +200,7 @@ test('a drawn 1 lands among the 1s of the shipped model; the sliders morph it', 
   // the slider's value (on its step grid, near its top) and the other unit unchanged
   expect(slid[0]).toBeCloseTo(Number(await slider.inputValue()), 3);
   expect(slid[0]).toBeGreaterThan(max - 0.1);
-  expect(slid[1]).toBeCloseTo(code[1], 3);
+  expect(slid[1]).toBeCloseTo(start[1], 3);
 });
 
 test('encode→decode iterated reaches a fixed point; the basin map colours the plane', async ({ page }) => {
