@@ -189,7 +189,9 @@ export function mount(root) {
       : `${what} squeezed through ${hidden} down to a code of ${s.latent} numbers, and rebuilt from those. ${s.latent} numbers do not fit on a page, so the map places each image by the two directions along which the codes vary most (PCA of the codes): a flattened view, where classes overlap more than they do in the code itself.`;
     if (intro.textContent !== text) intro.textContent = text;
     const first = s.settings.dataset === PHOTOS ? '12288' : '784';
-    const own = `Train your own: the tutorial\u2019s ${first}-100-50-25-2 model from random weights, on the dataset below (photo-patches: all 2,000 of its 64×64 colour training patches, built in); watch the map form.`;
+    // what the photo-patches set is, said only when it is the one picked
+    const data = s.settings.dataset === PHOTOS ? ' (photo-patches: all 2,000 of its 64×64 colour training patches, built in)' : '';
+    const own = `Train your own: the tutorial\u2019s ${first}-100-50-25-2 model from random weights, on the dataset below${data}; watch the map form.`;
     if (trainNote.textContent !== own) trainNote.textContent = own;
   }
 
