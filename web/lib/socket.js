@@ -95,7 +95,12 @@ export class Link {
   send(msg) {
     const text = JSON.stringify(msg);
     if (this.held) this.held.push(text);
-    else if (!this.transmit(text)) this.queue.push(text);
+    else this.sendText(text);
+  }
+
+  /** @param {string} text sent now, or queued until the job can take it */
+  sendText(text) {
+    if (!this.transmit(text)) this.queue.push(text);
   }
 
   /** Holds what the page sends from now until `release` (a new session: its address first). */
@@ -111,9 +116,7 @@ export class Link {
     const held = this.held ?? [];
     this.held = null;
     for (const m of first) this.send(m);
-    for (const text of held) {
-      if (!this.transmit(text)) this.queue.push(text);
-    }
+    for (const text of held) this.sendText(text);
   }
 
   /**
